@@ -1,0 +1,233 @@
+// Package app assembles the whole service from its configuration: the database, the conversation
+// engine, the WeChat webhook on the public listener, the console listener, and the background
+// workers; it starts them and shuts them down in order. cmd/complaintbot and the end-to-end tests
+// use it the same way.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/bot"
+	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/metrics"
+	"github.com/complaintbot/complaintbot/scheduler"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/wechatapi"
+	"github.com/complaintbot/complaintbot/wechatapi/fakewechat"
+	"github.com/gin-gonic/gin"
+)
+
+// SandboxPath is where the console listener serves the built-in fake WeChat API in sandbox mode.
+const SandboxPath = "/sandbox/wechat"
+
+// sandboxSecret is the app secret the service and its built-in fake WeChat API share in sandbox mode.
+const sandboxSecret = "sandbox-secret"
+
+// Options are the parts a caller may supply; zero values take the real ones.
+type Options struct {
+	Clock  complaintbot.Clock
+	Logger *slog.Logger
+}
+
+// App is the assembled service.
+type App struct {
+	Config   config.Config
+	Clock    complaintbot.Clock
+	Log      *slog.Logger
+	Store    *storage.Store
+	Metrics  *metrics.Metrics
+	Engine   *flows.Engine
+	Convs    *bot.Conversations
+	Webhook  *bot.Webhook
+	WeChat   *wechatapi.Client
+	Outbox   *scheduler.OutboxWorker
+	Registry *bot.Registry
+	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
+	Sandbox *fakewechat.Server
+
+	webhookLn, consoleLn net.Listener
+	servers              []*http.Server
+	cancel               context.CancelFunc
+	workers              sync.WaitGroup
+}
+
+// New opens the database and builds every part, and opens both listeners (so their addresses
+// are known), but serves nothing until Start.
+func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
+	a := &App{Config: cfg, Clock: opts.Clock, Log: opts.Logger, Metrics: metrics.New()}
+	if a.Clock == nil {
+		a.Clock = complaintbot.SystemClock{}
+	}
+	if a.Log == nil {
+		a.Log = slog.Default()
+	}
+	defer func() {
+		if err != nil {
+			a.closeAll()
+		}
+	}()
+
+	def := flows.DefaultDefinition()
+	if cfg.Intake.FlowFile != "" {
+		data, err := os.ReadFile(cfg.Intake.FlowFile)
+		if err != nil {
+			return nil, fmt.Errorf("intake.flow_file: %w", err)
+		}
+		if def, err = flows.LoadDefinition(data); err != nil {
+			return nil, fmt.Errorf("intake.flow_file %s: %w", cfg.Intake.FlowFile, err)
+		}
+	}
+	if a.Engine, err = flows.New(def, flows.Config{
+		IdleTimeout: cfg.Intake.IdleTimeout.D(), DraftKeep: cfg.Intake.DraftKeep.D(),
+		DailyCaseCap: cfg.Intake.DailyCaseCap, DuplicateWindow: cfg.Intake.DuplicateWindow.D(),
+	}); err != nil {
+		return nil, fmt.Errorf("conversation flow: %w", err)
+	}
+	cal := calendar.Default()
+	if cfg.Cases.HolidayFile != "" {
+		data, err := os.ReadFile(cfg.Cases.HolidayFile)
+		if err != nil {
+			return nil, fmt.Errorf("cases.holiday_file: %w", err)
+		}
+		extra, err := calendar.Load(data)
+		if err != nil {
+			return nil, fmt.Errorf("cases.holiday_file %s: %w", cfg.Cases.HolidayFile, err)
+		}
+		cal = cal.Merge(extra)
+	}
+	a.Registry = &bot.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
+
+	if a.webhookLn, err = net.Listen("tcp", cfg.Server.WebhookAddr); err != nil {
+		return nil, fmt.Errorf("server.webhook_addr %s: %w", cfg.Server.WebhookAddr, err)
+	}
+	if a.consoleLn, err = net.Listen("tcp", cfg.Server.ConsoleAddr); err != nil {
+		return nil, fmt.Errorf("server.console_addr %s: %w", cfg.Server.ConsoleAddr, err)
+	}
+
+	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if a.Store, err = storage.Open(openCtx, storage.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.DataDir, Logger: a.Log}); err != nil {
+		return nil, err
+	}
+
+	wcfg := wechatapi.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase}
+	if cfg.Sandbox() {
+		a.Sandbox = fakewechat.New(cfg.WeChat.AppID, sandboxSecret)
+		a.Sandbox.SetClock(a.Clock)
+		wcfg.AppSecret = sandboxSecret
+		if wcfg.APIBase == "" {
+			wcfg.APIBase = a.ConsoleURL() + SandboxPath
+		}
+	}
+	if a.WeChat, err = wechatapi.New(wcfg, a.Store, a.Clock); err != nil {
+		return nil, fmt.Errorf("wechat client: %w", err)
+	}
+
+	a.Convs = bot.NewConversations(a.Store, a.Engine, a.Registry, a.Clock, a.Log)
+	a.Webhook = bot.NewWebhook(bot.WebhookConfig{
+		Wire: bot.WireConfig{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.EncodingAESKey,
+			PreviousAESKey: cfg.WeChat.PreviousEncodingAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew.D()},
+		Path: cfg.WeChat.Path, ReplyBudget: cfg.Server.ReplyBudget.D(), MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
+	}, a.Convs, a.Clock, a.Log, a.Metrics)
+	host, _ := os.Hostname()
+	a.Outbox = &scheduler.OutboxWorker{Store: a.Store, Sender: a.WeChat, Clock: a.Clock, Log: a.Log, Metrics: a.Metrics,
+		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts}
+	return a, nil
+}
+
+// WebhookURL is the base URL of the public listener.
+func (a *App) WebhookURL() string { return "http://" + dialable(a.webhookLn.Addr()) }
+
+// ConsoleURL is the base URL of the internal listener.
+func (a *App) ConsoleURL() string { return "http://" + dialable(a.consoleLn.Addr()) }
+
+// dialable turns a listener address such as [::]:8081 into one a client on this machine can dial.
+func dialable(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		_, port, _ := net.SplitHostPort(addr.String())
+		return net.JoinHostPort("127.0.0.1", port)
+	}
+	return addr.String()
+}
+
+// consoleRouter builds the internal listener's router.
+func (a *App) consoleRouter() *gin.Engine {
+	r := bot.NewEngine()
+	bot.RegisterHealth(r, a.Store)
+	r.GET("/metrics", gin.WrapH(a.Metrics.Handler()))
+	if a.Sandbox != nil {
+		r.Any(SandboxPath+"/*path", gin.WrapH(http.StripPrefix(SandboxPath, a.Sandbox)))
+	}
+	return r
+}
+
+// Start serves both listeners and starts the background workers.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	hooks := []struct {
+		ln net.Listener
+		h  http.Handler
+	}{{a.webhookLn, bot.NewWebhookRouter(a.Webhook, a.Store)}, {a.consoleLn, a.consoleRouter()}}
+	for _, hk := range hooks {
+		srv := &http.Server{Handler: hk.h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, IdleTimeout: 2 * time.Minute}
+		a.servers = append(a.servers, srv)
+		a.workers.Add(1)
+		go func(ln net.Listener) {
+			defer a.workers.Done()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.Log.Error("listener stopped", "addr", ln.Addr().String(), "err", err)
+			}
+		}(hk.ln)
+	}
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		a.Outbox.Run(ctx)
+	}()
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish (within ctx), waits for the
+// background work and closes the database.
+func (a *App) Shutdown(ctx context.Context) error {
+	var errs []error
+	for _, srv := range a.servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("shut down listener: %w", err))
+		}
+	}
+	a.Webhook.Wait()
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.workers.Wait()
+	a.closeAll()
+	return errors.Join(errs...)
+}
+
+func (a *App) closeAll() {
+	if a.webhookLn != nil {
+		a.webhookLn.Close()
+	}
+	if a.consoleLn != nil {
+		a.consoleLn.Close()
+	}
+	if a.Store != nil {
+		if err := a.Store.Close(context.Background()); err != nil {
+			a.Log.Error("close database", "err", err)
+		}
+		a.Store = nil
+	}
+}

@@ -1,0 +1,267 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"log/slog"
+	"sync"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/storage"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Conversations applies customer messages to their conversations: it runs the conversation
+// engine on the saved state, writes the turn with one insert (which is also the dedupe record and
+// the version check), and then carries out the turn's effects. It is safe for concurrent use, and
+// correct across several instances sharing one database.
+type Conversations struct {
+	store    *storage.Store
+	engine   *flows.Engine
+	registry *Registry
+	clock    complaintbot.Clock
+	log      *slog.Logger
+
+	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
+	seed  maphash.Seed
+	cache *stateCache
+}
+
+// NewConversations wires the conversation service.
+func NewConversations(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger) *Conversations {
+	return &Conversations{store: store, engine: engine, registry: registry, clock: clock, log: log,
+		seed: maphash.MakeSeed(), cache: newStateCache(20000)}
+}
+
+// Message is one customer message to apply.
+type Message struct {
+	OpenID string
+	// Dedupe identifies the message across WeChat's retries.
+	Dedupe string
+	Input  complaintbot.Input
+}
+
+// Outcome is what became of a message.
+type Outcome struct {
+	TurnID  string
+	Replies []string
+	// Late means the replies go out through the outbox (the passive deadline had passed).
+	Late bool
+	// Duplicate means the message had been applied before; Replies are the first answer's.
+	Duplicate bool
+}
+
+// effect is a turn's effect as stored with the turn, complete enough to be carried out again
+// after a crash.
+type effect struct {
+	flows.Effect `bson:",inline"`
+	Case         *complaintbot.Case `bson:"case,omitempty"`
+}
+
+type effectList struct {
+	List []effect `bson:"list"`
+}
+
+// Handle applies the message. passive is called once the turn is ready to be written: it reports
+// whether the caller can still answer passively; when it returns false the turn is marked late and
+// its replies are queued for the outbox.
+func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bool) (Outcome, error) {
+	mu := &c.locks[maphash.String(c.seed, m.OpenID)%uint64(len(c.locks))]
+	mu.Lock()
+	defer mu.Unlock()
+
+	var reserved map[int]string // case numbers reserved by an earlier try of this message
+	for range 8 {
+		cur, err := c.current(ctx, m.OpenID)
+		if err != nil {
+			return Outcome{}, err
+		}
+		now := c.clock.Now()
+		turn := &storage.Turn{OpenID: m.OpenID, Version: cur.version + 1, Dedupe: m.Dedupe, At: now, In: m.Input}
+		turn.ID = storage.TurnID(m.OpenID, turn.Version)
+
+		var res flows.Result
+		var effects []effect
+		if cur.state.Handoff == "agent" {
+			// An agent holds the conversation: the bot says nothing; the message is recorded.
+			res.State = cur.state
+			res.State.LastActive = now
+		} else {
+			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, openID: m.OpenID})
+			if err != nil {
+				return Outcome{}, fmt.Errorf("conversation engine: %w", err)
+			}
+			effects, reserved, err = c.prepare(ctx, turn, res, reserved)
+			if err != nil {
+				return Outcome{}, err
+			}
+		}
+		turn.Replies = append(turn.Replies, res.Replies...)
+		for _, e := range effects {
+			if e.Case != nil && e.Type == flows.EffectCreateCase {
+				turn.Replies = append(turn.Replies, c.engine.Registered(*e.Case))
+			}
+		}
+		if turn.State, err = bson.Marshal(res.State); err != nil {
+			return Outcome{}, fmt.Errorf("encode conversation state: %w", err)
+		}
+		if len(effects) > 0 {
+			if turn.Effects, err = bson.Marshal(effectList{effects}); err != nil {
+				return Outcome{}, fmt.Errorf("encode effects: %w", err)
+			}
+		}
+		turn.Late = !passive()
+
+		err = c.store.AppendTurn(ctx, turn)
+		var dup *storage.DuplicateError
+		switch {
+		case err == nil:
+			c.cache.put(m.OpenID, cachedState{version: turn.Version, state: res.State})
+			c.apply(ctx, turn.ID, m.OpenID, effects)
+			if turn.Late {
+				c.queueLate(ctx, turn)
+			}
+			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: turn.Late}, nil
+		case errors.As(err, &dup):
+			// A retry of a message applied before: answer as the first time, and make sure its
+			// effects were carried out (the first handler may have died before finishing).
+			c.applyStored(ctx, dup.Existing)
+			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: dup.Existing.Late, Duplicate: true}, nil
+		case errors.Is(err, storage.ErrVersionConflict):
+			c.cache.drop(m.OpenID) // another instance moved on: reload and run again
+			continue
+		default:
+			return Outcome{}, err
+		}
+	}
+	return Outcome{}, fmt.Errorf("apply message: conversation kept changing concurrently")
+}
+
+// prepare turns the engine's effects into stored effects, registering case numbers for new cases.
+func (c *Conversations) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]effect, map[int]string, error) {
+	var out []effect
+	for i, e := range res.Effects {
+		se := effect{Effect: e}
+		if e.Type == flows.EffectCreateCase && e.Draft != nil {
+			number := reserved[i]
+			if number == "" {
+				var err error
+				number, err = c.store.NextCaseNumber(ctx, e.Draft.Kind.Prefix(), turn.At.In(complaintbot.Shanghai).Format("20060102"), turn.ID)
+				if err != nil {
+					return nil, reserved, err
+				}
+				if reserved == nil {
+					reserved = map[int]string{}
+				}
+				reserved[i] = number
+			}
+			se.Case = c.registry.NewCase(number, turn.OpenID, turn.ID, *e.Draft, turn.At)
+			se.Draft = nil // the case holds it
+		}
+		out = append(out, se)
+	}
+	return out, reserved, nil
+}
+
+// apply carries out a committed turn's effects. Each is idempotent, keyed by the turn, so applying
+// a turn twice changes nothing; a failure is logged and repaired when the turn is applied again.
+func (c *Conversations) apply(ctx context.Context, turnID, openID string, effects []effect) {
+	for _, e := range effects {
+		var err error
+		switch e.Type {
+		case flows.EffectCreateCase:
+			if e.Case != nil {
+				err = c.store.InsertCase(ctx, e.Case)
+			}
+		case flows.EffectAttachToCase:
+			if e.Draft != nil {
+				err = c.store.AddToCase(ctx, e.CaseNumber, openID, turnID, e.Draft.Fields[complaintbot.FieldDescription], e.Draft.Evidence, c.clock.Now())
+			}
+		case flows.EffectQueueForAgent:
+			err = c.store.QueueHandoff(ctx, &storage.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: storage.HandoffWaiting, At: c.clock.Now()})
+		case flows.EffectUnsubscribed:
+			err = c.store.RecordSubscription(ctx, openID, false, c.clock.Now())
+		}
+		if err != nil {
+			c.log.Error("carry out turn effect", "turn", maskTurn(turnID), "effect", e.Type, "err", err)
+		}
+	}
+}
+
+func (c *Conversations) applyStored(ctx context.Context, t *storage.Turn) {
+	if len(t.Effects) == 0 {
+		return
+	}
+	var list effectList
+	if err := bson.Unmarshal(t.Effects, &list); err != nil {
+		c.log.Error("decode stored effects", "turn", maskTurn(t.ID), "err", err)
+		return
+	}
+	c.apply(ctx, t.ID, t.OpenID, list.List)
+}
+
+// queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
+func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) {
+	for i, r := range t.Replies {
+		m := &storage.OutboxMessage{ID: fmt.Sprintf("late:%s/%d", t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
+		if _, err := c.store.Enqueue(ctx, m); err != nil {
+			c.log.Error("queue late reply", "turn", maskTurn(t.ID), "err", err)
+		}
+	}
+}
+
+type cachedState struct {
+	version int64
+	state   flows.State
+}
+
+// current returns the customer's latest state, from the cache or from the newest stored turn.
+func (c *Conversations) current(ctx context.Context, openID string) (cachedState, error) {
+	if cs, ok := c.cache.get(openID); ok {
+		return cs, nil
+	}
+	t, err := c.store.LatestTurn(ctx, openID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return cachedState{}, nil
+	}
+	if err != nil {
+		return cachedState{}, fmt.Errorf("load conversation: %w", err)
+	}
+	cs := cachedState{version: t.Version}
+	if len(t.State) > 0 {
+		if err := bson.Unmarshal(t.State, &cs.state); err != nil {
+			return cachedState{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
+		}
+	}
+	// The process that wrote the newest turn may have died before carrying out its effects.
+	c.applyStored(ctx, t)
+	c.cache.put(openID, cs)
+	return cs, nil
+}
+
+// Forget drops the cached state of a customer whose conversation was changed elsewhere (an agent
+// took it over, for instance), so the next message reloads it.
+func (c *Conversations) Forget(openID string) { c.cache.drop(openID) }
+
+// customerFacts answers the engine's questions about one customer from the store.
+type customerFacts struct {
+	ctx    context.Context
+	store  *storage.Store
+	openID string
+	cases  []complaintbot.CaseSummary
+	loaded bool
+}
+
+func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
+	if !f.loaded {
+		cs, err := f.store.CasesOf(f.ctx, f.openID, 50)
+		if err != nil {
+			return nil, err
+		}
+		f.cases, f.loaded = cs, true
+	}
+	return f.cases, nil
+}

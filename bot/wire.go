@@ -1,0 +1,214 @@
+package bot
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"github.com/silenceper/wechat/v2/util"
+)
+
+// WireConfig is what the webhook needs to check and open WeChat's callbacks.
+type WireConfig struct {
+	AppID  string
+	Token  string
+	AESKey string
+	// PreviousAESKey keeps messages encrypted with the old key readable during a key change.
+	PreviousAESKey string
+	MaxClockSkew   time.Duration
+}
+
+// Errors of the wire layer; each maps to an HTTP status.
+var (
+	errBadSignature = errors.New("bad signature")
+	errStale        = errors.New("timestamp outside the allowed clock skew")
+	errMalformed    = errors.New("malformed message")
+	errNoKey        = errors.New("encrypted message but no encoding_aes_key configured")
+)
+
+// callback is a checked, opened WeChat callback.
+type callback struct {
+	msg       message.MixMessage
+	encrypted bool
+	// key is the EncodingAESKey that opened the message; the reply is sealed with the same one.
+	key string
+}
+
+// envelope holds both the plaintext fields and, in compatible or safe mode, the encrypted payload.
+type envelope struct {
+	message.MixMessage
+	Encrypt string `xml:"Encrypt"`
+}
+
+type wire struct {
+	cfg   WireConfig
+	clock complaintbot.Clock
+}
+
+// checkTimestamp refuses a callback whose timestamp is too far from our clock (replay protection).
+func (w *wire) checkTimestamp(ts string) error {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return errStale
+	}
+	d := w.clock.Now().Sub(time.Unix(sec, 0))
+	if d < 0 {
+		d = -d
+	}
+	if d > w.cfg.MaxClockSkew {
+		return errStale
+	}
+	return nil
+}
+
+func equalSig(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(strings.ToLower(a)), []byte(b)) == 1
+}
+
+// checkURL answers WeChat's URL check (GET with echostr).
+func (w *wire) checkURL(signature, timestamp, nonce string) error {
+	if !equalSig(signature, util.Signature(w.cfg.Token, timestamp, nonce)) {
+		return errBadSignature
+	}
+	return nil
+}
+
+// open verifies and, when encrypted, decrypts a POSTed callback.
+func (w *wire) open(body []byte, q query) (*callback, error) {
+	var env envelope
+	if err := xml.Unmarshal(body, &env); err != nil {
+		return nil, fmt.Errorf("%w: %v", errMalformed, err)
+	}
+	if q.signature != "" && !equalSig(q.signature, util.Signature(w.cfg.Token, q.timestamp, q.nonce)) {
+		return nil, errBadSignature
+	}
+	if env.Encrypt == "" {
+		if q.signature == "" {
+			return nil, errBadSignature
+		}
+		if env.FromUserName == "" {
+			return nil, fmt.Errorf("%w: no FromUserName", errMalformed)
+		}
+		return &callback{msg: env.MixMessage}, nil
+	}
+	if !equalSig(q.msgSignature, util.Signature(w.cfg.Token, q.timestamp, q.nonce, env.Encrypt)) {
+		return nil, errBadSignature
+	}
+	plain, key, err := w.decrypt(env.Encrypt)
+	if err != nil {
+		return nil, err
+	}
+	var msg message.MixMessage
+	if err := xml.Unmarshal(plain, &msg); err != nil || msg.FromUserName == "" {
+		return nil, fmt.Errorf("%w: decrypted payload is not a message", errMalformed)
+	}
+	return &callback{msg: msg, encrypted: true, key: key}, nil
+}
+
+// decrypt opens the payload with the current key, or during a key change the previous one, and
+// returns the plaintext and the key that opened it.
+func (w *wire) decrypt(encrypted string) ([]byte, string, error) {
+	if w.cfg.AESKey == "" {
+		return nil, "", errNoKey
+	}
+	var err error
+	for _, key := range []string{w.cfg.AESKey, w.cfg.PreviousAESKey} {
+		if key == "" {
+			continue
+		}
+		var plain []byte
+		if _, plain, err = util.DecryptMsg(w.cfg.AppID, encrypted, key); err == nil {
+			return plain, key, nil
+		}
+	}
+	// A payload that does not open with our key and AppID is as untrustworthy as a bad signature.
+	return nil, "", fmt.Errorf("%w: %v", errBadSignature, err)
+}
+
+// textReply renders a passive text reply to the callback, encrypted when the callback was.
+func (w *wire) textReply(cb *callback, text string) ([]byte, error) {
+	reply := message.NewText(text)
+	reply.SetToUserName(cb.msg.FromUserName)
+	reply.SetFromUserName(cb.msg.ToUserName)
+	reply.SetCreateTime(w.clock.Now().Unix())
+	reply.SetMsgType(message.MsgTypeText)
+	raw, err := xml.Marshal(reply)
+	if err != nil {
+		return nil, fmt.Errorf("render reply: %w", err)
+	}
+	if !cb.encrypted {
+		return raw, nil
+	}
+	random := make([]byte, 16)
+	_, _ = rand.Read(random)
+	enc, err := util.EncryptMsg(random, raw, w.cfg.AppID, cb.key)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt reply: %w", err)
+	}
+	ts := strconv.FormatInt(w.clock.Now().Unix(), 10)
+	nonce := strconv.FormatInt(int64(random[0])<<24|int64(random[1])<<16|int64(random[2])<<8|int64(random[3]), 10)
+	out, err := xml.Marshal(message.ResponseEncryptedXMLMsg{
+		EncryptedMsg: string(enc),
+		MsgSignature: util.Signature(w.cfg.Token, ts, nonce, string(enc)),
+		Timestamp:    w.clock.Now().Unix(),
+		Nonce:        nonce,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("render encrypted reply: %w", err)
+	}
+	return out, nil
+}
+
+// query holds the signature parameters of a callback URL.
+type query struct {
+	signature, msgSignature, timestamp, nonce string
+}
+
+// dedupeKey identifies a WeChat message across retries: its MsgId, or for events (which carry
+// none) the sender and creation time.
+func dedupeKey(m *message.MixMessage) string {
+	if m.MsgID != 0 {
+		return "m:" + strconv.FormatInt(m.MsgID, 10)
+	}
+	return fmt.Sprintf("e:%s:%d:%s", m.FromUserName, m.CreateTime, m.Event)
+}
+
+// toInput turns a WeChat message into the conversation engine's input.
+func toInput(m *message.MixMessage, at time.Time) complaintbot.Input {
+	in := complaintbot.Input{At: at}
+	switch m.MsgType {
+	case message.MsgTypeText:
+		in.Type, in.Text = complaintbot.InputText, m.Content
+	case message.MsgTypeImage:
+		in.Type, in.MediaID = complaintbot.InputImage, m.MediaID
+	case message.MsgTypeVoice:
+		in.Type, in.MediaID, in.Text = complaintbot.InputVoice, m.MediaID, strings.TrimRight(m.Recognition, "。")
+	case message.MsgTypeVideo, message.MsgTypeShortVideo:
+		in.Type, in.MediaID = complaintbot.InputVideo, m.MediaID
+	case message.MsgTypeLocation:
+		in.Type, in.Text = complaintbot.InputLocation, m.Label
+	case message.MsgTypeLink:
+		in.Type, in.Text = complaintbot.InputLink, m.Title
+	case message.MsgTypeEvent:
+		switch m.Event {
+		case message.EventSubscribe:
+			in.Type = complaintbot.InputSubscribe
+		case message.EventUnsubscribe:
+			in.Type = complaintbot.InputUnsubscribe
+		case message.EventClick:
+			in.Type, in.Text = complaintbot.InputMenu, m.EventKey
+		default:
+			in.Type, in.Text = complaintbot.InputOther, string(m.Event)
+		}
+	default:
+		in.Type, in.Text = complaintbot.InputOther, string(m.MsgType)
+	}
+	return in
+}

@@ -1,0 +1,163 @@
+package complaintbot
+
+import (
+	"time"
+)
+
+// Kind says what a customer registered: a complaint, a suggestion or praise.
+type Kind string
+
+// The kinds of case a customer can register.
+const (
+	KindComplaint  Kind = "complaint"
+	KindSuggestion Kind = "suggestion"
+	KindPraise     Kind = "praise"
+)
+
+// Prefix returns the two-letter prefix of the kind's case numbers (TS 投诉, JY 建议, BY 表扬).
+func (k Kind) Prefix() string {
+	switch k {
+	case KindSuggestion:
+		return "JY"
+	case KindPraise:
+		return "BY"
+	default:
+		return "TS"
+	}
+}
+
+// Label returns the kind's Chinese name as a customer reads it.
+func (k Kind) Label() string {
+	switch k {
+	case KindSuggestion:
+		return "建议"
+	case KindPraise:
+		return "表扬"
+	default:
+		return "投诉"
+	}
+}
+
+// Status is where a case stands in its handling.
+type Status string
+
+// The statuses of a case, in the order a case normally moves through them.
+const (
+	StatusReceived      Status = "received"
+	StatusInvestigating Status = "investigating"
+	StatusEscalated     Status = "escalated"
+	StatusResolved      Status = "resolved"
+	StatusClosed        Status = "closed"
+	StatusReopened      Status = "reopened"
+)
+
+// Label returns the status's Chinese name as a customer reads it.
+func (s Status) Label() string {
+	switch s {
+	case StatusReceived:
+		return "已受理"
+	case StatusInvestigating:
+		return "调查处理中"
+	case StatusEscalated:
+		return "已提交总行处理"
+	case StatusResolved:
+		return "已处理完毕"
+	case StatusClosed:
+		return "已办结"
+	case StatusReopened:
+		return "重新处理中"
+	}
+	return string(s)
+}
+
+// Open reports whether the case still awaits handling.
+func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
+
+// Category is a complaint category with its JR/T 0169-2018 codes.
+type Category struct {
+	Code     string `bson:"code" json:"code" yaml:"code"`
+	Name     string `bson:"name" json:"name" yaml:"name"`
+	Channel  string `bson:"jr_channel,omitempty" json:"jr_channel,omitempty" yaml:"jr_channel"`
+	Business string `bson:"jr_business,omitempty" json:"jr_business,omitempty" yaml:"jr_business"`
+	Reason   string `bson:"jr_reason,omitempty" json:"jr_reason,omitempty" yaml:"jr_reason"`
+}
+
+// Branch is a bank branch (网点) a case can be about.
+type Branch struct {
+	Code    string   `bson:"code" json:"code" yaml:"code"`
+	Name    string   `bson:"name" json:"name" yaml:"name"`
+	Aliases []string `bson:"aliases,omitempty" json:"aliases,omitempty" yaml:"aliases"`
+}
+
+// NoBranchCode is the branch code of a case that concerns no particular branch (不涉及网点).
+const NoBranchCode = "NONE"
+
+// Evidence is a picture (or other media) the customer sent while telling their story.
+type Evidence struct {
+	MediaID string    `bson:"media_id" json:"media_id"`
+	Type    string    `bson:"type" json:"type"`
+	At      time.Time `bson:"at" json:"at"`
+}
+
+// Draft is what the intake conversation has collected so far; it becomes a Case on confirmation.
+type Draft struct {
+	Kind     Kind      `bson:"kind" json:"kind"`
+	Category *Category `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   *Branch   `bson:"branch,omitempty" json:"branch,omitempty"`
+	// OccurredAt is when the event complained about happened (Asia/Shanghai), if known.
+	OccurredAt *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	// Fields holds the free-text answers by field name: description, request, phone, name, person...
+	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
+	Evidence []Evidence        `bson:"evidence,omitempty" json:"evidence,omitempty"`
+	// Prefilled names the fields that were taken from the customer's opening story.
+	Prefilled []string  `bson:"prefilled,omitempty" json:"prefilled,omitempty"`
+	StartedAt time.Time `bson:"started_at" json:"started_at"`
+}
+
+// Field names used in Draft.Fields and Case.Fields.
+const (
+	FieldDescription = "description"
+	FieldRequest     = "request"
+	FieldPhone       = "phone"
+	FieldName        = "name"
+	FieldPerson      = "person"
+)
+
+// Case is a registered complaint, suggestion or praise.
+type Case struct {
+	// Number is the readable case number, e.g. TS20261128-0007; it is also the document id.
+	Number   string            `bson:"_id" json:"number"`
+	Kind     Kind              `bson:"kind" json:"kind"`
+	Status   Status            `bson:"status" json:"status"`
+	OpenID   string            `bson:"openid" json:"-"`
+	Channel  string            `bson:"channel" json:"channel"`
+	Category *Category         `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   Branch            `bson:"branch" json:"branch"`
+	Occurred *time.Time        `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
+	Evidence []Evidence        `bson:"evidence,omitempty" json:"evidence,omitempty"`
+	// Received is when the customer confirmed the case.
+	Received time.Time `bson:"received_at" json:"received_at"`
+	// ReplyDue is the promised reply date; DecisionDue the regulatory decision deadline.
+	ReplyDue    time.Time `bson:"reply_due" json:"reply_due"`
+	DecisionDue time.Time `bson:"decision_due" json:"decision_due"`
+	// SourceTurn is the conversation turn that registered the case; unique, so a retry cannot
+	// register a second case.
+	SourceTurn string `bson:"source_turn" json:"-"`
+	// Report dimensions, fixed at registration in Asia/Shanghai.
+	Day   string `bson:"day" json:"day"`
+	Month string `bson:"month" json:"month"`
+	// Updated is the time of the last change to the case.
+	Updated time.Time `bson:"updated_at" json:"updated_at"`
+}
+
+// CaseSummary is what a customer sees of one of their cases when asking for progress.
+type CaseSummary struct {
+	Number   string    `bson:"_id" json:"number"`
+	Kind     Kind      `bson:"kind" json:"kind"`
+	Status   Status    `bson:"status" json:"status"`
+	Category *Category `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   Branch    `bson:"branch" json:"branch"`
+	Received time.Time `bson:"received_at" json:"received_at"`
+	ReplyDue time.Time `bson:"reply_due" json:"reply_due"`
+}

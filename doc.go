@@ -1,0 +1,5 @@
+// Package complaintbot holds the domain of the complaint-intake service: cases, their kinds and
+// statuses, the collected fields, the clock every piece of logic reads time from, and the customer
+// messages that flow between WeChat and the bot. It does no I/O; the packages below it (bot, flows,
+// storage, scheduler, console) depend on it and never the other way round.
+package complaintbot

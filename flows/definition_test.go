@@ -1,0 +1,104 @@
+package flows
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+func TestDefaultCategoriesHaveJRCodes(t *testing.T) {
+	d := DefaultDefinition()
+	total := 0
+	for _, kind := range kindOrder {
+		for _, c := range d.Categories(kind) {
+			total++
+			if c.Code == "" || c.Name == "" || c.Channel == "" || c.Business == "" || c.Reason == "" {
+				t.Errorf("%s category %+v lacks a code", kind, c)
+			}
+			if !strings.HasPrefix(c.Channel, "A") || !strings.HasPrefix(c.Business, "B") || !strings.HasPrefix(c.Reason, "C") {
+				t.Errorf("%s category %s: JR/T codes are channel A.., business B.., reason C..: %+v", kind, c.Name, c)
+			}
+		}
+	}
+	complaint := d.Categories(complaintbot.KindComplaint)
+	if len(complaint) != 11 || complaint[len(complaint)-1].Reason != "C99" {
+		t.Errorf("complaint reasons: want the ten JR/T reasons and 其他 = 99, got %+v", complaint)
+	}
+	if total == 0 || d.Categories(complaintbot.KindPraise) != nil {
+		t.Errorf("categories: %d, praise %v", total, d.Categories(complaintbot.KindPraise))
+	}
+	// Callers get copies.
+	complaint[0].Name = "changed"
+	if d.Categories(complaintbot.KindComplaint)[0].Name == "changed" {
+		t.Error("Categories returned the definition's own slice")
+	}
+	bs := d.Branches()
+	if len(bs) < 5 || bs[0].Code == "" {
+		t.Fatalf("branches %+v", bs)
+	}
+	bs[1].Aliases[0] = "changed"
+	if d.Branches()[1].Aliases[0] == "changed" {
+		t.Error("Branches returned the definition's own aliases")
+	}
+}
+
+func TestLoadDefinitionErrors(t *testing.T) {
+	base := string(DefaultYAML())
+	if _, err := LoadDefinition([]byte(base)); err != nil {
+		t.Fatalf("the default must load: %v", err)
+	}
+	tests := []struct {
+		name, old, new, want string
+	}{
+		{"unknown top-level key", "hotline:", "colour: red\nhotline:", "colour"},
+		{"unknown step key", "        label: 类别\n", "        lable: 类别\n", "lable"},
+		{"missing message", "  resumed: \"好的，我们接着来。\"\n", "", "messages.resumed"},
+		{"empty readback line", "  line: \"{n}. {label}：{value}\"", "  line: \"\"", "readback.line"},
+		{"unknown step type", "type: datetime", "type: datetim", "kinds.complaint.steps[2].type"},
+		{"missing step type", "        type: datetime\n", "", "kinds.complaint.steps[2].type"},
+		{"duplicate branch", `code: "0201"`, `code: "0101"`, "branches[3].code"},
+		{"reserved branch code", `code: "0201"`, `code: "NONE"`, "branches[3].code"},
+		{"category without JR/T reason", "jr_reason: C05, ", "", "categories.complaint[4].jr_reason"},
+		{"category of an unknown kind", "  suggestion:\n    - {code: s-branch", "  sugestion:\n    - {code: s-branch", "categories.sugestion"},
+		{"menu action", "PROGRESS: progress", "PROGRESS: progres", "menu.PROGRESS"},
+		{"text lengths", "min: 8\n        max: 500", "min: 800\n        max: 500", "kinds.complaint.steps[3]"},
+		{"missing example", "        example: \"希望网点给出解释并道歉\"\n", "", "kinds.complaint.steps[4].example"},
+		{"field asked twice", "      - field: request", "      - field: description", "kinds.complaint.steps[4].field"},
+		{"reserved field", "      - field: request", "      - field: readback", "kinds.complaint.steps[4].field"},
+		{"wrong field for type", "      - field: occurred_at", "      - field: when", "kinds.complaint.steps[2].field"},
+		{"misspelt kind", "  praise:\n    words:", "  praize:\n    words:", "praize"},
+		{"empty command list", "  skip: [跳过, 不需要, 不用了, 不填, 略过, 无, 没有, 不留了]", "  skip: []", "commands.skip"},
+		{"broken YAML", "kinds:\n", "kinds: [\n", "flows: definition"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(base, tc.old) {
+				t.Fatalf("test is stale: default.yaml has no %q", tc.old)
+			}
+			_, err := LoadDefinition([]byte(strings.Replace(base, tc.old, tc.new, 1)))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want one naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestOperatorDefinitionChangesTheCopy(t *testing.T) {
+	y := strings.Replace(string(DefaultYAML()), `hotline: "95588"`, `hotline: "96000"`, 1)
+	y = strings.Replace(y, "请问是在哪个网点发生的？", "请问是哪家网点？", 1)
+	d, err := LoadDefinition([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, _ := New(d, Config{DailyCaseCap: 1})
+	c := newChat(t)
+	c.e = e
+	c.say("投诉")
+	c.say("1", "请问是哪家网点？")
+	c.facts.cases = []complaintbot.CaseSummary{summary("JY20261128-0001", complaintbot.KindSuggestion, complaintbot.StatusReceived, "NONE", "s-app", saturday)}
+	for _, a := range []string{"城西", "昨天", "柜员一直在看手机，让我等了很久。", "道歉", "13812345678"} {
+		c.say(a)
+	}
+	c.say("确认", "96000", "已提交了1件")
+}

@@ -1,0 +1,55 @@
+package flows
+
+import "github.com/complaintbot/complaintbot"
+
+// Facts gives the engine read-only facts about the customer of this turn; the caller binds it to
+// one customer. A nil Facts means the customer has no cases.
+type Facts interface {
+	// Cases returns the customer's own cases, newest first (at most the 50 most recent).
+	Cases() ([]complaintbot.CaseSummary, error)
+}
+
+// EffectType says what the caller must do.
+type EffectType string
+
+// The effects a turn can ask for.
+const (
+	// EffectCreateCase: Draft is set; register it as a new case and append Registered(case) to
+	// the replies (the engine says nothing else on that turn).
+	EffectCreateCase EffectType = "create_case"
+	// EffectAttachToCase: CaseNumber and Draft are set; add this story and evidence to the
+	// customer's existing case. The engine has already told the customer.
+	EffectAttachToCase EffectType = "attach_to_case"
+	// EffectQueueForAgent: Reason is ReasonCustomerAsked or ReasonRepeatedFailures; put the
+	// customer in the queue for a person. State.Handoff is already HandoffWaiting.
+	EffectQueueForAgent EffectType = "queue_for_agent"
+	// EffectUnsubscribed: the customer unfollowed the account; there is no reply.
+	EffectUnsubscribed EffectType = "unsubscribed"
+)
+
+// The reasons of EffectQueueForAgent.
+const (
+	ReasonCustomerAsked    = "customer_asked"
+	ReasonRepeatedFailures = "repeated_failures"
+)
+
+// Effect is one thing the caller must do after a turn. Its Draft is the caller's to keep: it is
+// not shared with the returned State.
+type Effect struct {
+	Type       EffectType          `bson:"type"`
+	Draft      *complaintbot.Draft `bson:"draft,omitempty"`
+	CaseNumber string              `bson:"case_number,omitempty"`
+	Reason     string              `bson:"reason,omitempty"`
+}
+
+// Result is the outcome of one turn.
+type Result struct {
+	// State is the new conversation state to store.
+	State State
+	// Replies is what to say, in order; no reply is ever an empty string. It is usually exactly
+	// one message, and empty only on the unsubscribe turn and on the turn with EffectCreateCase
+	// (where the caller appends Registered(case)).
+	Replies []string
+	// Effects is what the caller must do, in order.
+	Effects []Effect
+}

@@ -1,0 +1,168 @@
+package flows
+
+import "github.com/complaintbot/complaintbot"
+
+// fileDef is the shape of the definition file; see default.yaml for the meaning of each key.
+type fileDef struct {
+	Hotline       string                   `yaml:"hotline"`
+	Welcome       string                   `yaml:"welcome"`
+	Menu          map[string]string        `yaml:"menu"`
+	Commands      commandsDef              `yaml:"commands"`
+	Messages      messagesDef              `yaml:"messages"`
+	Readback      readbackDef              `yaml:"readback"`
+	Registered    registeredDef            `yaml:"registered"`
+	StoryMinChars int                      `yaml:"story_min_chars"`
+	Kinds         kindsDef                 `yaml:"kinds"`
+	NoBranch      noBranchDef              `yaml:"no_branch"`
+	Branches      []complaintbot.Branch    `yaml:"branches"`
+	Categories    map[string][]categoryDef `yaml:"categories"`
+}
+
+type commandsDef struct {
+	Cancel   []string `yaml:"cancel"`
+	Back     []string `yaml:"back"`
+	Agent    []string `yaml:"agent"`
+	Help     []string `yaml:"help"`
+	Skip     []string `yaml:"skip"`
+	Confirm  []string `yaml:"confirm"`
+	Resume   []string `yaml:"resume"`
+	Restart  []string `yaml:"restart"`
+	Progress []string `yaml:"progress"`
+	Greeting []string `yaml:"greeting"`
+}
+
+// messagesDef holds every fixed text; all of them are required.
+type messagesDef struct {
+	ResumeOffer      string `yaml:"resume_offer"`
+	Resumed          string `yaml:"resumed"`
+	Restarted        string `yaml:"restarted"`
+	NothingToResume  string `yaml:"nothing_to_resume"`
+	Cancelled        string `yaml:"cancelled"`
+	CancelledNothing string `yaml:"cancelled_nothing"`
+	DraftExpired     string `yaml:"draft_expired"`
+	BackFirst        string `yaml:"back_first"`
+	BackDone         string `yaml:"back_done"`
+	PreviousAnswer   string `yaml:"previous_answer"`
+	HowTo            string `yaml:"how_to"`
+	Discarded        string `yaml:"discarded"`
+	Explain          string `yaml:"explain"`
+	OfferAgent       string `yaml:"offer_agent"`
+	Queued           string `yaml:"queued"`
+	StillQueued      string `yaml:"still_queued"`
+	WithAgent        string `yaml:"with_agent"`
+	NotUnderstood    string `yaml:"not_understood"`
+	ImageReceived    string `yaml:"image_received"`
+	ImageIdle        string `yaml:"image_idle"`
+	VoiceUnclear     string `yaml:"voice_unclear"`
+	Location         string `yaml:"location"`
+	Link             string `yaml:"link"`
+	Video            string `yaml:"video"`
+	Other            string `yaml:"other"`
+	Reminder         string `yaml:"reminder"`
+	ReminderReadback string `yaml:"reminder_readback"`
+	ChooseKind       string `yaml:"choose_kind"`
+	ChangeKind       string `yaml:"change_kind"`
+	Prefilled        string `yaml:"prefilled"`
+	BranchWhich      string `yaml:"branch_which"`
+	BranchNone       string `yaml:"branch_none"`
+	ChoiceInvalid    string `yaml:"choice_invalid"`
+	TextTooShort     string `yaml:"text_too_short"`
+	TextTooLong      string `yaml:"text_too_long"`
+	Required         string `yaml:"required"`
+	PhoneInvalid     string `yaml:"phone_invalid"`
+	DateInvalid      string `yaml:"date_invalid"`
+	DateFuture       string `yaml:"date_future"`
+	DateBadDay       string `yaml:"date_bad_day"`
+	DateTooOld       string `yaml:"date_too_old"`
+	Duplicate        string `yaml:"duplicate"`
+	Attached         string `yaml:"attached"`
+	DailyCap         string `yaml:"daily_cap"`
+	ProgressNone     string `yaml:"progress_none"`
+	ProgressHeader   string `yaml:"progress_header"`
+	ProgressLine     string `yaml:"progress_line"`
+	ProgressDue      string `yaml:"progress_due"`
+	ProgressMore     string `yaml:"progress_more"`
+	ProgressFooter   string `yaml:"progress_footer"`
+	CaseDetail       string `yaml:"case_detail"`
+	CaseNotFound     string `yaml:"case_not_found"`
+}
+
+type readbackDef struct {
+	Header    string `yaml:"header"`
+	Line      string `yaml:"line"`
+	TypeLabel string `yaml:"type_label"`
+	Unset     string `yaml:"unset"`
+	Evidence  string `yaml:"evidence"`
+	Footer    string `yaml:"footer"`
+}
+
+type registeredDef struct {
+	Complaint  string `yaml:"complaint"`
+	Suggestion string `yaml:"suggestion"`
+	Praise     string `yaml:"praise"`
+}
+
+type kindsDef struct {
+	Complaint  *kindDef `yaml:"complaint"`
+	Suggestion *kindDef `yaml:"suggestion"`
+	Praise     *kindDef `yaml:"praise"`
+}
+
+// kindDef is the flow of one kind: the words that start it and its questions in order.
+type kindDef struct {
+	Words      []string  `yaml:"words"`
+	StoryWords []string  `yaml:"story_words"`
+	Intro      string    `yaml:"intro"`
+	Steps      []stepDef `yaml:"steps"`
+}
+
+// step returns the kind's step for a field, or nil.
+func (k *kindDef) step(field string) *stepDef {
+	for i := range k.Steps {
+		if k.Steps[i].Field == field {
+			return &k.Steps[i]
+		}
+	}
+	return nil
+}
+
+// stepDef is one question.
+type stepDef struct {
+	Field    string `yaml:"field"`
+	Type     string `yaml:"type"`
+	Label    string `yaml:"label"`
+	Prompt   string `yaml:"prompt"`
+	Help     string `yaml:"help"`
+	Example  string `yaml:"example"`
+	Optional bool   `yaml:"optional"`
+	Min      int    `yaml:"min"`
+	Max      int    `yaml:"max"`
+}
+
+// Step types.
+const (
+	stepChoice   = "choice"
+	stepText     = "text"
+	stepBranch   = "branch"
+	stepDateTime = "datetime"
+	stepPhone    = "phone"
+)
+
+// Fields with a dedicated place in the Draft rather than in Draft.Fields.
+const (
+	fieldCategory   = "category"
+	fieldBranch     = "branch"
+	fieldOccurredAt = "occurred_at"
+)
+
+type noBranchDef struct {
+	Name  string   `yaml:"name"`
+	Words []string `yaml:"words"`
+}
+
+// categoryDef is a category as written in the file: the domain category plus the story keywords
+// that point to it.
+type categoryDef struct {
+	complaintbot.Category `yaml:",inline"`
+	Keywords              []string `yaml:"keywords"`
+}

@@ -1,0 +1,195 @@
+package flows
+
+import (
+	"slices"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// start opens a new intake of a kind, prefilled from the opening story if there is one.
+func (t *turn) start(kind complaintbot.Kind, story string) {
+	st := t.st
+	st.clear()
+	st.Flow = FlowIntake
+	st.Draft = &complaintbot.Draft{Kind: kind, StartedAt: t.now, Fields: map[string]string{}}
+	st.DraftAt = t.now
+	t.add(t.d.kind(kind).Intro)
+	if story != "" {
+		t.prefill(story)
+	}
+	t.advance(true)
+}
+
+// advance asks the first unanswered question; when all are answered it checks for a duplicate
+// and then shows the read-back. first adds the how-to line to the intake's first question.
+func (t *turn) advance(first bool) {
+	st := t.st
+	for _, s := range t.d.kind(st.Draft.Kind).Steps {
+		if !st.done(s.Field) {
+			st.Step = s.Field
+			t.add(t.prompt(&s))
+			if first {
+				t.add(t.msgs().HowTo)
+			}
+			return
+		}
+	}
+	if t.duplicate() || t.err != nil {
+		return
+	}
+	st.Step = stepReadback
+	t.add(t.readback())
+}
+
+// intake handles a message while a draft is being filled in.
+func (t *turn) intake(text string, cmd command) {
+	st := t.st
+	switch cmd {
+	case cmdCancel:
+		st.park(t.now)
+		t.add(t.cancelled())
+		return
+	case cmdHelp:
+		t.help()
+		return
+	case cmdBack:
+		t.back()
+		return
+	case cmdResume:
+		t.add(t.msgs().Resumed)
+		t.add(t.question())
+		return
+	case cmdRestart:
+		t.add(t.msgs().Restarted)
+		t.start(st.Draft.Kind, "")
+		return
+	}
+	switch st.Step {
+	case stepReadback:
+		t.readbackAnswer(text, cmd)
+	case stepDuplicate:
+		t.duplicateAnswer(text)
+	case stepKind:
+		if kind, ok := t.kindAnswer(text); ok {
+			t.switchKind(kind)
+			return
+		}
+		t.fail(t.msgs().ChoiceInvalid)
+	default:
+		s := t.currentStep()
+		if s == nil { // the definition changed under a stored state: ask what is missing
+			st.resetIntake()
+			t.advance(false)
+			return
+		}
+		t.answer(s, text, cmd)
+	}
+}
+
+// currentStep returns the step being asked, or nil when the engine asks something else.
+func (t *turn) currentStep() *stepDef {
+	if t.st.Draft == nil {
+		return nil
+	}
+	return t.d.kind(t.st.Draft.Kind).step(t.st.Step)
+}
+
+// prompt renders a step's question.
+func (t *turn) prompt(s *stepDef) string {
+	if s.Type == stepChoice {
+		return fill(s.Prompt, "choices", numbered(t.categoryNames()))
+	}
+	return s.Prompt
+}
+
+// question is the current question, short: what fail and remind repeat.
+func (t *turn) question() string {
+	st := t.st
+	switch st.Flow {
+	case FlowResume:
+		return t.resumeOffer()
+	case FlowChooseKind:
+		return t.msgs().ChooseKind
+	}
+	switch st.Step {
+	case stepReadback:
+		return t.d.file.Readback.Footer
+	case stepDuplicate:
+		return t.duplicateQuestion()
+	case stepKind:
+		return t.msgs().ChangeKind
+	}
+	if s := t.currentStep(); s != nil {
+		if s.Type == stepBranch && len(st.Choices) > 0 {
+			return t.branchQuestion()
+		}
+		return t.prompt(s)
+	}
+	return t.d.file.Welcome
+}
+
+// explain is the current question's help with its example.
+func (t *turn) explain() string {
+	if s := t.currentStep(); s != nil {
+		return fill(t.msgs().Explain, "help", s.Help, "example", s.Example)
+	}
+	return t.question()
+}
+
+// help answers "帮助": what the question means, an example, and the question again.
+func (t *turn) help() {
+	if s := t.currentStep(); s != nil {
+		t.add(t.explain())
+		t.add(t.question())
+		return
+	}
+	t.add(t.question())
+}
+
+// back goes to the previous question, or from a correction back to the read-back.
+func (t *turn) back() {
+	st, m := t.st, t.msgs()
+	if st.Correcting || st.Step == stepKind {
+		st.resetIntake()
+		st.Step = stepReadback
+		t.add(t.readback())
+		return
+	}
+	if len(st.Choices) > 0 && st.Step != stepDuplicate {
+		st.Choices, st.Failures = nil, 0
+		t.add(t.question())
+		return
+	}
+	if len(st.History) == 0 {
+		t.add(m.BackFirst)
+		t.add(t.question())
+		return
+	}
+	prev := st.History[len(st.History)-1]
+	st.History = st.History[:len(st.History)-1]
+	st.Done = slices.DeleteFunc(st.Done, func(f string) bool { return f == prev })
+	st.resetIntake()
+	st.Step = prev
+	t.add(m.BackDone)
+	t.askAgain()
+}
+
+// askAgain asks the current step with the answer given before.
+func (t *turn) askAgain() {
+	s := t.currentStep()
+	t.add(t.prompt(s))
+	if v := t.value(s); v != "" {
+		t.add(fill(t.msgs().PreviousAnswer, "value", v))
+	}
+}
+
+// accept records that the current step is answered and moves on.
+func (t *turn) accept(s *stepDef) {
+	st := t.st
+	st.markDone(s.Field)
+	if !st.Correcting {
+		st.History = append(slices.DeleteFunc(st.History, func(f string) bool { return f == s.Field }), s.Field)
+	}
+	st.resetIntake()
+	t.advance(false)
+}

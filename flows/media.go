@@ -1,0 +1,40 @@
+package flows
+
+import (
+	"strconv"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// image keeps a picture as evidence during an intake.
+func (t *turn) image() {
+	st := t.st
+	if st.Draft == nil || (st.Flow != FlowIntake && st.Flow != FlowResume) {
+		t.add(t.msgs().ImageIdle)
+		t.remind()
+		return
+	}
+	at := t.in.At
+	if at.IsZero() {
+		at = t.now
+	}
+	st.Draft.Evidence = append(st.Draft.Evidence, complaintbot.Evidence{MediaID: t.in.MediaID, Type: "image", At: at})
+	t.add(fill(t.msgs().ImageReceived, "count", strconv.Itoa(len(st.Draft.Evidence)), "kind", st.Draft.Kind.Label()))
+	t.add(t.question())
+}
+
+// location answers a shared location; at the branch question its label is tried as a branch.
+func (t *turn) location() {
+	st := t.st
+	if st.Flow == FlowIntake && len(st.Choices) == 0 && clean(t.in.Text) != "" {
+		if s := t.currentStep(); s != nil && s.Type == stepBranch {
+			none, found := t.d.matchBranch(t.in.Text)
+			if none || len(found) == 1 {
+				t.answerBranch(s, t.in.Text)
+				return
+			}
+		}
+	}
+	t.add(t.msgs().Location)
+	t.remind()
+}

@@ -1,0 +1,103 @@
+package flows
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// readback renders the read-back (首问责任制): every collected field, numbered, between the
+// header and the footer that says how to confirm, correct or cancel.
+func (t *turn) readback() string {
+	rb := t.d.file.Readback
+	return rb.Header + "\n" + strings.Join(t.readbackLines(), "\n") + "\n" + rb.Footer
+}
+
+// readbackLines are the numbered fields: 1 is the kind, then the kind's steps in order, then a
+// line for pictures if any.
+func (t *turn) readbackLines() []string {
+	rb, draft := t.d.file.Readback, t.st.Draft
+	line := func(n int, label, value string) string {
+		if value == "" {
+			value = rb.Unset
+		}
+		return fill(rb.Line, "n", strconv.Itoa(n), "label", label, "value", value)
+	}
+	lines := []string{line(1, rb.TypeLabel, draft.Kind.Label())}
+	for i := range t.d.kind(draft.Kind).Steps {
+		s := &t.d.kind(draft.Kind).Steps[i]
+		lines = append(lines, line(i+2, s.Label, t.value(s)))
+	}
+	if n := len(draft.Evidence); n > 0 {
+		lines = append(lines, fill(rb.Evidence, "count", strconv.Itoa(n)))
+	}
+	return lines
+}
+
+// readbackAnswer handles the reply to the read-back: "确认" submits, a number (or a field's
+// label) re-asks that field, anything else is explained.
+func (t *turn) readbackAnswer(text string, cmd command) {
+	st := t.st
+	if cmd == cmdConfirm {
+		t.submit()
+		return
+	}
+	steps := t.d.kind(st.Draft.Kind).Steps
+	labels := []string{t.d.file.Readback.TypeLabel}
+	for _, s := range steps {
+		labels = append(labels, s.Label)
+	}
+	n, ok := choiceNumber(text)
+	if !ok {
+		k := strings.TrimPrefix(strings.TrimPrefix(key(text), "修改"), "改")
+		if i, found := matchChoice(k, labels); found && k != "" {
+			n, ok = i+1, true
+		}
+	}
+	switch {
+	case !ok || n < 1 || n > len(labels):
+		t.fail(t.msgs().NotUnderstood)
+	case n == 1:
+		st.resetIntake()
+		st.Step, st.Correcting = stepKind, true
+		t.add(t.msgs().ChangeKind)
+	default:
+		st.resetIntake()
+		st.Step, st.Correcting = steps[n-2].Field, true
+		t.askAgain()
+	}
+}
+
+// switchKind changes the draft's kind from the read-back, keeping the answers the new kind also
+// asks for; categories belong to a kind and are asked again.
+func (t *turn) switchKind(kind complaintbot.Kind) {
+	st := t.st
+	draft := st.Draft
+	st.resetIntake()
+	if kind != draft.Kind {
+		draft.Kind = kind
+		steps := t.d.kind(kind).Steps
+		has := func(f string) bool {
+			return f != fieldCategory && slices.ContainsFunc(steps, func(s stepDef) bool { return s.Field == f })
+		}
+		drop := func(fs []string) []string { return slices.DeleteFunc(fs, func(f string) bool { return !has(f) }) }
+		st.Done, st.History, draft.Prefilled = drop(st.Done), drop(st.History), drop(draft.Prefilled)
+		draft.Category = nil
+		if !has(fieldBranch) {
+			draft.Branch = nil
+		}
+		if !has(fieldOccurredAt) {
+			draft.OccurredAt = nil
+			delete(draft.Fields, FieldOccurredPeriod)
+		}
+		for f := range draft.Fields {
+			if f != FieldOccurredPeriod && !has(f) {
+				delete(draft.Fields, f)
+			}
+		}
+		st.DupChecked = ""
+	}
+	t.advance(false)
+}

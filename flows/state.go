@@ -1,0 +1,134 @@
+package flows
+
+import (
+	"slices"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// State is one customer's conversation state. The caller stores it (plain fields with bson tags,
+// fit for the MongoDB driver's default codec) and passes it back with the next message; Handle
+// never changes the State it is given. The zero State is a fresh customer.
+type State struct {
+	// Flow is what the conversation is doing: FlowIdle, FlowIntake, FlowResume or FlowChooseKind.
+	Flow string `bson:"flow,omitempty"`
+	// Step is the question being asked: a field name of the kind's steps ("branch", "phone"...),
+	// or "readback", "duplicate", "kind". In FlowResume it is the kind to start on "重新开始"
+	// ("" for the draft's own kind).
+	Step string `bson:"step,omitempty"`
+	// Draft is what has been collected; it outlives a cancel for Config.DraftKeep.
+	Draft *complaintbot.Draft `bson:"draft,omitempty"`
+	// Failures counts failed answers to the current question; 3 or more means a person was
+	// offered, and "人工" then queues with reason "repeated_failures".
+	Failures int `bson:"failures,omitempty"`
+	// Handoff is "" while the bot talks, HandoffWaiting once the customer is queued for a person
+	// (set by the engine), HandoffAgent while an agent holds the conversation (set by the caller,
+	// who also clears it when the agent hands back).
+	Handoff string `bson:"handoff,omitempty"`
+	// LastActive is the time of the customer's last message.
+	LastActive time.Time `bson:"last_active"`
+	// DraftAt is when the draft was last worked on; the draft is dropped DraftKeep after it.
+	DraftAt time.Time `bson:"draft_at,omitempty"`
+	// Done lists the fields of the draft that are answered (or skipped), in no particular order.
+	Done []string `bson:"done,omitempty"`
+	// History lists the fields the customer answered, in order, for "返回".
+	History []string `bson:"history,omitempty"`
+	// Choices holds the candidates of a pending pick: branch codes when a branch answer was
+	// ambiguous, the case number on the duplicate question.
+	Choices []string `bson:"choices,omitempty"`
+	// Correcting is true while a field picked from the read-back is re-asked.
+	Correcting bool `bson:"correcting,omitempty"`
+	// Story is an opening message kept until the customer says which kind it is.
+	Story string `bson:"story,omitempty"`
+	// DupChecked is the branch and category the duplicate check last passed for.
+	DupChecked string `bson:"dup_checked,omitempty"`
+}
+
+// The flows a State can be in.
+const (
+	FlowIdle       = ""
+	FlowIntake     = "intake" // collecting a complaint, suggestion or praise
+	FlowResume     = "resume" // offering "继续"/"重新开始" for an unfinished draft
+	FlowChooseKind = "choose" // asking whether an opening story is a complaint, suggestion or praise
+)
+
+// The values of State.Handoff.
+const (
+	HandoffNone    = ""
+	HandoffWaiting = "waiting"
+	HandoffAgent   = "agent"
+)
+
+// Engine steps that are not fields.
+const (
+	stepReadback  = "readback"
+	stepDuplicate = "duplicate"
+	stepKind      = "kind"
+)
+
+// clone returns a deep copy, so that the engine never writes into the caller's State.
+func (s State) clone() State {
+	s.Draft = cloneDraft(s.Draft)
+	s.Done = slices.Clone(s.Done)
+	s.History = slices.Clone(s.History)
+	s.Choices = slices.Clone(s.Choices)
+	return s
+}
+
+func cloneDraft(d *complaintbot.Draft) *complaintbot.Draft {
+	if d == nil {
+		return nil
+	}
+	c := *d
+	if d.Category != nil {
+		cat := *d.Category
+		c.Category = &cat
+	}
+	if d.Branch != nil {
+		b := copyBranch(*d.Branch)
+		c.Branch = &b
+	}
+	if d.OccurredAt != nil {
+		t := *d.OccurredAt
+		c.OccurredAt = &t
+	}
+	if d.Fields != nil {
+		c.Fields = make(map[string]string, len(d.Fields))
+		for k, v := range d.Fields {
+			c.Fields[k] = v
+		}
+	}
+	c.Evidence = slices.Clone(d.Evidence)
+	c.Prefilled = slices.Clone(d.Prefilled)
+	return &c
+}
+
+// done reports whether a field is answered.
+func (s *State) done(field string) bool { return slices.Contains(s.Done, field) }
+
+// markDone records an answered field.
+func (s *State) markDone(field string) {
+	if !s.done(field) {
+		s.Done = append(s.Done, field)
+	}
+}
+
+// resetIntake forgets everything about the current question.
+func (s *State) resetIntake() {
+	s.Step, s.Failures, s.Choices, s.Correcting = "", 0, nil, false
+}
+
+// park leaves the intake but keeps the draft for DraftKeep.
+func (s *State) park(now time.Time) {
+	s.resetIntake()
+	s.Flow = FlowIdle
+	s.DraftAt = now
+}
+
+// clear forgets the draft and goes idle.
+func (s *State) clear() {
+	s.resetIntake()
+	s.Flow, s.Draft, s.Done, s.History, s.Story, s.DupChecked = FlowIdle, nil, nil, nil, "", ""
+	s.DraftAt = time.Time{}
+}

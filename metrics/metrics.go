@@ -1,0 +1,58 @@
+// Package metrics holds the service's Prometheus metrics, registered on one registry that the
+// console listener serves at /metrics.
+package metrics
+
+import (
+	"net/http"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics are the service's counters and histograms. The zero value is not usable: call New.
+type Metrics struct {
+	Registry *prometheus.Registry
+	// Messages counts webhook messages by WeChat type and outcome (replied, late, duplicate,
+	// silent, rejected, error).
+	Messages *prometheus.CounterVec
+	// ReplySeconds is the time from receiving a webhook message to writing its answer.
+	ReplySeconds prometheus.Histogram
+	// DedupeHits counts retried or doubled messages answered from the stored first answer.
+	DedupeHits prometheus.Counter
+	// WeChatAPIErrors counts error answers from the WeChat API by errcode.
+	WeChatAPIErrors *prometheus.CounterVec
+	// OutboxDeliveries counts outbox delivery attempts by result.
+	OutboxDeliveries *prometheus.CounterVec
+}
+
+// New creates the metrics on a fresh registry, together with the Go runtime and process collectors.
+func New() *Metrics {
+	m := &Metrics{
+		Registry: prometheus.NewRegistry(),
+		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "complaintbot_webhook_messages_total", Help: "Webhook messages by WeChat message type and outcome.",
+		}, []string{"type", "outcome"}),
+		ReplySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "complaintbot_webhook_reply_seconds", Help: "Time from receiving a webhook message to answering it.",
+			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
+		}),
+		DedupeHits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "complaintbot_webhook_dedupe_hits_total", Help: "Retried or doubled messages answered from the first answer.",
+		}),
+		WeChatAPIErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "complaintbot_wechat_api_errors_total", Help: "Error answers from the WeChat API by errcode.",
+		}, []string{"code"}),
+		OutboxDeliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "complaintbot_outbox_deliveries_total", Help: "Outbox delivery attempts by result.",
+		}, []string{"result"}),
+	}
+	m.Registry.MustRegister(m.Messages, m.ReplySeconds, m.DedupeHits, m.WeChatAPIErrors, m.OutboxDeliveries,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Handler serves the metrics in the Prometheus text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}

@@ -1,0 +1,116 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// NextCaseNumber reserves the next readable case number of the day, e.g. TS20261128-0007, for the
+// turn that registers the case. Numbers are unique across instances (each is an insert on a unique
+// key); a reservation whose turn is then lost leaves a gap, never a duplicate.
+func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) (string, error) {
+	base := prefix + day + "-"
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if s.seq == nil {
+		s.seq = map[string]int{}
+	}
+	n, ok := s.seq[base]
+	if !ok {
+		last, err := s.lastCaseNumber(ctx, base)
+		if err != nil {
+			return "", err
+		}
+		n = last
+	}
+	for range 1000 {
+		n++
+		number := fmt.Sprintf("%s%04d", base, n)
+		_, err := s.caseNumbers.InsertOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})
+		if err == nil {
+			s.seq[base] = n
+			return number, nil
+		}
+		if !IsDuplicate(err) {
+			return "", fmt.Errorf("reserve case number %s: %w", number, err)
+		}
+	}
+	return "", fmt.Errorf("reserve case number %s: no free number after 1000 tries", base)
+}
+
+func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
+	var doc struct {
+		ID string `bson:"_id"`
+	}
+	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(base)}}}}
+	err := s.caseNumbers.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&doc)
+	if err != nil {
+		if notFound(err) == ErrNotFound {
+			return 0, nil
+		}
+		return 0, fmt.Errorf("find last case number %s: %w", base, err)
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(doc.ID, base))
+	if err != nil {
+		return 0, fmt.Errorf("case number %s is malformed", doc.ID)
+	}
+	return n, nil
+}
+
+// InsertCase registers the case. A case whose number or source turn is registered already is not
+// written again, so re-applying a turn's effects is harmless.
+func (s *Store) InsertCase(ctx context.Context, c *complaintbot.Case) error {
+	if _, err := s.cases.InsertOne(ctx, c); err != nil && !IsDuplicate(err) {
+		return fmt.Errorf("insert case %s: %w", c.Number, err)
+	}
+	return nil
+}
+
+// Case returns the case with the given number, or ErrNotFound.
+func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, error) {
+	var c complaintbot.Case
+	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
+	}
+	return &c, nil
+}
+
+// CasesOf returns the customer's cases, newest first, at most limit of them.
+func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
+	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
+			{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}})
+	cur, err := s.cases.Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
+	if err != nil {
+		return nil, fmt.Errorf("list cases of customer: %w", err)
+	}
+	var out []complaintbot.CaseSummary
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list cases of customer: %w", err)
+	}
+	return out, nil
+}
+
+// AddToCase appends a customer's further story and evidence, recorded by the turn turnID, to an
+// open case of theirs. Applying the same turn twice adds it once.
+func (s *Store) AddToCase(ctx context.Context, number, openID, turnID, note string, evidence []complaintbot.Evidence, at time.Time) error {
+	addition := bson.D{{Key: "turn", Value: turnID}, {Key: "text", Value: note}, {Key: "at", Value: at}}
+	push := bson.D{{Key: "additions", Value: addition}}
+	if len(evidence) > 0 {
+		push = append(push, bson.E{Key: "evidence", Value: bson.D{{Key: "$each", Value: evidence}}})
+	}
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "updated_at", Value: at}}}, {Key: "$push", Value: push}}
+	filter := bson.D{{Key: "_id", Value: number}, {Key: "openid", Value: openID}, {Key: "additions.turn", Value: bson.D{{Key: "$ne", Value: turnID}}}}
+	if _, err := s.cases.UpdateOne(ctx, filter, update); err != nil {
+		return fmt.Errorf("add to case %s: %w", number, err)
+	}
+	return nil
+}

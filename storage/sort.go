@@ -1,0 +1,17 @@
+package storage
+
+import (
+	"cmp"
+	"slices"
+)
+
+// sortLines orders lines by time; lines of one turn share its time and sort by id, which puts the
+// inbound line ("openid#v") before its replies ("openid#v/0", "openid#v/1").
+func sortLines(lines []Line) {
+	slices.SortStableFunc(lines, func(a, b Line) int {
+		if c := a.At.Compare(b.At); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
+	})
+}

@@ -1,0 +1,177 @@
+// Package storage keeps everything the service knows in MongoDB: conversation turns (which are also
+// the dedupe records and the transcript), cases, the outbox, shared WeChat tokens. It talks to a real
+// MongoDB or to an embedded MongoDB-compatible server through the same official driver and the
+// same code, using only operations both support; cross-request coordination is done with inserts
+// on unique keys, which both make atomic.
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// Options says which database to open.
+type Options struct {
+	// URI of a MongoDB deployment; empty starts the embedded server under DataDir.
+	URI string
+	// Database is the database name.
+	Database string
+	// DataDir holds the embedded server's files and its lock; used only when URI is empty.
+	DataDir string
+	// Logger receives the store's own log lines; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Store is an open database with the service's collections. It is safe for concurrent use.
+type Store struct {
+	client   *mongo.Client
+	db       *mongo.Database
+	embedded *embeddedServer
+	log      *slog.Logger
+
+	turns       *mongo.Collection
+	cases       *mongo.Collection
+	caseNumbers *mongo.Collection
+	outbox      *mongo.Collection
+	attempts    *mongo.Collection
+	messages    *mongo.Collection
+	handoffs    *mongo.Collection
+	tokens      *mongo.Collection
+	customers   *mongo.Collection
+
+	seqMu sync.Mutex
+	seq   map[string]int // last case number handed out, by prefix and day
+}
+
+// Open connects to the database (starting the embedded server when no URI is given) and creates
+// the collections' indexes if they are missing. Close releases everything Open took.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	s := &Store{log: opts.Logger}
+	uri := opts.URI
+	clientOpts := options.Client().SetTimeout(30 * time.Second).SetAppName("complaintbot")
+	if uri == "" {
+		emb, err := startEmbedded(opts.DataDir, opts.Logger)
+		if err != nil {
+			return nil, err
+		}
+		s.embedded = emb
+		uri = emb.uri
+		// The embedded server is not atomic between connections: keep every request on one.
+		clientOpts.SetMaxPoolSize(1).SetMinPoolSize(1)
+	}
+	client, err := mongo.Connect(clientOpts.ApplyURI(uri))
+	if err != nil {
+		s.closeEmbedded()
+		return nil, fmt.Errorf("connect to MongoDB: %w", err)
+	}
+	s.client = client
+	s.db = client.Database(opts.Database)
+	s.turns = s.db.Collection("turns")
+	s.cases = s.db.Collection("cases")
+	s.caseNumbers = s.db.Collection("case_numbers")
+	s.outbox = s.db.Collection("outbox")
+	s.attempts = s.db.Collection("outbox_attempts")
+	s.messages = s.db.Collection("messages")
+	s.handoffs = s.db.Collection("handoffs")
+	s.tokens = s.db.Collection("tokens")
+	s.customers = s.db.Collection("customers")
+	if err := s.Ping(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	if err := s.ensureIndexes(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
+	return s, nil
+}
+
+// Embedded reports whether the store runs on the embedded server.
+func (s *Store) Embedded() bool { return s.embedded != nil }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.client.Ping(ctx, readpref.Primary()); err != nil {
+		return fmt.Errorf("ping MongoDB: %w", err)
+	}
+	return nil
+}
+
+// Close disconnects and, in embedded mode, stops the server cleanly and releases the data folder.
+func (s *Store) Close(ctx context.Context) error {
+	var err error
+	if s.client != nil {
+		err = s.client.Disconnect(ctx)
+	}
+	s.closeEmbedded()
+	return err
+}
+
+func (s *Store) closeEmbedded() {
+	if s.embedded != nil {
+		s.embedded.stop()
+		s.embedded = nil
+	}
+}
+
+// DropAll removes every collection of the database; tests use it to start clean.
+func (s *Store) DropAll(ctx context.Context) error {
+	return s.db.Drop(ctx)
+}
+
+type index struct {
+	coll   *mongo.Collection
+	keys   bson.D
+	unique bool
+}
+
+func (s *Store) ensureIndexes(ctx context.Context) error {
+	indexes := []index{
+		{s.turns, bson.D{{Key: "openid", Value: 1}, {Key: "version", Value: -1}}, false},
+		{s.turns, bson.D{{Key: "dedupe", Value: 1}}, true},
+		{s.cases, bson.D{{Key: "openid", Value: 1}, {Key: "received_at", Value: -1}}, false},
+		{s.cases, bson.D{{Key: "source_turn", Value: 1}}, true},
+		{s.cases, bson.D{{Key: "status", Value: 1}, {Key: "reply_due", Value: 1}}, false},
+		{s.cases, bson.D{{Key: "branch.code", Value: 1}, {Key: "received_at", Value: -1}}, false},
+		{s.outbox, bson.D{{Key: "status", Value: 1}, {Key: "next_at", Value: 1}}, false},
+		{s.messages, bson.D{{Key: "openid", Value: 1}, {Key: "at", Value: 1}}, false},
+		{s.handoffs, bson.D{{Key: "status", Value: 1}, {Key: "at", Value: 1}}, false},
+	}
+	for _, ix := range indexes {
+		model := mongo.IndexModel{Keys: ix.keys}
+		if ix.unique {
+			model.Options = options.Index().SetUnique(true)
+		}
+		if _, err := ix.coll.Indexes().CreateOne(ctx, model); err != nil {
+			return fmt.Errorf("create index %v on %s: %w", ix.keys, ix.coll.Name(), err)
+		}
+	}
+	return nil
+}
+
+// IsDuplicate reports whether err is a unique-key violation (E11000) from either database.
+func IsDuplicate(err error) bool {
+	return err != nil && mongo.IsDuplicateKeyError(err)
+}
+
+// ErrNotFound is returned when the requested document does not exist.
+var ErrNotFound = errors.New("not found")
+
+func notFound(err error) error {
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return ErrNotFound
+	}
+	return err
+}

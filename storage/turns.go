@@ -1,0 +1,166 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Turn is one step of a customer's conversation: the message that came in, what the bot answered,
+// and the conversation state after it. Turns are append-only; a turn is written with a single
+// insert, and its two unique keys make that insert both the optimistic-concurrency check (the id
+// holds the version) and the dedupe record (a retried WeChat message has the same dedupe key).
+type Turn struct {
+	ID      string             `bson:"_id"`
+	OpenID  string             `bson:"openid"`
+	Version int64              `bson:"version"`
+	Dedupe  string             `bson:"dedupe"`
+	At      time.Time          `bson:"at"`
+	In      complaintbot.Input `bson:"in"`
+	Replies []string           `bson:"replies,omitempty"`
+	// Late is set when the passive reply deadline had passed: the replies go out through the
+	// outbox, and a retry of the same message must be answered with "success", not the replies.
+	Late bool `bson:"late,omitempty"`
+	// State is the conversation state after this turn, as the conversation engine defines it.
+	State bson.Raw `bson:"state,omitempty"`
+	// Effects are what this turn caused (a case, a queue entry), as the engine defines them.
+	Effects bson.Raw `bson:"effects,omitempty"`
+}
+
+// TurnID returns the id of the customer's turn with the given version.
+func TurnID(openID string, version int64) string {
+	return fmt.Sprintf("%s#%012d", openID, version)
+}
+
+// ErrVersionConflict means another writer appended the same version first: reload and retry.
+var ErrVersionConflict = errors.New("conversation changed concurrently")
+
+// DuplicateError means the turn's dedupe key was already recorded: the message is a retry, and
+// Existing is the turn that answered it first.
+type DuplicateError struct{ Existing *Turn }
+
+func (e *DuplicateError) Error() string { return "duplicate message " + e.Existing.Dedupe }
+
+// AppendTurn inserts the turn. It returns a *DuplicateError when the dedupe key exists already, and
+// ErrVersionConflict when another turn holds the same version.
+func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
+	if t.ID == "" {
+		t.ID = TurnID(t.OpenID, t.Version)
+	}
+	if t.Dedupe == "" {
+		t.Dedupe = "turn:" + t.ID // the unique index must always see a key
+	}
+	_, err := s.turns.InsertOne(ctx, t)
+	if err == nil {
+		return nil
+	}
+	if !IsDuplicate(err) {
+		return fmt.Errorf("append turn %s: %w", t.ID, err)
+	}
+	existing, ferr := s.TurnByDedupe(ctx, t.Dedupe)
+	if ferr == nil {
+		return &DuplicateError{Existing: existing}
+	}
+	if errors.Is(ferr, ErrNotFound) {
+		return ErrVersionConflict
+	}
+	return fmt.Errorf("append turn %s: look up duplicate: %w", t.ID, ferr)
+}
+
+// TurnByDedupe returns the turn recorded under the dedupe key, or ErrNotFound.
+func (s *Store) TurnByDedupe(ctx context.Context, key string) (*Turn, error) {
+	var t Turn
+	if err := s.turns.FindOne(ctx, bson.D{{Key: "dedupe", Value: key}}).Decode(&t); err != nil {
+		return nil, fmt.Errorf("find turn by dedupe key: %w", notFound(err))
+	}
+	return &t, nil
+}
+
+// Turn returns the turn with the given id, or ErrNotFound.
+func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
+	var t Turn
+	if err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&t); err != nil {
+		return nil, fmt.Errorf("find turn %s: %w", id, notFound(err))
+	}
+	return &t, nil
+}
+
+// LatestTurn returns the customer's newest turn, or ErrNotFound for a customer never seen.
+func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
+	var t Turn
+	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
+	if err := s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
+		return nil, fmt.Errorf("find latest turn: %w", notFound(err))
+	}
+	return &t, nil
+}
+
+// Direction says whether a transcript line came from the customer or went to them.
+type Direction string
+
+// The two directions of a transcript line.
+const (
+	Inbound  Direction = "in"
+	Outbound Direction = "out"
+)
+
+// Line is one message of a conversation's transcript.
+type Line struct {
+	ID      string                 `bson:"_id" json:"id"`
+	OpenID  string                 `bson:"openid" json:"-"`
+	Dir     Direction              `bson:"dir" json:"dir"`
+	Type    complaintbot.InputType `bson:"type" json:"type"`
+	Text    string                 `bson:"text" json:"text"`
+	MediaID string                 `bson:"media_id,omitempty" json:"media_id,omitempty"`
+	At      time.Time              `bson:"at" json:"at"`
+	// By names who sent an outbound line: "bot", an agent's username, or "system".
+	By string `bson:"by,omitempty" json:"by,omitempty"`
+}
+
+// AppendLine records a transcript line that is not part of a bot turn (an agent's reply, a notice);
+// a line with an id that exists already is not written again.
+func (s *Store) AppendLine(ctx context.Context, l Line) error {
+	if _, err := s.messages.InsertOne(ctx, l); err != nil && !IsDuplicate(err) {
+		return fmt.Errorf("append transcript line: %w", err)
+	}
+	return nil
+}
+
+// Transcript returns the customer's conversation, oldest first: the bot turns (message in, replies
+// out) and the other lines, limited to the newest limit lines.
+func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Line, error) {
+	filter := bson.D{{Key: "openid", Value: openID}}
+	var turns []Turn
+	cur, err := s.turns.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).
+		SetProjection(bson.D{{Key: "state", Value: 0}, {Key: "effects", Value: 0}}))
+	if err != nil {
+		return nil, fmt.Errorf("read transcript: %w", err)
+	}
+	if err := cur.All(ctx, &turns); err != nil {
+		return nil, fmt.Errorf("read transcript: %w", err)
+	}
+	var lines []Line
+	cur, err = s.messages.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("read transcript: %w", err)
+	}
+	if err := cur.All(ctx, &lines); err != nil {
+		return nil, fmt.Errorf("read transcript: %w", err)
+	}
+	for _, t := range turns {
+		lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At})
+		for i, r := range t.Replies {
+			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At, By: "bot"})
+		}
+	}
+	sortLines(lines)
+	if len(lines) > limit {
+		lines = lines[len(lines)-limit:]
+	}
+	return lines, nil
+}

@@ -1,0 +1,407 @@
+// Package fakewechat is a fake of the WeChat Official Account API (api.weixin.qq.com) for tests and
+// for the service's sandbox mode: it issues access tokens, accepts customer-service and template
+// messages, records them, and lets a terminal customer simulator read them back.
+//
+// Mount a Server at the root of an HTTP server and point wechatapi's Config.APIBase at it. It checks
+// the AppID and AppSecret it was made with and the access token on every send, like WeChat; the
+// /sandbox/messages path has no authentication and must never face the internet.
+package fakewechat
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// MaxRecorded is how many sent messages a Server keeps; older ones are forgotten.
+const MaxRecorded = 10000
+
+// The API paths a Server answers.
+const (
+	PathStableToken  = "/cgi-bin/stable_token"
+	PathToken        = "/cgi-bin/token"
+	PathCustomSend   = "/cgi-bin/message/custom/send"
+	PathTemplateSend = "/cgi-bin/message/template/send"
+	PathSandbox      = "/sandbox/messages"
+)
+
+// TokenLifetime is the expires_in a Server announces for its tokens (which in fact never expire).
+const TokenLifetime = 7200
+
+// Sent is a message a Server accepted.
+type Sent struct {
+	// Seq numbers accepted messages from 1 in order; a template message's msgid is its Seq.
+	Seq int64 `json:"seq"`
+	// Kind is "custom" or "template".
+	Kind string `json:"kind"`
+	// ToUser is the recipient's openid.
+	ToUser string `json:"touser"`
+	// MsgType is the customer-service msgtype ("text", "image", ...); empty for templates.
+	MsgType string `json:"msgtype,omitempty"`
+	// Text is the content of a text message.
+	Text string `json:"text,omitempty"`
+	// TemplateID, URL and Data are a template message's template, link and field values.
+	TemplateID string            `json:"template_id,omitempty"`
+	URL        string            `json:"url,omitempty"`
+	Data       map[string]string `json:"data,omitempty"`
+	// At is when the Server accepted the message.
+	At time.Time `json:"at"`
+}
+
+type failure struct {
+	code int64
+	n    int
+}
+
+// Server is a fake api.weixin.qq.com: an http.Handler with the same paths. It is safe for concurrent
+// use.
+type Server struct {
+	appID, appSecret string
+
+	mu           sync.Mutex
+	clock        complaintbot.Clock
+	stable       string // current stable_token token
+	plain        string // current /cgi-bin/token token
+	tokenSeq     int64
+	tokenFetches int
+	fail         map[string]*failure
+	seq          int64
+	sent         []Sent
+}
+
+// New returns a Server for the Official Account appID with secret appSecret.
+func New(appID, appSecret string) *Server {
+	return &Server{
+		appID:     appID,
+		appSecret: appSecret,
+		clock:     complaintbot.SystemClock{},
+		fail:      make(map[string]*failure),
+	}
+}
+
+// SetClock makes the Server stamp recorded messages with clock's time.
+func (s *Server) SetClock(clock complaintbot.Clock) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.clock = clock
+}
+
+// FailNext makes the next n calls to the API path (e.g. "/cgi-bin/message/custom/send") answer with
+// errcode code, before any other check. n <= 0 cancels a pending failure.
+func (s *Server) FailNext(path string, code int64, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.fail, path)
+		return
+	}
+	s.fail[path] = &failure{code: code, n: n}
+}
+
+// TokenFetches counts the requests to the token paths (stable_token and token), failed ones included.
+func (s *Server) TokenFetches() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenFetches
+}
+
+// Sent returns the recorded messages, oldest first (at most MaxRecorded).
+func (s *Server) Sent() []Sent {
+	return s.find("", 0)
+}
+
+// SentTo returns the recorded messages to openid, oldest first.
+func (s *Server) SentTo(openid string) []Sent {
+	return s.find(openid, 0)
+}
+
+// find returns copies of the recorded messages with Seq > after, to openid when it is not "".
+func (s *Server) find(openid string, after int64) []Sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []Sent{}
+	for _, m := range s.sent {
+		if m.Seq <= after || (openid != "" && m.ToUser != openid) {
+			continue
+		}
+		if m.Data != nil {
+			d := make(map[string]string, len(m.Data))
+			for k, v := range m.Data {
+				d[k] = v
+			}
+			m.Data = d
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// ServeHTTP answers the API paths.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if code, ok := s.injectedFailure(r.URL.Path); ok {
+		writeErr(w, code)
+		return
+	}
+	switch r.URL.Path {
+	case PathStableToken:
+		s.stableToken(w, r)
+	case PathToken:
+		s.token(w, r)
+	case PathCustomSend:
+		s.customSend(w, r)
+	case PathTemplateSend:
+		s.templateSend(w, r)
+	case PathSandbox:
+		s.sandbox(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (s *Server) injectedFailure(path string) (int64, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if path == PathStableToken || path == PathToken {
+		s.tokenFetches++
+	}
+	f := s.fail[path]
+	if f == nil {
+		return 0, false
+	}
+	f.n--
+	if f.n <= 0 {
+		delete(s.fail, path)
+	}
+	return f.code, true
+}
+
+// errMsgs are WeChat's texts for the codes the fake answers or tests commonly inject.
+var errMsgs = map[int64]string{
+	-1:    "system error",
+	40001: "invalid credential, access_token is invalid or not latest",
+	40002: "invalid grant_type",
+	40003: "invalid openid",
+	40008: "invalid message type",
+	40013: "invalid appid",
+	40014: "invalid access_token",
+	40037: "invalid template_id",
+	40125: "invalid appsecret",
+	41001: "access_token missing",
+	42001: "access_token expired",
+	43004: "require subscribe",
+	43019: "require remove blacklist",
+	43101: "user refuse to accept the msg",
+	44004: "empty content",
+	45009: "reach max api daily quota limit",
+	45015: "response out of time limit or subscription is canceled",
+	45047: "out of response count limit",
+	47001: "data format error",
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; encoding=utf-8")
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func writeErr(w http.ResponseWriter, code int64) {
+	msg, ok := errMsgs[code]
+	if !ok {
+		msg = fmt.Sprintf("fakewechat error %d", code)
+	}
+	writeJSON(w, map[string]any{"errcode": code, "errmsg": msg + " rid: fakewechat"})
+}
+
+func allow(w http.ResponseWriter, r *http.Request, method string) bool {
+	if r.Method != method {
+		w.Header().Set("Allow", method)
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return false
+	}
+	return true
+}
+
+func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20)).Decode(v); err != nil {
+		writeErr(w, 47001)
+		return false
+	}
+	return true
+}
+
+// checkApp answers an error and returns false unless grant type, appid and secret are right.
+func (s *Server) checkApp(w http.ResponseWriter, grantType, appID, secret string) bool {
+	switch {
+	case grantType != "client_credential":
+		writeErr(w, 40002)
+	case appID != s.appID:
+		writeErr(w, 40013)
+	case secret != s.appSecret:
+		writeErr(w, 40125)
+	default:
+		return true
+	}
+	return false
+}
+
+// newTokenLocked makes a fresh token; s.mu must be held.
+func (s *Server) newTokenLocked(kind string) string {
+	s.tokenSeq++
+	return fmt.Sprintf("FAKE_%s_%s_%d", kind, s.appID, s.tokenSeq)
+}
+
+func (s *Server) stableToken(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodPost) {
+		return
+	}
+	var req struct {
+		GrantType    string `json:"grant_type"`
+		AppID        string `json:"appid"`
+		Secret       string `json:"secret"`
+		ForceRefresh bool   `json:"force_refresh"`
+	}
+	if !decodeBody(w, r, &req) || !s.checkApp(w, req.GrantType, req.AppID, req.Secret) {
+		return
+	}
+	s.mu.Lock()
+	if s.stable == "" || req.ForceRefresh {
+		s.stable = s.newTokenLocked("STABLE") // invalidates the previous one
+	}
+	tok := s.stable
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"access_token": tok, "expires_in": TokenLifetime})
+}
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodGet) {
+		return
+	}
+	q := r.URL.Query()
+	if !s.checkApp(w, q.Get("grant_type"), q.Get("appid"), q.Get("secret")) {
+		return
+	}
+	s.mu.Lock()
+	s.plain = s.newTokenLocked("PLAIN") // every fetch invalidates the previous one
+	tok := s.plain
+	s.mu.Unlock()
+	writeJSON(w, map[string]any{"access_token": tok, "expires_in": TokenLifetime})
+}
+
+// checkToken answers an error and returns false unless the request carries a current token.
+func (s *Server) checkToken(w http.ResponseWriter, r *http.Request) bool {
+	tok := r.URL.Query().Get("access_token")
+	if tok == "" {
+		writeErr(w, 41001)
+		return false
+	}
+	s.mu.Lock()
+	ok := tok == s.stable || tok == s.plain
+	s.mu.Unlock()
+	if !ok {
+		writeErr(w, 40001)
+	}
+	return ok
+}
+
+// record stores m with the next Seq and returns that Seq.
+func (s *Server) record(m Sent) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.seq++
+	m.Seq = s.seq
+	m.At = s.clock.Now()
+	if len(s.sent) >= MaxRecorded {
+		n := copy(s.sent, s.sent[len(s.sent)-MaxRecorded+1:])
+		clear(s.sent[n:])
+		s.sent = s.sent[:n]
+	}
+	s.sent = append(s.sent, m)
+	return m.Seq
+}
+
+func (s *Server) customSend(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodPost) || !s.checkToken(w, r) {
+		return
+	}
+	var req struct {
+		ToUser  string `json:"touser"`
+		MsgType string `json:"msgtype"`
+		Text    *struct {
+			Content string `json:"content"`
+		} `json:"text"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	m := Sent{Kind: "custom", ToUser: req.ToUser, MsgType: req.MsgType}
+	switch {
+	case req.ToUser == "":
+		writeErr(w, 40003)
+		return
+	case req.MsgType == "":
+		writeErr(w, 40008)
+		return
+	case req.MsgType == "text":
+		if req.Text == nil || req.Text.Content == "" {
+			writeErr(w, 44004)
+			return
+		}
+		m.Text = req.Text.Content
+	}
+	s.record(m)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+func (s *Server) templateSend(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodPost) || !s.checkToken(w, r) {
+		return
+	}
+	var req struct {
+		ToUser     string `json:"touser"`
+		TemplateID string `json:"template_id"`
+		URL        string `json:"url"`
+		Data       map[string]struct {
+			Value string `json:"value"`
+		} `json:"data"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	switch {
+	case req.ToUser == "":
+		writeErr(w, 40003)
+		return
+	case req.TemplateID == "":
+		writeErr(w, 40037)
+		return
+	}
+	m := Sent{Kind: "template", ToUser: req.ToUser, TemplateID: req.TemplateID, URL: req.URL,
+		Data: make(map[string]string, len(req.Data))}
+	for k, v := range req.Data {
+		m.Data[k] = v.Value
+	}
+	seq := s.record(m)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": seq})
+}
+
+// sandbox answers GET /sandbox/messages?openid=X&after=N: the recorded messages (to X, when given)
+// with Seq > N, oldest first, as a JSON array.
+func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodGet) {
+		return
+	}
+	q := r.URL.Query()
+	var after int64
+	if a := q.Get("after"); a != "" {
+		var err error
+		if after, err = strconv.ParseInt(a, 10, 64); err != nil {
+			http.Error(w, "after must be an integer", http.StatusBadRequest)
+			return
+		}
+	}
+	writeJSON(w, s.find(q.Get("openid"), after))
+}
