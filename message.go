@@ -17,6 +17,9 @@ const (
 	InputUnsubscribe InputType = "unsubscribe"
 	InputMenu        InputType = "menu"  // Text holds the CLICK key
 	InputOther       InputType = "other" // anything else: a polite answer
+	// InputControl is not from the customer: an agent or the system changed the conversation
+	// (took it over, handed it back); Text says what happened.
+	InputControl InputType = "control"
 )
 
 // Input is one message from a customer, normalised from WeChat's XML.

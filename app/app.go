@@ -19,6 +19,7 @@ import (
 	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -53,6 +54,7 @@ type App struct {
 	WeChat   *wechatapi.Client
 	Outbox   *scheduler.OutboxWorker
 	Registry *bot.Registry
+	Bus      *events.Bus
 	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
 	Sandbox *fakewechat.Server
 
@@ -65,7 +67,7 @@ type App struct {
 // New opens the database and builds every part, and opens both listeners (so their addresses
 // are known), but serves nothing until Start.
 func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
-	a := &App{Config: cfg, Clock: opts.Clock, Log: opts.Logger, Metrics: metrics.New()}
+	a := &App{Config: cfg, Clock: opts.Clock, Log: opts.Logger, Metrics: metrics.New(), Bus: &events.Bus{}}
 	if a.Clock == nil {
 		a.Clock = complaintbot.SystemClock{}
 	}
@@ -134,7 +136,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		return nil, fmt.Errorf("wechat client: %w", err)
 	}
 
-	a.Convs = bot.NewConversations(a.Store, a.Engine, a.Registry, a.Clock, a.Log)
+	a.Convs = bot.NewConversations(a.Store, a.Engine, a.Registry, a.Clock, a.Log, a.Bus)
 	a.Webhook = bot.NewWebhook(bot.WebhookConfig{
 		Wire: bot.WireConfig{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.EncodingAESKey,
 			PreviousAESKey: cfg.WeChat.PreviousEncodingAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew.D()},
@@ -143,6 +145,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	host, _ := os.Hostname()
 	a.Outbox = &scheduler.OutboxWorker{Store: a.Store, Sender: a.WeChat, Clock: a.Clock, Log: a.Log, Metrics: a.Metrics,
 		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts}
+	if err := a.buildConsole(ctx); err != nil {
+		return nil, err
+	}
+	if err := a.buildScheduler(ctx); err != nil {
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -170,6 +178,7 @@ func (a *App) consoleRouter() *gin.Engine {
 	if a.Sandbox != nil {
 		r.Any(SandboxPath+"/*path", gin.WrapH(http.StripPrefix(SandboxPath, a.Sandbox)))
 	}
+	a.registerConsole(r)
 	return r
 }
 
@@ -197,6 +206,7 @@ func (a *App) Start() {
 		defer a.workers.Done()
 		a.Outbox.Run(ctx)
 	}()
+	a.startScheduler(ctx, &a.workers)
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (within ctx), waits for the

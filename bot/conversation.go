@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -24,15 +25,16 @@ type Conversations struct {
 	registry *Registry
 	clock    complaintbot.Clock
 	log      *slog.Logger
+	bus      *events.Bus
 
 	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
 	cache *stateCache
 }
 
-// NewConversations wires the conversation service.
-func NewConversations(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger) *Conversations {
-	return &Conversations{store: store, engine: engine, registry: registry, clock: clock, log: log,
+// NewConversations wires the conversation service; it announces every applied turn on bus.
+func NewConversations(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger, bus *events.Bus) *Conversations {
+	return &Conversations{store: store, engine: engine, registry: registry, clock: clock, log: log, bus: bus,
 		seed: maphash.MakeSeed(), cache: newStateCache(20000)}
 }
 
@@ -124,6 +126,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			if turn.Late {
 				c.queueLate(ctx, turn)
 			}
+			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
 			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: turn.Late}, nil
 		case errors.As(err, &dup):
 			// A retry of a message applied before: answer as the first time, and make sure its
@@ -182,6 +185,9 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 			}
 		case flows.EffectQueueForAgent:
 			err = c.store.QueueHandoff(ctx, &storage.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: storage.HandoffWaiting, At: c.clock.Now()})
+			if err == nil {
+				c.bus.Publish(events.Event{Kind: events.Queued, OpenID: openID, Ref: turnID, At: c.clock.Now()})
+			}
 		case flows.EffectUnsubscribed:
 			err = c.store.RecordSubscription(ctx, openID, false, c.clock.Now())
 		}
@@ -240,6 +246,56 @@ func (c *Conversations) current(ctx context.Context, openID string) (cachedState
 	c.applyStored(ctx, t)
 	c.cache.put(openID, cs)
 	return cs, nil
+}
+
+// Control changes a customer's conversation on behalf of someone other than the customer: an
+// agent taking it over or handing it back, the system returning an idle one to the bot. change
+// edits the state (it may be called again if the customer writes at the same moment); the result
+// is written as a turn with no customer message, so it is ordered with the customer's messages,
+// versioned, and survives restarts. note says what happened (it is stored, never shown to the
+// customer); replies, if any, are recorded in the transcript and must be delivered by the caller.
+func (c *Conversations) Control(ctx context.Context, openID, note string, change func(st *flows.State) (replies []string, err error)) (flows.State, error) {
+	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
+	mu.Lock()
+	defer mu.Unlock()
+	for range 8 {
+		cur, err := c.current(ctx, openID)
+		if err != nil {
+			return flows.State{}, err
+		}
+		st := cur.state
+		replies, err := change(&st)
+		if err != nil {
+			return flows.State{}, err
+		}
+		now := c.clock.Now()
+		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies,
+			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}}
+		if turn.State, err = bson.Marshal(st); err != nil {
+			return flows.State{}, fmt.Errorf("encode conversation state: %w", err)
+		}
+		err = c.store.AppendTurn(ctx, turn)
+		if errors.Is(err, storage.ErrVersionConflict) {
+			c.cache.drop(openID)
+			continue
+		}
+		if err != nil {
+			return flows.State{}, err
+		}
+		c.cache.put(openID, cachedState{version: turn.Version, state: st})
+		c.bus.Publish(events.Event{Kind: events.Handoff, OpenID: openID, Ref: turn.ID, At: now})
+		return st, nil
+	}
+	return flows.State{}, fmt.Errorf("change conversation: it kept changing concurrently")
+}
+
+// State returns the customer's current conversation state.
+func (c *Conversations) State(ctx context.Context, openID string) (flows.State, error) {
+	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
+	mu.Lock()
+	defer mu.Unlock()
+	cur, err := c.current(ctx, openID)
+	return cur.state, err
 }
 
 // Forget drops the cached state of a customer whose conversation was changed elsewhere (an agent

@@ -30,6 +30,10 @@ type Config struct {
 	Intake  Intake  `yaml:"intake"`
 	Cases   Cases   `yaml:"cases"`
 	Outbox  Outbox  `yaml:"outbox"`
+	// Console is the agent and supervisor console (console.go).
+	Console Console `yaml:"console"`
+	// Scheduler holds the cron jobs, templates and surveys (scheduler.go).
+	Scheduler Scheduler `yaml:"scheduler"`
 }
 
 // Server holds the listeners and the webhook's limits.
@@ -119,8 +123,10 @@ func Default() Config {
 			DailyCaseCap:    5,
 			DuplicateWindow: Duration(7 * 24 * time.Hour),
 		},
-		Cases:  Cases{ReplyDays: 3, ReplyUnit: "working", DecisionDays: 15},
-		Outbox: Outbox{PollInterval: Duration(time.Second), MaxAttempts: 8},
+		Cases:     Cases{ReplyDays: 3, ReplyUnit: "working", DecisionDays: 15},
+		Outbox:    Outbox{PollInterval: Duration(time.Second), MaxAttempts: 8},
+		Console:   defaultConsole(),
+		Scheduler: defaultScheduler(),
 	}
 }
 
@@ -242,6 +248,8 @@ func (c *Config) Validate() []string {
 	if c.Outbox.MaxAttempts < 1 {
 		p = append(p, "outbox.max_attempts must be at least 1")
 	}
+	p = append(p, c.Console.validate()...)
+	p = append(p, c.Scheduler.validate()...)
 	return p
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +17,7 @@ func TestShippedConfigLoadsAndMatchesDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg != config.Default() {
+	if !reflect.DeepEqual(cfg, config.Default()) {
 		t.Fatalf("config.yaml and config.Default() disagree:\n%+v\n%+v", cfg, config.Default())
 	}
 	if !cfg.Sandbox() || !cfg.Embedded() {

@@ -260,3 +260,29 @@ func TestTranscriptMergesTurnsAndLines(t *testing.T) {
 		t.Fatalf("transcript %v, want %v", got, want)
 	}
 }
+
+func TestMessagingWindow(t *testing.T) {
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	if w, err := st.MessagingWindow(ctx, "oW", t0); err != nil || w.Open() {
+		t.Fatalf("a customer who never wrote: %+v %v", w, err)
+	}
+	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oW", Version: 1, Dedupe: "m:w1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "hi"}})
+	// An agent's control turn later does not reopen the window.
+	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oW", Version: 2, At: t0.Add(47 * time.Hour), In: complaintbot.Input{Type: complaintbot.InputControl}})
+	w, err := st.MessagingWindow(ctx, "oW", t0.Add(time.Hour))
+	if err != nil || w.Remaining != 5 || !w.LastInbound.Equal(t0) {
+		t.Fatalf("fresh window: %+v %v", w, err)
+	}
+	for i := range 5 {
+		id := fmt.Sprint("n", i)
+		_, _ = st.Enqueue(ctx, &storage.OutboxMessage{ID: id, OpenID: "oW", Text: "x", Created: t0})
+		_ = st.RecordOutcome(ctx, id, 1, storage.OutboxOutcome{Status: storage.OutboxSent, Channel: "custom", At: t0.Add(time.Minute)})
+	}
+	if w, _ := st.MessagingWindow(ctx, "oW", t0.Add(time.Hour)); w.Open() || w.Sent != 5 {
+		t.Fatalf("allowance used up: %+v", w)
+	}
+	if w, _ := st.MessagingWindow(ctx, "oW", t0.Add(49*time.Hour)); w.Open() {
+		t.Fatalf("48 hours later: %+v", w)
+	}
+}

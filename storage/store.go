@@ -131,35 +131,54 @@ func (s *Store) DropAll(ctx context.Context) error {
 	return s.db.Drop(ctx)
 }
 
-type index struct {
-	coll   *mongo.Collection
-	keys   bson.D
-	unique bool
+// indexSpec is an index the store makes sure exists at start-up.
+type indexSpec struct {
+	collection string
+	keys       bson.D
+	unique     bool
+}
+
+// indexSpecs lists every index; each file of this package adds the indexes of its collections in
+// an init function, so that the collections' code and their indexes stay together.
+var indexSpecs []indexSpec
+
+// addIndex registers an index on collection over keys (field, 1 or -1, ...).
+func addIndex(collection string, unique bool, keys ...any) {
+	var d bson.D
+	for i := 0; i+1 < len(keys); i += 2 {
+		d = append(d, bson.E{Key: keys[i].(string), Value: keys[i+1]})
+	}
+	indexSpecs = append(indexSpecs, indexSpec{collection: collection, keys: d, unique: unique})
+}
+
+func init() {
+	addIndex("turns", false, "openid", 1, "version", -1)
+	addIndex("turns", true, "dedupe", 1)
+	addIndex("cases", false, "openid", 1, "received_at", -1)
+	addIndex("cases", true, "source_turn", 1)
+	addIndex("cases", false, "status", 1, "reply_due", 1)
+	addIndex("cases", false, "branch.code", 1, "received_at", -1)
+	addIndex("outbox", false, "status", 1, "next_at", 1)
+	addIndex("messages", false, "openid", 1, "at", 1)
+	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 
 func (s *Store) ensureIndexes(ctx context.Context) error {
-	indexes := []index{
-		{s.turns, bson.D{{Key: "openid", Value: 1}, {Key: "version", Value: -1}}, false},
-		{s.turns, bson.D{{Key: "dedupe", Value: 1}}, true},
-		{s.cases, bson.D{{Key: "openid", Value: 1}, {Key: "received_at", Value: -1}}, false},
-		{s.cases, bson.D{{Key: "source_turn", Value: 1}}, true},
-		{s.cases, bson.D{{Key: "status", Value: 1}, {Key: "reply_due", Value: 1}}, false},
-		{s.cases, bson.D{{Key: "branch.code", Value: 1}, {Key: "received_at", Value: -1}}, false},
-		{s.outbox, bson.D{{Key: "status", Value: 1}, {Key: "next_at", Value: 1}}, false},
-		{s.messages, bson.D{{Key: "openid", Value: 1}, {Key: "at", Value: 1}}, false},
-		{s.handoffs, bson.D{{Key: "status", Value: 1}, {Key: "at", Value: 1}}, false},
-	}
-	for _, ix := range indexes {
+	for _, ix := range indexSpecs {
 		model := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {
 			model.Options = options.Index().SetUnique(true)
 		}
-		if _, err := ix.coll.Indexes().CreateOne(ctx, model); err != nil {
-			return fmt.Errorf("create index %v on %s: %w", ix.keys, ix.coll.Name(), err)
+		if _, err := s.db.Collection(ix.collection).Indexes().CreateOne(ctx, model); err != nil {
+			return fmt.Errorf("create index %v on %s: %w", ix.keys, ix.collection, err)
 		}
 	}
 	return nil
 }
+
+// Collection returns the named collection, for code in this package and for benchmarks and tools
+// that need raw access.
+func (s *Store) Collection(name string) *mongo.Collection { return s.db.Collection(name) }
 
 // IsDuplicate reports whether err is a unique-key violation (E11000) from either database.
 func IsDuplicate(err error) bool {

@@ -153,7 +153,9 @@ func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Lin
 		return nil, fmt.Errorf("read transcript: %w", err)
 	}
 	for _, t := range turns {
-		lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At})
+		if t.In.Type != complaintbot.InputControl {
+			lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At})
+		}
 		for i, r := range t.Replies {
 			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At, By: "bot"})
 		}

@@ -1,0 +1,82 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Console configures the agent and supervisor console on server.console_addr.
+type Console struct {
+	// SessionIdle logs a user out after this long without a request.
+	SessionIdle Duration `yaml:"session_idle"`
+	// LoginMaxFailures failed logins in a row lock an account (and an address) for LoginLockout.
+	LoginMaxFailures int      `yaml:"login_max_failures"`
+	LoginLockout     Duration `yaml:"login_lockout"`
+	// AgentIdleTimeout returns a conversation held by an agent to the bot after this long without
+	// activity, and tells the customer.
+	AgentIdleTimeout Duration `yaml:"agent_idle_timeout"`
+	// WorkingHours is when agents answer, "09:00-17:30" in Asia/Shanghai on working days; outside
+	// them a customer who asks for a person is told when agents are back and may leave a message.
+	WorkingHours string `yaml:"working_hours"`
+	// HandoffMode is "console" (agents answer in this console) or "wechat_kf" (hand the customer
+	// to WeChat's own customer-service system with a transfer_customer_service reply).
+	HandoffMode string `yaml:"handoff_mode"`
+	// CannedReplies are the ready answers offered to agents in the conversation view.
+	CannedReplies []string `yaml:"canned_replies"`
+}
+
+func defaultConsole() Console {
+	return Console{
+		SessionIdle:      Duration(30 * time.Minute),
+		LoginMaxFailures: 5,
+		LoginLockout:     Duration(15 * time.Minute),
+		AgentIdleTimeout: Duration(15 * time.Minute),
+		WorkingHours:     "09:00-17:30",
+		HandoffMode:      "console",
+		CannedReplies: []string{
+			"您好，我是本行客服，很高兴为您服务。请问有什么可以帮您？",
+			"非常抱歉给您带来不便，我们已记录您的问题，会尽快核实处理。",
+			"请您提供一下联系电话，方便我们的工作人员与您联系。",
+			"感谢您的耐心等待，您的问题已经转交相关部门处理。",
+		},
+	}
+}
+
+func (c Console) validate() []string {
+	var p []string
+	if c.SessionIdle <= 0 {
+		p = append(p, "console.session_idle must be above 0")
+	}
+	if c.LoginMaxFailures < 1 {
+		p = append(p, "console.login_max_failures must be at least 1")
+	}
+	if c.LoginLockout <= 0 {
+		p = append(p, "console.login_lockout must be above 0")
+	}
+	if c.AgentIdleTimeout <= 0 {
+		p = append(p, "console.agent_idle_timeout must be above 0")
+	}
+	if _, _, err := ParseWorkingHours(c.WorkingHours); err != nil {
+		p = append(p, "console.working_hours "+err.Error())
+	}
+	if c.HandoffMode != "console" && c.HandoffMode != "wechat_kf" {
+		p = append(p, "console.handoff_mode must be console or wechat_kf")
+	}
+	return p
+}
+
+// ParseWorkingHours reads "09:00-17:30" into minutes after midnight.
+func ParseWorkingHours(s string) (from, to int, err error) {
+	var h1, m1, h2, m2 int
+	if n, _ := fmt.Sscanf(s, "%d:%d-%d:%d", &h1, &m1, &h2, &m2); n != 4 || h1 > 23 || h2 > 24 || m1 > 59 || m2 > 59 {
+		return 0, 0, errWorkingHours
+	}
+	from, to = h1*60+m1, h2*60+m2
+	if from >= to {
+		return 0, 0, errWorkingHours
+	}
+	return from, to, nil
+}
+
+var errWorkingHours = errors.New(`must look like "09:00-17:30" (start before end)`)
