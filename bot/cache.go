@@ -38,3 +38,13 @@ func (c *stateCache) drop(openID string) {
 	defer c.mu.Unlock()
 	delete(c.entries, openID)
 }
+
+// markStale keeps the entry's version as a lower bound but forces a reload.
+func (c *stateCache) markStale(openID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs, ok := c.entries[openID]; ok {
+		cs.stale = true
+		c.entries[openID] = cs
+	}
+}

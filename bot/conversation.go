@@ -134,7 +134,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			c.applyStored(ctx, dup.Existing)
 			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: dup.Existing.Late, Duplicate: true}, nil
 		case errors.Is(err, storage.ErrVersionConflict):
-			c.cache.drop(m.OpenID) // another instance moved on: reload and run again
+			c.cache.markStale(m.OpenID) // another instance moved on: reload and run again
 			continue
 		default:
 			return Outcome{}, err
@@ -222,21 +222,25 @@ func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) {
 type cachedState struct {
 	version int64
 	state   flows.State
+	// stale marks an entry known to be behind (another writer got in first): its version is
+	// still a lower bound for finding the newest turn.
+	stale bool
 }
 
 // current returns the customer's latest state, from the cache or from the newest stored turn.
 func (c *Conversations) current(ctx context.Context, openID string) (cachedState, error) {
-	if cs, ok := c.cache.get(openID); ok {
+	cs, ok := c.cache.get(openID)
+	if ok && !cs.stale {
 		return cs, nil
 	}
-	t, err := c.store.LatestTurn(ctx, openID)
+	t, err := c.store.LatestTurn(ctx, openID, cs.version)
 	if errors.Is(err, storage.ErrNotFound) {
 		return cachedState{}, nil
 	}
 	if err != nil {
 		return cachedState{}, fmt.Errorf("load conversation: %w", err)
 	}
-	cs := cachedState{version: t.Version}
+	cs = cachedState{version: t.Version}
 	if len(t.State) > 0 {
 		if err := bson.Unmarshal(t.State, &cs.state); err != nil {
 			return cachedState{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
@@ -276,7 +280,7 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 		}
 		err = c.store.AppendTurn(ctx, turn)
 		if errors.Is(err, storage.ErrVersionConflict) {
-			c.cache.drop(openID)
+			c.cache.markStale(openID)
 			continue
 		}
 		if err != nil {

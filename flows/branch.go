@@ -70,6 +70,22 @@ func (d *Definition) matchBranch(text string) (none bool, found []complaintbot.B
 			}
 		}
 	}
+	// A short name that is exactly one branch's core ("城东" for 城东支行, "城东的网点") means that
+	// branch, even when a longer name also contains it (城东新区支行).
+	if kc := core(k); kc != "" {
+		var exact []complaintbot.Branch
+		for _, b := range d.file.Branches {
+			for _, n := range append([]string{b.Name}, b.Aliases...) {
+				if core(key(n)) == kc {
+					exact = append(exact, b)
+					break
+				}
+			}
+		}
+		if len(exact) == 1 {
+			return false, exact
+		}
+	}
 	return false, d.branchesIn(k, true)
 }
 

@@ -41,7 +41,7 @@ func TestStateSurvivesBSON(t *testing.T) {
 	c.say("投诉")
 	c.say("1")
 	roundTrip() // empty Fields
-	c.say("城东", "1 城东支行")
+	c.say("人民", "1 人民路支行")
 	roundTrip() // Choices pending
 	c.say("1", "什么时候")
 	c.say("昨晚", "经过")
@@ -51,7 +51,7 @@ func TestStateSurvivesBSON(t *testing.T) {
 	roundTrip()
 	c.say("道歉")
 	roundTrip()
-	c.say("13812345678", "3. 网点：城东支行", "4. 时间：2026年11月27日晚上", "另附图片1张")
+	c.say("13812345678", "3. 网点：人民路支行", "4. 时间：2026年11月27日晚上", "另附图片1张")
 	roundTrip()
 	c.say("确认")
 	ef := c.effect()

@@ -149,25 +149,25 @@ func TestChoiceTolerance(t *testing.T) {
 
 func TestBranchAmbiguity(t *testing.T) {
 	c := toStep(t, "branch")
-	c.say("城东", "相近的网点", "1 城东支行", "2 城东新区支行")
+	c.say("人民", "相近的网点", "1 人民路支行", "2 人民广场支行")
 	if c.st.Failures != 0 {
 		t.Fatal("an ambiguous answer is not a failure")
 	}
-	c.say("5", "没能识别您的选择", "1 城东支行")
+	c.say("5", "没能识别您的选择", "1 人民路支行")
 	c.say("2", "什么时候")
-	if c.st.Draft.Branch.Code != "0102" {
+	if c.st.Draft.Branch.Code != "0402" {
 		t.Fatalf("branch %+v", c.st.Draft.Branch)
 	}
 	// A name among the candidates settles it too; "返回" leaves the pick.
 	c = toStep(t, "branch")
-	c.say("城东的网点", "1 城东支行")
+	c.say("人民的网点", "1 人民路支行")
 	c.say("返回", "哪个网点")
 	if len(c.st.Choices) != 0 {
 		t.Fatalf("choices kept: %v", c.st.Choices)
 	}
-	c.say("城东", "1 城东支行")
-	c.say("城东新区", "什么时候")
-	if c.st.Draft.Branch.Code != "0102" {
+	c.say("人民", "1 人民路支行")
+	c.say("人民广场", "什么时候")
+	if c.st.Draft.Branch.Code != "0402" {
 		t.Fatalf("branch %+v", c.st.Draft.Branch)
 	}
 	c = toStep(t, "branch")

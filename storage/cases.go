@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,13 +66,57 @@ func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
 	return n, nil
 }
 
-// InsertCase registers the case. A case whose number or source turn is registered already is not
-// written again, so re-applying a turn's effects is harmless.
+// InsertCase registers the case and files it under its customer. A case whose number or source
+// turn is registered already is not written again, so re-applying a turn's effects is harmless.
 func (s *Store) InsertCase(ctx context.Context, c *complaintbot.Case) error {
 	if _, err := s.cases.InsertOne(ctx, c); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("insert case %s: %w", c.Number, err)
 	}
-	return nil
+	return s.fileCase(ctx, c.OpenID, c.Number)
+}
+
+// Each customer's cases are filed as numbered references, _id = openid#0001, #0002, …, so that
+// listing them takes lookups by _id — which every MongoDB-compatible server answers from its
+// primary index — rather than a query on openid, which the embedded server answers by scanning
+// every case.
+func caseRefID(openID string, k int) string { return fmt.Sprintf("%s#%04d", openID, k) }
+
+// caseRefs returns the customer's case numbers, oldest first.
+func (s *Store) caseRefs(ctx context.Context, openID string) ([]string, error) {
+	var numbers []string
+	for k := 1; ; k++ {
+		var ref struct {
+			Number string `bson:"number"`
+		}
+		err := s.caseRefsColl.FindOne(ctx, bson.D{{Key: "_id", Value: caseRefID(openID, k)}}).Decode(&ref)
+		if notFound(err) == ErrNotFound {
+			return numbers, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list cases of customer: %w", err)
+		}
+		numbers = append(numbers, ref.Number)
+	}
+}
+
+// fileCase adds the case to its customer's references unless it is there already.
+func (s *Store) fileCase(ctx context.Context, openID, number string) error {
+	numbers, err := s.caseRefs(ctx, openID)
+	if err != nil {
+		return err
+	}
+	if slices.Contains(numbers, number) {
+		return nil
+	}
+	for k := len(numbers) + 1; ; k++ {
+		_, err := s.caseRefsColl.InsertOne(ctx, bson.D{{Key: "_id", Value: caseRefID(openID, k)}, {Key: "number", Value: number}})
+		if err == nil {
+			return nil
+		}
+		if !IsDuplicate(err) { // a duplicate means another instance filed one at k: take the next
+			return fmt.Errorf("file case %s under its customer: %w", number, err)
+		}
+	}
 }
 
 // Case returns the case with the given number, or ErrNotFound.
@@ -85,19 +130,32 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 
 // CasesOf returns the customer's cases, newest first, at most limit of them.
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
-	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetLimit(int64(limit)).
-		SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
-			{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}})
-	cur, err := s.cases.Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
+	numbers, err := s.caseRefs(ctx, openID)
 	if err != nil {
-		return nil, fmt.Errorf("list cases of customer: %w", err)
+		return nil, err
 	}
 	var out []complaintbot.CaseSummary
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list cases of customer: %w", err)
+	seen := map[string]bool{}
+	for i := len(numbers) - 1; i >= 0 && len(out) < limit; i-- {
+		if seen[numbers[i]] {
+			continue
+		}
+		seen[numbers[i]] = true
+		var c complaintbot.CaseSummary
+		err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: numbers[i]}}, options.FindOne().SetProjection(summaryProjection)).Decode(&c)
+		if notFound(err) == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load case %s: %w", numbers[i], err)
+		}
+		out = append(out, c)
 	}
 	return out, nil
 }
+
+var summaryProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
+	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}}
 
 // AddToCase appends a customer's further story and evidence, recorded by the turn turnID, to an
 // open case of theirs. Applying the same turn twice adds it once.

@@ -33,11 +33,11 @@ func TestAppendTurnDedupeAndVersionConflict(t *testing.T) {
 	if err := st.AppendTurn(ctx, other); !errors.Is(err, storage.ErrVersionConflict) {
 		t.Fatalf("same version: got %v, want ErrVersionConflict", err)
 	}
-	latest, err := st.LatestTurn(ctx, "oA")
+	latest, err := st.LatestTurn(ctx, "oA", 0)
 	if err != nil || latest.Version != 1 {
 		t.Fatalf("latest: %+v %v", latest, err)
 	}
-	if _, err := st.LatestTurn(ctx, "nobody"); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := st.LatestTurn(ctx, "nobody", 0); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("unknown customer: %v", err)
 	}
 }
@@ -284,5 +284,21 @@ func TestMessagingWindow(t *testing.T) {
 	}
 	if w, _ := st.MessagingWindow(ctx, "oW", t0.Add(49*time.Hour)); w.Open() {
 		t.Fatalf("48 hours later: %+v", w)
+	}
+}
+
+func TestLatestTurnFindsEveryVersion(t *testing.T) {
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	for v := int64(1); v <= 37; v++ {
+		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oL", Version: v, At: t0}); err != nil {
+			t.Fatal(err)
+		}
+		for _, hint := range []int64{0, 1, v / 2, v} {
+			got, err := st.LatestTurn(ctx, "oL", hint)
+			if err != nil || got.Version != v {
+				t.Fatalf("after %d turns, hint %d: %v %v", v, hint, got, err)
+			}
+		}
 	}
 }

@@ -38,15 +38,18 @@ type Store struct {
 	embedded *embeddedServer
 	log      *slog.Logger
 
-	turns       *mongo.Collection
-	cases       *mongo.Collection
-	caseNumbers *mongo.Collection
-	outbox      *mongo.Collection
-	attempts    *mongo.Collection
-	messages    *mongo.Collection
-	handoffs    *mongo.Collection
-	tokens      *mongo.Collection
-	customers   *mongo.Collection
+	turns        *mongo.Collection
+	cases        *mongo.Collection
+	caseNumbers  *mongo.Collection
+	caseRefsColl *mongo.Collection
+	outbox       *mongo.Collection
+	attempts     *mongo.Collection
+	messages     *mongo.Collection
+	handoffs     *mongo.Collection
+	tokens       *mongo.Collection
+	customers    *mongo.Collection
+
+	turnWriter *turnWriter
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
@@ -81,6 +84,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.turns = s.db.Collection("turns")
 	s.cases = s.db.Collection("cases")
 	s.caseNumbers = s.db.Collection("case_numbers")
+	s.caseRefsColl = s.db.Collection("case_refs")
 	s.outbox = s.db.Collection("outbox")
 	s.attempts = s.db.Collection("outbox_attempts")
 	s.messages = s.db.Collection("messages")
@@ -95,6 +99,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.Close(context.Background())
 		return nil, err
 	}
+	s.turnWriter = newTurnWriter(s.turns)
 	return s, nil
 }
 
@@ -112,6 +117,10 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close disconnects and, in embedded mode, stops the server cleanly and releases the data folder.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	if s.turnWriter != nil {
+		s.turnWriter.close()
+		s.turnWriter = nil
+	}
 	if s.client != nil {
 		err = s.client.Disconnect(ctx)
 	}

@@ -1,0 +1,57 @@
+package loadtest
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+	"github.com/silenceper/wechat/v2/cache"
+	"github.com/silenceper/wechat/v2/officialaccount"
+	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
+	"github.com/silenceper/wechat/v2/officialaccount/message"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Floor is the least a WeChat webhook can do: the SDK's own server in Gin, storing each message
+// with one insert into the store and answering with a fixed text. Our webhook is measured
+// against it.
+type Floor struct {
+	URL string
+	srv *http.Server
+}
+
+// StartFloor serves the floor on a loopback port.
+func StartFloor(st *storage.Store, appID, token string) (*Floor, error) {
+	oa := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: appID, AppSecret: "floor", Token: token, Cache: cache.NewMemory()})
+	coll := st.Collection("floor_messages")
+	gin.SetMode(gin.ReleaseMode)
+	r := gin.New()
+	r.POST("/wechat", func(c *gin.Context) {
+		s := oa.GetServer(c.Request, c.Writer)
+		s.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, _ = coll.InsertOne(ctx, bson.D{{Key: "openid", Value: string(m.FromUserName)}, {Key: "msgid", Value: m.MsgID},
+				{Key: "text", Value: m.Content}, {Key: "at", Value: m.CreateTime}})
+			return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText("收到")}
+		})
+		if err := s.Serve(); err != nil {
+			c.String(http.StatusForbidden, "forbidden")
+			return
+		}
+		_ = s.Send()
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	f := &Floor{URL: "http://" + ln.Addr().String() + "/wechat", srv: &http.Server{Handler: r}}
+	go func() { _ = f.srv.Serve(ln) }()
+	return f, nil
+}
+
+// Close stops the floor's server.
+func (f *Floor) Close() error { return f.srv.Close() }

@@ -1,0 +1,78 @@
+// Package loadtest drives a running webhook with signed WeChat messages from many simulated
+// customers at once and measures throughput and latency.
+package loadtest
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/complaintbot/complaintbot/wechatsim"
+)
+
+// Result is what one run measured.
+type Result struct {
+	Customers int
+	Messages  int
+	Errors    int
+	Elapsed   time.Duration
+	P50, P99  time.Duration
+}
+
+// PerSecond is the run's throughput in messages per second.
+func (r Result) PerSecond() float64 { return float64(r.Messages) / r.Elapsed.Seconds() }
+
+func (r Result) String() string {
+	return fmt.Sprintf("%2d customers: %6.0f msg/s  p50 %6.1f ms  p99 %6.1f ms  (%d messages, %d errors)",
+		r.Customers, r.PerSecond(), ms(r.P50), ms(r.P99), r.Messages, r.Errors)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Script says what customer c sends as their i-th message (counted from 0): the customer's
+// openid and the text.
+type Script func(c, i int) (openID, text string)
+
+// Drive sends total messages, split over customers each sending one after the other (as a person
+// in a chat does), and measures every answer. An answer that is not HTTP 200 with a reply, or an
+// explicit "success", counts as an error.
+func Drive(sim *wechatsim.Client, customers, total int, script Script) Result {
+	var next atomic.Int64
+	lat := make([][]time.Duration, customers)
+	var errs atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				if next.Add(1) > int64(total) {
+					return
+				}
+				openID, text := script(c, i)
+				t0 := time.Now()
+				r, err := sim.Text(openID, text)
+				lat[c] = append(lat[c], time.Since(t0))
+				if err != nil || r.Status != 200 || (r.Text == "" && !r.Success) {
+					errs.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	res := Result{Customers: customers, Messages: len(all), Errors: int(errs.Load()), Elapsed: elapsed}
+	if len(all) > 0 {
+		res.P50 = all[len(all)*50/100]
+		res.P99 = all[min(len(all)-1, len(all)*99/100)]
+	}
+	return res
+}

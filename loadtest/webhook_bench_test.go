@@ -1,0 +1,94 @@
+package loadtest_test
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/complaintbot/complaintbot/app/apptest"
+	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/loadtest"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
+	"github.com/complaintbot/complaintbot/wechatsim"
+)
+
+// These benchmarks drive real HTTP servers; run them with a fixed message count, e.g.
+//
+//	go test ./loadtest -run XXX -bench . -benchtime 3000x
+//
+// Each reports msg/s, p50-ms and p99-ms.
+
+var customerCounts = []int{1, 10, 50}
+
+func report(b *testing.B, r loadtest.Result) {
+	b.ReportMetric(r.PerSecond(), "msg/s")
+	b.ReportMetric(float64(r.P50)/float64(time.Millisecond), "p50-ms")
+	b.ReportMetric(float64(r.P99)/float64(time.Millisecond), "p99-ms")
+	b.ReportMetric(0, "ns/op")
+	if r.Errors > 0 {
+		b.Fatalf("%d of %d messages failed", r.Errors, r.Messages)
+	}
+	b.Log(r)
+}
+
+func client(url string) *wechatsim.Client {
+	return &wechatsim.Client{URL: url, Token: "QDG6eK", AppID: "wx5823bf96d3bd56c7",
+		HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}, Timeout: 30 * time.Second}}
+}
+
+// BenchmarkFloor is the SDK in Gin with one insert per message into the embedded database.
+func BenchmarkFloor(b *testing.B) {
+	for _, n := range customerCounts {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			st := storagetest.Open(b)
+			f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer f.Close()
+			b.ResetTimer()
+			report(b, loadtest.Drive(client(f.URL), n, b.N, func(c, i int) (string, string) {
+				return fmt.Sprintf("oFloor%04d", c), "你好"
+			}))
+		})
+	}
+}
+
+func startService(b *testing.B) *apptest.Harness {
+	return apptest.New(b, func(c *config.Config) { c.Log.Level = "error" })
+}
+
+// BenchmarkWebhookGreeting: every customer keeps saying hello (one turn per message).
+func BenchmarkWebhookGreeting(b *testing.B) {
+	for _, n := range customerCounts {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			h := startService(b)
+			sim := client(h.Sim.URL)
+			sim.Clock = h.Clock
+			b.ResetTimer()
+			report(b, loadtest.Drive(sim, n, b.N, func(c, i int) (string, string) {
+				return fmt.Sprintf("oGreet%04d", c), "你好"
+			}))
+		})
+	}
+}
+
+// complaint is a whole complaint, from the first message to the confirmation.
+var complaint = []string{"我要投诉", "1", "城东支行", "昨天下午3点", "柜员态度很差，让我在窗口等了一个小时也没人理", "希望道歉", "13812345678", "确认"}
+
+// BenchmarkWebhookIntake: every customer files complaints one after another, each as a new
+// customer (the daily cap would refuse a sixth), so every eighth message registers a case.
+func BenchmarkWebhookIntake(b *testing.B) {
+	for _, n := range customerCounts {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			h := startService(b)
+			sim := client(h.Sim.URL)
+			sim.Clock = h.Clock
+			b.ResetTimer()
+			report(b, loadtest.Drive(sim, n, b.N, func(c, i int) (string, string) {
+				return fmt.Sprintf("oIntake%04d-%d", c, i/len(complaint)), complaint[i%len(complaint)]
+			}))
+		})
+	}
+}
