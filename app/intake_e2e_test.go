@@ -159,7 +159,7 @@ func TestConcurrentMessagesFromOneCustomerAreAppliedInTurn(t *testing.T) {
 	if turns != 5 {
 		t.Fatalf("%d turns stored, want 5", turns)
 	}
-	latest, err := h.App.Store.LatestTurn(context.Background(), who, 0)
+	latest, err := h.App.Store.LatestTurn(context.Background(), who)
 	if err != nil || latest.Version != 5 {
 		t.Fatalf("latest version %v %v, want 5", latest, err)
 	}

@@ -39,12 +39,12 @@ func (c *stateCache) drop(openID string) {
 	delete(c.entries, openID)
 }
 
-// markStale keeps the entry's version as a lower bound but forces a reload.
+// markStale keeps the entry's version as a lower bound but forces a reload from the database; a
+// customer with no entry gets a stale one, so that the next read goes to the database too.
 func (c *stateCache) markStale(openID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cs, ok := c.entries[openID]; ok {
-		cs.stale = true
-		c.entries[openID] = cs
-	}
+	cs := c.entries[openID]
+	cs.stale = true
+	c.entries[openID] = cs
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"sync"
 
 	"github.com/complaintbot/complaintbot"
@@ -82,7 +83,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			return Outcome{}, err
 		}
 		now := c.clock.Now()
-		turn := &storage.Turn{OpenID: m.OpenID, Version: cur.version + 1, Dedupe: m.Dedupe, At: now, In: m.Input}
+		turn := &storage.Turn{OpenID: m.OpenID, Version: cur.version + 1, Dedupe: m.Dedupe, At: now, In: m.Input, Cases: cur.cases}
 		turn.ID = storage.TurnID(m.OpenID, turn.Version)
 
 		var res flows.Result
@@ -92,7 +93,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			res.State = cur.state
 			res.State.LastActive = now
 		} else {
-			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, openID: m.OpenID})
+			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases})
 			if err != nil {
 				return Outcome{}, fmt.Errorf("conversation engine: %w", err)
 			}
@@ -121,7 +122,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 		var dup *storage.DuplicateError
 		switch {
 		case err == nil:
-			c.cache.put(m.OpenID, cachedState{version: turn.Version, state: res.State})
+			c.cache.put(m.OpenID, cachedState{version: turn.Version, state: res.State, cases: turn.Cases})
 			c.apply(ctx, turn.ID, m.OpenID, effects)
 			if turn.Late {
 				c.queueLate(ctx, turn)
@@ -163,6 +164,7 @@ func (c *Conversations) prepare(ctx context.Context, turn *storage.Turn, res flo
 			}
 			se.Case = c.registry.NewCase(number, turn.OpenID, turn.ID, *e.Draft, turn.At)
 			se.Draft = nil // the case holds it
+			turn.Cases = append(slices.Clip(turn.Cases), number)
 		}
 		out = append(out, se)
 	}
@@ -222,25 +224,32 @@ func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) {
 type cachedState struct {
 	version int64
 	state   flows.State
+	// cases are the customer's case numbers, oldest first.
+	cases []string
 	// stale marks an entry known to be behind (another writer got in first): its version is
 	// still a lower bound for finding the newest turn.
 	stale bool
 }
 
-// current returns the customer's latest state, from the cache or from the newest stored turn.
+// current returns the customer's latest state: from the cache; for a customer this process has
+// not seen, optimistically a new customer (if they are not, writing the turn fails the version
+// check and the retry reads the newest turn); after a conflict, from the newest stored turn.
 func (c *Conversations) current(ctx context.Context, openID string) (cachedState, error) {
 	cs, ok := c.cache.get(openID)
 	if ok && !cs.stale {
 		return cs, nil
 	}
-	t, err := c.store.LatestTurn(ctx, openID, cs.version)
+	if !ok {
+		return cachedState{}, nil
+	}
+	t, err := c.store.LatestTurn(ctx, openID)
 	if errors.Is(err, storage.ErrNotFound) {
 		return cachedState{}, nil
 	}
 	if err != nil {
 		return cachedState{}, fmt.Errorf("load conversation: %w", err)
 	}
-	cs = cachedState{version: t.Version}
+	cs = cachedState{version: t.Version, cases: t.Cases}
 	if len(t.State) > 0 {
 		if err := bson.Unmarshal(t.State, &cs.state); err != nil {
 			return cachedState{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
@@ -273,7 +282,7 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 			return flows.State{}, err
 		}
 		now := c.clock.Now()
-		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies,
+		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,
 			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}}
 		if turn.State, err = bson.Marshal(st); err != nil {
 			return flows.State{}, fmt.Errorf("encode conversation state: %w", err)
@@ -286,7 +295,7 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 		if err != nil {
 			return flows.State{}, err
 		}
-		c.cache.put(openID, cachedState{version: turn.Version, state: st})
+		c.cache.put(openID, cachedState{version: turn.Version, state: st, cases: cur.cases})
 		c.bus.Publish(events.Event{Kind: events.Handoff, OpenID: openID, Ref: turn.ID, At: now})
 		return st, nil
 	}
@@ -308,16 +317,16 @@ func (c *Conversations) Forget(openID string) { c.cache.drop(openID) }
 
 // customerFacts answers the engine's questions about one customer from the store.
 type customerFacts struct {
-	ctx    context.Context
-	store  *storage.Store
-	openID string
-	cases  []complaintbot.CaseSummary
-	loaded bool
+	ctx     context.Context
+	store   *storage.Store
+	numbers []string
+	cases   []complaintbot.CaseSummary
+	loaded  bool
 }
 
 func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
 	if !f.loaded {
-		cs, err := f.store.CasesOf(f.ctx, f.openID, 50)
+		cs, err := f.store.CaseSummaries(f.ctx, f.numbers, 50)
 		if err != nil {
 			return nil, err
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,57 +65,13 @@ func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
 	return n, nil
 }
 
-// InsertCase registers the case and files it under its customer. A case whose number or source
-// turn is registered already is not written again, so re-applying a turn's effects is harmless.
+// InsertCase registers the case. A case whose number or source turn is registered already is not
+// written again, so re-applying a turn's effects is harmless.
 func (s *Store) InsertCase(ctx context.Context, c *complaintbot.Case) error {
 	if _, err := s.cases.InsertOne(ctx, c); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("insert case %s: %w", c.Number, err)
 	}
-	return s.fileCase(ctx, c.OpenID, c.Number)
-}
-
-// Each customer's cases are filed as numbered references, _id = openid#0001, #0002, …, so that
-// listing them takes lookups by _id — which every MongoDB-compatible server answers from its
-// primary index — rather than a query on openid, which the embedded server answers by scanning
-// every case.
-func caseRefID(openID string, k int) string { return fmt.Sprintf("%s#%04d", openID, k) }
-
-// caseRefs returns the customer's case numbers, oldest first.
-func (s *Store) caseRefs(ctx context.Context, openID string) ([]string, error) {
-	var numbers []string
-	for k := 1; ; k++ {
-		var ref struct {
-			Number string `bson:"number"`
-		}
-		err := s.caseRefsColl.FindOne(ctx, bson.D{{Key: "_id", Value: caseRefID(openID, k)}}).Decode(&ref)
-		if notFound(err) == ErrNotFound {
-			return numbers, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("list cases of customer: %w", err)
-		}
-		numbers = append(numbers, ref.Number)
-	}
-}
-
-// fileCase adds the case to its customer's references unless it is there already.
-func (s *Store) fileCase(ctx context.Context, openID, number string) error {
-	numbers, err := s.caseRefs(ctx, openID)
-	if err != nil {
-		return err
-	}
-	if slices.Contains(numbers, number) {
-		return nil
-	}
-	for k := len(numbers) + 1; ; k++ {
-		_, err := s.caseRefsColl.InsertOne(ctx, bson.D{{Key: "_id", Value: caseRefID(openID, k)}, {Key: "number", Value: number}})
-		if err == nil {
-			return nil
-		}
-		if !IsDuplicate(err) { // a duplicate means another instance filed one at k: take the next
-			return fmt.Errorf("file case %s under its customer: %w", number, err)
-		}
-	}
+	return nil
 }
 
 // Case returns the case with the given number, or ErrNotFound.
@@ -128,19 +83,27 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 	return &c, nil
 }
 
-// CasesOf returns the customer's cases, newest first, at most limit of them.
+// CasesOf returns the customer's cases, newest first, at most limit of them. (It queries by openid:
+// an index on MongoDB, a scan on the embedded server; the webhook's hot path uses CaseSummaries
+// with the numbers it carries in the conversation instead.)
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
-	numbers, err := s.caseRefs(ctx, openID)
+	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetLimit(int64(limit)).SetProjection(summaryProjection)
+	cur, err := s.cases.Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("list cases of customer: %w", err)
 	}
 	var out []complaintbot.CaseSummary
-	seen := map[string]bool{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list cases of customer: %w", err)
+	}
+	return out, nil
+}
+
+// CaseSummaries returns the summaries of the cases with the given numbers, newest (last) first,
+// at most limit of them; numbers with no case are skipped. Each is a lookup by _id.
+func (s *Store) CaseSummaries(ctx context.Context, numbers []string, limit int) ([]complaintbot.CaseSummary, error) {
+	var out []complaintbot.CaseSummary
 	for i := len(numbers) - 1; i >= 0 && len(out) < limit; i-- {
-		if seen[numbers[i]] {
-			continue
-		}
-		seen[numbers[i]] = true
 		var c complaintbot.CaseSummary
 		err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: numbers[i]}}, options.FindOne().SetProjection(summaryProjection)).Decode(&c)
 		if notFound(err) == ErrNotFound {

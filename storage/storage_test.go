@@ -33,11 +33,11 @@ func TestAppendTurnDedupeAndVersionConflict(t *testing.T) {
 	if err := st.AppendTurn(ctx, other); !errors.Is(err, storage.ErrVersionConflict) {
 		t.Fatalf("same version: got %v, want ErrVersionConflict", err)
 	}
-	latest, err := st.LatestTurn(ctx, "oA", 0)
+	latest, err := st.LatestTurn(ctx, "oA")
 	if err != nil || latest.Version != 1 {
 		t.Fatalf("latest: %+v %v", latest, err)
 	}
-	if _, err := st.LatestTurn(ctx, "nobody", 0); !errors.Is(err, storage.ErrNotFound) {
+	if _, err := st.LatestTurn(ctx, "nobody"); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("unknown customer: %v", err)
 	}
 }
@@ -287,18 +287,17 @@ func TestMessagingWindow(t *testing.T) {
 	}
 }
 
-func TestLatestTurnFindsEveryVersion(t *testing.T) {
+func TestCaseSummariesByNumber(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
-	for v := int64(1); v <= 37; v++ {
-		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oL", Version: v, At: t0}); err != nil {
-			t.Fatal(err)
-		}
-		for _, hint := range []int64{0, 1, v / 2, v} {
-			got, err := st.LatestTurn(ctx, "oL", hint)
-			if err != nil || got.Version != v {
-				t.Fatalf("after %d turns, hint %d: %v %v", v, hint, got, err)
-			}
-		}
+	for i, n := range []string{"TS20261128-0001", "TS20261128-0002"} {
+		_ = st.InsertCase(ctx, &complaintbot.Case{Number: n, Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived, OpenID: "oS", SourceTurn: fmt.Sprint("t", i)})
+	}
+	got, err := st.CaseSummaries(ctx, []string{"TS20261128-0001", "TS20261128-0009", "TS20261128-0002"}, 10)
+	if err != nil || len(got) != 2 || got[0].Number != "TS20261128-0002" || got[1].Status != complaintbot.StatusReceived {
+		t.Fatalf("%+v %v", got, err)
+	}
+	if got, _ := st.CaseSummaries(ctx, []string{"TS20261128-0001", "TS20261128-0002"}, 1); len(got) != 1 {
+		t.Fatal("limit ignored")
 	}
 }

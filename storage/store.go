@@ -38,16 +38,15 @@ type Store struct {
 	embedded *embeddedServer
 	log      *slog.Logger
 
-	turns        *mongo.Collection
-	cases        *mongo.Collection
-	caseNumbers  *mongo.Collection
-	caseRefsColl *mongo.Collection
-	outbox       *mongo.Collection
-	attempts     *mongo.Collection
-	messages     *mongo.Collection
-	handoffs     *mongo.Collection
-	tokens       *mongo.Collection
-	customers    *mongo.Collection
+	turns       *mongo.Collection
+	cases       *mongo.Collection
+	caseNumbers *mongo.Collection
+	outbox      *mongo.Collection
+	attempts    *mongo.Collection
+	messages    *mongo.Collection
+	handoffs    *mongo.Collection
+	tokens      *mongo.Collection
+	customers   *mongo.Collection
 
 	turnWriter *turnWriter
 
@@ -84,7 +83,6 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.turns = s.db.Collection("turns")
 	s.cases = s.db.Collection("cases")
 	s.caseNumbers = s.db.Collection("case_numbers")
-	s.caseRefsColl = s.db.Collection("case_refs")
 	s.outbox = s.db.Collection("outbox")
 	s.attempts = s.db.Collection("outbox_attempts")
 	s.messages = s.db.Collection("messages")

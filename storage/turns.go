@@ -30,6 +30,9 @@ type Turn struct {
 	State bson.Raw `bson:"state,omitempty"`
 	// Effects are what this turn caused (a case, a queue entry), as the engine defines them.
 	Effects bson.Raw `bson:"effects,omitempty"`
+	// Cases are the numbers of the customer's cases as of this turn, oldest first: carried from
+	// turn to turn so that the conversation finds them by _id, without a query.
+	Cases []string `bson:"cases,omitempty"`
 }
 
 // TurnID returns the id of the customer's turn with the given version.
@@ -91,52 +94,13 @@ func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
 }
 
 // LatestTurn returns the customer's newest turn, or ErrNotFound for a customer never seen.
-// Versions have no gaps (version v+1 is written only after v), so the newest is found by probing
-// ids — lookups by _id, which every MongoDB-compatible server answers from its primary index —
-// doubling up from the hint and then halving: about 2·log2(version) lookups, and one for a new
-// customer. hint is a version known to exist (0 if none).
-func (s *Store) LatestTurn(ctx context.Context, openID string, hint int64) (*Turn, error) {
-	exists := func(v int64) (bool, error) {
-		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
-			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
-		if err == nil {
-			return true, nil
-		}
-		if notFound(err) == ErrNotFound {
-			return false, nil
-		}
-		return false, fmt.Errorf("find latest turn: %w", err)
+func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
+	var t Turn
+	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
+	if err := s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
+		return nil, fmt.Errorf("find latest turn: %w", notFound(err))
 	}
-	lo := max(hint, 0) // lo exists (or is 0); hi does not
-	step := int64(1)
-	hi := lo + step
-	for {
-		ok, err := exists(hi)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			break
-		}
-		lo, step = hi, step*2
-		hi = lo + step
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := exists(mid)
-		if err != nil {
-			return nil, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	if lo == 0 {
-		return nil, fmt.Errorf("find latest turn: %w", ErrNotFound)
-	}
-	return s.Turn(ctx, TurnID(openID, lo))
+	return &t, nil
 }
 
 // Direction says whether a transcript line came from the customer or went to them.
