@@ -15,7 +15,8 @@ import (
 
 // NextCaseNumber reserves the next readable case number of the day, e.g. TS20261128-0007, for the
 // turn that registers the case. Numbers are unique across instances (each is an insert on a unique
-// key); a reservation whose turn is then lost leaves a gap, never a duplicate.
+// key), and a turn has at most one: asking again for the same turn (a retry that raced the first
+// try) returns the number reserved the first time, so retries leave no gaps.
 func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) (string, error) {
 	base := prefix + day + "-"
 	s.seqMu.Lock()
@@ -42,8 +43,22 @@ func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) 
 		if !IsDuplicate(err) {
 			return "", fmt.Errorf("reserve case number %s: %w", number, err)
 		}
+		var mine struct {
+			ID string `bson:"_id"`
+		}
+		err = s.caseNumbers.FindOne(ctx, bson.D{{Key: "turn", Value: turnID}}).Decode(&mine)
+		if err == nil {
+			return mine.ID, nil // this turn has its number already
+		}
+		if notFound(err) != ErrNotFound {
+			return "", fmt.Errorf("reserve case number %s: %w", number, err)
+		}
 	}
 	return "", fmt.Errorf("reserve case number %s: no free number after 1000 tries", base)
+}
+
+func init() {
+	addIndex("case_numbers", true, "turn", 1)
 }
 
 func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {

@@ -109,16 +109,20 @@ func TestCaseNumbersContinueAfterRestart(t *testing.T) {
 	dir := t.TempDir()
 	st := storagetest.OpenDir(t, dir)
 	ctx := context.Background()
-	for range 3 {
-		if _, err := st.NextCaseNumber(ctx, "JY", "20261128", "t"); err != nil {
+	for i := range 3 {
+		if _, err := st.NextCaseNumber(ctx, "JY", "20261128", fmt.Sprint("t", i)); err != nil {
 			t.Fatal(err)
 		}
+	}
+	// The same turn asking again (a retry) gets its own number back, not a new one.
+	if n, err := st.NextCaseNumber(ctx, "JY", "20261128", "t1"); err != nil || n != "JY20261128-0002" {
+		t.Fatalf("same turn again: %s %v", n, err)
 	}
 	if err := st.Close(ctx); err != nil {
 		t.Fatal(err)
 	}
 	st = storagetest.OpenDir(t, dir)
-	n, err := st.NextCaseNumber(ctx, "JY", "20261128", "t")
+	n, err := st.NextCaseNumber(ctx, "JY", "20261128", "t9")
 	if err != nil || n != "JY20261128-0004" {
 		t.Fatalf("after restart: %s %v", n, err)
 	}
