@@ -19,6 +19,7 @@ import (
 	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/metrics"
@@ -43,20 +44,23 @@ type Options struct {
 
 // App is the assembled service.
 type App struct {
-	Config   config.Config
-	Clock    complaintbot.Clock
-	Log      *slog.Logger
-	Store    *storage.Store
-	Metrics  *metrics.Metrics
-	Engine   *flows.Engine
-	Convs    *bot.Conversations
-	Webhook  *bot.Webhook
-	WeChat   *wechatapi.Client
-	Outbox   *scheduler.OutboxWorker
-	Registry *bot.Registry
-	Bus      *events.Bus
+	Config  config.Config
+	Clock   complaintbot.Clock
+	Log     *slog.Logger
+	Store   *storage.Store
+	Metrics *metrics.Metrics
+	Engine  *flows.Engine
+	Convs   *bot.Conversations
+	Webhook *bot.Webhook
+	WeChat  *wechatapi.Client
+	Outbox  *scheduler.OutboxWorker
+	// Scheduler runs the cron jobs (notices, deadlines, surveys, housekeeping).
+	Scheduler *scheduler.Scheduler
+	Registry  *bot.Registry
+	Bus       *events.Bus
 	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
 	Sandbox *fakewechat.Server
+	Console *console.Console
 
 	webhookLn, consoleLn net.Listener
 	servers              []*http.Server
@@ -201,18 +205,15 @@ func (a *App) Start() {
 			}
 		}(hk.ln)
 	}
-	a.workers.Add(1)
-	go func() {
-		defer a.workers.Done()
-		a.Outbox.Run(ctx)
-	}()
 	a.startScheduler(ctx, &a.workers)
+	a.startConsole(ctx, &a.workers)
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (within ctx), waits for the
 // background work and closes the database.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
+	a.Console.Close() // ends the live-update streams, which would hold up the listeners' shutdown
 	for _, srv := range a.servers {
 		if err := srv.Shutdown(ctx); err != nil {
 			errs = append(errs, fmt.Errorf("shut down listener: %w", err))

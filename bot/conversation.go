@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/events"
@@ -27,6 +28,10 @@ type Conversations struct {
 	clock    complaintbot.Clock
 	log      *slog.Logger
 	bus      *events.Bus
+
+	// QueueNote, when set, is added to the answer of a turn that queues the customer for a person
+	// (e.g. that agents are back at 9:00); "" adds nothing.
+	QueueNote func(now time.Time) string
 
 	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
@@ -55,6 +60,10 @@ type Outcome struct {
 	Late bool
 	// Duplicate means the message had been applied before; Replies are the first answer's.
 	Duplicate bool
+	// Queued means this turn put the customer in the queue for a person.
+	Queued bool
+	// Handoff is who holds the conversation after the turn: "" the bot, "waiting", "agent".
+	Handoff string
 }
 
 // effect is a turn's effect as stored with the turn, complete enough to be carried out again
@@ -93,7 +102,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			res.State = cur.state
 			res.State.LastActive = now
 		} else {
-			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases})
+			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases, openID: m.OpenID, now: now})
 			if err != nil {
 				return Outcome{}, fmt.Errorf("conversation engine: %w", err)
 			}
@@ -103,6 +112,12 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			}
 		}
 		turn.Replies = append(turn.Replies, res.Replies...)
+		queued := slices.ContainsFunc(effects, func(e effect) bool { return e.Type == flows.EffectQueueForAgent })
+		if queued && c.QueueNote != nil && len(turn.Replies) > 0 {
+			if note := c.QueueNote(now); note != "" {
+				turn.Replies[len(turn.Replies)-1] += note
+			}
+		}
 		for _, e := range effects {
 			if e.Case != nil && e.Type == flows.EffectCreateCase {
 				turn.Replies = append(turn.Replies, c.engine.Registered(*e.Case))
@@ -128,12 +143,12 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				c.queueLate(ctx, turn)
 			}
 			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
-			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: turn.Late}, nil
+			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: turn.Late, Queued: queued, Handoff: res.State.Handoff}, nil
 		case errors.As(err, &dup):
 			// A retry of a message applied before: answer as the first time, and make sure its
 			// effects were carried out (the first handler may have died before finishing).
 			c.applyStored(ctx, dup.Existing)
-			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: dup.Existing.Late, Duplicate: true}, nil
+			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: dup.Existing.Late, Duplicate: true, Handoff: cur.state.Handoff}, nil
 		case errors.Is(err, storage.ErrVersionConflict):
 			c.cache.markStale(m.OpenID) // another instance moved on: reload and run again
 			continue
@@ -180,6 +195,9 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 		case flows.EffectCreateCase:
 			if e.Case != nil {
 				err = c.store.InsertCase(ctx, e.Case)
+				if err == nil { // the scheduler watches the new case's deadlines
+					err = c.store.CaseChanged(ctx, e.Case.Number, c.clock.Now())
+				}
 			}
 		case flows.EffectAttachToCase:
 			if e.Draft != nil {
@@ -192,6 +210,10 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 			}
 		case flows.EffectUnsubscribed:
 			err = c.store.RecordSubscription(ctx, openID, false, c.clock.Now())
+		case flows.EffectSurveyAnswered:
+			err = c.store.AnswerSurvey(ctx, storage.SurveyAnswer{Survey: e.SurveyID, Rating: e.Rating, Low: e.Low, Turn: turnID, At: c.clock.Now()})
+		case flows.EffectSurveyComment:
+			err = c.store.CommentSurvey(ctx, e.SurveyID, e.Comment)
 		}
 		if err != nil {
 			c.log.Error("carry out turn effect", "turn", maskTurn(turnID), "effect", e.Type, "err", err)
@@ -322,6 +344,8 @@ type customerFacts struct {
 	numbers []string
 	cases   []complaintbot.CaseSummary
 	loaded  bool
+	openID  string
+	now     time.Time
 }
 
 func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
@@ -333,4 +357,15 @@ func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
 		f.cases, f.loaded = cs, true
 	}
 	return f.cases, nil
+}
+
+// OpenSurvey returns the satisfaction survey waiting for the customer's rating (flows.SurveyFacts):
+// one lookup by _id in the small open-survey collection, made only when an idle customer's
+// message could be a rating.
+func (f *customerFacts) OpenSurvey() (*flows.OpenSurvey, error) {
+	c, err := f.store.OpenSurveyOf(f.ctx, f.openID, f.now)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	return &flows.OpenSurvey{ID: c.Survey, CaseNumber: c.Case}, nil
 }

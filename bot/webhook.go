@@ -43,6 +43,20 @@ type Webhook struct {
 	wg      sync.WaitGroup
 	// work bounds the time a message's processing may go on after its request was answered.
 	workTimeout time.Duration
+	// KF, when set and enabled, hands customers who ask for a person to WeChat's own
+	// customer-service system instead of this service's agents.
+	KF WeChatKF
+}
+
+// WeChatKF is WeChat's own customer-service system (多客服), used instead of the console's agents
+// when the operator configures it.
+type WeChatKF interface {
+	// Enabled reports whether customers are handed to WeChat's customer service.
+	Enabled() bool
+	// Transfer records that the customer is now with WeChat's customer service.
+	Transfer(ctx context.Context, openID string) error
+	// Closed records that WeChat's customer service ended the session (kf_close_session).
+	Closed(ctx context.Context, openID string) error
 }
 
 // NewWebhook builds the webhook.
@@ -99,6 +113,14 @@ func (h *Webhook) receive(c *gin.Context) {
 		return
 	}
 	msgType := string(cb.msg.MsgType)
+	if h.kfEnabled() && cb.msg.MsgType == message.MsgTypeEvent && cb.msg.Event == "kf_close_session" {
+		if err := h.KF.Closed(c.Request.Context(), string(cb.msg.FromUserName)); err != nil {
+			h.log.Error("record the end of a WeChat customer-service session", "openid", MaskOpenID(string(cb.msg.FromUserName)), "err", err)
+		}
+		h.metrics.Messages.WithLabelValues(msgType, "silent").Inc()
+		c.String(http.StatusOK, "success")
+		return
+	}
 	if !h.worthAnswering(&cb.msg) {
 		h.metrics.Messages.WithLabelValues(msgType, "silent").Inc()
 		c.String(http.StatusOK, "success")
@@ -123,6 +145,15 @@ func (h *Webhook) receive(c *gin.Context) {
 	case out.Late:
 		outcome = "late"
 		c.String(http.StatusOK, "success")
+	case h.kfEnabled() && (out.Queued || out.Handoff == "agent"):
+		// WeChat's customer service takes the conversation: answer with the transfer reply.
+		outcome = "transferred"
+		if out.Queued {
+			if err := h.KF.Transfer(c.Request.Context(), m.OpenID); err != nil {
+				h.log.Error("hand over to WeChat customer service", "openid", MaskOpenID(m.OpenID), "err", err)
+			}
+		}
+		h.writeTransfer(c, cb)
 	case len(out.Replies) == 0:
 		outcome = "silent"
 		c.String(http.StatusOK, "success")
@@ -190,6 +221,22 @@ func (h *Webhook) process(m Message) (Outcome, error) {
 		r := <-done // the turn is being written with a passive answer: wait for it
 		return r.out, r.err
 	}
+}
+
+func (h *Webhook) kfEnabled() bool { return h.KF != nil && h.KF.Enabled() }
+
+// writeTransfer answers with a transfer_customer_service reply, which hands the message to
+// WeChat's customer-service system.
+func (h *Webhook) writeTransfer(c *gin.Context, cb *callback) {
+	reply := message.NewTransferCustomer("")
+	reply.SetMsgType(message.MsgTypeTransfer)
+	body, err := h.wire.reply(cb, reply)
+	if err != nil {
+		h.log.Error("render transfer reply", "err", err)
+		c.String(http.StatusOK, "success")
+		return
+	}
+	c.Data(http.StatusOK, "application/xml; charset=utf-8", body)
 }
 
 func (h *Webhook) writeReplies(c *gin.Context, cb *callback, replies []string) {

@@ -132,13 +132,26 @@ func (w *wire) decrypt(encrypted string) ([]byte, string, error) {
 	return nil, "", fmt.Errorf("%w: %v", errBadSignature, err)
 }
 
+// passiveReply is a reply message of the SDK (text, transfer_customer_service, ...).
+type passiveReply interface {
+	SetToUserName(message.CDATA)
+	SetFromUserName(message.CDATA)
+	SetCreateTime(int64)
+	SetMsgType(message.MsgType)
+}
+
 // textReply renders a passive text reply to the callback, encrypted when the callback was.
 func (w *wire) textReply(cb *callback, text string) ([]byte, error) {
 	reply := message.NewText(text)
+	reply.SetMsgType(message.MsgTypeText)
+	return w.reply(cb, reply)
+}
+
+// reply renders a passive reply to the callback, encrypted when the callback was.
+func (w *wire) reply(cb *callback, reply passiveReply) ([]byte, error) {
 	reply.SetToUserName(cb.msg.FromUserName)
 	reply.SetFromUserName(cb.msg.ToUserName)
 	reply.SetCreateTime(w.clock.Now().Unix())
-	reply.SetMsgType(message.MsgTypeText)
 	raw, err := xml.Marshal(reply)
 	if err != nil {
 		return nil, fmt.Errorf("render reply: %w", err)

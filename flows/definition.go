@@ -49,6 +49,9 @@ func LoadDefinition(yamlBytes []byte) (*Definition, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("flows: definition: %s", unknownKeys.ReplaceAllString(err.Error(), `unknown key "$1"`))
 	}
+	if err := f.fillSections(); err != nil {
+		return nil, fmt.Errorf("flows: definition: %w", err)
+	}
 	d := &Definition{file: f}
 	if err := d.validate(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)

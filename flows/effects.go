@@ -25,6 +25,11 @@ const (
 	EffectQueueForAgent EffectType = "queue_for_agent"
 	// EffectUnsubscribed: the customer unfollowed the account; there is no reply.
 	EffectUnsubscribed EffectType = "unsubscribed"
+	// EffectSurveyAnswered: SurveyID, Rating and Low are set (CaseNumber too for a case's survey);
+	// record the rating, and when Low raise a follow-up. The engine has already thanked the customer.
+	EffectSurveyAnswered EffectType = "survey_answered"
+	// EffectSurveyComment: SurveyID and Comment are set; add the comment to the rated survey.
+	EffectSurveyComment EffectType = "survey_comment"
 )
 
 // The reasons of EffectQueueForAgent.
@@ -40,6 +45,10 @@ type Effect struct {
 	Draft      *complaintbot.Draft `bson:"draft,omitempty"`
 	CaseNumber string              `bson:"case_number,omitempty"`
 	Reason     string              `bson:"reason,omitempty"`
+	SurveyID   string              `bson:"survey_id,omitempty"`
+	Rating     int                 `bson:"rating,omitempty"`
+	Low        bool                `bson:"low,omitempty"`
+	Comment    string              `bson:"comment,omitempty"`
 }
 
 // Result is the outcome of one turn.

@@ -57,6 +57,11 @@ func (e *Engine) Welcome() string { return e.def.file.Welcome }
 // until the caller sets Handoff to HandoffAgent (agent took over) or back to "" (handed back; the
 // conversation continues where it was).
 //
+// When the conversation is idle and facts also implement SurveyFacts, a message that reads as a
+// rating ("5", "五", "5分", "满意", "非常不满意": the survey section of the definition) answers the
+// customer's open survey: EffectSurveyAnswered, thanks and an invitation to comment; the next
+// message within survey.comment_window is the comment (EffectSurveyComment) unless it is a command.
+//
 // Handle returns an error only when facts fail; the caller should then keep its old state.
 func (e *Engine) Handle(st State, in complaintbot.Input, now time.Time, facts Facts) (Result, error) {
 	now = now.In(complaintbot.Shanghai)

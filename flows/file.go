@@ -16,6 +16,8 @@ type fileDef struct {
 	NoBranch      noBranchDef              `yaml:"no_branch"`
 	Branches      []complaintbot.Branch    `yaml:"branches"`
 	Categories    map[string][]categoryDef `yaml:"categories"`
+	Survey        surveyDef                `yaml:"survey"`
+	Notices       noticesDef               `yaml:"notices"`
 }
 
 type commandsDef struct {

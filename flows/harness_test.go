@@ -17,6 +17,17 @@ var saturday = time.Date(2026, 11, 28, 10, 0, 0, 0, complaintbot.Shanghai)
 type memFacts struct {
 	cases []complaintbot.CaseSummary
 	err   error
+	// survey is the customer's open satisfaction survey; surveyAsks counts the lookups.
+	survey     *OpenSurvey
+	surveyAsks int
+}
+
+func (f *memFacts) OpenSurvey() (*OpenSurvey, error) {
+	f.surveyAsks++
+	if f.err != nil {
+		return nil, f.err
+	}
+	return f.survey, nil
 }
 
 func (f *memFacts) Cases() ([]complaintbot.CaseSummary, error) {

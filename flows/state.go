@@ -43,6 +43,9 @@ type State struct {
 	Story string `bson:"story,omitempty"`
 	// DupChecked is the branch and category the duplicate check last passed for.
 	DupChecked string `bson:"dup_checked,omitempty"`
+	// Survey is set after the customer rated a satisfaction survey: their next message may be a
+	// comment on it.
+	Survey *SurveyState `bson:"survey,omitempty"`
 }
 
 // The flows a State can be in.
@@ -73,6 +76,10 @@ func (s State) clone() State {
 	s.Done = slices.Clone(s.Done)
 	s.History = slices.Clone(s.History)
 	s.Choices = slices.Clone(s.Choices)
+	if s.Survey != nil {
+		sv := *s.Survey
+		s.Survey = &sv
+	}
 	return s
 }
 

@@ -154,6 +154,9 @@ func (t *turn) expire(prev time.Time) {
 func (t *turn) text(raw string) {
 	text := clean(raw)
 	cmd := t.d.command(text)
+	if t.survey(text, cmd) {
+		return
+	}
 	if cmd == cmdAgent {
 		t.queue()
 		return

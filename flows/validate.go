@@ -40,6 +40,12 @@ func (d *Definition) validate() error {
 	if err := validateCommands(&f.Commands); err != nil {
 		return err
 	}
+	if err := f.Survey.validate(); err != nil {
+		return err
+	}
+	if err := validateNotices(&f.Notices); err != nil {
+		return err
+	}
 	if len(f.Menu) == 0 {
 		return fmt.Errorf("menu is missing")
 	}

@@ -9,6 +9,12 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
+func init() {
+	addIndex("outbox", false, "status", 1, "done_at", -1)
+	addIndex("outbox", false, "openid", 1, "done_at", -1)
+	addIndex("outbox_attempts", false, "at", 1)
+}
+
 // OutboxStatus is where an outgoing message stands.
 type OutboxStatus string
 
@@ -19,6 +25,20 @@ const (
 	OutboxFailed        OutboxStatus = "failed"        // given up after the attempt limit or a permanent error
 	OutboxUndeliverable OutboxStatus = "undeliverable" // no channel WeChat allows: call the customer
 	OutboxUnknown       OutboxStatus = "unknown"       // an attempt was cut off mid-send: check before resending
+	OutboxHandled       OutboxStatus = "handled"       // a person dealt with an undeliverable, failed or unknown message
+)
+
+// Purposes of outbox messages. The purpose decides the channels a message may take: a
+// customer-service message while the customer's 48-hour window is open; for PurposeNotice and
+// PurposeSurvey also a template message (templates "progress" and "survey") when it is closed;
+// otherwise the message is marked undeliverable ("call the customer"). PurposeSystem messages
+// (housekeeping) are not worth a call and are marked failed instead.
+const (
+	PurposeReply  = "reply"  // a late bot reply: the customer just wrote
+	PurposeAgent  = "agent"  // an agent's reply: never a template
+	PurposeNotice = "notice" // a notice about a case (status, progress, deadline)
+	PurposeSurvey = "survey" // a satisfaction survey question or its reminder
+	PurposeSystem = "system" // an informational message (an expired draft, the queue closed)
 )
 
 // OutboxMessage is a message the service sends on its own initiative, delivered by the outbox worker.
@@ -40,6 +60,9 @@ type OutboxMessage struct {
 	Channel string `bson:"channel,omitempty"`
 	// By names who sent it: "bot", an agent's username, or "system".
 	By string `bson:"by,omitempty"`
+	// Handled notes who dealt with it after it could not be delivered, and how.
+	HandledBy   string `bson:"handled_by,omitempty"`
+	HandledNote string `bson:"handled_note,omitempty"`
 }
 
 // Enqueue adds the message to the outbox as pending. A message whose ID is queued already is left
@@ -61,6 +84,33 @@ func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
 	return true, nil
 }
 
+// EnqueueMany adds messages to the outbox as pending; messages whose ID is queued already are left
+// as they are. It returns how many were new.
+func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, error) {
+	docs := make([]any, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Status == "" {
+			m.Status = OutboxPending
+		}
+		if m.NextAt.IsZero() {
+			m.NextAt = m.Created
+		}
+		docs[i] = m
+	}
+	dup, err := insertManyDups(ctx, s.outbox, docs)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %d outbox messages: %w", len(msgs), err)
+	}
+	n := 0
+	for _, d := range dup {
+		if !d {
+			n++
+		}
+	}
+	return n, nil
+}
+
 // OutboxMessage returns the queued message with the given ID, or ErrNotFound.
 func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, error) {
 	var m OutboxMessage
@@ -70,10 +120,16 @@ func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, e
 	return &m, nil
 }
 
-// DueOutbox returns up to limit pending messages whose next attempt is due at now, oldest first.
+// DueOutbox returns up to limit pending messages whose next attempt is due at now, oldest first
+// (on the embedded server in storage order, which sorting every pending message in memory would
+// cost too much to improve on).
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	filter := bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}}
-	cur, err := s.outbox.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "next_at", Value: 1}}).SetLimit(int64(limit)))
+	opts := options.Find().SetLimit(int64(limit))
+	if !s.Embedded() {
+		opts.SetSort(bson.D{{Key: "next_at", Value: 1}})
+	}
+	cur, err := s.outbox.Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
@@ -122,14 +178,78 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	set := bson.D{{Key: "status", Value: o.Status}, {Key: "attempts", Value: n}, {Key: "last_error", Value: o.Error}}
 	if o.Status == OutboxPending {
 		set = append(set, bson.E{Key: "next_at", Value: o.NextAt})
-	} else {
-		set = append(set, bson.E{Key: "done_at", Value: o.At})
 	}
 	if o.Channel != "" {
 		set = append(set, bson.E{Key: "channel", Value: o.Channel})
+	}
+	if o.Status != OutboxPending {
+		set = append(set, bson.E{Key: "done_at", Value: o.At})
 	}
 	if _, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
 	return nil
+}
+
+// NeedsPerson lists the statuses of messages a person must deal with: the console's "call the
+// customer" list.
+var NeedsPerson = []OutboxStatus{OutboxUndeliverable, OutboxFailed, OutboxUnknown}
+
+// UndeliverableOutbox returns up to limit messages that could not be delivered and need a
+// person, newest first: status undeliverable (no channel WeChat allows: call the customer, whose
+// phone number is on the case named by CaseNumber), failed (given up; LastError says why) and
+// unknown (an attempt was cut off mid-send; it may have arrived). Informational messages
+// (PurposeSystem) are not listed. ResolveOutbox takes one off the list, RequeueOutbox sends it again.
+func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]OutboxMessage, error) {
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}, {Key: "purpose", Value: bson.D{{Key: "$ne", Value: PurposeSystem}}}}
+	cur, err := s.outbox.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "done_at", Value: -1}}).SetLimit(int64(limit)))
+	if err != nil {
+		return nil, fmt.Errorf("list undeliverable messages: %w", err)
+	}
+	out := []OutboxMessage{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list undeliverable messages: %w", err)
+	}
+	return out, nil
+}
+
+// ResolveOutbox records that a person dealt with an undeliverable, failed or unknown message
+// (called the customer, say) and takes it off the list.
+func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.Time) error {
+	r, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxHandled}, {Key: "handled_by", Value: by}, {Key: "handled_note", Value: note}, {Key: "done_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("resolve outbox message: %w", err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("resolve outbox message %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// RequeueOutbox sends an undeliverable, failed or unknown message again (a person checked that
+// it did not arrive): it becomes pending, due at at, with its attempts kept.
+func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) error {
+	r, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: at}, {Key: "channel", Value: ""}}},
+			{Key: "$unset", Value: bson.D{{Key: "done_at", Value: ""}}}})
+	if err != nil {
+		return fmt.Errorf("requeue outbox message: %w", err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("requeue outbox message %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// PurgeOutbox deletes messages sent or handled before before, and delivery claims made before
+// before. Their idempotency keys go with them: a message enqueued again after that is new.
+func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
+	n1, err := deleteByTime(ctx, s.outbox, "done_at", purgeFrom, before,
+		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxSent, OutboxHandled}}}}})
+	if err != nil {
+		return n1, err
+	}
+	n2, err := deleteByTime(ctx, s.attempts, "at", purgeFrom, before, nil)
+	return n1 + n2, err
 }

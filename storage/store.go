@@ -33,10 +33,16 @@ type Options struct {
 
 // Store is an open database with the service's collections. It is safe for concurrent use.
 type Store struct {
-	client   *mongo.Client
-	db       *mongo.Database
-	embedded *embeddedServer
-	log      *slog.Logger
+	client *mongo.Client
+	db     *mongo.Database
+	// scanDB serves long read-only queries (lists, exports, transcripts, reports). On the embedded
+	// server it is a second client, so that a query that reads every document does not hold up
+	// the webhook's writes on the main connection (reads are safe on any connection; only
+	// updates need the single one). On MongoDB it is the main database.
+	scanClient *mongo.Client
+	scanDB     *mongo.Database
+	embedded   *embeddedServer
+	log        *slog.Logger
 
 	turns       *mongo.Collection
 	cases       *mongo.Collection
@@ -80,6 +86,16 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.client = client
 	s.db = client.Database(opts.Database)
+	s.scanDB = s.db
+	if s.embedded != nil {
+		scan, err := mongo.Connect(options.Client().SetTimeout(5 * time.Minute).SetAppName("complaintbot-scan").SetMaxPoolSize(2).ApplyURI(uri))
+		if err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("connect to the embedded database: %w", err)
+		}
+		s.scanClient = scan
+		s.scanDB = scan.Database(opts.Database)
+	}
 	s.turns = s.db.Collection("turns")
 	s.cases = s.db.Collection("cases")
 	s.caseNumbers = s.db.Collection("case_numbers")
@@ -118,6 +134,9 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.turnWriter != nil {
 		s.turnWriter.close()
 		s.turnWriter = nil
+	}
+	if s.scanClient != nil {
+		_ = s.scanClient.Disconnect(ctx)
 	}
 	if s.client != nil {
 		err = s.client.Disconnect(ctx)
@@ -186,6 +205,10 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 // Collection returns the named collection, for code in this package and for benchmarks and tools
 // that need raw access.
 func (s *Store) Collection(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// ScanCollection returns the named collection for long read-only queries (see Store.scanDB):
+// never write through it.
+func (s *Store) ScanCollection(name string) *mongo.Collection { return s.scanDB.Collection(name) }
 
 // IsDuplicate reports whether err is a unique-key violation (E11000) from either database.
 func IsDuplicate(err error) bool {

@@ -97,7 +97,7 @@ func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
 func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
 	var t Turn
 	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
-	if err := s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
+	if err := s.ScanCollection("turns").FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
 		return nil, fmt.Errorf("find latest turn: %w", notFound(err))
 	}
 	return &t, nil
@@ -139,7 +139,7 @@ func (s *Store) AppendLine(ctx context.Context, l Line) error {
 func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Line, error) {
 	filter := bson.D{{Key: "openid", Value: openID}}
 	var turns []Turn
-	cur, err := s.turns.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).
+	cur, err := s.ScanCollection("turns").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).
 		SetProjection(bson.D{{Key: "state", Value: 0}, {Key: "effects", Value: 0}}))
 	if err != nil {
 		return nil, fmt.Errorf("read transcript: %w", err)
@@ -148,7 +148,7 @@ func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Lin
 		return nil, fmt.Errorf("read transcript: %w", err)
 	}
 	var lines []Line
-	cur, err = s.messages.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
+	cur, err = s.ScanCollection("messages").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("read transcript: %w", err)
 	}

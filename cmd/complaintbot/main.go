@@ -3,6 +3,7 @@
 //
 //	complaintbot [serve] [-config config.yaml]   run the service
 //	complaintbot chat [-user NAME]               talk to the running service as a WeChat customer
+//	complaintbot user add|list|disable|enable|passwd  manage console accounts
 package main
 
 import (
@@ -25,6 +26,8 @@ const usage = `complaintbot — WeChat complaint intake for banks
 Usage:
   complaintbot [serve] [-config FILE]            run the service (the default)
   complaintbot chat [-config FILE] [-user NAME]  talk to the running service as a WeChat customer
+  complaintbot user add|list|disable|enable|passwd [-config FILE] ...
+                                                 manage console accounts (complaintbot user help)
 
 Every setting is in config.yaml and can be overridden by environment variables
 (COMPLAINTBOT_ + the key in upper snake case, e.g. COMPLAINTBOT_WECHAT_TOKEN).
@@ -41,6 +44,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = serve(args, stderr)
 	case "chat":
 		err = chat(args, stdin, stdout, stderr)
+	case "user":
+		err = user(args, stdin, stdout, stderr)
 	case "help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,0 +1,332 @@
+package console
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+// The JSON API under /api/v1 answers with the same checks as the pages; errors are
+// {"error": "plain Chinese"} with the HTTP status.
+
+func (c *Console) apiError(g *gin.Context, err error) {
+	status, msg := c.userError(err)
+	g.JSON(status, gin.H{"error": msg})
+}
+
+// bodyForm reads a request's parameters from a JSON object or a form.
+func bodyForm(g *gin.Context) func(string) string {
+	if strings.HasPrefix(g.ContentType(), "application/json") {
+		var m map[string]any
+		if err := json.NewDecoder(http.MaxBytesReader(g.Writer, g.Request.Body, 64<<10)).Decode(&m); err != nil {
+			m = nil
+		}
+		return func(k string) string {
+			switch v := m[k].(type) {
+			case string:
+				return v
+			case bool:
+				return fmt.Sprint(v)
+			case float64:
+				return fmt.Sprint(v)
+			case []any:
+				var parts []string
+				for _, x := range v {
+					parts = append(parts, fmt.Sprint(x))
+				}
+				return strings.Join(parts, ",")
+			}
+			return ""
+		}
+	}
+	return g.PostForm
+}
+
+type apiQueueItem struct {
+	OpenID     string    `json:"openid"`
+	HandoffID  string    `json:"handoff_id"`
+	Status     string    `json:"status"`
+	Reason     string    `json:"reason"`
+	Since      time.Time `json:"since"`
+	WaitSecond int       `json:"wait_seconds"`
+	Branch     string    `json:"branch"`
+	Agent      string    `json:"agent,omitempty"`
+	Summary    string    `json:"summary,omitempty"`
+}
+
+func apiItems(items []QueueItem) []apiQueueItem {
+	out := make([]apiQueueItem, 0, len(items))
+	for _, q := range items {
+		out = append(out, apiQueueItem{OpenID: q.OpenID, HandoffID: q.HandoffID, Status: string(q.Status), Reason: q.Reason, Since: q.Since,
+			WaitSecond: int(q.Wait.Seconds()), Branch: q.BranchName, Agent: q.Agent, Summary: q.Summary})
+	}
+	return out
+}
+
+func (c *Console) apiInbox(g *gin.Context) {
+	in, err := c.Inbox(g.Request.Context(), actorOf(g).user)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"waiting": apiItems(in.Waiting), "mine": apiItems(in.Mine), "others": apiItems(in.Others)})
+}
+
+type apiLine struct {
+	ID      string    `json:"id"`
+	Dir     string    `json:"dir"`
+	Type    string    `json:"type"`
+	Text    string    `json:"text"`
+	MediaID string    `json:"media_id,omitempty"`
+	At      time.Time `json:"at"`
+	By      string    `json:"by,omitempty"`
+	Pending bool      `json:"pending,omitempty"`
+	Failed  string    `json:"failed,omitempty"`
+}
+
+func (c *Console) apiConversation(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	v, err := c.conversation(ctx, who.user, g.Param("openid"))
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	lines, err := c.Messages(ctx, v.OpenID, 200)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	out := make([]apiLine, 0, len(lines))
+	for _, l := range lines {
+		out = append(out, apiLine{ID: l.ID, Dir: string(l.Dir), Type: string(l.Type), Text: l.Text, MediaID: l.MediaID, At: l.At, By: l.By, Pending: l.Pending, Failed: l.Failed})
+	}
+	cases, err := c.store.CasesOf(ctx, v.OpenID, 20)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	visible := []complaintbot.CaseSummary{}
+	for _, cs := range cases {
+		if who.user.Covers(caseBranch(cs.Branch.Code)) {
+			visible = append(visible, cs)
+		}
+	}
+	res := gin.H{"openid": v.OpenID, "status": v.Status(), "holder": v.Holder, "branch": v.BranchName, "messages": out, "cases": visible,
+		"canned_replies": c.cfg.CannedReplies}
+	if v.Holder == who.user.Name {
+		w := c.window(ctx, v.OpenID)
+		res["window"] = gin.H{"open": w.Open, "remaining": w.Remaining, "closes": w.Closes, "note": w.Note}
+	}
+	g.JSON(http.StatusOK, res)
+}
+
+func (c *Console) apiConversationAction(g *gin.Context) {
+	who := actorOf(g)
+	msg, err := c.convAction(g, who, g.Param("openid"), g.Param("action"), bodyForm(g))
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"ok": true, "message": msg})
+}
+
+func (c *Console) apiCases(g *gin.Context) {
+	who := actorOf(g)
+	f, page, err := c.parseFilter(who, g.Request.URL.Query())
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	rows, more, err := c.Cases(g.Request.Context(), who.user, f, page)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"cases": rows, "page": page, "more": more})
+}
+
+func (c *Console) apiCase(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	v, err := c.Case(ctx, who.user, g.Param("number"))
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	items, err := c.Timeline(ctx, who.user, v.Case.Number)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	type item struct {
+		At     time.Time `json:"at"`
+		Kind   string    `json:"kind"`
+		Who    string    `json:"who"`
+		Title  string    `json:"title,omitempty"`
+		Text   string    `json:"text,omitempty"`
+		Status string    `json:"status,omitempty"`
+	}
+	tl := make([]item, 0, len(items))
+	for _, it := range items {
+		tl = append(tl, item(it))
+	}
+	g.JSON(http.StatusOK, gin.H{"case": v.Case, "overdue": v.Overdue, "next_statuses": v.Next, "timeline": tl})
+}
+
+func (c *Console) apiCaseAction(g *gin.Context) {
+	who := actorOf(g)
+	action := g.Param("action")
+	if _, ok := caseActionDone[action]; !ok {
+		c.apiError(g, errNotFound)
+		return
+	}
+	if err := c.Act(g.Request.Context(), who, g.Param("number"), caseActionFrom(action, bodyForm(g))); err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"ok": true, "message": caseActionDone[action]})
+}
+
+func (c *Console) apiReport(g *gin.Context) {
+	r, err := c.Report(g.Request.Context(), actorOf(g).user)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"by_status": r.ByStatus, "by_branch": r.ByBranch, "overdue": r.Overdue, "total": r.Total})
+}
+
+func (c *Console) apiAudit(g *gin.Context) {
+	who := actorOf(g)
+	f, err := c.auditFilter(who, g.Query)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	entries, err := c.store.AuditLog(g.Request.Context(), f)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"entries": entries})
+}
+
+func (c *Console) apiUsers(g *gin.Context) {
+	if actorOf(g).user.Role != storage.RoleAdmin {
+		c.apiError(g, errForbidden)
+		return
+	}
+	users, err := c.store.Users(g.Request.Context())
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"users": users})
+}
+
+func (c *Console) apiUsersAdd(g *gin.Context) {
+	who := actorOf(g)
+	if who.user.Role != storage.RoleAdmin {
+		c.apiError(g, errForbidden)
+		return
+	}
+	form := bodyForm(g)
+	u, err := c.AddUser(g.Request.Context(), who, NewUser{Name: strings.TrimSpace(form("username")), DisplayName: form("display_name"),
+		Role: storage.Role(form("role")), Branches: ParseBranches(form("branches")), Password: form("password")})
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusCreated, gin.H{"user": u})
+}
+
+func (c *Console) apiUsersAction(g *gin.Context) {
+	who := actorOf(g)
+	msg, err := c.userAction(g, who, g.Param("name"), g.Param("action"), bodyForm(g))
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"ok": true, "message": msg})
+}
+
+// maxExport is the most rows one export holds.
+const maxExport = 20000
+
+// exportCases writes the cases matching the list's filters within the user's branches as CSV
+// (the complaint register: one row per case; phone numbers masked).
+func (c *Console) exportCases(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	f, _, err := c.parseFilter(who, g.Request.URL.Query())
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	f.Branches = scopeBranches(who.user)
+	f.Now = c.clock.Now()
+	name := "cases-" + f.Now.In(complaintbot.Shanghai).Format("20060102-1504") + ".csv"
+	g.Header("Content-Type", "text/csv; charset=utf-8")
+	g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	g.Status(http.StatusOK)
+	_, _ = g.Writer.WriteString("\ufeff") // Excel reads UTF-8 with the BOM
+	w := csv.NewWriter(g.Writer)
+	_ = w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道代码", "业务代码", "原因代码", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
+		"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
+	n := 0
+	err = c.store.EachCase(ctx, f, maxExport, func(rec *storage.CaseRecord) error {
+		n++
+		cat := rec.Category
+		if cat == nil {
+			cat = &complaintbot.Category{}
+		}
+		res := rec.Work.Resolution
+		if res == nil {
+			res = &storage.Resolution{}
+		}
+		overdue, malicious := "", ""
+		if rec.Overdue(f.Now) {
+			overdue = "是"
+		}
+		if rec.Work.Malicious != nil {
+			malicious = rec.Work.Malicious.Reason
+		}
+		ts := func(t time.Time) string { return t.In(complaintbot.Shanghai).Format("2006-01-02 15:04") }
+		return w.Write(csvSafe([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name, cat.Channel, cat.Business, cat.Reason,
+			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, rec.Work.Assignee,
+			rec.Work.Departments.Responsible, rec.Work.Departments.Host, strings.Join(rec.Work.Departments.CoHandling, "、"),
+			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], maskPhone(rec.Fields[complaintbot.FieldPhone]),
+			res.Text, res.Reply, malicious}))
+	})
+	w.Flush()
+	if err != nil {
+		c.log.Error("export cases", "err", err)
+	}
+	c.audit(ctx, who, "case.export", "case", "", "", "", fmt.Sprintf("%d rows; %s", n, g.Request.URL.RawQuery))
+}
+
+// csvSafe keeps a spreadsheet from reading customer text as a formula.
+func csvSafe(row []string) []string {
+	for i, v := range row {
+		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+			row[i] = "'" + v
+		}
+	}
+	return row
+}
+
+// maskPhone keeps the first three and last four digits.
+func maskPhone(p string) string {
+	if len(p) < 8 {
+		return p
+	}
+	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
+}

@@ -1,0 +1,275 @@
+// Package console is the agent and supervisor console on the internal listener: server-rendered
+// pages (html/template, htmx, Server-Sent Events) and the JSON API under /api/v1 that the pages
+// and integrations share. Agents take conversations over from the bot and work cases to
+// resolution; supervisors also read their branches' reports and audit trail; admins manage users.
+//
+// Every page and every API call checks the session and the user's branches on the server: what
+// lies outside a user's branches answers 404, exactly like what does not exist. Ownership of a
+// conversation changes only through bot.Conversations.Control (a versioned turn), and every
+// change of who holds it is an insert with a unique key (storage.HandoffEvent), so when two agents
+// click at once exactly one wins, on MongoDB and on the embedded server alike.
+package console
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/bot"
+	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/events"
+	"github.com/complaintbot/complaintbot/reports"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Deps are the parts of the service the console works with.
+type Deps struct {
+	Store    *storage.Store
+	Convs    *bot.Conversations
+	Bus      *events.Bus
+	Clock    complaintbot.Clock
+	Log      *slog.Logger
+	Config   config.Console
+	Calendar *calendar.Calendar
+	// Branches are the bank's branches (the flow definition's list).
+	Branches []complaintbot.Branch
+	// Categories are the case categories by kind.
+	Categories map[complaintbot.Kind][]complaintbot.Category
+}
+
+// Console serves the console. Build it with New; it is safe for concurrent use.
+type Console struct {
+	store              *storage.Store
+	convs              *bot.Conversations
+	bus                *events.Bus
+	clock              complaintbot.Clock
+	log                *slog.Logger
+	cfg                config.Console
+	cal                *calendar.Calendar
+	branches           []complaintbot.Branch
+	cats               map[complaintbot.Kind][]complaintbot.Category
+	hoursFrom, hoursTo int
+
+	pages   *pageSet
+	reports *reports.Service
+	pending pendingReplies
+	active  activeSet
+	// index answers case lists on the embedded server (useIndex).
+	index    caseIndex
+	useIndex bool
+
+	// life ends the live streams (SSE) when the console closes.
+	life   context.Context
+	cancel context.CancelFunc
+
+	purgeMu   sync.Mutex
+	lastPurge time.Time
+}
+
+// New builds the console. Streams (SSE) end when ctx is done or Close is called.
+func New(ctx context.Context, d Deps) (*Console, error) {
+	from, to, err := config.ParseWorkingHours(d.Config.WorkingHours)
+	if err != nil {
+		return nil, fmt.Errorf("console.working_hours: %w", err)
+	}
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	if d.Calendar == nil {
+		d.Calendar = calendar.Default()
+	}
+	c := &Console{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "console"), cfg: d.Config,
+		cal: d.Calendar, branches: d.Branches, cats: d.Categories, hoursFrom: from, hoursTo: to}
+	c.life, c.cancel = context.WithCancel(ctx)
+	c.reports = reports.New(d.Store, d.Clock, d.Log)
+	if c.pages, err = loadPages(); err != nil {
+		return nil, err
+	}
+	if c.useIndex = d.Store != nil && d.Store.Embedded() && d.Bus != nil && d.Convs != nil; c.useIndex {
+		c.startIndex()
+	}
+	return c, nil
+}
+
+// Close ends the live streams so that the listener can shut down without waiting for them.
+func (c *Console) Close() { c.cancel() }
+
+// Register adds the console's pages, static assets and JSON API to r.
+func (c *Console) Register(r *gin.Engine) {
+	r.Use(securityHeaders)
+	r.GET("/static/*filepath", c.static)
+	r.GET("/login", c.loginPage)
+	r.POST("/login", c.loginSubmit)
+	r.POST("/api/v1/session", c.apiLogin)
+
+	p := r.Group("", c.authenticate(false))
+	p.GET("/", func(g *gin.Context) { g.Redirect(http.StatusSeeOther, "/inbox") })
+	p.POST("/logout", c.logout)
+	p.GET("/inbox", c.inboxPage)
+	p.GET("/inbox/list", c.inboxList)
+	p.GET("/events", c.events)
+	p.GET("/conversations/:openid", c.conversationPage)
+	p.GET("/conversations/:openid/messages", c.conversationMessages)
+	p.POST("/conversations/:openid/:action", c.conversationAction)
+	p.GET("/cases", c.casesPage)
+	p.GET("/export/cases.csv", c.exportCases)
+	p.GET("/cases/:number", c.casePage)
+	p.GET("/cases/:number/timeline", c.caseTimeline)
+	p.POST("/cases/:number/:action", c.caseActionPage)
+	p.GET("/audit", c.auditPage)
+	p.GET("/users", c.usersPage)
+	p.POST("/users", c.usersAdd)
+	p.POST("/users/:name/:action", c.usersAction)
+
+	a := r.Group("/api/v1", c.authenticate(true))
+	a.DELETE("/session", c.apiLogout)
+	a.GET("/me", c.apiMe)
+	a.GET("/inbox", c.apiInbox)
+	a.GET("/events", c.events)
+	a.GET("/conversations/:openid", c.apiConversation)
+	a.POST("/conversations/:openid/:action", c.apiConversationAction)
+	a.GET("/cases", c.apiCases)
+	a.GET("/export/cases.csv", c.exportCases)
+	a.GET("/cases/:number", c.apiCase)
+	a.POST("/cases/:number/:action", c.apiCaseAction)
+	a.GET("/reports/summary", c.apiReport)
+	a.GET("/audit", c.apiAudit)
+	a.GET("/users", c.apiUsers)
+	a.POST("/users", c.apiUsersAdd)
+	a.POST("/users/:name/:action", c.apiUsersAction)
+	c.registerReports(p, a)
+}
+
+// Error is a failure the user is told about in plain Chinese, with its HTTP status.
+type Error struct {
+	Status int
+	Msg    string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+var (
+	errNotFound  = &Error{http.StatusNotFound, "未找到，或您无权查看。"}
+	errForbidden = &Error{http.StatusForbidden, "您无权进行此操作。"}
+)
+
+func invalid(msg string) error  { return &Error{http.StatusBadRequest, msg} }
+func conflict(msg string) error { return &Error{http.StatusConflict, msg} }
+
+// userError returns what to tell the user about err, and the HTTP status; unexpected errors are
+// logged and answered with a generic sentence.
+func (c *Console) userError(err error) (int, string) {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status, e.Msg
+	}
+	if errors.Is(err, storage.ErrNotFound) {
+		return errNotFound.Status, errNotFound.Msg
+	}
+	if errors.Is(err, context.Canceled) {
+		return 499, "请求已取消。"
+	}
+	c.log.Error("console request failed", "err", err)
+	return http.StatusInternalServerError, "系统繁忙，请稍后重试。"
+}
+
+// audit writes an entry of the audit trail; a failure is logged (the action itself happened).
+func (c *Console) audit(ctx context.Context, who *actor, action, targetType, target, branch, before, after string) {
+	e := &storage.AuditEntry{At: c.clock.Now(), User: who.user.Name, Action: action, TargetType: targetType, Target: target,
+		Branch: branch, Before: before, After: after, Addr: who.addr}
+	if err := c.store.Audit(ctx, e); err != nil {
+		c.log.Error("write audit trail", "action", action, "err", err)
+	}
+}
+
+// actor is who is acting, and from where.
+type actor struct {
+	user    *storage.User
+	session *storage.Session
+	addr    string
+}
+
+// system is the actor of the console's own actions (returning idle conversations).
+var system = &actor{user: &storage.User{Name: "system", DisplayName: "系统", Role: storage.RoleAdmin, Branches: []string{storage.HeadOffice}}}
+
+// branchName returns the name of a branch code.
+func (c *Console) branchName(code string) string {
+	switch code {
+	case "":
+		return "总行（未分配网点）"
+	case storage.HeadOffice:
+		return "总行"
+	case complaintbot.NoBranchCode:
+		return "不涉及网点"
+	}
+	for _, b := range c.branches {
+		if b.Code == code {
+			return b.Name
+		}
+	}
+	return code
+}
+
+// knownBranch reports whether code is a branch of the bank or head office.
+func (c *Console) knownBranch(code string) bool {
+	if code == storage.HeadOffice {
+		return true
+	}
+	for _, b := range c.branches {
+		if b.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// userLabel returns the display name of a user name (the name itself when unknown).
+func (c *Console) userLabel(ctx context.Context, name string) string {
+	if name == "" {
+		return ""
+	}
+	if name == system.user.Name {
+		return system.user.DisplayName
+	}
+	u, err := c.store.UserByName(ctx, name)
+	if err != nil {
+		return name
+	}
+	return u.Label()
+}
+
+// scopeBranches returns the branch codes a list must be limited to for u (nil: every branch).
+func scopeBranches(u *storage.User) []string {
+	if u.HeadOffice() {
+		return nil
+	}
+	out := []string{}
+	for _, b := range u.Branches {
+		if b != storage.HeadOffice {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func runes(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,174 @@
+package console
+
+import (
+	"cmp"
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/complaintbot/complaintbot/events"
+	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/storage"
+)
+
+// rescanEvery is how often the in-memory case index is read again from the database in full, to
+// catch changes no event announced.
+const rescanEvery = 10 * time.Minute
+
+// caseIndex keeps every case's list row in memory, for the embedded server: it cannot sort or
+// filter without reading every document (seconds at 10,000 cases, while its one connection serves
+// the webhook too), so the case list, search and reports are answered from here instead. It is
+// read in full at start and every rescanEvery, and kept current from the service's events: a turn
+// that registered a case, a case changed by the console or announced by the scheduler. On MongoDB
+// the index is not used: indexed queries answer directly.
+type caseIndex struct {
+	mu     sync.Mutex
+	ready  bool
+	rows   map[string]*storage.CaseRow
+	sorted []*storage.CaseRow // newest first; nil when it must be rebuilt
+	// drafting remembers which customers had a draft at their last turn: a turn that clears it
+	// may have registered a case.
+	drafting map[string]bool
+	events   <-chan events.Event
+}
+
+// startIndex loads the index and keeps it current until the console closes.
+func (c *Console) startIndex() {
+	ch, stop := c.bus.Subscribe()
+	c.index.events = ch
+	c.index.drafting = map[string]bool{}
+	go func() {
+		defer stop()
+		c.rescan()
+		t := time.NewTicker(rescanEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-c.life.Done():
+				return
+			case <-t.C:
+				c.rescan()
+			case e, ok := <-ch:
+				if !ok {
+					return
+				}
+				c.index.mu.Lock()
+				c.applyEvent(c.life, e)
+				c.index.mu.Unlock()
+			}
+		}
+	}()
+}
+
+func (c *Console) rescan() {
+	ctx, cancel := context.WithTimeout(c.life, 5*time.Minute)
+	defer cancel()
+	rows, err := c.store.AllCaseRows(ctx)
+	if err != nil {
+		if c.life.Err() == nil {
+			c.log.Error("read the case index", "err", err)
+		}
+		return
+	}
+	m := make(map[string]*storage.CaseRow, len(rows))
+	for i := range rows {
+		m[rows[i].Number] = &rows[i]
+	}
+	c.index.mu.Lock()
+	c.index.rows, c.index.sorted, c.index.ready = m, nil, true
+	c.index.mu.Unlock()
+}
+
+// applyEvent brings the index up to date with one event; the caller holds the lock.
+func (c *Console) applyEvent(ctx context.Context, e events.Event) {
+	switch e.Kind {
+	case events.Case:
+		c.reindex(ctx, e.Ref)
+	case events.Turn:
+		st, err := c.convs.State(ctx, e.OpenID)
+		if err != nil {
+			return
+		}
+		had := c.index.drafting[e.OpenID]
+		has := st.Draft != nil && st.Flow != flows.FlowIdle
+		if has {
+			c.index.drafting[e.OpenID] = true
+		} else {
+			delete(c.index.drafting, e.OpenID)
+		}
+		if had && !has {
+			numbers, err := c.store.TurnCaseNumbers(ctx, e.Ref)
+			if err != nil {
+				return
+			}
+			for _, n := range numbers {
+				c.reindex(ctx, n)
+			}
+		}
+	}
+}
+
+// reindex reads one case's row again; the caller holds the lock.
+func (c *Console) reindex(ctx context.Context, number string) {
+	r, err := c.store.CaseRowByNumber(ctx, number)
+	if err != nil {
+		return
+	}
+	if c.index.rows == nil {
+		c.index.rows = map[string]*storage.CaseRow{}
+	}
+	c.index.rows[number] = r
+	c.index.sorted = nil
+}
+
+// drain applies the events already announced (so that a list read right after a change shows it).
+func (c *Console) drain(ctx context.Context) {
+	for {
+		select {
+		case e, ok := <-c.index.events:
+			if !ok {
+				return
+			}
+			c.applyEvent(ctx, e)
+		default:
+			return
+		}
+	}
+}
+
+// indexed runs fn on the rows, newest first, when the index is in use and loaded.
+func (c *Console) indexed(ctx context.Context, fn func(rows []*storage.CaseRow)) bool {
+	if !c.useIndex {
+		return false
+	}
+	c.index.mu.Lock()
+	defer c.index.mu.Unlock()
+	if !c.index.ready {
+		return false
+	}
+	c.drain(ctx)
+	if c.index.sorted == nil {
+		s := make([]*storage.CaseRow, 0, len(c.index.rows))
+		for _, r := range c.index.rows {
+			s = append(s, r)
+		}
+		slices.SortFunc(s, func(a, b *storage.CaseRow) int {
+			if x := b.Received.Compare(a.Received); x != 0 {
+				return x
+			}
+			return cmp.Compare(b.Number, a.Number)
+		})
+		c.index.sorted = s
+	}
+	fn(c.index.sorted)
+	return true
+}
+
+// RefreshIndex reads the case index again in full (after cases were written behind the
+// service's back, e.g. imported); it does nothing on MongoDB.
+func (c *Console) RefreshIndex() {
+	if c.useIndex {
+		c.rescan()
+	}
+}

@@ -1,0 +1,670 @@
+package console
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+// pageSet holds one template per page, each with the layout.
+type pageSet struct {
+	pages map[string]*template.Template
+}
+
+var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users"}
+
+func loadPages() (*pageSet, error) {
+	funcs := template.FuncMap{
+		"time": func(t any) string {
+			switch v := t.(type) {
+			case time.Time:
+				if v.IsZero() {
+					return "—"
+				}
+				return v.In(complaintbot.Shanghai).Format("2006-01-02 15:04")
+			case *time.Time:
+				if v == nil || v.IsZero() {
+					return "—"
+				}
+				return v.In(complaintbot.Shanghai).Format("2006-01-02 15:04")
+			}
+			return ""
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return "—"
+			}
+			return t.In(complaintbot.Shanghai).Format("2006-01-02")
+		},
+		"wait": func(d time.Duration) string {
+			switch {
+			case d < time.Minute:
+				return "不到 1 分钟"
+			case d < time.Hour:
+				return fmt.Sprintf("%d 分钟", int(d.Minutes()))
+			default:
+				return fmt.Sprintf("%d 小时 %d 分", int(d.Hours()), int(d.Minutes())%60)
+			}
+		},
+		"short": func(s string) string { return runes(s, 30) },
+		"join":  func(l []string, sep string) string { return strings.Join(l, sep) },
+		"who": func(name string) string {
+			switch name {
+			case "":
+				return "—"
+			case "bot":
+				return "智能助手"
+			case "system":
+				return "系统"
+			}
+			return name
+		},
+		"typeLabel": func(t complaintbot.InputType) string {
+			return lineTitle(storage.Line{Type: t})
+		},
+		"fieldLabel": func(k string) string {
+			switch k {
+			case complaintbot.FieldDescription:
+				return "经过"
+			case complaintbot.FieldRequest:
+				return "诉求"
+			case complaintbot.FieldPhone:
+				return "联系电话"
+			case complaintbot.FieldName:
+				return "姓名"
+			case complaintbot.FieldPerson:
+				return "涉及人员"
+			}
+			return k
+		},
+		"target": func(e storage.AuditEntry) string {
+			if e.TargetType == "conversation" {
+				return mask(e.Target)
+			}
+			return e.Target
+		},
+	}
+	ps := &pageSet{pages: map[string]*template.Template{}}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("console templates: %w", err)
+		}
+		ps.pages[name] = t
+	}
+	return ps, nil
+}
+
+// view is what every page template gets.
+type view struct {
+	Title           string
+	Nav             string
+	User            *storage.User
+	CSRF            string
+	Scope           string
+	Supervisor      bool
+	Admin           bool
+	Flash, FlashErr string
+	Now             time.Time
+	Data            any
+}
+
+func (c *Console) newView(g *gin.Context, title, nav string, data any) *view {
+	v := &view{Title: title, Nav: nav, Data: data, Now: c.clock.Now()}
+	if a, ok := g.Get("actor"); ok {
+		who := a.(*actor)
+		v.User, v.CSRF = who.user, who.session.CSRF
+		v.Supervisor = who.user.Role.AtLeast(storage.RoleSupervisor)
+		v.Admin = who.user.Role == storage.RoleAdmin
+		if who.user.HeadOffice() {
+			v.Scope = "总行"
+		} else {
+			names := []string{}
+			for _, b := range who.user.Branches {
+				names = append(names, c.branchName(b))
+			}
+			v.Scope = strings.Join(names, "、")
+		}
+	}
+	if ck, err := g.Cookie(flashCookie); err == nil && ck != "" {
+		if raw, err := url.QueryUnescape(ck); err == nil {
+			if msg, ok := strings.CutPrefix(raw, "err|"); ok {
+				v.FlashErr = msg
+			} else {
+				v.Flash = strings.TrimPrefix(raw, "ok|")
+			}
+		}
+		setCookie(g, flashCookie, "", -1)
+	}
+	return v
+}
+
+// render writes a whole page (the layout with the page's content).
+func (c *Console) render(g *gin.Context, status int, page string, v *view, data any) {
+	if v == nil {
+		v = c.newView(g, pageTitle(page), "", data)
+	}
+	c.execute(g, status, page, "layout", v)
+}
+
+// fragment writes one named template of a page (for htmx).
+func (c *Console) fragment(g *gin.Context, page, name string, data any) {
+	c.execute(g, http.StatusOK, page, name, data)
+}
+
+func (c *Console) execute(g *gin.Context, status int, page, name string, data any) {
+	var buf bytes.Buffer
+	if err := c.pages.pages[page].ExecuteTemplate(&buf, name, data); err != nil {
+		c.log.Error("render console page", "page", page, "template", name, "err", err)
+		g.String(http.StatusInternalServerError, "页面出错，请稍后重试。")
+		return
+	}
+	g.Data(status, "text/html; charset=utf-8", buf.Bytes())
+}
+
+func pageTitle(page string) string {
+	switch page {
+	case "login":
+		return "登录"
+	case "error":
+		return "出错了"
+	}
+	return page
+}
+
+func (c *Console) renderError(g *gin.Context, status int, msg string) {
+	title := "出错了"
+	switch status {
+	case http.StatusNotFound:
+		title = "未找到"
+	case http.StatusForbidden:
+		title = "无权访问"
+	case http.StatusUnauthorized:
+		title = "请先登录"
+	}
+	c.render(g, status, "error", c.newView(g, title, "", msg), nil)
+}
+
+// pageError renders the error page for err.
+func (c *Console) pageError(g *gin.Context, err error) {
+	status, msg := c.userError(err)
+	c.renderError(g, status, msg)
+}
+
+// done redirects after a form, with a message shown on the next page.
+func (c *Console) done(g *gin.Context, to string, err error, ok string) {
+	flash := "ok|" + ok
+	if err != nil {
+		status, msg := c.userError(err)
+		if status == http.StatusNotFound {
+			c.renderError(g, status, msg)
+			return
+		}
+		flash = "err|" + msg
+	}
+	if flash != "ok|" {
+		setCookie(g, flashCookie, url.QueryEscape(flash), 60)
+	}
+	g.Redirect(http.StatusSeeOther, to)
+}
+
+func (c *Console) static(g *gin.Context) {
+	sub, _ := fs.Sub(staticFS, "static")
+	p := strings.TrimPrefix(g.Param("filepath"), "/")
+	data, err := fs.ReadFile(sub, p)
+	if err != nil || strings.HasSuffix(p, ".md") {
+		g.Status(http.StatusNotFound)
+		return
+	}
+	ctype := "application/octet-stream"
+	switch {
+	case strings.HasSuffix(p, ".js"):
+		ctype = "text/javascript; charset=utf-8"
+	case strings.HasSuffix(p, ".css"):
+		ctype = "text/css; charset=utf-8"
+	}
+	g.Header("Cache-Control", "public, max-age=3600")
+	g.Data(http.StatusOK, ctype, data)
+}
+
+// ---- inbox and conversations ----
+
+type inboxData struct {
+	Inbox *Inbox
+	CSRF  string
+	Now   time.Time
+}
+
+func (c *Console) inboxPage(g *gin.Context) {
+	who := actorOf(g)
+	in, err := c.Inbox(g.Request.Context(), who.user)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	v := c.newView(g, "会话收件箱", "inbox", nil)
+	v.Data = inboxData{Inbox: in, CSRF: v.CSRF, Now: v.Now}
+	c.render(g, http.StatusOK, "inbox", v, nil)
+}
+
+func (c *Console) inboxList(g *gin.Context) {
+	who := actorOf(g)
+	in, err := c.Inbox(g.Request.Context(), who.user)
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "inbox", "inbox_list", inboxData{Inbox: in, CSRF: who.session.CSRF, Now: c.clock.Now()})
+}
+
+type convData struct {
+	Conv        *Conversation
+	HolderLabel string
+	Mine        bool
+	CanAct      bool
+	Messages    []Line
+	Window      WindowInfo
+	ClientID    string
+	Canned      []string
+	Cases       []complaintbot.CaseSummary
+	Colleagues  []storage.User
+	Branches    []complaintbot.Branch
+	Draft       string
+}
+
+func (c *Console) conversationPage(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	v, err := c.conversation(ctx, who.user, g.Param("openid"))
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	d := convData{Conv: v, HolderLabel: c.userLabel(ctx, v.Holder), Mine: v.Holder == who.user.Name, ClientID: randomToken(12),
+		Canned: c.cfg.CannedReplies, Branches: c.branches}
+	d.CanAct = c.holds(who, v) == nil
+	if d.Messages, err = c.Messages(ctx, v.OpenID, 200); err != nil {
+		c.pageError(g, err)
+		return
+	}
+	if d.Mine {
+		d.Window = c.window(ctx, v.OpenID)
+	}
+	cases, err := c.store.CasesOf(ctx, v.OpenID, 20)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	for _, cs := range cases {
+		if who.user.Covers(caseBranch(cs.Branch.Code)) {
+			d.Cases = append(d.Cases, cs)
+		}
+	}
+	if d.CanAct {
+		cols, err := c.colleagues(ctx, v.BranchCode)
+		if err != nil {
+			c.pageError(g, err)
+			return
+		}
+		for _, u := range cols {
+			if u.Name != v.Holder {
+				d.Colleagues = append(d.Colleagues, u)
+			}
+		}
+	}
+	if v.State.Draft != nil {
+		d.Draft = c.summary(ctx, v.OpenID, v.State)
+	}
+	c.render(g, http.StatusOK, "conversation", c.newView(g, "会话 "+v.Masked, "inbox", d), nil)
+}
+
+func (c *Console) conversationMessages(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	v, err := c.conversation(ctx, who.user, g.Param("openid"))
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	lines, err := c.Messages(ctx, v.OpenID, 200)
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "conversation", "messages", convData{Messages: lines})
+}
+
+// convAction carries out a conversation action; it returns the message for the agent.
+func (c *Console) convAction(g *gin.Context, who *actor, openID, action string, form func(string) string) (string, error) {
+	ctx := g.Request.Context()
+	switch action {
+	case "claim":
+		return "已接入该会话，机器人将不再回复该客户。", c.Claim(ctx, who, openID)
+	case "reply":
+		_, err := c.SendReply(ctx, who, openID, Reply{Text: form("text"), ClientID: form("client_id")})
+		return "已加入发送队列。", err
+	case "release":
+		return "已交回智能助手。", c.Release(ctx, who, openID, false)
+	case "end":
+		return "已结束人工服务。", c.Release(ctx, who, openID, true)
+	case "transfer":
+		return "已转接。", c.Transfer(ctx, who, openID, form("to_user"), form("to_branch"))
+	case "queue":
+		return "已转入人工排队。", c.Queue(ctx, who, openID, false)
+	case "take":
+		return "已接管该会话。", c.Queue(ctx, who, openID, true)
+	}
+	return "", errNotFound
+}
+
+func (c *Console) conversationAction(g *gin.Context) {
+	who := actorOf(g)
+	openID, action := g.Param("openid"), g.Param("action")
+	msg, err := c.convAction(g, who, openID, action, g.PostForm)
+	if action == "reply" && g.GetHeader("HX-Request") != "" {
+		data := map[string]string{}
+		if err != nil {
+			_, data["Error"] = c.userError(err)
+		} else {
+			g.Header("HX-Trigger", "refresh-messages")
+		}
+		c.fragment(g, "conversation", "reply_result", data)
+		return
+	}
+	to := "/conversations/" + url.PathEscape(openID)
+	if err == nil && (action == "release" || action == "end" || action == "transfer") {
+		to = "/inbox"
+	}
+	if err != nil && action == "claim" {
+		to = "/inbox"
+	}
+	c.done(g, to, err, msg)
+}
+
+// ---- cases ----
+
+var allStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
+	complaintbot.StatusResolved, complaintbot.StatusClosed, complaintbot.StatusReopened}
+
+var allKinds = []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise}
+
+// parseFilter reads the case list's filters from a query.
+func (c *Console) parseFilter(who *actor, q url.Values) (storage.CaseFilter, int, error) {
+	var f storage.CaseFilter
+	switch s := q.Get("status"); s {
+	case "":
+	case "open":
+		f.Status = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated, complaintbot.StatusReopened}
+	default:
+		for _, x := range strings.Split(s, ",") {
+			if !slices.Contains(allStatuses, complaintbot.Status(x)) {
+				return f, 0, invalid("未知的状态：" + x)
+			}
+			f.Status = append(f.Status, complaintbot.Status(x))
+		}
+	}
+	if k := q.Get("kind"); k != "" {
+		if !slices.Contains(allKinds, complaintbot.Kind(k)) {
+			return f, 0, invalid("未知的类型：" + k)
+		}
+		f.Kind = complaintbot.Kind(k)
+	}
+	f.Category = strings.TrimSpace(q.Get("category"))
+	f.Branch = strings.TrimSpace(q.Get("branch"))
+	switch a := strings.TrimSpace(q.Get("assignee")); a {
+	case "me":
+		f.Assignee = who.user.Name
+	default:
+		f.Assignee = a
+	}
+	f.Overdue = q.Get("overdue") == "1" || q.Get("overdue") == "true"
+	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
+		if s := strings.TrimSpace(q.Get(key)); s != "" {
+			d, err := time.ParseInLocation("2006-01-02", s, complaintbot.Shanghai)
+			if err != nil {
+				return f, 0, invalid("日期格式应为 2026-11-27。")
+			}
+			if key == "to" {
+				d = d.AddDate(0, 0, 1)
+			}
+			*dst = d
+		}
+	}
+	if len([]rune(q.Get("q"))) > 50 {
+		return f, 0, invalid("搜索内容过长。")
+	}
+	f.Query = strings.TrimSpace(q.Get("q"))
+	page := 1
+	if p := q.Get("p"); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 {
+			return f, 0, invalid("无效的页码。")
+		}
+		page = n
+	}
+	return f, page, nil
+}
+
+type casesData struct {
+	Form       url.Values
+	Rows       []storage.CaseRow
+	Page       int
+	More       bool
+	Query      string
+	PrevQuery  string
+	NextQuery  string
+	Statuses   []complaintbot.Status
+	Kinds      []complaintbot.Kind
+	Categories []complaintbot.Category
+	Branches   []complaintbot.Branch
+	Users      []storage.User
+}
+
+func (c *Console) casesPage(g *gin.Context) {
+	who := actorOf(g)
+	ctx := g.Request.Context()
+	q := g.Request.URL.Query()
+	f, page, err := c.parseFilter(who, q)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	rows, more, err := c.Cases(ctx, who.user, f, page)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	d := casesData{Form: q, Rows: rows, Page: page, More: more, Statuses: allStatuses, Kinds: allKinds}
+	for _, k := range allKinds {
+		d.Categories = append(d.Categories, c.cats[k]...)
+	}
+	for _, b := range c.branches {
+		if who.user.Covers(b.Code) {
+			d.Branches = append(d.Branches, b)
+		}
+	}
+	if d.Users, err = c.store.Users(ctx); err != nil {
+		c.pageError(g, err)
+		return
+	}
+	base := url.Values{}
+	for k, v := range q {
+		if k != "p" {
+			base[k] = v
+		}
+	}
+	d.Query = base.Encode()
+	withPage := func(p int) string {
+		x := url.Values{}
+		for k, v := range base {
+			x[k] = v
+		}
+		x.Set("p", strconv.Itoa(p))
+		return x.Encode()
+	}
+	d.PrevQuery, d.NextQuery = withPage(page-1), withPage(page+1)
+	c.render(g, http.StatusOK, "cases", c.newView(g, "案件", "cases", d), nil)
+}
+
+type caseData struct {
+	View     *CaseView
+	ClientID string
+}
+
+func (c *Console) casePage(g *gin.Context) {
+	who := actorOf(g)
+	v, err := c.Case(g.Request.Context(), who.user, g.Param("number"))
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	c.render(g, http.StatusOK, "case", c.newView(g, "案件 "+v.Case.Number, "cases", caseData{View: v, ClientID: randomToken(12)}), nil)
+}
+
+func (c *Console) caseTimeline(g *gin.Context) {
+	who := actorOf(g)
+	items, err := c.Timeline(g.Request.Context(), who.user, g.Param("number"))
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "case", "timeline", items)
+}
+
+// caseActionFrom reads a case action from a form or JSON body.
+func caseActionFrom(action string, form func(string) string) CaseAction {
+	a := CaseAction{Action: action, Assignee: form("assignee"), Responsible: form("responsible"), Host: form("host"),
+		Text: form("text"), Reply: form("reply"), From: complaintbot.Status(form("from")), To: complaintbot.Status(form("to")),
+		Due: form("due"), ClientID: form("client_id")}
+	a.Flag = form("flag") == "1" || form("flag") == "true"
+	if co := form("co_handling"); co != "" {
+		a.CoHandling = strings.FieldsFunc(co, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' })
+	}
+	return a
+}
+
+var caseActionDone = map[string]string{
+	"accept": "已受理，已通知客户。", "assign": "已指派。", "departments": "已保存处理部门。", "note": "已添加备注。",
+	"status": "状态已变更。", "extend": "已延期，已通知客户。", "malicious": "已更新恶意投诉标记。", "resolve": "已办结，答复已发送给客户。",
+}
+
+func (c *Console) caseActionPage(g *gin.Context) {
+	who := actorOf(g)
+	number, action := strings.ToUpper(g.Param("number")), g.Param("action")
+	if _, ok := caseActionDone[action]; !ok {
+		c.renderError(g, http.StatusNotFound, errNotFound.Msg)
+		return
+	}
+	err := c.Act(g.Request.Context(), who, number, caseActionFrom(action, g.PostForm))
+	c.done(g, "/cases/"+url.PathEscape(number), err, caseActionDone[action])
+}
+
+// ---- reports, audit, users ----
+
+// auditFilter reads the audit trail's filter for who: supervisors see their branches' cases and
+// conversations; admins see everything.
+func (c *Console) auditFilter(who *actor, q func(string) string) (storage.AuditFilter, error) {
+	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
+		return storage.AuditFilter{}, errForbidden
+	}
+	f := storage.AuditFilter{TargetType: q("type"), Target: strings.TrimSpace(q("target")), User: strings.TrimSpace(q("user")), Limit: 200}
+	if who.user.Role != storage.RoleAdmin {
+		if f.TargetType != "" && f.TargetType != "case" && f.TargetType != "conversation" {
+			return f, errForbidden
+		}
+		f.Branches = scopeBranches(who.user)
+		if f.Branches == nil {
+			f.Branches = append([]string{""}, branchCodes(c.branches)...)
+		}
+	}
+	return f, nil
+}
+
+func branchCodes(bs []complaintbot.Branch) []string {
+	out := []string{}
+	for _, b := range bs {
+		out = append(out, b.Code)
+	}
+	return out
+}
+
+func (c *Console) auditPage(g *gin.Context) {
+	who := actorOf(g)
+	f, err := c.auditFilter(who, g.Query)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	entries, err := c.store.AuditLog(g.Request.Context(), f)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	v := c.newView(g, "操作记录", "audit", map[string]any{"Entries": entries, "Type": f.TargetType, "Target": f.Target, "UserFilter": f.User})
+	c.render(g, http.StatusOK, "audit", v, nil)
+}
+
+func (c *Console) usersPage(g *gin.Context) {
+	who := actorOf(g)
+	if who.user.Role != storage.RoleAdmin {
+		c.pageError(g, errForbidden)
+		return
+	}
+	users, err := c.store.Users(g.Request.Context())
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	c.render(g, http.StatusOK, "users", c.newView(g, "用户管理", "users", map[string]any{"Users": users, "Branches": c.branches}), nil)
+}
+
+func (c *Console) usersAdd(g *gin.Context) {
+	who := actorOf(g)
+	if who.user.Role != storage.RoleAdmin {
+		c.pageError(g, errForbidden)
+		return
+	}
+	_, err := c.AddUser(g.Request.Context(), who, NewUser{Name: strings.TrimSpace(g.PostForm("username")), DisplayName: g.PostForm("display_name"),
+		Role: storage.Role(g.PostForm("role")), Branches: ParseBranches(g.PostForm("branches")), Password: g.PostForm("password")})
+	c.done(g, "/users", err, "已新增用户。")
+}
+
+// userAction carries out an admin's action on a user.
+func (c *Console) userAction(g *gin.Context, who *actor, name, action string, form func(string) string) (string, error) {
+	if who.user.Role != storage.RoleAdmin {
+		return "", errForbidden
+	}
+	ctx := g.Request.Context()
+	switch action {
+	case "disable":
+		return "已停用。", c.SetDisabled(ctx, who, name, true)
+	case "enable":
+		return "已启用。", c.SetDisabled(ctx, who, name, false)
+	case "password":
+		return "已重设密码，该用户需重新登录。", c.SetPassword(ctx, who, name, form("password"))
+	case "role":
+		return "已保存。", c.SetRole(ctx, who, name, storage.Role(form("role")), ParseBranches(form("branches")))
+	}
+	return "", errNotFound
+}
+
+func (c *Console) usersAction(g *gin.Context) {
+	who := actorOf(g)
+	msg, err := c.userAction(g, who, g.Param("name"), g.Param("action"), g.PostForm)
+	c.done(g, "/users", err, msg)
+}

@@ -1,0 +1,303 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/storage"
+)
+
+// notices runs the notices job: case changes, "still working on it" notices, low ratings.
+func (x *Scheduler) notices(ctx context.Context) (int, error) {
+	kinds := []string{storage.DueChanged, storage.DueRated, storage.DueProgress, storage.DueBeforeDue}
+	return x.pass(ctx, JobNotices, JobNotices, kinds, func(ctx context.Context, batch []storage.DueEntry, now time.Time) error {
+		seen := map[string]bool{}
+		for _, e := range batch {
+			if e.Kind == storage.DueChanged {
+				if seen[e.Case] {
+					continue // one look per case and batch is enough
+				}
+				seen[e.Case] = true
+			}
+			if err := x.noticeEntry(ctx, e, now); err != nil {
+				return fmt.Errorf("%s %s: %w", e.Kind, e.ID, err)
+			}
+		}
+		return nil
+	})
+}
+
+func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now time.Time) error {
+	if e.Kind == storage.DueRated {
+		return x.rated(ctx, e, now)
+	}
+	c, err := x.store.CaseState(ctx, e.Case)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	switch e.Kind {
+	case storage.DueChanged:
+		return x.reconcile(ctx, c, now)
+	case storage.DueProgress:
+		return x.progress(ctx, c, now)
+	case storage.DueBeforeDue:
+		return x.beforeDue(ctx, c, e, now)
+	}
+	return nil
+}
+
+// reconcile compares the case with what the scheduler last saw of it and does what the difference
+// calls for: the customer's notice of a status change or an extended deadline, the case's
+// reminders and overdue checks for its current deadlines, the "still working" notice, and once it
+// is resolved, its satisfaction survey. Every step is keyed by what it is for, and what was seen
+// is saved last, so a look cut short is redone by the next one with the same keys.
+func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now time.Time) error {
+	tr, err := x.store.CaseTrack(ctx, c.Number)
+	isNew := errors.Is(err, storage.ErrNotFound)
+	if err != nil && !isNew {
+		return err
+	}
+	if isNew {
+		tr = &storage.CaseTrack{Number: c.Number}
+	}
+	before := *tr
+	var msgs []storage.OutboxMessage
+	var due []storage.DueEntry
+	// A change made in the console comes with the console's own notice (on the case's timeline):
+	// the customer is not told twice.
+	told := c.NotifiedSince(tr.Updated)
+	statusChanged := tr.Status != c.Status
+	if statusChanged {
+		prev := tr.Status
+		if kind := statusNotice(prev, c.Status); kind != "" && c.OpenID != "" && !told {
+			tr.Seq++
+			msgs = append(msgs, x.notice(c, kind, fmt.Sprintf("notice:%s:%d:%s", c.Number, tr.Seq, c.Status), now))
+			tr.NoticeAt = now
+		}
+		wasOpen := prev == "" || prev.Open()
+		switch {
+		case !c.Status.Open() && wasOpen: // resolved (or closed)
+			tr.Episode++
+			if err := x.store.CloseCaseReminders(ctx, c.Number, now); err != nil {
+				return err
+			}
+			if c.OpenID != "" && now.Sub(c.Updated) < x.cfg.SurveyExpiry.D() {
+				seed := caseSeed(c, tr.Episode)
+				due = append(due, storage.DueEntry{ID: "survey#" + seed.ID, Kind: storage.DueSurvey, Case: c.Number,
+					At: c.Updated.Add(x.cfg.SurveyDelay.D()), Survey: &seed})
+			}
+		case c.Status.Open() && !wasOpen && tr.Episode > 0: // reopened: the pending survey is moot
+			delay := x.cfg.SurveyDelay.D()
+			if err := x.store.CancelDue(ctx, "survey#"+surveyID(c.Number, tr.Episode), now.Add(-24*time.Hour), now.Add(delay+24*time.Hour)); err != nil {
+				return err
+			}
+		}
+		tr.Status = c.Status
+	}
+	if c.Status.Open() {
+		shift := c.Paused - tr.Paused // deadlines pushed back by a wait on the customer: not an extension
+		if !isNew && !tr.DecisionDue.IsZero() && c.DecisionDue.After(tr.DecisionDue.Add(shift)) && c.OpenID != "" && !told {
+			msgs = append(msgs, x.notice(c, flows.NoticeExtended, fmt.Sprintf("notice:%s:extended:%d", c.Number, c.DecisionDue.Unix()), now))
+			tr.NoticeAt = now
+		}
+		if isNew || statusChanged || !tr.DecisionDue.Equal(c.DecisionDue) || !tr.ReplyDue.Equal(c.ReplyDue) {
+			due = append(due, x.caseTimers(c, now)...)
+		}
+	}
+	tr.DecisionDue, tr.ReplyDue, tr.Paused = c.DecisionDue, c.ReplyDue, c.Paused
+	if told {
+		tr.NoticeAt = maxTime(tr.NoticeAt, c.Updated)
+	}
+	if !isNew && sameTrack(tr, &before) {
+		return nil
+	}
+	tr.Updated = now
+	if err := x.schedule(ctx, now, due...); err != nil {
+		return err
+	}
+	if err := x.enqueue(ctx, msgs); err != nil {
+		return err
+	}
+	return x.store.SaveCaseTrack(ctx, tr, isNew)
+}
+
+func sameTrack(a, b *storage.CaseTrack) bool {
+	return a.Status == b.Status && a.ReplyDue.Equal(b.ReplyDue) && a.DecisionDue.Equal(b.DecisionDue) && a.Paused == b.Paused &&
+		a.Seq == b.Seq && a.Episode == b.Episode && a.NoticeAt.Equal(b.NoticeAt)
+}
+
+// statusNotice is the notice a change of status from prev ("" when first seen) to cur calls for.
+func statusNotice(prev, cur complaintbot.Status) flows.NoticeKind {
+	closed := prev == complaintbot.StatusResolved || prev == complaintbot.StatusClosed
+	switch cur {
+	case complaintbot.StatusInvestigating:
+		switch {
+		case prev == "" || prev == complaintbot.StatusReceived:
+			return flows.NoticeAccepted
+		case closed:
+			return flows.NoticeReopened
+		}
+	case complaintbot.StatusEscalated:
+		return flows.NoticeEscalated
+	case complaintbot.StatusResolved:
+		if !closed {
+			return flows.NoticeResolved
+		}
+	case complaintbot.StatusClosed:
+		if !closed {
+			return flows.NoticeResolved
+		}
+	case complaintbot.StatusReopened:
+		return flows.NoticeReopened
+	case complaintbot.StatusReceived:
+		if closed {
+			return flows.NoticeReopened
+		}
+	}
+	return ""
+}
+
+// paused reports whether the case's deadline clock stands still (it waits on the customer).
+func (x *Scheduler) paused(c *storage.CaseState) bool {
+	return x.cfg.PauseWhileWaitingCustomer && c.WaitingSince != nil
+}
+
+// caseTimers are the entries that watch an open case's current deadlines.
+func (x *Scheduler) caseTimers(c *storage.CaseState, now time.Time) []storage.DueEntry {
+	if x.paused(c) {
+		return nil // rescheduled when the wait ends
+	}
+	var out []storage.DueEntry
+	add := func(kind, deadline string, due, at time.Time) {
+		out = append(out, storage.DueEntry{ID: fmt.Sprintf("%s#%s#%s#%d", kind, c.Number, deadline, due.Unix()),
+			Kind: kind, At: at, Case: c.Number, Deadline: deadline, Due: due})
+	}
+	if c.RepliedAt == nil && !c.ReplyDue.IsZero() {
+		add(storage.DueRemind, storage.DeadlineReply, c.ReplyDue, c.ReplyDue.Add(-x.cfg.RemindBefore.D()))
+		add(storage.DueOverdue, storage.DeadlineReply, c.ReplyDue, c.ReplyDue.Add(time.Second))
+		if at := c.ReplyDue.Add(-x.cfg.NoticeBeforeDue.D()); at.After(now) {
+			add(storage.DueBeforeDue, storage.DeadlineReply, c.ReplyDue, at)
+		}
+	}
+	if !c.DecisionDue.IsZero() {
+		add(storage.DueRemind, storage.DeadlineDecision, c.DecisionDue, c.DecisionDue.Add(-x.cfg.RemindBefore.D()))
+		add(storage.DueOverdue, storage.DeadlineDecision, c.DecisionDue, c.DecisionDue.Add(time.Second))
+	}
+	at := c.Updated.Add(x.cfg.ProgressInterval.D())
+	out = append(out, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, at.Unix()), Kind: storage.DueProgress, At: at, Case: c.Number})
+	return out
+}
+
+// progress sends the "still working on it" notice when nothing happened to the open case for
+// scheduler.progress_interval, and schedules the next look.
+func (x *Scheduler) progress(ctx context.Context, c *storage.CaseState, now time.Time) error {
+	if !c.Status.Open() || x.paused(c) || c.OpenID == "" {
+		return nil
+	}
+	tr, err := x.track(ctx, c, now)
+	if err != nil {
+		return err
+	}
+	interval := x.cfg.ProgressInterval.D()
+	base := maxTime(c.Updated, tr.NoticeAt)
+	if next := base.Add(interval); next.After(now) {
+		// Something happened since this look was scheduled: look again a full interval after it.
+		return x.schedule(ctx, now, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, next.Unix()), Kind: storage.DueProgress, At: next, Case: c.Number})
+	}
+	// Keyed by the quiet period it ends, so two looks at the same period send one notice.
+	msg := x.notice(c, flows.NoticeProgress, fmt.Sprintf("notice:%s:progress:%d", c.Number, base.Unix()), now)
+	next := now.Add(interval)
+	if err := x.schedule(ctx, now, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, next.Unix()), Kind: storage.DueProgress, At: next, Case: c.Number}); err != nil {
+		return err
+	}
+	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+		return err
+	}
+	tr.NoticeAt, tr.Updated = now, now
+	return x.store.SaveCaseTrack(ctx, tr, false)
+}
+
+// beforeDue tells the customer of an open case, shortly before its promised reply date, when to
+// expect the answer (unless a notice went out recently).
+func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e storage.DueEntry, now time.Time) error {
+	if !c.Status.Open() || x.paused(c) || c.OpenID == "" || c.RepliedAt != nil || !c.ReplyDue.Equal(e.Due) {
+		return nil
+	}
+	tr, err := x.track(ctx, c, now)
+	if err != nil {
+		return err
+	}
+	if now.Sub(tr.NoticeAt) < x.cfg.NoticeBeforeDue.D()/2 {
+		return nil
+	}
+	msg := x.notice(c, flows.NoticeBeforeDue, fmt.Sprintf("notice:%s:before:%d", c.Number, e.Due.Unix()), now)
+	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+		return err
+	}
+	tr.NoticeAt, tr.Updated = now, now
+	return x.store.SaveCaseTrack(ctx, tr, false)
+}
+
+// track returns what the scheduler saw of the case, looking at the case first if it never did.
+func (x *Scheduler) track(ctx context.Context, c *storage.CaseState, now time.Time) (*storage.CaseTrack, error) {
+	tr, err := x.store.CaseTrack(ctx, c.Number)
+	if errors.Is(err, storage.ErrNotFound) {
+		if err := x.reconcile(ctx, c, now); err != nil {
+			return nil, err
+		}
+		tr, err = x.store.CaseTrack(ctx, c.Number)
+	}
+	return tr, err
+}
+
+// rated reopens the case of a low-rated survey when scheduler.reopen_on_low_rating is on.
+func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time) error {
+	sv, err := x.store.Survey(ctx, e.Ref)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil || !sv.Low || sv.Case == "" || !x.cfg.ReopenOnLowRating {
+		return err
+	}
+	if _, err := x.store.ReopenCase(ctx, sv.Case, "low_rating", sv.ID, now); err != nil {
+		return err
+	}
+	c, err := x.store.CaseState(ctx, sv.Case)
+	if errors.Is(err, storage.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return x.reconcile(ctx, c, now)
+}
+
+// notice is the notice of the given kind about c, with the idempotency key id.
+func (x *Scheduler) notice(c *storage.CaseState, kind flows.NoticeKind, id string, now time.Time) storage.OutboxMessage {
+	text := x.engine.Notice(kind, summary(c), c.DecisionDue, expectedBy(c, now))
+	return storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: storage.PurposeNotice, CaseNumber: c.Number, Created: now, By: "system"}
+}
+
+// expectedBy is the date the customer of c can expect an answer by: the promised reply date
+// while it stands, then the decision deadline.
+func expectedBy(c *storage.CaseState, now time.Time) time.Time {
+	if !c.Status.Open() {
+		return now
+	}
+	if c.RepliedAt == nil && c.ReplyDue.After(now) {
+		return c.ReplyDue
+	}
+	return c.DecisionDue
+}
+
+func summary(c *storage.CaseState) complaintbot.CaseSummary {
+	return complaintbot.CaseSummary{Number: c.Number, Kind: c.Kind, Status: c.Status, Category: c.Category, Branch: c.Branch,
+		Received: c.Received, ReplyDue: c.ReplyDue}
+}

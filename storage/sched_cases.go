@@ -1,0 +1,250 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func init() {
+	// The deadlines job's sweep reads the cases changed since its last run.
+	addIndex("cases", false, "updated_at", 1)
+}
+
+// CaseState is a case as the scheduler reads it: the case and the fields the console and the
+// scheduler add to it.
+type CaseState struct {
+	complaintbot.Case `bson:",inline"`
+	// Work is what the console keeps on the case (CaseWork); the scheduler reads the assignee
+	// and which notices the console sent.
+	Work struct {
+		Assignee string `bson:"assignee"`
+		Timeline []struct {
+			Kind string    `bson:"kind"`
+			At   time.Time `bson:"at"`
+		} `bson:"timeline"`
+	} `bson:"work"`
+	// RepliedAt is when the customer first got a reply about the case from a person (an agent's
+	// message sent through the outbox); the reply deadline is met then.
+	RepliedAt *time.Time `bson:"replied_at,omitempty"`
+	// WaitingSince is set while the case waits on the customer (the deadline clock may pause).
+	WaitingSince *time.Time `bson:"waiting_since,omitempty"`
+	// Paused is how long the deadlines were pushed back for waits on the customer, in total.
+	Paused time.Duration `bson:"paused_ns,omitempty"`
+	// Overdue holds when each deadline ("reply", "decision") was found missed.
+	Overdue map[string]time.Time `bson:"overdue,omitempty"`
+	// Escalated is when the scheduler escalated the case because a deadline was missed.
+	Escalated *time.Time `bson:"escalated_at,omitempty"`
+	// Satisfaction is the customer's latest survey answer about the case.
+	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
+}
+
+// Assignee is the agent the case is assigned to, "" when none.
+func (c *CaseState) Assignee() string { return c.Work.Assignee }
+
+// NotifiedSince reports whether the console sent the customer a notice about the case (a
+// "notice" entry on its timeline) at or after t.
+func (c *CaseState) NotifiedSince(t time.Time) bool {
+	for _, e := range c.Work.Timeline {
+		if e.Kind == "notice" && !e.At.Before(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// Satisfaction is a survey answer as stored on the case.
+type Satisfaction struct {
+	Survey  string    `bson:"survey" json:"survey"`
+	Rating  int       `bson:"rating" json:"rating"`
+	Comment string    `bson:"comment,omitempty" json:"comment,omitempty"`
+	At      time.Time `bson:"at" json:"at"`
+}
+
+// Deadlines of a case.
+const (
+	DeadlineReply    = "reply"
+	DeadlineDecision = "decision"
+)
+
+// CaseState returns the case with the given number and the scheduler's fields, or ErrNotFound.
+func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error) {
+	var c CaseState
+	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
+	}
+	return &c, nil
+}
+
+// CaseChanged tells the scheduler that the case changed at at (now): its status, its deadlines,
+// its assignment. The scheduler's notices job then sends the customer the notice the change calls
+// for (accepted, escalated, deadline extended, resolved, reopened), reschedules the case's
+// reminders and, once it is resolved, its satisfaction survey. Calling it for a change that needs
+// nothing, or twice, is harmless. Code that changes a case's status or deadlines must call it (the
+// console, after its own update; the bot does for new cases). A change made without it is still
+// found by the deadlines job's sweep of cases by updated_at, only later.
+func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) error {
+	return s.InsertDue(ctx, []DueEntry{{ID: fmt.Sprintf("changed#%s#%d", number, at.UnixNano()), Kind: DueChanged, At: at, Case: number}})
+}
+
+// ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
+func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]CaseState) error) error {
+	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
+	return scanBatches(ctx, s, s.cases, filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
+}
+
+// MarkOverdue records that the case missed its deadline ("reply" or "decision") at at; a deadline
+// marked already keeps its first time.
+func (s *Store) MarkOverdue(ctx context.Context, number, deadline string, at time.Time) error {
+	field := "overdue." + deadline
+	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("mark case %s overdue: %w", number, err)
+	}
+	return nil
+}
+
+// EscalateOverdue moves an open case that is not escalated yet one level up (status escalated, to
+// head office) because it missed the deadline, and reports whether it did. A case is escalated once
+// per missed deadline: if someone moves it back down, it stays there.
+func (s *Store) EscalateOverdue(ctx context.Context, number, deadline string, at time.Time) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: number}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{
+		complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusReopened}}}},
+		{Key: "escalation.reason", Value: bson.D{{Key: "$ne", Value: "overdue_" + deadline}}}}
+	r, err := s.cases.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusEscalated},
+		{Key: "escalated_at", Value: at}, {Key: "escalation", Value: bson.D{{Key: "level", Value: "head_office"}, {Key: "reason", Value: "overdue_" + deadline}, {Key: "by", Value: "system"}}},
+		{Key: "updated_at", Value: at}}}})
+	if err != nil {
+		return false, fmt.Errorf("escalate case %s: %w", number, err)
+	}
+	return r.ModifiedCount > 0, nil
+}
+
+// ReopenCase reopens a resolved or closed case for reason (e.g. "low_rating") and ref (what
+// prompted it, e.g. the survey), and reports whether it did. A case is reopened once per ref.
+func (s *Store) ReopenCase(ctx context.Context, number, reason, ref string, at time.Time) (bool, error) {
+	filter := bson.D{{Key: "_id", Value: number}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed}}}},
+		{Key: "reopened_for", Value: bson.D{{Key: "$ne", Value: ref}}}}
+	r, err := s.cases.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusReopened},
+		{Key: "reopened_at", Value: at}, {Key: "reopen_reason", Value: reason}, {Key: "reopened_for", Value: ref}, {Key: "updated_at", Value: at}}}})
+	if err != nil {
+		return false, fmt.Errorf("reopen case %s: %w", number, err)
+	}
+	return r.ModifiedCount > 0, nil
+}
+
+// MarkReplied records that a person replied to the customer about the case at at (the first
+// reply counts): the reply deadline is met.
+func (s *Store) MarkReplied(ctx context.Context, number string, at time.Time) error {
+	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "replied_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("mark case %s replied: %w", number, err)
+	}
+	return nil
+}
+
+// WaitOnCustomer marks the case as waiting on the customer from at (a case waiting already keeps
+// its start) and tells the scheduler.
+func (s *Store) WaitOnCustomer(ctx context.Context, number string, at time.Time) error {
+	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: bson.D{{Key: "$exists", Value: false}}}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "waiting_since", Value: at}, {Key: "updated_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("mark case %s waiting on the customer: %w", number, err)
+	}
+	return s.CaseChanged(ctx, number, at)
+}
+
+// StopWaiting ends the case's wait on the customer at at. With shift, the deadlines not met yet
+// move later by the time waited (the clock paused). It returns how long the case waited (0 when
+// it was not waiting) and tells the scheduler.
+func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, shift bool) (time.Duration, error) {
+	c, err := s.CaseState(ctx, number)
+	if err != nil {
+		return 0, err
+	}
+	if c.WaitingSince == nil {
+		return 0, nil
+	}
+	waited := max(at.Sub(*c.WaitingSince), 0)
+	set := bson.D{{Key: "updated_at", Value: at}}
+	if shift {
+		set = append(set, bson.E{Key: "paused_ns", Value: c.Paused + waited})
+		if c.Status.Open() {
+			set = append(set, bson.E{Key: "decision_due", Value: c.DecisionDue.Add(waited)})
+			if c.RepliedAt == nil {
+				set = append(set, bson.E{Key: "reply_due", Value: c.ReplyDue.Add(waited)})
+			}
+		}
+	}
+	// The filter on waiting_since makes a second call (or a concurrent one) change nothing.
+	r, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: *c.WaitingSince}},
+		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "waiting_since", Value: ""}}}})
+	if err != nil {
+		return 0, fmt.Errorf("end the wait of case %s: %w", number, err)
+	}
+	if r.ModifiedCount == 0 {
+		return 0, nil
+	}
+	return waited, s.CaseChanged(ctx, number, at)
+}
+
+// ExtendDecision moves the case's decision deadline to due (the regulation allows extending
+// complex cases, telling the customer each time) and tells the scheduler, which sends the
+// customer the "deadline extended" notice.
+func (s *Store) ExtendDecision(ctx context.Context, number string, due, at time.Time) error {
+	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "decision_due", Value: due}, {Key: "extended_at", Value: at}, {Key: "updated_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("extend case %s: %w", number, err)
+	}
+	return s.CaseChanged(ctx, number, at)
+}
+
+// CaseTrack is what the scheduler last saw of a case, to tell what changed.
+type CaseTrack struct {
+	Number      string              `bson:"_id"`
+	Status      complaintbot.Status `bson:"status"`
+	ReplyDue    time.Time           `bson:"reply_due"`
+	DecisionDue time.Time           `bson:"decision_due"`
+	Paused      time.Duration       `bson:"paused_ns"`
+	// Seq counts the status notices sent; it makes each one's idempotency key.
+	Seq int `bson:"seq"`
+	// Episode counts the times the case was resolved; a survey is sent for each.
+	Episode int `bson:"episode"`
+	// NoticeAt is when the customer was last sent a notice about the case.
+	NoticeAt time.Time `bson:"notice_at"`
+	Updated  time.Time `bson:"updated_at"`
+}
+
+// CaseTrack returns what the scheduler last saw of the case, or ErrNotFound.
+func (s *Store) CaseTrack(ctx context.Context, number string) (*CaseTrack, error) {
+	var t CaseTrack
+	if err := s.db.Collection("sched_cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&t); err != nil {
+		return nil, fmt.Errorf("load schedule of case %s: %w", number, notFound(err))
+	}
+	return &t, nil
+}
+
+// SaveCaseTrack stores what the scheduler saw of the case (isNew: it was not stored before; a
+// concurrent first save by another instance is then overwritten).
+func (s *Store) SaveCaseTrack(ctx context.Context, t *CaseTrack, isNew bool) error {
+	c := s.db.Collection("sched_cases")
+	if isNew {
+		_, err := c.InsertOne(ctx, t)
+		if err == nil {
+			return nil
+		}
+		if !IsDuplicate(err) {
+			return fmt.Errorf("save schedule of case %s: %w", t.Number, err)
+		}
+	}
+	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.Number}}, t); err != nil {
+		return fmt.Errorf("save schedule of case %s: %w", t.Number, err)
+	}
+	return nil
+}

@@ -1,0 +1,53 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+func init() {
+	// The housekeeping job finds idle drafts among the turns of a time window.
+	addIndex("turns", false, "at", 1)
+}
+
+// ScanDraftTurns calls fn with the customers whose conversation had a draft after a turn written
+// in (after, upTo], batch turns at a time (a customer may come up more than once). The caller
+// checks each customer's current state: a later turn may have finished or dropped the draft.
+func (s *Store) ScanDraftTurns(ctx context.Context, after, upTo time.Time, batch int, fn func(openIDs []string) error) error {
+	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}},
+		{Key: "state.draft", Value: bson.D{{Key: "$exists", Value: true}}}}
+	type turnOwner struct {
+		OpenID string `bson:"openid"`
+	}
+	return scanBatches(ctx, s, s.turns, filter, nil, batch, func(ts []turnOwner) error {
+		seen := make(map[string]bool, len(ts))
+		ids := make([]string, 0, len(ts))
+		for _, t := range ts {
+			if !seen[t.OpenID] {
+				seen[t.OpenID] = true
+				ids = append(ids, t.OpenID)
+			}
+		}
+		return fn(ids)
+	})
+}
+
+// ExpireHandoff takes a request for a person that is still waiting out of the queue (nobody took
+// it in time) and reports whether it was still waiting.
+func (s *Store) ExpireHandoff(ctx context.Context, id string, at time.Time) (bool, error) {
+	r, err := s.handoffs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: HandoffWaiting}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: HandoffClosed}, {Key: "closed_at", Value: at}, {Key: "closed_reason", Value: "expired"}}}})
+	if err != nil {
+		return false, fmt.Errorf("expire handoff: %w", err)
+	}
+	return r.ModifiedCount > 0, nil
+}
+
+// PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job
+// normally deletes them).
+func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64, error) {
+	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
+}

@@ -1,0 +1,299 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// Satisfaction surveys live in two collections:
+//
+//   - surveys: one document per survey asked, with the report dimensions fixed when it is asked
+//     (branch, category, kind, agent, day/week/month in Asia/Shanghai), its status, rating and
+//     comment. Supervisor reports group on these plain fields.
+//   - survey_open: one document per customer with a survey waiting for their rating (_id is the
+//     openid), read by the webhook with one _id lookup; a customer has at most one open survey.
+func init() {
+	addIndex("surveys", false, "status", 1, "expires_at", 1)
+	addIndex("surveys", false, "month", 1, "branch", 1)
+	addIndex("surveys", false, "case", 1)
+	addIndex("survey_open", false, "expires_at", 1)
+}
+
+// SurveyStatus is where a survey stands.
+type SurveyStatus string
+
+// The statuses of a survey.
+const (
+	SurveySent     SurveyStatus = "sent"     // asked, no rating yet
+	SurveyAnswered SurveyStatus = "answered" // rated (a comment may follow)
+	SurveyExpired  SurveyStatus = "expired"  // no rating within scheduler.survey_expiry
+)
+
+// The subjects of a survey.
+const (
+	SurveyOfCase         = "case"
+	SurveyOfConversation = "conversation"
+)
+
+// SurveySeed is what the scheduler knows of a survey before asking it.
+type SurveySeed struct {
+	// ID is the survey's id: "<case number>#<round>" for a case (round counts the case's
+	// resolutions), "conv#<handoff id>" for a conversation an agent handled.
+	ID      string `bson:"id"`
+	Subject string `bson:"subject"`
+	Case    string `bson:"case,omitempty"`
+	Round   int    `bson:"round,omitempty"`
+	Handoff string `bson:"handoff,omitempty"`
+	OpenID  string `bson:"openid"`
+	// Kind is the case's kind (complaint, suggestion, praise) or "conversation".
+	Kind         string `bson:"kind"`
+	Branch       string `bson:"branch"`
+	BranchName   string `bson:"branch_name"`
+	Category     string `bson:"category"`
+	CategoryName string `bson:"category_name"`
+	Agent        string `bson:"agent"`
+	Manual       bool   `bson:"manual,omitempty"`
+	By           string `bson:"by"`
+}
+
+// Survey is one satisfaction survey asked of a customer.
+type Survey struct {
+	ID      string `bson:"_id" json:"id"`
+	Subject string `bson:"subject" json:"subject"`
+	Case    string `bson:"case" json:"case,omitempty"`
+	Round   int    `bson:"round" json:"round,omitempty"`
+	Handoff string `bson:"handoff" json:"handoff,omitempty"`
+	OpenID  string `bson:"openid" json:"-"`
+	// Report dimensions, fixed when the survey is asked.
+	Kind         string `bson:"kind" json:"kind"`
+	Branch       string `bson:"branch" json:"branch"`
+	BranchName   string `bson:"branch_name" json:"branch_name"`
+	Category     string `bson:"category" json:"category"`
+	CategoryName string `bson:"category_name" json:"category_name"`
+	Agent        string `bson:"agent" json:"agent"`
+	Day          string `bson:"day" json:"day"`     // 2026-11-27
+	Week         string `bson:"week" json:"week"`   // 2026-W48 (ISO week)
+	Month        string `bson:"month" json:"month"` // 2026-11
+
+	Status  SurveyStatus `bson:"status" json:"status"`
+	Rating  int          `bson:"rating" json:"rating"` // 0 until rated
+	Low     bool         `bson:"low" json:"low"`
+	Comment string       `bson:"comment" json:"comment,omitempty"`
+	// Manual is set for a survey sent by hand from the case page, By names who sent it ("system").
+	Manual   bool       `bson:"manual" json:"manual"`
+	By       string     `bson:"by" json:"by"`
+	Sent     time.Time  `bson:"sent_at" json:"sent_at"`
+	Expires  time.Time  `bson:"expires_at" json:"expires_at"`
+	Answered *time.Time `bson:"answered_at,omitempty" json:"answered_at,omitempty"`
+	Reminded *time.Time `bson:"reminded_at,omitempty" json:"reminded_at,omitempty"`
+	Expired  *time.Time `bson:"expired_at,omitempty" json:"expired_at,omitempty"`
+	// AnswerTurn is the conversation turn that brought the rating.
+	AnswerTurn string `bson:"answer_turn,omitempty" json:"-"`
+}
+
+// NewSurvey makes the survey of seed asked at at, expiring at expires.
+func NewSurvey(seed SurveySeed, at, expires time.Time) Survey {
+	local := at.In(complaintbot.Shanghai)
+	y, w := local.ISOWeek()
+	return Survey{ID: seed.ID, Subject: seed.Subject, Case: seed.Case, Round: seed.Round, Handoff: seed.Handoff, OpenID: seed.OpenID,
+		Kind: seed.Kind, Branch: seed.Branch, BranchName: seed.BranchName, Category: seed.Category, CategoryName: seed.CategoryName,
+		Agent: seed.Agent, Day: local.Format("2006-01-02"), Week: fmt.Sprintf("%04d-W%02d", y, w), Month: local.Format("2006-01"),
+		Status: SurveySent, Manual: seed.Manual, By: seed.By, Sent: at, Expires: expires}
+}
+
+// SurveyClaim says that a customer has a survey waiting for their rating.
+type SurveyClaim struct {
+	OpenID  string    `bson:"_id"`
+	Survey  string    `bson:"survey"`
+	Case    string    `bson:"case,omitempty"`
+	At      time.Time `bson:"at"`
+	Expires time.Time `bson:"expires_at"`
+}
+
+// ClaimSurveys records each claim unless its customer has an open survey already; taken[i] is
+// true for the claims whose customer had one (which may be the same survey, claimed before).
+func (s *Store) ClaimSurveys(ctx context.Context, claims []SurveyClaim) (taken []bool, err error) {
+	docs := make([]any, len(claims))
+	for i := range claims {
+		docs[i] = claims[i]
+	}
+	taken, err = insertManyDups(ctx, s.db.Collection("survey_open"), docs)
+	if err != nil {
+		return nil, fmt.Errorf("claim %d surveys: %w", len(claims), err)
+	}
+	return taken, nil
+}
+
+// SurveyClaimOf returns the customer's open-survey record, expired or not, or ErrNotFound.
+func (s *Store) SurveyClaimOf(ctx context.Context, openID string) (*SurveyClaim, error) {
+	var c SurveyClaim
+	if err := s.db.Collection("survey_open").FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("load open survey: %w", notFound(err))
+	}
+	return &c, nil
+}
+
+// OpenSurveyOf returns the survey waiting for the customer's rating at now, or nil.
+func (s *Store) OpenSurveyOf(ctx context.Context, openID string, now time.Time) (*SurveyClaim, error) {
+	c, err := s.SurveyClaimOf(ctx, openID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !now.Before(c.Expires) {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// ReleaseSurveyClaim removes the customer's open-survey record if it is for survey.
+func (s *Store) ReleaseSurveyClaim(ctx context.Context, openID, survey string) error {
+	if _, err := s.db.Collection("survey_open").DeleteOne(ctx, bson.D{{Key: "_id", Value: openID}, {Key: "survey", Value: survey}}); err != nil {
+		return fmt.Errorf("release open survey: %w", err)
+	}
+	return nil
+}
+
+// InsertSurveys stores new surveys; existed[i] is true for those stored before.
+func (s *Store) InsertSurveys(ctx context.Context, surveys []Survey) (existed []bool, err error) {
+	docs := make([]any, len(surveys))
+	for i := range surveys {
+		docs[i] = surveys[i]
+	}
+	existed, err = insertManyDups(ctx, s.db.Collection("surveys"), docs)
+	if err != nil {
+		return nil, fmt.Errorf("store %d surveys: %w", len(surveys), err)
+	}
+	return existed, nil
+}
+
+// Survey returns the survey with the given id, or ErrNotFound.
+func (s *Store) Survey(ctx context.Context, id string) (*Survey, error) {
+	var sv Survey
+	if err := s.db.Collection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+		return nil, fmt.Errorf("load survey %s: %w", id, notFound(err))
+	}
+	return &sv, nil
+}
+
+// SurveysOfCase returns the case's surveys, at most limit of them.
+func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]Survey, error) {
+	var out []Survey
+	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []Survey) error {
+		out = append(out, b...)
+		return errStop
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, fmt.Errorf("list surveys of case %s: %w", number, err)
+	}
+	return out, nil
+}
+
+var errStop = errors.New("stop")
+
+// SurveyAnswer is a customer's rating of a survey, brought by a conversation turn.
+type SurveyAnswer struct {
+	Survey string
+	Rating int
+	// Low is true for a rating that calls for a follow-up call.
+	Low  bool
+	Turn string
+	At   time.Time
+}
+
+// AnswerSurvey records the rating on the survey and on its case, closes the customer's open
+// survey, and for a low rating raises the branch supervisor's follow-up (回访) and tells the
+// scheduler (which reopens the case when so configured). Applying the same answer twice changes
+// nothing more.
+func (s *Store) AnswerSurvey(ctx context.Context, a SurveyAnswer) error {
+	sv, err := s.Survey(ctx, a.Survey)
+	if err != nil {
+		return err
+	}
+	if sv.AnswerTurn != a.Turn {
+		set := bson.D{{Key: "status", Value: SurveyAnswered}, {Key: "rating", Value: a.Rating}, {Key: "low", Value: a.Low},
+			{Key: "answered_at", Value: a.At}, {Key: "answer_turn", Value: a.Turn}}
+		if _, err := s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+			return fmt.Errorf("record rating of survey %s: %w", sv.ID, err)
+		}
+		sv.Rating, sv.Low, sv.Status = a.Rating, a.Low, SurveyAnswered
+	}
+	if sv.Case != "" {
+		sat := Satisfaction{Survey: sv.ID, Rating: a.Rating, At: a.At}
+		if _, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.Case}}, bson.D{{Key: "$set", Value: bson.D{{Key: "satisfaction", Value: sat}}}}); err != nil {
+			return fmt.Errorf("record rating on case %s: %w", sv.Case, err)
+		}
+	}
+	if err := s.ReleaseSurveyClaim(ctx, sv.OpenID, sv.ID); err != nil {
+		return err
+	}
+	if !a.Low {
+		return nil
+	}
+	if err := s.RaiseFollowUp(ctx, sv, a.At); err != nil {
+		return err
+	}
+	return s.InsertDue(ctx, []DueEntry{{ID: "rated#" + sv.ID, Kind: DueRated, At: a.At, Case: sv.Case, Ref: sv.ID}})
+}
+
+// CommentSurvey adds the customer's comment to a rated survey, its case and its follow-up.
+func (s *Store) CommentSurvey(ctx context.Context, id, comment string) error {
+	sv, err := s.Survey(ctx, id)
+	if err != nil {
+		return err
+	}
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "comment", Value: comment}}}}
+	if _, err := s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, set); err != nil {
+		return fmt.Errorf("record comment of survey %s: %w", id, err)
+	}
+	if sv.Case != "" {
+		_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.Case}, {Key: "satisfaction.survey", Value: id}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "satisfaction.comment", Value: comment}}}})
+		if err != nil {
+			return fmt.Errorf("record comment on case %s: %w", sv.Case, err)
+		}
+	}
+	if sv.Low {
+		if _, err := s.db.Collection("follow_ups").UpdateOne(ctx, bson.D{{Key: "_id", Value: FollowUpID(id)}}, set); err != nil {
+			return fmt.Errorf("record comment on follow-up: %w", err)
+		}
+	}
+	return nil
+}
+
+// MarkSurveyReminded records that the survey was asked a second time.
+func (s *Store) MarkSurveyReminded(ctx context.Context, id string, at time.Time) error {
+	_, err := s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: bson.D{{Key: "reminded_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("mark survey %s reminded: %w", id, err)
+	}
+	return nil
+}
+
+// ExpireSurvey marks an unanswered survey expired and closes the customer's open survey; it
+// reports whether the survey was still unanswered.
+func (s *Store) ExpireSurvey(ctx context.Context, id string, at time.Time) (bool, error) {
+	sv, err := s.Survey(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	if err := s.ReleaseSurveyClaim(ctx, sv.OpenID, sv.ID); err != nil {
+		return false, err
+	}
+	if sv.Status != SurveySent {
+		return false, nil
+	}
+	_, err = s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: SurveySent}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: SurveyExpired}, {Key: "expired_at", Value: at}}}})
+	if err != nil {
+		return false, fmt.Errorf("expire survey %s: %w", id, err)
+	}
+	return true, nil
+}

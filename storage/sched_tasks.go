@@ -1,0 +1,180 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Tasks the scheduler raises for people, listed in the console:
+//
+//   - reminders: a case nears or has missed a deadline; the assigned agent and the branch
+//     supervisor (head office: all branches) see it until the case is resolved or it is dismissed.
+//   - follow_ups: a customer rated a survey low; the branch supervisor calls them back (回访).
+func init() {
+	addIndex("reminders", false, "done", 1, "due", 1)
+	addIndex("reminders", false, "case", 1)
+	addIndex("follow_ups", false, "status", 1, "created_at", 1)
+}
+
+// Kinds of reminder.
+const (
+	ReminderDueSoon = "due_soon" // the deadline is within scheduler.remind_before
+	ReminderOverdue = "overdue"  // the deadline has passed
+)
+
+// Reminder tells the people responsible for a case that a deadline is near or missed.
+type Reminder struct {
+	// ID is "<kind>:<case>:<deadline>:<due unix>": one reminder per deadline value.
+	ID         string    `bson:"_id" json:"id"`
+	Kind       string    `bson:"kind" json:"kind"`         // ReminderDueSoon or ReminderOverdue
+	Deadline   string    `bson:"deadline" json:"deadline"` // DeadlineReply or DeadlineDecision
+	Case       string    `bson:"case" json:"case"`
+	Branch     string    `bson:"branch" json:"branch"` // branch code of the case
+	BranchName string    `bson:"branch_name" json:"branch_name"`
+	Assignee   string    `bson:"assignee" json:"assignee"` // "" when the case is not assigned
+	Due        time.Time `bson:"due" json:"due"`
+	At         time.Time `bson:"at" json:"at"`
+	// Escalated is set on an overdue reminder when the case was escalated to head office.
+	Escalated bool       `bson:"escalated" json:"escalated"`
+	Done      bool       `bson:"done" json:"done"`
+	DoneAt    *time.Time `bson:"done_at,omitempty" json:"done_at,omitempty"`
+	DoneBy    string     `bson:"done_by,omitempty" json:"done_by,omitempty"`
+}
+
+// AddReminder stores the reminder and reports whether it is new (false: raised before).
+func (s *Store) AddReminder(ctx context.Context, r *Reminder) (bool, error) {
+	_, err := s.db.Collection("reminders").InsertOne(ctx, r)
+	if IsDuplicate(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("add reminder %s: %w", r.ID, err)
+	}
+	return true, nil
+}
+
+// Reminders returns the reminders still to act on raised by now, soonest deadline first, for the
+// cases of the given branch codes (nil or empty: all branches, for head office).
+func (s *Store) Reminders(ctx context.Context, branches []string, now time.Time) ([]Reminder, error) {
+	filter := bson.D{{Key: "done", Value: false}, {Key: "at", Value: bson.D{{Key: "$lte", Value: now}}}}
+	if len(branches) > 0 {
+		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
+	}
+	cur, err := s.db.Collection("reminders").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(1000))
+	if err != nil {
+		return nil, fmt.Errorf("list reminders: %w", err)
+	}
+	out := []Reminder{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list reminders: %w", err)
+	}
+	return out, nil
+}
+
+// DismissReminder marks one reminder acted on.
+func (s *Store) DismissReminder(ctx context.Context, id, by string, at time.Time) error {
+	_, err := s.db.Collection("reminders").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "done_at", Value: at}, {Key: "done_by", Value: by}}}})
+	if err != nil {
+		return fmt.Errorf("dismiss reminder: %w", err)
+	}
+	return nil
+}
+
+// CloseCaseReminders marks every reminder of the case done (it was resolved).
+func (s *Store) CloseCaseReminders(ctx context.Context, number string, at time.Time) error {
+	_, err := s.db.Collection("reminders").UpdateMany(ctx, bson.D{{Key: "case", Value: number}, {Key: "done", Value: false}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "done_at", Value: at}, {Key: "done_by", Value: "system"}}}})
+	if err != nil {
+		return fmt.Errorf("close reminders of case %s: %w", number, err)
+	}
+	return nil
+}
+
+// FollowUpStatus is where a follow-up call stands.
+type FollowUpStatus string
+
+// The statuses of a follow-up.
+const (
+	FollowUpOpen FollowUpStatus = "open"
+	FollowUpDone FollowUpStatus = "done"
+)
+
+// FollowUp is a call back (回访) the branch supervisor owes a customer who rated a survey low.
+type FollowUp struct {
+	// ID is FollowUpID(survey).
+	ID           string         `bson:"_id" json:"id"`
+	Survey       string         `bson:"survey" json:"survey"`
+	Case         string         `bson:"case" json:"case,omitempty"` // "" for a conversation survey
+	OpenID       string         `bson:"openid" json:"-"`
+	Branch       string         `bson:"branch" json:"branch"`
+	BranchName   string         `bson:"branch_name" json:"branch_name"`
+	Category     string         `bson:"category" json:"category"`
+	CategoryName string         `bson:"category_name" json:"category_name"`
+	Kind         string         `bson:"kind" json:"kind"`
+	Agent        string         `bson:"agent" json:"agent"`
+	Rating       int            `bson:"rating" json:"rating"`
+	Comment      string         `bson:"comment" json:"comment,omitempty"`
+	Status       FollowUpStatus `bson:"status" json:"status"`
+	Created      time.Time      `bson:"created_at" json:"created_at"`
+	Done         *time.Time     `bson:"done_at,omitempty" json:"done_at,omitempty"`
+	DoneBy       string         `bson:"done_by,omitempty" json:"done_by,omitempty"`
+	Note         string         `bson:"note,omitempty" json:"note,omitempty"`
+}
+
+// FollowUpID is the id of the follow-up raised by a survey.
+func FollowUpID(survey string) string { return "followup:" + survey }
+
+// RaiseFollowUp opens the follow-up call for a low-rated survey (once per survey).
+func (s *Store) RaiseFollowUp(ctx context.Context, sv *Survey, at time.Time) error {
+	f := FollowUp{ID: FollowUpID(sv.ID), Survey: sv.ID, Case: sv.Case, OpenID: sv.OpenID, Branch: sv.Branch, BranchName: sv.BranchName,
+		Category: sv.Category, CategoryName: sv.CategoryName, Kind: sv.Kind, Agent: sv.Agent, Rating: sv.Rating, Comment: sv.Comment,
+		Status: FollowUpOpen, Created: at}
+	if _, err := s.db.Collection("follow_ups").InsertOne(ctx, f); err != nil && !IsDuplicate(err) {
+		return fmt.Errorf("raise follow-up for survey %s: %w", sv.ID, err)
+	}
+	return nil
+}
+
+// FollowUps returns the follow-ups with the given status ("" for any), oldest first, for the
+// given branch codes (nil or empty: all branches, for head office); at most 1000.
+func (s *Store) FollowUps(ctx context.Context, branches []string, status FollowUpStatus) ([]FollowUp, error) {
+	filter := bson.D{}
+	if status != "" {
+		filter = append(filter, bson.E{Key: "status", Value: status})
+	}
+	if len(branches) > 0 {
+		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
+	}
+	cur, err := s.db.Collection("follow_ups").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(1000))
+	if err != nil {
+		return nil, fmt.Errorf("list follow-ups: %w", err)
+	}
+	out := []FollowUp{}
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("list follow-ups: %w", err)
+	}
+	return out, nil
+}
+
+// CompleteFollowUp records that the supervisor called the customer back.
+func (s *Store) CompleteFollowUp(ctx context.Context, id, by, note string, at time.Time) error {
+	r, err := s.db.Collection("follow_ups").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: FollowUpDone}, {Key: "done_at", Value: at}, {Key: "done_by", Value: by}, {Key: "note", Value: note}}}})
+	if err != nil {
+		return fmt.Errorf("complete follow-up: %w", err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("complete follow-up %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// PurgeReminders deletes reminders done before before.
+func (s *Store) PurgeReminders(ctx context.Context, before time.Time) (int64, error) {
+	return deleteByTime(ctx, s.db.Collection("reminders"), "done_at", purgeFrom, before, bson.D{{Key: "done", Value: true}})
+}
