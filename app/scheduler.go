@@ -1,9 +1,13 @@
 package app
 
 import (
+	"errors"
+	"fmt"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"github.com/complaintbot/complaintbot/console"
 	"sync"
 
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -17,6 +21,12 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	a.Outbox.TemplateData = cfg.TemplateData
 	a.Outbox.PerSecond = cfg.OutboxPerSecond
 	a.Outbox.Wake = make(chan struct{}, 1)
+	a.Store.OnEnqueue(func() { // deliver at once rather than at the next poll
+		select {
+		case a.Outbox.Wake <- struct{}{}:
+		default:
+		}
+	})
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	s, err := scheduler.New(scheduler.Options{Store: a.Store, Engine: a.Engine, Convs: a.Convs, Clock: a.Clock, Log: a.Log,
@@ -25,7 +35,23 @@ func (a *App) buildScheduler(ctx context.Context) error {
 		return err
 	}
 	a.Scheduler = s
+	a.Console.SetSurveys(consoleSurveys{s})
 	return nil
+}
+
+// consoleSurveys lets the console send surveys through the scheduler.
+type consoleSurveys struct{ s *scheduler.Scheduler }
+
+func (c consoleSurveys) SendSurveyNow(ctx context.Context, caseNumber, by string) error {
+	err := c.s.SendSurveyNow(ctx, caseNumber, by)
+	if errors.Is(err, scheduler.ErrSurveyOpen) {
+		return fmt.Errorf("%w: %w", console.ErrSurveyOpen, err)
+	}
+	return err
+}
+
+func (c consoleSurveys) ConversationEnded(ctx context.Context, openID, handoffID, agent string) error {
+	return c.s.ConversationEnded(ctx, openID, handoffID, agent)
 }
 
 // startScheduler starts the outbox worker and the cron jobs; they run until ctx is done, and wg

@@ -124,7 +124,7 @@ func Default() Config {
 			DuplicateWindow: Duration(7 * 24 * time.Hour),
 		},
 		Cases:     Cases{ReplyDays: 3, ReplyUnit: "working", DecisionDays: 15},
-		Outbox:    Outbox{PollInterval: Duration(time.Second), MaxAttempts: 8},
+		Outbox:    Outbox{PollInterval: Duration(5 * time.Second), MaxAttempts: 8},
 		Console:   defaultConsole(),
 		Scheduler: defaultScheduler(),
 	}

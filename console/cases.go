@@ -146,6 +146,9 @@ type notice struct{ text string }
 // Act carries out the action on the case for who: one guarded update of the case (retried when
 // someone else changed the case meanwhile), the notice the customer must get, and the audit trail.
 func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseAction) error {
+	if a.Action == "survey" {
+		return c.sendSurvey(ctx, who, number)
+	}
 	for range 4 {
 		rec, err := c.caseFor(ctx, who.user, number)
 		if err != nil {
@@ -612,4 +615,26 @@ func (c *Console) Report(ctx context.Context, u *storage.User) (*Report, error) 
 		r.Total += n
 	}
 	return r, nil
+}
+
+// sendSurvey asks the customer of a resolved case to rate its handling now, by hand.
+func (c *Console) sendSurvey(ctx context.Context, who *actor, number string) error {
+	rec, err := c.caseFor(ctx, who.user, number)
+	if err != nil {
+		return err
+	}
+	if rec.Status != complaintbot.StatusResolved && rec.Status != complaintbot.StatusClosed {
+		return invalid("案件办结后才能发送满意度调查。")
+	}
+	if c.surveys == nil {
+		return invalid("满意度调查未启用。")
+	}
+	if err := c.surveys.SendSurveyNow(ctx, rec.Number, who.user.Name); err != nil {
+		if errors.Is(err, ErrSurveyOpen) {
+			return conflict("客户还有一份未回答的满意度调查，请待其回答或过期后再发送。")
+		}
+		return fmt.Errorf("send survey for case %s: %w", rec.Number, err)
+	}
+	c.audit(ctx, who, "case.survey", "case", rec.Number, caseBranch(rec.Branch.Code), "", "survey sent")
+	return nil
 }

@@ -51,6 +51,22 @@ type Deps struct {
 	Categories map[complaintbot.Kind][]complaintbot.Category
 }
 
+// Surveys sends satisfaction surveys (the scheduler); the console asks for one by hand from a
+// case page, and after an agent ends or hands back a conversation.
+type Surveys interface {
+	// SendSurveyNow asks the customer of the case to rate it; ErrSurveyOpen (wrapped) when the
+	// customer has another survey open.
+	SendSurveyNow(ctx context.Context, caseNumber, by string) error
+	// ConversationEnded lets the customer rate a conversation an agent handled.
+	ConversationEnded(ctx context.Context, openID, handoffID, agent string) error
+}
+
+// ErrSurveyOpen is what a Surveys implementation wraps when the customer has a survey open.
+var ErrSurveyOpen = errors.New("the customer has another survey open")
+
+// SetSurveys connects the console to the survey sender; until then no survey is sent from it.
+func (c *Console) SetSurveys(s Surveys) { c.surveys = s }
+
 // Console serves the console. Build it with New; it is safe for concurrent use.
 type Console struct {
 	store              *storage.Store
@@ -63,6 +79,7 @@ type Console struct {
 	branches           []complaintbot.Branch
 	cats               map[complaintbot.Kind][]complaintbot.Category
 	hoursFrom, hoursTo int
+	surveys            Surveys
 
 	pages   *pageSet
 	reports *reports.Service

@@ -485,6 +485,11 @@ func (c *Console) Release(ctx context.Context, who *actor, openID string, end bo
 	c.cacheEvent(ctx, v.Handoff, e)
 	c.tell(ctx, openID, storage.HandoffEventID(v.Handoff.ID, e.N), text)
 	c.audit(ctx, who, action, "conversation", openID, v.BranchCode, "agent:"+v.Holder, "bot")
+	if c.surveys != nil { // the customer rates the conversation the agent handled
+		if err := c.surveys.ConversationEnded(ctx, openID, v.Handoff.ID, v.Holder); err != nil {
+			c.log.Error("ask for a rating of the conversation", "err", err)
+		}
+	}
 	return nil
 }
 

@@ -561,6 +561,7 @@ func caseActionFrom(action string, form func(string) string) CaseAction {
 var caseActionDone = map[string]string{
 	"accept": "已受理，已通知客户。", "assign": "已指派。", "departments": "已保存处理部门。", "note": "已添加备注。",
 	"status": "状态已变更。", "extend": "已延期，已通知客户。", "malicious": "已更新恶意投诉标记。", "resolve": "已办结，答复已发送给客户。",
+	"survey": "满意度调查已发送给客户。",
 }
 
 func (c *Console) caseActionPage(g *gin.Context) {

@@ -180,7 +180,8 @@ func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) er
 	if res.MatchedCount == 0 {
 		return ErrCaseChanged
 	}
-	return nil
+	// The scheduler re-reads the case's deadlines and status (notices, reminders, surveys).
+	return s.CaseChanged(ctx, number, ch.At)
 }
 
 // CaseRow is what a case list shows of a case.

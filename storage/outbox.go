@@ -79,7 +79,10 @@ func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("enqueue outbox message %s: %w", m.ID, err)
+		return false, fmt.Errorf("enqueue outbox message (%s): %w", m.Purpose, err)
+	}
+	if hook, _ := s.onEnqueue.Load().(func()); hook != nil {
+		hook()
 	}
 	return true, nil
 }
@@ -108,6 +111,9 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, err
 			n++
 		}
 	}
+	if hook, _ := s.onEnqueue.Load().(func()); hook != nil && n > 0 {
+		hook()
+	}
 	return n, nil
 }
 
@@ -129,7 +135,7 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outb
 	if !s.Embedded() {
 		opts.SetSort(bson.D{{Key: "next_at", Value: 1}})
 	}
-	cur, err := s.outbox.Find(ctx, filter, opts)
+	cur, err := s.ScanCollection("outbox").Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
@@ -253,3 +259,7 @@ func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error
 	n2, err := deleteByTime(ctx, s.attempts, "at", purgeFrom, before, nil)
 	return n1 + n2, err
 }
+
+// OnEnqueue sets a function called after every message that Enqueue adds (the outbox worker's
+// wake-up, so that it need not poll often); it must not block.
+func (s *Store) OnEnqueue(fn func()) { s.onEnqueue.Store(fn) }

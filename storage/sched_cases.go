@@ -93,7 +93,7 @@ func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) er
 // ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
 func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]CaseState) error) error {
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
-	return scanBatches(ctx, s, s.cases, filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
+	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
 }
 
 // MarkOverdue records that the case missed its deadline ("reply" or "decision") at at; a deadline

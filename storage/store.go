@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -55,6 +56,7 @@ type Store struct {
 	customers   *mongo.Collection
 
 	turnWriter *turnWriter
+	onEnqueue  atomic.Value // func(), see OnEnqueue
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
