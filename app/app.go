@@ -152,6 +152,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if err := a.buildConsole(ctx); err != nil {
 		return nil, err
 	}
+	if err := a.buildReports(ctx); err != nil {
+		return nil, err
+	}
 	if err := a.buildScheduler(ctx); err != nil {
 		return nil, err
 	}
@@ -207,6 +210,7 @@ func (a *App) Start() {
 	}
 	a.startScheduler(ctx, &a.workers)
 	a.startConsole(ctx, &a.workers)
+	a.startReports(ctx, &a.workers)
 }
 
 // Shutdown stops accepting requests, lets in-flight ones finish (within ctx), waits for the

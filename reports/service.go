@@ -1,0 +1,473 @@
+package reports
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/events"
+	"github.com/complaintbot/complaintbot/storage"
+)
+
+// Service keeps the report facts and rollups current and answers the reports. Build it with New;
+// it is safe for concurrent use.
+type Service struct {
+	store *storage.Store
+	clock complaintbot.Clock
+	log   *slog.Logger
+
+	// mu serialises the writers (refreshes, repairs, rebuilds) so that a rollup is never computed
+	// from a day whose facts are half written by another of them.
+	mu         sync.Mutex
+	lastRepair time.Time
+	// nextDue holds, by day, the earliest deadline still pending among the day's facts (as of the
+	// last scan; farFuture: none), so that Repair re-dates only the days where one has passed.
+	nextDue map[string]time.Time
+}
+
+var farFuture = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// pendingDue is the earliest deadline of the fact still to come (farFuture: none).
+func pendingDue(f *storage.ReportFact) time.Time {
+	due := farFuture
+	if f.ReplyState == storage.DeadlinePending && !f.ReplyDue.IsZero() && f.ReplyDue.Before(due) {
+		due = f.ReplyDue
+	}
+	if complaintbot.Status(f.Status).Open() && !f.Overdue && !f.DecisionDue.IsZero() && f.DecisionDue.Before(due) {
+		due = f.DecisionDue
+	}
+	return due
+}
+
+// noteDue lowers the day's next pending deadline for facts just written; the caller holds mu.
+func (s *Service) noteDue(facts []storage.ReportFact) {
+	for i := range facts {
+		f := &facts[i]
+		if nd, ok := s.nextDue[f.Day]; ok {
+			if d := pendingDue(f); d.Before(nd) {
+				s.nextDue[f.Day] = d
+			}
+		}
+	}
+}
+
+// New returns the reports service over store.
+func New(store *storage.Store, clock complaintbot.Clock, log *slog.Logger) *Service {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Service{store: store, clock: clock, log: log.With("component", "reports"), nextDue: map[string]time.Time{}}
+}
+
+// RepairLookback is how far back Repair re-dates the deadline states of open cases.
+const RepairLookback = 60 * 24 * time.Hour
+
+// RefreshCases rebuilds the facts of the given cases (after a change) and recomputes the rollups
+// of their days.
+func (s *Service) RefreshCases(ctx context.Context, numbers ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.refresh(ctx, numbers); err != nil {
+		return err
+	}
+	return s.rebuildDirty(ctx)
+}
+
+func (s *Service) refresh(ctx context.Context, numbers []string) error {
+	now := s.clock.Now()
+	var facts []storage.ReportFact
+	for _, n := range numbers {
+		c, err := s.store.ReportCase(ctx, n)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("refresh report fact: %w", err)
+		}
+		f, err := s.factOf(ctx, c, nil, now)
+		if err != nil {
+			return err
+		}
+		facts = append(facts, f)
+	}
+	s.noteDue(facts)
+	return s.store.PutReportFacts(ctx, facts)
+}
+
+// factOf builds the fact of c; sv is its latest survey when the caller knows it. Otherwise the
+// survey is the one the case's satisfaction names, or the one the stored fact knew.
+func (s *Service) factOf(ctx context.Context, c *storage.ReportCase, sv *storage.ReportSurvey, now time.Time) (storage.ReportFact, error) {
+	if sv == nil && c.Satisfaction != nil && c.Satisfaction.Survey != "" {
+		got, err := s.store.ReportSurveyByID(ctx, c.Satisfaction.Survey)
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return storage.ReportFact{}, err
+		}
+		sv = got
+	}
+	if sv == nil {
+		day := c.Received.In(complaintbot.Shanghai).Format("2006-01-02")
+		if old, err := s.store.ReportFactOf(ctx, day, c.Number); err == nil && old.SurveyID != "" {
+			if got, err := s.store.ReportSurveyByID(ctx, old.SurveyID); err == nil {
+				sv = got
+			}
+		}
+	}
+	follow := ""
+	if sv != nil && sv.Status == storage.SurveyAnswered && sv.Low {
+		st, err := s.store.FollowUpStatusOf(ctx, sv.ID)
+		if err != nil {
+			return storage.ReportFact{}, err
+		}
+		follow = string(st)
+	}
+	return BuildFact(c, sv, follow, now), nil
+}
+
+// RebuildDirty recomputes the rollups of the days and months marked dirty.
+func (s *Service) RebuildDirty(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.rebuildDirty(ctx)
+}
+
+func (s *Service) rebuildDirty(ctx context.Context) error {
+	days, weeks, months, err := s.store.DirtyReports(ctx)
+	if err != nil {
+		return err
+	}
+	if len(days) == 0 && len(weeks) == 0 && len(months) == 0 {
+		return nil
+	}
+	periods, err := s.store.ReportPeriods(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.clock.Now()
+	for _, day := range days {
+		if err := s.store.ClearReportDirty(ctx, day); err != nil {
+			return err
+		}
+		r, err := s.store.ComputeDayRollup(ctx, day, now)
+		if err != nil {
+			return err
+		}
+		if err := s.store.PutReportRollup(ctx, r); err != nil {
+			return err
+		}
+		periods[day] = true
+	}
+	// A week or a month is the sum of its days.
+	for _, group := range []struct {
+		ids  []string
+		days func(string) []string
+	}{{weeks, daysOfWeek}, {months, daysOfMonth}} {
+		for _, id := range group.ids {
+			if err := s.store.ClearReportDirty(ctx, id); err != nil {
+				return err
+			}
+			var ids []string
+			for _, d := range group.days(id) {
+				if periods[d] {
+					ids = append(ids, d)
+				}
+			}
+			parts, err := s.store.ReportRollups(ctx, ids)
+			if err != nil {
+				return err
+			}
+			parts = slices.DeleteFunc(parts, func(r *storage.ReportRollup) bool { return r == nil })
+			if err := s.store.PutReportRollup(ctx, storage.MergeRollups(id, now, parts)); err != nil {
+				return err
+			}
+			periods[id] = true
+		}
+	}
+	ids := make([]string, 0, len(periods))
+	for id := range periods {
+		ids = append(ids, id)
+	}
+	return s.store.SetReportPeriods(ctx, ids)
+}
+
+// Repair catches up on what events missed: it refreshes the facts of the cases changed and the
+// surveys sent, answered or expired since the last repair (at start: the last day), re-dates the
+// deadline states of the open cases of the last RepairLookback, and recomputes the dirty rollups.
+func (s *Service) Repair(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.clock.Now()
+	since := s.lastRepair
+	if since.IsZero() {
+		since = now.Add(-24 * time.Hour)
+	}
+	touched := map[string]bool{}
+	err := s.store.ScanReportCasesUpdated(ctx, since, now, 500, func(b []storage.ReportCase) error {
+		for i := range b {
+			touched[b[i].Number] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report repair: %w", err)
+	}
+	surveys := map[string]*storage.ReportSurvey{}
+	err = s.store.EachReportSurvey(ctx, since, 500, func(b []storage.ReportSurvey) error {
+		for i := range b {
+			sv := b[i]
+			if prev := surveys[sv.Case]; prev == nil || sv.Round > prev.Round {
+				surveys[sv.Case] = &sv
+			}
+			touched[sv.Case] = true
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("report repair: %w", err)
+	}
+	var facts []storage.ReportFact
+	for n := range touched {
+		c, err := s.store.ReportCase(ctx, n)
+		if errors.Is(err, storage.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("report repair: %w", err)
+		}
+		f, err := s.factOf(ctx, c, surveys[n], now)
+		if err != nil {
+			return err
+		}
+		facts = append(facts, f)
+	}
+	s.noteDue(facts)
+	if err := s.store.PutReportFacts(ctx, facts); err != nil {
+		return err
+	}
+	if err := s.restateOpen(ctx, now, touched); err != nil {
+		return err
+	}
+	s.lastRepair = now
+	return s.rebuildDirty(ctx)
+}
+
+// restateOpen re-dates the deadline states of the open cases received in the last RepairLookback,
+// reading only the days where a pending deadline has passed since they were last read (all of
+// them the first time): each read scans the day's facts.
+func (s *Service) restateOpen(ctx context.Context, now time.Time, skip map[string]bool) error {
+	periods, err := s.store.ReportPeriods(ctx)
+	if err != nil {
+		return err
+	}
+	open := []string{string(complaintbot.StatusReceived), string(complaintbot.StatusInvestigating), string(complaintbot.StatusEscalated), string(complaintbot.StatusReopened)}
+	for d := now.Add(-RepairLookback); !d.After(now); d = d.Add(24 * time.Hour) {
+		day := d.In(complaintbot.Shanghai).Format("2006-01-02")
+		if !periods[day] {
+			continue
+		}
+		if nd, ok := s.nextDue[day]; ok && nd.After(now) {
+			continue // nothing of that day fell due since it was last looked at
+		}
+		var changed []storage.ReportFact
+		next := farFuture
+		err := s.store.EachReportFact(ctx, day, bsonIn("status", open), func(f *storage.ReportFact) error {
+			if skip[f.Number] {
+				return nil
+			}
+			before := *f
+			Restate(f, now)
+			if f.ReplyState != before.ReplyState || f.DecisionState != before.DecisionState || f.Overdue != before.Overdue {
+				changed = append(changed, *f)
+			}
+			if d := pendingDue(f); d.Before(next) {
+				next = d
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		s.nextDue[day] = next
+		if err := s.store.PutReportFacts(ctx, changed); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Rebuild recomputes every fact and rollup from the cases and the surveys: the fact collections
+// are dropped and refilled with InsertMany, then every day and month is rolled up again. It reads
+// the whole cases and surveys collections once each.
+func (s *Service) Rebuild(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	start := time.Now()
+	now := s.clock.Now()
+	surveys := map[string]*storage.ReportSurvey{}
+	err := s.store.EachReportSurvey(ctx, time.Time{}, 1000, func(b []storage.ReportSurvey) error {
+		for i := range b {
+			sv := b[i]
+			if prev := surveys[sv.Case]; prev == nil || sv.Round > prev.Round {
+				surveys[sv.Case] = &sv
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild reports: %w", err)
+	}
+	periods, err := s.store.ReportPeriods(ctx)
+	if err != nil {
+		return err
+	}
+	for id := range periods {
+		if len(id) == 10 {
+			if err := s.store.DropReportFacts(ctx, id); err != nil {
+				return err
+			}
+			if err := s.store.MarkReportDirty(ctx, id); err != nil {
+				return err
+			}
+		}
+	}
+	n := 0
+	err = s.store.EachReportCase(ctx, time.Time{}, time.Time{}, 1000, func(b []storage.ReportCase) error {
+		byDay := map[string][]storage.ReportFact{}
+		for i := range b {
+			sv := surveys[b[i].Number]
+			follow := ""
+			if sv != nil && sv.Status == storage.SurveyAnswered && sv.Low {
+				st, err := s.store.FollowUpStatusOf(ctx, sv.ID)
+				if err != nil {
+					return err
+				}
+				follow = string(st)
+			}
+			f := BuildFact(&b[i], sv, follow, now)
+			byDay[f.Day] = append(byDay[f.Day], f)
+		}
+		for day, facts := range byDay {
+			if err := s.store.InsertReportFacts(ctx, day, facts); err != nil && !storage.IsDuplicate(err) {
+				return err
+			}
+			if err := s.store.MarkReportDirty(ctx, day); err != nil {
+				return err
+			}
+			n += len(facts)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("rebuild reports: %w", err)
+	}
+	if err := s.rebuildDirty(ctx); err != nil {
+		return err
+	}
+	s.lastRepair = now
+	s.nextDue = map[string]time.Time{}
+	s.log.Info("report facts rebuilt", "cases", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// RollupEvery is how often Run recomputes the rollups of the days whose facts changed.
+const RollupEvery = time.Minute
+
+// Run keeps the reports current until ctx is done: it refreshes the facts of the cases the bus
+// announces as changed (a few seconds later, in batches), recomputes the changed days' rollups
+// every RollupEvery, repairs every repairEvery, and rebuilds everything every night after 02:00
+// Asia/Shanghai. The clock's time decides the schedule; the ticks are wall-clock (5 s).
+func (s *Service) Run(ctx context.Context, bus *events.Bus, repairEvery time.Duration) {
+	var ch <-chan events.Event
+	if bus != nil {
+		c, stop := bus.Subscribe()
+		defer stop()
+		ch = c
+	}
+	tick := time.NewTicker(5 * time.Second)
+	defer tick.Stop()
+	pending := map[string]bool{}
+	lastRebuild := s.clock.Now().In(complaintbot.Shanghai).Format("2006-01-02")
+	lastRepair := s.clock.Now()
+	var lastRollup time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case e, ok := <-ch:
+			if !ok {
+				ch = nil
+				continue
+			}
+			if e.Kind == events.Case && e.Ref != "" {
+				pending[e.Ref] = true
+			}
+		case <-tick.C:
+			now := s.clock.Now()
+			if len(pending) > 0 {
+				numbers := make([]string, 0, len(pending))
+				for n := range pending {
+					numbers = append(numbers, n)
+				}
+				pending = map[string]bool{}
+				s.mu.Lock()
+				err := s.refresh(ctx, numbers)
+				s.mu.Unlock()
+				if err != nil {
+					s.log.Error("refresh report facts", "cases", len(numbers), "err", err)
+				}
+			}
+			// Rolling a day up costs about a second on the embedded server: at most once a minute.
+			if now.Sub(lastRollup) >= RollupEvery {
+				lastRollup = now
+				if err := s.RebuildDirty(ctx); err != nil {
+					s.log.Error("roll up reports", "err", err)
+				}
+			}
+			local := now.In(complaintbot.Shanghai)
+			if today := local.Format("2006-01-02"); today != lastRebuild && local.Hour() >= 2 {
+				lastRebuild = today
+				if err := s.Rebuild(ctx); err != nil {
+					s.log.Error("nightly report rebuild", "err", err)
+				}
+				lastRepair = now
+			} else if now.Sub(lastRepair) >= repairEvery {
+				lastRepair = now
+				if err := s.Repair(ctx); err != nil {
+					s.log.Error("report repair", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// daysOfWeek lists the days "2026-11-23"… of an ISO week "2026-W48".
+func daysOfWeek(week string) []string {
+	var y, w int
+	if _, err := fmt.Sscanf(week, "%04d-W%02d", &y, &w); err != nil {
+		return nil
+	}
+	jan4 := time.Date(y, 1, 4, 0, 0, 0, 0, complaintbot.Shanghai)
+	monday := jan4.AddDate(0, 0, -((int(jan4.Weekday())+6)%7)+(w-1)*7)
+	out := make([]string, 7)
+	for i := range out {
+		out[i] = monday.AddDate(0, 0, i).Format("2006-01-02")
+	}
+	return out
+}
+
+// daysOfMonth lists the days "2026-11-01"… of a month "2026-11".
+func daysOfMonth(month string) []string {
+	t, err := time.ParseInLocation("2006-01", month, complaintbot.Shanghai)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for d := t; d.Month() == t.Month(); d = d.AddDate(0, 0, 1) {
+		out = append(out, d.Format("2006-01-02"))
+	}
+	return out
+}

@@ -1,0 +1,302 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Supervisor reports are kept pre-aggregated in small pieces that are read by _id, because the
+// embedded server scans a whole collection for every other filter (see design §7):
+//
+//   - report_facts_YYYYMMDD: one compact "fact" per case received that day (Asia/Shanghai): the
+//     report dimensions and measures of the case, replaced by _id (the case number) whenever the
+//     case or its survey changes. A day holds a few hundred facts, so pipelines over it are cheap.
+//   - report_dirty: markers {_id: "2026-11-27"} (and {_id: "2026-11"}) of the days and months whose
+//     rollup must be recomputed; inserting a marker that exists fails with E11000 (already dirty).
+//   - report_rollups: per-day ({_id: "2026-11-27"}) and per-month ({_id: "2026-11"}) rollups: the
+//     counts and sums of the period's facts grouped by cell (branch, category, kind, agent),
+//     computed from a day's facts by one-accumulator $group pipelines (the embedded server
+//     computes only the first accumulator of a $group correctly), merged in Go; a month is the
+//     sum of its days.
+
+// FactCollection returns the name of the fact collection of the day "2026-11-27".
+func FactCollection(day string) string { return "report_facts_" + strings.ReplaceAll(day, "-", "") }
+
+// Deadline states of a fact.
+const (
+	DeadlineMet     = "met"     // met in time
+	DeadlineMissed  = "missed"  // met late, or not met and past due
+	DeadlinePending = "pending" // not met yet, not due yet
+)
+
+// ReportFact is one case as the reports see it: its dimensions and measures, fixed in Asia/Shanghai.
+type ReportFact struct {
+	Number       string `bson:"_id" json:"number"`
+	Day          string `bson:"day" json:"day"`
+	Week         string `bson:"week" json:"week"`
+	Month        string `bson:"month" json:"month"`
+	Kind         string `bson:"kind" json:"kind"`
+	Status       string `bson:"status" json:"status"`
+	Branch       string `bson:"branch" json:"branch"`
+	BranchName   string `bson:"branch_name" json:"branch_name"`
+	Category     string `bson:"category" json:"category"`
+	CategoryName string `bson:"category_name" json:"category_name"`
+	Channel      string `bson:"jr_channel" json:"jr_channel"`
+	Business     string `bson:"jr_business" json:"jr_business"`
+	Reason       string `bson:"jr_reason" json:"jr_reason"`
+	// Agent is the case's assignee ("" when none).
+	Agent string `bson:"agent" json:"agent"`
+	// Customer is a short hash of the customer's openid (repeat complainants), never the openid.
+	Customer    string     `bson:"customer" json:"-"`
+	Received    time.Time  `bson:"received_at" json:"received_at"`
+	ReplyDue    time.Time  `bson:"reply_due" json:"reply_due"`
+	DecisionDue time.Time  `bson:"decision_due" json:"decision_due"`
+	RepliedAt   *time.Time `bson:"replied_at,omitempty" json:"replied_at,omitempty"`
+	ResolvedAt  *time.Time `bson:"resolved_at,omitempty" json:"resolved_at,omitempty"`
+	// ReplyState and DecisionState are DeadlineMet, DeadlineMissed or DeadlinePending as of AsOf.
+	ReplyState    string `bson:"reply_state" json:"reply_state"`
+	DecisionState string `bson:"decision_state" json:"decision_state"`
+	// Overdue: open and past the decision deadline at AsOf.
+	Overdue bool `bson:"overdue" json:"overdue"`
+	// HasReply/ReplyMin: minutes from receipt to the first reply; HasResolve/ResolveMin: to resolution.
+	HasReply   bool  `bson:"has_reply" json:"has_reply"`
+	ReplyMin   int64 `bson:"reply_min" json:"reply_min"`
+	HasResolve bool  `bson:"has_resolve" json:"has_resolve"`
+	ResolveMin int64 `bson:"resolve_min" json:"resolve_min"`
+	// Survey is the status of the case's latest survey ("" when none was asked).
+	Survey   string `bson:"survey" json:"survey"`
+	SurveyID string `bson:"survey_id" json:"survey_id,omitempty"`
+	Rating   int    `bson:"rating" json:"rating"`
+	Low      bool   `bson:"low" json:"low"`
+	Comment  string `bson:"comment" json:"comment"`
+	// FollowUp is the status of the low rating's follow-up call ("" when none).
+	FollowUp string `bson:"follow_up" json:"follow_up"`
+	// Register fields (客户投诉登记簿).
+	Name        string    `bson:"name" json:"name"`
+	Phone       string    `bson:"phone" json:"phone"`
+	Description string    `bson:"description" json:"description"`
+	Request     string    `bson:"request" json:"request"`
+	Department  string    `bson:"department" json:"department"`
+	Handling    string    `bson:"handling" json:"handling"`
+	Reply       string    `bson:"reply" json:"reply"`
+	Handler     string    `bson:"handler" json:"handler"`
+	AsOf        time.Time `bson:"as_of" json:"as_of"`
+}
+
+// ReportCase is a case with everything the reports read from it.
+type ReportCase struct {
+	CaseRecord   `bson:",inline"`
+	RepliedAt    *time.Time    `bson:"replied_at,omitempty"`
+	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
+}
+
+// ReportCase returns the case with the fields the reports read, or ErrNotFound.
+func (s *Store) ReportCase(ctx context.Context, number string) (*ReportCase, error) {
+	var c ReportCase
+	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("load case %s for reports: %w", number, notFound(err))
+	}
+	return &c, nil
+}
+
+// EachReportCase calls fn with every case (received_at in [from, to) when from is set), batch at
+// a time; the nightly rebuild uses it.
+func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]ReportCase) error) error {
+	filter := bson.D{}
+	if !from.IsZero() {
+		filter = bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
+	}
+	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
+}
+
+// ScanReportCasesUpdated calls fn with the cases changed in (after, upTo], batch at a time.
+func (s *Store) ScanReportCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]ReportCase) error) error {
+	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
+	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
+}
+
+// ReportSurvey is what the reports read of a survey.
+type ReportSurvey struct {
+	ID      string       `bson:"_id"`
+	Case    string       `bson:"case"`
+	Round   int          `bson:"round"`
+	Status  SurveyStatus `bson:"status"`
+	Rating  int          `bson:"rating"`
+	Low     bool         `bson:"low"`
+	Comment string       `bson:"comment"`
+}
+
+// EachReportSurvey calls fn with every case survey changed since since (sent, answered or
+// expired at or after it; zero: all), batch at a time.
+func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
+	filter := bson.D{{Key: "subject", Value: SurveyOfCase}}
+	if !since.IsZero() {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sent_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+			bson.D{{Key: "answered_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+			bson.D{{Key: "expired_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+		}})
+	}
+	return scanBatches(ctx, s, s.ScanCollection("surveys"), filter, nil, batch, fn)
+}
+
+// ReportSurveyByID returns the survey with the given id, or ErrNotFound.
+func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
+	var sv ReportSurvey
+	if err := s.db.Collection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
+	}
+	return &sv, nil
+}
+
+// FollowUpStatusOf returns the status of the survey's follow-up call, "" when it has none. Call it
+// only for a low-rated survey (one that has a follow-up): a missing _id costs a scan.
+func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpStatus, error) {
+	var f struct {
+		Status FollowUpStatus `bson:"status"`
+	}
+	err := s.db.Collection("follow_ups").FindOne(ctx, bson.D{{Key: "_id", Value: FollowUpID(survey)}},
+		options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&f)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("load follow-up of survey %s: %w", survey, err)
+	}
+	return f.Status, nil
+}
+
+// ReportFactOf returns the stored fact of the case received on day, or ErrNotFound.
+func (s *Store) ReportFactOf(ctx context.Context, day, number string) (*ReportFact, error) {
+	var f ReportFact
+	if err := s.db.Collection(FactCollection(day)).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&f); err != nil {
+		return nil, fmt.Errorf("load report fact %s: %w", number, notFound(err))
+	}
+	return &f, nil
+}
+
+// PutReportFacts stores the facts (replacing those of the same cases) and marks their days and
+// months dirty.
+func (s *Store) PutReportFacts(ctx context.Context, facts []ReportFact) error {
+	byDay := map[string][]mongo.WriteModel{}
+	for i := range facts {
+		f := &facts[i]
+		byDay[f.Day] = append(byDay[f.Day], mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: f.Number}}).SetReplacement(f).SetUpsert(true))
+	}
+	for day, models := range byDay {
+		if _, err := s.db.Collection(FactCollection(day)).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("store %d report facts of %s: %w", len(models), day, err)
+		}
+		if err := s.MarkReportDirty(ctx, day); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// InsertReportFacts inserts new facts of one day with InsertMany, without marking anything dirty
+// (the benchmark's seeding and the nightly rebuild of an emptied day).
+func (s *Store) InsertReportFacts(ctx context.Context, day string, facts []ReportFact) error {
+	docs := make([]any, len(facts))
+	for i := range facts {
+		docs[i] = facts[i]
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	if _, err := s.db.Collection(FactCollection(day)).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+		return fmt.Errorf("insert %d report facts of %s: %w", len(docs), day, err)
+	}
+	return nil
+}
+
+// DropReportFacts drops the facts of day (the nightly rebuild starts each day afresh).
+func (s *Store) DropReportFacts(ctx context.Context, day string) error {
+	if err := s.db.Collection(FactCollection(day)).Drop(ctx); err != nil {
+		return fmt.Errorf("drop report facts of %s: %w", day, err)
+	}
+	return nil
+}
+
+// EachReportFact calls fn with the facts of day matching filter (bson), at most limit.
+func (s *Store) EachReportFact(ctx context.Context, day string, filter bson.D, fn func(*ReportFact) error) error {
+	if filter == nil {
+		filter = bson.D{}
+	}
+	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, filter)
+	if err != nil {
+		return fmt.Errorf("read report facts of %s: %w", day, err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var f ReportFact
+		if err := cur.Decode(&f); err != nil {
+			return fmt.Errorf("read report facts of %s: %w", day, err)
+		}
+		if err := fn(&f); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("read report facts of %s: %w", day, err)
+	}
+	return nil
+}
+
+// MarkReportDirty marks the day ("2026-11-27"), its ISO week ("2026-W48") and its month
+// ("2026-11") dirty: their rollups are recomputed by the next RebuildDirty. Marking a marked day
+// again changes nothing (E11000).
+func (s *Store) MarkReportDirty(ctx context.Context, day string) error {
+	ids := []string{day, day[:7]}
+	if t, err := time.Parse("2006-01-02", day); err == nil {
+		y, w := t.ISOWeek()
+		ids = append(ids, fmt.Sprintf("%04d-W%02d", y, w))
+	}
+	for _, id := range ids {
+		if _, err := s.db.Collection("report_dirty").InsertOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil && !IsDuplicate(err) {
+			return fmt.Errorf("mark report %s dirty: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// DirtyReports returns the days, weeks and months marked dirty (a small collection).
+func (s *Store) DirtyReports(ctx context.Context) (days, weeks, months []string, err error) {
+	cur, err := s.db.Collection("report_dirty").Find(ctx, bson.D{})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("list dirty reports: %w", err)
+	}
+	var rows []struct {
+		ID string `bson:"_id"`
+	}
+	if err := cur.All(ctx, &rows); err != nil {
+		return nil, nil, nil, fmt.Errorf("list dirty reports: %w", err)
+	}
+	for _, r := range rows {
+		switch {
+		case len(r.ID) == 7:
+			months = append(months, r.ID)
+		case strings.Contains(r.ID, "W"):
+			weeks = append(weeks, r.ID)
+		default:
+			days = append(days, r.ID)
+		}
+	}
+	return days, weeks, months, nil
+}
+
+// ClearReportDirty removes the dirty marker of a day or month; call it before recomputing, so
+// that a change made meanwhile marks it again.
+func (s *Store) ClearReportDirty(ctx context.Context, id string) error {
+	if _, err := s.db.Collection("report_dirty").DeleteOne(ctx, bson.D{{Key: "_id", Value: id}}); err != nil {
+		return fmt.Errorf("clear dirty report %s: %w", id, err)
+	}
+	return nil
+}
