@@ -131,24 +131,33 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				return Outcome{}, fmt.Errorf("encode effects: %w", err)
 			}
 		}
-		turn.Late = !passive()
-
 		err = c.store.AppendTurn(ctx, turn)
 		var dup *storage.DuplicateError
 		switch {
 		case err == nil:
 			c.cache.put(m.OpenID, cachedState{version: turn.Version, state: res.State, cases: turn.Cases})
+			// Whether the answer can still go passively is decided once the turn is stored, so a
+			// slow database write also ends in the outbox rather than in a lost reply.
+			late := !passive()
 			c.apply(ctx, turn.ID, m.OpenID, effects)
-			if turn.Late {
+			if late {
 				c.queueLate(ctx, turn)
 			}
 			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
-			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: turn.Late, Queued: queued, Handoff: res.State.Handoff}, nil
+			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff}, nil
 		case errors.As(err, &dup):
 			// A retry of a message applied before: answer as the first time, and make sure its
 			// effects were carried out (the first handler may have died before finishing).
 			c.applyStored(ctx, dup.Existing)
-			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: dup.Existing.Late, Duplicate: true, Handoff: cur.state.Handoff}, nil
+			late := false
+			if len(dup.Existing.Replies) > 0 {
+				// The first answer went through the outbox if it was queued there: then the
+				// retry must not get it passively as well.
+				if _, err := c.store.OutboxMessage(ctx, lateID(dup.Existing.ID, 0)); err == nil {
+					late = true
+				}
+			}
+			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: late, Duplicate: true, Handoff: cur.state.Handoff}, nil
 		case errors.Is(err, storage.ErrVersionConflict):
 			c.cache.markStale(m.OpenID) // another instance moved on: reload and run again
 			continue
@@ -233,10 +242,13 @@ func (c *Conversations) applyStored(ctx context.Context, t *storage.Turn) {
 	c.apply(ctx, t.ID, t.OpenID, list.List)
 }
 
+// lateID is the outbox id of a late turn's i-th reply.
+func lateID(turnID string, i int) string { return fmt.Sprintf("late:%s/%d", turnID, i) }
+
 // queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
 func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) {
 	for i, r := range t.Replies {
-		m := &storage.OutboxMessage{ID: fmt.Sprintf("late:%s/%d", t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
+		m := &storage.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
 		if _, err := c.store.Enqueue(ctx, m); err != nil {
 			c.log.Error("queue late reply", "turn", maskTurn(t.ID), "err", err)
 		}

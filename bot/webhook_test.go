@@ -15,6 +15,7 @@ import (
 
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/wechatsim"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -235,24 +236,40 @@ func TestRetriedAndConcurrentDuplicatesAnswerOnce(t *testing.T) {
 }
 
 func TestSlowAnswerGoesThroughCustomerServiceAPI(t *testing.T) {
-	h := apptest.New(t, func(c *config.Config) { c.Server.ReplyBudget = config.Duration(time.Microsecond) })
-	m := wechatsim.Message{From: "oLate00001", Type: message.MsgTypeText, Content: "你好", CreateTime: h.Clock.Now().Unix(), MsgID: 5005}
+	h := apptest.New(t, func(c *config.Config) { c.Server.ReplyBudget = config.Duration(50 * time.Millisecond) })
+	who := "oLate00001"
+	// Something else holds the conversation (an agent's action still being written), so the
+	// message cannot be answered within the reply budget.
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *flows.State) ([]string, error) {
+			close(holding)
+			<-release
+			return nil, nil
+		})
+		held <- err
+	}()
+	<-holding
+	m := wechatsim.Message{From: who, Type: message.MsgTypeText, Content: "你好", CreateTime: h.Clock.Now().Unix(), MsgID: 5005}
 	r, err := h.Sim.Send(m)
 	if err != nil || !r.Success {
 		t.Fatalf("past the budget the webhook must answer success: %v %+v", err, r)
 	}
-	h.App.Webhook.Wait() // the work goes on in the background
-	// WeChat retries: it must not get the reply passively as well.
+	close(release)
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	h.App.Webhook.Wait() // the message's work went on in the background
+	// Should WeChat retry anyway, it must not get the reply passively as well.
 	r, _ = h.Sim.Send(m)
 	if !r.Success {
 		t.Fatalf("retry of a late message: %+v", r)
 	}
-	h.App.Webhook.Wait()
 	h.Deliver()
-	h.Deliver()
-	sent := h.App.Sandbox.SentTo(m.From)
-	if len(sent) != 1 || sent[0].Text == "" || sent[0].Kind != "custom" {
-		t.Fatalf("late reply delivered as %+v, want one customer-service message", sent)
+	sent := h.App.Sandbox.SentTo(who)
+	if len(sent) != 1 || !strings.Contains(sent[0].Text, "欢迎") || sent[0].Kind != "custom" {
+		t.Fatalf("late reply delivered as %+v, want one customer-service message with the welcome", sent)
 	}
 }
 

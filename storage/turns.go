@@ -23,9 +23,6 @@ type Turn struct {
 	At      time.Time          `bson:"at"`
 	In      complaintbot.Input `bson:"in"`
 	Replies []string           `bson:"replies,omitempty"`
-	// Late is set when the passive reply deadline had passed: the replies go out through the
-	// outbox, and a retry of the same message must be answered with "success", not the replies.
-	Late bool `bson:"late,omitempty"`
 	// State is the conversation state after this turn, as the conversation engine defines it.
 	State bson.Raw `bson:"state,omitempty"`
 	// Effects are what this turn caused (a case, a queue entry), as the engine defines them.
