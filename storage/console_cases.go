@@ -387,7 +387,7 @@ func (s *Store) AllCaseRows(ctx context.Context) ([]CaseRow, error) {
 // CaseRowByNumber reads one case as a list row, or ErrNotFound.
 func (s *Store) CaseRowByNumber(ctx context.Context, number string) (*CaseRow, error) {
 	var r CaseRow
-	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}, options.FindOne().SetProjection(caseRowProjection)).Decode(&r); err != nil {
+	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}, options.FindOne().SetProjection(caseRowProjection)).Decode(&r); err != nil {
 		return nil, fmt.Errorf("load case row %s: %w", number, notFound(err))
 	}
 	return &r, nil
@@ -405,7 +405,7 @@ func (s *Store) TurnCaseNumbers(ctx context.Context, turnID string) ([]string, e
 			} `bson:"list"`
 		} `bson:"effects"`
 	}
-	err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: turnID}}, options.FindOne().SetProjection(bson.D{{Key: "effects", Value: 1}})).Decode(&t)
+	err := s.ScanCollection("turns").FindOne(ctx, bson.D{{Key: "_id", Value: turnID}}, options.FindOne().SetProjection(bson.D{{Key: "effects", Value: 1}})).Decode(&t)
 	if err != nil {
 		return nil, fmt.Errorf("load turn effects: %w", notFound(err))
 	}
