@@ -207,10 +207,16 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 				if err == nil { // the scheduler watches the new case's deadlines
 					err = c.store.CaseChanged(ctx, e.Case.Number, c.clock.Now())
 				}
+				if err == nil { // lists and reports pick it up
+					c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.Case.Number, At: c.clock.Now()})
+				}
 			}
 		case flows.EffectAttachToCase:
 			if e.Draft != nil {
 				err = c.store.AddToCase(ctx, e.CaseNumber, openID, turnID, e.Draft.Fields[complaintbot.FieldDescription], e.Draft.Evidence, c.clock.Now())
+				if err == nil {
+					c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.CaseNumber, At: c.clock.Now()})
+				}
 			}
 		case flows.EffectQueueForAgent:
 			err = c.store.QueueHandoff(ctx, &storage.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: storage.HandoffWaiting, At: c.clock.Now()})

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot/events"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -19,25 +18,21 @@ const rescanEvery = 10 * time.Minute
 // caseIndex keeps every case's list row in memory, for the embedded server: it cannot sort or
 // filter without reading every document (seconds at 10,000 cases, while its one connection serves
 // the webhook too), so the case list, search and reports are answered from here instead. It is
-// read in full at start and every rescanEvery, and kept current from the service's events: a turn
-// that registered a case, a case changed by the console or announced by the scheduler. On MongoDB
-// the index is not used: indexed queries answer directly.
+// read in full at start and every rescanEvery, and kept current from the service's events: a
+// case registered or added to by a conversation, changed by the console or announced by the
+// scheduler. On MongoDB the index is not used: indexed queries answer directly.
 type caseIndex struct {
 	mu     sync.Mutex
 	ready  bool
 	rows   map[string]*storage.CaseRow
 	sorted []*storage.CaseRow // newest first; nil when it must be rebuilt
-	// drafting remembers which customers had a draft at their last turn: a turn that clears it
-	// may have registered a case.
-	drafting map[string]bool
-	events   <-chan events.Event
+	events <-chan events.Event
 }
 
 // startIndex loads the index and keeps it current until the console closes.
 func (c *Console) startIndex() {
 	ch, stop := c.bus.Subscribe()
 	c.index.events = ch
-	c.index.drafting = map[string]bool{}
 	go func() {
 		defer stop()
 		c.rescan()
@@ -82,30 +77,8 @@ func (c *Console) rescan() {
 
 // applyEvent brings the index up to date with one event; the caller holds the lock.
 func (c *Console) applyEvent(ctx context.Context, e events.Event) {
-	switch e.Kind {
-	case events.Case:
+	if e.Kind == events.Case {
 		c.reindex(ctx, e.Ref)
-	case events.Turn:
-		st, err := c.convs.State(ctx, e.OpenID)
-		if err != nil {
-			return
-		}
-		had := c.index.drafting[e.OpenID]
-		has := st.Draft != nil && st.Flow != flows.FlowIdle
-		if has {
-			c.index.drafting[e.OpenID] = true
-		} else {
-			delete(c.index.drafting, e.OpenID)
-		}
-		if had && !has {
-			numbers, err := c.store.TurnCaseNumbers(ctx, e.Ref)
-			if err != nil {
-				return
-			}
-			for _, n := range numbers {
-				c.reindex(ctx, n)
-			}
-		}
 	}
 }
 
