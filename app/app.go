@@ -208,6 +208,24 @@ func (a *App) Start() {
 			}
 		}(hk.ln)
 	}
+	if a.Store.Embedded() { // index the collections that appeared since (per-day ones)
+		a.workers.Add(1)
+		go func() {
+			defer a.workers.Done()
+			t := time.NewTicker(time.Hour)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := a.Store.IndexEmbedded(ctx); err != nil && ctx.Err() == nil {
+						a.Log.Error("index the embedded database", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	a.startScheduler(ctx, &a.workers)
 	a.startConsole(ctx, &a.workers)
 	a.startReports(ctx, &a.workers)

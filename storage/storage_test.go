@@ -305,3 +305,21 @@ func TestCaseSummariesByNumber(t *testing.T) {
 		t.Fatal("limit ignored")
 	}
 }
+
+func TestLatestTurnFindsEveryVersion(t *testing.T) {
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	for v := int64(1); v <= 37; v++ {
+		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oL", Version: v, At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: fmt.Sprint(v)}}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.LatestTurn(ctx, "oL")
+		if err != nil || got.Version != v {
+			t.Fatalf("after %d turns: %v %v", v, got, err)
+		}
+	}
+	lines, err := st.Transcript(ctx, "oL", 5)
+	if err != nil || len(lines) != 5 || lines[0].Text != "33" || lines[4].Text != "37" {
+		t.Fatalf("the newest five lines: %+v %v", lines, err)
+	}
+}

@@ -56,6 +56,7 @@ type Store struct {
 	customers   *mongo.Collection
 
 	turnWriter *turnWriter
+	opts       Options
 	onEnqueue  atomic.Value // func(), see OnEnqueue
 
 	seqMu sync.Mutex
@@ -68,7 +69,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Store{log: opts.Logger}
+	s := &Store{log: opts.Logger, opts: opts}
 	uri := opts.URI
 	clientOpts := options.Client().SetTimeout(30 * time.Second).SetAppName("complaintbot")
 	if uri == "" {
@@ -114,6 +115,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.ensureIndexes(ctx); err != nil {
 		s.Close(context.Background())
 		return nil, err
+	}
+	if s.embedded != nil {
+		if err := s.IndexEmbedded(ctx); err != nil {
+			s.Close(context.Background())
+			return nil, err
+		}
 	}
 	s.turnWriter = newTurnWriter(s.turns)
 	return s, nil
@@ -225,4 +232,14 @@ func notFound(err error) error {
 		return ErrNotFound
 	}
 	return err
+}
+
+// IndexEmbedded makes lookups by _id use an index on the embedded server, for the collections that
+// exist now (see indexEmbeddedIDs); it does nothing on MongoDB. Open calls it; call it again after
+// new collections appear (the service does so every hour).
+func (s *Store) IndexEmbedded(ctx context.Context) error {
+	if s.embedded == nil {
+		return nil
+	}
+	return indexEmbeddedIDs(ctx, s.opts.DataDir, s.opts.Database)
 }

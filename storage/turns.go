@@ -91,13 +91,97 @@ func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
 }
 
 // LatestTurn returns the customer's newest turn, or ErrNotFound for a customer never seen.
+// On MongoDB it is one indexed query. The embedded server answers such a query by reading every
+// turn, but looks up ids by index (see IndexEmbedded); versions have no gaps (version v+1 is
+// written only after v), so there the newest is found by probing ids, doubling up and then
+// halving: about 2·log2(version) lookups.
 func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
-	var t Turn
-	opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
-	if err := s.ScanCollection("turns").FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
-		return nil, fmt.Errorf("find latest turn: %w", notFound(err))
+	if s.embedded == nil {
+		var t Turn
+		opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
+		if err := s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
+			return nil, fmt.Errorf("find latest turn: %w", notFound(err))
+		}
+		return &t, nil
 	}
-	return &t, nil
+	v, err := s.latestVersion(ctx, openID)
+	if err != nil {
+		return nil, err
+	}
+	if v == 0 {
+		return nil, fmt.Errorf("find latest turn: %w", ErrNotFound)
+	}
+	return s.Turn(ctx, TurnID(openID, v))
+}
+
+// latestVersion finds the newest version by probing ids; 0 for a customer never seen.
+func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error) {
+	exists := func(v int64) (bool, error) {
+		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if err == nil {
+			return true, nil
+		}
+		if notFound(err) == ErrNotFound {
+			return false, nil
+		}
+		return false, fmt.Errorf("find latest turn: %w", err)
+	}
+	lo, hi := int64(0), int64(1) // lo exists (or is 0), hi is the next probe
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// recentTurns returns the customer's newest turns (at most limit), newest first, without their
+// state and effects.
+func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]Turn, error) {
+	proj := bson.D{{Key: "state", Value: 0}, {Key: "effects", Value: 0}}
+	var turns []Turn
+	if s.embedded == nil {
+		cur, err := s.turns.Find(ctx, bson.D{{Key: "openid", Value: openID}},
+			options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).SetProjection(proj))
+		if err != nil {
+			return nil, fmt.Errorf("read transcript: %w", err)
+		}
+		if err := cur.All(ctx, &turns); err != nil {
+			return nil, fmt.Errorf("read transcript: %w", err)
+		}
+		return turns, nil
+	}
+	v, err := s.latestVersion(ctx, openID)
+	if err != nil {
+		return nil, err
+	}
+	for ; v > 0 && len(turns) < limit; v-- {
+		var t Turn
+		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}}, options.FindOne().SetProjection(proj)).Decode(&t)
+		if err != nil {
+			return nil, fmt.Errorf("read transcript: %w", notFound(err))
+		}
+		turns = append(turns, t)
+	}
+	return turns, nil
 }
 
 // Direction says whether a transcript line came from the customer or went to them.
@@ -135,17 +219,12 @@ func (s *Store) AppendLine(ctx context.Context, l Line) error {
 // out) and the other lines, limited to the newest limit lines.
 func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Line, error) {
 	filter := bson.D{{Key: "openid", Value: openID}}
-	var turns []Turn
-	cur, err := s.ScanCollection("turns").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).
-		SetProjection(bson.D{{Key: "state", Value: 0}, {Key: "effects", Value: 0}}))
+	turns, err := s.recentTurns(ctx, openID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read transcript: %w", err)
-	}
-	if err := cur.All(ctx, &turns); err != nil {
-		return nil, fmt.Errorf("read transcript: %w", err)
+		return nil, err
 	}
 	var lines []Line
-	cur, err = s.ScanCollection("messages").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
+	cur, err := s.ScanCollection("messages").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("read transcript: %w", err)
 	}
