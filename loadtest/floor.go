@@ -16,15 +16,15 @@ import (
 )
 
 // Floor is the least a WeChat webhook can do: the SDK's own server in Gin, storing each message
-// with one insert into the store and answering with a fixed text. Our webhook is measured
-// against it.
+// with one insert into the store and answering with a fixed text (give it the text the service
+// answers with, so that both put the same bytes on the wire). Our webhook is measured against it.
 type Floor struct {
 	URL string
 	srv *http.Server
 }
 
 // StartFloor serves the floor on a loopback port.
-func StartFloor(st *storage.Store, appID, token string) (*Floor, error) {
+func StartFloor(st *storage.Store, appID, token, reply string) (*Floor, error) {
 	oa := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: appID, AppSecret: "floor", Token: token, Cache: cache.NewMemory()})
 	coll := st.Collection("floor_messages")
 	gin.SetMode(gin.ReleaseMode)
@@ -36,7 +36,7 @@ func StartFloor(st *storage.Store, appID, token string) (*Floor, error) {
 			defer cancel()
 			_, _ = coll.InsertOne(ctx, bson.D{{Key: "openid", Value: string(m.FromUserName)}, {Key: "msgid", Value: m.MsgID},
 				{Key: "text", Value: m.Content}, {Key: "at", Value: m.CreateTime}})
-			return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText("收到")}
+			return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(reply)}
 		})
 		if err := s.Serve(); err != nil {
 			c.String(http.StatusForbidden, "forbidden")

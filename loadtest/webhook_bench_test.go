@@ -8,6 +8,7 @@ import (
 
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/loadtest"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/wechatsim"
@@ -37,12 +38,18 @@ func client(url string) *wechatsim.Client {
 		HTTP: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 100}, Timeout: 30 * time.Second}}
 }
 
-// BenchmarkFloor is the SDK in Gin with one insert per message into the embedded database.
+// BenchmarkFloor is the SDK in Gin with one insert per message into the embedded database,
+// answering with the service's welcome text (what BenchmarkWebhookGreeting's customers get).
 func BenchmarkFloor(b *testing.B) {
 	for _, n := range customerCounts {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
 			st := storagetest.Open(b)
-			f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK")
+			welcome := flows.DefaultDefinition()
+			engine, err := flows.New(welcome, flows.Config{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK", engine.Welcome())
 			if err != nil {
 				b.Fatal(err)
 			}
