@@ -230,6 +230,10 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 		case flows.EffectSurveyComment:
 			err = c.store.CommentSurvey(ctx, e.SurveyID, e.Comment)
 		}
+		if err == nil && e.CaseNumber != "" && (e.Type == flows.EffectSurveyAnswered || e.Type == flows.EffectSurveyComment) {
+			// The case's satisfaction changed: lists and reports pick it up within seconds.
+			c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.CaseNumber, At: c.clock.Now()})
+		}
 		if err != nil {
 			c.log.Error("carry out turn effect", "turn", maskTurn(turnID), "effect", e.Type, "err", err)
 		}
