@@ -31,7 +31,7 @@ type caseIndex struct {
 
 // startIndex loads the index and keeps it current until the console closes.
 func (c *Console) startIndex() {
-	ch, stop := c.bus.Subscribe()
+	ch, stop := c.bus.Subscribe(events.Case)
 	c.index.events = ch
 	go func() {
 		defer stop()

@@ -6,6 +6,7 @@
 package events
 
 import (
+	"slices"
 	"sync"
 	"time"
 )
@@ -37,7 +38,7 @@ type Event struct {
 // Bus fans events out to subscribers. The zero value is ready to use; it is safe for concurrent use.
 type Bus struct {
 	mu   sync.Mutex
-	subs map[chan Event]struct{}
+	subs map[chan Event][]Kind // the kinds each subscriber wants; nil = all
 }
 
 // Publish sends e to every subscriber without blocking: a subscriber whose buffer is full misses
@@ -48,7 +49,10 @@ func (b *Bus) Publish(e Event) {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for ch := range b.subs {
+	for ch, kinds := range b.subs {
+		if kinds != nil && !slices.Contains(kinds, e.Kind) {
+			continue
+		}
 		select {
 		case ch <- e:
 		default:
@@ -56,15 +60,18 @@ func (b *Bus) Publish(e Event) {
 	}
 }
 
-// Subscribe returns a channel of events and a function that ends the subscription and closes the
-// channel.
-func (b *Bus) Subscribe() (<-chan Event, func()) {
+// Subscribe returns a channel of the events of the given kinds (all kinds when none are given) and
+// a function that ends the subscription and closes the channel.
+func (b *Bus) Subscribe(kinds ...Kind) (<-chan Event, func()) {
 	ch := make(chan Event, 64)
 	b.mu.Lock()
 	if b.subs == nil {
-		b.subs = map[chan Event]struct{}{}
+		b.subs = map[chan Event][]Kind{}
 	}
-	b.subs[ch] = struct{}{}
+	if len(kinds) == 0 {
+		kinds = nil
+	}
+	b.subs[ch] = kinds
 	b.mu.Unlock()
 	var once sync.Once
 	return ch, func() {

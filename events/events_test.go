@@ -37,3 +37,24 @@ func TestSlowSubscriberDoesNotBlockPublishers(t *testing.T) {
 		b.Publish(events.Event{Kind: events.Turn})
 	}
 }
+
+func TestSubscribersGetOnlyTheKindsTheyAskFor(t *testing.T) {
+	var b events.Bus
+	cases, stop := b.Subscribe(events.Case)
+	defer stop()
+	all, stopAll := b.Subscribe()
+	defer stopAll()
+	b.Publish(events.Event{Kind: events.Turn, Ref: "t"})
+	b.Publish(events.Event{Kind: events.Case, Ref: "c"})
+	if e := <-cases; e.Ref != "c" {
+		t.Fatalf("case subscriber got %+v first", e)
+	}
+	if e := <-all; e.Ref != "t" {
+		t.Fatalf("catch-all subscriber got %+v first", e)
+	}
+	select {
+	case e := <-cases:
+		t.Fatalf("case subscriber got %+v", e)
+	default:
+	}
+}

@@ -383,7 +383,7 @@ const RollupEvery = time.Minute
 func (s *Service) Run(ctx context.Context, bus *events.Bus, repairEvery time.Duration) {
 	var ch <-chan events.Event
 	if bus != nil {
-		c, stop := bus.Subscribe()
+		c, stop := bus.Subscribe(events.Case)
 		defer stop()
 		ch = c
 	}
