@@ -84,15 +84,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		}
 	}()
 
-	def := flows.DefaultDefinition()
-	if cfg.Intake.FlowFile != "" {
-		data, err := os.ReadFile(cfg.Intake.FlowFile)
-		if err != nil {
-			return nil, fmt.Errorf("intake.flow_file: %w", err)
-		}
-		if def, err = flows.LoadDefinition(data); err != nil {
-			return nil, fmt.Errorf("intake.flow_file %s: %w", cfg.Intake.FlowFile, err)
-		}
+	def, err := LoadFlow(cfg)
+	if err != nil {
+		return nil, err
 	}
 	if a.Engine, err = flows.New(def, flows.Config{
 		IdleTimeout: cfg.Intake.IdleTimeout.D(), DraftKeep: cfg.Intake.DraftKeep.D(),
@@ -100,17 +94,9 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	}); err != nil {
 		return nil, fmt.Errorf("conversation flow: %w", err)
 	}
-	cal := calendar.Default()
-	if cfg.Cases.HolidayFile != "" {
-		data, err := os.ReadFile(cfg.Cases.HolidayFile)
-		if err != nil {
-			return nil, fmt.Errorf("cases.holiday_file: %w", err)
-		}
-		extra, err := calendar.Load(data)
-		if err != nil {
-			return nil, fmt.Errorf("cases.holiday_file %s: %w", cfg.Cases.HolidayFile, err)
-		}
-		cal = cal.Merge(extra)
+	cal, err := LoadCalendar(cfg)
+	if err != nil {
+		return nil, err
 	}
 	a.Registry = &bot.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
 
@@ -168,13 +154,53 @@ func (a *App) WebhookURL() string { return "http://" + dialable(a.webhookLn.Addr
 func (a *App) ConsoleURL() string { return "http://" + dialable(a.consoleLn.Addr()) }
 
 // dialable turns a listener address such as [::]:8081 into one a client on this machine can dial.
-func dialable(addr net.Addr) string {
-	tcp, ok := addr.(*net.TCPAddr)
-	if !ok || tcp.IP.IsUnspecified() {
-		_, port, _ := net.SplitHostPort(addr.String())
-		return net.JoinHostPort("127.0.0.1", port)
+func dialable(addr net.Addr) string { return DialableAddr(addr.String()) }
+
+// DialableAddr turns a listen address such as ":8080" or "0.0.0.0:8080" into one a client on this
+// machine can dial (127.0.0.1:8080); other addresses are returned as they are.
+func DialableAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
 	}
-	return addr.String()
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// LoadFlow returns the conversation flow the configuration names: intake.flow_file, or the
+// built-in one.
+func LoadFlow(cfg config.Config) (*flows.Definition, error) {
+	if cfg.Intake.FlowFile == "" {
+		return flows.DefaultDefinition(), nil
+	}
+	data, err := os.ReadFile(cfg.Intake.FlowFile)
+	if err != nil {
+		return nil, fmt.Errorf("intake.flow_file: %w", err)
+	}
+	def, err := flows.LoadDefinition(data)
+	if err != nil {
+		return nil, fmt.Errorf("intake.flow_file %s: %w", cfg.Intake.FlowFile, err)
+	}
+	return def, nil
+}
+
+// LoadCalendar returns China's working-day calendar with the operator's cases.holiday_file on top.
+func LoadCalendar(cfg config.Config) (*calendar.Calendar, error) {
+	cal := calendar.Default()
+	if cfg.Cases.HolidayFile == "" {
+		return cal, nil
+	}
+	data, err := os.ReadFile(cfg.Cases.HolidayFile)
+	if err != nil {
+		return nil, fmt.Errorf("cases.holiday_file: %w", err)
+	}
+	extra, err := calendar.Load(data)
+	if err != nil {
+		return nil, fmt.Errorf("cases.holiday_file %s: %w", cfg.Cases.HolidayFile, err)
+	}
+	return cal.Merge(extra), nil
 }
 
 // consoleRouter builds the internal listener's router.

@@ -1,13 +1,9 @@
 package app
 
 import (
-	"errors"
-	"fmt"
-
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"github.com/complaintbot/complaintbot/console"
 	"sync"
 
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -35,23 +31,8 @@ func (a *App) buildScheduler(ctx context.Context) error {
 		return err
 	}
 	a.Scheduler = s
-	a.Console.SetSurveys(consoleSurveys{s})
+	a.Console.SetSurveys(s)
 	return nil
-}
-
-// consoleSurveys lets the console send surveys through the scheduler.
-type consoleSurveys struct{ s *scheduler.Scheduler }
-
-func (c consoleSurveys) SendSurveyNow(ctx context.Context, caseNumber, by string) error {
-	err := c.s.SendSurveyNow(ctx, caseNumber, by)
-	if errors.Is(err, scheduler.ErrSurveyOpen) {
-		return fmt.Errorf("%w: %w", console.ErrSurveyOpen, err)
-	}
-	return err
-}
-
-func (c consoleSurveys) ConversationEnded(ctx context.Context, openID, handoffID, agent string) error {
-	return c.s.ConversationEnded(ctx, openID, handoffID, agent)
 }
 
 // startScheduler starts the outbox worker and the cron jobs; they run until ctx is done, and wg

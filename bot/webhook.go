@@ -115,7 +115,7 @@ func (h *Webhook) receive(c *gin.Context) {
 	msgType := string(cb.msg.MsgType)
 	if h.kfEnabled() && cb.msg.MsgType == message.MsgTypeEvent && cb.msg.Event == "kf_close_session" {
 		if err := h.KF.Closed(c.Request.Context(), string(cb.msg.FromUserName)); err != nil {
-			h.log.Error("record the end of a WeChat customer-service session", "openid", MaskOpenID(string(cb.msg.FromUserName)), "err", err)
+			h.log.Error("record the end of a WeChat customer-service session", "openid", complaintbot.MaskOpenID(string(cb.msg.FromUserName)), "err", err)
 		}
 		h.metrics.Messages.WithLabelValues(msgType, "silent").Inc()
 		c.String(http.StatusOK, "success")
@@ -132,7 +132,7 @@ func (h *Webhook) receive(c *gin.Context) {
 	switch {
 	case err != nil:
 		outcome = "error"
-		h.log.Error("handle message", "openid", MaskOpenID(m.OpenID), "type", msgType, "err", err)
+		h.log.Error("handle message", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "err", err)
 		h.writeText(c, cb, "抱歉，系统暂时繁忙，请稍后再发一次。如情况紧急，请拨打客服热线。")
 	case out.Duplicate && !out.Late:
 		outcome = "duplicate"
@@ -150,7 +150,7 @@ func (h *Webhook) receive(c *gin.Context) {
 		outcome = "transferred"
 		if out.Queued {
 			if err := h.KF.Transfer(c.Request.Context(), m.OpenID); err != nil {
-				h.log.Error("hand over to WeChat customer service", "openid", MaskOpenID(m.OpenID), "err", err)
+				h.log.Error("hand over to WeChat customer service", "openid", complaintbot.MaskOpenID(m.OpenID), "err", err)
 			}
 		}
 		h.writeTransfer(c, cb)
@@ -162,7 +162,9 @@ func (h *Webhook) receive(c *gin.Context) {
 	}
 	h.metrics.Messages.WithLabelValues(msgType, outcome).Inc()
 	h.metrics.ReplySeconds.Observe(time.Since(start).Seconds())
-	h.log.Debug("message", "openid", MaskOpenID(m.OpenID), "type", msgType, "outcome", outcome, "text", m.Input.Text)
+	if h.log.Enabled(c.Request.Context(), slog.LevelDebug) { // customer text: debug level only
+		h.log.Debug("message", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "outcome", outcome, "text", m.Input.Text)
+	}
 }
 
 // worthAnswering filters out the events that need no conversation (menu links, location reports,
@@ -205,7 +207,7 @@ func (h *Webhook) process(m Message) (Outcome, error) {
 		defer cancel()
 		out, err := h.convs.Handle(ctx, m, passive)
 		if err != nil && gate.Load() == gateExpired {
-			h.log.Error("handle message after the reply deadline", "openid", MaskOpenID(m.OpenID), "err", err)
+			h.log.Error("handle message after the reply deadline", "openid", complaintbot.MaskOpenID(m.OpenID), "err", err)
 		}
 		done <- result{out, err}
 	}()

@@ -303,7 +303,7 @@ func (c *Console) exportCases(g *gin.Context) {
 		return w.Write(csvSafe([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name, cat.Channel, cat.Business, cat.Reason,
 			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, rec.Work.Assignee,
 			rec.Work.Departments.Responsible, rec.Work.Departments.Host, strings.Join(rec.Work.Departments.CoHandling, "、"),
-			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], maskPhone(rec.Fields[complaintbot.FieldPhone]),
+			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], complaintbot.MaskPhone(rec.Fields[complaintbot.FieldPhone]),
 			res.Text, res.Reply, malicious}))
 	})
 	w.Flush()
@@ -321,12 +321,4 @@ func csvSafe(row []string) []string {
 		}
 	}
 	return row
-}
-
-// maskPhone keeps the first three and last four digits.
-func maskPhone(p string) string {
-	if len(p) < 8 {
-		return p
-	}
-	return p[:3] + strings.Repeat("*", len(p)-7) + p[len(p)-4:]
 }

@@ -630,7 +630,7 @@ func (c *Console) sendSurvey(ctx context.Context, who *actor, number string) err
 		return invalid("满意度调查未启用。")
 	}
 	if err := c.surveys.SendSurveyNow(ctx, rec.Number, who.user.Name); err != nil {
-		if errors.Is(err, ErrSurveyOpen) {
+		if errors.Is(err, storage.ErrSurveyOpen) {
 			return conflict("客户还有一份未回答的满意度调查，请待其回答或过期后再发送。")
 		}
 		return fmt.Errorf("send survey for case %s: %w", rec.Number, err)

@@ -54,15 +54,12 @@ type Deps struct {
 // Surveys sends satisfaction surveys (the scheduler); the console asks for one by hand from a
 // case page, and after an agent ends or hands back a conversation.
 type Surveys interface {
-	// SendSurveyNow asks the customer of the case to rate it; ErrSurveyOpen (wrapped) when the
-	// customer has another survey open.
+	// SendSurveyNow asks the customer of the case to rate it; storage.ErrSurveyOpen (wrapped) when
+	// the customer has another survey open.
 	SendSurveyNow(ctx context.Context, caseNumber, by string) error
 	// ConversationEnded lets the customer rate a conversation an agent handled.
 	ConversationEnded(ctx context.Context, openID, handoffID, agent string) error
 }
-
-// ErrSurveyOpen is what a Surveys implementation wraps when the customer has a survey open.
-var ErrSurveyOpen = errors.New("the customer has another survey open")
 
 // SetSurveys connects the console to the survey sender; until then no survey is sent from it.
 func (c *Console) SetSurveys(s Surveys) { c.surveys = s }

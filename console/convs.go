@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
@@ -75,7 +74,7 @@ func (v *Conversation) StatusLabel() string {
 }
 
 // mask shows the start and end of an openid.
-func mask(id string) string { return bot.MaskOpenID(id) }
+func mask(id string) string { return complaintbot.MaskOpenID(id) }
 
 var openIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`)
 

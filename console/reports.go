@@ -107,7 +107,7 @@ func (c *Console) apiReportCases(g *gin.Context) {
 	full := fullPhone(who, q)
 	for i := range rows {
 		if !full {
-			rows[i].Phone = reports.MaskPhone(rows[i].Phone)
+			rows[i].Phone = complaintbot.MaskPhone(rows[i].Phone)
 		}
 	}
 	c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "", fmt.Sprintf("cases.json %d rows; full phone %v; %s", len(rows), full, g.Request.URL.RawQuery))

@@ -67,28 +67,25 @@ func startService(b *testing.B) *apptest.Harness {
 	return apptest.New(b, func(c *config.Config) { c.Log.Level = "error" })
 }
 
-// warmUp lets the service finish its start-up work (console index, report rebuild, first
-// scheduler runs) so that the run measures the steady state, as the floor's does.
-func warmUp(url string, clock *apptest.Harness) {
-	sim := client(url)
-	sim.Clock = clock.Clock
-	loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+// benchService runs the script against a fresh service for each customer count, after a warm-up
+// that lets the service finish its start-up work (console index, report rebuild, first scheduler
+// runs), so that the run measures the steady state, as the floor's does.
+func benchService(b *testing.B, script loadtest.Script) {
+	for _, n := range customerCounts {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			h := startService(b)
+			sim := client(h.Sim.URL)
+			sim.Clock = h.Clock
+			loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+			b.ResetTimer()
+			report(b, loadtest.Drive(sim, n, b.N, script))
+		})
+	}
 }
 
 // BenchmarkWebhookGreeting: every customer keeps saying hello (one turn per message).
 func BenchmarkWebhookGreeting(b *testing.B) {
-	for _, n := range customerCounts {
-		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			h := startService(b)
-			warmUp(h.Sim.URL, h)
-			sim := client(h.Sim.URL)
-			sim.Clock = h.Clock
-			b.ResetTimer()
-			report(b, loadtest.Drive(sim, n, b.N, func(c, i int) (string, string) {
-				return fmt.Sprintf("oGreet%04d", c), "你好"
-			}))
-		})
-	}
+	benchService(b, func(c, i int) (string, string) { return fmt.Sprintf("oGreet%04d", c), "你好" })
 }
 
 // complaint is a whole complaint, from the first message to the confirmation.
@@ -97,16 +94,7 @@ var complaint = []string{"我要投诉", "1", "城东支行", "昨天下午3点"
 // BenchmarkWebhookIntake: every customer files complaints one after another, each as a new
 // customer (the daily cap would refuse a sixth), so every eighth message registers a case.
 func BenchmarkWebhookIntake(b *testing.B) {
-	for _, n := range customerCounts {
-		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			h := startService(b)
-			warmUp(h.Sim.URL, h)
-			sim := client(h.Sim.URL)
-			sim.Clock = h.Clock
-			b.ResetTimer()
-			report(b, loadtest.Drive(sim, n, b.N, func(c, i int) (string, string) {
-				return fmt.Sprintf("oIntake%04d-%d", c, i/len(complaint)), complaint[i%len(complaint)]
-			}))
-		})
-	}
+	benchService(b, func(c, i int) (string, string) {
+		return fmt.Sprintf("oIntake%04d-%d", c, i/len(complaint)), complaint[i%len(complaint)]
+	})
 }

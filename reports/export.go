@@ -65,7 +65,7 @@ var CaseHeader = []string{"案件编号", "类型", "受理时间", "答复期�
 func CaseRow(x *storage.ReportFact, fullPhone bool) []string {
 	phone := x.Phone
 	if !fullPhone {
-		phone = MaskPhone(phone)
+		phone = complaintbot.MaskPhone(phone)
 	}
 	rating := ""
 	if x.Survey == string(storage.SurveyAnswered) && x.Rating > 0 {
@@ -134,18 +134,6 @@ func tsp(t *time.Time) string {
 		return ""
 	}
 	return ts(*t)
-}
-
-// MaskPhone keeps the first three and last four digits of a phone number.
-func MaskPhone(p string) string {
-	r := []rune(p)
-	if len(r) < 8 {
-		if len(r) == 0 {
-			return ""
-		}
-		return strings.Repeat("*", len(r))
-	}
-	return string(r[:3]) + strings.Repeat("*", len(r)-7) + string(r[len(r)-4:])
 }
 
 // safe keeps a spreadsheet from reading customer text as a formula.

@@ -60,7 +60,7 @@ func (s *Service) Register(ctx context.Context, scope []string, branch, month st
 		r.BranchName = x.BranchName
 		phone := x.Phone
 		if !fullPhone {
-			phone = MaskPhone(phone)
+			phone = complaintbot.MaskPhone(phone)
 		}
 		customer := strings.TrimSpace(strings.Join(nonEmpty(x.Name, phone), " "))
 		content := x.Description

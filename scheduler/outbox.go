@@ -198,7 +198,7 @@ func logID(m *storage.OutboxMessage) string {
 	if m.OpenID == "" {
 		return m.ID
 	}
-	return strings.ReplaceAll(m.ID, m.OpenID, wechatapi.MaskOpenID(m.OpenID))
+	return strings.ReplaceAll(m.ID, m.OpenID, complaintbot.MaskOpenID(m.OpenID))
 }
 
 func (w *OutboxWorker) count(s storage.OutboxStatus) {

@@ -12,7 +12,7 @@ import (
 )
 
 // ErrSurveyOpen means the customer still has another survey to answer; one is asked at a time.
-var ErrSurveyOpen = errors.New("the customer has another survey open")
+var ErrSurveyOpen = storage.ErrSurveyOpen
 
 // surveys runs the surveys job: surveys due to be asked, reminded or expired.
 func (x *Scheduler) surveys(ctx context.Context) (int, error) {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -15,22 +14,16 @@ import (
 // WeChat refusing it. Sent and queued messages are counted in one query, so a message delivered
 // meanwhile is counted exactly once.
 func (s *Store) WindowWithQueue(ctx context.Context, openID string, now time.Time) (w Window, queued int, err error) {
-	var t Turn
-	filter := bson.D{{Key: "openid", Value: openID}, {Key: "in.type", Value: bson.D{{Key: "$nin", Value: bson.A{complaintbot.InputControl, complaintbot.InputUnsubscribe}}}}}
-	err = s.turns.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}}).
-		SetProjection(bson.D{{Key: "at", Value: 1}})).Decode(&t)
-	if notFound(err) == ErrNotFound {
-		return Window{}, 0, nil
+	last, err := s.lastInbound(ctx, openID)
+	if err != nil || last.IsZero() {
+		return Window{}, 0, err
 	}
-	if err != nil {
-		return Window{}, 0, fmt.Errorf("find last customer message: %w", err)
-	}
-	w = Window{LastInbound: t.At, Closes: t.At.Add(WindowLength)}
+	w = Window{LastInbound: last, Closes: last.Add(WindowLength)}
 	or := bson.A{
-		bson.D{{Key: "status", Value: OutboxSent}, {Key: "channel", Value: "custom"}, {Key: "done_at", Value: bson.D{{Key: "$gte", Value: t.At}}}},
+		bson.D{{Key: "status", Value: OutboxSent}, {Key: "channel", Value: "custom"}, {Key: "done_at", Value: bson.D{{Key: "$gte", Value: last}}}},
 		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxPending, OutboxUnknown}}}}},
 	}
-	cur, err := s.outbox.Find(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "$or", Value: or}},
+	cur, err := s.ScanCollection("outbox").Find(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "$or", Value: or}},
 		options.Find().SetProjection(bson.D{{Key: "status", Value: 1}}).SetLimit(100))
 	if err != nil {
 		return Window{}, 0, fmt.Errorf("count messages in window: %w", err)
@@ -48,8 +41,6 @@ func (s *Store) WindowWithQueue(ctx context.Context, openID string, now time.Tim
 			queued++
 		}
 	}
-	if now.Before(w.Closes) && w.Sent+queued < WindowAllowance {
-		w.Remaining = WindowAllowance - w.Sent - queued
-	}
+	w.Remaining = w.remaining(now, queued)
 	return w, queued, nil
 }

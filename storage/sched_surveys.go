@@ -61,6 +61,9 @@ type SurveySeed struct {
 	By           string `bson:"by"`
 }
 
+// ErrSurveyOpen means the customer still has another survey to answer; one is asked at a time.
+var ErrSurveyOpen = errors.New("the customer has another survey open")
+
 // Survey is one satisfaction survey asked of a customer.
 type Survey struct {
 	ID      string `bson:"_id" json:"id"`

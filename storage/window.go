@@ -34,25 +34,62 @@ func (w Window) Open() bool { return w.Remaining > 0 }
 
 // MessagingWindow tells whether and how many customer-service messages may be sent to the customer at now.
 func (s *Store) MessagingWindow(ctx context.Context, openID string, now time.Time) (Window, error) {
-	var t Turn
-	filter := bson.D{{Key: "openid", Value: openID}, {Key: "in.type", Value: bson.D{{Key: "$nin", Value: bson.A{complaintbot.InputControl, complaintbot.InputUnsubscribe}}}}}
-	err := s.turns.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}}).
-		SetProjection(bson.D{{Key: "at", Value: 1}})).Decode(&t)
-	if notFound(err) == ErrNotFound {
-		return Window{}, nil
+	last, err := s.lastInbound(ctx, openID)
+	if err != nil || last.IsZero() {
+		return Window{}, err
 	}
-	if err != nil {
-		return Window{}, fmt.Errorf("find last customer message: %w", err)
-	}
-	w := Window{LastInbound: t.At, Closes: t.At.Add(WindowLength)}
-	n, err := s.outbox.CountDocuments(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: OutboxSent},
-		{Key: "channel", Value: "custom"}, {Key: "done_at", Value: bson.D{{Key: "$gte", Value: t.At}}}})
+	w := Window{LastInbound: last, Closes: last.Add(WindowLength)}
+	n, err := s.ScanCollection("outbox").CountDocuments(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: OutboxSent},
+		{Key: "channel", Value: "custom"}, {Key: "done_at", Value: bson.D{{Key: "$gte", Value: last}}}})
 	if err != nil {
 		return Window{}, fmt.Errorf("count messages sent in window: %w", err)
 	}
 	w.Sent = int(n)
-	if now.Before(w.Closes) && w.Sent < WindowAllowance {
-		w.Remaining = WindowAllowance - w.Sent
-	}
+	w.Remaining = w.remaining(now, 0)
 	return w, nil
+}
+
+// remaining is how many more customer-service messages may go at now, with queued ones on the way.
+func (w Window) remaining(now time.Time, queued int) int {
+	if now.Before(w.Closes) && w.Sent+queued < WindowAllowance {
+		return WindowAllowance - w.Sent - queued
+	}
+	return 0
+}
+
+// lastInbound returns when the customer last wrote (zero if never): the time of their newest turn
+// that carries a message of theirs (not an agent's control change, not an unsubscribe). On the
+// embedded server, which would read every turn for that query, it walks back from the newest turn
+// by id (see LatestTurn); usually the newest turn is the one.
+func (s *Store) lastInbound(ctx context.Context, openID string) (time.Time, error) {
+	notCustomer := bson.A{complaintbot.InputControl, complaintbot.InputUnsubscribe}
+	var t Turn
+	if s.embedded == nil {
+		filter := bson.D{{Key: "openid", Value: openID}, {Key: "in.type", Value: bson.D{{Key: "$nin", Value: notCustomer}}}}
+		err := s.turns.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}}).
+			SetProjection(bson.D{{Key: "at", Value: 1}})).Decode(&t)
+		if notFound(err) == ErrNotFound {
+			return time.Time{}, nil
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("find last customer message: %w", err)
+		}
+		return t.At, nil
+	}
+	v, err := s.latestVersion(ctx, openID)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for ; v > 0; v-- {
+		t = Turn{}
+		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
+			options.FindOne().SetProjection(bson.D{{Key: "at", Value: 1}, {Key: "in.type", Value: 1}})).Decode(&t)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("find last customer message: %w", notFound(err))
+		}
+		if t.In.Type != complaintbot.InputControl && t.In.Type != complaintbot.InputUnsubscribe {
+			return t.At, nil
+		}
+	}
+	return time.Time{}, nil
 }

@@ -109,15 +109,15 @@ const (
 // Config.Timeout.
 func (c *Client) SendText(ctx context.Context, openID, text string) error {
 	if err := checkOpenID(openID); err != nil {
-		return fmt.Errorf("send text to %s: %w", MaskOpenID(openID), err)
+		return fmt.Errorf("send text to %s: %w", complaintbot.MaskOpenID(openID), err)
 	}
 	if text == "" {
-		return fmt.Errorf("send text to %s: %w", MaskOpenID(openID), &argumentError{"empty text"})
+		return fmt.Errorf("send text to %s: %w", complaintbot.MaskOpenID(openID), &argumentError{"empty text"})
 	}
 	msg := message.NewCustomerTextMessage(openID, text)
 	err := c.withToken(ctx, apiCustomSend, func() error { return c.custom.Send(msg) })
 	if err != nil {
-		return fmt.Errorf("send text to %s: %w", MaskOpenID(openID), err)
+		return fmt.Errorf("send text to %s: %w", complaintbot.MaskOpenID(openID), err)
 	}
 	return nil
 }
@@ -126,10 +126,10 @@ func (c *Client) SendText(ctx context.Context, openID, text string) error {
 // linking to url (may be empty). It returns WeChat's msgid. Context handling is as for SendText.
 func (c *Client) SendTemplate(ctx context.Context, openID, templateID, url string, data map[string]string) (msgID int64, err error) {
 	if err := checkOpenID(openID); err != nil {
-		return 0, fmt.Errorf("send template to %s: %w", MaskOpenID(openID), err)
+		return 0, fmt.Errorf("send template to %s: %w", complaintbot.MaskOpenID(openID), err)
 	}
 	if templateID == "" {
-		return 0, fmt.Errorf("send template to %s: %w", MaskOpenID(openID), &argumentError{"empty template id"})
+		return 0, fmt.Errorf("send template to %s: %w", complaintbot.MaskOpenID(openID), &argumentError{"empty template id"})
 	}
 	msg := &message.TemplateMessage{
 		ToUser:     openID,
@@ -146,7 +146,7 @@ func (c *Client) SendTemplate(ctx context.Context, openID, templateID, url strin
 		return sendErr
 	})
 	if err != nil {
-		return 0, fmt.Errorf("send template %s to %s: %w", templateID, MaskOpenID(openID), err)
+		return 0, fmt.Errorf("send template %s to %s: %w", templateID, complaintbot.MaskOpenID(openID), err)
 	}
 	return msgID, nil
 }

@@ -306,7 +306,7 @@ func TestClassify(t *testing.T) {
 			t.Errorf("%s %d: APIError = %+v", tc.path, tc.code, apiErr)
 		}
 		assertClean(t, err, "secret complaint text")
-		if !strings.Contains(err.Error(), wechatapi.MaskOpenID(openID)) {
+		if !strings.Contains(err.Error(), complaintbot.MaskOpenID(openID)) {
 			t.Errorf("error %q does not name the masked openid", err)
 		}
 	}

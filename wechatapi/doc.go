@@ -20,5 +20,5 @@
 // An answer from WeChat with a non-zero errcode comes back as an [*APIError]; [Classify] sorts any error
 // into a [Class] that tells the caller what to do next (fall back to a template message, flag the case
 // for a phone call, retry later, give up). Errors never carry a full openid, a message text or an
-// access token: openids are masked with [MaskOpenID].
+// access token: openids are masked with [complaintbot.MaskOpenID].
 package wechatapi

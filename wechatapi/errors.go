@@ -197,13 +197,3 @@ func convertSDKError(api string, err error) error {
 	// Unknown: do not echo text that might hold a URI.
 	return fmt.Errorf("wechat %s: unexpected SDK error (%T)", api, err)
 }
-
-// MaskOpenID shortens an openid for errors and logs: its first 4 and last 4 characters around "…".
-// An openid of 8 characters or fewer is masked entirely.
-func MaskOpenID(openID string) string {
-	r := []rune(openID)
-	if len(r) <= 8 {
-		return "…"
-	}
-	return string(r[:4]) + "…" + string(r[len(r)-4:])
-}

@@ -9,19 +9,6 @@ import (
 	"github.com/silenceper/wechat/v2/util"
 )
 
-func TestMaskOpenID(t *testing.T) {
-	for in, want := range map[string]string{
-		"oABCD_customer_openid_WXYZ": "oABC…WXYZ",
-		"12345678":                   "…",
-		"":                           "…",
-		"一二三四五六七八九":                  "一二三四…六七八九",
-	} {
-		if got := MaskOpenID(in); got != want {
-			t.Errorf("MaskOpenID(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestConvertSDKError(t *testing.T) {
 	// The texts the SDK builds (officialaccount/message/customer_message.go, template.go, util/http.go).
 	var apiErr *APIError

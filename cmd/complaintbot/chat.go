@@ -7,7 +7,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -43,7 +42,7 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	openID := "o_sim_" + *user
 	sim := &wechatsim.Client{
-		URL:   "http://" + dialableAddr(cfg.Server.WebhookAddr) + cfg.WeChat.Path,
+		URL:   "http://" + app.DialableAddr(cfg.Server.WebhookAddr) + cfg.WeChat.Path,
 		Token: cfg.WeChat.Token, AppID: cfg.WeChat.AppID, AESKey: cfg.WeChat.EncodingAESKey,
 		HTTP: &http.Client{Timeout: 10 * time.Second},
 	}
@@ -58,7 +57,7 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}()
 	var inbox *sandboxInbox
 	if cfg.Sandbox() {
-		inbox = &sandboxInbox{base: "http://" + dialableAddr(cfg.Server.ConsoleAddr) + app.SandboxPath + fakewechat.PathSandbox, openID: openID}
+		inbox = &sandboxInbox{base: "http://" + app.DialableAddr(cfg.Server.ConsoleAddr) + app.SandboxPath + fakewechat.PathSandbox, openID: openID}
 		inbox.skipExisting()
 		wg.Add(1)
 		go func() {
@@ -196,17 +195,6 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.w.Write(p)
-}
-
-func dialableAddr(addr string) string {
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil {
-		return addr
-	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "127.0.0.1"
-	}
-	return net.JoinHostPort(host, port)
 }
 
 func defaultUser() string {

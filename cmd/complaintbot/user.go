@@ -15,9 +15,8 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/app"
 	"github.com/complaintbot/complaintbot/console"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -68,15 +67,13 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	def := flows.DefaultDefinition()
-	if cfg.Intake.FlowFile != "" {
-		data, err := os.ReadFile(cfg.Intake.FlowFile)
-		if err != nil {
-			return fmt.Errorf("intake.flow_file: %w", err)
-		}
-		if def, err = flows.LoadDefinition(data); err != nil {
-			return err
-		}
+	def, err := app.LoadFlow(cfg)
+	if err != nil {
+		return err
+	}
+	cal, err := app.LoadCalendar(cfg)
+	if err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -90,7 +87,7 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}
 	defer store.Close(context.Background())
 	con, err := console.New(ctx, console.Deps{Store: store, Clock: complaintbot.SystemClock{}, Log: quiet, Config: cfg.Console,
-		Calendar: calendar.Default(), Branches: def.Branches()})
+		Calendar: cal, Branches: def.Branches()})
 	if err != nil {
 		return err
 	}
