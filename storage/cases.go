@@ -103,7 +103,7 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 // with the numbers it carries in the conversation instead.)
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
 	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetLimit(int64(limit)).SetProjection(summaryProjection)
-	cur, err := s.cases.Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
+	cur, err := s.ScanCollection("cases").Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("list cases of customer: %w", err)
 	}

@@ -69,7 +69,7 @@ func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, erro
 	if f.Limit <= 0 {
 		f.Limit = 200
 	}
-	cur, err := s.db.Collection("audit").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
+	cur, err := s.ScanCollection("audit").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(f.Limit)))
 	if err != nil {
 		return nil, fmt.Errorf("read audit trail: %w", err)
 	}

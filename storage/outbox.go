@@ -208,7 +208,7 @@ var NeedsPerson = []OutboxStatus{OutboxUndeliverable, OutboxFailed, OutboxUnknow
 // (PurposeSystem) are not listed. ResolveOutbox takes one off the list, RequeueOutbox sends it again.
 func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]OutboxMessage, error) {
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}, {Key: "purpose", Value: bson.D{{Key: "$ne", Value: PurposeSystem}}}}
-	cur, err := s.outbox.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "done_at", Value: -1}}).SetLimit(int64(limit)))
+	cur, err := s.ScanCollection("outbox").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "done_at", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list undeliverable messages: %w", err)
 	}

@@ -64,7 +64,7 @@ func (s *Store) Reminders(ctx context.Context, branches []string, now time.Time)
 	if len(branches) > 0 {
 		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
 	}
-	cur, err := s.db.Collection("reminders").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(1000))
+	cur, err := s.ScanCollection("reminders").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(1000))
 	if err != nil {
 		return nil, fmt.Errorf("list reminders: %w", err)
 	}
@@ -150,7 +150,7 @@ func (s *Store) FollowUps(ctx context.Context, branches []string, status FollowU
 	if len(branches) > 0 {
 		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
 	}
-	cur, err := s.db.Collection("follow_ups").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(1000))
+	cur, err := s.ScanCollection("follow_ups").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(1000))
 	if err != nil {
 		return nil, fmt.Errorf("list follow-ups: %w", err)
 	}
