@@ -39,7 +39,63 @@ type Script func(c, i int) (openID, text string)
 // in a chat does), and measures every answer. An answer that is not HTTP 200 with a reply, or an
 // explicit "success", counts as an error.
 func Drive(sim *wechatsim.Client, customers, total int, script Script) Result {
-	var next atomic.Int64
+	return drive(sim, customers, total, script, make([]int, customers)).result(customers)
+}
+
+// Compare measures two webhooks under the same load in alternating rounds (a, b, then b, a, ...),
+// so that both see the same machine: a slower disk or a busy neighbour for a minute shows up in
+// both figures instead of in one. Each side gets total messages in all.
+func Compare(a, b *wechatsim.Client, customers, total, rounds int, scriptA, scriptB Script) (Result, Result) {
+	var sa, sb sample
+	nextA, nextB := make([]int, customers), make([]int, customers)
+	for r := range rounds {
+		n := total/rounds + btoi(r < total%rounds)
+		if r%2 == 0 {
+			sa.add(drive(a, customers, n, scriptA, nextA))
+			sb.add(drive(b, customers, n, scriptB, nextB))
+		} else {
+			sb.add(drive(b, customers, n, scriptB, nextB))
+			sa.add(drive(a, customers, n, scriptA, nextA))
+		}
+	}
+	return sa.result(customers), sb.result(customers)
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sample is what one or more runs measured.
+type sample struct {
+	lat     []time.Duration
+	errs    int
+	elapsed time.Duration
+}
+
+func (s *sample) add(o sample) {
+	s.lat = append(s.lat, o.lat...)
+	s.errs += o.errs
+	s.elapsed += o.elapsed
+}
+
+func (s sample) result(customers int) Result {
+	all := slices.Clone(s.lat)
+	slices.Sort(all)
+	res := Result{Customers: customers, Messages: len(all), Errors: s.errs, Elapsed: s.elapsed}
+	if len(all) > 0 {
+		res.P50 = all[len(all)*50/100]
+		res.P99 = all[min(len(all)-1, len(all)*99/100)]
+	}
+	return res
+}
+
+// drive sends total messages from customers at once; next[c] counts the messages customer c has
+// sent so far (in earlier runs too) and is advanced.
+func drive(sim *wechatsim.Client, customers, total int, script Script, next []int) sample {
+	var sent atomic.Int64
 	lat := make([][]time.Duration, customers)
 	var errs atomic.Int64
 	var wg sync.WaitGroup
@@ -48,11 +104,11 @@ func Drive(sim *wechatsim.Client, customers, total int, script Script) Result {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; ; i++ {
-				if next.Add(1) > int64(total) {
+			for ; ; next[c]++ {
+				if sent.Add(1) > int64(total) {
 					return
 				}
-				openID, text := script(c, i)
+				openID, text := script(c, next[c])
 				t0 := time.Now()
 				r, err := sim.Text(openID, text)
 				lat[c] = append(lat[c], time.Since(t0))
@@ -63,16 +119,9 @@ func Drive(sim *wechatsim.Client, customers, total int, script Script) Result {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	var all []time.Duration
+	s := sample{elapsed: time.Since(start), errs: int(errs.Load())}
 	for _, l := range lat {
-		all = append(all, l...)
+		s.lat = append(s.lat, l...)
 	}
-	slices.Sort(all)
-	res := Result{Customers: customers, Messages: len(all), Errors: int(errs.Load()), Elapsed: elapsed}
-	if len(all) > 0 {
-		res.P50 = all[len(all)*50/100]
-		res.P99 = all[min(len(all)-1, len(all)*99/100)]
-	}
-	return res
+	return s
 }

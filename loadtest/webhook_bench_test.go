@@ -43,22 +43,52 @@ func client(url string) *wechatsim.Client {
 func BenchmarkFloor(b *testing.B) {
 	for _, n := range customerCounts {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			st := storagetest.Open(b)
-			welcome := flows.DefaultDefinition()
-			engine, err := flows.New(welcome, flows.Config{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK", engine.Welcome())
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer f.Close()
-			loadtest.Drive(client(f.URL), 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+			sim := startFloor(b)
 			b.ResetTimer()
-			report(b, loadtest.Drive(client(f.URL), n, b.N, func(c, i int) (string, string) {
-				return fmt.Sprintf("oFloor%04d", c), "你好"
-			}))
+			report(b, loadtest.Drive(sim, n, b.N, floorScript))
+		})
+	}
+}
+
+func floorScript(c, i int) (string, string) { return fmt.Sprintf("oFloor%04d", c), "你好" }
+
+// startFloor serves the floor on its own embedded database, warmed up.
+func startFloor(b *testing.B) *wechatsim.Client {
+	st := storagetest.Open(b)
+	engine, err := flows.New(flows.DefaultDefinition(), flows.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK", engine.Welcome())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = f.Close() })
+	sim := client(f.URL)
+	loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+	return sim
+}
+
+// BenchmarkWebhookVsFloor is issue #2's comparison: customers keep saying hello to the service and
+// to the floor, in alternating rounds of the same run (see loadtest.Compare). It reports the
+// floor's figures (floor-*), the service's, and the service's throughput as a share of the
+// floor's.
+//
+//	go test ./loadtest -run XXX -bench WebhookVsFloor -benchtime 6000x
+func BenchmarkWebhookVsFloor(b *testing.B) {
+	for _, n := range customerCounts {
+		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
+			floor := startFloor(b)
+			service := startWarmService(b)
+			b.ResetTimer()
+			f, s := loadtest.Compare(floor, service, n, b.N, 10, floorScript,
+				func(c, i int) (string, string) { return fmt.Sprintf("oGreet%04d", c), "你好" })
+			b.ReportMetric(f.PerSecond(), "floor-msg/s")
+			b.ReportMetric(float64(f.P50)/float64(time.Millisecond), "floor-p50-ms")
+			b.ReportMetric(float64(f.P99)/float64(time.Millisecond), "floor-p99-ms")
+			b.ReportMetric(100*s.PerSecond()/f.PerSecond(), "%-of-floor")
+			b.Log("floor:   ", f)
+			report(b, s)
 		})
 	}
 }
@@ -73,14 +103,20 @@ func startService(b *testing.B) *apptest.Harness {
 func benchService(b *testing.B, script loadtest.Script) {
 	for _, n := range customerCounts {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			h := startService(b)
-			sim := client(h.Sim.URL)
-			sim.Clock = h.Clock
-			loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+			sim := startWarmService(b)
 			b.ResetTimer()
 			report(b, loadtest.Drive(sim, n, b.N, script))
 		})
 	}
+}
+
+// startWarmService starts the service and warms it up; it returns a client of its webhook.
+func startWarmService(b *testing.B) *wechatsim.Client {
+	h := startService(b)
+	sim := client(h.Sim.URL)
+	sim.Clock = h.Clock
+	loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+	return sim
 }
 
 // BenchmarkWebhookGreeting: every customer keeps saying hello (one turn per message).

@@ -198,14 +198,74 @@ func init() {
 	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 
+// ensureIndexes creates the indexes of indexSpecs. The embedded server uses no secondary index
+// to answer a query (only a lookup by _id reaches SQLite's index; every other filter reads the
+// whole collection), yet maintains each on every write: there only the unique ones are kept, as
+// constraints, and the others are dropped if an earlier version made them.
 func (s *Store) ensureIndexes(ctx context.Context) error {
+	if s.embedded != nil {
+		if err := s.dropUnusedIndexes(ctx); err != nil {
+			return err
+		}
+	}
 	for _, ix := range indexSpecs {
+		if s.embedded != nil && !ix.unique {
+			continue
+		}
 		model := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {
 			model.Options = options.Index().SetUnique(true)
 		}
 		if _, err := s.db.Collection(ix.collection).Indexes().CreateOne(ctx, model); err != nil {
 			return fmt.Errorf("create index %v on %s: %w", ix.keys, ix.collection, err)
+		}
+	}
+	return nil
+}
+
+// dropUnusedIndexes drops the embedded server's non-unique indexes of the collections in
+// indexSpecs (see ensureIndexes), and creates the collections that do not exist yet, so that
+// IndexEmbedded finds them at start.
+func (s *Store) dropUnusedIndexes(ctx context.Context) error {
+	names, err := s.db.ListCollectionNames(ctx, bson.D{})
+	if err != nil {
+		return fmt.Errorf("list collections: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, n := range names {
+		seen[n] = true
+	}
+	done := map[string]bool{}
+	for _, ix := range indexSpecs {
+		if done[ix.collection] {
+			continue
+		}
+		done[ix.collection] = true
+		if !seen[ix.collection] {
+			if err := s.db.CreateCollection(ctx, ix.collection); err != nil {
+				return fmt.Errorf("create collection %s: %w", ix.collection, err)
+			}
+			continue
+		}
+		if err := dropSecondaryIndexes(ctx, s.db.Collection(ix.collection)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// dropSecondaryIndexes drops the collection's indexes other than _id and the unique ones.
+func dropSecondaryIndexes(ctx context.Context, c *mongo.Collection) error {
+	specs, err := c.Indexes().ListSpecifications(ctx)
+	if err != nil {
+		return fmt.Errorf("list indexes of %s: %w", c.Name(), err)
+	}
+	for _, spec := range specs {
+		if spec.Name == "_id_" || (spec.Unique != nil && *spec.Unique) {
+			continue
+		}
+		if err := c.Indexes().DropOne(ctx, spec.Name); err != nil {
+			return fmt.Errorf("drop unused index %s of %s: %w", spec.Name, c.Name(), err)
 		}
 	}
 	return nil
