@@ -40,7 +40,11 @@ type Webhook struct {
 	clock   complaintbot.Clock
 	log     *slog.Logger
 	metrics *metrics.Metrics
-	wg      sync.WaitGroup
+	// busy counts the messages being processed (see Wait). Not a WaitGroup: a message may
+	// arrive while Wait waits, which a WaitGroup does not allow.
+	busyMu sync.Mutex
+	busy   int
+	idle   *sync.Cond
 	// work bounds the time a message's processing may go on after its request was answered.
 	workTimeout time.Duration
 	// KF, when set and enabled, hands customers who ask for a person to WeChat's own
@@ -61,11 +65,29 @@ type WeChatKF interface {
 
 // NewWebhook builds the webhook.
 func NewWebhook(cfg WebhookConfig, convs *Conversations, clock complaintbot.Clock, log *slog.Logger, m *metrics.Metrics) *Webhook {
-	return &Webhook{cfg: cfg, wire: wire{cfg: cfg.Wire, clock: clock}, convs: convs, clock: clock, log: log, metrics: m, workTimeout: 30 * time.Second}
+	h := &Webhook{cfg: cfg, wire: wire{cfg: cfg.Wire, clock: clock}, convs: convs, clock: clock, log: log, metrics: m, workTimeout: 30 * time.Second}
+	h.idle = sync.NewCond(&h.busyMu)
+	return h
 }
 
-// Wait blocks until the processing of every message received so far has finished.
-func (h *Webhook) Wait() { h.wg.Wait() }
+// Wait blocks until no message is being processed, also those answered "success" at the reply
+// deadline whose processing goes on.
+func (h *Webhook) Wait() {
+	h.busyMu.Lock()
+	defer h.busyMu.Unlock()
+	for h.busy > 0 {
+		h.idle.Wait()
+	}
+}
+
+func (h *Webhook) working(delta int) {
+	h.busyMu.Lock()
+	defer h.busyMu.Unlock()
+	h.busy += delta
+	if h.busy == 0 {
+		h.idle.Broadcast()
+	}
+}
 
 // Register adds the webhook's routes to r.
 func (h *Webhook) Register(r gin.IRoutes) {
@@ -127,7 +149,15 @@ func (h *Webhook) receive(c *gin.Context) {
 		return
 	}
 	m := Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
-	out, err := h.process(m)
+	out, answered, err := h.process(c, m)
+	if answered { // the reply budget ran out: WeChat has had its "success"
+		if err != nil {
+			h.log.Error("handle message after the reply deadline", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "err", err)
+		}
+		h.metrics.Messages.WithLabelValues(msgType, "late").Inc()
+		h.metrics.ReplySeconds.Observe(h.cfg.ReplyBudget.Seconds()) // when WeChat had its answer
+		return
+	}
 	outcome := "replied"
 	switch {
 	case err != nil:
@@ -142,7 +172,7 @@ func (h *Webhook) receive(c *gin.Context) {
 		outcome = "duplicate"
 		h.metrics.DedupeHits.Inc()
 		c.String(http.StatusOK, "success")
-	case out.Late:
+	case out.Late: // its replies go through the outbox
 		outcome = "late"
 		c.String(http.StatusOK, "success")
 	case h.kfEnabled() && (out.Queued || out.Handoff == "agent"):
@@ -187,42 +217,46 @@ const (
 	gateExpired
 )
 
-// process applies the message within the reply budget. When the budget runs out first, it
-// returns a late outcome; the processing goes on in the background and its replies go out
-// through the outbox.
-func (h *Webhook) process(m Message) (Outcome, error) {
+// process applies the message. When it takes longer than the reply budget, WeChat is answered
+// "success" at the budget, while the processing goes on (answered is then true, and the
+// message's replies go out through the outbox). The processing runs on the request's own
+// goroutine: handing it to another one costs a thread wake-up per message, a good share of the
+// whole time of a quick answer.
+func (h *Webhook) process(c *gin.Context, m Message) (out Outcome, answered bool, err error) {
 	var gate atomic.Int32
 	passive := func() bool {
 		return gate.CompareAndSwap(gateOpen, gateCommitted) || gate.Load() == gateCommitted
 	}
-	type result struct {
-		out Outcome
-		err error
-	}
-	done := make(chan result, 1)
-	h.wg.Add(1)
-	go func() {
-		defer h.wg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), h.workTimeout)
-		defer cancel()
-		out, err := h.convs.Handle(ctx, m, passive)
-		if err != nil && gate.Load() == gateExpired {
-			h.log.Error("handle message after the reply deadline", "openid", complaintbot.MaskOpenID(m.OpenID), "err", err)
-		}
-		done <- result{out, err}
-	}()
-	timer := time.NewTimer(h.cfg.ReplyBudget)
-	defer timer.Stop()
-	select {
-	case r := <-done:
-		return r.out, r.err
-	case <-timer.C:
+	watchdogDone := make(chan struct{})
+	watchdog := time.AfterFunc(h.cfg.ReplyBudget, func() {
+		defer close(watchdogDone)
 		if gate.CompareAndSwap(gateOpen, gateExpired) {
-			return Outcome{Late: true}, nil
+			writeSuccessNow(c.Writer)
 		}
-		r := <-done // the turn is being written with a passive answer: wait for it
-		return r.out, r.err
-	}
+	})
+	defer func() { // also on a panic: the watchdog must not write once the handler is gone
+		if !watchdog.Stop() {
+			<-watchdogDone // it fired: the response writer is ours again once it is done
+		}
+		answered = gate.Load() == gateExpired
+	}()
+	h.working(1)
+	defer h.working(-1)
+	ctx, cancel := context.WithTimeout(context.Background(), h.workTimeout)
+	defer cancel()
+	out, err = h.convs.Handle(ctx, m, passive)
+	return out, false, err
+}
+
+// writeSuccessNow sends a complete "success" response while the handler is still running: with
+// its length declared and flushed, WeChat has the whole answer and does not wait for the rest of
+// the processing.
+func writeSuccessNow(w gin.ResponseWriter) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Length", "7")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte("success"))
+	w.Flush()
 }
 
 func (h *Webhook) kfEnabled() bool { return h.KF != nil && h.KF.Enabled() }

@@ -140,11 +140,42 @@ type passiveReply interface {
 	SetMsgType(message.MsgType)
 }
 
-// textReply renders a passive text reply to the callback, encrypted when the callback was.
+// textReply renders a passive text reply to the callback, encrypted when the callback was. Every
+// answered message needs one, so it is written directly rather than through reflection (the
+// SDK's struct and xml.Marshal cost several kilobytes of garbage per reply).
 func (w *wire) textReply(cb *callback, text string) ([]byte, error) {
-	reply := message.NewText(text)
-	reply.SetMsgType(message.MsgTypeText)
-	return w.reply(cb, reply)
+	return w.seal(cb, renderText(string(cb.msg.FromUserName), string(cb.msg.ToUserName), w.clock.Now().Unix(), text))
+}
+
+// renderText writes WeChat's passive text reply, as xml.Marshal of the SDK's message.Text would.
+func renderText(to, from string, created int64, content string) []byte {
+	b := make([]byte, 0, 160+len(to)+len(from)+len(content))
+	b = append(b, "<xml><ToUserName>"...)
+	b = appendCDATA(b, to)
+	b = append(b, "</ToUserName><FromUserName>"...)
+	b = appendCDATA(b, from)
+	b = append(b, "</FromUserName><CreateTime>"...)
+	b = strconv.AppendInt(b, created, 10)
+	b = append(b, "</CreateTime><MsgType><![CDATA[text]]></MsgType><Content>"...)
+	b = appendCDATA(b, content)
+	return append(b, "</Content></xml>"...)
+}
+
+// appendCDATA appends s as a CDATA section; a "]]>" inside s is split across two sections, as
+// encoding/xml does.
+func appendCDATA(b []byte, s string) []byte {
+	b = append(b, "<![CDATA["...)
+	for {
+		i := strings.Index(s, "]]>")
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+2]...)
+		b = append(b, "]]><![CDATA["...)
+		s = s[i+2:]
+	}
+	b = append(b, s...)
+	return append(b, "]]>"...)
 }
 
 // reply renders a passive reply to the callback, encrypted when the callback was.
@@ -156,6 +187,12 @@ func (w *wire) reply(cb *callback, reply passiveReply) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render reply: %w", err)
 	}
+	return w.seal(cb, raw)
+}
+
+// seal returns the rendered reply as it goes on the wire: as it is, or encrypted and signed when
+// the callback was encrypted.
+func (w *wire) seal(cb *callback, raw []byte) ([]byte, error) {
 	if !cb.encrypted {
 		return raw, nil
 	}

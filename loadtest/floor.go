@@ -23,8 +23,8 @@ type Floor struct {
 	srv *http.Server
 }
 
-// StartFloor serves the floor on a loopback port.
-func StartFloor(st *storage.Store, appID, token, reply string) (*Floor, error) {
+// StartFloor serves the floor on addr ("127.0.0.1:0" picks a free port).
+func StartFloor(st *storage.Store, addr, appID, token, reply string) (*Floor, error) {
 	oa := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: appID, AppSecret: "floor", Token: token, Cache: cache.NewMemory()})
 	coll := st.Collection("floor_messages")
 	gin.SetMode(gin.ReleaseMode)
@@ -44,7 +44,7 @@ func StartFloor(st *storage.Store, appID, token, reply string) (*Floor, error) {
 		}
 		_ = s.Send()
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func startFloor(b *testing.B) *wechatsim.Client {
 	if err != nil {
 		b.Fatal(err)
 	}
-	f, err := loadtest.StartFloor(st, "wx5823bf96d3bd56c7", "QDG6eK", engine.Welcome())
+	f, err := loadtest.StartFloor(st, "127.0.0.1:0", "wx5823bf96d3bd56c7", "QDG6eK", engine.Welcome())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -69,19 +69,44 @@ func startFloor(b *testing.B) *wechatsim.Client {
 	return sim
 }
 
-// BenchmarkWebhookVsFloor is issue #2's comparison: customers keep saying hello to the service and
-// to the floor, in alternating rounds of the same run (see loadtest.Compare). It reports the
-// floor's figures (floor-*), the service's, and the service's throughput as a share of the
-// floor's.
+// BenchmarkWebhookVsFloor is issue #2's comparison. The service (`complaintbot serve`, default
+// configuration, embedded database) and the floor (package loadtest/floor: the SDK in Gin, one
+// insert per message into an embedded database of its own, Go's default runtime settings) each
+// run as a program of their own, as they would in production; customers keep saying hello to
+// both, in alternating rounds of the same run (see loadtest.Compare). It reports the floor's
+// figures (floor-*), the service's, and the service's throughput as a share of the floor's.
 //
 //	go test ./loadtest -run XXX -bench WebhookVsFloor -benchtime 6000x
 func BenchmarkWebhookVsFloor(b *testing.B) {
+	bin := b.TempDir()
+	service, err := loadtest.Build(bin, "github.com/complaintbot/complaintbot/cmd/complaintbot")
+	if err != nil {
+		b.Fatal(err)
+	}
+	floorBin, err := loadtest.Build(bin, "github.com/complaintbot/complaintbot/loadtest/floor")
+	if err != nil {
+		b.Fatal(err)
+	}
+	const appID, token = "wx5823bf96d3bd56c7", "QDG6eK"
 	for _, n := range customerCounts {
 		b.Run(fmt.Sprintf("customers=%d", n), func(b *testing.B) {
-			floor := startFloor(b)
-			service := startWarmService(b)
+			floor, err := loadtest.StartFloorProcess(floorBin, b.TempDir(), appID, token)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer floor.Stop()
+			svc, err := loadtest.StartService(service, b.TempDir(), []string{"COMPLAINTBOT_WECHAT_APP_ID=" + appID,
+				"COMPLAINTBOT_WECHAT_TOKEN=" + token, "COMPLAINTBOT_LOG_LEVEL=error"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer svc.Stop()
+			floorSim, serviceSim := client(floor.URL), client(svc.URL)
+			for _, sim := range []*wechatsim.Client{floorSim, serviceSim} {
+				loadtest.Drive(sim, 1, 500, func(c, i int) (string, string) { return "oWarmUp0001", "你好" })
+			}
 			b.ResetTimer()
-			f, s := loadtest.Compare(floor, service, n, b.N, 10, floorScript,
+			f, s := loadtest.Compare(floorSim, serviceSim, n, b.N, 10, floorScript,
 				func(c, i int) (string, string) { return fmt.Sprintf("oGreet%04d", c), "你好" })
 			b.ReportMetric(f.PerSecond(), "floor-msg/s")
 			b.ReportMetric(float64(f.P50)/float64(time.Millisecond), "floor-p50-ms")
@@ -93,8 +118,13 @@ func BenchmarkWebhookVsFloor(b *testing.B) {
 	}
 }
 
+// startService starts the service as configured by default (the test harness polls the outbox
+// every 50 ms, which a benchmark must not measure).
 func startService(b *testing.B) *apptest.Harness {
-	return apptest.New(b, func(c *config.Config) { c.Log.Level = "error" })
+	return apptest.New(b, func(c *config.Config) {
+		c.Log.Level = "error"
+		c.Outbox.PollInterval = config.Default().Outbox.PollInterval
+	})
 }
 
 // benchService runs the script against a fresh service for each customer count, after a warm-up

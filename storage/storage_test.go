@@ -323,3 +323,38 @@ func TestLatestTurnFindsEveryVersion(t *testing.T) {
 		t.Fatalf("the newest five lines: %+v %v", lines, err)
 	}
 }
+
+// Many customers writing at once: their turns are grouped into shared inserts, and every one of
+// them is stored, in order, with its own outcome.
+func TestConcurrentTurnsAreAllStored(t *testing.T) {
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	const customers, turns = 32, 10
+	var wg sync.WaitGroup
+	for c := range customers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			openID := fmt.Sprintf("oMany%03d", c)
+			for v := int64(1); v <= turns; v++ {
+				if err := st.AppendTurn(ctx, &storage.Turn{OpenID: openID, Version: v, Dedupe: fmt.Sprintf("m:%s:%d", openID, v), At: t0}); err != nil {
+					t.Errorf("%s v%d: %v", openID, v, err)
+					return
+				}
+			}
+			// A retry of an earlier message in the middle of the traffic is still recognised.
+			var dup *storage.DuplicateError
+			err := st.AppendTurn(ctx, &storage.Turn{OpenID: openID, Version: turns + 1, Dedupe: fmt.Sprintf("m:%s:%d", openID, 3), At: t0})
+			if !errors.As(err, &dup) || dup.Existing.Version != 3 {
+				t.Errorf("%s: retry of message 3: %v", openID, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for c := range customers {
+		latest, err := st.LatestTurn(ctx, fmt.Sprintf("oMany%03d", c))
+		if err != nil || latest.Version != turns {
+			t.Fatalf("customer %d: latest %+v %v, want version %d", c, latest, err, turns)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -13,11 +14,18 @@ import (
 // turnWriter inserts conversation turns in groups: while one insert is on its way to the
 // database, the turns that arrive meanwhile wait and then go together in one unordered insertMany.
 // Each turn still succeeds or fails on its own (a duplicate key fails only that turn), but a busy
-// webhook pays one round trip and one database commit per group instead of per message.
+// webhook pays one round trip and one database commit per group instead of per message. When
+// nothing is being written, the caller writes its turn itself: a quiet webhook pays no hand-over
+// to another goroutine (a thread wake-up, a good share of a quick answer's time).
 type turnWriter struct {
 	coll *mongo.Collection
-	reqs chan turnReq
-	done chan struct{}
+
+	mu      sync.Mutex
+	writing bool       // a group is on its way to the database
+	queue   []*turnReq // turns waiting for the next group
+	closed  bool
+	idle    *sync.Cond // signalled when writing ends
+	drains  sync.WaitGroup
 }
 
 type turnReq struct {
@@ -28,56 +36,82 @@ type turnReq struct {
 // maxTurnBatch bounds one group.
 const maxTurnBatch = 128
 
+var errWriterClosed = errors.New("the store is closed")
+
 func newTurnWriter(coll *mongo.Collection) *turnWriter {
-	w := &turnWriter{coll: coll, reqs: make(chan turnReq, maxTurnBatch), done: make(chan struct{})}
-	go w.run()
+	w := &turnWriter{coll: coll}
+	w.idle = sync.NewCond(&w.mu)
 	return w
 }
 
 // insert writes the turn and returns the insert's own error (a duplicate key error for this turn).
 func (w *turnWriter) insert(ctx context.Context, t *Turn) error {
-	req := turnReq{turn: t, result: make(chan error, 1)}
-	select {
-	case w.reqs <- req:
-	case <-ctx.Done():
-		return ctx.Err()
+	req := &turnReq{turn: t, result: make(chan error, 1)}
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return errWriterClosed
 	}
-	select {
-	case err := <-req.result:
-		return err
-	case <-ctx.Done():
-		// The turn may still be written; a retry of the message finds it by its dedupe key.
-		return ctx.Err()
-	}
-}
-
-// close stops the writer once every queued turn is written.
-func (w *turnWriter) close() {
-	close(w.reqs)
-	<-w.done
-}
-
-func (w *turnWriter) run() {
-	defer close(w.done)
-	for first := range w.reqs {
-		batch := []turnReq{first}
-	gather:
-		for len(batch) < maxTurnBatch {
-			select {
-			case r, ok := <-w.reqs:
-				if !ok {
-					break gather
-				}
-				batch = append(batch, r)
-			default:
-				break gather
-			}
+	if w.writing {
+		w.queue = append(w.queue, req) // the group being written takes it along when done
+		w.mu.Unlock()
+		select {
+		case err := <-req.result:
+			return err
+		case <-ctx.Done():
+			// The turn may still be written; a retry of the message finds it by its dedupe key.
+			return ctx.Err()
 		}
-		w.write(batch)
 	}
+	w.writing = true
+	w.mu.Unlock()
+	w.write([]*turnReq{req})
+	w.next()
+	return <-req.result
 }
 
-func (w *turnWriter) write(batch []turnReq) {
+// next hands the turns that queued up during a write to a goroutine that writes them (so that the
+// writer of the finished group can answer at once), or ends the writing when none did.
+func (w *turnWriter) next() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.queue) == 0 {
+		w.writing = false
+		w.idle.Broadcast()
+		return
+	}
+	w.drains.Add(1)
+	go func() {
+		defer w.drains.Done()
+		for {
+			w.mu.Lock()
+			if len(w.queue) == 0 {
+				w.writing = false
+				w.idle.Broadcast()
+				w.mu.Unlock()
+				return
+			}
+			n := min(len(w.queue), maxTurnBatch)
+			batch := w.queue[:n:n]
+			w.queue = w.queue[n:]
+			w.mu.Unlock()
+			w.write(batch)
+		}
+	}()
+}
+
+// close refuses further turns and returns once every queued turn is written.
+func (w *turnWriter) close() {
+	w.mu.Lock()
+	w.closed = true
+	for w.writing {
+		w.idle.Wait()
+	}
+	w.mu.Unlock()
+	w.drains.Wait()
+}
+
+func (w *turnWriter) write(batch []*turnReq) {
 	docs := make([]any, len(batch))
 	for i, r := range batch {
 		docs[i] = r.turn

@@ -1,0 +1,73 @@
+package gcfloor_test
+
+import (
+	"runtime"
+	"runtime/debug"
+	"testing"
+
+	"github.com/complaintbot/complaintbot/gcfloor"
+)
+
+var sink []byte
+
+// churn allocates n bytes of short-lived garbage and returns how many collections ran meanwhile.
+func churn(n int) uint32 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := 0; i < n/(16<<10); i++ {
+		sink = make([]byte, 16<<10)
+	}
+	runtime.ReadMemStats(&after)
+	return after.NumGC - before.NumGC
+}
+
+// With a 64 MB floor, 512 MB of garbage over a small live heap takes a handful of collections
+// instead of one every few megabytes; stopping restores the collector's own pace and setting.
+func TestFloorMakesCollectionsRare(t *testing.T) {
+	if debug.SetGCPercent(100) != 100 {
+		t.Skip("GOGC is set for this process")
+	}
+	runtime.GC()
+	usual := churn(512 << 20)
+
+	stop := gcfloor.Keep(64 << 20)
+	runtime.GC()
+	floored := churn(512 << 20)
+	stop()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("after stop GOGC is %d, want 100 back", got)
+	}
+	runtime.GC()
+	after := churn(512 << 20)
+
+	t.Logf("collections for 512 MB of garbage: usual %d, with the floor %d, after stop %d", usual, floored, after)
+	if floored == 0 || floored > 16 || floored*4 > usual {
+		t.Errorf("with a 64 MB floor: %d collections, usual pace %d: want a few (at most 16, a quarter of the usual)", floored, usual)
+	}
+	if after*2 < usual {
+		t.Errorf("after stop: %d collections, want the usual pace (%d) back", after, usual)
+	}
+}
+
+// A live heap past the floor keeps the collector's usual pace: the floor never makes it run more
+// often, nor lets a big heap grow further than usual.
+func TestBigLiveHeapKeepsTheUsualPace(t *testing.T) {
+	if debug.SetGCPercent(100) != 100 {
+		t.Skip("GOGC is set for this process")
+	}
+	live := make([][]byte, 96)
+	for i := range live {
+		live[i] = make([]byte, 1<<20)
+	}
+	runtime.GC()
+	usual := churn(1 << 30)
+	stop := gcfloor.Keep(64 << 20)
+	defer stop()
+	runtime.GC()
+	floored := churn(1 << 30)
+	runtime.KeepAlive(live)
+	t.Logf("collections for 1 GB of garbage over 96 MB live: usual %d, with a 64 MB floor %d", usual, floored)
+	if floored*10 < usual*8 || floored*10 > usual*12 {
+		t.Errorf("with the floor %d collections, usual %d: want the usual pace", floored, usual)
+	}
+}
