@@ -806,3 +806,21 @@ func TestHousekeepingExpiresDraftsAndQueue(t *testing.T) {
 }
 
 type flowsState = flows.State
+
+// After a restart the housekeeping job finds the idle draft in the stored conversation, not in the
+// (empty) memory of the new process.
+func TestHousekeepingExpiresDraftsAfterARestart(t *testing.T) {
+	h := apptest.New(t, schedConfig(nil))
+	ctx := context.Background()
+	drafter := "oSched0011kim"
+	expect(t, h, drafter, "我要投诉", "哪方面")
+	expect(t, h, drafter, "1", "网点")
+	h.Restart()
+	h.Clock.Advance(25 * time.Hour)
+	if _, err := h.App.Scheduler.RunOnce(ctx, scheduler.JobHousekeeping); err != nil {
+		t.Fatal(err)
+	}
+	deliver(t, h)
+	wantSent(t, h, drafter, "custom:|未提交的投诉已超过保存期限")
+	expect(t, h, drafter, "继续", "没有未提交")
+}

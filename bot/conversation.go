@@ -87,7 +87,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 
 	var reserved map[int]string // case numbers reserved by an earlier try of this message
 	for range 8 {
-		cur, err := c.current(ctx, m.OpenID)
+		cur, err := c.current(ctx, m.OpenID, true)
 		if err != nil {
 			return Outcome{}, err
 		}
@@ -123,8 +123,8 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				turn.Replies = append(turn.Replies, c.engine.Registered(*e.Case))
 			}
 		}
-		if turn.State, err = bson.Marshal(res.State); err != nil {
-			return Outcome{}, fmt.Errorf("encode conversation state: %w", err)
+		if turn.State, err = encodeState(res.State, now); err != nil {
+			return Outcome{}, err
 		}
 		if len(effects) > 0 {
 			if turn.Effects, err = bson.Marshal(effectList{effects}); err != nil {
@@ -275,15 +275,16 @@ type cachedState struct {
 	stale bool
 }
 
-// current returns the customer's latest state: from the cache; for a customer this process has
-// not seen, optimistically a new customer (if they are not, writing the turn fails the version
-// check and the retry reads the newest turn); after a conflict, from the newest stored turn.
-func (c *Conversations) current(ctx context.Context, openID string) (cachedState, error) {
+// current returns the customer's latest state: from the cache, else from the newest stored turn.
+// With guess, a customer this process has not seen is taken to be a new customer without asking
+// the database: for callers that write a turn, whose version check fails if they are not (the
+// retry then reads the newest turn).
+func (c *Conversations) current(ctx context.Context, openID string, guess bool) (cachedState, error) {
 	cs, ok := c.cache.get(openID)
 	if ok && !cs.stale {
 		return cs, nil
 	}
-	if !ok {
+	if !ok && guess {
 		return cachedState{}, nil
 	}
 	t, err := c.store.LatestTurn(ctx, openID)
@@ -294,15 +295,45 @@ func (c *Conversations) current(ctx context.Context, openID string) (cachedState
 		return cachedState{}, fmt.Errorf("load conversation: %w", err)
 	}
 	cs = cachedState{version: t.Version, cases: t.Cases}
-	if len(t.State) > 0 {
-		if err := bson.Unmarshal(t.State, &cs.state); err != nil {
-			return cachedState{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
-		}
+	if cs.state, err = decodeState(t); err != nil {
+		return cachedState{}, err
 	}
 	// The process that wrote the newest turn may have died before carrying out its effects.
 	c.applyStored(ctx, t)
 	c.cache.put(openID, cs)
 	return cs, nil
+}
+
+// encodeState stores the state written by a turn at the given time. The state's LastActive is
+// left out when it is the turn's own time (after every customer message), and an empty state
+// altogether: a greeting's turn then carries no state, which keeps the one insert per message
+// small (the embedded server's cost grows with every field).
+func encodeState(st flows.State, at time.Time) (bson.Raw, error) {
+	if st.LastActive.Equal(at) {
+		st.LastActive = time.Time{}
+	}
+	raw, err := bson.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encode conversation state: %w", err)
+	}
+	if len(raw) <= 5 { // {}
+		return nil, nil
+	}
+	return raw, nil
+}
+
+// decodeState reads the state a turn wrote (see encodeState).
+func decodeState(t *storage.Turn) (flows.State, error) {
+	var st flows.State
+	if len(t.State) > 0 {
+		if err := bson.Unmarshal(t.State, &st); err != nil {
+			return flows.State{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
+		}
+	}
+	if st.LastActive.IsZero() {
+		st.LastActive = t.At
+	}
+	return st, nil
 }
 
 // Control changes a customer's conversation on behalf of someone other than the customer: an
@@ -316,7 +347,7 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 	mu.Lock()
 	defer mu.Unlock()
 	for range 8 {
-		cur, err := c.current(ctx, openID)
+		cur, err := c.current(ctx, openID, true)
 		if err != nil {
 			return flows.State{}, err
 		}
@@ -328,8 +359,8 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 		now := c.clock.Now()
 		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,
 			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}}
-		if turn.State, err = bson.Marshal(st); err != nil {
-			return flows.State{}, fmt.Errorf("encode conversation state: %w", err)
+		if turn.State, err = encodeState(st, now); err != nil {
+			return flows.State{}, err
 		}
 		err = c.store.AppendTurn(ctx, turn)
 		if errors.Is(err, storage.ErrVersionConflict) {
@@ -351,7 +382,7 @@ func (c *Conversations) State(ctx context.Context, openID string) (flows.State, 
 	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
 	mu.Lock()
 	defer mu.Unlock()
-	cur, err := c.current(ctx, openID)
+	cur, err := c.current(ctx, openID, false) // nothing is written: no version check to catch a guess
 	return cur.state, err
 }
 

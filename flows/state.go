@@ -27,7 +27,7 @@ type State struct {
 	// who also clears it when the agent hands back).
 	Handoff string `bson:"handoff,omitempty"`
 	// LastActive is the time of the customer's last message.
-	LastActive time.Time `bson:"last_active"`
+	LastActive time.Time `bson:"last_active,omitempty"`
 	// DraftAt is when the draft was last worked on; the draft is dropped DraftKeep after it.
 	DraftAt time.Time `bson:"draft_at,omitempty"`
 	// Done lists the fields of the draft that are answered (or skipped), in no particular order.

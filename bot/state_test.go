@@ -1,0 +1,43 @@
+package bot_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/complaintbot/complaintbot/app/apptest"
+	"github.com/complaintbot/complaintbot/flows"
+)
+
+// A greeting's turn carries no state (the customer's last activity is the turn's own time), and
+// the time of the customer's last message survives a restart and a later change by someone else.
+func TestLastActivityIsTheCustomersLastMessage(t *testing.T) {
+	h := apptest.New(t, nil)
+	ctx := context.Background()
+	who := "oActive001"
+	said := h.Clock.Now()
+	h.Say(who, "你好")
+	turn, err := h.App.Store.LatestTurn(ctx, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(turn.State) != 0 {
+		t.Errorf("a greeting's turn stores state %v, want none", turn.State)
+	}
+
+	h.Clock.Advance(10 * time.Minute) // an agent looks at the conversation later
+	if _, err := h.App.Convs.Control(ctx, who, "test: note", func(st *flows.State) ([]string, error) {
+		st.Failures = 1
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	h.Restart()
+	st, err := h.App.Convs.State(ctx, who)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.LastActive.Equal(said) || st.Failures != 1 {
+		t.Fatalf("after a restart: last active %v, failures %d; want %v (the customer's message) and 1", st.LastActive, st.Failures, said)
+	}
+}
