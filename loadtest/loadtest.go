@@ -24,6 +24,7 @@ type Result struct {
 // PerSecond is the run's throughput in messages per second.
 func (r Result) PerSecond() float64 { return float64(r.Messages) / r.Elapsed.Seconds() }
 
+// String is the result as one line: customers, msg/s, p50, p99, messages and errors.
 func (r Result) String() string {
 	return fmt.Sprintf("%2d customers: %6.0f msg/s  p50 %6.1f ms  p99 %6.1f ms  (%d messages, %d errors)",
 		r.Customers, r.PerSecond(), ms(r.P50), ms(r.P99), r.Messages, r.Errors)

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -16,7 +18,7 @@ import (
 
 // Build compiles the Go package pkg (an import path) into dir and returns the program's path.
 func Build(dir, pkg string) (string, error) {
-	out := dir + "/" + pkg[strings.LastIndex(pkg, "/")+1:]
+	out := filepath.Join(dir, path.Base(pkg))
 	cmd := exec.Command("go", "build", "-o", out, pkg)
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		return "", fmt.Errorf("build %s: %v\n%s", pkg, err, msg)

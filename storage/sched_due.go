@@ -56,11 +56,8 @@ func (s *Store) dueCollection(ctx context.Context, t time.Time) (*mongo.Collecti
 	if _, ok := dueIndexed.Load(key); ok {
 		return c, nil
 	}
-	if s.embedded == nil { // the embedded server would only maintain it (see ensureIndexes)
-		model := mongo.IndexModel{Keys: bson.D{{Key: "kind", Value: 1}, {Key: "at", Value: 1}}}
-		if _, err := c.Indexes().CreateOne(ctx, model); err != nil {
-			return nil, fmt.Errorf("index %s: %w", name, err)
-		}
+	if err := s.createIndex(ctx, c, bson.D{{Key: "kind", Value: 1}, {Key: "at", Value: 1}}, false); err != nil {
+		return nil, err
 	}
 	dueIndexed.Store(key, true)
 	return c, nil

@@ -198,35 +198,44 @@ func init() {
 	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 
-// ensureIndexes creates the indexes of indexSpecs. The embedded server uses no secondary index
-// to answer a query (only a lookup by _id reaches SQLite's index; every other filter reads the
-// whole collection), yet maintains each on every write: there only the unique ones are kept, as
-// constraints, and the others are dropped if an earlier version made them.
+// ensureIndexes creates the indexes of indexSpecs (see createIndex). On the embedded server it
+// first creates the listed collections that do not exist yet, so that IndexEmbedded finds them at
+// start, and drops the secondary indexes an earlier version made.
 func (s *Store) ensureIndexes(ctx context.Context) error {
 	if s.embedded != nil {
-		if err := s.dropUnusedIndexes(ctx); err != nil {
+		if err := s.prepareEmbeddedCollections(ctx); err != nil {
 			return err
 		}
 	}
 	for _, ix := range indexSpecs {
-		if s.embedded != nil && !ix.unique {
-			continue
-		}
-		model := mongo.IndexModel{Keys: ix.keys}
-		if ix.unique {
-			model.Options = options.Index().SetUnique(true)
-		}
-		if _, err := s.db.Collection(ix.collection).Indexes().CreateOne(ctx, model); err != nil {
-			return fmt.Errorf("create index %v on %s: %w", ix.keys, ix.collection, err)
+		if err := s.createIndex(ctx, s.db.Collection(ix.collection), ix.keys, ix.unique); err != nil {
+			return err
 		}
 	}
 	return nil
 }
 
-// dropUnusedIndexes drops the embedded server's non-unique indexes of the collections in
-// indexSpecs (see ensureIndexes), and creates the collections that do not exist yet, so that
-// IndexEmbedded finds them at start.
-func (s *Store) dropUnusedIndexes(ctx context.Context) error {
+// createIndex creates an index on c if it is missing. The embedded server uses no secondary index
+// to answer a query (only a lookup by _id reaches SQLite's index; every other filter reads the
+// whole collection), yet updates each on every write: there only unique indexes, which are
+// constraints, are created.
+func (s *Store) createIndex(ctx context.Context, c *mongo.Collection, keys bson.D, unique bool) error {
+	if s.embedded != nil && !unique {
+		return nil
+	}
+	model := mongo.IndexModel{Keys: keys}
+	if unique {
+		model.Options = options.Index().SetUnique(true)
+	}
+	if _, err := c.Indexes().CreateOne(ctx, model); err != nil {
+		return fmt.Errorf("create index %v on %s: %w", keys, c.Name(), err)
+	}
+	return nil
+}
+
+// prepareEmbeddedCollections creates the collections of indexSpecs that do not exist yet and
+// drops the non-unique indexes of those that do (see createIndex).
+func (s *Store) prepareEmbeddedCollections(ctx context.Context) error {
 	names, err := s.db.ListCollectionNames(ctx, bson.D{})
 	if err != nil {
 		return fmt.Errorf("list collections: %w", err)

@@ -66,38 +66,33 @@ func (w *turnWriter) insert(ctx context.Context, t *Turn) error {
 	w.writing = true
 	w.mu.Unlock()
 	w.write([]*turnReq{req})
-	w.next()
+	if batch := w.take(); batch != nil {
+		// Turns queued up meanwhile: a goroutine writes them, so that this caller answers now.
+		w.drains.Add(1)
+		go func() {
+			defer w.drains.Done()
+			for ; batch != nil; batch = w.take() {
+				w.write(batch)
+			}
+		}()
+	}
 	return <-req.result
 }
 
-// next hands the turns that queued up during a write to a goroutine that writes them (so that the
-// writer of the finished group can answer at once), or ends the writing when none did.
-func (w *turnWriter) next() {
+// take returns the next group of queued turns to write, or nil (and ends the writing) when none
+// are queued.
+func (w *turnWriter) take() []*turnReq {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.queue) == 0 {
 		w.writing = false
 		w.idle.Broadcast()
-		return
+		return nil
 	}
-	w.drains.Add(1)
-	go func() {
-		defer w.drains.Done()
-		for {
-			w.mu.Lock()
-			if len(w.queue) == 0 {
-				w.writing = false
-				w.idle.Broadcast()
-				w.mu.Unlock()
-				return
-			}
-			n := min(len(w.queue), maxTurnBatch)
-			batch := w.queue[:n:n]
-			w.queue = w.queue[n:]
-			w.mu.Unlock()
-			w.write(batch)
-		}
-	}()
+	n := min(len(w.queue), maxTurnBatch)
+	batch := w.queue[:n:n]
+	w.queue = w.queue[n:]
+	return batch
 }
 
 // close refuses further turns and returns once every queued turn is written.
