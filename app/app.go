@@ -40,6 +40,9 @@ const sandboxSecret = "sandbox-secret"
 type Options struct {
 	Clock  complaintbot.Clock
 	Logger *slog.Logger
+	// ObserveStore, when set, is told of every command on the database's main connection (see
+	// storage.Options.Observe).
+	ObserveStore func(storage.Command)
 }
 
 // App is the assembled service.
@@ -109,7 +112,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 
 	openCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
-	if a.Store, err = storage.Open(openCtx, storage.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.DataDir, Logger: a.Log}); err != nil {
+	if a.Store, err = storage.Open(openCtx, storage.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.DataDir, Logger: a.Log, Observe: opts.ObserveStore}); err != nil {
 		return nil, err
 	}
 
@@ -255,25 +258,75 @@ func (a *App) Start() {
 	a.startScheduler(ctx, &a.workers)
 	a.startConsole(ctx, &a.workers)
 	a.startReports(ctx, &a.workers)
+	a.workers.Add(1)
+	go func() {
+		defer a.workers.Done()
+		a.recover(ctx)
+	}()
 }
 
-// Shutdown stops accepting requests, lets in-flight ones finish (within ctx), waits for the
-// background work and closes the database.
+// recoverSettle is how old a turn cut off by a crash must be before start-up recovery finishes
+// it: WeChat retries a message for about 15 seconds, and a retry gets the stored answer itself.
+const recoverSettle = 30 * time.Second
+
+// recover finishes the turns a crash cut off (bot.Conversations.Recover): those old enough at
+// once, the rest once WeChat has stopped retrying them.
+func (a *App) recover(ctx context.Context) {
+	for {
+		left, err := a.Convs.Recover(ctx, recoverSettle)
+		if err != nil && ctx.Err() == nil {
+			a.Log.Error("finish the turns cut off by the last stop", "err", err)
+		}
+		if left == 0 || err != nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(recoverSettle):
+		}
+	}
+}
+
+// Shutdown stops accepting requests, lets in-flight ones finish and waits for the background work,
+// all within ctx; then it closes the database. What cannot finish in time is left as it is: every
+// turn is stored before it is answered, and start-up recovery finishes the rest. It returns an
+// error only for what could not be closed cleanly.
 func (a *App) Shutdown(ctx context.Context) error {
 	var errs []error
 	a.Console.Close() // ends the live-update streams, which would hold up the listeners' shutdown
 	for _, srv := range a.servers {
 		if err := srv.Shutdown(ctx); err != nil {
-			errs = append(errs, fmt.Errorf("shut down listener: %w", err))
+			a.Log.Warn("requests still in flight at the shutdown deadline; their messages are finished at the next start or by WeChat's retry", "err", err)
+			_ = srv.Close()
 		}
 	}
-	a.Webhook.Wait()
+	if !within(ctx, a.Webhook.Wait) {
+		a.Log.Warn("messages still being processed at the shutdown deadline; they are finished at the next start")
+	}
 	if a.cancel != nil {
 		a.cancel()
 	}
-	a.workers.Wait()
+	if !within(ctx, a.workers.Wait) {
+		a.Log.Warn("background work still running at the shutdown deadline; it resumes at the next start")
+	}
 	a.closeAll()
 	return errors.Join(errs...)
+}
+
+// within runs wait and reports whether it returned before ctx ended (it is left running if not).
+func within(ctx context.Context, wait func()) bool {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		wait()
+	}()
+	select {
+	case <-done:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 func (a *App) closeAll() {
@@ -284,7 +337,9 @@ func (a *App) closeAll() {
 		a.consoleLn.Close()
 	}
 	if a.Store != nil {
-		if err := a.Store.Close(context.Background()); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := a.Store.Close(ctx); err != nil {
 			a.Log.Error("close database", "err", err)
 		}
 		a.Store = nil

@@ -64,6 +64,9 @@ type Outcome struct {
 	Queued bool
 	// Handoff is who holds the conversation after the turn: "" the bot, "waiting", "agent".
 	Handoff string
+	// Pending means the turn's aftermath is marked as unfinished until the caller reports the
+	// answer delivered with Answered; a crash before that is finished by Recover.
+	Pending bool
 }
 
 // effect is a turn's effect as stored with the turn, complete enough to be carried out again
@@ -131,8 +134,17 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				return Outcome{}, fmt.Errorf("encode effects: %w", err)
 			}
 		}
+		pending := len(effects) > 0
+		if pending { // before the turn, so that after a crash the mark names it (see Recover)
+			if err := c.store.MarkPending(ctx, storage.PendingTurn{Turn: turn.ID, OpenID: m.OpenID, Dedupe: m.Dedupe, At: now}); err != nil {
+				return Outcome{}, err
+			}
+		}
 		err = c.store.AppendTurn(ctx, turn)
 		var dup *storage.DuplicateError
+		if err != nil && pending { // the mark names a turn that is not this message's
+			c.clearPending(ctx, turn.ID)
+		}
 		switch {
 		case err == nil:
 			c.cache.put(m.OpenID, cachedState{version: turn.Version, state: res.State, cases: turn.Cases})
@@ -144,20 +156,9 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				c.queueLate(ctx, turn)
 			}
 			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
-			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff}, nil
+			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}, nil
 		case errors.As(err, &dup):
-			// A retry of a message applied before: answer as the first time, and make sure its
-			// effects were carried out (the first handler may have died before finishing).
-			c.applyStored(ctx, dup.Existing)
-			late := false
-			if len(dup.Existing.Replies) > 0 {
-				// The first answer went through the outbox if it was queued there: then the
-				// retry must not get it passively as well.
-				if _, err := c.store.OutboxMessage(ctx, lateID(dup.Existing.ID, 0)); err == nil {
-					late = true
-				}
-			}
-			return Outcome{TurnID: dup.Existing.ID, Replies: dup.Existing.Replies, Late: late, Duplicate: true, Handoff: cur.state.Handoff}, nil
+			return c.duplicate(ctx, dup.Existing, cur.state.Handoff, passive), nil
 		case errors.Is(err, storage.ErrVersionConflict):
 			c.cache.markStale(m.OpenID) // another instance moved on: reload and run again
 			continue
@@ -166,6 +167,71 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 		}
 	}
 	return Outcome{}, fmt.Errorf("apply message: conversation kept changing concurrently")
+}
+
+// duplicate answers a retry of a message applied before as the first time, and finishes what the
+// first try may have left undone when it died: its effects, and its late replies. The first answer
+// went through the outbox if it was queued there: then the retry must not get it passively as
+// well; and when the retry too is past the reply budget, the stored replies are queued now
+// (keyed by the turn, so they go out once).
+func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool) Outcome {
+	c.applyStored(ctx, existing)
+	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
+	if len(existing.Replies) == 0 {
+		return out
+	}
+	if _, err := c.store.OutboxMessage(ctx, lateID(existing.ID, 0)); err == nil {
+		out.Late = true
+	} else if !passive() {
+		out.Late = true
+		c.queueLate(ctx, existing)
+	}
+	return out
+}
+
+// Answered records that the turn's answer is delivered (passively, or queued in the outbox), which
+// completes the aftermath of a turn whose Outcome was Pending.
+func (c *Conversations) Answered(ctx context.Context, turnID string) { c.clearPending(ctx, turnID) }
+
+func (c *Conversations) clearPending(ctx context.Context, turnID string) {
+	if err := c.store.ClearPending(ctx, turnID); err != nil {
+		c.log.Error("clear pending turn", "turn", maskTurn(turnID), "err", err)
+	}
+}
+
+// Recover finishes the turns whose aftermath a crash cut off (see Outcome.Pending): for each marked
+// turn older than settle — by then WeChat has stopped retrying, so no retry will deliver its
+// answer — it carries out the stored effects (idempotent) and queues the stored replies for the
+// outbox (keyed by the turn, so they go out once), then clears the mark. A mark whose turn was
+// never stored, or holds another message, is cleared. It returns how many marks are younger than
+// settle and were left for a later call.
+func (c *Conversations) Recover(ctx context.Context, settle time.Duration) (left int, err error) {
+	marks, err := c.store.PendingTurns(ctx)
+	if err != nil {
+		return 0, err
+	}
+	now := c.clock.Now()
+	for _, p := range marks {
+		if now.Sub(p.At) < settle {
+			left++
+			continue
+		}
+		t, err := c.store.Turn(ctx, p.Turn)
+		switch {
+		case errors.Is(err, storage.ErrNotFound):
+		case err != nil:
+			return left, fmt.Errorf("recover turn %s: %w", maskTurn(p.Turn), err)
+		case p.Dedupe != "" && t.Dedupe != p.Dedupe:
+		default:
+			c.applyStored(ctx, t)
+			c.queueLate(ctx, t)
+			c.log.Info("finished a turn cut off by a crash", "turn", maskTurn(t.ID), "replies", len(t.Replies))
+		}
+		if err := c.store.ClearPending(ctx, p.Turn); err != nil {
+			return left, err
+		}
+	}
+	return left, nil
 }
 
 // prepare turns the engine's effects into stored effects, registering case numbers for new cases.

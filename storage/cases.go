@@ -2,10 +2,8 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -13,11 +11,16 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// NextCaseNumber reserves the next readable case number of the day, e.g. TS20261128-0007, for the
-// turn that registers the case. Numbers are unique across instances (each is an insert on a unique
-// key), and a turn has at most one: asking again for the same turn (a retry that raced the first
-// try) returns the number reserved the first time, so retries leave no gaps.
+// NextCaseNumber reserves the next readable case number of the day, e.g. TS20261128-0007 (and on
+// past 9999: TS20261128-10124), for the turn that registers the case. Numbers are unique across
+// instances (each is an insert on a unique _id), and a turn has at most one: asking again for the
+// same turn (a retry that raced the first try) returns the number reserved the first time, so
+// retries leave no gaps. Every read is a lookup by _id: the day's last number is found by probing
+// numbers, so a restart costs about 2·log2(numbers of the day) lookups, on a year of cases too.
 func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) (string, error) {
+	if mine, err := s.caseNumberOfTurn(ctx, turnID); err != nil || mine != "" {
+		return mine, err
+	}
 	base := prefix + day + "-"
 	s.seqMu.Lock()
 	defer s.seqMu.Unlock()
@@ -34,50 +37,100 @@ func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) 
 	}
 	for range 1000 {
 		n++
-		number := fmt.Sprintf("%s%04d", base, n)
+		number := caseNumber(base, n)
 		_, err := s.caseNumbers.InsertOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})
+		if IsDuplicate(err) {
+			continue // another instance took it
+		}
+		if err != nil {
+			return "", fmt.Errorf("reserve case number %s: %w", number, err)
+		}
+		s.seq[base] = n
+		// The turn's claim on its number: a second try of the same turn that got here first
+		// holds one already, and this one is given back.
+		_, err = s.caseNumberTurns.InsertOne(ctx, bson.D{{Key: "_id", Value: turnID}, {Key: "number", Value: number}})
 		if err == nil {
-			s.seq[base] = n
 			return number, nil
 		}
 		if !IsDuplicate(err) {
-			return "", fmt.Errorf("reserve case number %s: %w", number, err)
+			return "", fmt.Errorf("reserve case number %s for its turn: %w", number, err)
 		}
-		var mine struct {
-			ID string `bson:"_id"`
+		mine, ferr := s.caseNumberOfTurn(ctx, turnID)
+		if ferr != nil || mine == "" {
+			return "", fmt.Errorf("reserve case number %s: the turn's claim: %w", number, errors.Join(ferr, ErrNotFound))
 		}
-		err = s.caseNumbers.FindOne(ctx, bson.D{{Key: "turn", Value: turnID}}).Decode(&mine)
-		if err == nil {
-			return mine.ID, nil // this turn has its number already
+		if _, err := s.caseNumbers.DeleteOne(ctx, bson.D{{Key: "_id", Value: number}}); err == nil && s.seq[base] == n {
+			s.seq[base] = n - 1
 		}
-		if notFound(err) != ErrNotFound {
-			return "", fmt.Errorf("reserve case number %s: %w", number, err)
-		}
+		return mine, nil
 	}
 	return "", fmt.Errorf("reserve case number %s: no free number after 1000 tries", base)
 }
 
+// CaseNumberTurnsCollection holds each registering turn's claim on its case number, by turn id.
+const CaseNumberTurnsCollection = "case_number_turns"
+
 func init() {
-	addIndex("case_numbers", true, "turn", 1)
+	addCollection("case_numbers")
+	addCollection(CaseNumberTurnsCollection)
 }
 
-func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
+// caseNumber formats the n-th number of the day: four digits at least.
+func caseNumber(base string, n int) string { return fmt.Sprintf("%s%04d", base, n) }
+
+// caseNumberOfTurn returns the number the turn reserved, or "" if it has none.
+func (s *Store) caseNumberOfTurn(ctx context.Context, turnID string) (string, error) {
 	var doc struct {
-		ID string `bson:"_id"`
+		Number string `bson:"number"`
 	}
-	filter := bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^" + regexp.QuoteMeta(base)}}}}
-	err := s.caseNumbers.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&doc)
+	err := s.caseNumberTurns.FindOne(ctx, bson.D{{Key: "_id", Value: turnID}}).Decode(&doc)
+	if notFound(err) == ErrNotFound {
+		return "", nil
+	}
 	if err != nil {
-		if notFound(err) == ErrNotFound {
-			return 0, nil
+		return "", fmt.Errorf("find the case number of turn %s: %w", turnID, err)
+	}
+	return doc.Number, nil
+}
+
+// lastCaseNumber finds the day's last reserved number by probing numbers by _id, doubling up and
+// then halving (numbers are reserved in order, so the reserved ones form a run from 1).
+func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
+	exists := func(n int) (bool, error) {
+		err := s.caseNumbers.FindOne(ctx, bson.D{{Key: "_id", Value: caseNumber(base, n)}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if err == nil {
+			return true, nil
 		}
-		return 0, fmt.Errorf("find last case number %s: %w", base, err)
+		if notFound(err) == ErrNotFound {
+			return false, nil
+		}
+		return false, fmt.Errorf("find last case number %s: %w", base, err)
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(doc.ID, base))
-	if err != nil {
-		return 0, fmt.Errorf("case number %s is malformed", doc.ID)
+	lo, hi := 0, 1 // lo is reserved (or 0), hi is the next probe
+	for {
+		ok, err := exists(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
 	}
-	return n, nil
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		ok, err := exists(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 // InsertCase registers the case. A case whose number or source turn is registered already is not

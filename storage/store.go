@@ -30,6 +30,9 @@ type Options struct {
 	DataDir string
 	// Logger receives the store's own log lines; nil means slog.Default().
 	Logger *slog.Logger
+	// Observe, when set, is told of every command sent on the main connection (tests use it to
+	// check that a customer's path reads only by _id).
+	Observe func(Command)
 }
 
 // Store is an open database with the service's collections. It is safe for concurrent use.
@@ -48,14 +51,17 @@ type Store struct {
 	turns       *mongo.Collection
 	cases       *mongo.Collection
 	caseNumbers *mongo.Collection
-	outbox      *mongo.Collection
-	attempts    *mongo.Collection
-	messages    *mongo.Collection
-	handoffs    *mongo.Collection
-	tokens      *mongo.Collection
-	customers   *mongo.Collection
+	// caseNumberTurns holds each registering turn's claim on its number, keyed by the turn.
+	caseNumberTurns *mongo.Collection
+	outbox          *mongo.Collection
+	attempts        *mongo.Collection
+	messages        *mongo.Collection
+	handoffs        *mongo.Collection
+	tokens          *mongo.Collection
+	customers       *mongo.Collection
 
 	turnWriter *turnWriter
+	dedupe     *dedupeLog
 	opts       Options
 	onEnqueue  atomic.Value // func(), see OnEnqueue
 
@@ -82,6 +88,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		// The embedded server is not atomic between connections: keep every request on one.
 		clientOpts.SetMaxPoolSize(1).SetMinPoolSize(1)
 	}
+	if opts.Observe != nil {
+		clientOpts.SetMonitor(observer(opts.Observe))
+	}
 	client, err := mongo.Connect(clientOpts.ApplyURI(uri))
 	if err != nil {
 		s.closeEmbedded()
@@ -102,6 +111,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.turns = s.db.Collection("turns")
 	s.cases = s.db.Collection("cases")
 	s.caseNumbers = s.db.Collection("case_numbers")
+	s.caseNumberTurns = s.db.Collection(CaseNumberTurnsCollection)
 	s.outbox = s.db.Collection("outbox")
 	s.attempts = s.db.Collection("outbox_attempts")
 	s.messages = s.db.Collection("messages")
@@ -123,6 +133,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	s.turnWriter = newTurnWriter(s.turns)
+	s.dedupe = newDedupeLog(s.db.Collection(DedupeCollection), s.log)
 	return s, nil
 }
 
@@ -137,12 +148,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close disconnects and, in embedded mode, stops the server cleanly and releases the data folder.
+// Close writes what is queued, disconnects and, in embedded mode, stops the server and releases
+// the data folder. It waits for queued writes only until ctx ends.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
 	if s.turnWriter != nil {
-		s.turnWriter.close()
+		s.turnWriter.close(ctx)
 		s.turnWriter = nil
+	}
+	if s.dedupe != nil {
+		s.dedupe.close()
 	}
 	if s.scanClient != nil {
 		_ = s.scanClient.Disconnect(ctx)
@@ -198,6 +213,12 @@ func init() {
 	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 
+// addCollection registers a collection that has no index but its _id, so that it exists from the
+// start (on the embedded server its _id index is then made usable at start, see IndexEmbedded).
+func addCollection(collection string) {
+	indexSpecs = append(indexSpecs, indexSpec{collection: collection})
+}
+
 // ensureIndexes creates the indexes of indexSpecs (see createIndex). On the embedded server it
 // first creates the listed collections that do not exist yet, so that IndexEmbedded finds them at
 // start, and drops the secondary indexes an earlier version made.
@@ -207,7 +228,15 @@ func (s *Store) ensureIndexes(ctx context.Context) error {
 			return err
 		}
 	}
+	for _, ob := range obsoleteIndexes {
+		if err := dropIndexIfPresent(ctx, s.db.Collection(ob.collection), ob.name); err != nil {
+			return err
+		}
+	}
 	for _, ix := range indexSpecs {
+		if len(ix.keys) == 0 {
+			continue
+		}
 		if err := s.createIndex(ctx, s.db.Collection(ix.collection), ix.keys, ix.unique); err != nil {
 			return err
 		}
@@ -229,6 +258,32 @@ func (s *Store) createIndex(ctx context.Context, c *mongo.Collection, keys bson.
 	}
 	if _, err := c.Indexes().CreateOne(ctx, model); err != nil {
 		return fmt.Errorf("create index %v on %s: %w", keys, c.Name(), err)
+	}
+	return nil
+}
+
+// obsoleteIndexes are indexes earlier versions made that now stand in the way: dropped at start.
+var obsoleteIndexes = []struct{ collection, name string }{
+	// A case number's turn was unique; a turn's number is now claimed in case_number_turns.
+	{"case_numbers", "turn_1"},
+}
+
+// dropIndexIfPresent drops the named index of c if it exists.
+func dropIndexIfPresent(ctx context.Context, c *mongo.Collection, name string) error {
+	specs, err := c.Indexes().ListSpecifications(ctx)
+	var cmdErr mongo.CommandError
+	if errors.As(err, &cmdErr) && cmdErr.Code == 26 { // NamespaceNotFound: no collection, no index
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("list indexes of %s: %w", c.Name(), err)
+	}
+	for _, spec := range specs {
+		if spec.Name == name {
+			if err := c.Indexes().DropOne(ctx, name); err != nil {
+				return fmt.Errorf("drop obsolete index %s of %s: %w", name, c.Name(), err)
+			}
+		}
 	}
 	return nil
 }

@@ -47,7 +47,8 @@ type DuplicateError struct{ Existing *Turn }
 func (e *DuplicateError) Error() string { return "duplicate message " + e.Existing.Dedupe }
 
 // AppendTurn inserts the turn. It returns a *DuplicateError when the dedupe key exists already, and
-// ErrVersionConflict when another turn holds the same version.
+// ErrVersionConflict when another turn holds the same version. Telling the two apart reads only by
+// _id (see duplicateOf), so a retry costs the same on a year of turns as on an empty database.
 func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
 	if t.ID == "" {
 		t.ID = TurnID(t.OpenID, t.Version)
@@ -57,28 +58,21 @@ func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
 	}
 	err := s.turnWriter.insert(ctx, t)
 	if err == nil {
+		s.rememberDedupe(t)
 		return nil
 	}
 	if !IsDuplicate(err) {
 		return fmt.Errorf("append turn %s: %w", t.ID, err)
 	}
-	existing, ferr := s.TurnByDedupe(ctx, t.Dedupe)
-	if ferr == nil {
+	existing, ferr := s.duplicateOf(ctx, t)
+	switch {
+	case ferr != nil:
+		return fmt.Errorf("append turn %s: look up duplicate: %w", t.ID, ferr)
+	case existing != nil:
 		return &DuplicateError{Existing: existing}
-	}
-	if errors.Is(ferr, ErrNotFound) {
+	default:
 		return ErrVersionConflict
 	}
-	return fmt.Errorf("append turn %s: look up duplicate: %w", t.ID, ferr)
-}
-
-// TurnByDedupe returns the turn recorded under the dedupe key, or ErrNotFound.
-func (s *Store) TurnByDedupe(ctx context.Context, key string) (*Turn, error) {
-	var t Turn
-	if err := s.turns.FindOne(ctx, bson.D{{Key: "dedupe", Value: key}}).Decode(&t); err != nil {
-		return nil, fmt.Errorf("find turn by dedupe key: %w", notFound(err))
-	}
-	return &t, nil
 }
 
 // Turn returns the turn with the given id, or ErrNotFound.

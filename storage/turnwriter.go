@@ -95,15 +95,24 @@ func (w *turnWriter) take() []*turnReq {
 	return batch
 }
 
-// close refuses further turns and returns once every queued turn is written.
-func (w *turnWriter) close() {
-	w.mu.Lock()
-	w.closed = true
-	for w.writing {
-		w.idle.Wait()
+// close refuses further turns and returns once every queued turn is written, or when ctx ends
+// (the writes under way then finish or fail on their own).
+func (w *turnWriter) close(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w.mu.Lock()
+		w.closed = true
+		for w.writing {
+			w.idle.Wait()
+		}
+		w.mu.Unlock()
+		w.drains.Wait()
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
 	}
-	w.mu.Unlock()
-	w.drains.Wait()
 }
 
 func (w *turnWriter) write(batch []*turnReq) {

@@ -25,6 +25,7 @@ type Harness struct {
 	Sim   *wechatsim.Client
 	Dir   string
 	cfg   config.Config
+	opts  app.Options
 	t     testing.TB
 	down  bool
 }
@@ -46,6 +47,12 @@ func Config(dir string) config.Config {
 // the test ends.
 func New(t testing.TB, edit func(*config.Config)) *Harness {
 	t.Helper()
+	return NewWith(t, edit, app.Options{})
+}
+
+// NewWith is New with options for the service (its clock and logger are the harness's own).
+func NewWith(t testing.TB, edit func(*config.Config), opts app.Options) *Harness {
+	t.Helper()
 	dir := t.TempDir()
 	cfg := Config(dir)
 	if edit != nil {
@@ -54,7 +61,7 @@ func New(t testing.TB, edit func(*config.Config)) *Harness {
 	if problems := cfg.Validate(); len(problems) > 0 {
 		t.Fatalf("test config: %v", problems)
 	}
-	h := &Harness{Clock: complaintbot.NewManualClock(Start), Dir: dir, cfg: cfg, t: t}
+	h := &Harness{Clock: complaintbot.NewManualClock(Start), Dir: dir, cfg: cfg, opts: opts, t: t}
 	h.start()
 	t.Cleanup(func() { h.Stop() })
 	return h
@@ -62,7 +69,9 @@ func New(t testing.TB, edit func(*config.Config)) *Harness {
 
 func (h *Harness) start() {
 	h.t.Helper()
-	a, err := app.New(context.Background(), h.cfg, app.Options{Clock: h.Clock, Logger: slog.New(slog.DiscardHandler)})
+	opts := h.opts
+	opts.Clock, opts.Logger = h.Clock, slog.New(slog.DiscardHandler)
+	a, err := app.New(context.Background(), h.cfg, opts)
 	if err != nil {
 		h.t.Fatalf("start service: %v", err)
 	}
