@@ -93,11 +93,11 @@ func (s *Store) caseNumberOfTurn(ctx context.Context, turnID string) (string, er
 	return doc.Number, nil
 }
 
-// lastCaseNumber finds the day's last reserved number by probing numbers by _id, doubling up and
-// then halving (numbers are reserved in order, so the reserved ones form a run from 1).
+// lastCaseNumber finds the day's last reserved number by probing numbers by _id (numbers are
+// reserved in order, so the reserved ones form a run from 1).
 func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
-	exists := func(n int) (bool, error) {
-		err := s.caseNumbers.FindOne(ctx, bson.D{{Key: "_id", Value: caseNumber(base, n)}},
+	n, err := probeLatest(func(n int64) (bool, error) {
+		err := s.caseNumbers.FindOne(ctx, bson.D{{Key: "_id", Value: caseNumber(base, int(n))}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 		if err == nil {
 			return true, nil
@@ -106,31 +106,8 @@ func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
 			return false, nil
 		}
 		return false, fmt.Errorf("find last case number %s: %w", base, err)
-	}
-	lo, hi := 0, 1 // lo is reserved (or 0), hi is the next probe
-	for {
-		ok, err := exists(hi)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		ok, err := exists(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	})
+	return int(n), err
 }
 
 // InsertCase registers the case. A case whose number or source turn is registered already is not

@@ -34,7 +34,10 @@ func TestObserveTellsLookupsByIDFromScans(t *testing.T) {
 		run  func() error
 		want bool
 	}{
-		{"insert", func() error { _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "x", Value: 1}}); return err }, true},
+		{"insert", func() error {
+			_, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: "a"}, {Key: "x", Value: 1}})
+			return err
+		}, true},
 		{"find", func() error { return c.FindOne(ctx, byID).Err() }, true},
 		{"find", func() error { return c.FindOne(ctx, other).Err() }, false},
 		{"find", func() error { return c.FindOne(ctx, bson.D{{Key: "x", Value: 1}}).Err() }, false},

@@ -132,6 +132,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			return nil, err
 		}
 	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
+	}
 	s.turnWriter = newTurnWriter(s.turns)
 	s.dedupe = newDedupeLog(s.db.Collection(DedupeCollection), s.log)
 	return s, nil
@@ -209,7 +213,6 @@ func init() {
 	addIndex("cases", false, "status", 1, "reply_due", 1)
 	addIndex("cases", false, "branch.code", 1, "received_at", -1)
 	addIndex("outbox", false, "status", 1, "next_at", 1)
-	addIndex("messages", false, "openid", 1, "at", 1)
 	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 

@@ -110,7 +110,7 @@ func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
 
 // latestVersion finds the newest version by probing ids; 0 for a customer never seen.
 func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error) {
-	exists := func(v int64) (bool, error) {
+	return probeLatest(func(v int64) (bool, error) {
 		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 		if err == nil {
@@ -120,7 +120,13 @@ func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error)
 			return false, nil
 		}
 		return false, fmt.Errorf("find latest turn: %w", err)
-	}
+	})
+}
+
+// probeLatest returns the largest n ≥ 1 for which exists is true, given that the numbers that
+// exist form a run from 1 (0 when 1 does not exist): doubling up and then halving, about
+// 2·log2(n) calls.
+func probeLatest(exists func(n int64) (bool, error)) (int64, error) {
 	lo, hi := int64(0), int64(1) // lo exists (or is 0), hi is the next probe
 	for {
 		ok, err := exists(hi)
@@ -200,30 +206,102 @@ type Line struct {
 	By string `bson:"by,omitempty" json:"by,omitempty"`
 }
 
-// AppendLine records a transcript line that is not part of a bot turn (an agent's reply, a notice);
-// a line with an id that exists already is not written again.
+// AppendLine records a transcript line that is not part of a bot turn (an agent's reply, a notice).
+// l.ID is the caller's idempotency key: a line with a key recorded already is not written again.
+// Lines are stored in the customer's own numbered sequence (_id "openid#line#n", the key kept in a
+// unique field), so a transcript reads a customer's lines by _id, never by a query over everyone's.
 func (s *Store) AppendLine(ctx context.Context, l Line) error {
-	if _, err := s.messages.InsertOne(ctx, l); err != nil && !IsDuplicate(err) {
-		return fmt.Errorf("append transcript line: %w", err)
+	n, err := s.latestLine(ctx, l.OpenID)
+	if err != nil {
+		return err
 	}
-	return nil
+	for range 100 {
+		n++
+		doc := lineDoc{ID: lineID(l.OpenID, n), Key: l.ID, Line: l}
+		_, err := s.messages.InsertOne(ctx, doc)
+		if err == nil {
+			return nil
+		}
+		if !IsDuplicate(err) {
+			return fmt.Errorf("append transcript line: %w", err)
+		}
+		var there lineDoc
+		err = s.messages.FindOne(ctx, bson.D{{Key: "_id", Value: doc.ID}}).Decode(&there)
+		switch {
+		case notFound(err) == ErrNotFound:
+			return nil // the number is free, so the key is recorded already: a redelivery
+		case err != nil:
+			return fmt.Errorf("append transcript line: %w", err)
+		case there.Key == l.ID:
+			return nil
+		}
+		// another writer took the number: take the next one
+	}
+	return fmt.Errorf("append transcript line: the customer's line numbers kept changing")
+}
+
+// lineDoc is a transcript line as stored: Line's own ID is the caller's key.
+type lineDoc struct {
+	ID   string `bson:"_id"`
+	Key  string `bson:"key"`
+	Line `bson:",inline"`
+}
+
+func init() {
+	addIndex("messages", true, "key", 1)
+}
+
+// LineRecord returns the document of the customer's n-th transcript line (n from 1, in time
+// order, no gaps), as AppendLine stores it: for tools and benchmarks that bulk-load transcripts.
+func LineRecord(l Line, n int64) any { return lineDoc{ID: lineID(l.OpenID, n), Key: l.ID, Line: l} }
+
+// lineID returns the id of the customer's n-th transcript line.
+func lineID(openID string, n int64) string { return fmt.Sprintf("%s#line#%09d", openID, n) }
+
+// latestLine finds the number of the customer's newest line by probing ids (see latestVersion);
+// 0 for a customer with none.
+func (s *Store) latestLine(ctx context.Context, openID string) (int64, error) {
+	return probeLatest(func(n int64) (bool, error) {
+		err := s.messages.FindOne(ctx, bson.D{{Key: "_id", Value: lineID(openID, n)}},
+			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
+		if err == nil {
+			return true, nil
+		}
+		if notFound(err) == ErrNotFound {
+			return false, nil
+		}
+		return false, fmt.Errorf("find latest transcript line: %w", err)
+	})
+}
+
+// recentLines returns the customer's newest lines (at most limit), newest first.
+func (s *Store) recentLines(ctx context.Context, openID string, limit int) ([]Line, error) {
+	n, err := s.latestLine(ctx, openID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Line
+	for ; n > 0 && len(out) < limit; n-- {
+		var d lineDoc
+		if err := s.messages.FindOne(ctx, bson.D{{Key: "_id", Value: lineID(openID, n)}}).Decode(&d); err != nil {
+			return nil, fmt.Errorf("read transcript: %w", notFound(err))
+		}
+		d.Line.ID = d.Key
+		out = append(out, d.Line)
+	}
+	return out, nil
 }
 
 // Transcript returns the customer's conversation, oldest first: the bot turns (message in, replies
 // out) and the other lines, limited to the newest limit lines.
 func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Line, error) {
-	filter := bson.D{{Key: "openid", Value: openID}}
 	turns, err := s.recentTurns(ctx, openID, limit)
 	if err != nil {
 		return nil, err
 	}
-	var lines []Line
-	cur, err := s.ScanCollection("messages").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: -1}}).SetLimit(int64(limit)))
+	lines, err := s.recentLines(ctx, openID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("read transcript: %w", err)
-	}
-	if err := cur.All(ctx, &lines); err != nil {
-		return nil, fmt.Errorf("read transcript: %w", err)
+		return nil, err
 	}
 	for _, t := range turns {
 		if t.In.Type != complaintbot.InputControl {
