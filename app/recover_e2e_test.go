@@ -56,8 +56,8 @@ func TestConfirmationCutOffByACrashIsFinishedAtStart(t *testing.T) {
 	h.Clock.Advance(time.Minute) // the service was down for a minute
 	h.Restart()
 	waitFor(t, "the recovered reply is queued", func() bool {
-		due, err := h.App.Store.DueOutbox(context.Background(), h.Clock.Now(), 10)
-		return err == nil && len(due) > 0
+		_, err := h.App.Store.OutboxMessage(context.Background(), "late:"+out.TurnID+"/0")
+		return err == nil
 	})
 	h.Deliver()
 	if n := countContaining(sentTexts(h, who), "TS20261127-0001"); n != 1 {

@@ -50,6 +50,9 @@ type Message struct {
 	// Dedupe identifies the message across WeChat's retries.
 	Dedupe string
 	Input  complaintbot.Input
+	// OnLate, when set, is called on Handle's goroutine once the replies of a message past its
+	// reply budget are queued for the outbox: from then on WeChat may be answered "success".
+	OnLate func()
 }
 
 // Outcome is what became of a message.
@@ -151,14 +154,18 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			// Whether the answer can still go passively is decided once the turn is stored, so a
 			// slow database write also ends in the outbox rather than in a lost reply.
 			late := !passive()
-			c.apply(ctx, turn.ID, m.OpenID, effects)
-			if late {
-				c.queueLate(ctx, turn)
+			if late { // queued first: WeChat may have its "success" before the effects are done
+				if err := c.queueLate(ctx, turn); err != nil {
+					c.apply(ctx, turn.ID, m.OpenID, effects)
+					return Outcome{}, err // nothing is answered: WeChat's retry queues them again
+				}
+				m.lateQueued()
 			}
+			c.apply(ctx, turn.ID, m.OpenID, effects)
 			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
 			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}, nil
 		case errors.As(err, &dup):
-			return c.duplicate(ctx, dup.Existing, cur.state.Handoff, passive), nil
+			return c.duplicate(ctx, dup.Existing, cur.state.Handoff, passive, m.lateQueued)
 		case errors.Is(err, storage.ErrVersionConflict):
 			c.cache.markStale(m.OpenID) // another instance moved on: reload and run again
 			continue
@@ -174,19 +181,31 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 // went through the outbox if it was queued there: then the retry must not get it passively as
 // well; and when the retry too is past the reply budget, the stored replies are queued now
 // (keyed by the turn, so they go out once).
-func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool) Outcome {
+func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
 	c.applyStored(ctx, existing)
 	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
 	if len(existing.Replies) == 0 {
-		return out
+		return out, nil
 	}
 	if _, err := c.store.OutboxMessage(ctx, lateID(existing.ID, 0)); err == nil {
 		out.Late = true
 	} else if !passive() {
+		if err := c.queueLate(ctx, existing); err != nil {
+			return Outcome{}, err
+		}
 		out.Late = true
-		c.queueLate(ctx, existing)
 	}
-	return out
+	if out.Late {
+		lateQueued()
+	}
+	return out, nil
+}
+
+// lateQueued tells the caller that the message's late replies are queued (see Message.OnLate).
+func (m Message) lateQueued() {
+	if m.OnLate != nil {
+		m.OnLate()
+	}
 }
 
 // Answered records that the turn's answer is delivered (passively, or queued in the outbox), which
@@ -224,7 +243,9 @@ func (c *Conversations) Recover(ctx context.Context, settle time.Duration) (left
 		case p.Dedupe != "" && t.Dedupe != p.Dedupe:
 		default:
 			c.applyStored(ctx, t)
-			c.queueLate(ctx, t)
+			if err := c.queueLate(ctx, t); err != nil {
+				return left, err
+			}
 			c.log.Info("finished a turn cut off by a crash", "turn", maskTurn(t.ID), "replies", len(t.Replies))
 		}
 		if err := c.store.ClearPending(ctx, p.Turn); err != nil {
@@ -322,13 +343,14 @@ func (c *Conversations) applyStored(ctx context.Context, t *storage.Turn) {
 func lateID(turnID string, i int) string { return fmt.Sprintf("late:%s/%d", turnID, i) }
 
 // queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
-func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) {
+func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) error {
 	for i, r := range t.Replies {
 		m := &storage.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
 		if _, err := c.store.Enqueue(ctx, m); err != nil {
-			c.log.Error("queue late reply", "turn", maskTurn(t.ID), "err", err)
+			return fmt.Errorf("queue the late replies of turn %s: %w", maskTurn(t.ID), err)
 		}
 	}
+	return nil
 }
 
 type cachedState struct {

@@ -13,6 +13,12 @@ type Pinger interface {
 	Ping(ctx context.Context) error
 }
 
+// Readier is a Pinger that can also tell whether the database takes writes (*storage.Store):
+// Ready returns an error whose text names the cause in plain words.
+type Readier interface {
+	Ready(ctx context.Context) error
+}
+
 // NewEngine returns a Gin engine in release mode with panic recovery and no request logging
 // (request lines would carry openids).
 func NewEngine() *gin.Engine {
@@ -22,13 +28,21 @@ func NewEngine() *gin.Engine {
 	return r
 }
 
-// RegisterHealth adds GET /healthz (the process is up) and GET /readyz (the database answers).
+// RegisterHealth adds GET /healthz (the process is up) and GET /readyz: "ready" while the
+// database answers and, when db is a Readier, takes writes; otherwise 503 with the cause as plain
+// text ("database not writable: the disk is full"). The Readier paces its own checks, so /readyz
+// is cheap however often it is polled.
 func RegisterHealth(r gin.IRoutes, db Pinger) {
 	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
 	r.GET("/readyz", func(c *gin.Context) {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 3*time.Second)
 		defer cancel()
-		if err := db.Ping(ctx); err != nil {
+		if rd, ok := db.(Readier); ok {
+			if err := rd.Ready(ctx); err != nil {
+				c.String(http.StatusServiceUnavailable, err.Error())
+				return
+			}
+		} else if err := db.Ping(ctx); err != nil {
 			c.String(http.StatusServiceUnavailable, "database unreachable")
 			return
 		}

@@ -4,10 +4,12 @@
 package bot
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -16,6 +18,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/metrics"
+	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 )
@@ -47,6 +50,10 @@ type Webhook struct {
 	idle   *sync.Cond
 	// work bounds the time a message's processing may go on after its request was answered.
 	workTimeout time.Duration
+	// replay refuses plaintext callbacks that reuse a signature (nil: no check).
+	replay *replayGuard
+	// refusals keeps refused requests from flooding the log.
+	refusals logLimiter
 	// KF, when set and enabled, hands customers who ask for a person to WeChat's own
 	// customer-service system instead of this service's agents.
 	KF WeChatKF
@@ -63,11 +70,36 @@ type WeChatKF interface {
 	Closed(ctx context.Context, openID string) error
 }
 
-// NewWebhook builds the webhook.
+// NewWebhook builds the webhook. Plaintext callbacks are checked for replayed signatures against
+// the conversations' store (see replayGuard).
 func NewWebhook(cfg WebhookConfig, convs *Conversations, clock complaintbot.Clock, log *slog.Logger, m *metrics.Metrics) *Webhook {
 	h := &Webhook{cfg: cfg, wire: wire{cfg: cfg.Wire, clock: clock}, convs: convs, clock: clock, log: log, metrics: m, workTimeout: 30 * time.Second}
 	h.idle = sync.NewCond(&h.busyMu)
+	h.refusals.clock = clock
+	if convs != nil && convs.store != nil {
+		h.SetCallbackStore(convs.store)
+	}
 	return h
+}
+
+// SetCallbackStore makes the webhook remember plaintext callbacks' signed (timestamp, nonce)
+// pairs in store, and refuse a pair used again with another body; nil turns the check off. Call
+// it before serving.
+func (h *Webhook) SetCallbackStore(store CallbackStore) {
+	if store == nil {
+		h.replay = nil
+		return
+	}
+	h.replay = &replayGuard{store: store, clock: h.clock, skew: h.cfg.Wire.MaxClockSkew, log: h.log, spawn: h.background}
+}
+
+// background runs fn on a goroutine of its own that Wait waits for.
+func (h *Webhook) background(fn func()) {
+	h.working(1)
+	go func() {
+		defer h.working(-1)
+		fn()
+	}()
 }
 
 // Wait blocks until no message is being processed, also those answered "success" at the reply
@@ -97,45 +129,60 @@ func (h *Webhook) Register(r gin.IRoutes) {
 
 func (h *Webhook) verifyURL(c *gin.Context) {
 	ts := c.Query("timestamp")
-	if err := h.wire.checkTimestamp(ts); err != nil {
-		c.String(http.StatusForbidden, "forbidden")
+	if _, err := h.wire.checkTimestamp(ts); err != nil {
+		h.reject(c, http.StatusForbidden, reasonStale, err)
 		return
 	}
 	if err := h.wire.checkURL(c.Query("signature"), ts, c.Query("nonce")); err != nil {
-		c.String(http.StatusForbidden, "forbidden")
+		h.reject(c, http.StatusForbidden, reasonBadSignature, err)
 		return
 	}
 	c.String(http.StatusOK, c.Query("echostr"))
 }
 
 func (h *Webhook) receive(c *gin.Context) {
-	start := time.Now() // for the latency histogram only
+	start := time.Now() // for the latency histogram and WeChat's deadline (both wall-clock)
+	deadline := start.Add(h.cfg.ReplyBudget)
 	q := query{signature: c.Query("signature"), msgSignature: c.Query("msg_signature"), timestamp: c.Query("timestamp"), nonce: c.Query("nonce")}
-	if err := h.wire.checkTimestamp(q.timestamp); err != nil {
-		h.reject(c, http.StatusForbidden, "stale", err)
+	ts, err := h.wire.checkTimestamp(q.timestamp)
+	if err != nil {
+		h.reject(c, http.StatusForbidden, reasonStale, err)
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, h.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			h.reject(c, http.StatusRequestEntityTooLarge, "too_large", err)
+			h.reject(c, http.StatusRequestEntityTooLarge, reasonTooLarge, err)
 			return
 		}
-		h.reject(c, http.StatusBadRequest, "unreadable", err)
+		h.reject(c, http.StatusBadRequest, reasonUnreadable, err)
 		return
 	}
 	cb, err := h.wire.open(body, q)
 	if err != nil {
-		status := http.StatusBadRequest
 		if errors.Is(err, errBadSignature) || errors.Is(err, errNoKey) {
-			status = http.StatusForbidden
+			h.reject(c, http.StatusForbidden, reasonBadSignature, err)
+		} else {
+			h.reject(c, http.StatusBadRequest, reasonMalformed, err)
 		}
-		h.reject(c, status, "rejected", err)
 		return
 	}
 	msgType := string(cb.msg.MsgType)
-	if h.kfEnabled() && cb.msg.MsgType == message.MsgTypeEvent && cb.msg.Event == "kf_close_session" {
+	kfClose := h.kfEnabled() && cb.msg.MsgType == message.MsgTypeEvent && cb.msg.Event == "kf_close_session"
+	if !kfClose && !h.worthAnswering(&cb.msg) { // nothing happens: no need to check for a replay
+		h.metrics.Messages.WithLabelValues(msgType, "silent").Inc()
+		c.String(http.StatusOK, "success")
+		return
+	}
+	if h.replay != nil {
+		if cb.encrypted {
+			h.replay.maybeMaintain(false) // no record needed: msg_signature covers the body
+		} else if !h.checkReplay(c, deadline, ts, q.nonce, body) {
+			return
+		}
+	}
+	if kfClose {
 		if err := h.KF.Closed(c.Request.Context(), string(cb.msg.FromUserName)); err != nil {
 			h.log.Error("record the end of a WeChat customer-service session", "openid", complaintbot.MaskOpenID(string(cb.msg.FromUserName)), "err", err)
 		}
@@ -143,14 +190,10 @@ func (h *Webhook) receive(c *gin.Context) {
 		c.String(http.StatusOK, "success")
 		return
 	}
-	if !h.worthAnswering(&cb.msg) {
-		h.metrics.Messages.WithLabelValues(msgType, "silent").Inc()
-		c.String(http.StatusOK, "success")
-		return
-	}
 	m := Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
-	out, answered, err := h.process(c, m)
-	if answered { // the reply budget ran out: WeChat has had its "success"
+	out, answered, err := h.process(c, m, deadline)
+	defer h.answered(c, out) // once the answer is written: the turn's aftermath is complete
+	if answered {            // the reply budget ran out: the replies are queued and WeChat has had its "success"
 		if err != nil {
 			h.log.Error("handle message after the reply deadline", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "err", err)
 		}
@@ -217,46 +260,104 @@ const (
 	gateExpired
 )
 
-// process applies the message. When it takes longer than the reply budget, WeChat is answered
-// "success" at the budget, while the processing goes on (answered is then true, and the
-// message's replies go out through the outbox). The processing runs on the request's own
-// goroutine: handing it to another one costs a thread wake-up per message, a good share of the
-// whole time of a quick answer.
-func (h *Webhook) process(c *gin.Context, m Message) (out Outcome, answered bool, err error) {
+// checkReplay refuses (403) a plaintext callback whose signed timestamp and nonce came before
+// with another body, and reports whether the callback may go on. The check shares the reply
+// deadline; when the database cannot answer in time the callback goes on unchecked (counted and
+// logged): refusing it would lose a customer's message to a slow database, while a replay needs a
+// signed URL captured in the last few minutes.
+func (h *Webhook) checkReplay(c *gin.Context, deadline time.Time, ts int64, nonce string, body []byte) bool {
+	ctx, cancel := context.WithDeadline(c.Request.Context(), deadline)
+	defer cancel()
+	seen, err := h.replay.seen(ctx, ts, nonce, body)
+	switch {
+	case err != nil:
+		h.metrics.ReplayCheckErrors.Inc()
+		if ok, n := h.refusals.allow("replay_check_failed"); ok {
+			h.log.Error("webhook replay check failed; message processed unchecked", "err", err, "suppressed", n)
+		}
+		return true
+	case seen == storage.CallbackReused:
+		h.reject(c, http.StatusForbidden, reasonReplay, errReplay)
+		return false
+	}
+	return true
+}
+
+// process applies the message. WeChat is never told "success" before the message's answer is
+// stored: when the turn is stored after deadline (the reply budget after the request came), its
+// replies are queued for the outbox and only then is WeChat answered "success" (answered is then
+// true), while the rest of the processing goes on; that answer also ends the request's
+// connection, so that the next request does not wait behind the processing. Until the turn is
+// stored nothing is answered: a crash then leaves WeChat to retry the message, which is found
+// again by its dedupe key. The processing runs on the request's own goroutine: handing it to
+// another one costs a thread wake-up per message, a good share of the whole time of a quick answer.
+func (h *Webhook) process(c *gin.Context, m Message, deadline time.Time) (out Outcome, answered bool, err error) {
 	var gate atomic.Int32
 	passive := func() bool {
 		return gate.CompareAndSwap(gateOpen, gateCommitted) || gate.Load() == gateCommitted
 	}
-	watchdogDone := make(chan struct{})
-	watchdog := time.AfterFunc(h.cfg.ReplyBudget, func() {
-		defer close(watchdogDone)
-		if gate.CompareAndSwap(gateOpen, gateExpired) {
-			writeSuccessNow(c.Writer)
+	var conn io.Closer // the connection, taken over by the early answer
+	m.OnLate = func() {
+		if !answered {
+			answered = true
+			conn = writeSuccessNow(c.Writer)
 		}
-	})
-	defer func() { // also on a panic: the watchdog must not write once the handler is gone
-		if !watchdog.Stop() {
-			<-watchdogDone // it fired: the response writer is ours again once it is done
+	}
+	watchdog := time.AfterFunc(time.Until(deadline), func() { gate.CompareAndSwap(gateOpen, gateExpired) })
+	defer func() {
+		watchdog.Stop()
+		if conn != nil {
+			_ = conn.Close()
+			// The server's writer is gone with the connection (a Flush would panic): whatever
+			// runs after the answer writes to nothing.
+			c.Writer = answeredWriter{c.Writer}
 		}
-		answered = gate.Load() == gateExpired
 	}()
 	h.working(1)
 	defer h.working(-1)
 	ctx, cancel := context.WithTimeout(context.Background(), h.workTimeout)
 	defer cancel()
 	out, err = h.convs.Handle(ctx, m, passive)
-	return out, false, err
+	return out, answered, err
 }
 
 // writeSuccessNow sends a complete "success" response while the handler is still running: with
 // its length declared and flushed, WeChat has the whole answer and does not wait for the rest of
-// the processing.
-func writeSuccessNow(w gin.ResponseWriter) {
+// the processing. The server would read the connection's next request only once the handler
+// returns, so the response says "Connection: close" and the connection is taken from the server
+// and closed for writing: the client sees the end at once and sends its next request on a new
+// connection. It returns the connection for the handler to close when it is done (nil when the
+// writer cannot give it up).
+func writeSuccessNow(w gin.ResponseWriter) io.Closer {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Content-Length", "7")
+	w.Header().Set("Connection", "close")
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write([]byte("success"))
 	w.Flush()
+	conn, buf, err := w.Hijack()
+	if err != nil {
+		return nil
+	}
+	_ = buf.Flush()
+	if cw, ok := conn.(interface{ CloseWrite() error }); ok {
+		_ = cw.CloseWrite()
+	}
+	return conn
+}
+
+// answeredWriter stands for a response writer whose connection the early answer took over:
+// the answer is complete, and writing, flushing or hijacking again does nothing.
+type answeredWriter struct{ gin.ResponseWriter }
+
+func (answeredWriter) Write([]byte) (int, error)       { return 0, http.ErrHijacked }
+func (answeredWriter) WriteString(string) (int, error) { return 0, http.ErrHijacked }
+func (answeredWriter) WriteHeader(int)                 {}
+func (answeredWriter) WriteHeaderNow()                 {}
+func (answeredWriter) Flush()                          {}
+func (answeredWriter) Written() bool                   { return true }
+func (answeredWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, http.ErrHijacked
 }
 
 func (h *Webhook) kfEnabled() bool { return h.KF != nil && h.KF.Enabled() }
@@ -293,8 +394,14 @@ func (h *Webhook) writeText(c *gin.Context, cb *callback, text string) {
 	c.Data(http.StatusOK, "application/xml; charset=utf-8", body)
 }
 
-func (h *Webhook) reject(c *gin.Context, status int, outcome string, err error) {
-	h.metrics.Messages.WithLabelValues("unknown", outcome).Inc()
-	h.log.Warn("webhook request refused", "status", status, "remote", c.ClientIP(), "reason", err.Error())
+// reject refuses the request with status: counted by reason, and logged at most once a minute
+// per reason (with the number held back since), so that a flood of forged requests does not
+// flood the log.
+func (h *Webhook) reject(c *gin.Context, status int, reason string, err error) {
+	h.metrics.Messages.WithLabelValues("unknown", "rejected").Inc()
+	h.metrics.Refused.WithLabelValues(reason).Inc()
+	if ok, n := h.refusals.allow(reason); ok {
+		h.log.Warn("webhook request refused", "reason", reason, "status", status, "remote", c.ClientIP(), "err", err.Error(), "suppressed", n)
+	}
 	c.String(status, http.StatusText(status))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"os"
 	"strconv"
@@ -251,12 +252,17 @@ func TestSlowAnswerGoesThroughCustomerServiceAPI(t *testing.T) {
 		held <- err
 	}()
 	<-holding
+	// The hold ends well past the reply budget, while WeChat still waits: the message is then
+	// stored, its replies queued, and only then is WeChat answered "success".
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		close(release)
+	}()
 	m := wechatsim.Message{From: who, Type: message.MsgTypeText, Content: "你好", CreateTime: h.Clock.Now().Unix(), MsgID: 5005}
 	r, err := h.Sim.Send(m)
 	if err != nil || !r.Success {
 		t.Fatalf("past the budget the webhook must answer success: %v %+v", err, r)
 	}
-	close(release)
 	if err := <-held; err != nil {
 		t.Fatal(err)
 	}
@@ -330,5 +336,75 @@ func TestHealthOnBothListeners(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Fatalf("metrics lack %q", want)
 		}
+	}
+}
+
+// The early "success" at the reply budget ends the exchange: a keep-alive client's next request
+// (here on the one connection the client may have to the host) is answered while the slow
+// message is still being processed, instead of waiting behind it.
+func TestEarlySuccessFreesTheConnection(t *testing.T) {
+	h := apptest.New(t, func(c *config.Config) { c.Server.ReplyBudget = config.Duration(50 * time.Millisecond) })
+	var mu sync.Mutex
+	var reused []bool
+	tr := &http.Transport{MaxConnsPerHost: 1, MaxIdleConnsPerHost: 1}
+	t.Cleanup(tr.CloseIdleConnections)
+	h.Sim.HTTP = &http.Client{Timeout: 20 * time.Second, Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		trace := &httptrace.ClientTrace{GotConn: func(i httptrace.GotConnInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			reused = append(reused, i.Reused)
+		}}
+		return tr.RoundTrip(r.WithContext(httptrace.WithClientTrace(r.Context(), trace)))
+	})}
+	receipt := wechatsim.Message{From: "oKeep00002", Type: message.MsgTypeEvent, Event: "TEMPLATESENDJOBFINISH"}
+	// Quick exchanges keep the connection: the client is a keep-alive one.
+	for range 2 {
+		if r, err := h.Sim.Send(receipt); err != nil || !r.Success {
+			t.Fatalf("receipt: %v %+v", err, r)
+		}
+	}
+	mu.Lock()
+	if len(reused) != 2 || !reused[1] {
+		t.Fatalf("connections reused: %v, want the second request on the first's connection", reused)
+	}
+	mu.Unlock()
+
+	who := "oKeep00001"
+	holding, release := make(chan struct{}), make(chan struct{})
+	held := make(chan error, 1)
+	go func() {
+		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *flows.State) ([]string, error) {
+			close(holding)
+			<-release
+			return nil, nil
+		})
+		held <- err
+	}()
+	<-holding
+	go func() {
+		time.Sleep(300 * time.Millisecond) // well past the reply budget
+		close(release)
+	}()
+	r, err := h.Sim.Send(wechatsim.Message{From: who, Type: message.MsgTypeText, Content: "在吗", CreateTime: h.Clock.Now().Unix(), MsgID: 5101})
+	if err != nil || !r.Success {
+		t.Fatalf("slow message: %v %+v", err, r)
+	}
+	// The early "success" closed its connection (the handler may still be carrying out the
+	// turn's effects): the next request is answered on a new one instead of waiting behind it.
+	if r, err := h.Sim.Send(receipt); err != nil || !r.Success {
+		t.Fatalf("the request after the early success: %v %+v", err, r)
+	}
+	mu.Lock()
+	if len(reused) != 4 || reused[3] {
+		t.Fatalf("connections reused: %v, want the request after the early success on a new connection", reused)
+	}
+	mu.Unlock()
+	if err := <-held; err != nil {
+		t.Fatal(err)
+	}
+	h.App.Webhook.Wait()
+	h.Deliver()
+	if sent := h.App.Sandbox.SentTo(who); len(sent) != 1 {
+		t.Fatalf("the slow message's reply: %+v, want one customer-service message", sent)
 	}
 }

@@ -52,20 +52,22 @@ type wire struct {
 	clock complaintbot.Clock
 }
 
-// checkTimestamp refuses a callback whose timestamp is too far from our clock (replay protection).
-func (w *wire) checkTimestamp(ts string) error {
+// checkTimestamp refuses a callback whose timestamp is too far from our clock (replay
+// protection: a signature is good only that long; see replayGuard for the rest) and returns it
+// in Unix seconds.
+func (w *wire) checkTimestamp(ts string) (int64, error) {
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
-		return errStale
+		return 0, errStale
 	}
 	d := w.clock.Now().Sub(time.Unix(sec, 0))
 	if d < 0 {
 		d = -d
 	}
 	if d > w.cfg.MaxClockSkew {
-		return errStale
+		return 0, errStale
 	}
-	return nil
+	return sec, nil
 }
 
 func equalSig(a, b string) bool {
@@ -92,6 +94,11 @@ func (w *wire) open(body []byte, q query) (*callback, error) {
 	if env.Encrypt == "" {
 		if q.signature == "" {
 			return nil, errBadSignature
+		}
+		if q.msgSignature != "" {
+			// WeChat signs the encrypted body when it sends one (compatible and safe mode): a
+			// plaintext body under such a URL is a captured signature with the Encrypt taken out.
+			return nil, fmt.Errorf("%w: msg_signature without an encrypted body", errBadSignature)
 		}
 		if env.FromUserName == "" {
 			return nil, fmt.Errorf("%w: no FromUserName", errMalformed)

@@ -16,6 +16,13 @@ type Metrics struct {
 	// Messages counts webhook messages by WeChat type and outcome (replied, late, duplicate,
 	// silent, rejected, error).
 	Messages *prometheus.CounterVec
+	// Refused counts webhook requests refused before they reached a conversation, by reason:
+	// bad_signature, stale (timestamp outside wechat.max_clock_skew), replay (a signed
+	// timestamp and nonce used again with another body), too_large, unreadable, malformed.
+	Refused *prometheus.CounterVec
+	// ReplayCheckErrors counts plaintext callbacks whose replay check could not be made (the
+	// database did not answer in time); they were processed anyway.
+	ReplayCheckErrors prometheus.Counter
 	// ReplySeconds is the time from receiving a webhook message to writing its answer.
 	ReplySeconds prometheus.Histogram
 	// DedupeHits counts retried or doubled messages answered from the stored first answer.
@@ -33,6 +40,12 @@ func New() *Metrics {
 		Messages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "complaintbot_webhook_messages_total", Help: "Webhook messages by WeChat message type and outcome.",
 		}, []string{"type", "outcome"}),
+		Refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "complaintbot_webhook_refused_total", Help: "Webhook requests refused, by reason.",
+		}, []string{"reason"}),
+		ReplayCheckErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "complaintbot_webhook_replay_check_errors_total", Help: "Plaintext callbacks processed without a replay check (database error).",
+		}),
 		ReplySeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "complaintbot_webhook_reply_seconds", Help: "Time from receiving a webhook message to answering it.",
 			Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2, 3, 4, 5},
@@ -47,7 +60,7 @@ func New() *Metrics {
 			Name: "complaintbot_outbox_deliveries_total", Help: "Outbox delivery attempts by result.",
 		}, []string{"result"}),
 	}
-	m.Registry.MustRegister(m.Messages, m.ReplySeconds, m.DedupeHits, m.WeChatAPIErrors, m.OutboxDeliveries,
+	m.Registry.MustRegister(m.Messages, m.Refused, m.ReplayCheckErrors, m.ReplySeconds, m.DedupeHits, m.WeChatAPIErrors, m.OutboxDeliveries,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

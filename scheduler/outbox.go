@@ -37,14 +37,21 @@ const (
 // MaxAttempts with the reason kept. No message is dropped silently: what cannot be delivered is
 // marked undeliverable (or failed) and listed by storage.UndeliverableOutbox for a person.
 //
+// Customers are served side by side (up to Concurrency at once), each customer's messages one
+// after the other in the order they are due: a slow or hung send holds up only its own
+// customer's later messages, never another customer's.
+//
 // Exactly once: every message has an idempotency key (its ID), so enqueueing it again adds
 // nothing, and each attempt is claimed before it is made, so no two workers make the same
-// attempt. A worker that dies between claiming an attempt and recording its outcome leaves the
-// outcome unknown: WeChat's send APIs take no idempotency key and cannot be asked what arrived, so
-// the claim with no outcome is the evidence. After StaleClaim such a message is marked unknown
-// and is not resent automatically (a resend could show the customer the message twice); it is
-// listed for a person, who can resend it (storage.RequeueOutbox) after checking. Outcomes are
-// recorded even when the worker is being shut down, so only a crash leaves one unknown.
+// attempt. WeChat's send APIs take no idempotency key and cannot be asked what arrived, so an
+// attempt that went out without an answer (a timeout, a dropped connection) or that was cut off
+// mid-send (the worker died between its claim and its outcome; after StaleClaim) has an unknown
+// outcome: sending it again could show the customer the message twice. What happens then
+// depends on the message's purpose (see unknownOutcome): a late bot reply, which the customer is
+// waiting for, is sent once more; anything else is marked unknown and listed for a person, who
+// can resend it (storage.RequeueOutbox) after checking. Outcomes are recorded even when the worker
+// is being shut down, and a send under way is let finish (within SendTimeout), so only a crash
+// leaves one unrecorded.
 type OutboxWorker struct {
 	Store   *storage.Store
 	Sender  Sender
@@ -71,16 +78,38 @@ type OutboxWorker struct {
 	// PerSecond caps the sending rate (0: no cap). The pacing uses the wall clock: it protects
 	// WeChat's rate limit, not a business deadline.
 	PerSecond int
+	// Concurrency is how many customers' messages are delivered at once (0: DefaultConcurrency).
+	Concurrency int
+	// SendTimeout bounds one send, token included (0: DefaultSendTimeout); the WeChat client
+	// bounds each of its HTTP requests too. A send that went out and timed out has an unknown
+	// outcome.
+	SendTimeout time.Duration
 
 	pace pacer
+
+	initOnce sync.Once
+	slots    chan struct{} // one per customer being served
+	mu       sync.Mutex
+	busy     map[string]bool // customers being served by this worker
+	serving  sync.WaitGroup  // the goroutines serving customers
 }
 
-// Run delivers due messages until ctx is done.
+// DefaultConcurrency is how many customers an OutboxWorker serves at once by default.
+const DefaultConcurrency = 16
+
+// DefaultSendTimeout bounds one send by default.
+const DefaultSendTimeout = 10 * time.Second
+
+// dueBatch is how many due messages one look at the outbox takes.
+const dueBatch = 50
+
+// Run delivers due messages until ctx is done, and then waits for the sends under way.
 func (w *OutboxWorker) Run(ctx context.Context) {
+	defer w.serving.Wait()
 	t := time.NewTicker(w.Poll)
 	defer t.Stop()
 	for {
-		if _, err := w.RunOnce(ctx); err != nil && ctx.Err() == nil {
+		if _, err := w.dispatch(ctx, nil); err != nil && ctx.Err() == nil {
 			w.Log.Error("outbox run", "err", err)
 		}
 		select {
@@ -104,47 +133,179 @@ func (w *OutboxWorker) Poke() {
 }
 
 // RunOnce makes one attempt at every message due now (a message that falls back to a template
-// message gets that attempt in the same run) and returns how many attempts it made.
+// message gets that attempt in the same run) and returns how many attempts it made. Customers
+// whose messages this worker is delivering already (in Run) are left to that delivery.
 func (w *OutboxWorker) RunOnce(ctx context.Context) (int, error) {
-	attempted := 0
+	var r runTally
 	for range 1000 {
-		due, err := w.Store.DueOutbox(ctx, w.Clock.Now(), 50)
+		before := r.count()
+		started, err := w.dispatch(ctx, &r)
+		r.wg.Wait()
+		if err == nil {
+			err = r.firstErr()
+		}
 		if err != nil {
-			return attempted, err
+			return r.count(), err
 		}
-		progressed := false
-		for i := range due {
-			if ctx.Err() != nil {
-				return attempted, ctx.Err()
-			}
-			ok, err := w.deliver(ctx, &due[i])
-			if err != nil {
-				return attempted, err
-			}
-			if ok {
-				attempted++
-				progressed = true
-			}
-		}
-		if !progressed {
+		if started == 0 || r.count() == before {
 			break
 		}
 	}
-	return attempted, nil
+	return r.count(), nil
 }
 
-// deliver makes the next attempt at m; false means another worker holds it.
+// runTally collects what the deliveries started by one RunOnce did.
+type runTally struct {
+	wg       sync.WaitGroup
+	mu       sync.Mutex
+	attempts int
+	err      error
+}
+
+func (r *runTally) add(n int, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.attempts += n
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+func (r *runTally) count() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.attempts
+}
+
+func (r *runTally) firstErr() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.err
+}
+
+func (w *OutboxWorker) init() {
+	w.initOnce.Do(func() {
+		n := w.Concurrency
+		if n <= 0 {
+			n = DefaultConcurrency
+		}
+		w.slots = make(chan struct{}, n)
+		w.busy = make(map[string]bool)
+	})
+}
+
+// dispatch looks at the due messages of the customers not being served and starts serving
+// them, each customer on a goroutine of its own with its messages in order. With a tally
+// (RunOnce) it waits for free slots and the tally learns what the deliveries did; without (Run)
+// it serves as many customers as there are free slots and returns. It returns how many
+// customers it started serving.
+func (w *OutboxWorker) dispatch(ctx context.Context, r *runTally) (int, error) {
+	w.init()
+	w.mu.Lock()
+	busy := make([]string, 0, len(w.busy))
+	for id := range w.busy {
+		busy = append(busy, id)
+	}
+	w.mu.Unlock()
+	due, err := w.Store.DueOutboxExcept(ctx, w.Clock.Now(), dueBatch, busy)
+	if err != nil {
+		return 0, err
+	}
+	var order []string
+	groups := map[string][]storage.OutboxMessage{}
+	for _, m := range due {
+		if _, ok := groups[m.OpenID]; !ok {
+			order = append(order, m.OpenID)
+		}
+		groups[m.OpenID] = append(groups[m.OpenID], m)
+	}
+	started := 0
+	for _, openID := range order {
+		if r != nil {
+			select {
+			case w.slots <- struct{}{}:
+			case <-ctx.Done():
+				return started, ctx.Err()
+			}
+		} else {
+			select {
+			case w.slots <- struct{}{}:
+			default:
+				return started, nil // all slots in use: a delivery that ends pokes the worker
+			}
+		}
+		w.mu.Lock()
+		if w.busy[openID] {
+			w.mu.Unlock()
+			<-w.slots
+			continue
+		}
+		w.busy[openID] = true
+		w.mu.Unlock()
+		started++
+		w.serving.Add(1)
+		if r != nil {
+			r.wg.Add(1)
+		}
+		go w.serve(ctx, openID, groups[openID], r)
+	}
+	return started, nil
+}
+
+// serve delivers one customer's due messages in order, then frees the customer's slot.
+func (w *OutboxWorker) serve(ctx context.Context, openID string, msgs []storage.OutboxMessage, r *runTally) {
+	attempts := 0
+	var err error
+	defer func() {
+		w.mu.Lock()
+		delete(w.busy, openID)
+		w.mu.Unlock()
+		<-w.slots
+		if r != nil {
+			r.add(attempts, err)
+			r.wg.Done()
+		} else if err != nil && ctx.Err() == nil {
+			w.Log.Error("outbox delivery", "id", logID(&msgs[0]), "err", err)
+		}
+		w.serving.Done()
+		w.Poke() // the customer's next messages, a template fallback, customers waiting for a slot
+	}()
+	for i := range msgs {
+		if ctx.Err() != nil {
+			return
+		}
+		var ok bool
+		ok, err = w.deliver(ctx, &msgs[i])
+		if err != nil {
+			return
+		}
+		if ok {
+			attempts++
+		}
+	}
+}
+
+// deliver makes the next attempt at m; false means another worker holds it, or ctx ended before
+// it was made.
 func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (bool, error) {
 	n := m.Attempts + 1
-	now := w.Clock.Now()
-	channel, why, err := w.channel(ctx, m, now)
+	channel, why, err := w.channel(ctx, m, w.Clock.Now())
 	if err != nil {
 		return false, err
 	}
+	if channel != "" {
+		// Paced before the claim: a claimed attempt is one that is being made.
+		if err := w.pace.wait(ctx, w.PerSecond); err != nil {
+			return false, nil // shutting down: the message stays due
+		}
+	}
+	now := w.Clock.Now()
 	claimed, err := w.Store.ClaimAttempt(ctx, m.ID, n, w.Owner, now)
 	if err != nil {
 		return false, err
 	}
+	// From here on the outcome must be recorded even if ctx is cancelled.
+	rctx := context.WithoutCancel(ctx)
 	if !claimed {
 		at, err := w.Store.AttemptClaimedAt(ctx, m.ID, n)
 		if err != nil {
@@ -154,14 +315,12 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 			return false, nil // under way elsewhere
 		}
 		// The worker that claimed it died between claiming and recording: WeChat may or may not
-		// have the message. Sending again could show it twice, so a person checks.
-		w.Metrics.OutboxDeliveries.WithLabelValues("unknown").Inc()
-		w.Log.Warn("outbox delivery cut off mid-send", "id", logID(m), "attempt", n)
-		return true, w.Store.RecordOutcome(ctx, m.ID, n, storage.OutboxOutcome{Status: storage.OutboxUnknown, At: now,
-			Error: "an attempt was cut off mid-send: WeChat may have delivered it; check with the customer, then resend or mark handled"})
+		// have the message.
+		o := w.unknownOutcome(m, n, m.Channel, now, "an attempt was cut off mid-send")
+		w.count(o.Status)
+		w.Log.Warn("outbox delivery cut off mid-send", "id", logID(m), "purpose", m.Purpose, "attempt", n, "status", o.Status)
+		return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
 	}
-	// From here on the outcome must be recorded even if ctx is cancelled.
-	rctx := context.WithoutCancel(ctx)
 	if channel == "" {
 		o := storage.OutboxOutcome{Status: storage.OutboxUndeliverable, At: now, Error: why}
 		if m.Purpose == storage.PurposeSystem || m.Purpose == storage.PurposeReply {
@@ -171,19 +330,20 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 		w.Log.Info("outbox message has no channel", "id", logID(m), "purpose", m.Purpose, "status", o.Status, "reason", why)
 		return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
 	}
-	if err := w.pace.wait(ctx, w.PerSecond); err != nil {
-		return true, w.Store.RecordOutcome(rctx, m.ID, n, storage.OutboxOutcome{Status: storage.OutboxPending, NextAt: now, At: now, Error: "shutting down"})
-	}
+	// The send is not cut short by a shutdown (that would make its outcome unknown): it has
+	// SendTimeout, and the WeChat client's own timeout per request.
+	sctx, cancel := context.WithTimeout(rctx, w.sendTimeout())
+	defer cancel()
 	var sendErr error
 	if channel == ChannelCustom {
-		sendErr = w.Sender.SendText(ctx, m.OpenID, m.Text)
+		sendErr = w.Sender.SendText(sctx, m.OpenID, m.Text)
 	} else {
 		var data map[string]string
-		data, err = w.templateData(ctx, m)
+		data, err = w.templateData(rctx, m)
 		if err != nil {
 			return true, err
 		}
-		_, sendErr = w.Sender.SendTemplate(ctx, m.OpenID, w.Templates[templateKind(m.Purpose)], "", data)
+		_, sendErr = w.Sender.SendTemplate(sctx, m.OpenID, w.Templates[templateKind(m.Purpose)], "", data)
 	}
 	o := w.outcome(rctx, m, n, channel, sendErr)
 	w.count(o.Status)
@@ -191,6 +351,31 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 		w.Log.Warn("outbox delivery", "id", logID(m), "purpose", m.Purpose, "channel", channel, "attempt", n, "status", o.Status, "class", wechatapi.Classify(sendErr))
 	}
 	return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
+}
+
+// unknownOutcome is what follows attempt n at m on channel when it may or may not have reached
+// the customer (why says how that came about). WeChat cannot be asked, so it is decided by
+// purpose:
+//   - a late bot reply (PurposeReply) is sent once more, after the usual backoff: the customer
+//     has just written and waits for it, nobody could act on it in time, and seeing the bot's
+//     answer twice is harmless, while missing it (it may hold the case number) stalls the
+//     conversation. A second unknown outcome of the same reply is not sent again.
+//   - an agent's reply, a case notice, a survey question: not sent again. They are marked
+//     unknown and listed for a person (storage.UndeliverableOutbox), who checks with the
+//     customer and resends (storage.RequeueOutbox) or closes them: a duplicate of a person's
+//     words or of a decision about a case looks careless, and a survey question is asked again
+//     by its reminder anyway.
+//   - a system message (PurposeSystem) is marked unknown and not listed.
+func (w *OutboxWorker) unknownOutcome(m *storage.OutboxMessage, n int, channel string, now time.Time, why string) storage.OutboxOutcome {
+	o := storage.OutboxOutcome{At: now, Channel: channel, Unknown: true}
+	if m.Purpose == storage.PurposeReply && m.Unknowns == 0 && n < w.MaxAttempts {
+		o.Status, o.NextAt = storage.OutboxPending, now.Add(backoff(n))
+		o.Error = why + ": WeChat may have delivered it; sent once more, as the customer waits for the reply"
+		return o
+	}
+	o.Status = storage.OutboxUnknown
+	o.Error = why + ": WeChat may have delivered it; not sent again (it could show twice): check with the customer, then resend or mark handled"
+	return o
 }
 
 // logID is the message's id for logs: some ids hold the customer's openid, which is masked.
@@ -277,6 +462,8 @@ func (w *OutboxWorker) outcome(ctx context.Context, m *storage.OutboxMessage, n 
 	case wechatapi.ClassOK:
 		o.Status, o.Error = storage.OutboxSent, ""
 		w.sent(ctx, m, channel, now)
+	case wechatapi.ClassUnknown:
+		return w.unknownOutcome(m, n, channel, now, "the send went out but no answer came ("+o.Error+")")
 	case wechatapi.ClassOutOfWindow, wechatapi.ClassTooMany, wechatapi.ClassQuota:
 		if channel == ChannelCustom && w.template(m.Purpose) {
 			// Fall back to a template message: the next attempt, due now.
@@ -355,6 +542,13 @@ func (w *OutboxWorker) templateData(ctx context.Context, m *storage.OutboxMessag
 		}
 	}
 	return data, nil
+}
+
+func (w *OutboxWorker) sendTimeout() time.Duration {
+	if w.SendTimeout > 0 {
+		return w.SendTimeout
+	}
+	return DefaultSendTimeout
 }
 
 func (w *OutboxWorker) staleClaim() time.Duration {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +17,7 @@ import (
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/wechatapi"
+	"github.com/complaintbot/complaintbot/wechatapi/fakewechat"
 )
 
 var t0 = time.Date(2026, 11, 27, 10, 0, 0, 0, complaintbot.Shanghai)
@@ -166,6 +169,21 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 	if m := f.msg(t, "k1"); m.Status != storage.OutboxSent || m.Attempts != 2 {
 		t.Fatalf("after requeue: %+v", m)
 	}
+	// A late bot reply cut off mid-send is sent once more: the customer is waiting for it.
+	f.enqueue(t, storage.OutboxMessage{ID: "r1", OpenID: "oA", Text: "请问您要投诉什么？", Purpose: storage.PurposeReply})
+	if ok, err := f.st.ClaimAttempt(ctx, "r1", 1, "dead", f.clock.Now()); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	f.clock.Advance(3 * time.Minute)
+	f.run(t)
+	f.clock.Advance(time.Minute)
+	f.run(t)
+	if m := f.msg(t, "r1"); m.Status != storage.OutboxSent || m.Attempts != 2 || m.Unknowns != 1 {
+		t.Fatalf("reply cut off mid-send: %+v", m)
+	}
+	if got := f.sender.all(); len(got) != 2 || got[1] != "custom:oA:请问您要投诉什么？" {
+		t.Fatalf("after the reply was cut off: %v", got)
+	}
 }
 
 // Two workers of different instances at the same messages: each message goes out once.
@@ -280,5 +298,212 @@ func TestOutboxIsRateLimited(t *testing.T) {
 	}
 	if d := time.Since(start); d < 190*time.Millisecond {
 		t.Fatalf("5 messages at 20/s took %v", d)
+	}
+}
+
+// weChatFixture is an outbox worker sending through the real WeChat client to a fake WeChat
+// behind a real HTTP server, whose sends can be made to hang.
+type weChatFixture struct {
+	*outboxFixture
+	fake *fakewechat.Server
+}
+
+func newOutboxWithWeChat(t *testing.T, timeout time.Duration) *weChatFixture {
+	t.Helper()
+	f := newOutbox(t)
+	fake := fakewechat.New("wxOutbox", "secret")
+	fake.SetClock(f.clock)
+	srv := httptest.NewServer(fake)
+	t.Cleanup(srv.Close)
+	t.Cleanup(fake.Release) // runs before srv.Close: no request is left hanging
+	c, err := wechatapi.New(wechatapi.Config{AppID: "wxOutbox", AppSecret: "secret", APIBase: srv.URL, Timeout: timeout},
+		&wechatapi.MemoryTokenStore{}, f.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.w.Sender = c
+	f.w.Templates = map[string]string{"progress": "TPL-P", "survey": "TPL-S"}
+	return &weChatFixture{outboxFixture: f, fake: fake}
+}
+
+// waitFor waits until cond holds, failing the test after 10 s: the events it waits for happen on
+// other goroutines, not at a time.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting: %s", what)
+		}
+	}
+}
+
+func texts(sent []fakewechat.Sent) []string {
+	out := []string{}
+	for _, s := range sent {
+		out = append(out, s.Text)
+	}
+	return out
+}
+
+// A send to one customer that WeChat never answers holds up only that customer's later messages:
+// another customer's go out meanwhile, and the first customer's follow in order once WeChat
+// answers.
+func TestOutboxHungSendDoesNotHoldUpOthers(t *testing.T) {
+	f := newOutboxWithWeChat(t, 30*time.Second)
+	f.w.Wake = make(chan struct{}, 1)
+	f.wrote(t, "oHungA", 1, t0)
+	f.wrote(t, "oFineB", 1, t0)
+	f.fake.HangTo("oHungA")
+	f.enqueue(t, storage.OutboxMessage{ID: "a1", OpenID: "oHungA", Text: "A1", Purpose: storage.PurposeAgent})
+	f.enqueue(t, storage.OutboxMessage{ID: "a2", OpenID: "oHungA", Text: "A2", Purpose: storage.PurposeAgent})
+	f.enqueue(t, storage.OutboxMessage{ID: "b1", OpenID: "oFineB", Text: "B1", Purpose: storage.PurposeNotice})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.w.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		f.fake.Release()
+		<-done
+	}()
+	waitFor(t, "A's first message hanging", func() bool { return f.fake.Hanging() == 1 })
+	f.enqueue(t, storage.OutboxMessage{ID: "b2", OpenID: "oFineB", Text: "B2", Purpose: storage.PurposeNotice})
+	f.w.Poke()
+	waitFor(t, "B's messages sent while A's send hangs", func() bool {
+		return f.msg(t, "b1").Status == storage.OutboxSent && f.msg(t, "b2").Status == storage.OutboxSent
+	})
+	if got := texts(f.fake.SentTo("oFineB")); !slices.Equal(got, []string{"B1", "B2"}) {
+		t.Fatalf("B got %v", got)
+	}
+	if f.fake.Hanging() != 1 || f.msg(t, "a2").Status != storage.OutboxPending {
+		t.Fatalf("A's second message went before its first was answered: hanging %d, a2 %+v", f.fake.Hanging(), f.msg(t, "a2"))
+	}
+	f.fake.Release() // WeChat answers at last
+	waitFor(t, "A's messages sent", func() bool {
+		return f.msg(t, "a1").Status == storage.OutboxSent && f.msg(t, "a2").Status == storage.OutboxSent
+	})
+	if got := texts(f.fake.SentTo("oHungA")); !slices.Equal(got, []string{"A1", "A2"}) {
+		t.Fatalf("A got %v, want A1 then A2", got)
+	}
+}
+
+// A send that went out and timed out may have been delivered. Only a late bot reply, which the
+// customer is waiting for, is sent once more; an agent's reply, a notice (also as a template) and
+// a survey question are not sent again but listed for a person; nothing reaches the customer a
+// third time.
+func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
+	f := newOutboxWithWeChat(t, 200*time.Millisecond)
+	ctx := context.Background()
+	hangOnce := func(path string) { f.fake.HangNext(path, 1) }
+	f.wrote(t, "oPurpose1", 1, t0)
+
+	// A late bot reply: sent again once (the customer may see it twice), not a third time.
+	hangOnce(fakewechat.PathCustomSend)
+	f.enqueue(t, storage.OutboxMessage{ID: "reply1", OpenID: "oPurpose1", Text: "请问您要投诉哪家网点？", Purpose: storage.PurposeReply})
+	f.run(t)
+	if m := f.msg(t, "reply1"); m.Status != storage.OutboxPending || m.Unknowns != 1 {
+		t.Fatalf("reply after a timeout: %+v", m)
+	}
+	f.clock.Advance(time.Minute)
+	f.run(t)
+	if m := f.msg(t, "reply1"); m.Status != storage.OutboxSent {
+		t.Fatalf("reply sent again: %+v", m)
+	}
+	f.enqueue(t, storage.OutboxMessage{ID: "reply2", OpenID: "oPurpose1", Text: "您的投诉编号是 TS1", Purpose: storage.PurposeReply})
+	f.fake.HangNext(fakewechat.PathCustomSend, 2)
+	f.run(t)
+	f.clock.Advance(time.Minute)
+	f.run(t)
+	f.clock.Advance(time.Hour)
+	f.run(t)
+	if m := f.msg(t, "reply2"); m.Status != storage.OutboxUnknown || m.Unknowns != 2 {
+		t.Fatalf("reply timed out twice: %+v", m)
+	}
+	if got := texts(f.fake.SentTo("oPurpose1")); !slices.Equal(got, []string{"请问您要投诉哪家网点？", "请问您要投诉哪家网点？", "您的投诉编号是 TS1", "您的投诉编号是 TS1"}) {
+		t.Fatalf("the customer got %v", got)
+	}
+
+	// An agent's reply, a notice, a survey question: once, then a person decides.
+	for _, m := range []storage.OutboxMessage{
+		{ID: "agent1", OpenID: "oPurpose2", Text: "我是客服小王", Purpose: storage.PurposeAgent},
+		{ID: "notice1", OpenID: "oPurpose3", Text: "您的投诉已受理", Purpose: storage.PurposeNotice},
+		{ID: "survey1", OpenID: "oPurpose4", Text: "请为本次服务打分", Purpose: storage.PurposeSurvey},
+		{ID: "system1", OpenID: "oPurpose5", Text: "草稿已清除", Purpose: storage.PurposeSystem},
+	} {
+		f.wrote(t, m.OpenID, 1, f.clock.Now())
+		hangOnce(fakewechat.PathCustomSend)
+		f.enqueue(t, m)
+		f.run(t)
+		f.clock.Advance(time.Hour)
+		f.run(t)
+		got := f.msg(t, m.ID)
+		if got.Status != storage.OutboxUnknown || got.Attempts != 1 {
+			t.Fatalf("%s after a timeout: %+v", m.Purpose, got)
+		}
+		if n := len(f.fake.SentTo(m.OpenID)); n != 1 {
+			t.Fatalf("%s reached the customer %d times", m.Purpose, n)
+		}
+	}
+	// A person checked: the agent's reply did not arrive. Sent again, once.
+	if err := f.st.RequeueOutbox(ctx, "agent1", f.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	f.run(t)
+	if m := f.msg(t, "agent1"); m.Status != storage.OutboxSent {
+		t.Fatalf("requeued agent reply: %+v", m)
+	}
+	if n := len(f.fake.SentTo("oPurpose2")); n != 2 {
+		t.Fatalf("requeued agent reply reached the customer %d times in all, want 2", n)
+	}
+	// Outside the window a notice goes as a template message: same rule.
+	f.clock.Advance(72 * time.Hour)
+	hangOnce(fakewechat.PathTemplateSend)
+	f.enqueue(t, storage.OutboxMessage{ID: "notice2", OpenID: "oPurpose3", Text: "您的投诉已办结", Purpose: storage.PurposeNotice})
+	f.run(t)
+	f.clock.Advance(time.Hour)
+	f.run(t)
+	if m := f.msg(t, "notice2"); m.Status != storage.OutboxUnknown || m.Channel != scheduler.ChannelTemplate {
+		t.Fatalf("template notice after a timeout: %+v", m)
+	}
+	if n := len(f.fake.SentTo("oPurpose3")); n != 2 {
+		t.Fatalf("the notices reached the customer %d times, want 2", n)
+	}
+	list, err := f.st.UndeliverableOutbox(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var listed []string
+	for _, m := range list {
+		listed = append(listed, m.ID)
+	}
+	slices.Sort(listed)
+	if want := []string{"notice1", "notice2", "reply2", "survey1"}; !slices.Equal(listed, want) {
+		t.Fatalf("listed for a person: %v, want %v", listed, want)
+	}
+}
+
+// A shutdown does not cut a send short (which would make its outcome unknown for nothing): Run
+// returns once the sends under way have ended and their outcomes are recorded.
+func TestOutboxShutdownLetsSendsFinish(t *testing.T) {
+	f := newOutboxWithWeChat(t, 300*time.Millisecond)
+	f.wrote(t, "oShut0001", 1, t0)
+	f.fake.Delay(fakewechat.PathCustomSend, 100*time.Millisecond) // slow, but within the timeout
+	f.enqueue(t, storage.OutboxMessage{ID: "s1", OpenID: "oShut0001", Text: "您好", Purpose: storage.PurposeAgent})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f.w.Run(ctx)
+	}()
+	waitFor(t, "the send under way", func() bool {
+		a, err := f.st.AttemptClaimedAt(context.Background(), "s1", 1)
+		return err == nil && !a.IsZero()
+	})
+	cancel()
+	<-done
+	if m := f.msg(t, "s1"); m.Status != storage.OutboxSent || len(f.fake.SentTo("oShut0001")) != 1 {
+		t.Fatalf("after shutdown: %+v, sent %v", m, f.fake.SentTo("oShut0001"))
 	}
 }

@@ -60,6 +60,8 @@ type OutboxMessage struct {
 	Channel string `bson:"channel,omitempty"`
 	// By names who sent it: "bot", an agent's username, or "system".
 	By string `bson:"by,omitempty"`
+	// Unknowns counts the attempts whose outcome was unknown (they may have been delivered).
+	Unknowns int `bson:"unknowns,omitempty"`
 	// Handled notes who dealt with it after it could not be delivered, and how.
 	HandledBy   string `bson:"handled_by,omitempty"`
 	HandledNote string `bson:"handled_note,omitempty"`
@@ -130,7 +132,16 @@ func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, e
 // (on the embedded server in storage order, which sorting every pending message in memory would
 // cost too much to improve on).
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+	return s.DueOutboxExcept(ctx, now, limit, nil)
+}
+
+// DueOutboxExcept is DueOutbox without the messages to the customers in skip (those a worker is
+// delivering already), so that they do not take the places of others'.
+func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxMessage, error) {
 	filter := bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}}
+	if len(skip) > 0 {
+		filter = append(filter, bson.E{Key: "openid", Value: bson.D{{Key: "$nin", Value: skip}}})
+	}
 	opts := options.Find().SetLimit(int64(limit))
 	if !s.Embedded() {
 		opts.SetSort(bson.D{{Key: "next_at", Value: 1}})
@@ -177,6 +188,8 @@ type OutboxOutcome struct {
 	Error   string
 	Channel string
 	At      time.Time
+	// Unknown marks an attempt whose outcome is unknown (counted in OutboxMessage.Unknowns).
+	Unknown bool
 }
 
 // RecordOutcome stores the result of attempt number n (counted from 1) at the message.
@@ -191,7 +204,11 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if o.Status != OutboxPending {
 		set = append(set, bson.E{Key: "done_at", Value: o.At})
 	}
-	if _, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, bson.D{{Key: "$set", Value: set}}); err != nil {
+	update := bson.D{{Key: "$set", Value: set}}
+	if o.Unknown {
+		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
+	}
+	if _, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
 	return nil

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -353,13 +354,74 @@ func TestSendTimesOut(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error from a hanging server")
 	}
-	if cl := wechatapi.Classify(err); cl != wechatapi.ClassBusy {
-		t.Errorf("Classify = %v, want busy (%v)", cl, err)
+	// The request went out: WeChat may have the message.
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassUnknown {
+		t.Errorf("Classify = %v, want unknown (%v)", cl, err)
 	}
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v is not a deadline", err)
 	}
 	assertClean(t, err, "hello")
+}
+
+// A WeChat that takes the message and never answers: the send ends at the timeout with an unknown
+// outcome, and the message was delivered once. A WeChat that cannot be reached: nothing went
+// out, so the error is a busy one, safe to retry.
+func TestHungAndUnreachableWeChat(t *testing.T) {
+	e := newEnv(t, nil)
+	t.Cleanup(e.fake.Release)
+	c := e.client(t, func(cfg *wechatapi.Config) { cfg.Timeout = 200 * time.Millisecond })
+	ctx := context.Background()
+	if err := c.SendText(ctx, openID, "warm-up"); err != nil { // the token is fetched
+		t.Fatal(err)
+	}
+	e.fake.HangNext(fakewechat.PathCustomSend, 1)
+	err := c.SendText(ctx, openID, "您的投诉已受理")
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassUnknown {
+		t.Fatalf("hung send: Classify = %v (%v)", cl, err)
+	}
+	assertClean(t, err, "您的投诉已受理")
+	e.fake.HangTo(otherID)
+	_, err = c.SendTemplate(ctx, otherID, "TPL", "", map[string]string{"k": "v"})
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassUnknown {
+		t.Fatalf("hung template: Classify = %v (%v)", cl, err)
+	}
+	if got := e.fake.SentTo(openID); len(got) != 2 || got[1].Text != "您的投诉已受理" {
+		t.Fatalf("the hung send was not delivered once: %+v", got)
+	}
+	if got := e.fake.SentTo(otherID); len(got) != 1 {
+		t.Fatalf("the hung template was not delivered once: %+v", got)
+	}
+	// A slow WeChat (slower than the timeout) that has not handled it yet: unknown too, from
+	// where the client stands, and nothing arrived.
+	e.fake.Release()
+	e.fake.Delay(fakewechat.PathCustomSend, time.Minute)
+	err = c.SendText(ctx, openID, "slow")
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassUnknown {
+		t.Fatalf("slow send: Classify = %v (%v)", cl, err)
+	}
+	e.fake.Release()
+	if got := e.fake.SentTo(openID); len(got) != 2 {
+		t.Fatalf("a send given up before WeChat handled it arrived: %+v", got)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	store := &wechatapi.MemoryTokenStore{}
+	_ = store.SaveToken(ctx, appID, "T", t0.Add(time.Hour))
+	c2, err := wechatapi.New(wechatapi.Config{AppID: appID, AppSecret: appSecret, APIBase: dead, Timeout: 200 * time.Millisecond}, store, e.clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c2.SendText(ctx, openID, "unreachable complaint text")
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassBusy || !cl.Retryable() {
+		t.Fatalf("unreachable WeChat: Classify = %v (%v)", cl, err)
+	}
+	assertClean(t, err, "unreachable complaint text")
 }
 
 func TestTokenFetchTimesOut(t *testing.T) {

@@ -2,15 +2,9 @@ package wechatapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
-	"net/url"
-	"regexp"
-	"strconv"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
 // APIError is an error answer from WeChat: a non-zero errcode.
@@ -49,9 +43,13 @@ const (
 	// ClassQuota (45009): the account's daily API quota is used up; nothing gets through before it
 	// resets.
 	ClassQuota Class = "quota"
-	// ClassBusy (-1 "system busy", network errors, timeouts, 5xx answers, token-store failures): a
-	// transient failure; retry later.
+	// ClassBusy (-1 "system busy", network errors and timeouts before the request went out, 5xx
+	// answers, token-store failures): a transient failure, nothing was sent; retry later.
 	ClassBusy Class = "busy"
+	// ClassUnknown: the request went out but no complete answer came back (a timeout, a dropped
+	// connection, the caller's context ending, a garbled answer). WeChat may have delivered the
+	// message: sending it again may show the customer a duplicate, and WeChat cannot be asked.
+	ClassUnknown Class = "unknown"
 	// ClassInvalid is anything else: a request WeChat will never accept as it stands (40003 bad
 	// openid, 40037 bad template id, a bad AppSecret, 4xx answers, bad arguments).
 	ClassInvalid Class = "invalid"
@@ -61,7 +59,8 @@ const (
 // ClassBusy and for ClassToken: the built-in retry has already failed, but a token rejected twice in a
 // row usually means another instance forced a refresh in between, which the next attempt picks up.
 // ClassQuota is not retryable: the quota resets only the next day, so the caller should fall back
-// (template message, phone call) rather than loop.
+// (template message, phone call) rather than loop. ClassUnknown is not: the message may have
+// arrived, and whether to risk a duplicate is the caller's decision.
 func (c Class) Retryable() bool {
 	return c == ClassBusy || c == ClassToken
 }
@@ -85,6 +84,10 @@ func Classify(err error) Class {
 	var argErr *argumentError
 	if errors.As(err, &argErr) {
 		return ClassInvalid
+	}
+	var unknown *unknownOutcomeError
+	if errors.As(err, &unknown) {
+		return ClassUnknown
 	}
 	// Network errors, timeouts, cancellations, token-store failures and garbled answers.
 	return ClassBusy
@@ -144,56 +147,19 @@ func (e *transportError) Timeout() bool {
 	return errors.Is(e.Err, context.DeadlineExceeded) || (errors.As(e.Err, &ne) && ne.Timeout())
 }
 
+// unknownOutcomeError is a send whose request went out (fully written) without a complete answer
+// coming back: WeChat may or may not have the message. Unwrap keeps the cause.
+type unknownOutcomeError struct {
+	API string
+	Err error
+}
+
+func (e *unknownOutcomeError) Error() string {
+	return fmt.Sprintf("wechat %s: sent, but no answer (it may have been delivered): %v", e.API, e.Err)
+}
+func (e *unknownOutcomeError) Unwrap() error { return e.Err }
+
 // argumentError is a bad argument to a send; nothing was sent.
 type argumentError struct{ msg string }
 
 func (e *argumentError) Error() string { return "wechatapi: " + e.msg }
-
-var (
-	// The SDK's Send methods report an errcode as fmt.Errorf text, not as *util.CommonError
-	// (officialaccount/message/customer_message.go:178, template.go:78).
-	sdkErrcodeRE = regexp.MustCompile(`(?s)errcode=(-?\d+) , errmsg=(.*)$`)
-	// util.HTTPPost/PostJSON report a non-200 status as text that includes the full URI.
-	sdkStatusRE = regexp.MustCompile(`statusCode=(\d+)\s*$`)
-)
-
-// convertSDKError turns an error from an SDK call into one of this package's errors, dropping
-// anything that could hold the access token. Errors that are already ours pass through.
-func convertSDKError(api string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var (
-		apiErr    *APIError
-		statusErr *httpStatusError
-		trErr     *transportError
-		tokErr    *tokenError
-		common    *util.CommonError
-		uerr      *url.Error
-		jsonErr   *json.SyntaxError
-		typeErr   *json.UnmarshalTypeError
-	)
-	switch {
-	case errors.As(err, &apiErr), errors.As(err, &statusErr), errors.As(err, &trErr), errors.As(err, &tokErr):
-		return err
-	case errors.As(err, &common):
-		return &APIError{Code: common.ErrCode, Msg: common.ErrMsg, API: api}
-	case errors.As(err, &uerr):
-		return &transportError{API: api, Err: uerr.Err}
-	case errors.As(err, &jsonErr), errors.As(err, &typeErr):
-		return fmt.Errorf("wechat %s: unreadable answer: %w", api, err)
-	}
-	msg := err.Error()
-	if m := sdkErrcodeRE.FindStringSubmatch(msg); m != nil {
-		code, perr := strconv.ParseInt(m[1], 10, 64)
-		if perr == nil {
-			return &APIError{Code: code, Msg: m[2], API: api}
-		}
-	}
-	if m := sdkStatusRE.FindStringSubmatch(msg); m != nil {
-		status, _ := strconv.Atoi(m[1])
-		return &httpStatusError{API: api, Status: status}
-	}
-	// Unknown: do not echo text that might hold a URI.
-	return fmt.Errorf("wechat %s: unexpected SDK error (%T)", api, err)
-}

@@ -1,38 +1,32 @@
 package wechatapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"testing"
-
-	"github.com/silenceper/wechat/v2/util"
 )
 
-func TestConvertSDKError(t *testing.T) {
-	// The texts the SDK builds (officialaccount/message/customer_message.go, template.go, util/http.go).
-	var apiErr *APIError
-	err := convertSDKError("custom/send", fmt.Errorf("customer msg send error : errcode=%v , errmsg=%v", 45015, "response out of time limit rid: 1"))
-	if !errors.As(err, &apiErr) || apiErr.Code != 45015 || apiErr.Msg != "response out of time limit rid: 1" {
-		t.Errorf("custom: %v", err)
+// Classify sorts this package's own errors: what went out without an answer is unknown, what
+// never went out is busy, a bad argument is invalid, whatever wraps them.
+func TestClassifyOwnErrors(t *testing.T) {
+	for err, want := range map[error]Class{
+		&unknownOutcomeError{API: apiCustomSend, Err: context.DeadlineExceeded}:                  ClassUnknown,
+		fmt.Errorf("send: %w", &unknownOutcomeError{API: apiTemplateSend, Err: errors.New("x")}): ClassUnknown,
+		&transportError{API: apiCustomSend, Err: context.DeadlineExceeded}:                       ClassBusy,
+		&httpStatusError{API: apiCustomSend, Status: 503}:                                        ClassBusy,
+		&httpStatusError{API: apiCustomSend, Status: 404}:                                        ClassInvalid,
+		&argumentError{"empty text"}:                                                             ClassInvalid,
+		&tokenError{&APIError{Code: 40125, API: apiStableToken}}:                                 ClassInvalid,
+	} {
+		if got := Classify(err); got != want {
+			t.Errorf("Classify(%v) = %v, want %v", err, got, want)
+		}
 	}
-	err = convertSDKError("template/send", fmt.Errorf("template msg send error : errcode=%v , errmsg=%v", -1, "system error"))
-	if !errors.As(err, &apiErr) || apiErr.Code != -1 || Classify(err) != ClassBusy {
-		t.Errorf("template: %v", err)
+	if ClassUnknown.Retryable() {
+		t.Error("an unknown outcome must not count as retryable")
 	}
-	err = convertSDKError("custom/send", util.NewCommonError("x", 43004, "require subscribe"))
-	if !errors.As(err, &apiErr) || apiErr.Code != 43004 || apiErr.API != "custom/send" {
-		t.Errorf("common: %v", err)
-	}
-	err = convertSDKError("custom/send", fmt.Errorf("http get error : uri=%v , statusCode=%v", "https://x/?access_token=SECRET", 503))
-	if Classify(err) != ClassBusy || strings.Contains(err.Error(), "SECRET") {
-		t.Errorf("status: %v", err)
-	}
-	err = convertSDKError("custom/send", errors.New("something with access_token=SECRET"))
-	if strings.Contains(err.Error(), "SECRET") {
-		t.Errorf("unknown: %v", err)
-	}
-	if convertSDKError("x", nil) != nil {
-		t.Error("nil not nil")
+	if err := (&unknownOutcomeError{API: apiCustomSend, Err: context.DeadlineExceeded}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Error("the cause of an unknown outcome is lost")
 	}
 }

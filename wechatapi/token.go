@@ -74,9 +74,6 @@ const apiStableToken = "stable_token"
 // tokenSafetyMargin is taken off WeChat's expires_in so a token is never used in its last minutes.
 const tokenSafetyMargin = 5 * time.Minute
 
-// tokenHandleTimeout bounds token acquisition when the SDK asks for a token without a context.
-const tokenHandleTimeout = 10 * time.Second
-
 // tokenError is a failure to obtain an access token (token store or token endpoint).
 type tokenError struct{ Err error }
 
@@ -87,21 +84,6 @@ func (e *tokenError) Unwrap() error { return e.Err }
 type cachedToken struct {
 	token   string
 	expires time.Time
-}
-
-// tokenHandle is the SDK's credential.AccessTokenContextHandle for a Client.
-type tokenHandle struct{ c *Client }
-
-// GetAccessToken returns the current token; the SDK calls it without a context.
-func (h tokenHandle) GetAccessToken() (string, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), tokenHandleTimeout)
-	defer cancel()
-	return h.c.token(ctx)
-}
-
-// GetAccessTokenContext returns the current token.
-func (h tokenHandle) GetAccessTokenContext(ctx context.Context) (string, error) {
-	return h.c.token(ctx)
 }
 
 // token returns a usable access token: the one in memory, else the stored one, else a new one.

@@ -8,8 +8,10 @@
 package fakewechat
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"sync"
@@ -72,6 +74,13 @@ type Server struct {
 	fail         map[string]*failure
 	seq          int64
 	sent         []Sent
+
+	// Faults of the network kind (see HangNext, HangTo, Delay, Release).
+	hangNext map[string]int           // path → calls left that hang
+	hangTo   map[string]bool          // openid → its sends hang
+	delay    map[string]time.Duration // path → wait before handling
+	release  chan struct{}            // closed by Release
+	hanging  int
 }
 
 // New returns a Server for the Official Account appID with secret appSecret.
@@ -81,7 +90,135 @@ func New(appID, appSecret string) *Server {
 		appSecret: appSecret,
 		clock:     complaintbot.SystemClock{},
 		fail:      make(map[string]*failure),
+		hangNext:  make(map[string]int),
+		hangTo:    make(map[string]bool),
+		delay:     make(map[string]time.Duration),
+		release:   make(chan struct{}),
 	}
+}
+
+// HangNext makes the next n calls to the API path hang: each is handled as usual (a message is
+// accepted and recorded: WeChat has it) but its answer is held back until the client gives up
+// or Release is called, as a WeChat that delivers and then never answers. n <= 0 cancels.
+func (s *Server) HangNext(path string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n <= 0 {
+		delete(s.hangNext, path)
+		return
+	}
+	s.hangNext[path] = n
+}
+
+// HangTo makes every send to openid hang as HangNext does, until Release.
+func (s *Server) HangTo(openid string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hangTo[openid] = true
+}
+
+// Delay makes every call to the API path wait d before it is handled (a slow WeChat; the client
+// may give up first, and then nothing is recorded). d <= 0 cancels.
+func (s *Server) Delay(path string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if d <= 0 {
+		delete(s.delay, path)
+		return
+	}
+	s.delay[path] = d
+}
+
+// Release ends every hang and delay: requests held now get their answers, and no later one is
+// held back.
+func (s *Server) Release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	clear(s.hangNext)
+	clear(s.hangTo)
+	clear(s.delay)
+	close(s.release)
+	s.release = make(chan struct{})
+}
+
+// Hanging counts the requests whose answers are held back now.
+func (s *Server) Hanging() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hanging
+}
+
+// held answers w's request once the hang ends: the buffered answer when the hang was released,
+// nothing when the client gave up.
+func (s *Server) held(w http.ResponseWriter, r *http.Request, answer *bufferedAnswer) {
+	s.mu.Lock()
+	s.hanging++
+	release := s.release
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.hanging--
+		s.mu.Unlock()
+	}()
+	select {
+	case <-r.Context().Done():
+	case <-release:
+		answer.copyTo(w)
+	}
+}
+
+// faults returns the delay before handling r and whether its answer hangs; r's body stays
+// readable.
+func (s *Server) faults(r *http.Request) (time.Duration, bool) {
+	var to string
+	if r.URL.Path == PathCustomSend || r.URL.Path == PathTemplateSend {
+		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+		r.Body = io.NopCloser(bytes.NewReader(raw))
+		var peek struct {
+			ToUser string `json:"touser"`
+		}
+		_ = json.Unmarshal(raw, &peek)
+		to = peek.ToUser
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hang := to != "" && s.hangTo[to]
+	if n := s.hangNext[r.URL.Path]; n > 0 {
+		hang = true
+		if n == 1 {
+			delete(s.hangNext, r.URL.Path)
+		} else {
+			s.hangNext[r.URL.Path] = n - 1
+		}
+	}
+	return s.delay[r.URL.Path], hang
+}
+
+// bufferedAnswer is a ResponseWriter that keeps the answer for later.
+type bufferedAnswer struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (b *bufferedAnswer) Header() http.Header { return b.header }
+func (b *bufferedAnswer) Write(p []byte) (int, error) {
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	return b.body.Write(p)
+}
+func (b *bufferedAnswer) WriteHeader(status int) { b.status = status }
+
+func (b *bufferedAnswer) copyTo(w http.ResponseWriter) {
+	for k, v := range b.header {
+		w.Header()[k] = v
+	}
+	if b.status == 0 {
+		b.status = http.StatusOK
+	}
+	w.WriteHeader(b.status)
+	_, _ = w.Write(b.body.Bytes())
 }
 
 // SetClock makes the Server stamp recorded messages with clock's time.
@@ -143,6 +280,30 @@ func (s *Server) find(openid string, after int64) []Sent {
 
 // ServeHTTP answers the API paths.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	delay, hang := s.faults(r)
+	if delay > 0 {
+		s.mu.Lock()
+		release := s.release
+		s.mu.Unlock()
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-r.Context().Done():
+			return // the client gave up before WeChat handled it
+		case <-release:
+		case <-t.C:
+		}
+	}
+	if hang {
+		answer := &bufferedAnswer{header: make(http.Header)}
+		s.handle(answer, r)
+		s.held(w, r, answer)
+		return
+	}
+	s.handle(w, r)
+}
+
+func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 	if code, ok := s.injectedFailure(r.URL.Path); ok {
 		writeErr(w, code)
 		return
