@@ -104,8 +104,14 @@ type Draft struct {
 	Kind     Kind      `bson:"kind" json:"kind"`
 	Category *Category `bson:"category,omitempty" json:"category,omitempty"`
 	Branch   *Branch   `bson:"branch,omitempty" json:"branch,omitempty"`
-	// OccurredAt is when the event complained about happened (Asia/Shanghai), if known.
+	// OccurredAt is when the event complained about happened (Asia/Shanghai), if known; with an
+	// OccurredPrecision other than OccurredExact, the start of the period the customer named.
 	OccurredAt *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	// OccurredPrecision says how precisely OccurredAt is known (OccurredExact, OccurredWeek, ...).
+	OccurredPrecision string `bson:"occurred_precision,omitempty" json:"occurred_precision,omitempty"`
+	// Urgent names the money-at-risk matter the customer reported (UrgentTheft, ...), "" for none:
+	// the customer was told to call the hotline at once, and the branch supervisor should look first.
+	Urgent string `bson:"urgent,omitempty" json:"urgent,omitempty"`
 	// Fields holds the free-text answers by field name: description, request, phone, name, person...
 	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
 	Evidence []Evidence        `bson:"evidence,omitempty" json:"evidence,omitempty"`
@@ -113,6 +119,34 @@ type Draft struct {
 	Prefilled []string  `bson:"prefilled,omitempty" json:"prefilled,omitempty"`
 	StartedAt time.Time `bson:"started_at" json:"started_at"`
 }
+
+// How precisely the time of an event is known (Draft.OccurredPrecision, Case.Occurred).
+const (
+	// OccurredExact: the day, with the hour (or the part of the day) when the customer gave one.
+	OccurredExact = ""
+	// OccurredWeek: some day of the seven starting at OccurredAt ("上周", "最近一个星期").
+	OccurredWeek = "week"
+	// OccurredPartOfMonth: early, middle or late in the month of OccurredAt ("11月中旬"); the
+	// draft's occurred_period field says which (上旬, 中旬, 下旬, 初, 底).
+	OccurredPartOfMonth = "part_of_month"
+	// OccurredThirtyDays: some day of the thirty starting at OccurredAt ("最近一个月").
+	OccurredThirtyDays = "30_days"
+	// OccurredMonth: some day of the month of OccurredAt ("上个月").
+	OccurredMonth = "month"
+	// OccurredYear: some day of the year of OccurredAt ("去年").
+	OccurredYear = "year"
+	// OccurredUnknown: the customer does not remember; OccurredAt is nil.
+	OccurredUnknown = "unknown"
+)
+
+// The money-at-risk matters of Draft.Urgent (the codes of the flow file's urgent section).
+const (
+	UrgentCardSwallowed = "card_swallowed"
+	UrgentCardLost      = "card_lost"
+	UrgentTheft         = "theft"
+	UrgentFraud         = "fraud"
+	UrgentWrongTransfer = "wrong_transfer"
+)
 
 // Field names used in Draft.Fields and Case.Fields.
 const (
@@ -126,14 +160,18 @@ const (
 // Case is a registered complaint, suggestion or praise.
 type Case struct {
 	// Number is the readable case number, e.g. TS20261128-0007; it is also the document id.
-	Number   string            `bson:"_id" json:"number"`
-	Kind     Kind              `bson:"kind" json:"kind"`
-	Status   Status            `bson:"status" json:"status"`
-	OpenID   string            `bson:"openid" json:"-"`
-	Channel  string            `bson:"channel" json:"channel"`
-	Category *Category         `bson:"category,omitempty" json:"category,omitempty"`
-	Branch   Branch            `bson:"branch" json:"branch"`
-	Occurred *time.Time        `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	Number   string     `bson:"_id" json:"number"`
+	Kind     Kind       `bson:"kind" json:"kind"`
+	Status   Status     `bson:"status" json:"status"`
+	OpenID   string     `bson:"openid" json:"-"`
+	Channel  string     `bson:"channel" json:"channel"`
+	Category *Category  `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   Branch     `bson:"branch" json:"branch"`
+	Occurred *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	// OccurredPrecision says how precisely Occurred is known (see Draft.OccurredPrecision).
+	OccurredPrecision string `bson:"occurred_precision,omitempty" json:"occurred_precision,omitempty"`
+	// Urgent names the money-at-risk matter the customer reported (see Draft.Urgent), "" for none.
+	Urgent   string            `bson:"urgent,omitempty" json:"urgent,omitempty"`
 	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
 	Evidence []Evidence        `bson:"evidence,omitempty" json:"evidence,omitempty"`
 	// Received is when the customer confirmed the case.

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"time"
+
 	"context"
 	"os"
 	"sync"
@@ -28,6 +30,7 @@ func (a *App) buildConsole(ctx context.Context) error {
 		return err
 	}
 	a.Convs.QueueNote = a.Console.AfterHoursNote
+	a.Convs.OnDuty = func(t time.Time) bool { return a.Console.AfterHoursNote(t) == "" }
 	a.Webhook.KF = weChatKF{a.Console}
 	return a.Console.Bootstrap(ctx, os.Getenv(AdminPasswordEnv))
 }

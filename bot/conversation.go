@@ -32,6 +32,9 @@ type Conversations struct {
 	// QueueNote, when set, is added to the answer of a turn that queues the customer for a person
 	// (e.g. that agents are back at 9:00); "" adds nothing.
 	QueueNote func(now time.Time) string
+	// OnDuty, when set, reports whether agents are at work at a time: when they are not, the bot
+	// offers a customer asking for a person to register the complaint now. Nil means always.
+	OnDuty func(now time.Time) bool
 
 	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
@@ -108,7 +111,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 			res.State = cur.state
 			res.State.LastActive = now
 		} else {
-			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases, openID: m.OpenID, now: now})
+			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases, openID: m.OpenID, now: now, onDuty: c.OnDuty})
 			if err != nil {
 				return Outcome{}, fmt.Errorf("conversation engine: %w", err)
 			}
@@ -119,6 +122,9 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 		}
 		turn.Replies = append(turn.Replies, res.Replies...)
 		queued := slices.ContainsFunc(effects, func(e effect) bool { return e.Type == flows.EffectQueueForAgent })
+		if queued { // the queue entry is keyed by this turn: leaving the queue closes it by _id
+			res.State.HandoffID = turn.ID
+		}
 		if queued && c.QueueNote != nil && len(turn.Replies) > 0 {
 			if note := c.QueueNote(now); note != "" {
 				turn.Replies[len(turn.Replies)-1] += note
@@ -310,6 +316,14 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 			if err == nil {
 				c.bus.Publish(events.Event{Kind: events.Queued, OpenID: openID, Ref: turnID, At: c.clock.Now()})
 			}
+		case flows.EffectLeaveQueue:
+			if e.HandoffID != "" {
+				var closed bool
+				closed, err = c.store.CloseHandoff(ctx, e.HandoffID, "customer_left", c.clock.Now())
+				if err == nil && closed {
+					c.bus.Publish(events.Event{Kind: events.Handoff, OpenID: openID, Ref: e.HandoffID, At: c.clock.Now()})
+				}
+			}
 		case flows.EffectUnsubscribed:
 			err = c.store.RecordSubscription(ctx, openID, false, c.clock.Now())
 		case flows.EffectSurveyAnswered:
@@ -487,7 +501,11 @@ type customerFacts struct {
 	loaded  bool
 	openID  string
 	now     time.Time
+	onDuty  func(time.Time) bool
 }
+
+// AgentsOnDuty reports whether agents are at work at the time of the turn (flows.Facts).
+func (f *customerFacts) AgentsOnDuty() bool { return f.onDuty == nil || f.onDuty(f.now) }
 
 func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
 	if !f.loaded {

@@ -36,6 +36,7 @@ func (r *Registry) NewCase(number, openID, turnID string, d complaintbot.Draft, 
 		Month:       local.Format("2006-01"),
 		Updated:     at,
 	}
+	c.OccurredPrecision, c.Urgent = d.OccurredPrecision, d.Urgent // how well the time is known; money at risk
 	if d.Branch != nil {
 		c.Branch = *d.Branch
 	} else {

@@ -236,28 +236,32 @@ func TestRetriedAndConcurrentDuplicatesAnswerOnce(t *testing.T) {
 	}
 }
 
-func TestSlowAnswerGoesThroughCustomerServiceAPI(t *testing.T) {
-	h := apptest.New(t, func(c *config.Config) { c.Server.ReplyBudget = config.Duration(50 * time.Millisecond) })
-	who := "oLate00001"
-	// Something else holds the conversation (an agent's action still being written), so the
-	// message cannot be answered within the reply budget.
-	holding, release := make(chan struct{}), make(chan struct{})
+// holdConversation has something other than the customer hold who's conversation for d (an
+// agent's action still being written): the customer's message waits that long. The returned
+// channel gives the holder's error once it is done.
+func holdConversation(t *testing.T, h *apptest.Harness, who string, d time.Duration) <-chan error {
+	t.Helper()
+	holding := make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
 		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *flows.State) ([]string, error) {
 			close(holding)
-			<-release
+			time.Sleep(d)
 			return nil, nil
 		})
 		held <- err
 	}()
 	<-holding
-	// The hold ends well past the reply budget, while WeChat still waits: the message is then
-	// stored, its replies queued, and only then is WeChat answered "success".
-	go func() {
-		time.Sleep(300 * time.Millisecond)
-		close(release)
-	}()
+	return held
+}
+
+func TestSlowAnswerGoesThroughCustomerServiceAPI(t *testing.T) {
+	h := apptest.New(t, func(c *config.Config) { c.Server.ReplyBudget = config.Duration(50 * time.Millisecond) })
+	who := "oLate00001"
+	// Something else holds the conversation (an agent's action still being written) until well
+	// past the reply budget, while WeChat still waits: the message is then stored, its replies
+	// queued, and only then is WeChat answered "success".
+	held := holdConversation(t, h, who, 300*time.Millisecond)
 	m := wechatsim.Message{From: who, Type: message.MsgTypeText, Content: "你好", CreateTime: h.Clock.Now().Unix(), MsgID: 5005}
 	r, err := h.Sim.Send(m)
 	if err != nil || !r.Success {
@@ -370,21 +374,7 @@ func TestEarlySuccessFreesTheConnection(t *testing.T) {
 	mu.Unlock()
 
 	who := "oKeep00001"
-	holding, release := make(chan struct{}), make(chan struct{})
-	held := make(chan error, 1)
-	go func() {
-		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *flows.State) ([]string, error) {
-			close(holding)
-			<-release
-			return nil, nil
-		})
-		held <- err
-	}()
-	<-holding
-	go func() {
-		time.Sleep(300 * time.Millisecond) // well past the reply budget
-		close(release)
-	}()
+	held := holdConversation(t, h, who, 300*time.Millisecond) // well past the reply budget
 	r, err := h.Sim.Send(wechatsim.Message{From: who, Type: message.MsgTypeText, Content: "在吗", CreateTime: h.Clock.Now().Unix(), MsgID: 5101})
 	if err != nil || !r.Success {
 		t.Fatalf("slow message: %v %+v", err, r)

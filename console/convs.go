@@ -300,8 +300,14 @@ func (c *Console) change(ctx context.Context, h *storage.HandoffRecord, e *stora
 
 // setHandoff changes the conversation state's Handoff through a control turn.
 func (c *Console) setHandoff(ctx context.Context, openID, note, to string) error {
+	return c.setHandoffEntry(ctx, openID, note, to, "")
+}
+
+// setHandoffEntry is setHandoff for a customer put in the queue as the entry handoffID, which the
+// conversation keeps so that the customer leaving the queue closes that entry.
+func (c *Console) setHandoffEntry(ctx context.Context, openID, note, to, handoffID string) error {
 	_, err := c.convs.Control(ctx, openID, note, func(st *flows.State) ([]string, error) {
-		st.Handoff = to
+		st.Handoff, st.HandoffID = to, handoffID
 		return nil, nil
 	})
 	return err
@@ -534,7 +540,7 @@ func (c *Console) Transfer(ctx context.Context, who *actor, openID, toUser, toBr
 		if err := c.change(ctx, v.Handoff, e); err != nil {
 			return err
 		}
-		if err := c.setHandoff(ctx, openID, "requeued to branch "+toBranch+" by "+who.user.Name, flows.HandoffWaiting); err != nil {
+		if err := c.setHandoffEntry(ctx, openID, "requeued to branch "+toBranch+" by "+who.user.Name, flows.HandoffWaiting, v.Handoff.ID); err != nil {
 			return err
 		}
 		c.cacheEvent(ctx, v.Handoff, e)
@@ -568,7 +574,7 @@ func (c *Console) Queue(ctx context.Context, who *actor, openID string, take boo
 	if err := c.store.UpdateHandoff(ctx, id, storage.HandoffUpdate{BranchCode: &code, BranchName: &name}); err != nil {
 		return err
 	}
-	if err := c.setHandoff(ctx, openID, "queued by "+who.user.Name, flows.HandoffWaiting); err != nil {
+	if err := c.setHandoffEntry(ctx, openID, "queued by "+who.user.Name, flows.HandoffWaiting, id); err != nil {
 		return err
 	}
 	c.audit(ctx, who, "conversation.queue", "conversation", openID, code, "bot", "waiting")

@@ -3,149 +3,425 @@ package flows
 import (
 	"strconv"
 	"strings"
+	"unicode"
+
+	"github.com/complaintbot/complaintbot"
 )
 
-// answer validates an answer to a step and stores it, or explains what is wrong.
-func (t *turn) answer(s *stepDef, text string, cmd command) {
-	st, m := t.st, t.msgs()
+// outcome is what a step made of the answer to its own question.
+type outcome int
+
+const (
+	answered outcome = iota // stored; the step is done
+	handled                 // not done, but the engine said what happens next (which branch? go on…)
+	failed                  // not understood: reason says why
+)
+
+// stepResult is the outcome of reading an answer to the step being asked.
+type stepResult struct {
+	outcome outcome
+	say     string // for handled: what to say
+	reason  string // for failed: why
+}
+
+func done() stepResult                { return stepResult{outcome: answered} }
+func ask(say string) stepResult       { return stepResult{outcome: handled, say: say} }
+func refuse(reason string) stepResult { return stepResult{outcome: failed, reason: reason} }
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// u is the understanding section's texts.
+func (t *turn) u() *understandingTexts { return &t.d.file.Understanding.Messages }
+
+// answer reads an answer to a step: the step's own answer, and every other question the message
+// answers as well (filled when not answered yet; changed after "写错了"); only what is still
+// missing is asked next, and nothing said is asked again.
+func (t *turn) answer(s *stepDef, n string, cmd command) {
+	st := t.st
 	if s.Type == stepBranch && len(st.Choices) > 0 {
-		t.pickBranch(s, text)
+		t.pickBranch(s, n)
 		return
 	}
-	if cmd == cmdSkip && !(s.Type == stepBranch && t.d.isNoBranch(text)) {
-		if !s.Optional {
-			t.fail(m.Required)
+	if t.repeated(n) {
+		t.add(t.u().AlreadyNoted)
+		t.add(t.question())
+		return
+	}
+	if t.skip(s, n, cmd) {
+		return
+	}
+	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
+		if t.onlyMissing(s) && (s.Type == stepChoice || s.Type == stepDateTime) {
+			// Everything else is told and the customer means to finish: 其他 (the last category)
+			// or an unknown time, which the read-back shows and the customer can still change.
+			if s.Type == stepChoice {
+				cats := t.d.file.Categories[string(st.Draft.Kind)]
+				c := cats[len(cats)-1].Category
+				st.Draft.Category = &c
+			} else {
+				t.setWhen(when{precision: complaintbot.OccurredUnknown})
+			}
+			t.accept(s)
 			return
 		}
-		t.unset(s)
-		t.accept(s)
+		t.add(t.question()) // "好的", "谢谢": nothing to store, the question stands
 		return
 	}
+	if t.d.question(n) && t.d.u.askBot.in(key(n)) && !t.complaintWords(n) {
+		t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline)) // "能帮我查一下余额吗？"
+		t.add(t.question())
+		return
+	}
+	h := t.scan(n)
+	if s.Field == complaintbot.FieldPerson && h.story && !t.praiseStory(n) {
+		h.story = false // "是个戴眼镜的小伙子" says who, not what they did
+	}
+	override := t.d.u.correction.in(key(n))
+	var r stepResult
 	switch s.Type {
 	case stepChoice:
-		t.answerChoice(s, text)
+		r = t.answerChoice(n, h)
 	case stepBranch:
-		t.answerBranch(s, text)
+		r = t.answerBranch(s, n)
 	case stepDateTime:
-		t.answerWhen(s, text)
+		r = t.answerWhen(n)
 	case stepPhone:
-		p, ok := parsePhone(text)
-		if !ok {
-			t.fail(m.PhoneInvalid)
-			return
+		if p, ok := parsePhone(n); ok {
+			t.draftFields()[s.Field] = p
+			r = done()
+		} else {
+			r = refuse(t.msgs().PhoneInvalid)
 		}
-		t.draftFields()[s.Field] = p
-		t.accept(s)
 	default:
-		t.answerText(s, text)
+		r = t.answerText(s, n, h)
+	}
+	filled, changed := t.absorb(h, t.orig, s.Field, override)
+	switch r.outcome {
+	case answered:
+		t.notes(filled, changed)
+		t.accept(s)
+	case handled:
+		t.notes(filled, changed)
+		t.add(r.say)
+	default:
+		switch {
+		case len(filled)+len(changed) > 0 || t.added:
+			t.notes(filled, changed)
+			t.add(t.question())
+		case !t.d.question(n) && t.storyPiece(s, n):
+			t.add(t.question()) // a piece of the story ("但是卡里扣了"), kept; the question stands
+		case t.d.question(n) && !h.story:
+			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
+			t.add(t.question())
+		default:
+			t.fail(r.reason)
+		}
 	}
 }
 
-func (t *turn) answerText(s *stepDef, text string) {
-	m := t.msgs()
+// storyPiece keeps a short message that answers nothing asked but says something of what happened
+// ("但是卡里扣了"): it is added to the story, or kept as its first piece. It reports whether it did.
+func (t *turn) storyPiece(s *stepDef, n string) bool {
+	st, kind := t.st, t.d.kind(t.st.Draft.Kind)
+	desc := kind.step(complaintbot.FieldDescription)
+	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch) {
+		return false // a failed choice or phone is an attempt at that answer, not the story
+	}
+	han := 0
+	for _, r := range t.d.stripSlots(key(n)) {
+		if unicode.Is(unicode.Han, r) && !strings.ContainsRune(t.d.u.function, r) {
+			han++
+		}
+	}
+	if han < 4 {
+		return false
+	}
+	if st.done(complaintbot.FieldDescription) {
+		t.draftFields()[complaintbot.FieldDescription] += "，" + t.orig
+		t.add(t.u().StoryAdded)
+		return true
+	}
+	st.Piece = t.withPiece(t.orig)
+	t.add(t.u().PieceMore)
+	return true
+}
+
+// onlyMissing reports whether s is the only question of the draft's kind still unanswered.
+func (t *turn) onlyMissing(s *stepDef) bool {
+	for _, o := range t.d.kind(t.st.Draft.Kind).Steps {
+		if o.Field != s.Field && !t.st.done(o.Field) {
+			return false
+		}
+	}
+	return true
+}
+
+// repeated reports whether a message repeats the story already kept (pasted again).
+func (t *turn) repeated(n string) bool {
+	if !t.st.done(complaintbot.FieldDescription) || runes(t.orig) < 10 {
+		return false
+	}
+	have := key(t.d.normalize(t.st.Draft.Fields[complaintbot.FieldDescription]))
+	k := key(n)
+	return k != "" && strings.Contains(have, k)
+}
+
+// skip handles a skipped question: "跳过" and the like for any optional one, and for an optional
+// phone or person also "I don't know" or refusing in other words ("电话就不留了"). It reports
+// whether it handled the message.
+func (t *turn) skip(s *stepDef, n string, cmd command) bool {
+	k := key(n)
+	skipping := cmd == cmdSkip && !(s.Type == stepBranch && t.d.isNoBranch(n))
+	if s.Optional && !skipping && (s.Type == stepPhone || s.Type == stepText) {
+		_, phone := parsePhone(n)
+		unknown := t.d.u.dontKnow.in(k) && t.d.content(t.d.u.dontKnow.strip(k)) < t.d.file.Understanding.DescContent
+		skipping = !phone && (unknown || (s.Type == stepPhone && t.d.skipWords().in(k))) // "不知道他叫什么"
+	}
+	if !skipping {
+		return false
+	}
+	if !s.Optional {
+		t.fail(t.msgs().Required)
+		return true
+	}
+	t.unset(s)
+	t.accept(s)
+	return true
+}
+
+// skipWords are the words of commands.skip, for finding a refusal inside a sentence.
+func (d *Definition) skipWords() words {
+	var out words
+	for _, w := range newWords(d.file.Commands.Skip) {
+		if runes(w) >= 2 { // "无" and "no" are words of their own, not parts of sentences
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// answerText reads a free-text answer. The description may come in pieces: a short first piece is
+// kept and joined to what follows; a message that says nothing of what happened is asked about.
+// At the request question, a message that goes on with the story is added to it.
+func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
+	m, st := t.msgs(), t.st
+	text := t.orig
+	if _, phone := parsePhone(text); phone && len(withoutPhone(clauses(text))) == 0 && s.Type == stepText {
+		return refuse(m.Required) // only a phone number: it is taken for the phone, and the question stands
+	}
+	switch s.Field {
+	case complaintbot.FieldDescription:
+		return t.answerDescription(s, n)
+	case complaintbot.FieldRequest:
+		k := key(n)
+		if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
+			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
+			t.draftFields()[complaintbot.FieldDescription] += "，" + text
+			t.add(t.u().StoryAdded)
+			return ask(t.question())
+		}
+		if _, ok := parsePhone(text); ok { // "希望简化手续，电话135…": the phone is taken on its own
+			if rest := strings.Join(withoutPhone(clauses(text)), "，"); rest != "" {
+				text = rest
+			}
+		}
+	case complaintbot.FieldPerson:
+		switch {
+		case h.person != "" && runes(text) > 15:
+			text = h.person
+		case h.story:
+			return refuse(m.NotUnderstood) // the story, told at this question: absorb keeps it
+		default: // "不知道叫什么，是个戴眼镜的小伙子": how the customer knows them
+			var keep []string
+			for _, c := range clauses(text) {
+				if !t.d.u.dontKnow.in(key(t.d.normalize(c))) {
+					keep = append(keep, c)
+				}
+			}
+			if len(keep) > 0 {
+				text = strings.Join(keep, "，")
+			}
+		}
+	}
 	switch n := runes(text); {
 	case n == 0:
-		t.fail(m.Required)
-	case n < s.Min:
-		t.fail(fill(m.TextTooShort, "min", strconv.Itoa(s.Min)))
+		return refuse(m.Required)
+	case n < s.Min && !(s.Field == complaintbot.FieldRequest && t.d.u.requestShort.is(key(t.d.normalize(text)))):
+		return refuse(fill(m.TextTooShort, "min", itoa(s.Min)))
 	case n > s.Max:
-		t.fail(fill(m.TextTooLong, "max", strconv.Itoa(s.Max)))
-	default:
-		t.draftFields()[s.Field] = text
-		t.accept(s)
+		return refuse(fill(m.TextTooLong, "max", itoa(s.Max)))
 	}
+	t.draftFields()[s.Field] = text
+	return done()
 }
 
-func (t *turn) answerChoice(s *stepDef, text string) {
+// complaintWords reports whether a message holds the words of a complaint's story.
+func (t *turn) complaintWords(n string) bool {
+	return t.d.u.complaintStory.in(key(n)) ||
+		len(t.d.categoryCandidates(complaintbot.KindComplaint, n)) > 0
+}
+
+// praiseStory reports whether a message tells what someone did well (the praise kind's story
+// words, understanding.praise_deeds), rather than who they are.
+func (t *turn) praiseStory(n string) bool {
+	k := key(n)
+	return t.d.u.praiseDeeds.in(k) || t.d.u.praiseStory.in(k)
+}
+
+// storyGoesOn reports whether an answer to the request question tells more of the story rather
+// than what the customer wants: a narrative word, a long sentence, or one long enough with a
+// person or a past tense in it (understanding.narrative_subjects). Short imperatives ("开除她",
+// "别再打了") are requests.
+func (t *turn) storyGoesOn(n, k string) bool {
+	c := t.d.content(n)
+	if t.d.u.narrative.in(k) && c >= t.d.file.Understanding.StoryContent {
+		return true
+	}
+	if c >= 12 {
+		return true
+	}
+	if c < 8 {
+		return false
+	}
+	return t.d.u.narrativeSubj.in(k)
+}
+
+// answerDescription reads what happened, perhaps one piece at a time.
+func (t *turn) answerDescription(s *stepDef, n string) stepResult {
+	m, st, u := t.msgs(), t.st, &t.d.file.Understanding
+	if st.Piece != "" && t.d.u.pieceDone.is(key(n)) {
+		if runes(st.Piece) >= 2 {
+			t.draftFields()[s.Field], st.Piece = st.Piece, ""
+			t.recheckCategory()
+			return done()
+		}
+	}
+	if st.Piece != "" && t.d.content(st.Piece) > 0 {
+		if r := t.d.requestIn(t.orig); r != "" && t.d.content(t.d.normalize(strings.Replace(t.orig, r, "", 1))) < u.DescContent {
+			// "ATM吞卡…" then "尽快还卡": the story was the first piece, this is what they want.
+			t.draftFields()[s.Field], st.Piece = st.Piece, ""
+			t.recheckCategory()
+			return done()
+		}
+	}
+	text := t.withPiece(t.orig)
+	content := t.d.content(t.d.normalize(text))
+	switch size := runes(text); {
+	case size > s.Max:
+		return refuse(fill(m.TextTooLong, "max", itoa(s.Max)))
+	case content == 0 && size < s.Min:
+		return refuse(fill(m.TextTooShort, "min", itoa(s.Min)))
+	case content == 0:
+		return refuse(u.Messages.DescriptionNeeded)
+	case size < s.Min || content < u.DescContent:
+		st.Piece = text
+		return ask(u.Messages.PieceMore)
+	}
+	t.draftFields()[s.Field], st.Piece = text, ""
+	t.recheckCategory()
+	return done()
+}
+
+// answerChoice reads a category: by number (第一个, 一, 最后一个), by name or the customer's words
+// for it, or by keywords; several fitting keywords ask among those only.
+func (t *turn) answerChoice(n string, h hits) stepResult {
 	cats := t.d.file.Categories[string(t.st.Draft.Kind)]
-	i, ok := matchChoice(text, t.categoryNames())
-	if !ok {
-		i, ok = t.d.keywordCategory(t.st.Draft.Kind, text)
+	i, ok := matchChoiceOf(n, t.choiceNames())
+	if !ok && h.category >= 0 {
+		i, ok = h.category, true
+	}
+	if !ok && len(h.candidates) > 1 {
+		return ask(t.candidatesQuestion(h.candidates))
+	}
+	if !ok && t.d.u.dontKnow.is(key(n)) {
+		i, ok = len(cats)-1, true // "不知道": the last category, 其他
 	}
 	if !ok {
-		t.fail(t.msgs().ChoiceInvalid)
-		return
+		return refuse(t.closestChoices(n))
 	}
 	c := cats[i].Category
-	t.st.Draft.Category = &c
-	t.accept(s)
+	t.st.Draft.Category, t.st.Guessed = &c, false
+	return done()
 }
 
-func (t *turn) answerWhen(s *stepDef, text string) {
+// answerWhen reads the time; "不知道" is an answer.
+func (t *turn) answerWhen(n string) stepResult {
 	m := t.msgs()
-	w, problem := parseWhen(text, t.now)
+	w, problem := t.d.parseWhen(n, t.now)
 	switch problem {
 	case dateMissing:
-		t.fail(m.DateInvalid)
+		return refuse(m.DateInvalid)
 	case dateFuture:
-		t.fail(fill(m.DateFuture, "date", formatWhen(w.t, w.period)))
+		return refuse(fill(m.DateFuture, "date", t.d.formatOccurred(&w.t, w.precision, w.period)))
 	case dateBadDay:
-		t.fail(m.DateBadDay)
+		return refuse(m.DateBadDay)
 	case dateTooOld:
-		t.fail(m.DateTooOld)
-	default:
-		t.setWhen(w)
-		t.accept(s)
+		return refuse(m.DateTooOld)
 	}
+	t.setWhen(w)
+	return done()
 }
 
 // setWhen stores a moment in the draft.
 func (t *turn) setWhen(w when) {
-	at := w.t
-	t.st.Draft.OccurredAt = &at
+	d := t.st.Draft
+	d.OccurredPrecision = w.precision
+	if w.precision == complaintbot.OccurredUnknown {
+		d.OccurredAt = nil
+	} else {
+		at := w.t
+		d.OccurredAt = &at
+	}
 	if w.period != "" {
 		t.draftFields()[FieldOccurredPeriod] = w.period
 	} else {
-		delete(t.st.Draft.Fields, FieldOccurredPeriod)
+		delete(d.Fields, FieldOccurredPeriod)
 	}
 }
 
-func (t *turn) answerBranch(s *stepDef, text string) {
+// answerBranch reads a branch.
+func (t *turn) answerBranch(s *stepDef, n string) stepResult {
 	st := t.st
-	none, found := t.d.matchBranch(text)
+	none, found := t.d.matchBranch(n)
 	switch {
 	case none:
 		b := t.d.noBranch()
 		st.Draft.Branch = &b
-		t.accept(s)
+		return done()
 	case len(found) == 1:
 		b := copyBranch(found[0])
 		st.Draft.Branch = &b
-		t.accept(s)
+		return done()
 	case len(found) > 1:
 		st.Choices = st.Choices[:0]
 		for _, b := range found {
 			st.Choices = append(st.Choices, b.Code)
 		}
-		t.add(t.branchQuestion())
-	default:
-		names := make([]string, 0, len(t.d.file.Branches))
-		for _, b := range t.d.file.Branches {
-			names = append(names, b.Name)
-		}
-		t.fail(fill(t.msgs().BranchNone, "input", clean(text), "names", strings.Join(names, "、")))
+		return ask(t.branchQuestion())
 	}
+	names := make([]string, 0, len(t.d.file.Branches))
+	for _, b := range t.d.file.Branches {
+		names = append(names, b.Name)
+	}
+	return refuse(fill(t.msgs().BranchNone, "input", t.orig, "names", strings.Join(names, "、")))
 }
 
 // pickBranch reads the answer to "which of these branches?".
-func (t *turn) pickBranch(s *stepDef, text string) {
+func (t *turn) pickBranch(s *stepDef, n string) {
 	st := t.st
-	if n, ok := choiceNumber(text); ok {
-		if n >= 1 && n <= len(st.Choices) {
-			if b, ok := t.d.branchByCode(st.Choices[n-1]); ok {
-				st.Draft.Branch = &b
-				t.accept(s)
-				return
-			}
+	if i, ok := choiceIndex(n, len(st.Choices)); ok {
+		if b, ok := t.d.branchByCode(st.Choices[i]); ok {
+			st.Draft.Branch = &b
+			t.accept(s)
+			return
 		}
-		t.fail(t.msgs().ChoiceInvalid)
-		return
-	}
-	none, found := t.d.matchBranch(text)
-	if none || len(found) > 0 {
-		st.Choices = nil
-		t.answerBranch(s, text)
-		return
+	} else if _, number := choiceNumber(n); !number {
+		none, found := t.d.matchBranch(n)
+		if none || len(found) > 0 {
+			st.Choices = nil
+			t.answer(s, n, cmdNone)
+			return
+		}
 	}
 	t.fail(t.msgs().ChoiceInvalid)
 }
@@ -170,7 +446,7 @@ func (t *turn) unset(s *stepDef) {
 	case fieldBranch:
 		d.Branch = nil
 	case fieldOccurredAt:
-		d.OccurredAt = nil
+		d.OccurredAt, d.OccurredPrecision = nil, ""
 		delete(d.Fields, FieldOccurredPeriod)
 	default:
 		delete(d.Fields, s.Field)
@@ -185,14 +461,37 @@ func (t *turn) draftFields() map[string]string {
 	return t.st.Draft.Fields
 }
 
-// categoryNames lists the names of the draft kind's categories.
+// categoryNames lists what the customer reads for the draft kind's categories.
 func (t *turn) categoryNames() []string {
 	cats := t.d.file.Categories[string(t.st.Draft.Kind)]
 	names := make([]string, len(cats))
-	for i, c := range cats {
-		names[i] = c.Name
+	for i := range cats {
+		names[i] = cats[i].shown()
 	}
 	return names
+}
+
+// choiceNames lists, for each category, every name it answers to: its label and its name.
+func (t *turn) choiceNames() [][]string {
+	cats := t.d.file.Categories[string(t.st.Draft.Kind)]
+	out := make([][]string, len(cats))
+	for i, c := range cats {
+		out[i] = []string{c.shown()}
+		if c.Label != "" {
+			out[i] = append(out[i], c.Name)
+		}
+	}
+	return out
+}
+
+// categoryLabel is what the customer reads for a stored category.
+func (d *Definition) categoryLabel(kind complaintbot.Kind, c *complaintbot.Category) string {
+	for _, cd := range d.file.Categories[string(kind)] {
+		if cd.Code == c.Code {
+			return cd.shown()
+		}
+	}
+	return c.Name
 }
 
 // value renders a step's answer for the customer, "" when unanswered.
@@ -201,16 +500,14 @@ func (t *turn) value(s *stepDef) string {
 	switch s.Field {
 	case fieldCategory:
 		if d.Category != nil {
-			return d.Category.Name
+			return t.d.categoryLabel(d.Kind, d.Category)
 		}
 	case fieldBranch:
 		if d.Branch != nil {
 			return d.Branch.Name
 		}
 	case fieldOccurredAt:
-		if d.OccurredAt != nil {
-			return formatWhen(*d.OccurredAt, d.Fields[FieldOccurredPeriod])
-		}
+		return t.d.formatOccurred(d.OccurredAt, d.OccurredPrecision, d.Fields[FieldOccurredPeriod])
 	default:
 		return d.Fields[s.Field]
 	}

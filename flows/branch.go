@@ -2,6 +2,9 @@ package flows
 
 import (
 	"strings"
+	"unicode"
+
+	"github.com/mozillazg/go-pinyin"
 
 	"github.com/complaintbot/complaintbot"
 )
@@ -86,12 +89,22 @@ func (d *Definition) matchBranch(text string) (none bool, found []complaintbot.B
 			return false, exact
 		}
 	}
-	return false, d.branchesIn(k, true)
+	if found := d.branchesIn(k, true); len(found) > 0 {
+		return false, found
+	}
+	if found := d.branchesBySound(k, true); len(found) > 0 {
+		return false, found
+	}
+	// "手机银行转的": no branch is concerned.
+	return d.u != nil && d.u.noBranchStory.in(k), nil
 }
 
 // findBranch looks for exactly one branch named inside a story.
 func (d *Definition) findBranch(story string) (complaintbot.Branch, bool) {
 	found := d.branchesIn(key(story), false)
+	if len(found) == 0 {
+		found = d.branchesBySound(key(story), false)
+	}
 	if len(found) != 1 {
 		return complaintbot.Branch{}, false
 	}
@@ -151,4 +164,200 @@ func (d *Definition) branchByCode(code string) (complaintbot.Branch, bool) {
 		}
 	}
 	return complaintbot.Branch{}, false
+}
+
+// branchSound is one name of a branch (its name, an alias or their core) with the readings of
+// each of its characters, for names typed by sound (城冬 for 城东, 成西 for 城西).
+type branchSound struct {
+	branch   int
+	runes    []rune
+	sounds   [][]string // toneless pinyin readings of each character, every reading of a heteronym
+	fuzzy    [][]string // the same, folded by fuzzySyllable
+	suffixed bool       // the name already ends with a branch suffix (城东支行)
+}
+
+// pinyinArgs reads every reading of a character without tones.
+var pinyinArgs = func() pinyin.Args {
+	a := pinyin.NewArgs()
+	a.Heteronym = true
+	a.Fallback = func(rune, pinyin.Args) []string { return nil }
+	return a
+}()
+
+// readings returns the toneless pinyin readings of one character, nil for a non-Han one.
+func readings(r rune) []string {
+	if !unicode.Is(unicode.Han, r) {
+		return nil
+	}
+	return pinyin.SinglePinyin(r, pinyinArgs)
+}
+
+// indexSounds reads the branch names by sound once, when the definition is loaded.
+func (d *Definition) indexSounds() {
+	d.sounds = nil
+	for i, b := range d.file.Branches {
+		for _, k := range branchKeys(b) {
+			r := []rune(k)
+			if len(r) < 2 {
+				continue
+			}
+			s := branchSound{branch: i, runes: r}
+			han := true
+			for _, c := range r {
+				rd := readings(c)
+				if rd == nil {
+					han = false
+					break
+				}
+				s.sounds = append(s.sounds, rd)
+				s.fuzzy = append(s.fuzzy, fuzzyAll(rd))
+			}
+			if !han {
+				continue
+			}
+			for _, suf := range branchSuffixes {
+				if len([]rune(suf)) >= 2 && strings.HasSuffix(k, suf) {
+					s.suffixed = true
+				}
+			}
+			d.sounds = append(d.sounds, s)
+		}
+	}
+}
+
+// fuzzySyllable folds the sounds input methods and accents confuse (zh/z, ch/c, sh/s, n/l,
+// -ing/-in, -eng/-en, -ang/-an), so that 人明 matches 人民.
+func fuzzySyllable(s string) string {
+	for _, p := range [][2]string{{"zh", "z"}, {"ch", "c"}, {"sh", "s"}} {
+		if strings.HasPrefix(s, p[0]) {
+			s = p[1] + s[len(p[0]):]
+			break
+		}
+	}
+	if strings.HasPrefix(s, "l") {
+		s = "n" + s[1:]
+	}
+	for _, p := range [][2]string{{"ing", "in"}, {"eng", "en"}, {"ang", "an"}} {
+		if strings.HasSuffix(s, p[0]) {
+			s = s[:len(s)-len(p[0])] + p[1]
+			break
+		}
+	}
+	return s
+}
+
+// fuzzyAll folds every reading of a character.
+func fuzzyAll(rd []string) []string {
+	out := make([]string, len(rd))
+	for i, r := range rd {
+		out[i] = fuzzySyllable(r)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between two short strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// soundOf compares one typed character (with its readings) with one of a name: 0 the same character, 1 the same
+// sound (a homophone), 2 a near sound (fuzzy pinyin, or one letter apart in a syllable of three
+// letters or more), 3 different.
+func soundOf(typed rune, got, gotFuzzy []string, want rune, wantSounds, wantFuzzy []string) int {
+	if typed == want {
+		return 0
+	}
+	near := false
+	for i, g := range got {
+		for j, w := range wantSounds {
+			switch {
+			case g == w:
+				return 1
+			case gotFuzzy[i] == wantFuzzy[j] || (len(w) >= 3 && len(g) >= 3 && editDistance(g, w) == 1):
+				near = true
+			}
+		}
+	}
+	if near {
+		return 2
+	}
+	return 3
+}
+
+// branchesBySound returns the branches whose names k holds typed by sound: every character the
+// same or a homophone, at most one a near sound, at least one the very character. In a story
+// (answer false) the name must be followed by a branch suffix (支行, 网点 …) unless it has one; in
+// an answer to the branch question it may also end the answer.
+func (d *Definition) branchesBySound(k string, answer bool) []complaintbot.Branch {
+	r := []rune(k)
+	heard := make([][]string, len(r)) // each typed character's readings, looked up once
+	heardFuzzy := make([][]string, len(r))
+	for i, c := range r {
+		heard[i] = readings(c)
+		heardFuzzy[i] = fuzzyAll(heard[i])
+	}
+	type hit struct{ branch, start, end int }
+	var hits []hit
+	for _, s := range d.sounds {
+		n := len(s.runes)
+		for i := 0; i+n <= len(r); i++ {
+			same, near, ok := 0, 0, true
+			for j := 0; j < n && ok; j++ {
+				switch soundOf(r[i+j], heard[i+j], heardFuzzy[i+j], s.runes[j], s.sounds[j], s.fuzzy[j]) {
+				case 0:
+					same++
+				case 2:
+					near++
+				case 3:
+					ok = false
+				}
+			}
+			if !ok || same == 0 || same == n || near > 1 {
+				continue
+			}
+			rest := string(r[i+n:])
+			followed := s.suffixed || (answer && rest == "")
+			for _, suf := range d.u.branchSuffixes {
+				followed = followed || strings.HasPrefix(rest, suf)
+			}
+			if followed {
+				hits = append(hits, hit{s.branch, i, i + n})
+			}
+		}
+	}
+	keep := map[int]bool{}
+	for _, h := range hits {
+		inside := false
+		for _, o := range hits {
+			if o.branch != h.branch && o.start <= h.start && o.end >= h.end && o.end-o.start > h.end-h.start {
+				inside = true
+			}
+		}
+		if !inside {
+			keep[h.branch] = true
+		}
+	}
+	var out []complaintbot.Branch
+	for i, b := range d.file.Branches {
+		if keep[i] {
+			out = append(out, copyBranch(b))
+		}
+	}
+	return out
 }

@@ -11,15 +11,17 @@ import (
 
 // FieldOccurredPeriod is the Draft.Fields key that keeps the part of the day ("下午") when the
 // customer gave a date and a part of the day but no hour; Draft.OccurredAt then holds a
-// representative hour (下午 → 15:00) and read-backs show "2026年11月27日下午".
+// representative hour (下午 → 15:00) and read-backs show "2026年11月27日下午". With
+// complaintbot.OccurredPartOfMonth it keeps the part of the month instead (上旬, 中旬, 下旬, 初, 底).
 const FieldOccurredPeriod = "occurred_period"
 
-// when is a moment a customer named.
+// when is a moment (or a period) a customer named.
 type when struct {
-	t      time.Time // Asia/Shanghai
-	clock  bool      // an hour was given (or "刚才")
-	period string    // the part of the day, when no hour was given
-	dated  bool      // a date was given, not just a time of today
+	t         time.Time // Asia/Shanghai; the start of the period for an approximate time
+	clock     bool      // an hour was given (or "刚才")
+	period    string    // the part of the day when no hour was given; the part of the month
+	dated     bool      // a date was given, not just a time of today
+	precision string    // complaintbot.OccurredExact, OccurredWeek, ... OccurredUnknown
 }
 
 // dateProblem says why an answer is not an acceptable moment.
@@ -41,12 +43,22 @@ var (
 		`(\d{4})\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})\s*[日号]?` + // 1-3 y m d
 			`|(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?` + // 4-5 m d
 			`|(大前天|前天|昨天|昨日|昨晚|昨夜|今天|今日|今早|今晚|刚才|刚刚|方才|明天|明日|后天)` + // 6 relative
-			`|(上上|上|这|本)?\s*(?:周|星期|礼拜)\s*([1-7日天])` + // 7-8 week day
-			`|(\d{1,2})\s*[日号]`) // 9 day of this month (answers only)
+			`|(上上个?|上个?|这个?|本)?\s*(?:周|星期|礼拜)\s*([1-7日天])` + // 7-8 week day
+			`|(上上个?月|上个?月|这个?月|本月)\s*(\d{1,2})\s*[日号]?` + // 9-10 a day of a month named relatively
+			`|(\d{1,2})\s*[./]\s*(\d{1,2})` + // 11-12 m.d, m/d
+			`|(\d{1,2})\s*[日号]`) // 13 day of this month (answers only)
+	// approxRe is a time named only approximately: a month (and its part), a week, the last few
+	// days, a year.
+	approxRe = regexp.MustCompile(
+		`(去年|前年|今年)?\s*(上上个?月|上个?月|这个?月|本月|(\d{1,2})\s*月份?)\s*(上旬|中旬|下旬|初|底|末|中)?` + // 1-4 month
+			`|(上上个?|上个?|这个?|本)\s*(?:周|星期|礼拜)` + // 5 week
+			`|(最近\s*(?:1\s*)?个?\s*月|近\s*1\s*个?\s*月|这\s*1\s*个?\s*月)` + // 6 recent month
+			`|(最近\s*(?:1\s*)?个?\s*(?:星期|礼拜|周)|近\s*1\s*(?:周|星期)|这\s*1\s*个?\s*(?:星期|礼拜|周)|好几天|几天了|这几天|前几天|最近几天|这\s*2\s*天|前\s*2\s*天|近几天|前些天|最近)` + // 7 recent days
+			`|(去年|前年|今年)`) // 8 year
 	clockRe   = regexp.MustCompile(`(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜)?\s*(\d{1,2})\s*(?::\s*(\d{2})|[点时](?:\s*(半)|\s*([123])\s*刻|\s*(\d{1,2})\s*分?)?)`)
 	periodRe  = regexp.MustCompile(`凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜`)
-	cnRunRe   = regexp.MustCompile(`[零〇一二两三四五六七八九十]+`)
-	cnDigitOf = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9}
+	cnRunRe   = regexp.MustCompile(`[零〇一二两三四五六七八九十幺]+`)
+	cnDigitOf = map[rune]int{'零': 0, '〇': 0, '一': 1, '二': 2, '两': 2, '三': 3, '四': 4, '五': 5, '六': 6, '七': 7, '八': 8, '九': 9, '幺': 1}
 )
 
 // periodHour is the representative hour of a part of the day.
@@ -56,20 +68,23 @@ var periodHour = map[string]int{
 }
 
 // parseWhen reads an answer to "when did it happen?" relative to now: "昨天下午3点", "今天上午10点半",
-// "11月20日", "2026-11-20 15:00", "2026年11月20日", "上周五", "前天", "刚才", "下午3点". A moment in the
-// future, a date that does not exist, or one more than five years back is refused.
-func parseWhen(text string, now time.Time) (when, dateProblem) {
-	return scanWhen(text, now, false)
+// "11月20日", "11.20", "2026-11-20 15:00", "上周五", "前天", "刚才", "下午3点"; approximately:
+// "上个月", "11月中旬", "上周", "最近一个星期", "去年"; or not at all: "不知道", "记不清了" (an unknown
+// time is an answer). A moment in the future, a date that does not exist, or one more than five
+// years back is refused.
+func (d *Definition) parseWhen(text string, now time.Time) (when, dateProblem) {
+	return d.scanWhen(text, now, false)
 }
 
-// findWhen looks for a moment inside a story; it wants a date or a part of the day, so that "好一点"
-// or "3号窗口" is not read as a time. Only acceptable moments are returned.
-func findWhen(text string, now time.Time) (when, bool) {
-	w, p := scanWhen(text, now, true)
+// findWhen looks for a moment inside a story; it wants a date, a part of the day or a named
+// period, so that "好一点" or "3号窗口" is not read as a time; "时间记不清了" is an unknown time.
+// Only acceptable moments are returned.
+func (d *Definition) findWhen(text string, now time.Time) (when, bool) {
+	w, p := d.scanWhen(text, now, true)
 	return w, p == dateOK
 }
 
-func scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
+func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 	s := cnNumerals(halfWidth(text))
 	now = now.In(complaintbot.Shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, complaintbot.Shanghai)
@@ -79,8 +94,14 @@ func scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 		if m[0] > 0 && isDigit(s[m[0]-1]) {
 			continue
 		}
-		if story && m[18] >= 0 {
+		if m[26] >= 0 && story {
 			continue // a bare "5号" in a story is more often a counter than a date
+		}
+		if m[22] >= 0 && !dotDate(s, m) {
+			continue // "3.5万", "1/2"
+		}
+		if m[16] >= 0 && m[14] < 0 && duration(s[:m[0]]) {
+			continue // "一个星期天天都打": a week long, not a Sunday
 		}
 		day, period, ok := dateOf(s, m, now, today)
 		if !ok {
@@ -93,6 +114,11 @@ func scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 		rest = s[:m[0]] + " " + s[m[1]:]
 		break
 	}
+	if !w.dated {
+		if a, p, ok := approxOf(s, now, today, story); ok {
+			return a, p
+		}
+	}
 	clockFound := false
 	for _, m := range clockRe.FindAllStringSubmatchIndex(rest, -1) {
 		if m[4] > 0 && isDigit(rest[m[4]-1]) {
@@ -103,6 +129,9 @@ func scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 		}
 		h, mi, ok := clockOf(rest, m, w.period)
 		if !ok {
+			if story {
+				continue
+			}
 			return w, dateMissing
 		}
 		w.t = w.t.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute)
@@ -113,20 +142,159 @@ func scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 		w.period = periodRe.FindString(rest)
 	}
 	if !w.dated && !clockFound && w.period == "" {
+		if d.unknownTime(text, story) {
+			return when{precision: complaintbot.OccurredUnknown}, dateOK
+		}
 		return w, dateMissing
 	}
 	if !clockFound && w.period != "" {
 		w.t = w.t.Add(time.Duration(periodHour[w.period]) * time.Hour)
 	}
+	return w, w.check(now, today)
+}
+
+// check refuses a moment in the future or too long ago.
+func (w when) check(now, today time.Time) dateProblem {
 	switch {
-	case (w.clock || w.period != "") && w.t.After(now.Add(time.Minute)):
-		return w, dateFuture
+	case (w.clock || w.period != "") && w.precision == "" && w.t.After(now.Add(time.Minute)):
+		return dateFuture
 	case w.t.After(now) && w.t.Sub(today) >= 24*time.Hour:
-		return w, dateFuture
+		return dateFuture
 	case w.t.Before(now.AddDate(-maxAgeYears, 0, 0)):
-		return w, dateTooOld
+		return dateTooOld
 	}
-	return w, dateOK
+	return dateOK
+}
+
+// unknownTime reports whether a message says the customer does not know when: the whole answer,
+// or in a story a clause with both a "don't know" word and a word for the time.
+func (d *Definition) unknownTime(text string, story bool) bool {
+	if d.u == nil {
+		return false
+	}
+	if !story {
+		return d.u.dontKnow.in(key(text))
+	}
+	for _, c := range clauses(text) {
+		if k := key(c); d.u.dontKnow.in(k) && d.u.timeWords.in(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// dotDate accepts "11.20" or "11/20" as a date only when it is not a number of something.
+func dotDate(s string, m []int) bool {
+	if m[0] > 0 && (isDigit(s[m[0]-1]) || s[m[0]-1] == '.') {
+		return false
+	}
+	after := s[m[1]:]
+	if after != "" && (isDigit(after[0]) || after[0] == '.' || after[0] == '%') {
+		return false
+	}
+	for _, unit := range []string{"元", "块", "万", "千", "倍", "公", "米", "斤", "折", "个"} {
+		if strings.HasPrefix(strings.TrimSpace(after), unit) {
+			return false
+		}
+	}
+	return true
+}
+
+// duration reports whether the text before "星期…" makes it a length of time ("1个", "几个", "每个").
+func duration(before string) bool {
+	b := strings.TrimRight(before, " ")
+	return strings.HasSuffix(b, "个") || strings.HasSuffix(b, "几") || (b != "" && isDigit(b[len(b)-1]))
+}
+
+// approxOf reads a time named only approximately.
+func approxOf(s string, now, today time.Time, story bool) (when, dateProblem, bool) {
+	m := approxRe.FindStringSubmatchIndex(s)
+	if m == nil {
+		return when{}, dateOK, false
+	}
+	group := func(i int) string {
+		if m[2*i] < 0 {
+			return ""
+		}
+		return s[m[2*i]:m[2*i+1]]
+	}
+	w := when{dated: true}
+	monday := today.AddDate(0, 0, 1-isoWeekday(today))
+	switch {
+	case group(2) != "":
+		y, mo := now.Year(), int(now.Month())
+		switch g := group(2); {
+		case strings.HasPrefix(g, "上上"):
+			mo -= 2
+		case strings.HasPrefix(g, "上"):
+			mo--
+		case group(3) != "":
+			mo, _ = strconv.Atoi(group(3))
+			if mo < 1 || mo > 12 {
+				return when{}, dateBadDay, true
+			}
+			switch group(1) {
+			case "去年":
+				y--
+			case "前年":
+				y -= 2
+			case "":
+				if mo > int(now.Month()) {
+					y--
+				}
+			}
+		}
+		day := 1
+		w.precision = complaintbot.OccurredMonth
+		switch part := group(4); part {
+		case "上旬", "初":
+			w.precision, w.period = complaintbot.OccurredPartOfMonth, part
+		case "中旬", "中":
+			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, "中旬", 11
+		case "下旬":
+			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, part, 21
+		case "底", "末":
+			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, "底", 21
+		}
+		w.t = time.Date(y, time.Month(mo), day, 0, 0, 0, 0, complaintbot.Shanghai)
+	case group(5) != "":
+		w.precision, w.t = complaintbot.OccurredWeek, monday
+		switch p := group(5); {
+		case strings.HasPrefix(p, "上上"):
+			w.t = monday.AddDate(0, 0, -14)
+		case strings.HasPrefix(p, "上"):
+			w.t = monday.AddDate(0, 0, -7)
+		}
+	case group(6) != "":
+		w.precision, w.t = complaintbot.OccurredThirtyDays, today.AddDate(0, 0, -29)
+	case group(7) != "":
+		if story && group(7) == "最近" {
+			return when{}, dateOK, false
+		}
+		w.precision, w.t = complaintbot.OccurredWeek, today.AddDate(0, 0, -6)
+	default:
+		y := now.Year()
+		switch group(8) {
+		case "去年":
+			y--
+		case "前年":
+			y -= 2
+		default:
+			if story {
+				return when{}, dateOK, false
+			}
+		}
+		w.precision, w.t = complaintbot.OccurredYear, time.Date(y, 1, 1, 0, 0, 0, 0, complaintbot.Shanghai)
+	}
+	return w, w.check(now, today), true
+}
+
+// isoWeekday numbers the days of the week from Monday (1) to Sunday (7).
+func isoWeekday(t time.Time) int {
+	if wd := int(t.Weekday()); wd != 0 {
+		return wd
+	}
+	return 7
 }
 
 // dateOf interprets one dateRe match. period is the part of the day some words carry (昨晚), or
@@ -139,15 +307,28 @@ func dateOf(s string, m []int, now, today time.Time) (day time.Time, period stri
 		return s[m[2*i]:m[2*i+1]]
 	}
 	num := func(i int) int { n, _ := strconv.Atoi(group(i)); return n }
+	// monthDay is a month and day without a year: this year's, or last year's if that is still to
+	// come; "去年12月5日" says the year.
+	monthDay := func(mo, d int) (time.Time, string, bool) {
+		y := now.Year()
+		before := strings.TrimSpace(s[:m[0]])
+		switch {
+		case strings.HasSuffix(before, "去年"):
+			return mkDate(y-1, mo, d)
+		case strings.HasSuffix(before, "前年"):
+			return mkDate(y-2, mo, d)
+		}
+		t, _, ok := mkDate(y, mo, d)
+		if ok && t.After(today) && !strings.HasSuffix(before, "今年") {
+			t, _, ok = mkDate(y-1, mo, d)
+		}
+		return t, "", ok
+	}
 	switch {
 	case group(1) != "":
 		return mkDate(num(1), num(2), num(3))
 	case group(4) != "":
-		d, _, ok := mkDate(now.Year(), num(4), num(5))
-		if ok && d.After(today) {
-			d, _, ok = mkDate(now.Year()-1, num(4), num(5))
-		}
-		return d, "", ok
+		return monthDay(num(4), num(5))
 	case group(6) != "":
 		switch group(6) {
 		case "刚才", "刚刚", "方才":
@@ -176,27 +357,38 @@ func dateOf(s string, m []int, now, today time.Time) (day time.Time, period stri
 		if n, err := strconv.Atoi(group(8)); err == nil {
 			wd = n
 		}
-		cur := int(today.Weekday())
-		if cur == 0 {
-			cur = 7
-		}
-		monday := today.AddDate(0, 0, 1-cur)
+		monday := today.AddDate(0, 0, 1-isoWeekday(today))
 		d := monday.AddDate(0, 0, wd-1)
-		switch group(7) {
-		case "上":
-			d = d.AddDate(0, 0, -7)
-		case "上上":
+		switch p := group(7); {
+		case strings.HasPrefix(p, "上上"):
 			d = d.AddDate(0, 0, -14)
-		case "":
+		case strings.HasPrefix(p, "上"):
+			d = d.AddDate(0, 0, -7)
+		case p == "":
 			if d.After(today) {
 				d = d.AddDate(0, 0, -7)
 			}
 		}
 		return d, "", true
+	case group(9) != "":
+		mo := int(now.Month())
+		switch p := group(9); {
+		case strings.HasPrefix(p, "上上"):
+			mo -= 2
+		case strings.HasPrefix(p, "上"):
+			mo--
+		}
+		y := now.Year()
+		if mo < 1 {
+			y, mo = y-1, mo+12
+		}
+		return mkDate(y, mo, num(10))
+	case group(11) != "":
+		return monthDay(num(11), num(12))
 	default:
-		d, _, ok := mkDate(now.Year(), int(now.Month()), num(9))
+		d, _, ok := mkDate(now.Year(), int(now.Month()), num(13))
 		if ok && d.After(today) {
-			d, _, ok = mkDate(now.Year(), int(now.Month())-1, num(9))
+			d, _, ok = mkDate(now.Year(), int(now.Month())-1, num(13))
 		}
 		return d, "", ok
 	}
@@ -266,6 +458,39 @@ func formatWhen(t time.Time, period string) string {
 		return s + t.Format(" 15:04")
 	}
 	return s
+}
+
+// formatOccurred renders the time of a draft for the customer, by its precision: "2026年11月27日
+// 15:00", "2026年11月中旬", "2026年10月", "2026年11月16日至11月22日之间", "记不清了".
+func (d *Definition) formatOccurred(at *time.Time, precision, period string) string {
+	m := &d.file.Understanding.Messages
+	if precision == complaintbot.OccurredUnknown {
+		return m.WhenUnknown
+	}
+	if at == nil {
+		return ""
+	}
+	t := at.In(complaintbot.Shanghai)
+	month := strconv.Itoa(t.Year()) + "年" + strconv.Itoa(int(t.Month())) + "月"
+	switch precision {
+	case complaintbot.OccurredWeek, complaintbot.OccurredThirtyDays:
+		end := t.AddDate(0, 0, 6)
+		if precision == complaintbot.OccurredThirtyDays {
+			end = t.AddDate(0, 0, 29)
+		}
+		to := strconv.Itoa(int(end.Month())) + "月" + strconv.Itoa(end.Day()) + "日"
+		if end.Year() != t.Year() {
+			to = formatDate(end)
+		}
+		return fill(m.WhenSpan, "from", formatDate(t), "to", to)
+	case complaintbot.OccurredPartOfMonth:
+		return month + period
+	case complaintbot.OccurredMonth:
+		return month
+	case complaintbot.OccurredYear:
+		return strconv.Itoa(t.Year()) + "年"
+	}
+	return formatWhen(t, period)
 }
 
 // formatDate renders a date as the customer reads it: 2026年12月1日.

@@ -24,6 +24,8 @@ type Definition struct {
 	file     fileDef
 	kinds    map[complaintbot.Kind]*kindDef
 	commands map[string]command // normalised word → command
+	u        *understanding     // compiled word lists
+	sounds   []branchSound      // branch names by sound, for typos
 }
 
 // DefaultDefinition returns the embedded default definition (flows/default.yaml). It panics only
@@ -50,6 +52,9 @@ func LoadDefinition(yamlBytes []byte) (*Definition, error) {
 		return nil, fmt.Errorf("flows: definition: %s", unknownKeys.ReplaceAllString(err.Error(), `unknown key "$1"`))
 	}
 	if err := f.fillSections(); err != nil {
+		return nil, fmt.Errorf("flows: definition: %w", err)
+	}
+	if err := loadConverter(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)
 	}
 	d := &Definition{file: f}
@@ -117,6 +122,8 @@ func (d *Definition) index() {
 			}
 		}
 	}
+	d.compileUnderstanding()
+	d.indexSounds()
 }
 
 func copyBranch(b complaintbot.Branch) complaintbot.Branch {

@@ -30,7 +30,19 @@ const (
 	EffectSurveyAnswered EffectType = "survey_answered"
 	// EffectSurveyComment: SurveyID and Comment are set; add the comment to the rated survey.
 	EffectSurveyComment EffectType = "survey_comment"
+	// EffectLeaveQueue: the waiting customer left the queue for a person (取消, 不要人工了, 继续, or
+	// went on with the bot: 我要投诉); close their waiting queue entry — HandoffID when the caller
+	// had set State.HandoffID. State.Handoff is already "".
+	EffectLeaveQueue EffectType = "leave_queue"
 )
+
+// ServiceHours is an optional extension of Facts: a Facts that also implements it tells the engine
+// whether agents are at work, so that a customer who asks for a person out of hours is offered to
+// register the complaint with the bot now instead of only waiting.
+type ServiceHours interface {
+	// AgentsOnDuty reports whether agents are at work at the time of the turn.
+	AgentsOnDuty() bool
+}
 
 // The reasons of EffectQueueForAgent.
 const (
@@ -49,6 +61,7 @@ type Effect struct {
 	Rating     int                 `bson:"rating,omitempty"`
 	Low        bool                `bson:"low,omitempty"`
 	Comment    string              `bson:"comment,omitempty"`
+	HandoffID  string              `bson:"handoff_id,omitempty"`
 }
 
 // Result is the outcome of one turn.

@@ -53,9 +53,17 @@ func (e *Engine) Welcome() string { return e.def.file.Welcome }
 // caller can always send it as the passive reply.
 //
 // On "人工" (or the AGENT menu key) the engine returns EffectQueueForAgent and sets
-// State.Handoff to HandoffWaiting; from then on it only answers that the customer is queued,
-// until the caller sets Handoff to HandoffAgent (agent took over) or back to "" (handed back; the
-// conversation continues where it was).
+// State.Handoff to HandoffWaiting (out of hours, when facts implement ServiceHours, it offers to
+// register the complaint now). While waiting, the customer is told how to leave the queue; 取消,
+// 不要人工了, 继续, a wish to complain or a story leave it (EffectLeaveQueue, Handoff back to "")
+// and the bot goes on; a progress question is answered. Otherwise the caller sets Handoff to
+// HandoffAgent (agent took over) or back to "" (handed back; the conversation continues where it
+// was).
+//
+// Messages are read as customers write them (see Definition.normalize): traditional characters,
+// full-width text, emoji and English words are understood, branch names typed by their sound are
+// found, and every message may answer several questions at once; money at risk (the flow file's
+// urgent section) gets the hotline text before anything else and flags the draft (Draft.Urgent).
 //
 // When the conversation is idle and facts also implement SurveyFacts, a message that reads as a
 // rating ("5", "五", "5分", "满意", "非常不满意": the survey section of the definition) answers the
@@ -66,7 +74,7 @@ func (e *Engine) Welcome() string { return e.def.file.Welcome }
 func (e *Engine) Handle(st State, in complaintbot.Input, now time.Time, facts Facts) (Result, error) {
 	now = now.In(complaintbot.Shanghai)
 	s := st.clone()
-	t := &turn{e: e, d: e.def, st: &s, in: in, now: now, facts: facts}
+	t := &turn{e: e, d: e.def, st: &s, in: in, now: now, facts: facts, urgent: -1}
 	t.run(st.LastActive)
 	if t.err != nil {
 		return Result{}, t.err
@@ -77,6 +85,9 @@ func (e *Engine) Handle(st State, in complaintbot.Input, now time.Time, facts Fa
 // result assembles the turn's outcome.
 func (t *turn) result() Result {
 	r := Result{State: *t.st, Effects: t.effects}
+	if len(t.first) > 0 {
+		t.say = append(t.first, t.say...) // money at risk: what to do at once comes first
+	}
 	if len(t.say) == 0 && !t.silent {
 		t.say = append(t.say, t.d.file.Welcome) // cannot happen; never answer with nothing
 	}

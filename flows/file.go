@@ -18,6 +18,9 @@ type fileDef struct {
 	Categories    map[string][]categoryDef `yaml:"categories"`
 	Survey        surveyDef                `yaml:"survey"`
 	Notices       noticesDef               `yaml:"notices"`
+	Understanding understandingDef         `yaml:"understanding"`
+	FAQ           []faqDef                 `yaml:"faq"`
+	Urgent        []urgentDef              `yaml:"urgent"`
 }
 
 type commandsDef struct {
@@ -158,13 +161,23 @@ const (
 )
 
 type noBranchDef struct {
-	Name  string   `yaml:"name"`
-	Words []string `yaml:"words"`
+	Name       string   `yaml:"name"`
+	Words      []string `yaml:"words"`
+	StoryWords []string `yaml:"story_words"`
 }
 
-// categoryDef is a category as written in the file: the domain category plus the story keywords
-// that point to it.
+// categoryDef is a category as written in the file: the domain category (with the regulator's
+// name, kept for reports), the customer's words for it, and the story keywords that point to it.
 type categoryDef struct {
 	complaintbot.Category `yaml:",inline"`
+	Label                 string   `yaml:"label"`
 	Keywords              []string `yaml:"keywords"`
+}
+
+// shown is what the customer reads for the category: its label, else its name.
+func (c *categoryDef) shown() string {
+	if c.Label != "" {
+		return c.Label
+	}
+	return c.Name
 }

@@ -51,7 +51,7 @@ type chat struct {
 
 func newChat(t *testing.T) *chat {
 	t.Helper()
-	e, err := New(DefaultDefinition(), Config{})
+	e, err := New(defaultDef(), Config{})
 	if err != nil {
 		t.Fatal(err)
 	}

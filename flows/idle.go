@@ -40,16 +40,94 @@ func (t *turn) idle(text string, cmd command) {
 		t.add(t.d.file.Welcome)
 		return
 	}
+	k := key(text)
+	if onlyWith(k, t.d.u.closing, t.d.u.polite) {
+		t.add(t.d.file.Understanding.ClosingReply)
+		return
+	}
 	if kind, ok := t.d.kindWord(text); ok {
 		t.want(kind)
 		return
 	}
-	if runes(text) >= t.d.file.StoryMinChars {
-		t.story(text)
+	content := t.d.content(text)
+	if content < t.d.file.Understanding.StoryContent && t.metaOrIntro(text) {
+		t.add(t.u().MetaReply) // "我是退休的老教师…不知道能不能在这里说事情"
+		return
+	}
+	if t.urgent >= 0 {
+		t.storyOf(complaintbot.KindComplaint, t.orig)
+		return
+	}
+	if kind, ok := t.d.intent(text); ok && (content > 0 || t.saysMore(text)) {
+		t.storyOf(kind, t.orig) // "我要投诉人民路支行": the branch is noted
+		return
+	}
+	if kind, ok := t.d.intent(text); ok {
+		t.want(kind)
+		return
+	}
+	if kind, clear := t.d.storyKind(text); clear && t.saysMore(text) {
+		t.storyOf(kind, t.orig) // "城东支行垃圾": short, but it names the branch
+		return
+	}
+	if t.d.u.insults.in(k) && content < t.d.file.Understanding.StoryContent {
+		t.storyOf(complaintbot.KindComplaint, t.orig) // "你们银行还能不能行了？？？": an unhappy customer
+		return
+	}
+	if t.d.question(text) && content < t.d.file.Understanding.StoryContent {
+		t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
+		t.add(t.u().FAQAfter)
+		return
+	}
+	if runes(text) >= t.d.file.StoryMinChars || content >= t.d.file.Understanding.StoryContent {
+		t.story(t.orig)
+		return
+	}
+	if content >= 3 && t.st.Draft == nil { // "我去取钱": the first piece of a story
+		t.st.Flow, t.st.Story = FlowChooseKind, t.orig
+		t.add(t.u().PieceMore)
 		return
 	}
 	t.add(m.NotUnderstood)
 	t.add(t.d.file.Welcome)
+}
+
+// saysMore reports whether a message that asks for a kind also names a branch, a time, a phone or
+// a complaint category's words.
+func (t *turn) saysMore(text string) bool {
+	if len(t.d.categoryCandidates(complaintbot.KindComplaint, text)) > 0 {
+		return true
+	}
+	if _, ok := t.d.findBranch(text); ok {
+		return true
+	}
+	if _, ok := t.d.findWhen(text, t.now); ok {
+		return true
+	}
+	_, ok := parsePhone(text)
+	return ok
+}
+
+// metaOrIntro reports whether a message only introduces the customer or asks whether they may
+// speak here.
+func (t *turn) metaOrIntro(text string) bool {
+	for _, c := range clauses(text) {
+		if k := key(c); t.d.u.meta.in(k) || t.d.intro(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// storyOf starts a story whose kind is known (an urgent matter is a complaint; "我有个建议…").
+func (t *turn) storyOf(kind complaintbot.Kind, story string) {
+	st := t.st
+	if st.Draft != nil {
+		st.Flow, st.Step, st.Story = FlowResume, string(kind), story
+		t.add(t.resumeOffer())
+		return
+	}
+	t.start(kind, story)
 }
 
 // want starts the kind the customer asked for, unless that would lose an unfinished draft, in
@@ -83,7 +161,11 @@ func (t *turn) want(kind complaintbot.Kind) {
 // story handles an opening message that tells what happened.
 func (t *turn) story(text string) {
 	st := t.st
-	kind, clear := t.d.storyKind(text)
+	n := t.d.normalize(text)
+	kind, clear := t.d.storyKind(n)
+	if !clear && t.incident(n) {
+		kind, clear = complaintbot.KindComplaint, true
+	}
 	if st.Draft != nil {
 		st.Flow, st.Step, st.Story = FlowResume, string(kind), text
 		t.add(t.resumeOffer())
@@ -112,12 +194,40 @@ func (t *turn) choose(text string, cmd command) {
 		t.start(kind, t.st.Story)
 		return
 	}
+	if _, number := choiceNumber(text); !number && (t.d.content(text) >= 2 || t.saysMore(text) || t.urgent >= 0) {
+		// The story goes on: it is joined, and once it says what it is, the intake starts.
+		story := t.st.Story + "，" + t.orig
+		kind, clear := t.d.storyKind(t.d.normalize(story))
+		if !clear && t.incident(t.d.normalize(story)) {
+			kind, clear = complaintbot.KindComplaint, true
+		}
+		switch {
+		case t.urgent >= 0:
+			t.start(complaintbot.KindComplaint, story)
+		case clear:
+			t.start(kind, story)
+		case runes(story) >= t.d.file.StoryMinChars:
+			t.st.Story = story
+			t.add(t.msgs().ChooseKind)
+		default:
+			t.st.Story = story
+			t.add(t.u().PieceMore)
+		}
+		return
+	}
 	t.fail(t.msgs().ChoiceInvalid)
 }
 
-// kindAnswer reads a choice among 1 投诉 2 建议 3 表扬.
+// kindAnswer reads a choice among 1 投诉 2 建议 3 表扬: a number (第一个, 一), a kind's word, or a
+// wish in words ("我不是提建议，我是要投诉").
 func (t *turn) kindAnswer(text string) (complaintbot.Kind, bool) {
 	if kind, ok := t.d.kindWord(text); ok {
+		return kind, true
+	}
+	if i, ok := choiceIndex(text, len(kindOrder)); ok {
+		return kindOrder[i], true
+	}
+	if kind, ok := t.d.intent(text); ok {
 		return kind, true
 	}
 	labels := make([]string, len(kindOrder))

@@ -44,6 +44,12 @@ func (t *turn) advance(first bool) {
 // intake handles a message while a draft is being filled in.
 func (t *turn) intake(text string, cmd command) {
 	st := t.st
+	if cmd == cmdNone && st.Step != stepKind && st.Step != stepDuplicate {
+		if kind, ok := t.d.switchTo(text, st.Draft.Kind); ok {
+			t.changeKindMidway(kind, text)
+			return
+		}
+	}
 	switch cmd {
 	case cmdCancel:
 		st.park(t.now)
@@ -94,12 +100,34 @@ func (t *turn) currentStep() *stepDef {
 	return t.d.kind(t.st.Draft.Kind).step(t.st.Step)
 }
 
-// prompt renders a step's question.
+// prompt renders a step's question. The category question of a story that fits several
+// categories asks among those only.
 func (t *turn) prompt(s *stepDef) string {
 	if s.Type == stepChoice {
+		d := t.st.Draft
+		if story := d.Fields[complaintbot.FieldDescription] + "，" + t.st.Piece; key(story) != "" {
+			if at := t.d.categoryCandidates(d.Kind, t.d.normalize(story)); len(at) > 1 {
+				return t.candidatesQuestion(at)
+			}
+		}
 		return fill(s.Prompt, "choices", numbered(t.categoryNames()))
 	}
 	return s.Prompt
+}
+
+// changeKindMidway changes the draft's kind because the customer said so ("我不是提建议，我是要
+// 投诉"), keeping what the new kind also asks, takes what else the message says, and asks what is
+// missing.
+func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
+	st := t.st
+	t.changeKind(kind)
+	st.Correcting = false
+	t.add(fill(t.u().KindSwitched, "kind", kind.Label()))
+	h := t.scan(n)
+	h.story, h.request = false, "" // "我不是提建议，我是要投诉" is neither the story nor a request
+	filled, changed := t.absorb(h, t.orig, "", t.d.u.correction.in(key(n)))
+	t.notes(filled, changed)
+	t.advance(false)
 }
 
 // question is the current question, short: what fail and remind repeat.

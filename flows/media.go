@@ -28,9 +28,11 @@ func (t *turn) location() {
 	st := t.st
 	if st.Flow == FlowIntake && len(st.Choices) == 0 && clean(t.in.Text) != "" {
 		if s := t.currentStep(); s != nil && s.Type == stepBranch {
-			none, found := t.d.matchBranch(t.in.Text)
+			t.orig = clean(t.in.Text)
+			text := t.d.normalize(t.orig)
+			none, found := t.d.matchBranch(text)
 			if none || len(found) == 1 {
-				t.answerBranch(s, t.in.Text)
+				t.answer(s, text, cmdNone)
 				return
 			}
 		}

@@ -1,9 +1,75 @@
 package flows
 
 import (
+	"fmt"
 	"strings"
+	"sync"
 	"unicode"
+
+	"github.com/longbridgeapp/opencc"
 )
+
+var (
+	converterOnce sync.Once
+	converter     *opencc.OpenCC
+	converterErr  error
+)
+
+// loadConverter prepares the traditional-to-simplified converter (OpenCC's t2s tables, embedded in
+// the library) once per process.
+func loadConverter() error {
+	converterOnce.Do(func() {
+		converter, converterErr = opencc.New("t2s")
+		if converterErr != nil {
+			converterErr = fmt.Errorf("traditional Chinese converter: %w", converterErr)
+		}
+	})
+	return converterErr
+}
+
+// simplified reads traditional characters as simplified ones (投訴 → 投诉, 兩點 → 两点).
+func simplified(s string) string {
+	han := false
+	for _, r := range s {
+		if r >= 0x2E80 {
+			han = true
+			break
+		}
+	}
+	if !han || loadConverter() != nil {
+		return s
+	}
+	out, err := converter.Convert(s)
+	if err != nil {
+		return s
+	}
+	return out
+}
+
+// normalize is a message as the engine reads it: half-width, simplified, with the flow file's
+// rewrites applied ("yesterday" → 昨天) and emoji and other symbols turned into spaces, white space
+// collapsed. What the customer wrote is kept with clean; this is only for understanding.
+func (d *Definition) normalize(s string) string {
+	s = simplified(halfWidth(s))
+	if u := d.u; u != nil {
+		if u.asciiRewrite != nil {
+			s = u.asciiRewrite.ReplaceAllStringFunc(s, func(m string) string {
+				return " " + u.asciiTo[strings.Join(strings.Fields(strings.ToLower(m)), " ")] + " "
+			})
+		}
+		s = u.otherRewrite.Replace(s)
+	}
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u200d' || r == '\ufe0f' || r == '\ufe0e':
+			return -1
+		case unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) || unicode.Is(unicode.Cs, r) || unicode.Is(unicode.Co, r):
+			return ' '
+		}
+		return r
+	}, s)
+	return clean(s)
+}
 
 // halfWidth turns full-width ASCII (Ｔ，１２３) into ASCII and the ideographic space into a space.
 func halfWidth(s string) string {

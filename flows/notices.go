@@ -100,7 +100,7 @@ func (e *Engine) LeaveQueue(st State) (_ State, message string, ok bool) {
 		return st, "", false
 	}
 	s := st.clone()
-	s.Handoff = HandoffNone
+	s.Handoff, s.HandoffID = HandoffNone, ""
 	return s, fill(e.def.file.Notices.QueueExpired, "hotline", e.def.file.Hotline), true
 }
 
@@ -112,10 +112,11 @@ var (
 	defaultFile fileDef
 )
 
-// fillSections takes the survey and notices sections of an operator's file that lacks them from
-// the embedded default, so files written before those sections existed keep loading.
+// fillSections takes the survey, notices, understanding, faq and urgent sections of an operator's
+// file that lacks them from the embedded default, so files written before those sections existed
+// keep loading.
 func (f *fileDef) fillSections() error {
-	if !f.Survey.empty() && !f.Notices.empty() {
+	if !f.Survey.empty() && !f.Notices.empty() && !f.Understanding.empty() && f.FAQ != nil && f.Urgent != nil {
 		return nil
 	}
 	var err error
@@ -129,6 +130,16 @@ func (f *fileDef) fillSections() error {
 	}
 	if f.Notices.empty() {
 		f.Notices = defaultFile.Notices
+	}
+	// Files written before these sections existed understand customers as the default does.
+	if f.Understanding.empty() {
+		f.Understanding = defaultFile.Understanding
+	}
+	if f.FAQ == nil {
+		f.FAQ = defaultFile.FAQ
+	}
+	if f.Urgent == nil {
+		f.Urgent = defaultFile.Urgent
 	}
 	return nil
 }

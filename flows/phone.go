@@ -2,6 +2,7 @@ package flows
 
 import (
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -12,7 +13,7 @@ var phoneRunRe = regexp.MustCompile(`\+?\d[\d \-()（）]*\d`)
 // 11 digits ("13812345678"), a landline as area code, dash, number ("0571-88886666"). Full-width
 // digits, spaces, dashes, brackets and +86/0086 are accepted.
 func parsePhone(text string) (string, bool) {
-	for _, run := range phoneRunRe.FindAllString(halfWidth(text), -1) {
+	for _, run := range phoneRunRe.FindAllString(spokenDigits(halfWidth(text)), -1) {
 		if p, ok := phoneDigits(run); ok {
 			return p, true
 		}
@@ -25,6 +26,21 @@ func parsePhone(text string) (string, bool) {
 	}
 	return "", false
 }
+
+// spokenDigits writes a long run of Chinese digits as digits ("幺三八一二三四五六七八", as voice
+// recognition writes a number read out).
+func spokenDigits(s string) string {
+	return spokenRunRe.ReplaceAllStringFunc(s, func(run string) string {
+		var b strings.Builder
+		for _, r := range run {
+			b.WriteString(strconv.Itoa(cnDigitOf[r]))
+		}
+		return b.String()
+	})
+}
+
+// spokenRunRe is seven or more Chinese digits in a row.
+var spokenRunRe = regexp.MustCompile(`[零〇一二两三四五六七八九幺]{7,}`)
 
 // phoneDigits classifies one candidate.
 func phoneDigits(s string) (string, bool) {

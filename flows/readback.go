@@ -28,7 +28,12 @@ func (t *turn) readbackLines() []string {
 	lines := []string{line(1, rb.TypeLabel, draft.Kind.Label())}
 	for i := range t.d.kind(draft.Kind).Steps {
 		s := &t.d.kind(draft.Kind).Steps[i]
-		lines = append(lines, line(i+2, s.Label, t.value(s)))
+		v := t.value(s)
+		if max := t.d.file.Understanding.SummaryChars; s.Type == stepText && runes(v) > max+20 {
+			// A long story is kept whole; the read-back shows its beginning and its length.
+			v = fill(t.u().ReadbackLong, "start", string([]rune(v)[:max]), "count", strconv.Itoa(runes(v)))
+		}
+		lines = append(lines, line(i+2, s.Label, v))
 	}
 	if n := len(draft.Evidence); n > 0 {
 		lines = append(lines, fill(rb.Evidence, "count", strconv.Itoa(n)))
@@ -36,13 +41,24 @@ func (t *turn) readbackLines() []string {
 	return lines
 }
 
-// readbackAnswer handles the reply to the read-back: "确认" submits, a number (or a field's
-// label) re-asks that field, anything else is explained.
+// readbackAnswer handles the reply to the read-back: "确认" (or "对的，没问题，提交吧", "ok")
+// submits; a correction in words ("网点写错了，是城西支行", "时间不对，是前天") takes the new value and
+// reads back again; a number (or a field's label) re-asks that field; anything else is explained.
 func (t *turn) readbackAnswer(text string, cmd command) {
 	st := t.st
-	if cmd == cmdConfirm {
+	if cmd == cmdConfirm || onlyWith(key(text), t.d.u.confirm, t.d.u.polite) {
 		t.submit()
 		return
+	}
+	if _, number := choiceNumber(text); !number {
+		h := t.scan(text)
+		h.story = false // the story is not retold at the read-back
+		if filled, changed := t.absorb(h, t.orig, "", true); len(filled)+len(changed) > 0 {
+			t.notes(nil, append(changed, filled...))
+			st.resetIntake()
+			t.advance(false) // everything is answered: the duplicate check, then the read-back again
+			return
+		}
 	}
 	steps := t.d.kind(st.Draft.Kind).Steps
 	labels := []string{t.d.file.Readback.TypeLabel}
@@ -73,6 +89,12 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 // switchKind changes the draft's kind from the read-back, keeping the answers the new kind also
 // asks for; categories belong to a kind and are asked again.
 func (t *turn) switchKind(kind complaintbot.Kind) {
+	t.changeKind(kind)
+	t.advance(false)
+}
+
+// changeKind changes the draft's kind, keeping the answers the new kind also asks for.
+func (t *turn) changeKind(kind complaintbot.Kind) {
 	st := t.st
 	draft := st.Draft
 	st.resetIntake()
@@ -99,5 +121,4 @@ func (t *turn) switchKind(kind complaintbot.Kind) {
 		}
 		st.DupChecked = ""
 	}
-	t.advance(false)
 }

@@ -26,6 +26,10 @@ type State struct {
 	// (set by the engine), HandoffAgent while an agent holds the conversation (set by the caller,
 	// who also clears it when the agent hands back).
 	Handoff string `bson:"handoff,omitempty"`
+	// HandoffID is the id of the customer's queue entry while Handoff is HandoffWaiting, set by
+	// the caller that queued them (the engine does not know it), so that EffectLeaveQueue can
+	// close that entry by id. The engine clears it when the customer leaves the queue.
+	HandoffID string `bson:"handoff_id,omitempty"`
 	// LastActive is the time of the customer's last message.
 	LastActive time.Time `bson:"last_active,omitempty"`
 	// DraftAt is when the draft was last worked on; the draft is dropped DraftKeep after it.
@@ -41,6 +45,15 @@ type State struct {
 	Correcting bool `bson:"correcting,omitempty"`
 	// Story is an opening message kept until the customer says which kind it is.
 	Story string `bson:"story,omitempty"`
+	// Context is the customer's last message when it asked something off the topic while nothing
+	// was being filled in ("城东支行周日开门吗"): a story that follows may lean on it for the branch.
+	Context string `bson:"context,omitempty"`
+	// Piece is the beginning of a story told in pieces ("我去取钱"), too short to be the
+	// description yet; the next pieces are joined to it.
+	Piece string `bson:"piece,omitempty"`
+	// Guessed is true while the draft's category was taken from the words of a message rather than
+	// chosen: it is looked at again once the whole story is in.
+	Guessed bool `bson:"guessed,omitempty"`
 	// DupChecked is the branch and category the duplicate check last passed for.
 	DupChecked string `bson:"dup_checked,omitempty"`
 	// Survey is set after the customer rated a satisfaction survey: their next message may be a
@@ -136,6 +149,7 @@ func (s *State) park(now time.Time) {
 // clear forgets the draft and goes idle.
 func (s *State) clear() {
 	s.resetIntake()
-	s.Flow, s.Draft, s.Done, s.History, s.Story, s.DupChecked = FlowIdle, nil, nil, nil, "", ""
+	s.Flow, s.Draft, s.Done, s.History, s.Story, s.DupChecked, s.Piece, s.Guessed = FlowIdle, nil, nil, nil, "", "", "", false
+	s.Context = ""
 	s.DraftAt = time.Time{}
 }

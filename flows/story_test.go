@@ -34,7 +34,7 @@ func TestOpeningStoryIsPrefilled(t *testing.T) {
 func TestStoryWithPhoneAndExactTime(t *testing.T) {
 	c := newChat(t)
 	c.say("投诉人民路网点乱收费，11月20日上午10点半办业务多扣了50元，电话 138-1234-5678",
-		"网点 人民路支行", "时间 2026年11月20日 10:30", "联系电话 13812345678", "类别 定价收费", "如何处理")
+		"网点 人民路支行", "时间 2026年11月20日 10:30", "联系电话 13812345678", "类别 收费不合理", "如何处理")
 	c.say("退钱", "请核对", "7. 联系电话：13812345678")
 }
 
@@ -55,7 +55,7 @@ func TestStoryLeavesUnclearSlotsOpen(t *testing.T) {
 
 func TestStoryOfPraiseAndUnclearStory(t *testing.T) {
 	c := newChat(t)
-	c.say("高新区支行的小王非常耐心，帮我解决了问题，谢谢", "感谢您的认可", "网点 高新区支行", "哪位同事")
+	c.say("高新区支行的小王非常耐心，帮我解决了问题，谢谢", "感谢您的认可", "网点 高新区支行", "表扬对象 小王", "联系电话")
 	if c.st.Draft.Kind != complaintbot.KindPraise {
 		t.Fatalf("kind %q", c.st.Draft.Kind)
 	}
@@ -65,7 +65,7 @@ func TestStoryOfPraiseAndUnclearStory(t *testing.T) {
 		t.Fatalf("flow %q", c.st.Flow)
 	}
 	c.say("4", "没能识别")
-	c.say("2", "感谢您愿意给我们提建议", "建议内容", "哪方面")
+	c.say("2", "感谢您愿意给我们提建议", "建议内容", "主题 手机银行/网银", "联系电话")
 	if c.st.Draft.Kind != complaintbot.KindSuggestion || c.st.Draft.Fields[complaintbot.FieldDescription] == "" {
 		t.Fatalf("draft %+v", c.st.Draft)
 	}

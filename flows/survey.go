@@ -198,7 +198,7 @@ func (t *turn) survey(text string, cmd command) bool {
 			if _, ok := t.d.kindWord(text); ok {
 				return false
 			}
-			comment := []rune(text)
+			comment := []rune(t.orig) // as the customer wrote it
 			if len(comment) > 500 {
 				comment = comment[:500]
 			}

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -23,6 +24,11 @@ type turn struct {
 	expired bool // this message found its draft expired (and was told so)
 	cases   []complaintbot.CaseSummary
 	fetched bool
+	orig    string   // the text message as the customer wrote it (clean), kept in the draft
+	urgent  int      // the urgent section's entry this message is about, -1 for none
+	first   []string // said before anything else (what to do at once about money at risk)
+	added   bool     // this message was added to the story
+	context string   // the off-topic question just before this message (State.Context)
 }
 
 // add queues a part of the reply; the parts become one message, one per line.
@@ -65,7 +71,11 @@ func (t *turn) run(prev time.Time) {
 	}
 	switch st.Handoff {
 	case HandoffWaiting:
-		t.add(t.msgs().StillQueued)
+		if text := clean(in.Text); text != "" && (in.Type == complaintbot.InputText || in.Type == complaintbot.InputVoice) {
+			t.waiting(text)
+			return
+		}
+		t.add(t.stillQueued())
 		return
 	case HandoffAgent:
 		t.add(t.msgs().WithAgent)
@@ -150,9 +160,11 @@ func (t *turn) expire(prev time.Time) {
 	}
 }
 
-// text handles a typed (or recognised) message.
+// text handles a typed (or recognised) message. It is read normalised (simplified characters,
+// half-width, rewrites; see Definition.normalize); what the customer wrote is what is kept.
 func (t *turn) text(raw string) {
-	text := clean(raw)
+	t.orig = clean(raw)
+	text := t.d.normalize(t.orig)
 	cmd := t.d.command(text)
 	if t.survey(text, cmd) {
 		return
@@ -161,16 +173,29 @@ func (t *turn) text(raw string) {
 		t.queue()
 		return
 	}
+	t.urgentFirst(text)
+	context := t.st.Context
+	t.st.Context = ""
 	if number, ok := t.d.caseQuery(text); ok {
 		t.caseDetail(number)
 		t.remind()
 		return
 	}
-	if cmd == cmdProgress {
+	if cmd == cmdProgress || t.progressQuestion(text, cmd) {
 		t.progress()
 		t.remind()
 		return
 	}
+	if t.faq(text, cmd) {
+		return
+	}
+	t.context = context
+	t.dispatch(text, cmd)
+	t.markUrgent()
+}
+
+// dispatch hands a message to the flow the conversation is in.
+func (t *turn) dispatch(text string, cmd command) {
 	switch t.st.Flow {
 	case FlowIntake:
 		t.intake(text, cmd)
@@ -198,16 +223,161 @@ func (t *turn) menu(name string) {
 	}
 }
 
-// queue puts the customer in line for a person.
+// queue puts the customer in line for a person. Out of hours it offers to register the complaint
+// with the bot now instead of only waiting.
 func (t *turn) queue() {
 	reason := ReasonCustomerAsked
 	if t.st.Failures >= 3 {
 		reason = ReasonRepeatedFailures
 	}
-	t.st.Handoff = HandoffWaiting
+	t.st.Handoff, t.st.HandoffID = HandoffWaiting, "" // the caller sets HandoffID to its queue entry
 	t.st.Failures = 0
 	t.effects = append(t.effects, Effect{Type: EffectQueueForAgent, Reason: reason})
+	if t.offDuty() {
+		t.add(t.u().QueuedAfterHours)
+		return
+	}
 	t.add(t.msgs().Queued)
+}
+
+// offDuty reports whether the caller says no agent is at work now.
+func (t *turn) offDuty() bool {
+	sh, ok := t.facts.(ServiceHours)
+	return ok && t.facts != nil && !sh.AgentsOnDuty()
+}
+
+// stillQueued is the answer to a waiting customer, with the way out of the queue.
+func (t *turn) stillQueued() string {
+	if t.offDuty() {
+		return t.u().StillQueuedAfterHours
+	}
+	return t.msgs().StillQueued
+}
+
+// waiting handles a message from a customer waiting for a person. The queue never traps: 取消 /
+// 不要人工了 leave it, 继续 leaves it and goes on with the draft, a wish to complain (or a story)
+// leaves it and goes on with the bot; a question about progress is answered; anything else is told
+// how to leave.
+func (t *turn) waiting(raw string) {
+	st := t.st
+	t.orig = clean(raw)
+	text := t.d.normalize(t.orig)
+	cmd := t.d.command(text)
+	t.urgentFirst(text)
+	k := key(text)
+	leave := func() {
+		t.effects = append(t.effects, Effect{Type: EffectLeaveQueue, HandoffID: st.HandoffID})
+		st.Handoff, st.HandoffID, st.Failures = HandoffNone, "", 0
+		t.add(t.u().LeftQueue)
+	}
+	_, kindAsked := t.d.kindWord(text)
+	_, intent := t.d.intent(text)
+	short := runes(k) <= 10
+	switch {
+	case cmd == cmdResume || (short && newWords(t.d.file.Commands.Resume).in(k)):
+		leave() // "继续", "算了，继续"
+		t.dispatch(text, cmdResume)
+	case cmd == cmdCancel || t.d.u.leaveQueue.in(k) || (short && newWords(t.d.file.Commands.Cancel).in(k)):
+		leave()
+		if st.Flow == FlowIntake || st.Flow == FlowResume {
+			t.remind()
+		} else {
+			t.add(t.d.file.Welcome)
+		}
+	case cmd == cmdProgress || t.progressQuestion(text, cmd):
+		t.progress()
+		t.add(t.stillQueued())
+	case cmd == cmdNone && (kindAsked || intent || t.urgent >= 0 || (st.Flow != FlowIdle && t.d.content(text) >= t.d.file.Understanding.StoryContent)):
+		leave()
+		t.dispatch(text, cmd)
+		t.markUrgent()
+	default:
+		t.add(t.stillQueued())
+	}
+}
+
+// urgentFirst finds money at risk in a message (theft, fraud, a swallowed or lost card, a wrong
+// transfer) and, unless the draft was already flagged, says what to do at once before anything
+// else.
+func (t *turn) urgentFirst(text string) {
+	if kind, ok := t.d.intent(text); ok && kind != complaintbot.KindComplaint {
+		return // praise for help with money at risk is not itself an emergency
+	}
+	if d := t.st.Draft; d != nil && d.Kind != complaintbot.KindComplaint && t.st.Flow == FlowIntake {
+		return
+	}
+	k := key(text)
+	found := -1
+	for i, words := range t.d.u.urgent {
+		for _, w := range words {
+			if j := strings.Index(k, w); j >= 0 && !t.d.negated(k, j) {
+				found = i
+				break
+			}
+		}
+		if found >= 0 {
+			break
+		}
+	}
+	for _, g := range t.d.u.urgentGaps {
+		if found < 0 {
+			if loc := g.re.FindStringIndex(k); loc != nil && !t.d.negated(k, loc[0]) {
+				found = g.entry
+			}
+		}
+	}
+	if found < 0 {
+		return
+	}
+	t.urgent = found
+	if d := t.st.Draft; d == nil || d.Urgent == "" || t.st.Flow == FlowIdle {
+		t.first = append(t.first, fill(t.d.file.Urgent[found].Text, "hotline", t.d.file.Hotline))
+	}
+}
+
+// markUrgent flags the draft this message went into as urgent.
+func (t *turn) markUrgent() {
+	if t.urgent < 0 {
+		return
+	}
+	if d := t.st.Draft; d != nil && d.Urgent == "" && (t.st.Flow == FlowIntake || t.st.Flow == FlowChooseKind) {
+		d.Urgent = t.d.file.Urgent[t.urgent].Code
+	}
+}
+
+// progressQuestion reports whether a message asks, in words, how the customer's matter is going
+// ("我的投诉处理得怎么样了"), rather than telling a new story.
+func (t *turn) progressQuestion(text string, cmd command) bool {
+	k := key(text)
+	return cmd == cmdNone && t.d.u.progress.in(k) && !t.d.u.insults.in(k) && runes(k) <= 40
+}
+
+// faq answers a question off the topic from the flow file's faq section, then repeats the current
+// question (or says what the account is for). It reports whether it answered.
+func (t *turn) faq(text string, cmd command) bool {
+	if cmd != cmdNone || t.urgent >= 0 || !t.d.question(text) {
+		return false
+	}
+	for i, words := range t.d.u.faq {
+		for _, c := range clauses(text) {
+			if !words.in(key(c)) {
+				continue
+			}
+			rest := strings.Replace(text, c, " ", 1)
+			if t.d.content(rest) >= t.d.file.Understanding.StoryContent {
+				return false // a question inside a story: the story matters
+			}
+			t.add(fill(t.d.file.FAQ[i].Answer, "hotline", t.d.file.Hotline))
+			if t.st.Flow == FlowIdle {
+				t.add(t.u().FAQAfter)
+				t.st.Context = t.orig
+			} else {
+				t.remind()
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // remind tells a customer who did something else where they were.
@@ -231,14 +401,21 @@ func (t *turn) remind() {
 }
 
 // fail answers a wrong answer: the reason and the question; after the second failure an
-// explanation with an example; from the third on, also the offer of a person.
+// explanation with an example; from the third on, also the offer of a person. A failed category
+// choice is not followed by the whole list: its reason names the closest options.
 func (t *turn) fail(reason string) {
 	st := t.st
 	st.Failures++
 	t.add(reason)
+	listed := false
+	if s := t.currentStep(); s != nil && s.Type == stepChoice && reason != t.msgs().Required {
+		listed = true
+	}
 	switch {
 	case st.Failures == 1:
-		t.add(t.question())
+		if !listed {
+			t.add(t.question())
+		}
 	case st.Failures == 2:
 		t.add(t.explain())
 	default:

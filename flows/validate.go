@@ -74,6 +74,9 @@ func (d *Definition) validate() error {
 			return err
 		}
 	}
+	if err := d.validateUnderstanding(); err != nil {
+		return err
+	}
 	kinds := []struct {
 		name string
 		def  *kindDef

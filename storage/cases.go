@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -166,15 +167,41 @@ var summaryProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, 
 	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}}
 
 // AddToCase appends a customer's further story and evidence, recorded by the turn turnID, to an
-// open case of theirs. Applying the same turn twice adds it once.
+// open case of theirs. Applying the same turn twice adds it once. The case is read and written by
+// _id alone (on the embedded server any other filter reads every case): whether it is the
+// customer's and already has the turn's addition is checked on the document read.
 func (s *Store) AddToCase(ctx context.Context, number, openID, turnID, note string, evidence []complaintbot.Evidence, at time.Time) error {
+	var c struct {
+		OpenID    string `bson:"openid"`
+		Additions []struct {
+			Turn string `bson:"turn"`
+		} `bson:"additions"`
+	}
+	err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}},
+		options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "additions.turn", Value: 1}})).Decode(&c)
+	if notFound(err) == ErrNotFound {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add to case %s: %w", number, err)
+	}
+	if c.OpenID != openID || slices.ContainsFunc(c.Additions, func(a struct {
+		Turn string `bson:"turn"`
+	}) bool {
+		return a.Turn == turnID
+	}) {
+		return nil
+	}
 	addition := bson.D{{Key: "turn", Value: turnID}, {Key: "text", Value: note}, {Key: "at", Value: at}}
 	push := bson.D{{Key: "additions", Value: addition}}
 	if len(evidence) > 0 {
 		push = append(push, bson.E{Key: "evidence", Value: bson.D{{Key: "$each", Value: evidence}}})
 	}
 	update := bson.D{{Key: "$set", Value: bson.D{{Key: "updated_at", Value: at}}}, {Key: "$push", Value: push}}
-	filter := bson.D{{Key: "_id", Value: number}, {Key: "openid", Value: openID}, {Key: "additions.turn", Value: bson.D{{Key: "$ne", Value: turnID}}}}
+	filter := bson.D{{Key: "_id", Value: number}}
+	if s.embedded == nil { // MongoDB: the same conditions in the update itself, atomic
+		filter = append(filter, bson.E{Key: "openid", Value: openID}, bson.E{Key: "additions.turn", Value: bson.D{{Key: "$ne", Value: turnID}}})
+	}
 	if _, err := s.cases.UpdateOne(ctx, filter, update); err != nil {
 		return fmt.Errorf("add to case %s: %w", number, err)
 	}

@@ -38,6 +38,35 @@ func (s *Store) QueueHandoff(ctx context.Context, h *Handoff) error {
 	return nil
 }
 
+// CloseHandoff closes the queue entry id if it is still waiting — the customer left the queue —
+// recording why, and reports whether it did. It reads the entry by _id; on MongoDB the update is
+// also conditional on the status (so an agent's claim at the same moment wins or loses whole), on
+// the embedded server, which serves every request on one connection, by _id alone (any other
+// filter would read the whole collection).
+func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Time) (bool, error) {
+	var h Handoff
+	err := s.handoffs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)
+	if notFound(err) == ErrNotFound {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("close handoff %s: %w", id, err)
+	}
+	if h.Status != HandoffWaiting {
+		return false, nil
+	}
+	filter := bson.D{{Key: "_id", Value: id}}
+	if s.embedded == nil {
+		filter = append(filter, bson.E{Key: "status", Value: HandoffWaiting})
+	}
+	r, err := s.handoffs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: HandoffClosed},
+		{Key: "closed_at", Value: at}, {Key: "closed_reason", Value: reason}}}})
+	if err != nil {
+		return false, fmt.Errorf("close handoff %s: %w", id, err)
+	}
+	return r.ModifiedCount > 0, nil
+}
+
 // WaitingHandoffs returns the queued requests, oldest first.
 func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]Handoff, error) {
 	cur, err := s.handoffs.Find(ctx, bson.D{{Key: "status", Value: HandoffWaiting}},

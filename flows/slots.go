@@ -1,0 +1,392 @@
+package flows
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// clauses splits a message where the customer paused: at punctuation and spaces.
+func clauses(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) })
+}
+
+// phoneLikeRe is a run of digits as long as a phone number.
+var phoneLikeRe = regexp.MustCompile(`\d{7,}`)
+
+// intro reports whether a clause's key is the customer introducing themselves ("我是退休的老教师").
+func (d *Definition) intro(k string) bool {
+	for _, s := range d.u.introStarts {
+		if strings.HasPrefix(k, s) && d.u.introWords.in(k[len(s):]) {
+			return true
+		}
+	}
+	return false
+}
+
+// pointsAtPicture reports whether a clause's key points at a picture ("这是你们多收我钱的凭证").
+func (d *Definition) pointsAtPicture(k string) bool {
+	return d.u.evidence.in(k) && d.u.evidencePoint.in(k)
+}
+
+// content counts the characters of a message that tell what happened: greetings, wanting to
+// complain, insults, introductions, questions whether one may speak here, clauses pointing at a
+// picture, branch names, times and phone numbers, and function characters do not count.
+func (d *Definition) content(n string) int {
+	u := d.u
+	total := 0
+	for _, c := range clauses(n) {
+		k := key(c)
+		if k == "" || d.pointsAtPicture(k) || u.meta.in(k) || d.intro(k) {
+			continue
+		}
+		k = d.stripSlots(u.noContent.strip(k))
+		total += contentOf(strings.Fields(c), k, u.function)
+	}
+	return total
+}
+
+// contentOf counts the content characters of a reduced key: Chinese characters and digits other
+// than function characters, and for Latin letters only acronyms (ATM, APP) written in capitals in
+// the original words — "the teller was rude" says little the engine can keep.
+func contentOf(orig []string, k, function string) int {
+	acronyms := map[string]bool{}
+	for _, w := range orig {
+		for _, run := range latinRunRe.FindAllString(w, -1) {
+			if strings.ToUpper(run) == run {
+				acronyms[strings.ToLower(run)] = true
+			}
+		}
+	}
+	n := 0
+	for _, run := range latinRunRe.FindAllString(k, -1) {
+		if acronyms[run] {
+			n += len(run)
+		}
+	}
+	for _, r := range latinRunRe.ReplaceAllString(k, " ") {
+		if r != ' ' && !strings.ContainsRune(function, r) {
+			n++
+		}
+	}
+	return n
+}
+
+// latinRunRe is a run of Latin letters.
+var latinRunRe = regexp.MustCompile(`[A-Za-z]+`)
+
+// stripSlots removes from a key what answers other questions: branch names, times, phone numbers,
+// "don't know" and words for the time.
+func (d *Definition) stripSlots(k string) string {
+	for _, s := range d.sounds { // every branch key of two characters or more
+		if bk := string(s.runes); strings.Contains(k, bk) {
+			k = strings.ReplaceAll(k, bk, " ")
+		}
+	}
+	for _, s := range d.u.branchSuffixes {
+		k = strings.ReplaceAll(k, s, " ")
+	}
+	k = cnNumerals(k)
+	k = phoneLikeRe.ReplaceAllString(k, " ")
+	k = dateRe.ReplaceAllString(k, " ")
+	k = approxRe.ReplaceAllString(k, " ")
+	k = clockRe.ReplaceAllString(k, " ")
+	k = periodRe.ReplaceAllString(k, " ")
+	k = d.u.dontKnow.strip(k)
+	k = d.u.timeWords.strip(k)
+	return k
+}
+
+// hits is what one message says about the questions of the draft's kind.
+type hits struct {
+	category   int   // index among the kind's categories; -1 when none or several fit
+	candidates []int // the categories that fit, when several do
+	branch     *complaintbot.Branch
+	when       *when
+	phone      string
+	person     string
+	request    string
+	story      bool // the message tells (part of) what happened
+}
+
+// scan reads everything a message says that the draft's kind asks about.
+func (t *turn) scan(n string) hits {
+	d, kind := t.d, t.st.Draft.Kind
+	h := hits{category: -1}
+	k := key(n)
+	for i := range d.kind(kind).Steps {
+		s := &d.kind(kind).Steps[i]
+		switch s.Type {
+		case stepChoice:
+			h.candidates = d.categoryCandidates(kind, n)
+			if len(h.candidates) == 1 {
+				h.category, h.candidates = h.candidates[0], nil
+			}
+		case stepBranch:
+			if b, ok := d.findBranch(n); ok {
+				h.branch = &b
+			} else if d.u.noBranchStory.in(k) && len(d.branchesIn(k, false)) == 0 {
+				nb := d.noBranch()
+				h.branch = &nb
+			}
+		case stepDateTime:
+			if w, ok := d.findWhen(n, t.now); ok {
+				h.when = &w
+			}
+		case stepPhone:
+			if p, ok := parsePhone(n); ok {
+				h.phone = p
+			}
+		case stepText:
+			switch s.Field {
+			case complaintbot.FieldRequest:
+				h.request = d.requestIn(t.orig)
+			case complaintbot.FieldPerson:
+				h.person = d.personIn(n)
+			}
+		}
+	}
+	h.story = d.content(n) >= d.file.Understanding.StoryContent
+	return h
+}
+
+// negated reports whether the word at byte offset i of k follows a negation ("不是态度问题"); a
+// rhetorical question ("这不是强制搭售吗") is not one.
+func (d *Definition) negated(k string, i int) bool {
+	before := []rune(k[:i])
+	if len(before) > 4 {
+		before = before[len(before)-4:]
+	}
+	if !d.u.negations.in(string(before)) {
+		return false
+	}
+	after := []rune(k[i:])
+	if len(after) > 10 {
+		after = after[:10]
+	}
+	return !strings.ContainsAny(string(after), "吗嘛")
+}
+
+// categoryCandidates returns the categories of a kind whose keywords occur in a message (not
+// after a negation), in the order of the list.
+func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int {
+	k := key(n)
+	var out []int
+	for i, c := range d.file.Categories[string(kind)] {
+		for _, w := range c.Keywords {
+			kw := key(w)
+			if kw == "" {
+				continue
+			}
+			if j := strings.Index(k, kw); j >= 0 && !d.negated(k, j) {
+				out = append(out, i)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// requestIn returns the part of a message (as the customer wrote it) that says what they want:
+// from the first clause holding a request word ("希望道歉") to the end — from the word itself in a
+// long clause — leaving out a phone number given with it.
+func (d *Definition) requestIn(orig string) string {
+	cs := withoutPhone(clauses(orig))
+	for i, c := range cs {
+		n := d.normalize(c)
+		k := key(n)
+		if !d.u.request.in(k) || d.u.notRequest.in(k) {
+			continue
+		}
+		if rc, rn := []rune(c), []rune(n); len(rc) > 12 && len(rc) == len(rn) {
+			first := len(rn)
+			for _, w := range d.u.request {
+				if j := strings.Index(n, w); j >= 0 {
+					first = min(first, runes(n[:j]))
+				}
+			}
+			if first < len(rn) {
+				c = string(rc[first:])
+			}
+		}
+		return strings.Join(append([]string{c}, cs[i+1:]...), "，")
+	}
+	return ""
+}
+
+// withoutPhone drops the clauses that give a phone number.
+func withoutPhone(cs []string) []string {
+	out := cs[:0:0]
+	for _, c := range cs {
+		if _, ok := parsePhone(c); !ok {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// personIn returns the person a message names: 王经理, 小李, 工号1234, 3号窗口的柜员.
+func (d *Definition) personIn(n string) string {
+	return d.u.personRe.FindString(cnNumerals(halfWidth(n)))
+}
+
+// question reports whether a message asks something.
+func (d *Definition) question(n string) bool {
+	return strings.ContainsAny(n, "?？") || d.u.question.in(key(n))
+}
+
+// absorb fills the answers a message gives to the draft's questions other than skip (the one being
+// asked, read by its own parser): those not answered yet, and with override (the customer said
+// "写错了", or this is the read-back) those answered with another value. It returns the read-back
+// items it filled and those it changed.
+func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, changed []string) {
+	st, d := t.st, t.d
+	draft := st.Draft
+	steps := d.kind(draft.Kind).Steps
+	for i := range steps {
+		s := &steps[i]
+		if s.Field == skip {
+			continue
+		}
+		done := st.done(s.Field)
+		more := s.Field == complaintbot.FieldDescription && done && h.story && !override && h.request == "" &&
+			skip != "" && skip != complaintbot.FieldRequest // the request question decides for itself
+		if done && !override && !more {
+			continue
+		}
+		set := false
+		switch s.Type {
+		case stepChoice:
+			if h.category >= 0 {
+				c := d.file.Categories[string(draft.Kind)][h.category].Category
+				if draft.Category == nil || draft.Category.Code != c.Code || !done {
+					draft.Category, set = &c, true
+					st.Guessed = !override
+				}
+			}
+		case stepBranch:
+			if h.branch != nil && (draft.Branch == nil || draft.Branch.Code != h.branch.Code || !done) {
+				b := copyBranch(*h.branch)
+				draft.Branch, set = &b, true
+			}
+		case stepDateTime:
+			if h.when != nil && (!done || !t.sameWhen(*h.when)) {
+				t.setWhen(*h.when)
+				set = true
+			}
+		case stepPhone:
+			if h.phone != "" && (!done || t.draftFields()[s.Field] != h.phone) {
+				t.draftFields()[s.Field], set = h.phone, true
+			}
+		case stepText:
+			v := ""
+			switch s.Field {
+			case complaintbot.FieldRequest:
+				v = h.request
+			case complaintbot.FieldPerson:
+				v = h.person
+			case complaintbot.FieldDescription:
+				switch {
+				case h.story && !done:
+					v = t.withPiece(orig)
+				case more:
+					// More of the story at another question: it is added, never dropped.
+					t.draftFields()[s.Field] += "，" + orig
+					t.add(t.u().StoryAdded)
+					t.added = true
+					continue
+				}
+			}
+			if v != "" && runes(v) >= s.Min && (!done || t.draftFields()[s.Field] != v) && (s.Field != complaintbot.FieldDescription || !done) {
+				if runes(v) > s.Max {
+					v = string([]rune(v)[:s.Max])
+					t.add(fill(t.u().StoryCut, "max", itoa(s.Max)))
+				}
+				t.draftFields()[s.Field], set = v, true
+				if s.Field == complaintbot.FieldDescription {
+					st.Piece = ""
+					defer t.recheckCategory()
+				}
+			}
+		}
+		if !set {
+			continue
+		}
+		st.markDone(s.Field)
+		if done {
+			changed = append(changed, t.item(s))
+		} else {
+			filled = append(filled, t.item(s))
+		}
+	}
+	return filled, changed
+}
+
+// withPiece joins a message to the story pieces told before it, unless it repeats them.
+func (t *turn) withPiece(orig string) string {
+	p := t.st.Piece
+	if p == "" || strings.Contains(orig, p) {
+		return orig
+	}
+	return p + "，" + orig
+}
+
+// sameWhen reports whether a moment is the one the draft holds.
+func (t *turn) sameWhen(w when) bool {
+	d := t.st.Draft
+	if w.precision != d.OccurredPrecision || w.period != d.Fields[FieldOccurredPeriod] {
+		return false
+	}
+	if d.OccurredAt == nil {
+		return w.precision == complaintbot.OccurredUnknown
+	}
+	return d.OccurredAt.Equal(w.t)
+}
+
+// item is a field as the customer is told it was noted: "网点 城西支行", or only the label for a
+// long text.
+func (t *turn) item(s *stepDef) string {
+	v := t.value(s)
+	if s.Type == stepText && (s.Field == complaintbot.FieldDescription || runes(v) > 20) {
+		return s.Label
+	}
+	return s.Label + " " + v
+}
+
+// notes tells the customer what a message filled or changed besides the answer asked for.
+func (t *turn) notes(filled, changed []string) {
+	if len(changed) > 0 {
+		t.add(fill(t.u().Corrected, "items", strings.Join(changed, "、")))
+	}
+	if len(filled) > 0 {
+		t.add(fill(t.u().Noted, "items", strings.Join(filled, "、")))
+	}
+}
+
+// recheckCategory looks at the category again once the whole story is in, when it was only
+// guessed from the words of an earlier message: the story's own words decide, and when they point
+// to several categories the customer is asked among those.
+func (t *turn) recheckCategory() {
+	st, d := t.st, t.d
+	draft := st.Draft
+	if !st.Guessed || draft.Category == nil || d.kind(draft.Kind).step(fieldCategory) == nil {
+		return
+	}
+	at := d.categoryCandidates(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription]))
+	cats := d.file.Categories[string(draft.Kind)]
+	if slices.ContainsFunc(at, func(i int) bool { return cats[i].Code == draft.Category.Code }) {
+		return // the story bears the guess out
+	}
+	switch {
+	case len(at) == 1:
+		c := cats[at[0]].Category
+		draft.Category = &c
+	case len(at) > 1:
+		draft.Category, st.Guessed = nil, false
+		st.Done = slices.DeleteFunc(st.Done, func(f string) bool { return f == fieldCategory })
+		draft.Prefilled = slices.DeleteFunc(draft.Prefilled, func(f string) bool { return f == fieldCategory })
+	}
+}

@@ -1,0 +1,401 @@
+package flows
+
+import (
+	"fmt"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// understandingDef is the understanding section of the definition file: the word lists that let
+// the engine read messages as customers really write them, and the texts that go with them. See
+// default.yaml for the meaning of each key.
+type understandingDef struct {
+	Rewrite         []rewriteDef        `yaml:"rewrite"`
+	Polite          []string            `yaml:"polite"`
+	Closing         []string            `yaml:"closing"`
+	ClosingReply    string              `yaml:"closing_reply"`
+	DontKnow        []string            `yaml:"dont_know"`
+	TimeWords       []string            `yaml:"time_words"`
+	LeaveQueue      []string            `yaml:"leave_queue"`
+	ProgressPhrases []string            `yaml:"progress_phrases"`
+	QuestionWords   []string            `yaml:"question_words"`
+	AskBot          []string            `yaml:"ask_bot"`
+	RequestWords    []string            `yaml:"request_words"`
+	RequestShort    []string            `yaml:"request_short"`
+	NotRequest      []string            `yaml:"not_request"`
+	NarrativeWords  []string            `yaml:"narrative_words"`
+	NarrativeSubj   []string            `yaml:"narrative_subjects"`
+	PraiseDeeds     []string            `yaml:"praise_deeds"`
+	CorrectionWords []string            `yaml:"correction_words"`
+	PieceDone       []string            `yaml:"piece_done"`
+	Filler          []string            `yaml:"filler"`
+	Insults         []string            `yaml:"insults"`
+	EvidenceRefs    []string            `yaml:"evidence_refs"`
+	EvidencePoint   []string            `yaml:"evidence_pointers"`
+	IntroStarts     []string            `yaml:"intro_starts"`
+	IntroWords      []string            `yaml:"intro_words"`
+	MetaWords       []string            `yaml:"meta_words"`
+	FunctionChars   string              `yaml:"function_chars"`
+	StoryContent    int                 `yaml:"story_content"`
+	DescContent     int                 `yaml:"description_content"`
+	KindNames       map[string][]string `yaml:"kind_names"`
+	SwitchPrefixes  []string            `yaml:"switch_prefixes"`
+	SwitchFillers   []string            `yaml:"switch_fillers"`
+	BranchSuffixes  []string            `yaml:"branch_suffixes"`
+	Negations       []string            `yaml:"negations"`
+	PersonTitles    []string            `yaml:"person_titles"`
+	Surnames        string              `yaml:"surnames"`
+	SummaryChars    int                 `yaml:"summary_chars"`
+	Messages        understandingTexts  `yaml:"messages"`
+}
+
+// understandingTexts are the texts of the understanding section; all are required.
+type understandingTexts struct {
+	LeftQueue             string `yaml:"left_queue"`
+	QueuedAfterHours      string `yaml:"queued_after_hours"`
+	StillQueuedAfterHours string `yaml:"still_queued_after_hours"`
+	MetaReply             string `yaml:"meta_reply"`
+	DescriptionNeeded     string `yaml:"description_needed"`
+	PieceMore             string `yaml:"piece_more"`
+	AlreadyNoted          string `yaml:"already_noted"`
+	StoryAdded            string `yaml:"story_added"`
+	StoryCut              string `yaml:"story_cut"`
+	KindSwitched          string `yaml:"kind_switched"`
+	Corrected             string `yaml:"corrected"`
+	Noted                 string `yaml:"noted"`
+	OffTopic              string `yaml:"off_topic"`
+	FAQAfter              string `yaml:"faq_after"`
+	ChoiceClosest         string `yaml:"choice_closest"`
+	ChoiceNone            string `yaml:"choice_none"`
+	ChoiceCandidates      string `yaml:"choice_candidates"`
+	WhenUnknown           string `yaml:"when_unknown"`
+	WhenSpan              string `yaml:"when_span"`
+	ReadbackLong          string `yaml:"readback_long"`
+}
+
+// rewriteDef rewrites spellings before a message is read.
+type rewriteDef struct {
+	From []string `yaml:"from"`
+	To   string   `yaml:"to"`
+}
+
+// faqDef is one answer to a question off the topic.
+type faqDef struct {
+	Words  []string `yaml:"words"`
+	Answer string   `yaml:"answer"`
+}
+
+// urgentDef is one kind of money at risk.
+type urgentDef struct {
+	Code     string   `yaml:"code"`
+	Words    []string `yaml:"words"`
+	Category string   `yaml:"category"`
+	Text     string   `yaml:"text"`
+}
+
+func (u *understandingDef) empty() bool { return reflect.ValueOf(*u).IsZero() }
+
+// words is a list of matching keys (see key), longest first, so that the first hit is the
+// longest.
+type words []string
+
+func newWords(ws ...[]string) words {
+	var out words
+	for _, list := range ws {
+		for _, w := range list {
+			if k := key(w); k != "" && !slices.Contains(out, k) {
+				out = append(out, k)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// in reports whether a matching key contains one of the words.
+func (w words) in(k string) bool { return w.find(k) >= 0 }
+
+// find returns the byte offset of the first (longest) word found in k, or -1.
+func (w words) find(k string) int {
+	for _, x := range w {
+		if i := strings.Index(k, x); i >= 0 {
+			return i
+		}
+	}
+	return -1
+}
+
+// is reports whether k is one of the words.
+func (w words) is(k string) bool { return slices.Contains(w, k) }
+
+// strip removes every occurrence of the words from k.
+func (w words) strip(k string) string {
+	for _, x := range w {
+		k = strings.ReplaceAll(k, x, " ")
+	}
+	return k
+}
+
+// only reports whether k is made of the words alone, one after the other ("对的没问题提交吧").
+func only(k string, lists ...words) bool {
+	if k == "" {
+		return false
+	}
+	for k != "" {
+		best := 0
+		for _, l := range lists {
+			for _, x := range l {
+				if len(x) > best && strings.HasPrefix(k, x) {
+					best = len(x)
+				}
+			}
+		}
+		if best == 0 {
+			return false
+		}
+		k = k[best:]
+	}
+	return true
+}
+
+// onlyWith reports whether k is made of main's words and polite ones, with at least one of main's.
+func onlyWith(k string, main, polite words) bool {
+	return only(k, main, polite) && main.in(k)
+}
+
+// understanding is the compiled understanding section.
+type understanding struct {
+	asciiRewrite   *regexp.Regexp
+	asciiTo        map[string]string
+	otherRewrite   *strings.Replacer
+	polite         words
+	closing        words
+	confirm        words
+	dontKnow       words
+	timeWords      words
+	leaveQueue     words
+	progress       words
+	question       words
+	askBot         words
+	request        words
+	requestShort   words
+	complaintStory words
+	praiseStory    words
+	suggestStory   words
+	notRequest     words
+	narrative      words
+	narrativeSubj  words
+	praiseDeeds    words
+	switchFillers  []string // with "" first: no filler
+	branchSuffixes []string
+	correction     words
+	pieceDone      words
+	noContent      words // filler and insults
+	insults        words
+	evidence       words
+	evidencePoint  words
+	introStarts    words
+	introWords     words
+	meta           words
+	function       string
+	kindNames      map[complaintbot.Kind]words
+	switchPrefixes words
+	negations      words
+	personRe       *regexp.Regexp
+	faq            []words
+	urgent         []words
+	urgentGaps     []urgentGap
+	noBranchStory  words
+}
+
+// urgentGap is an urgent word written with a gap ("卡…吞"), for the urgent entry of that index.
+type urgentGap struct {
+	entry int
+	re    *regexp.Regexp
+}
+
+// compileUnderstanding prepares the lists for matching.
+func (d *Definition) compileUnderstanding() {
+	f := &d.file
+	u := &f.Understanding
+	c := &understanding{asciiTo: map[string]string{}}
+	var ascii, other []string
+	for _, r := range u.Rewrite {
+		for _, from := range r.From {
+			if isASCII(from) {
+				l := strings.ToLower(strings.TrimSpace(from))
+				ascii = append(ascii, l)
+				c.asciiTo[l] = r.To
+			} else {
+				other = append(other, from, r.To)
+			}
+		}
+	}
+	if len(ascii) > 0 {
+		sort.SliceStable(ascii, func(i, j int) bool { return len(ascii[i]) > len(ascii[j]) })
+		quoted := make([]string, len(ascii))
+		for i, a := range ascii {
+			quoted[i] = strings.ReplaceAll(regexp.QuoteMeta(a), " ", `\s+`)
+		}
+		c.asciiRewrite = regexp.MustCompile(`(?i)\b(?:` + strings.Join(quoted, "|") + `)\b`)
+	}
+	c.otherRewrite = strings.NewReplacer(other...)
+	c.polite = newWords(u.Polite)
+	c.closing = newWords(u.Closing)
+	c.confirm = newWords(f.Commands.Confirm)
+	c.dontKnow = newWords(u.DontKnow)
+	c.timeWords = newWords(u.TimeWords)
+	c.leaveQueue = newWords(u.LeaveQueue)
+	c.progress = newWords(u.ProgressPhrases)
+	c.question = newWords(u.QuestionWords)
+	c.askBot = newWords(u.AskBot)
+	c.request = newWords(u.RequestWords)
+	c.requestShort = newWords(u.RequestShort)
+	c.complaintStory = newWords(f.Kinds.Complaint.StoryWords)
+	c.praiseStory = newWords(f.Kinds.Praise.StoryWords)
+	c.suggestStory = newWords(f.Kinds.Suggestion.StoryWords)
+	c.notRequest = newWords(u.NotRequest)
+	c.narrative = newWords(u.NarrativeWords)
+	c.narrativeSubj = newWords(u.NarrativeSubj)
+	c.praiseDeeds = newWords(u.PraiseDeeds)
+	c.switchFillers = append([]string{""}, newWords(u.SwitchFillers)...)
+	c.branchSuffixes = newWords(u.BranchSuffixes)
+	c.correction = newWords(u.CorrectionWords)
+	c.pieceDone = newWords(u.PieceDone)
+	c.noContent = newWords(u.Filler, u.Insults)
+	c.insults = newWords(u.Insults)
+	c.evidence = newWords(u.EvidenceRefs)
+	c.evidencePoint = newWords(u.EvidencePoint)
+	c.introStarts = newWords(u.IntroStarts)
+	c.introWords = newWords(u.IntroWords)
+	c.meta = newWords(u.MetaWords)
+	c.function = u.FunctionChars
+	c.kindNames = map[complaintbot.Kind]words{}
+	for _, k := range kindOrder {
+		c.kindNames[k] = newWords(u.KindNames[string(k)])
+	}
+	c.switchPrefixes = newWords(u.SwitchPrefixes)
+	c.negations = newWords(u.Negations)
+	titles := newWords(u.PersonTitles)
+	quoted := make([]string, len(titles))
+	for i, t := range titles {
+		quoted[i] = regexp.QuoteMeta(t)
+	}
+	sn := "[" + regexp.QuoteMeta(u.Surnames) + "]"
+	title := "(?:" + strings.Join(quoted, "|") + ")"
+	c.personRe = regexp.MustCompile(`(?:\d+号(?:窗口|柜台)的?)?(?:` + sn + title + `|小` + sn + `)` +
+		`|工号\s*\d+|\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?` +
+		`|(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`)
+	for _, q := range f.FAQ {
+		c.faq = append(c.faq, newWords(q.Words))
+	}
+	for _, g := range f.Urgent {
+		var ws []string
+		for _, w := range g.Words {
+			if !strings.Contains(w, "…") {
+				ws = append(ws, w)
+				continue
+			}
+			parts := strings.Split(w, "…")
+			for i := range parts {
+				parts[i] = regexp.QuoteMeta(key(parts[i]))
+			}
+			ws = append(ws, "") // keeps the index of the entry; the pattern below does the matching
+			c.urgentGaps = append(c.urgentGaps, urgentGap{len(c.urgent), regexp.MustCompile(strings.Join(parts, `.{0,12}?`))})
+		}
+		c.urgent = append(c.urgent, newWords(ws))
+	}
+	c.noBranchStory = newWords(f.NoBranch.StoryWords, []string{f.Hotline}) // "打95588没人接"
+	d.u = c
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// validateUnderstanding checks the understanding, faq and urgent sections.
+func (d *Definition) validateUnderstanding() error {
+	f := &d.file
+	u := &f.Understanding
+	if err := requiredStrings("understanding.messages", &u.Messages); err != nil {
+		return err
+	}
+	if err := required("understanding.closing_reply", u.ClosingReply); err != nil {
+		return err
+	}
+	for _, l := range []struct {
+		name string
+		list []string
+	}{
+		{"polite", u.Polite}, {"closing", u.Closing}, {"dont_know", u.DontKnow}, {"leave_queue", u.LeaveQueue},
+		{"progress_phrases", u.ProgressPhrases}, {"question_words", u.QuestionWords}, {"request_words", u.RequestWords},
+		{"correction_words", u.CorrectionWords}, {"piece_done", u.PieceDone}, {"filler", u.Filler},
+		{"switch_prefixes", u.SwitchPrefixes}, {"negations", u.Negations}, {"person_titles", u.PersonTitles},
+		{"narrative_subjects", u.NarrativeSubj}, {"praise_deeds", u.PraiseDeeds}, {"branch_suffixes", u.BranchSuffixes},
+	} {
+		if len(l.list) == 0 {
+			return fmt.Errorf("understanding.%s is missing or empty", l.name)
+		}
+		for i, w := range l.list {
+			if key(w) == "" && l.name != "question_words" {
+				return fmt.Errorf("understanding.%s[%d]: %q has no letters or digits", l.name, i, w)
+			}
+		}
+	}
+	for i, r := range u.Rewrite {
+		if len(r.From) == 0 || strings.TrimSpace(r.To) == "" {
+			return fmt.Errorf("understanding.rewrite[%d] needs from and to", i)
+		}
+	}
+	for _, k := range kindOrder {
+		if len(u.KindNames[string(k)]) == 0 {
+			return fmt.Errorf("understanding.kind_names.%s is missing or empty", k)
+		}
+	}
+	if u.StoryContent <= 0 || u.DescContent <= 0 || u.SummaryChars <= 0 {
+		return fmt.Errorf("understanding.story_content, description_content and summary_chars must be positive numbers")
+	}
+	if strings.TrimSpace(u.Surnames) == "" {
+		return fmt.Errorf("understanding.surnames is missing or empty")
+	}
+	for i, q := range f.FAQ {
+		if len(q.Words) == 0 {
+			return fmt.Errorf("faq[%d].words is missing or empty", i)
+		}
+		if err := required(fmt.Sprintf("faq[%d].answer", i), q.Answer); err != nil {
+			return err
+		}
+	}
+	codes := map[string]bool{}
+	for i, g := range f.Urgent {
+		p := fmt.Sprintf("urgent[%d]", i)
+		if err := required(p+".code", g.Code); err != nil {
+			return err
+		}
+		if codes[g.Code] {
+			return fmt.Errorf("%s.code: duplicate code %q", p, g.Code)
+		}
+		codes[g.Code] = true
+		if len(g.Words) == 0 {
+			return fmt.Errorf("%s.words is missing or empty", p)
+		}
+		if err := required(p+".text", g.Text); err != nil {
+			return err
+		}
+		if g.Category != "" && !slices.ContainsFunc(f.Categories[string(complaintbot.KindComplaint)], func(c categoryDef) bool { return c.Code == g.Category }) {
+			return fmt.Errorf("%s.category: %q is not a complaint category code", p, g.Category)
+		}
+	}
+	return nil
+}
