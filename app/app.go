@@ -115,6 +115,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if a.Store, err = storage.Open(openCtx, storage.Options{URI: cfg.MongoDB.URI, Database: cfg.MongoDB.Database, DataDir: cfg.DataDir, Logger: a.Log, Observe: opts.ObserveStore}); err != nil {
 		return nil, err
 	}
+	a.Store.SetHealthClock(a.Clock) // /readyz paces its write probes by the service's clock
 
 	wcfg := wechatapi.Config{AppID: cfg.WeChat.AppID, AppSecret: cfg.WeChat.AppSecret, APIBase: cfg.WeChat.APIBase}
 	if cfg.Sandbox() {

@@ -262,7 +262,10 @@ func (c *Console) apiUsersAction(g *gin.Context) {
 const maxExport = 20000
 
 // exportCases writes the cases matching the list's filters within the user's branches as CSV
-// (the complaint register: one row per case; phone numbers masked).
+// (the complaint register: one row per case; phone numbers masked). Nothing is sent before the
+// first case has been read, so that a failed read (a damaged database page) is answered with an
+// error instead of a file; a read that fails after rows went out cuts the response short, so that
+// the download fails rather than looking complete.
 func (c *Console) exportCases(g *gin.Context) {
 	who := actorOf(g)
 	ctx := g.Request.Context()
@@ -274,15 +277,25 @@ func (c *Console) exportCases(g *gin.Context) {
 	f.Branches = scopeBranches(who.user)
 	f.Now = c.clock.Now()
 	name := "cases-" + f.Now.In(complaintbot.Shanghai).Format("20060102-1504") + ".csv"
-	g.Header("Content-Type", "text/csv; charset=utf-8")
-	g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-	g.Status(http.StatusOK)
-	_, _ = g.Writer.WriteString("\ufeff") // Excel reads UTF-8 with the BOM
-	w := csv.NewWriter(g.Writer)
-	_ = w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道代码", "业务代码", "原因代码", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
-		"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
+	var w *csv.Writer
+	begin := func() error {
+		g.Header("Content-Type", "text/csv; charset=utf-8")
+		g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+		g.Status(http.StatusOK)
+		if _, err := g.Writer.WriteString("\ufeff"); err != nil { // Excel reads UTF-8 with the BOM
+			return err
+		}
+		w = csv.NewWriter(g.Writer)
+		return w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道代码", "业务代码", "原因代码", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
+			"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
+	}
 	n := 0
 	err = c.store.EachCase(ctx, f, maxExport, func(rec *storage.CaseRecord) error {
+		if w == nil {
+			if err := begin(); err != nil {
+				return err
+			}
+		}
 		n++
 		cat := rec.Category
 		if cat == nil {
@@ -306,11 +319,42 @@ func (c *Console) exportCases(g *gin.Context) {
 			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], complaintbot.MaskPhone(rec.Fields[complaintbot.FieldPhone]),
 			res.Text, res.Reply, malicious}))
 	})
-	w.Flush()
+	if err == nil && w == nil {
+		err = begin() // no case matches: the header alone
+	}
+	if w != nil {
+		w.Flush()
+		if err == nil {
+			err = w.Error()
+		}
+	}
 	if err != nil {
-		c.log.Error("export cases", "err", err)
+		if w == nil {
+			c.apiError(g, c.exportError(err))
+			return
+		}
+		c.log.Error("export cases: cut short", "rows", n, "err", err)
+		cutResponse(g)
+		return
 	}
 	c.audit(ctx, who, "case.export", "case", "", "", "", fmt.Sprintf("%d rows; %s", n, g.Request.URL.RawQuery))
+}
+
+// cutResponse closes the connection of a response whose body is under way without ending it, so
+// that the client sees the download fail (a truncated chunked body) instead of a complete file.
+// Gin refuses to hand over a connection once the body has started, so this asks the server's own
+// writer (gin's wraps it).
+func cutResponse(g *gin.Context) {
+	g.Abort()
+	var w http.ResponseWriter = g.Writer
+	if u, ok := w.(interface{ Unwrap() http.ResponseWriter }); ok {
+		w = u.Unwrap()
+	}
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		return // not HTTP/1 (the console's listeners are)
+	}
+	_ = conn.Close()
 }
 
 // csvSafe keeps a spreadsheet from reading customer text as a formula.

@@ -101,7 +101,7 @@ func (c *Console) apiReportCases(g *gin.Context) {
 	}
 	rows, err := c.reports.Cases(g.Request.Context(), f)
 	if err != nil {
-		c.apiError(g, exportError(err))
+		c.apiError(g, c.exportError(err))
 		return
 	}
 	full := fullPhone(who, q)
@@ -114,9 +114,14 @@ func (c *Console) apiReportCases(g *gin.Context) {
 	g.JSON(http.StatusOK, gin.H{"cases": rows})
 }
 
-func exportError(err error) error {
+// exportError is what to tell the user about a failed export; a damaged database is also logged.
+func (c *Console) exportError(err error) error {
 	if err == reports.ErrTooMany {
 		return invalid(fmt.Sprintf("导出的案件超过 %d 件，请缩小统计期间或增加筛选条件。", reports.MaxRows))
+	}
+	if storage.IsDamaged(err) {
+		c.log.Error("export failed: the database reported a damaged page", "err", err)
+		return &Error{http.StatusInternalServerError, "读取数据库出错（数据文件可能已损坏），导出未完成。请联系系统管理员。"}
 	}
 	return err
 }
@@ -153,7 +158,7 @@ func (c *Console) exportReportCases(g *gin.Context, format string) {
 			}
 		}
 	}
-	err = exportError(err)
+	err = c.exportError(err)
 	if api {
 		c.apiError(g, err)
 	} else {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -31,10 +32,19 @@ const (
 	// JobHousekeeping expires idle drafts and abandoned queue entries (telling the customer) and
 	// deletes old records.
 	JobHousekeeping = "housekeeping"
+	// JobCheckpoint copies the embedded database's write-ahead log into the database file and
+	// truncates it (see storage.Store.CheckpointWAL), every 10 seconds; it is not scheduled on
+	// MongoDB.
+	JobCheckpoint = "checkpoint"
 )
 
-// Jobs lists the jobs in the order RunDue runs them.
-var Jobs = []string{JobNotices, JobDeadlines, JobSurveys, JobHousekeeping}
+// Jobs lists the jobs; RunDue runs the first three, in this order.
+var Jobs = []string{JobNotices, JobDeadlines, JobSurveys, JobHousekeeping, JobCheckpoint}
+
+// checkpointSpec is when JobCheckpoint runs: often, because a checkpoint can reset the WAL only at
+// a moment when no long read holds an old snapshot (under load the WAL grows by several MB a
+// second while one does), and a run that finds one busy costs next to nothing.
+const checkpointSpec = "@every 10s"
 
 // settle is how far behind now a job's checkpoint stays: an entry due at t is written before t (or
 // at t by a clock at most this far off) and is visible to a run that starts settle after it.
@@ -85,6 +95,9 @@ type Scheduler struct {
 
 	mu   sync.Mutex
 	cron *cron.Cron
+
+	// walWarnAt is the WAL size from which JobCheckpoint logs again that it could not truncate it.
+	walWarnAt atomic.Int64
 }
 
 // New returns a Scheduler; it does nothing until Start (or RunOnce).
@@ -112,8 +125,11 @@ func (x *Scheduler) Start(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(complaintbot.Shanghai), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	specs := map[string]string{JobNotices: x.cfg.NoticesSpec, JobDeadlines: x.cfg.DeadlinesSpec,
-		JobSurveys: x.cfg.SurveysSpec, JobHousekeeping: x.cfg.HousekeepingSpec}
+		JobSurveys: x.cfg.SurveysSpec, JobHousekeeping: x.cfg.HousekeepingSpec, JobCheckpoint: checkpointSpec}
 	for _, job := range Jobs {
+		if job == JobCheckpoint && !x.store.Embedded() {
+			continue // MongoDB has no WAL of ours
+		}
 		if _, err := c.AddFunc(specs[job], func() { x.runLogged(ctx, job) }); err != nil {
 			return fmt.Errorf("scheduler.%s_spec: %w", job, err)
 		}
@@ -174,6 +190,8 @@ func (x *Scheduler) RunOnce(ctx context.Context, job string) (Run, error) {
 		n, err = x.surveys(ctx)
 	case JobHousekeeping:
 		n, err = x.housekeeping(ctx)
+	case JobCheckpoint:
+		err = x.checkpoint(ctx)
 	default:
 		return Run{}, fmt.Errorf("scheduler: unknown job %q", job)
 	}
@@ -289,6 +307,29 @@ func (x *Scheduler) schedule(ctx context.Context, now time.Time, entries ...stor
 	}
 	return x.store.InsertDue(ctx, entries)
 }
+
+// checkpoint runs JobCheckpoint. It counts nothing as done (it would log a line a minute); a WAL
+// it could not truncate because long reads held it is logged when it has grown large.
+func (x *Scheduler) checkpoint(ctx context.Context) error {
+	r, err := x.store.CheckpointWAL(ctx)
+	if err != nil {
+		return err
+	}
+	next := x.walWarnAt.Load()
+	switch {
+	case !r.Busy:
+		x.walWarnAt.Store(0)
+	case r.After >= max(next, walWarnBytes):
+		// Logged again only once it has doubled.
+		x.walWarnAt.Store(2 * r.After)
+		x.log.Warn("the embedded database's WAL could not be truncated: long reads kept holding it (tried again every 10 s)",
+			"wal_mb", r.After>>20)
+	}
+	return nil
+}
+
+// walWarnBytes is the WAL size from which a checkpoint that could not truncate it is logged.
+const walWarnBytes = 256 << 20
 
 // cronLogger passes robfig/cron's messages to slog.
 type cronLogger struct{ log *slog.Logger }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -14,11 +15,20 @@ import (
 
 // embeddedServer is FerretDB with its SQLite backend, running in this process on a loopback port.
 type embeddedServer struct {
-	uri    string
-	cancel context.CancelFunc
-	done   chan struct{}
-	lock   *os.File
+	uri     string
+	cancel  context.CancelFunc
+	done    chan struct{}
+	lock    *os.File
+	dataDir string
+	dbDir   string
+	log     *slog.Logger
 }
+
+// walSizeLimit is the size SQLite cuts the WAL file back to whenever it starts it over (its own
+// checkpoints do, between reads): without it the file stays as large as it ever grew while a long
+// read held an old snapshot (1.36 GB was seen beside a 356 MB database). Store.CheckpointWAL
+// truncates it to nothing.
+const walSizeLimit = 16 << 20
 
 // ErrDataDirLocked means another process already serves the data folder.
 var ErrDataDirLocked = errors.New("the data folder is in use by another complaintbot process")
@@ -27,10 +37,11 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 	if dataDir == "" {
 		return nil, errors.New("embedded database: data_dir is empty")
 	}
-	dbDir, err := filepath.Abs(filepath.Join(dataDir, "db"))
+	dataDir, err := filepath.Abs(dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
+	dbDir := filepath.Join(dataDir, "db")
 	if err := os.MkdirAll(dbDir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded database: create %s: %w", dbDir, err)
 	}
@@ -42,12 +53,18 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 		lock.Close()
 		return nil, fmt.Errorf("embedded database in %s: %w", dataDir, ErrDataDirLocked)
 	}
+	// Before FerretDB opens the files (it would create a missing one empty): refuse a folder whose
+	// database is gone or damaged (see integrity.go).
+	if err := checkDataDir(context.Background(), dataDir, dbDir, logger); err != nil {
+		lock.Close()
+		return nil, err
+	}
 	// FerretDB logs every error reply (duplicate keys included) as a warning: keep only errors.
 	quiet := slog.New(logger.Handler()).With("component", "ferretdb")
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + dbDir + "/",
+		SQLiteURL: "file:" + dbDir + "/?_pragma=" + url.QueryEscape(fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)),
 		Logger:    slog.New(levelFilter{quiet.Handler(), slog.LevelError}),
 	})
 	if err != nil {
@@ -60,12 +77,17 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 		defer close(done)
 		_ = f.Run(ctx)
 	}()
-	return &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: done, lock: lock}, nil
+	return &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: done, lock: lock, dataDir: dataDir, dbDir: dbDir, log: logger}, nil
 }
 
+// stop stops the server (which closes the database files) and records the files as this clean
+// stop leaves them, so that the next start can skip the full check of an unchanged file.
 func (e *embeddedServer) stop() {
 	e.cancel()
 	<-e.done
+	if err := recordCleanStop(e.dataDir, e.dbDir); err != nil {
+		e.log.Warn("record the clean stop of the embedded database (the next start checks it in full)", "err", err)
+	}
 	e.lock.Close()
 }
 

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -88,9 +89,12 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		// The embedded server is not atomic between connections: keep every request on one.
 		clientOpts.SetMaxPoolSize(1).SetMinPoolSize(1)
 	}
+	var monitor *event.CommandMonitor
 	if opts.Observe != nil {
-		clientOpts.SetMonitor(observer(opts.Observe))
+		monitor = observer(opts.Observe)
 	}
+	// Every write on the main connection tells /readyz whether writes work (see Store.Ready).
+	clientOpts.SetMonitor(s.healthMonitor(monitor))
 	client, err := mongo.Connect(clientOpts.ApplyURI(uri))
 	if err != nil {
 		s.closeEmbedded()
