@@ -214,6 +214,9 @@ func (m Message) lateQueued() {
 	}
 }
 
+// BusyText is what a customer is told when their message could not be taken now (from the flow file).
+func (c *Conversations) BusyText() string { return c.engine.SystemBusy() }
+
 // Answered records that the turn's answer is delivered (passively, or queued in the outbox), which
 // completes the aftermath of a turn whose Outcome was Pending.
 func (c *Conversations) Answered(ctx context.Context, turnID string) { c.clearPending(ctx, turnID) }

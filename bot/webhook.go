@@ -206,7 +206,7 @@ func (h *Webhook) receive(c *gin.Context) {
 	case err != nil:
 		outcome = "error"
 		h.log.Error("handle message", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "err", err)
-		h.writeText(c, cb, "抱歉，系统暂时繁忙，请稍后再发一次。如情况紧急，请拨打客服热线。")
+		h.writeText(c, cb, h.convs.BusyText())
 	case out.Duplicate && !out.Late:
 		outcome = "duplicate"
 		h.metrics.DedupeHits.Inc()

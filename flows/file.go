@@ -60,6 +60,7 @@ type messagesDef struct {
 	ImageIdle        string `yaml:"image_idle"`
 	VoiceUnclear     string `yaml:"voice_unclear"`
 	Location         string `yaml:"location"`
+	SystemBusy       string `yaml:"system_busy"`
 	Link             string `yaml:"link"`
 	Video            string `yaml:"video"`
 	Other            string `yaml:"other"`

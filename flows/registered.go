@@ -17,3 +17,9 @@ func (e *Engine) Registered(c complaintbot.Case) string {
 	}
 	return fill(tmpl, "number", c.Number, "date", formatDate(c.ReplyDue))
 }
+
+// SystemBusy is the answer to a message the service could not take now (the database did not
+// answer): the customer should send it again.
+func (e *Engine) SystemBusy() string {
+	return fill(e.def.file.Messages.SystemBusy, "hotline", e.def.file.Hotline)
+}
