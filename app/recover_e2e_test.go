@@ -9,6 +9,8 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/bot"
+	"github.com/complaintbot/complaintbot/storage"
+	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // confirmDirectly applies the customer's 确认 as the webhook would, with the passive answer's fate
@@ -42,16 +44,25 @@ func countContaining(texts []string, frag string) int {
 	return n
 }
 
-// The process dies after storing the customer's confirmation but before the answer reached
-// WeChat, and is down longer than WeChat retries: at the next start the case exists and the
-// customer is told its number once, through the outbox; a late retry then gets no second copy.
+// The process dies right after storing the customer's confirmation — before the case was
+// written and before the answer reached WeChat — and is down longer than WeChat retries: at the
+// next start the case exists and the customer is told its number once, through the outbox; a late
+// retry then gets no second copy.
 func TestConfirmationCutOffByACrashIsFinishedAtStart(t *testing.T) {
 	h := apptest.New(t, nil)
 	who := "oRecover0001erin"
 	toReadBack(t, h, who)
 	out := confirmDirectly(t, h, who, "msg:recover-1", true)
-	if !out.Pending || !strings.Contains(strings.Join(out.Replies, ""), "TS20261127-0001") {
+	if !strings.Contains(strings.Join(out.Replies, ""), "TS20261127-0001") {
 		t.Fatalf("the confirmation's outcome: %+v", out)
+	}
+	// What the crash left: the turn with its pending mark, and no case yet.
+	ctx := context.Background()
+	if err := h.App.Store.MarkPending(ctx, storage.PendingTurn{Turn: out.TurnID, OpenID: who, Dedupe: "msg:recover-1", At: h.Clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.App.Store.Collection("cases").DeleteOne(ctx, bson.D{{Key: "_id", Value: "TS20261127-0001"}}); err != nil {
+		t.Fatal(err)
 	}
 	h.Clock.Advance(time.Minute) // the service was down for a minute
 	h.Restart()
