@@ -61,6 +61,11 @@ func TestExportsFailOnADamagedDatabasePage(t *testing.T) {
 		t.Fatalf("report export before the damage: %d, %d lines", status, strings.Count(body, "\n"))
 	}
 
+	// Every collection has its rebuilt _id index already (a start rebuilds it for collections
+	// that appeared since, reading the table: on a damaged one that start is refused instead).
+	if err := st.IndexEmbedded(ctx); err != nil {
+		t.Fatal(err)
+	}
 	// A disk fault while stopped: pages in the middle of the cases and of the facts go bad, the
 	// file keeps its size and time (so the start's quick checks pass and the full one is skipped).
 	e.Stop()
