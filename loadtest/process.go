@@ -30,32 +30,39 @@ func Build(dir, pkg string) (string, error) {
 // (heap, collector, scheduler) as it would in production.
 type Process struct {
 	// URL is the webhook's address.
-	URL  string
-	cmd  *exec.Cmd
-	mu   sync.Mutex
-	errs bytes.Buffer
-	done chan struct{}
+	URL string
+	// ConsoleURL is the console listener's base address (the service only).
+	ConsoleURL string
+	cmd        *exec.Cmd
+	mu         sync.Mutex
+	errs       bytes.Buffer
+	done       chan struct{}
 }
 
 // StartService runs the service's program (see Build) as `complaintbot serve` with the default
 // configuration and env (COMPLAINTBOT_* settings) on top, its data in dataDir, the webhook on a
-// free loopback port, and waits until it answers /healthz.
+// free loopback port (the console on another), and waits until it answers /healthz.
 func StartService(bin, dataDir string, env []string) (*Process, error) {
 	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	consolePort, err := freePort()
 	if err != nil {
 		return nil, err
 	}
 	cmd := exec.Command(bin, "serve")
 	cmd.Dir = dataDir // no config.yaml there: the defaults, then env
 	cmd.Env = append(os.Environ(), "COMPLAINTBOT_DATA_DIR="+dataDir,
-		fmt.Sprintf("COMPLAINTBOT_SERVER_WEBHOOK_ADDR=127.0.0.1:%d", port), "COMPLAINTBOT_SERVER_CONSOLE_ADDR=127.0.0.1:0")
+		fmt.Sprintf("COMPLAINTBOT_SERVER_WEBHOOK_ADDR=127.0.0.1:%d", port), fmt.Sprintf("COMPLAINTBOT_SERVER_CONSOLE_ADDR=127.0.0.1:%d", consolePort))
 	cmd.Env = append(cmd.Env, env...)
-	p := &Process{URL: fmt.Sprintf("http://127.0.0.1:%d/wechat", port), cmd: cmd, done: make(chan struct{})}
+	p := &Process{URL: fmt.Sprintf("http://127.0.0.1:%d/wechat", port), ConsoleURL: fmt.Sprintf("http://127.0.0.1:%d", consolePort),
+		cmd: cmd, done: make(chan struct{})}
 	cmd.Stderr = p.stderr()
 	if err := p.start(); err != nil {
 		return nil, err
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(startTimeout)
 	for time.Now().Before(deadline) {
 		if r, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/healthz", port)); err == nil {
 			r.Body.Close()
@@ -70,7 +77,7 @@ func StartService(bin, dataDir string, env []string) (*Process, error) {
 		}
 	}
 	p.Stop()
-	return nil, fmt.Errorf("the service did not answer /healthz within a minute: %s", p.output())
+	return nil, fmt.Errorf("the service did not answer /healthz within %v: %s", startTimeout, p.output())
 }
 
 // StartFloorProcess runs the floor's program (package loadtest/floor, see Build) with its
@@ -94,6 +101,13 @@ func StartFloorProcess(bin, dataDir, appID, token string) (*Process, error) {
 	p.URL = strings.TrimSpace(line)
 	return p, nil
 }
+
+// startTimeout bounds a service's start (on a year of data it reads the console's case index and
+// indexes new collections first).
+const startTimeout = 5 * time.Minute
+
+// Output is what the program wrote to its standard error (the first 64 KB).
+func (p *Process) Output() string { return p.output() }
 
 func (p *Process) start() error {
 	if err := p.cmd.Start(); err != nil {

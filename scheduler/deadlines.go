@@ -105,10 +105,14 @@ func (x *Scheduler) sweep(ctx context.Context) (int, error) {
 	}
 	done := 0
 	err = x.store.ScanCasesUpdated(ctx, after, now, x.cfg.BatchSize, func(batch []storage.CaseState) error {
+		var w caseWrites
 		for i := range batch {
-			if err := x.reconcile(ctx, &batch[i], now); err != nil {
+			if err := x.reconcileInto(ctx, &batch[i], now, &w); err != nil {
 				return fmt.Errorf("look at case %s: %w", batch[i].Number, err)
 			}
+		}
+		if err := x.flush(ctx, now, &w); err != nil {
+			return err
 		}
 		done += len(batch)
 		return x.step(ctx, JobDeadlines, done)

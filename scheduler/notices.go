@@ -11,24 +11,70 @@ import (
 	"github.com/complaintbot/complaintbot/storage"
 )
 
-// notices runs the notices job: case changes, "still working on it" notices, low ratings.
+// notices runs the notices job: case changes, "still working on it" notices, low ratings. The
+// case changes of a batch (after a busy hour, hundreds of new cases) are looked at together and
+// what they call for is written in groups (see caseWrites).
 func (x *Scheduler) notices(ctx context.Context) (int, error) {
 	kinds := []string{storage.DueChanged, storage.DueRated, storage.DueProgress, storage.DueBeforeDue}
 	return x.pass(ctx, JobNotices, JobNotices, kinds, func(ctx context.Context, batch []storage.DueEntry, now time.Time) error {
 		seen := map[string]bool{}
+		var w caseWrites
 		for _, e := range batch {
 			if e.Kind == storage.DueChanged {
 				if seen[e.Case] {
 					continue // one look per case and batch is enough
 				}
 				seen[e.Case] = true
+				c, err := x.store.CaseState(ctx, e.Case)
+				if errors.Is(err, storage.ErrNotFound) {
+					continue
+				}
+				if err == nil {
+					err = x.reconcileInto(ctx, c, now, &w)
+				}
+				if err != nil {
+					return fmt.Errorf("%s %s: %w", e.Kind, e.ID, err)
+				}
+				continue
+			}
+			// The other kinds read what the scheduler saw of the case: write what this batch
+			// decided first.
+			if err := x.flush(ctx, now, &w); err != nil {
+				return err
 			}
 			if err := x.noticeEntry(ctx, e, now); err != nil {
 				return fmt.Errorf("%s %s: %w", e.Kind, e.ID, err)
 			}
 		}
-		return nil
+		return x.flush(ctx, now, &w)
 	})
+}
+
+// caseWrites gathers what looks at several cases decided (scheduled entries, notices, what was
+// seen of each case), so that they are written in a few grouped inserts rather than several
+// writes per case, each taking its turn on the connection customers' messages wait on.
+type caseWrites struct {
+	due    []storage.DueEntry
+	msgs   []storage.OutboxMessage
+	tracks []storage.CaseTrack
+	isNew  []bool
+}
+
+// flush writes what w gathered, in the order a single look writes it: the entries and the
+// notices first, what was seen of the cases last (so that a flush cut short is redone by the
+// next look, with the same keys). w is empty afterwards.
+func (x *Scheduler) flush(ctx context.Context, now time.Time, w *caseWrites) error {
+	if err := x.schedule(ctx, now, w.due...); err != nil {
+		return err
+	}
+	if err := x.enqueue(ctx, w.msgs); err != nil {
+		return err
+	}
+	if err := x.store.SaveCaseTracks(ctx, w.tracks, w.isNew); err != nil {
+		return err
+	}
+	*w = caseWrites{}
+	return nil
 }
 
 func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now time.Time) error {
@@ -59,6 +105,15 @@ func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now tim
 // is resolved, its satisfaction survey. Every step is keyed by what it is for, and what was seen
 // is saved last, so a look cut short is redone by the next one with the same keys.
 func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now time.Time) error {
+	var w caseWrites
+	if err := x.reconcileInto(ctx, c, now, &w); err != nil {
+		return err
+	}
+	return x.flush(ctx, now, &w)
+}
+
+// reconcileInto is reconcile leaving the writes it decides in w (see caseWrites).
+func (x *Scheduler) reconcileInto(ctx context.Context, c *storage.CaseState, now time.Time, w *caseWrites) error {
 	tr, err := x.store.CaseTrack(ctx, c.Number)
 	isNew := errors.Is(err, storage.ErrNotFound)
 	if err != nil && !isNew {
@@ -119,13 +174,11 @@ func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now tim
 		return nil
 	}
 	tr.Updated = now
-	if err := x.schedule(ctx, now, due...); err != nil {
-		return err
-	}
-	if err := x.enqueue(ctx, msgs); err != nil {
-		return err
-	}
-	return x.store.SaveCaseTrack(ctx, tr, isNew)
+	w.due = append(w.due, due...)
+	w.msgs = append(w.msgs, msgs...)
+	w.tracks = append(w.tracks, *tr)
+	w.isNew = append(w.isNew, isNew)
+	return nil
 }
 
 func sameTrack(a, b *storage.CaseTrack) bool {

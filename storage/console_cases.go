@@ -329,7 +329,7 @@ func (s *Store) EachCase(ctx context.Context, f CaseFilter, limit int, fn func(*
 	if err != nil {
 		return fmt.Errorf("export cases: %w", err)
 	}
-	defer cur.Close(ctx)
+	defer cur.Close(context.WithoutCancel(ctx)) // also when the request is gone: an open cursor holds a read snapshot
 	for cur.Next(ctx) {
 		var c CaseRecord
 		if err := cur.Decode(&c); err != nil {

@@ -29,6 +29,20 @@ import (
 // FactCollection returns the name of the fact collection of the day "2026-11-27".
 func FactCollection(day string) string { return "report_facts_" + strings.ReplaceAll(day, "-", "") }
 
+// The reports' collections other than the days' facts exist from the start, so that the
+// embedded server's _id index on them is usable (see IndexEmbedded).
+func init() {
+	addCollection("report_dirty")
+	addCollection("report_rollups")
+	addCollection("report_meta")
+}
+
+// factCollection returns the fact collection of day, ready for lookups and replaces by _id (see
+// readyCollection): every write of the reports goes there, on the connection the webhook uses.
+func (s *Store) factCollection(ctx context.Context, day string) (*mongo.Collection, error) {
+	return s.readyCollection(ctx, FactCollection(day), nil)
+}
+
 // Deadline states of a fact.
 const (
 	DeadlineMet     = "met"     // met in time
@@ -88,6 +102,8 @@ type ReportFact struct {
 	Reply       string    `bson:"reply" json:"reply"`
 	Handler     string    `bson:"handler" json:"handler"`
 	AsOf        time.Time `bson:"as_of" json:"as_of"`
+	// New says that no fact of the case is stored yet (PutReportFacts then inserts it); not stored.
+	New bool `bson:"-" json:"-"`
 }
 
 // ReportCase is a case with everything the reports read from it.
@@ -97,10 +113,12 @@ type ReportCase struct {
 	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
 }
 
-// ReportCase returns the case with the fields the reports read, or ErrNotFound.
+// ReportCase returns the case with the fields the reports read, or ErrNotFound. Like every read
+// of the reports it goes through the read-only connection (see ScanCollection): the reports'
+// refreshes follow the cases registered, and must not take turns with the customers' writes.
 func (s *Store) ReportCase(ctx context.Context, number string) (*ReportCase, error) {
 	var c ReportCase
-	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("load case %s for reports: %w", number, notFound(err))
 	}
 	return &c, nil
@@ -150,7 +168,7 @@ func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int
 // ReportSurveyByID returns the survey with the given id, or ErrNotFound.
 func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
 	var sv ReportSurvey
-	if err := s.db.Collection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
 	}
 	return &sv, nil
@@ -162,7 +180,7 @@ func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpSt
 	var f struct {
 		Status FollowUpStatus `bson:"status"`
 	}
-	err := s.db.Collection("follow_ups").FindOne(ctx, bson.D{{Key: "_id", Value: FollowUpID(survey)}},
+	err := s.ScanCollection("follow_ups").FindOne(ctx, bson.D{{Key: "_id", Value: FollowUpID(survey)}},
 		options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&f)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return "", nil
@@ -176,29 +194,64 @@ func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpSt
 // ReportFactOf returns the stored fact of the case received on day, or ErrNotFound.
 func (s *Store) ReportFactOf(ctx context.Context, day, number string) (*ReportFact, error) {
 	var f ReportFact
-	if err := s.db.Collection(FactCollection(day)).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&f); err != nil {
+	if err := s.ScanCollection(FactCollection(day)).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&f); err != nil {
 		return nil, fmt.Errorf("load report fact %s: %w", number, notFound(err))
 	}
 	return &f, nil
 }
 
 // PutReportFacts stores the facts (replacing those of the same cases) and marks their days and
-// months dirty.
+// months dirty. Facts marked New (a case the reports have no fact of yet: most of them, for a
+// busy day's new cases) are inserted, which costs the embedded server far less than a replace;
+// one that turns out to exist is replaced after all.
 func (s *Store) PutReportFacts(ctx context.Context, facts []ReportFact) error {
-	byDay := map[string][]mongo.WriteModel{}
+	byDay := map[string][]*ReportFact{}
+	var order []string
 	for i := range facts {
 		f := &facts[i]
-		byDay[f.Day] = append(byDay[f.Day], mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: f.Number}}).SetReplacement(f).SetUpsert(true))
+		if byDay[f.Day] == nil {
+			order = append(order, f.Day)
+		}
+		byDay[f.Day] = append(byDay[f.Day], f)
 	}
-	for day, models := range byDay {
-		if _, err := s.db.Collection(FactCollection(day)).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
-			return fmt.Errorf("store %d report facts of %s: %w", len(models), day, err)
+	for _, day := range order {
+		c, err := s.factCollection(ctx, day)
+		if err != nil {
+			return err
+		}
+		var fresh []any
+		var freshFacts []*ReportFact
+		var models []mongo.WriteModel
+		for _, f := range byDay[day] {
+			if f.New {
+				fresh, freshFacts = append(fresh, f), append(freshFacts, f)
+				continue
+			}
+			models = append(models, replaceFact(f))
+		}
+		dup, err := insertManyDups(ctx, c, fresh)
+		if err != nil {
+			return fmt.Errorf("store %d new report facts of %s: %w", len(fresh), day, err)
+		}
+		for i, d := range dup {
+			if d {
+				models = append(models, replaceFact(freshFacts[i]))
+			}
+		}
+		if len(models) > 0 {
+			if _, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+				return fmt.Errorf("store %d report facts of %s: %w", len(models), day, err)
+			}
 		}
 		if err := s.MarkReportDirty(ctx, day); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func replaceFact(f *ReportFact) mongo.WriteModel {
+	return mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: f.Number}}).SetReplacement(f).SetUpsert(true)
 }
 
 // InsertReportFacts inserts new facts of one day with InsertMany, without marking anything dirty
@@ -211,7 +264,11 @@ func (s *Store) InsertReportFacts(ctx context.Context, day string, facts []Repor
 	if len(docs) == 0 {
 		return nil
 	}
-	if _, err := s.db.Collection(FactCollection(day)).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
+	c, err := s.factCollection(ctx, day)
+	if err != nil {
+		return err
+	}
+	if _, err := c.InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
 		return fmt.Errorf("insert %d report facts of %s: %w", len(docs), day, err)
 	}
 	return nil
@@ -222,6 +279,7 @@ func (s *Store) DropReportFacts(ctx context.Context, day string) error {
 	if err := s.db.Collection(FactCollection(day)).Drop(ctx); err != nil {
 		return fmt.Errorf("drop report facts of %s: %w", day, err)
 	}
+	readyCollections.Delete(indexedDay{s.db, FactCollection(day)})
 	return nil
 }
 
@@ -269,7 +327,7 @@ func (s *Store) MarkReportDirty(ctx context.Context, day string) error {
 
 // DirtyReports returns the days, weeks and months marked dirty (a small collection).
 func (s *Store) DirtyReports(ctx context.Context) (days, weeks, months []string, err error) {
-	cur, err := s.db.Collection("report_dirty").Find(ctx, bson.D{})
+	cur, err := s.ScanCollection("report_dirty").Find(ctx, bson.D{})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("list dirty reports: %w", err)
 	}

@@ -162,8 +162,12 @@ func group[K any](ctx context.Context, c *mongo.Collection, id bson.D, sum any, 
 // ComputeDayRollup computes the rollup of a day from its facts, in the database: two
 // one-accumulator $group pipelines (counts by cell, outcome and duration; cases by cell and
 // customer) and a query for the low ratings, merged by cell in Go.
+//
+// The pipelines read every fact of the day (the embedded server filters and groups in Go), so
+// they run on the read-only connection: rolling up a busy day took that long on the connection
+// the webhook waits on.
 func (s *Store) ComputeDayRollup(ctx context.Context, day string, now time.Time) (*ReportRollup, error) {
-	c := s.db.Collection(FactCollection(day))
+	c := s.ScanCollection(FactCollection(day))
 	cells := map[CellKey]*ReportCell{}
 	cell := func(k CellKey) *ReportCell {
 		if x := cells[k]; x != nil {
@@ -392,7 +396,7 @@ func (s *Store) InsertReportRollups(ctx context.Context, rs []*ReportRollup) err
 // ReportPeriods lists.
 func (s *Store) ReportRollups(ctx context.Context, ids []string) ([]*ReportRollup, error) {
 	out := make([]*ReportRollup, len(ids))
-	c := s.db.Collection("report_rollups")
+	c := s.ScanCollection("report_rollups")
 	for i, id := range ids {
 		var d rollupDoc
 		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&d)
@@ -415,7 +419,7 @@ func (s *Store) ReportPeriods(ctx context.Context) (map[string]bool, error) {
 	var doc struct {
 		IDs []string `bson:"ids"`
 	}
-	err := s.db.Collection("report_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "periods"}}).Decode(&doc)
+	err := s.ScanCollection("report_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "periods"}}).Decode(&doc)
 	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, fmt.Errorf("read report periods: %w", err)
 	}

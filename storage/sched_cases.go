@@ -3,15 +3,22 @@ package storage
 import (
 	"context"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 func init() {
 	// The deadlines job's sweep reads the cases changed since its last run.
 	addIndex("cases", false, "updated_at", 1)
+	// What the scheduler saw of each case exists from the start, so that its _id index is usable
+	// on the embedded server (see IndexEmbedded): it is read for every case the notices job
+	// looks at.
+	addCollection("sched_cases")
 }
 
 // CaseState is a case as the scheduler reads it: the case and the fields the console and the
@@ -71,9 +78,12 @@ const (
 )
 
 // CaseState returns the case with the given number and the scheduler's fields, or ErrNotFound.
+// It reads through the read-only connection (see ScanCollection), as the scheduler's other reads
+// do: a job looks at hundreds of cases after a busy hour, and must not take turns with the
+// customers' writes for it. (Every change the scheduler makes is guarded by its own filter.)
 func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error) {
 	var c CaseState
-	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
 	}
 	return &c, nil
@@ -85,9 +95,47 @@ func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error
 // reminders and, once it is resolved, its satisfaction survey. Calling it for a change that needs
 // nothing, or twice, is harmless. Code that changes a case's status or deadlines must call it (the
 // console, after its own update; the bot does for new cases). A change made without it is still
-// found by the deadlines job's sweep of cases by updated_at, only later.
+// found by the deadlines job's sweep of cases by updated_at, only later. The watchers of the store
+// (see OnCaseChange) are told.
 func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) error {
-	return s.InsertDue(ctx, []DueEntry{{ID: fmt.Sprintf("changed#%s#%d", number, at.UnixNano()), Kind: DueChanged, At: at, Case: number}})
+	err := s.InsertDue(ctx, []DueEntry{{ID: fmt.Sprintf("changed#%s#%d", number, at.UnixNano()), Kind: DueChanged, At: at, Case: number}})
+	s.notifyCaseChange(number)
+	return err
+}
+
+// OnCaseChange registers fn to be told, in this process, of every change to a case made through
+// this store's functions that change cases (those that call CaseChanged, and the scheduler's
+// marks: overdue, escalated, reopened, replied), so that an in-memory view of the cases (the
+// console's case index) stays current without reading them all again. fn is called on the
+// changing goroutine and must not block.
+func (s *Store) OnCaseChange(fn func(number string)) {
+	v, _ := caseWatchers.LoadOrStore(s, &watcherList{})
+	w := v.(*watcherList)
+	w.mu.Lock()
+	w.fns = append(w.fns, fn)
+	w.mu.Unlock()
+}
+
+// caseWatchers holds each store's OnCaseChange functions (*Store → *watcherList).
+var caseWatchers sync.Map
+
+type watcherList struct {
+	mu  sync.Mutex
+	fns []func(number string)
+}
+
+func (s *Store) notifyCaseChange(number string) {
+	v, ok := caseWatchers.Load(s)
+	if !ok {
+		return
+	}
+	w := v.(*watcherList)
+	w.mu.Lock()
+	fns := w.fns
+	w.mu.Unlock()
+	for _, fn := range fns {
+		fn(number)
+	}
 }
 
 // ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
@@ -105,6 +153,7 @@ func (s *Store) MarkOverdue(ctx context.Context, number, deadline string, at tim
 	if err != nil {
 		return fmt.Errorf("mark case %s overdue: %w", number, err)
 	}
+	s.notifyCaseChange(number)
 	return nil
 }
 
@@ -121,6 +170,9 @@ func (s *Store) EscalateOverdue(ctx context.Context, number, deadline string, at
 	if err != nil {
 		return false, fmt.Errorf("escalate case %s: %w", number, err)
 	}
+	if r.ModifiedCount > 0 {
+		s.notifyCaseChange(number)
+	}
 	return r.ModifiedCount > 0, nil
 }
 
@@ -134,6 +186,9 @@ func (s *Store) ReopenCase(ctx context.Context, number, reason, ref string, at t
 	if err != nil {
 		return false, fmt.Errorf("reopen case %s: %w", number, err)
 	}
+	if r.ModifiedCount > 0 {
+		s.notifyCaseChange(number)
+	}
 	return r.ModifiedCount > 0, nil
 }
 
@@ -145,6 +200,7 @@ func (s *Store) MarkReplied(ctx context.Context, number string, at time.Time) er
 	if err != nil {
 		return fmt.Errorf("mark case %s replied: %w", number, err)
 	}
+	s.notifyCaseChange(number)
 	return nil
 }
 
@@ -221,10 +277,45 @@ type CaseTrack struct {
 	Updated  time.Time `bson:"updated_at"`
 }
 
+// SaveCaseTracks stores what the scheduler saw of several cases (isNew[i]: tracks[i] was not
+// stored before), in one insert of the new ones and one bulk replace of the others (and of new
+// ones another instance stored first).
+func (s *Store) SaveCaseTracks(ctx context.Context, tracks []CaseTrack, isNew []bool) error {
+	c := s.db.Collection("sched_cases")
+	var fresh []any
+	var freshIdx []int
+	var models []mongo.WriteModel
+	replace := func(t *CaseTrack) {
+		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: t.Number}}).SetReplacement(t))
+	}
+	for i := range tracks {
+		if isNew[i] {
+			fresh, freshIdx = append(fresh, &tracks[i]), append(freshIdx, i)
+			continue
+		}
+		replace(&tracks[i])
+	}
+	dup, err := insertManyDups(ctx, c, fresh)
+	if err != nil {
+		return fmt.Errorf("save the schedules of %d cases: %w", len(fresh), err)
+	}
+	for j, d := range dup {
+		if d {
+			replace(&tracks[freshIdx[j]])
+		}
+	}
+	if len(models) > 0 {
+		if _, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			return fmt.Errorf("save the schedules of %d cases: %w", len(models), err)
+		}
+	}
+	return nil
+}
+
 // CaseTrack returns what the scheduler last saw of the case, or ErrNotFound.
 func (s *Store) CaseTrack(ctx context.Context, number string) (*CaseTrack, error) {
 	var t CaseTrack
-	if err := s.db.Collection("sched_cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&t); err != nil {
+	if err := s.ScanCollection("sched_cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&t); err != nil {
 		return nil, fmt.Errorf("load schedule of case %s: %w", number, notFound(err))
 	}
 	return &t, nil

@@ -32,13 +32,15 @@ import (
 //   - sched_cases: what the scheduler last saw of each case (CaseTrack).
 func init() {
 	addIndex("sched_leases", false, "at", 1)
+	addCollection("sched_jobs")
 }
 
 // duePrefix starts the name of every day's collection of scheduled entries.
 const duePrefix = "sched_due_"
 
-// dueIndexed remembers the day collections this process has indexed, by database.
-var dueIndexed sync.Map
+// readyCollections remembers the collections created at run time that this process has made
+// ready (see readyCollection), by database and name.
+var readyCollections sync.Map
 
 type indexedDay struct {
 	db   *mongo.Database
@@ -48,19 +50,69 @@ type indexedDay struct {
 // dueDay is the name of the collection holding entries due at t.
 func dueDay(t time.Time) string { return duePrefix + t.In(complaintbot.Shanghai).Format("20060102") }
 
-// dueCollection returns the collection of entries due at t, making sure it has its index.
+// dueCollection returns the collection of entries due at t, made ready for use (see
+// readyCollection).
 func (s *Store) dueCollection(ctx context.Context, t time.Time) (*mongo.Collection, error) {
-	name := dueDay(t)
+	return s.readyCollection(ctx, dueDay(t), bson.D{{Key: "kind", Value: 1}, {Key: "at", Value: 1}})
+}
+
+// readyCollection returns the named collection, one of those made at run time (a day's scheduled
+// entries or report facts), ready for use: on MongoDB with its index on keys (if any); on the
+// embedded server created at once with an _id index that lookups use. FerretDB builds a new
+// collection's _id index on an expression its own lookups do not match (see indexEmbeddedIDs), so
+// until the hourly re-index every lookup, update or replace by _id in a collection created by an
+// insert read the whole collection, on the connection the webhook waits on: with a day's report
+// facts and scheduled entries growing by a few thousand in an afternoon, that took the connection
+// for seconds at a time and stalled every customer (issue 15).
+func (s *Store) readyCollection(ctx context.Context, name string, keys bson.D) (*mongo.Collection, error) {
 	c := s.db.Collection(name)
 	key := indexedDay{s.db, name}
-	if _, ok := dueIndexed.Load(key); ok {
+	if _, ok := readyCollections.Load(key); ok {
 		return c, nil
 	}
-	if err := s.createIndex(ctx, c, bson.D{{Key: "kind", Value: 1}, {Key: "at", Value: 1}}, false); err != nil {
-		return nil, err
+	if s.embedded != nil {
+		if err := s.db.CreateCollection(ctx, name); err != nil && !isNamespaceExists(err) {
+			return nil, fmt.Errorf("create collection %s: %w", name, err)
+		}
+		if err := s.indexNewCollection(ctx); err != nil {
+			// Usable all the same, only slower by _id until the hourly re-index; the next use
+			// of the collection tries again.
+			s.log.Warn("index a new collection", "collection", name, "err", err)
+			return c, nil
+		}
+	} else if len(keys) > 0 {
+		if err := s.createIndex(ctx, c, keys, false); err != nil {
+			return nil, err
+		}
 	}
-	dueIndexed.Store(key, true)
+	readyCollections.Store(key, true)
 	return c, nil
+}
+
+// indexNewCollection runs IndexEmbedded, again a few times if SQLite is busy: the re-index is a
+// write transaction of its own beside FerretDB's, and a write that lands between its read and its
+// write makes SQLite refuse it at once (SQLITE_BUSY) rather than wait.
+func (s *Store) indexNewCollection(ctx context.Context) error {
+	var err error
+	for _, wait := range []time.Duration{20 * time.Millisecond, 50 * time.Millisecond, 200 * time.Millisecond, 0} {
+		if err = s.IndexEmbedded(ctx); err == nil || !strings.Contains(err.Error(), "locked") && !strings.Contains(err.Error(), "busy") {
+			return err
+		}
+		if wait > 0 {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(wait):
+			}
+		}
+	}
+	return err
+}
+
+// isNamespaceExists reports whether err says the collection exists already (code 48).
+func isNamespaceExists(err error) bool {
+	var ce mongo.CommandError
+	return errors.As(err, &ce) && (ce.Code == 48 || ce.Name == "NamespaceExists")
 }
 
 // dueDays lists the existing day collections, oldest first.
@@ -194,8 +246,9 @@ func (s *Store) CancelDue(ctx context.Context, id string, from, to time.Time) er
 
 // ScanDue calls fn with the entries of the given kinds due in (after, upTo], batch entries at a
 // time, holding no more than one batch in memory. It reads only the days in that range, each with
-// one cursor (index-backed on kind and at); entries are not deleted, so fn must be idempotent.
-// fn's error stops the scan.
+// one cursor (index-backed on kind and at on MongoDB; on the embedded server the cursor reads the
+// whole day, through the read-only connection); entries are not deleted, so fn must be
+// idempotent. fn's error stops the scan.
 func (s *Store) ScanDue(ctx context.Context, kinds []string, after, upTo time.Time, batch int, fn func([]DueEntry) error) error {
 	days, err := s.dueDays(ctx)
 	if err != nil {
@@ -207,7 +260,7 @@ func (s *Store) ScanDue(ctx context.Context, kinds []string, after, upTo time.Ti
 		if (!after.IsZero() && d < dueDay(after)) || d > dueDay(upTo) {
 			continue
 		}
-		if err := scanBatches(ctx, s, s.db.Collection(d), filter, bson.D{{Key: "at", Value: 1}}, batch, fn); err != nil {
+		if err := scanBatches(ctx, s, s.ScanCollection(d), filter, bson.D{{Key: "at", Value: 1}}, batch, fn); err != nil {
 			return err
 		}
 	}
@@ -381,7 +434,7 @@ func (s *Store) PurgeScheduler(ctx context.Context, dueBefore, leaseBefore time.
 		if err := s.db.Collection(d).Drop(ctx); err != nil {
 			return n, fmt.Errorf("drop scheduled day %s: %w", d, err)
 		}
-		dueIndexed.Delete(indexedDay{s.db, d})
+		readyCollections.Delete(indexedDay{s.db, d})
 		n++
 	}
 	m, err := deleteByTime(ctx, s.db.Collection("sched_leases"), "at", purgeFrom, leaseBefore, nil)
