@@ -64,7 +64,9 @@ func TestSIGTERMStopsCleanlyWithStatusZero(t *testing.T) {
 	for round := range 2 {
 		var errOut syncBuffer
 		done := make(chan int, 1)
-		go func() { done <- run([]string{"serve", "-config", path}, strings.NewReader(""), &bytes.Buffer{}, &errOut) }()
+		go func() {
+			done <- run([]string{"serve", "-config", path}, strings.NewReader(""), &bytes.Buffer{}, &errOut)
+		}()
 		ready := false
 		for range 600 {
 			if r, err := http.Get("http://" + cfg.Server.WebhookAddr + "/readyz"); err == nil {
