@@ -70,6 +70,9 @@ type Outcome struct {
 	Queued bool
 	// Handoff is who holds the conversation after the turn: "" the bot, "waiting", "agent".
 	Handoff string
+	// Pending means the turn's aftermath is marked as unfinished until the caller reports the
+	// answer delivered with Answered; a crash before that is finished by Recover.
+	Pending bool
 }
 
 // effect is a turn's effect as stored with the turn, complete enough to be carried out again
@@ -165,14 +168,8 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 				m.lateQueued()
 			}
 			c.apply(ctx, turn.ID, m.OpenID, effects)
-			if pending {
-				// Cleared before the answer is written: a crash after this leaves WeChat without
-				// an answer, and its retry gets the stored one; a crash before it leaves the mark
-				// for Recover. Either way the customer is told once.
-				c.clearPending(ctx, turn.ID)
-			}
 			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
-			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff}, nil
+			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}, nil
 		case errors.As(err, &dup):
 			return c.duplicate(ctx, dup.Existing, cur.state.Handoff, passive, m.lateQueued)
 		case errors.Is(err, storage.ErrVersionConflict):
@@ -192,7 +189,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 // (keyed by the turn, so they go out once).
 func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
 	c.applyStored(ctx, existing)
-	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff}
+	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
 	if len(existing.Replies) > 0 {
 		if _, err := c.store.OutboxMessage(ctx, lateID(existing.ID, 0)); err == nil || !passive() {
 			// Queued again in full (each once, by its key): the first try may have died midway.
@@ -202,9 +199,6 @@ func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, h
 			out.Late = true
 			lateQueued()
 		}
-	}
-	if len(existing.Effects) > 0 { // this answer completes the first try's aftermath
-		c.clearPending(ctx, existing.ID)
 	}
 	return out, nil
 }
@@ -219,6 +213,10 @@ func (m Message) lateQueued() {
 // BusyText is what a customer is told when their message could not be taken now (from the flow file).
 func (c *Conversations) BusyText() string { return c.engine.SystemBusy() }
 
+// Answered records that the turn's answer is delivered (passively, or queued in the outbox), which
+// completes the aftermath of a turn whose Outcome was Pending.
+func (c *Conversations) Answered(ctx context.Context, turnID string) { c.clearPending(ctx, turnID) }
+
 func (c *Conversations) clearPending(ctx context.Context, turnID string) {
 	if err := c.store.ClearPending(ctx, turnID); err != nil {
 		c.log.Error("clear pending turn", "turn", maskTurn(turnID), "err", err)
@@ -226,8 +224,8 @@ func (c *Conversations) clearPending(ctx context.Context, turnID string) {
 }
 
 // Recover finishes the turns whose aftermath a crash cut off. A turn with effects (a new case, a
-// queue entry) is marked pending before it is written, and the mark is cleared once its effects
-// are carried out, before its answer is written. For each mark left, Recover carries out the
+// queue entry) is marked pending before it is written, and the mark is cleared once its answer is
+// out (see Answered). For each mark left, Recover carries out the
 // stored effects at once (idempotent), and for a turn older than settle — by then WeChat has
 // stopped retrying, so no retry will fetch its answer — queues the stored replies for the outbox
 // (keyed by the turn, so they go out once) and clears the mark. A mark whose turn was never

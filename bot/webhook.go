@@ -192,7 +192,8 @@ func (h *Webhook) receive(c *gin.Context) {
 	}
 	m := Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
 	out, answered, err := h.process(c, m, deadline)
-	if answered { // the reply budget ran out: the replies are queued and WeChat has had its "success"
+	defer h.answered(c, out) // once the answer is written: the turn's aftermath is complete
+	if answered {            // the reply budget ran out: the replies are queued and WeChat has had its "success"
 		if err != nil {
 			h.log.Error("handle message after the reply deadline", "openid", complaintbot.MaskOpenID(m.OpenID), "type", msgType, "err", err)
 		}

