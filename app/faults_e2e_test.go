@@ -1,10 +1,10 @@
 package app_test
 
 import (
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,18 +18,7 @@ import (
 // acknowledged that was not stored) and /readyz answers 503 naming the cause, on both listeners;
 // once space is freed, /readyz says ready again and messages are answered, without a restart.
 func TestFullDiskFailsReadinessAndRecovers(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs for the data folder (CI runs as root)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs: %v %s", err, out)
-	}
-	t.Cleanup(func() { // registered first: runs after the service has stopped
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount: %v %s", err, out)
-		}
-	})
+	dir := storagetest.MountTmpfs(t, "64m")
 	h := apptest.New(t, func(c *config.Config) { c.DataDir = dir })
 	readyz := func() (int, string) {
 		t.Helper()

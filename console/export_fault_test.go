@@ -2,8 +2,8 @@ package console_test
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -69,7 +69,9 @@ func TestExportsFailOnADamagedDatabasePage(t *testing.T) {
 	// A disk fault while stopped: pages in the middle of the cases and of the facts go bad, the
 	// file keeps its size and time (so the start's quick checks pass and the full one is skipped).
 	e.Stop()
-	damagePages(t, filepath.Join(e.Dir, "db", "complaintbot.sqlite"), fmt.Sprintf("page-marker-%05d", n/2))
+	if pages := storagetest.DamagePages(t, filepath.Join(e.Dir, "db", "complaintbot.sqlite"), fmt.Sprintf("page-marker-%05d", n/2)); pages < 2 {
+		t.Fatalf("the marker is on %d pages, want the case's and the fact's", pages)
+	}
 	e.Restart()
 	e.url = e.App.ConsoleURL()
 	alice, sue = e.login("alice"), e.token("sue")
@@ -82,47 +84,5 @@ func TestExportsFailOnADamagedDatabasePage(t *testing.T) {
 			t.Errorf("GET %s on a damaged page: %d, %d lines %.200s; want 500 saying the export did not finish",
 				c.path, status, strings.Count(body, "\n"), body)
 		}
-	}
-}
-
-// damagePages overwrites every 4 KB page of file that holds marker with garbage, keeping the
-// file's modification time.
-func damagePages(t *testing.T, file, marker string) {
-	t.Helper()
-	fi, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(file, os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pages := 0
-	for off := 0; ; {
-		i := strings.Index(string(data[off:]), marker)
-		if i < 0 {
-			break
-		}
-		page := int64(off+i) / 4096 * 4096
-		junk := make([]byte, 4096)
-		_, _ = rand.Read(junk)
-		if _, err := f.WriteAt(junk, page); err != nil {
-			t.Fatal(err)
-		}
-		pages++
-		off = int(page) + 4096
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if pages < 2 {
-		t.Fatalf("%s found on %d pages, want the case's and the fact's", marker, pages)
-	}
-	if err := os.Chtimes(file, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
 	}
 }

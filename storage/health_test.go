@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -48,26 +49,6 @@ func (b *logBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
-}
-
-// mountTmpfs mounts a tmpfs of the given size (mount's syntax: "24m") on a new temporary folder and
-// returns it; it is unmounted when the test ends (after the cleanups registered later, such as the
-// store's). It needs root, which the service's CI has.
-func mountTmpfs(t *testing.T, size string) string {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root to mount a tmpfs for the data folder (CI runs as root)")
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
-		t.Fatalf("mount tmpfs on %s: %v %s", dir, err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
-	return dir
 }
 
 // mountExt4 mounts a new ext4 file system of sizeMB on a temporary folder, as a disk is mounted
@@ -180,7 +161,7 @@ func TestReadyFailsWhileDataFolderIsReadOnly(t *testing.T) {
 // While the data folder's disk is full, Ready fails naming the cause; once space is freed it
 // succeeds by itself and writes work.
 func TestReadyFailsWhileDiskIsFull(t *testing.T) {
-	dir := mountTmpfs(t, "48m")
+	dir := storagetest.MountTmpfs(t, "48m")
 	st, logs, err := openLogged(t, dir)
 	if err != nil {
 		t.Fatal(err)

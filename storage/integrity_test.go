@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -168,7 +169,7 @@ func TestStartAfterACrashChecksTheWholeFile(t *testing.T) {
 func TestDamagedPageFoundWhileRunningIsAnError(t *testing.T) {
 	dir := seedFolder(t, 2000)
 	file := dbFile(dir)
-	rot(t, file, "case-marker-01000")
+	storagetest.DamagePages(t, file, "case-marker-01000")
 	st, _, err := openLogged(t, dir)
 	if err != nil {
 		t.Fatalf("start: %v (the damaged page is in the middle of the table: the quick checks do not read it)", err)
@@ -188,28 +189,6 @@ func TestDamagedPageFoundWhileRunningIsAnError(t *testing.T) {
 	}
 	if !storage.IsDamaged(err) {
 		t.Fatalf("read error %v: IsDamaged is false", err)
-	}
-}
-
-// rot overwrites the 4 KB page of file holding marker with garbage, keeping the file's time (as a
-// disk fault would): the clean stop's record still matches.
-func rot(t *testing.T, file, marker string) {
-	t.Helper()
-	fi, err := os.Stat(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	i := strings.Index(string(data), marker)
-	if i < 0 {
-		t.Fatalf("%s not in %s", marker, file)
-	}
-	garbage(t, file, int64(i)/4096*4096, 4096)
-	if err := os.Chtimes(file, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
 	}
 }
 
