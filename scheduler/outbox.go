@@ -319,7 +319,7 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 		o := w.unknownOutcome(m, n, m.Channel, now, "an attempt was cut off mid-send")
 		w.count(o.Status)
 		w.Log.Warn("outbox delivery cut off mid-send", "id", logID(m), "purpose", m.Purpose, "attempt", n, "status", o.Status)
-		return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
+		return true, w.record(rctx, m, n, o)
 	}
 	if channel == "" {
 		o := storage.OutboxOutcome{Status: storage.OutboxUndeliverable, At: now, Error: why}
@@ -328,7 +328,7 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 		}
 		w.count(o.Status)
 		w.Log.Info("outbox message has no channel", "id", logID(m), "purpose", m.Purpose, "status", o.Status, "reason", why)
-		return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
+		return true, w.record(rctx, m, n, o)
 	}
 	// The send is not cut short by a shutdown (that would make its outcome unknown): it has
 	// SendTimeout, and the WeChat client's own timeout per request.
@@ -350,7 +350,7 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 	if o.Status != storage.OutboxSent {
 		w.Log.Warn("outbox delivery", "id", logID(m), "purpose", m.Purpose, "channel", channel, "attempt", n, "status", o.Status, "class", wechatapi.Classify(sendErr))
 	}
-	return true, w.Store.RecordOutcome(rctx, m.ID, n, o)
+	return true, w.record(rctx, m, n, o)
 }
 
 // unknownOutcome is what follows attempt n at m on channel when it may or may not have reached
@@ -600,4 +600,10 @@ func (p *pacer) wait(ctx context.Context, perSecond int) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// record stores the outcome of attempt n at m.
+func (w *OutboxWorker) record(ctx context.Context, m *storage.OutboxMessage, n int, o storage.OutboxOutcome) error {
+	o.OpenID = m.OpenID
+	return w.Store.RecordOutcome(ctx, m.ID, n, o)
 }

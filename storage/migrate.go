@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -20,6 +22,7 @@ var migrations = []struct {
 	run  func(ctx context.Context, s *Store) error
 }{
 	{"transcript-lines-by-customer", migrateLines},
+	{"window-sends-from-outbox", migrateWindowSends},
 }
 
 // migrate runs the migrations not recorded as done.
@@ -62,6 +65,42 @@ func migrateLines(ctx context.Context, s *Store) error {
 		if _, err := s.messages.DeleteOne(ctx, bson.D{{Key: "_id", Value: l.ID}}); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// migrateWindowSends builds the per-customer record of customer-service messages sent (see
+// WindowSendsCollection) from the outbox of an older version, which counted them there.
+func migrateWindowSends(ctx context.Context, s *Store) error {
+	cur, err := s.ScanCollection("outbox").Find(ctx, bson.D{{Key: "status", Value: OutboxSent}, {Key: "channel", Value: "custom"}},
+		options.Find().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "done_at", Value: 1}}))
+	if err != nil {
+		return err
+	}
+	var sent []OutboxMessage
+	if err := cur.All(ctx, &sent); err != nil {
+		return err
+	}
+	byCustomer := map[string][]time.Time{}
+	for _, m := range sent {
+		if m.Done != nil && m.OpenID != "" {
+			byCustomer[m.OpenID] = append(byCustomer[m.OpenID], *m.Done)
+		}
+	}
+	docs := make([]any, 0, len(byCustomer))
+	for openID, ts := range byCustomer {
+		slices.SortFunc(ts, time.Time.Compare)
+		if len(ts) > windowKeep {
+			ts = ts[len(ts)-windowKeep:]
+		}
+		docs = append(docs, windowSends{OpenID: openID, Sent: ts})
+	}
+	for len(docs) > 0 {
+		n := min(len(docs), 1000)
+		if _, err := insertManyDups(ctx, s.db.Collection(WindowSendsCollection), docs[:n]); err != nil {
+			return err
+		}
+		docs = docs[n:]
 	}
 	return nil
 }

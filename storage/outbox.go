@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -80,6 +81,9 @@ func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
 	if IsDuplicate(err) {
 		return false, nil
 	}
+	if s.embedded != nil {
+		s.open.note(m.ID, m.OpenID, m.Status, m.NextAt) // on an error too: it may have been written
+	}
 	if err != nil {
 		return false, fmt.Errorf("enqueue outbox message (%s): %w", m.Purpose, err)
 	}
@@ -104,6 +108,13 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, err
 		docs[i] = m
 	}
 	dup, err := insertManyDups(ctx, s.outbox, docs)
+	if s.embedded != nil {
+		for i := range msgs {
+			if err != nil || !dup[i] {
+				s.open.note(msgs[i].ID, msgs[i].OpenID, msgs[i].Status, msgs[i].NextAt)
+			}
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("enqueue %d outbox messages: %w", len(msgs), err)
 	}
@@ -128,9 +139,8 @@ func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, e
 	return &m, nil
 }
 
-// DueOutbox returns up to limit pending messages whose next attempt is due at now, oldest first
-// (on the embedded server in storage order, which sorting every pending message in memory would
-// cost too much to improve on).
+// DueOutbox returns up to limit pending messages whose next attempt is due at now, the longest
+// due first. It reads only the open messages, never the whole outbox.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
 	return s.DueOutboxExcept(ctx, now, limit, nil)
 }
@@ -138,14 +148,14 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]Outb
 // DueOutboxExcept is DueOutbox without the messages to the customers in skip (those a worker is
 // delivering already), so that they do not take the places of others'.
 func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxMessage, error) {
+	if s.embedded != nil {
+		return s.dueEmbedded(ctx, now, limit, skip)
+	}
 	filter := bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}}
 	if len(skip) > 0 {
 		filter = append(filter, bson.E{Key: "openid", Value: bson.D{{Key: "$nin", Value: skip}}})
 	}
-	opts := options.Find().SetLimit(int64(limit))
-	if !s.Embedded() {
-		opts.SetSort(bson.D{{Key: "next_at", Value: 1}})
-	}
+	opts := options.Find().SetLimit(int64(limit)).SetSort(bson.D{{Key: "next_at", Value: 1}})
 	cur, err := s.ScanCollection("outbox").Find(ctx, filter, opts)
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
@@ -188,6 +198,9 @@ type OutboxOutcome struct {
 	Error   string
 	Channel string
 	At      time.Time
+	// OpenID is the message's customer: a customer-service message sent, or perhaps sent (Unknown),
+	// counts against their messaging window.
+	OpenID string
 	// Unknown marks an attempt whose outcome is unknown (counted in OutboxMessage.Unknowns).
 	Unknown bool
 }
@@ -208,8 +221,24 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if o.Unknown {
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
 	}
-	if _, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update); err != nil {
+	_, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
+	if s.embedded != nil {
+		if s.open.has(id) || o.OpenID != "" {
+			s.open.note(id, o.OpenID, o.Status, o.NextAt)
+		} else if open(o.Status) {
+			s.noteOpen(ctx, id)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
+	}
+	if o.Channel == "custom" && (o.Status == OutboxSent || o.Unknown) {
+		if o.OpenID == "" {
+			return fmt.Errorf("record outcome of %s: a customer-service message without its customer cannot be counted in the window", id)
+		}
+		if err := s.noteWindowSend(ctx, o.OpenID, o.At); err != nil {
+			return fmt.Errorf("record outcome of %s: %w", id, err)
+		}
 	}
 	return nil
 }
@@ -239,13 +268,41 @@ func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]OutboxMes
 // ResolveOutbox records that a person dealt with an undeliverable, failed or unknown message
 // (called the customer, say) and takes it off the list.
 func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.Time) error {
-	r, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxHandled}, {Key: "handled_by", Value: by}, {Key: "handled_note", Value: note}, {Key: "done_at", Value: at}}}})
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxHandled}, {Key: "handled_by", Value: by}, {Key: "handled_note", Value: note}, {Key: "done_at", Value: at}}}}
+	if err := s.updateNeedsPerson(ctx, id, set); err != nil {
+		return fmt.Errorf("resolve outbox message %s: %w", id, err)
+	}
+	if s.embedded != nil {
+		s.open.note(id, "", OutboxHandled, time.Time{})
+	}
+	return nil
+}
+
+// updateNeedsPerson applies update to the message if it is one a person must deal with, and
+// answers ErrNotFound if it is not. On the embedded server, where a filter on anything but _id
+// reads the whole outbox, the status is checked by reading the message by _id first (a person's
+// action on one message; only this process writes the embedded database).
+func (s *Store) updateNeedsPerson(ctx context.Context, id string, update bson.D) error {
+	filter := bson.D{{Key: "_id", Value: id}}
+	if s.embedded != nil {
+		var m struct {
+			Status OutboxStatus `bson:"status"`
+		}
+		if err := s.outbox.FindOne(ctx, filter, options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&m); err != nil {
+			return notFound(err)
+		}
+		if !slices.Contains(NeedsPerson, m.Status) {
+			return ErrNotFound
+		}
+	} else {
+		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}})
+	}
+	r, err := s.outbox.UpdateOne(ctx, filter, update)
 	if err != nil {
-		return fmt.Errorf("resolve outbox message: %w", err)
+		return err
 	}
 	if r.MatchedCount == 0 {
-		return fmt.Errorf("resolve outbox message %s: %w", id, ErrNotFound)
+		return ErrNotFound
 	}
 	return nil
 }
@@ -253,15 +310,12 @@ func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.
 // RequeueOutbox sends an undeliverable, failed or unknown message again (a person checked that
 // it did not arrive): it becomes pending, due at at, with its attempts kept.
 func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) error {
-	r, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: at}, {Key: "channel", Value: ""}}},
-			{Key: "$unset", Value: bson.D{{Key: "done_at", Value: ""}}}})
-	if err != nil {
-		return fmt.Errorf("requeue outbox message: %w", err)
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: at}, {Key: "channel", Value: ""}}},
+		{Key: "$unset", Value: bson.D{{Key: "done_at", Value: ""}}}}
+	if err := s.updateNeedsPerson(ctx, id, update); err != nil {
+		return fmt.Errorf("requeue outbox message %s: %w", id, err)
 	}
-	if r.MatchedCount == 0 {
-		return fmt.Errorf("requeue outbox message %s: %w", id, ErrNotFound)
-	}
+	s.noteOpen(ctx, id)
 	return nil
 }
 

@@ -281,7 +281,7 @@ func TestMessagingWindow(t *testing.T) {
 	for i := range 5 {
 		id := fmt.Sprint("n", i)
 		_, _ = st.Enqueue(ctx, &storage.OutboxMessage{ID: id, OpenID: "oW", Text: "x", Created: t0})
-		_ = st.RecordOutcome(ctx, id, 1, storage.OutboxOutcome{Status: storage.OutboxSent, Channel: "custom", At: t0.Add(time.Minute)})
+		_ = st.RecordOutcome(ctx, id, 1, storage.OutboxOutcome{Status: storage.OutboxSent, Channel: "custom", At: t0.Add(time.Minute), OpenID: "oW"})
 	}
 	if w, _ := st.MessagingWindow(ctx, "oW", t0.Add(time.Hour)); w.Open() || w.Sent != 5 {
 		t.Fatalf("allowance used up: %+v", w)

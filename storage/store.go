@@ -34,6 +34,9 @@ type Options struct {
 	// Observe, when set, is told of every command sent on the main connection (tests use it to
 	// check that a customer's path reads only by _id).
 	Observe func(Command)
+	// ObserveScan, when set, is told of every command sent on the scan connection (the embedded
+	// server's second client for long reads; on MongoDB there is none and it is never called).
+	ObserveScan func(Command)
 }
 
 // Store is an open database with the service's collections. It is safe for concurrent use.
@@ -65,6 +68,7 @@ type Store struct {
 	dedupe     *dedupeLog
 	opts       Options
 	onEnqueue  atomic.Value // func(), see OnEnqueue
+	open       openOutbox   // the embedded server's index of open outbox messages
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
@@ -104,7 +108,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.db = client.Database(opts.Database)
 	s.scanDB = s.db
 	if s.embedded != nil {
-		scan, err := mongo.Connect(options.Client().SetTimeout(5 * time.Minute).SetAppName("complaintbot-scan").SetMaxPoolSize(2).ApplyURI(uri))
+		scanOpts := options.Client().SetTimeout(5 * time.Minute).SetAppName("complaintbot-scan").SetMaxPoolSize(2)
+		if opts.ObserveScan != nil {
+			scanOpts.SetMonitor(observer(opts.ObserveScan))
+		}
+		scan, err := mongo.Connect(scanOpts.ApplyURI(uri))
 		if err != nil {
 			s.Close(context.Background())
 			return nil, fmt.Errorf("connect to the embedded database: %w", err)
@@ -217,7 +225,6 @@ func init() {
 	addIndex("cases", false, "status", 1, "reply_due", 1)
 	addIndex("cases", false, "branch.code", 1, "received_at", -1)
 	addIndex("outbox", false, "status", 1, "next_at", 1)
-	addIndex("handoffs", false, "status", 1, "at", 1)
 }
 
 // addCollection registers a collection that has no index but its _id, so that it exists from the

@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -39,14 +40,68 @@ func (s *Store) MessagingWindow(ctx context.Context, openID string, now time.Tim
 		return Window{}, err
 	}
 	w := Window{LastInbound: last, Closes: last.Add(WindowLength)}
-	n, err := s.ScanCollection("outbox").CountDocuments(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: OutboxSent},
-		{Key: "channel", Value: "custom"}, {Key: "done_at", Value: bson.D{{Key: "$gte", Value: last}}}})
-	if err != nil {
-		return Window{}, fmt.Errorf("count messages sent in window: %w", err)
+	if w.Sent, err = s.windowSent(ctx, openID, last); err != nil {
+		return Window{}, err
 	}
-	w.Sent = int(n)
 	w.Remaining = w.remaining(now, 0)
 	return w, nil
+}
+
+// WindowSendsCollection keeps, per customer (_id: the openid), when customer-service messages were
+// sent to them (or perhaps sent: an attempt of unknown outcome counts too, as WeChat may have
+// counted it): the messaging window is counted from it by _id, not from the outbox.
+const WindowSendsCollection = "window_sends"
+
+func init() { addCollection(WindowSendsCollection) }
+
+// windowKeep is how many of a customer's newest sends are kept: more than an allowance's worth.
+const windowKeep = 4 * WindowAllowance
+
+type windowSends struct {
+	OpenID string      `bson:"_id"`
+	Sent   []time.Time `bson:"sent"`
+}
+
+// noteWindowSend records that a customer-service message went (or may have gone) to the customer at at.
+func (s *Store) noteWindowSend(ctx context.Context, openID string, at time.Time) error {
+	c := s.db.Collection(WindowSendsCollection)
+	_, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}}, bson.D{{Key: "$push", Value: bson.D{{Key: "sent", Value: at}}}},
+		options.UpdateOne().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("count a customer-service message in the window: %w", err)
+	}
+	return nil
+}
+
+// windowSent counts the customer-service messages sent to the customer since since, and trims the
+// record to its newest windowKeep sends when it has grown past twice that.
+func (s *Store) windowSent(ctx context.Context, openID string, since time.Time) (int, error) {
+	c := s.db.Collection(WindowSendsCollection)
+	var ws windowSends
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&ws)
+	if notFound(err) == ErrNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("count messages sent in window: %w", err)
+	}
+	n := 0
+	for _, t := range ws.Sent {
+		if !t.Before(since) {
+			n++
+		}
+	}
+	if len(ws.Sent) > 2*windowKeep {
+		// A send recorded between the read and this write could be lost on MongoDB, where another
+		// instance may be sending: the count would then be one short, and WeChat's refusal
+		// (45047) is handled as for any closed window.
+		slices.SortFunc(ws.Sent, time.Time.Compare)
+		kept := ws.Sent[len(ws.Sent)-windowKeep:]
+		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "sent", Value: kept}}}}); err != nil {
+			s.log.Warn("trim the window record", "customer", complaintbot.MaskOpenID(openID), "err", err)
+		}
+	}
+	return n, nil
 }
 
 // remaining is how many more customer-service messages may go at now, with queued ones on the way.
