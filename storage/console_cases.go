@@ -373,6 +373,18 @@ func (s *Store) CountCasesBy(ctx context.Context, f CaseFilter, field string) (m
 // AllCaseRows reads every case as a list row, in no particular order (the console's in-memory
 // index on the embedded server, which cannot sort without reading every document anyway).
 func (s *Store) AllCaseRows(ctx context.Context) ([]CaseRow, error) {
+	if s.embedded != nil {
+		rows, err := s.caseRowsFromSQLite(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("read case rows: %w", err)
+		}
+		return rows, nil
+	}
+	return s.caseRowsFromServer(ctx)
+}
+
+// caseRowsFromServer is AllCaseRows through the database server.
+func (s *Store) caseRowsFromServer(ctx context.Context) ([]CaseRow, error) {
 	cur, err := s.ScanCollection("cases").Find(ctx, bson.D{}, options.Find().SetProjection(caseRowProjection))
 	if err != nil {
 		return nil, fmt.Errorf("read case rows: %w", err)

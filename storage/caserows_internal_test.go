@@ -1,0 +1,86 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// The console's case index reads its rows straight from SQLite on the embedded server: every
+// field of every kind of case comes out exactly as the server gives it.
+func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{DataDir: t.TempDir(), Database: "rows", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	if rows, err := st.caseRowsFromSQLite(ctx); err != nil || len(rows) != 0 {
+		t.Fatalf("no cases yet: %v %v", rows, err)
+	}
+	t0 := time.Date(2026, 12, 2, 9, 30, 15, 123_000_000, time.UTC)
+	for i := range 40 {
+		c := &complaintbot.Case{Number: fmt.Sprintf("TS20261202-%04d", i+1), Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived,
+			OpenID: fmt.Sprint("o", i), Channel: "wechat", Branch: complaintbot.Branch{Code: "0101", Name: "城东支行", Aliases: []string{"东门"}},
+			Fields: map[string]string{"description": "柜员态度\"很差\"\n等了一个小时", "phone": "13800000000"},
+			Received: t0.Add(time.Duration(i) * time.Hour), ReplyDue: t0.Add(72 * time.Hour), DecisionDue: t0.Add(15 * 24 * time.Hour),
+			SourceTurn: fmt.Sprint("turn", i), Day: "2026-12-02", Month: "2026-12", Updated: t0}
+		switch i % 4 {
+		case 0:
+			c.Category = &complaintbot.Category{Code: "attitude", Name: "服务态度", Channel: "A01", Business: "B99", Reason: "C01"}
+		case 1:
+			c.Kind, c.Fields, c.Branch = complaintbot.KindSuggestion, nil, complaintbot.Branch{Code: complaintbot.NoBranchCode, Name: "不涉及网点"}
+		case 2:
+			c.DecisionDue = time.Time{}
+		}
+		if err := st.InsertCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		switch i % 3 {
+		case 1:
+			_, err = st.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, bson.D{{Key: "$set", Value: bson.D{{Key: "work.assignee", Value: "wangli"}}}})
+		case 2:
+			_, err = st.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusResolved},
+				{Key: "work.malicious", Value: Flag{Reason: "反复骚扰", By: "admin", At: t0.Add(time.Minute)}}}}})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := st.caseRowsFromServer(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.caseRowsFromSQLite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	norm := func(rows []CaseRow) []CaseRow {
+		for i := range rows {
+			r := &rows[i]
+			r.Received, r.ReplyDue, r.DecisionDue = r.Received.UTC(), r.ReplyDue.UTC(), r.DecisionDue.UTC()
+			if r.Work.Malicious != nil {
+				r.Work.Malicious.At = r.Work.Malicious.At.UTC()
+			}
+		}
+		slices.SortFunc(rows, func(a, b CaseRow) int { return strings.Compare(a.Number, b.Number) })
+		return rows
+	}
+	want, got = norm(want), norm(got)
+	if len(want) != 40 || !reflect.DeepEqual(got, want) {
+		for i := range min(len(got), len(want)) {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				t.Fatalf("row %d differs:\nsqlite %+v\nserver %+v", i, got[i], want[i])
+			}
+		}
+		t.Fatalf("%d rows from SQLite, %d from the server", len(got), len(want))
+	}
+}
