@@ -30,7 +30,7 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 	for i := range 40 {
 		c := &complaintbot.Case{Number: fmt.Sprintf("TS20261202-%04d", i+1), Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived,
 			OpenID: fmt.Sprint("o", i), Channel: "wechat", Branch: complaintbot.Branch{Code: "0101", Name: "城东支行", Aliases: []string{"东门"}},
-			Fields: map[string]string{"description": "柜员态度\"很差\"\n等了一个小时", "phone": "13800000000"},
+			Fields:   map[string]string{"description": "柜员态度\"很差\"\n等了一个小时", "phone": "13800000000"},
 			Received: t0.Add(time.Duration(i) * time.Hour), ReplyDue: t0.Add(72 * time.Hour), DecisionDue: t0.Add(15 * 24 * time.Hour),
 			SourceTurn: fmt.Sprint("turn", i), Day: "2026-12-02", Month: "2026-12", Updated: t0}
 		switch i % 4 {
