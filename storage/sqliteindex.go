@@ -27,7 +27,7 @@ func indexEmbeddedIDs(ctx context.Context, dataDir, database string) error {
 	if err != nil {
 		return fmt.Errorf("index the embedded database: %w", err)
 	}
-	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)")
+	db, err := sql.Open("sqlite", "file:"+dbFile+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(wal)&_txlock=immediate")
 	if err != nil {
 		return fmt.Errorf("index the embedded database: %w", err)
 	}
@@ -71,7 +71,9 @@ func indexEmbeddedIDs(ctx context.Context, dataDir, database string) error {
 const idExpr = `_ferretdb_sjson->'$._id'`
 
 // reindexID replaces the table's _id index in one transaction: there is never a moment without
-// the unique constraint.
+// the unique constraint. The transaction takes the write lock when it begins (_txlock=immediate), waiting out a
+// writer within busy_timeout: one that began as a reader and wrote later would fail at once
+// (SQLITE_BUSY) when the server wrote meanwhile.
 func reindexID(ctx context.Context, db *sql.DB, table string) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
