@@ -20,6 +20,7 @@ import (
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/console"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/metrics"
@@ -53,13 +54,13 @@ type App struct {
 	Store   *storage.Store
 	Metrics *metrics.Metrics
 	Engine  *flows.Engine
-	Convs   *bot.Conversations
+	Convs   *conversations.Service
 	Webhook *bot.Webhook
 	WeChat  *wechatapi.Client
 	Outbox  *scheduler.OutboxWorker
 	// Scheduler runs the cron jobs (notices, deadlines, surveys, housekeeping).
 	Scheduler *scheduler.Scheduler
-	Registry  *bot.Registry
+	Registry  *conversations.Registry
 	Bus       *events.Bus
 	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
 	Sandbox *fakewechat.Server
@@ -101,7 +102,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
-	a.Registry = &bot.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
+	a.Registry = &conversations.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
 
 	if a.webhookLn, err = net.Listen("tcp", cfg.Server.WebhookAddr); err != nil {
 		return nil, fmt.Errorf("server.webhook_addr %s: %w", cfg.Server.WebhookAddr, err)
@@ -130,12 +131,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		return nil, fmt.Errorf("wechat client: %w", err)
 	}
 
-	a.Convs = bot.NewConversations(a.Store, a.Engine, a.Registry, a.Clock, a.Log, a.Bus)
+	a.Convs = conversations.New(a.Store, a.Engine, a.Registry, a.Clock, a.Log, a.Bus)
 	a.Webhook = bot.NewWebhook(bot.WebhookConfig{
 		Wire: bot.WireConfig{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.EncodingAESKey,
 			PreviousAESKey: cfg.WeChat.PreviousEncodingAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew.D()},
 		Path: cfg.WeChat.Path, ReplyBudget: cfg.Server.ReplyBudget.D(), MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-	}, a.Convs, a.Clock, a.Log, a.Metrics)
+	}, a.Convs, a.Store, a.Clock, a.Log, a.Metrics)
 	host, _ := os.Hostname()
 	a.Outbox = &scheduler.OutboxWorker{Store: a.Store, Sender: a.WeChat, Clock: a.Clock, Log: a.Log, Metrics: a.Metrics,
 		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts}
@@ -270,7 +271,7 @@ func (a *App) Start() {
 // it: WeChat retries a message for about 15 seconds, and a retry gets the stored answer itself.
 const recoverSettle = 30 * time.Second
 
-// recover finishes the turns a crash cut off (bot.Conversations.Recover): those old enough at
+// recover finishes the turns a crash cut off (conversations.Service.Recover): those old enough at
 // once, the rest once WeChat has stopped retrying them.
 func (a *App) recover(ctx context.Context) {
 	for {

@@ -8,16 +8,16 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	"github.com/complaintbot/complaintbot/bot"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/storage"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // confirmDirectly applies the customer's 确认 as the webhook would, with the passive answer's fate
 // given by passive, and without reporting the answer delivered: as if the process died right after.
-func confirmDirectly(t *testing.T, h *apptest.Harness, who, dedupe string, passive bool) bot.Outcome {
+func confirmDirectly(t *testing.T, h *apptest.Harness, who, dedupe string, passive bool) conversations.Outcome {
 	t.Helper()
-	out, err := h.App.Convs.Handle(context.Background(), bot.Message{OpenID: who, Dedupe: dedupe,
+	out, err := h.App.Convs.Handle(context.Background(), conversations.Message{OpenID: who, Dedupe: dedupe,
 		Input: complaintbot.Input{Type: complaintbot.InputText, Text: "确认", At: h.Clock.Now()}}, func() bool { return passive })
 	if err != nil {
 		t.Fatal(err)

@@ -3,26 +3,12 @@ package bot_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/wechatsim"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 )
-
-func TestAskingForAPersonAfterHoursSaysWhenAgentsAreBack(t *testing.T) {
-	h := apptest.New(t, nil)
-	h.Clock.Set(apptest.Start.Add(10 * time.Hour)) // Friday 20:00
-	got := h.Say("oHours0001", "人工")
-	if !strings.Contains(got, "非工作时间") {
-		t.Fatalf("after hours: %s", got)
-	}
-	h.Clock.Set(apptest.Start) // Friday 10:00
-	if got := h.Say("oHours0002", "人工"); strings.Contains(got, "非工作时间") {
-		t.Fatalf("within hours: %s", got)
-	}
-}
 
 func TestWeChatKFModeTransfersToWeChatCustomerService(t *testing.T) {
 	h := apptest.New(t, func(c *config.Config) { c.Console.HandoffMode = "wechat_kf" })

@@ -65,7 +65,7 @@ func TestRefusalsAreCountedAndLoggedOncePerMinute(t *testing.T) {
 	logs := &recordingHandler{}
 	m := metrics.New()
 	h := NewWebhook(WebhookConfig{Wire: WireConfig{AppID: "wx1", Token: "QDG6eK", MaxClockSkew: 5 * time.Minute},
-		Path: "/wechat", ReplyBudget: time.Second, MaxBodyBytes: 1 << 10}, nil, clock, slog.New(logs), m)
+		Path: "/wechat", ReplyBudget: time.Second, MaxBodyBytes: 1 << 10}, nil, nil, clock, slog.New(logs), m)
 	r := NewEngine()
 	h.Register(r)
 	post := func(query, body string) int {

@@ -1,6 +1,6 @@
 // Package bot is the WeChat edge of the service: the Gin router of the public listener, the
 // webhook that checks, opens and dedupes WeChat's callbacks, answers within WeChat's deadline, and
-// hands each customer message to the conversation service.
+// hands each customer message to the conversation service (package conversations).
 package bot
 
 import (
@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
@@ -39,7 +40,7 @@ type WebhookConfig struct {
 type Webhook struct {
 	cfg     WebhookConfig
 	wire    wire
-	convs   *Conversations
+	convs   *conversations.Service
 	clock   complaintbot.Clock
 	log     *slog.Logger
 	metrics *metrics.Metrics
@@ -70,15 +71,13 @@ type WeChatKF interface {
 	Closed(ctx context.Context, openID string) error
 }
 
-// NewWebhook builds the webhook. Plaintext callbacks are checked for replayed signatures against
-// the conversations' store (see replayGuard).
-func NewWebhook(cfg WebhookConfig, convs *Conversations, clock complaintbot.Clock, log *slog.Logger, m *metrics.Metrics) *Webhook {
+// NewWebhook builds the webhook, which hands customer messages to convs. Plaintext callbacks are
+// checked for replayed signatures against callbacks (see replayGuard; nil: no check).
+func NewWebhook(cfg WebhookConfig, convs *conversations.Service, callbacks CallbackStore, clock complaintbot.Clock, log *slog.Logger, m *metrics.Metrics) *Webhook {
 	h := &Webhook{cfg: cfg, wire: wire{cfg: cfg.Wire, clock: clock}, convs: convs, clock: clock, log: log, metrics: m, workTimeout: 30 * time.Second}
 	h.idle = sync.NewCond(&h.busyMu)
 	h.refusals.clock = clock
-	if convs != nil && convs.store != nil {
-		h.SetCallbackStore(convs.store)
-	}
+	h.SetCallbackStore(callbacks)
 	return h
 }
 
@@ -190,7 +189,7 @@ func (h *Webhook) receive(c *gin.Context) {
 		c.String(http.StatusOK, "success")
 		return
 	}
-	m := Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
+	m := conversations.Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
 	out, answered, err := h.process(c, m, deadline)
 	defer h.answered(c, out) // once the answer is written: the turn's aftermath is complete
 	if answered {            // the reply budget ran out: the replies are queued and WeChat has had its "success"
@@ -291,7 +290,7 @@ func (h *Webhook) checkReplay(c *gin.Context, deadline time.Time, ts int64, nonc
 // stored nothing is answered: a crash then leaves WeChat to retry the message, which is found
 // again by its dedupe key. The processing runs on the request's own goroutine: handing it to
 // another one costs a thread wake-up per message, a good share of the whole time of a quick answer.
-func (h *Webhook) process(c *gin.Context, m Message, deadline time.Time) (out Outcome, answered bool, err error) {
+func (h *Webhook) process(c *gin.Context, m conversations.Message, deadline time.Time) (out conversations.Outcome, answered bool, err error) {
 	var gate atomic.Int32
 	passive := func() bool {
 		return gate.CompareAndSwap(gateOpen, gateCommitted) || gate.Load() == gateCommitted

@@ -5,7 +5,7 @@
 //
 // Every page and every API call checks the session and the user's branches on the server: what
 // lies outside a user's branches answers 404, exactly like what does not exist. Ownership of a
-// conversation changes only through bot.Conversations.Control (a versioned turn), and every
+// conversation changes only through conversations.Service.Control (a versioned turn), and every
 // change of who holds it is an insert with a unique key (storage.HandoffEvent), so when two agents
 // click at once exactly one wins, on MongoDB and on the embedded server alike.
 package console
@@ -21,9 +21,9 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
@@ -39,7 +39,7 @@ var staticFS embed.FS
 // Deps are the parts of the service the console works with.
 type Deps struct {
 	Store    *storage.Store
-	Convs    *bot.Conversations
+	Convs    *conversations.Service
 	Bus      *events.Bus
 	Clock    complaintbot.Clock
 	Log      *slog.Logger
@@ -67,7 +67,7 @@ func (c *Console) SetSurveys(s Surveys) { c.surveys = s }
 // Console serves the console. Build it with New; it is safe for concurrent use.
 type Console struct {
 	store              *storage.Store
-	convs              *bot.Conversations
+	convs              *conversations.Service
 	bus                *events.Bus
 	clock              complaintbot.Clock
 	log                *slog.Logger

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/bot"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
@@ -156,7 +156,7 @@ func (b *seedBatch) flushAll(ctx context.Context) error {
 //     does) and the list of periods, so that the service does not rebuild them at start.
 //
 // It is deterministic for a given shape.
-func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, registry *bot.Registry, shape YearShape, progress func(string)) (SeedStats, error) {
+func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, registry *conversations.Registry, shape YearShape, progress func(string)) (SeedStats, error) {
 	start := time.Now()
 	stats := SeedStats{Customers: shape.Customers}
 	batch := &seedBatch{st: st, docs: map[string][]any{}, stats: &stats}

@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot/app"
-	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/loadtest"
 	"github.com/complaintbot/complaintbot/storage"
@@ -54,7 +54,7 @@ func seededYear(b *testing.B, cases, customers int) (string, []string) {
 		if err != nil {
 			return err
 		}
-		registry := &bot.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
+		registry := &conversations.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
 		stats, err := loadtest.SeedYear(ctx, st, engine, registry, shape, func(s string) { b.Log(s) })
 		if err != nil {
 			_ = st.Close(ctx)

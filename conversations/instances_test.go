@@ -1,4 +1,4 @@
-package bot_test
+package conversations_test
 
 import (
 	"context"
@@ -9,8 +9,8 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
@@ -25,11 +25,11 @@ func TestTwoInstancesServeOneCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	reg := &bot.Registry{Calendar: calendar.Default(), ReplyDays: 3, ReplyUnit: calendar.WorkingDays, DecisionDays: 15}
+	reg := &conversations.Registry{Calendar: calendar.Default(), ReplyDays: 3, ReplyUnit: calendar.WorkingDays, DecisionDays: 15}
 	log := slog.New(slog.DiscardHandler)
-	instances := []*bot.Conversations{
-		bot.NewConversations(st, engine, reg, clock, log, &events.Bus{}),
-		bot.NewConversations(st, engine, reg, clock, log, &events.Bus{}),
+	instances := []*conversations.Service{
+		conversations.New(st, engine, reg, clock, log, &events.Bus{}),
+		conversations.New(st, engine, reg, clock, log, &events.Bus{}),
 	}
 	script := []struct{ say, want string }{
 		{"我要投诉", "服务态度"}, {"1", "网点"}, {"城东支行", "什么时候"}, {"昨天下午3点", "经过"},
@@ -39,7 +39,7 @@ func TestTwoInstancesServeOneCustomer(t *testing.T) {
 	passive := func() bool { return true }
 	for i, line := range script {
 		inst := instances[i%2]
-		out, err := inst.Handle(context.Background(), bot.Message{OpenID: "oTwo000001", Dedupe: fmt.Sprint("m:", i), Input: complaintbot.Input{Type: complaintbot.InputText, Text: line.say}}, passive)
+		out, err := inst.Handle(context.Background(), conversations.Message{OpenID: "oTwo000001", Dedupe: fmt.Sprint("m:", i), Input: complaintbot.Input{Type: complaintbot.InputText, Text: line.say}}, passive)
 		if err != nil {
 			t.Fatalf("line %d on instance %d: %v", i, i%2, err)
 		}
@@ -48,7 +48,7 @@ func TestTwoInstancesServeOneCustomer(t *testing.T) {
 		}
 	}
 	// WeChat retries the confirmation at the other instance: the same answer, no second case.
-	out, err := instances[0].Handle(context.Background(), bot.Message{OpenID: "oTwo000001", Dedupe: "m:7", Input: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}, passive)
+	out, err := instances[0].Handle(context.Background(), conversations.Message{OpenID: "oTwo000001", Dedupe: "m:7", Input: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}, passive)
 	if err != nil || !out.Duplicate || !strings.Contains(strings.Join(out.Replies, ""), "TS20261127-0001") {
 		t.Fatalf("retry at the other instance: %+v %v", out, err)
 	}
@@ -58,12 +58,12 @@ func TestTwoInstancesServeOneCustomer(t *testing.T) {
 	}
 	// A second customer's case on the other instance takes the next number, not the same one.
 	for i, line := range script[:len(script)-1] {
-		_, err := instances[(i+1)%2].Handle(context.Background(), bot.Message{OpenID: "oTwo000002", Dedupe: fmt.Sprint("n:", i), Input: complaintbot.Input{Type: complaintbot.InputText, Text: line.say}}, passive)
+		_, err := instances[(i+1)%2].Handle(context.Background(), conversations.Message{OpenID: "oTwo000002", Dedupe: fmt.Sprint("n:", i), Input: complaintbot.Input{Type: complaintbot.InputText, Text: line.say}}, passive)
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	out, _ = instances[1].Handle(context.Background(), bot.Message{OpenID: "oTwo000002", Dedupe: "n:7", Input: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}, passive)
+	out, _ = instances[1].Handle(context.Background(), conversations.Message{OpenID: "oTwo000002", Dedupe: "n:7", Input: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}, passive)
 	if !strings.Contains(strings.Join(out.Replies, ""), "TS20261127-0002") {
 		t.Fatalf("second case: %v", out.Replies)
 	}

@@ -1,4 +1,4 @@
-package bot_test
+package conversations_test
 
 import (
 	"context"

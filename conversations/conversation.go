@@ -1,4 +1,4 @@
-package bot
+package conversations
 
 import (
 	"context"
@@ -17,11 +17,11 @@ import (
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
-// Conversations applies customer messages to their conversations: it runs the conversation
+// Service applies customer messages to their conversations: it runs the conversation
 // engine on the saved state, writes the turn with one insert (which is also the dedupe record and
 // the version check), and then carries out the turn's effects. It is safe for concurrent use, and
 // correct across several instances sharing one database.
-type Conversations struct {
+type Service struct {
 	store    *storage.Store
 	engine   *flows.Engine
 	registry *Registry
@@ -41,9 +41,9 @@ type Conversations struct {
 	cache *stateCache
 }
 
-// NewConversations wires the conversation service; it announces every applied turn on bus.
-func NewConversations(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger, bus *events.Bus) *Conversations {
-	return &Conversations{store: store, engine: engine, registry: registry, clock: clock, log: log, bus: bus,
+// New wires the conversation service; it announces every applied turn on bus.
+func New(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger, bus *events.Bus) *Service {
+	return &Service{store: store, engine: engine, registry: registry, clock: clock, log: log, bus: bus,
 		seed: maphash.MakeSeed(), cache: newStateCache(20000)}
 }
 
@@ -89,7 +89,7 @@ type effectList struct {
 // Handle applies the message. passive is called once the turn is ready to be written: it reports
 // whether the caller can still answer passively; when it returns false the turn is marked late and
 // its replies are queued for the outbox.
-func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bool) (Outcome, error) {
+func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (Outcome, error) {
 	mu := &c.locks[maphash.String(c.seed, m.OpenID)%uint64(len(c.locks))]
 	mu.Lock()
 	defer mu.Unlock()
@@ -187,7 +187,7 @@ func (c *Conversations) Handle(ctx context.Context, m Message, passive func() bo
 // went through the outbox if it was queued there: then the retry must not get it passively as
 // well; and when the retry too is past the reply budget, the stored replies are queued now
 // (keyed by the turn, so they go out once).
-func (c *Conversations) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
+func (c *Service) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
 	c.applyStored(ctx, existing)
 	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
 	if len(existing.Replies) > 0 {
@@ -211,13 +211,13 @@ func (m Message) lateQueued() {
 }
 
 // BusyText is what a customer is told when their message could not be taken now (from the flow file).
-func (c *Conversations) BusyText() string { return c.engine.SystemBusy() }
+func (c *Service) BusyText() string { return c.engine.SystemBusy() }
 
 // Answered records that the turn's answer is delivered (passively, or queued in the outbox), which
 // completes the aftermath of a turn whose Outcome was Pending.
-func (c *Conversations) Answered(ctx context.Context, turnID string) { c.clearPending(ctx, turnID) }
+func (c *Service) Answered(ctx context.Context, turnID string) { c.clearPending(ctx, turnID) }
 
-func (c *Conversations) clearPending(ctx context.Context, turnID string) {
+func (c *Service) clearPending(ctx context.Context, turnID string) {
 	if err := c.store.ClearPending(ctx, turnID); err != nil {
 		c.log.Error("clear pending turn", "turn", maskTurn(turnID), "err", err)
 	}
@@ -231,7 +231,7 @@ func (c *Conversations) clearPending(ctx context.Context, turnID string) {
 // (keyed by the turn, so they go out once) and clears the mark. A mark whose turn was never
 // stored, or holds another message, is cleared. It returns how many marks are younger than settle
 // and were left for a later call.
-func (c *Conversations) Recover(ctx context.Context, settle time.Duration) (left int, err error) {
+func (c *Service) Recover(ctx context.Context, settle time.Duration) (left int, err error) {
 	marks, err := c.store.PendingTurns(ctx)
 	if err != nil {
 		return 0, err
@@ -268,7 +268,7 @@ func (c *Conversations) Recover(ctx context.Context, settle time.Duration) (left
 }
 
 // prepare turns the engine's effects into stored effects, registering case numbers for new cases.
-func (c *Conversations) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]effect, map[int]string, error) {
+func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]effect, map[int]string, error) {
 	var out []effect
 	for i, e := range res.Effects {
 		se := effect{Effect: e}
@@ -296,7 +296,7 @@ func (c *Conversations) prepare(ctx context.Context, turn *storage.Turn, res flo
 
 // apply carries out a committed turn's effects. Each is idempotent, keyed by the turn, so applying
 // a turn twice changes nothing; a failure is logged and repaired when the turn is applied again.
-func (c *Conversations) apply(ctx context.Context, turnID, openID string, effects []effect) {
+func (c *Service) apply(ctx context.Context, turnID, openID string, effects []effect) {
 	for _, e := range effects {
 		var err error
 		switch e.Type {
@@ -347,7 +347,7 @@ func (c *Conversations) apply(ctx context.Context, turnID, openID string, effect
 	}
 }
 
-func (c *Conversations) applyStored(ctx context.Context, t *storage.Turn) {
+func (c *Service) applyStored(ctx context.Context, t *storage.Turn) {
 	if len(t.Effects) == 0 {
 		return
 	}
@@ -363,7 +363,7 @@ func (c *Conversations) applyStored(ctx context.Context, t *storage.Turn) {
 func lateID(turnID string, i int) string { return fmt.Sprintf("late:%s/%d", turnID, i) }
 
 // queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
-func (c *Conversations) queueLate(ctx context.Context, t *storage.Turn) error {
+func (c *Service) queueLate(ctx context.Context, t *storage.Turn) error {
 	for i, r := range t.Replies {
 		m := &storage.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
 		if _, err := c.store.Enqueue(ctx, m); err != nil {
@@ -387,7 +387,7 @@ type cachedState struct {
 // With guess, a customer this process has not seen is taken to be a new customer without asking
 // the database: for callers that write a turn, whose version check fails if they are not (the
 // retry then reads the newest turn).
-func (c *Conversations) current(ctx context.Context, openID string, guess bool) (cachedState, error) {
+func (c *Service) current(ctx context.Context, openID string, guess bool) (cachedState, error) {
 	cs, ok := c.cache.get(openID)
 	if ok && !cs.stale {
 		return cs, nil
@@ -450,7 +450,7 @@ func decodeState(t *storage.Turn) (flows.State, error) {
 // is written as a turn with no customer message, so it is ordered with the customer's messages,
 // versioned, and survives restarts. note says what happened (it is stored, never shown to the
 // customer); replies, if any, are recorded in the transcript and must be delivered by the caller.
-func (c *Conversations) Control(ctx context.Context, openID, note string, change func(st *flows.State) (replies []string, err error)) (flows.State, error) {
+func (c *Service) Control(ctx context.Context, openID, note string, change func(st *flows.State) (replies []string, err error)) (flows.State, error) {
 	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
 	mu.Lock()
 	defer mu.Unlock()
@@ -486,7 +486,7 @@ func (c *Conversations) Control(ctx context.Context, openID, note string, change
 }
 
 // State returns the customer's current conversation state.
-func (c *Conversations) State(ctx context.Context, openID string) (flows.State, error) {
+func (c *Service) State(ctx context.Context, openID string) (flows.State, error) {
 	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
 	mu.Lock()
 	defer mu.Unlock()
@@ -496,7 +496,7 @@ func (c *Conversations) State(ctx context.Context, openID string) (flows.State, 
 
 // Forget drops the cached state of a customer whose conversation was changed elsewhere (an agent
 // took it over, for instance), so the next message reloads it.
-func (c *Conversations) Forget(openID string) { c.cache.drop(openID) }
+func (c *Service) Forget(openID string) { c.cache.drop(openID) }
 
 // customerFacts answers the engine's questions about one customer from the store.
 type customerFacts struct {
