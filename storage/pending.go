@@ -28,7 +28,7 @@ func init() { addCollection(PendingCollection) }
 
 // MarkPending records that the turn's aftermath is about to begin; marking it again is harmless.
 func (s *Store) MarkPending(ctx context.Context, p PendingTurn) error {
-	if _, err := s.db.Collection(PendingCollection).InsertOne(ctx, p); err != nil && !IsDuplicate(err) {
+	if err := s.pendingWriter.write(ctx, p); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("mark turn %s pending: %w", p.Turn, err)
 	}
 	return nil
@@ -36,7 +36,7 @@ func (s *Store) MarkPending(ctx context.Context, p PendingTurn) error {
 
 // ClearPending records that the turn's aftermath is complete.
 func (s *Store) ClearPending(ctx context.Context, turnID string) error {
-	if _, err := s.db.Collection(PendingCollection).DeleteOne(ctx, bson.D{{Key: "_id", Value: turnID}}); err != nil {
+	if err := s.pendingClearer.write(ctx, turnID); err != nil {
 		return fmt.Errorf("clear pending turn %s: %w", turnID, err)
 	}
 	return nil

@@ -64,11 +64,12 @@ type Store struct {
 	tokens          *mongo.Collection
 	customers       *mongo.Collection
 
-	turnWriter *turnWriter
-	dedupe     *dedupeLog
-	opts       Options
-	onEnqueue  atomic.Value // func(), see OnEnqueue
-	open       openOutbox   // the embedded server's index of open outbox messages
+	// Grouped writes on the customers' path (see groupWriter).
+	turnWriter, caseWriter, pendingWriter, pendingClearer *groupWriter
+	dedupe                                                *dedupeLog
+	opts                                                  Options
+	onEnqueue                                             atomic.Value // func(), see OnEnqueue
+	open                                                  openOutbox   // the embedded server's index of open outbox messages
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
@@ -148,7 +149,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.Close(context.Background())
 		return nil, err
 	}
-	s.turnWriter = newTurnWriter(s.turns)
+	s.turnWriter = newInserter(s.turns)
+	s.caseWriter = newInserter(s.cases)
+	s.pendingWriter = newInserter(s.db.Collection(PendingCollection))
+	s.pendingClearer = newDeleter(s.db.Collection(PendingCollection))
 	s.dedupe = newDedupeLog(s.db.Collection(DedupeCollection), s.log)
 	return s, nil
 }
@@ -169,7 +173,9 @@ func (s *Store) Ping(ctx context.Context) error {
 func (s *Store) Close(ctx context.Context) error {
 	var err error
 	if s.turnWriter != nil {
-		s.turnWriter.close(ctx)
+		for _, w := range []*groupWriter{s.turnWriter, s.caseWriter, s.pendingWriter, s.pendingClearer} {
+			w.close(ctx)
+		}
 		s.turnWriter = nil
 	}
 	if s.dedupe != nil {

@@ -56,7 +56,7 @@ func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
 	if t.Dedupe == "" {
 		t.Dedupe = "turn:" + t.ID // the unique index must always see a key
 	}
-	err := s.turnWriter.insert(ctx, t)
+	err := s.turnWriter.write(ctx, t)
 	if err == nil {
 		s.rememberDedupe(t)
 		return nil
