@@ -20,7 +20,7 @@ import (
 // status passes through the Store and is noted here. The notes are a superset of the truth: an
 // entry whose write failed, or that a later write closed, is found out when its message is read
 // by _id, and dropped or corrected then. The first use loads the open messages with one read of
-// the outbox on the scan connection.
+// the outbox straight from SQLite (see readSQLite).
 type openOutbox struct {
 	loadMu sync.Mutex // held while loading
 	loaded bool
@@ -71,21 +71,15 @@ func (o *openOutbox) has(id string) bool {
 	return ok
 }
 
-// load reads the open messages once, on the scan connection.
+// load reads the open messages once.
 func (o *openOutbox) load(ctx context.Context, s *Store) error {
 	o.loadMu.Lock()
 	defer o.loadMu.Unlock()
 	if o.loaded {
 		return nil
 	}
-	cur, err := s.ScanCollection("outbox").Find(ctx,
-		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxPending, OutboxUnknown}}}}},
-		options.Find().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "status", Value: 1}, {Key: "next_at", Value: 1}}))
+	docs, err := s.openOutboxFromSQLite(ctx)
 	if err != nil {
-		return fmt.Errorf("load open outbox messages: %w", err)
-	}
-	var docs []OutboxMessage
-	if err := cur.All(ctx, &docs); err != nil {
 		return fmt.Errorf("load open outbox messages: %w", err)
 	}
 	o.mu.Lock()

@@ -156,9 +156,28 @@ func (s *Store) OpenSurveyOf(ctx context.Context, openID string, now time.Time) 
 	return c, nil
 }
 
-// ReleaseSurveyClaim removes the customer's open-survey record if it is for survey.
+// ReleaseSurveyClaim removes the customer's open-survey record if it is for survey. On the
+// embedded server, where a filter on more than _id reads the whole collection, the record is read
+// by _id and then deleted by _id: a record for another survey cannot take its place in between,
+// as a claim is an insert on the same _id.
 func (s *Store) ReleaseSurveyClaim(ctx context.Context, openID, survey string) error {
-	if _, err := s.db.Collection("survey_open").DeleteOne(ctx, bson.D{{Key: "_id", Value: openID}, {Key: "survey", Value: survey}}); err != nil {
+	coll := s.db.Collection("survey_open")
+	filter := bson.D{{Key: "_id", Value: openID}}
+	if s.embedded != nil {
+		c, err := s.SurveyClaimOf(ctx, openID)
+		if errors.Is(err, ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("release open survey: %w", err)
+		}
+		if c.Survey != survey {
+			return nil
+		}
+	} else {
+		filter = append(filter, bson.E{Key: "survey", Value: survey})
+	}
+	if _, err := coll.DeleteOne(ctx, filter); err != nil {
 		return fmt.Errorf("release open survey: %w", err)
 	}
 	return nil

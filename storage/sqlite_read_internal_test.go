@@ -84,3 +84,58 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 		t.Fatalf("%d rows from SQLite, %d from the server", len(got), len(want))
 	}
 }
+
+// The outbox's open messages read from SQLite are exactly those the server lists.
+func TestOpenOutboxFromSQLiteMatchesTheServer(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, Options{DataDir: t.TempDir(), Database: "open", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	if got, err := st.openOutboxFromSQLite(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("empty outbox: %v %v", got, err)
+	}
+	t0 := time.Date(2026, 12, 2, 9, 30, 15, 123_000_000, time.UTC)
+	for i := range 30 {
+		m := OutboxMessage{ID: fmt.Sprint("m", i), OpenID: fmt.Sprint("o", i%7), Text: "x", Purpose: PurposeNotice, Created: t0, NextAt: t0.Add(time.Duration(i) * time.Second)}
+		if _, err := st.Enqueue(ctx, &m); err != nil {
+			t.Fatal(err)
+		}
+		o := OutboxOutcome{At: t0, OpenID: m.OpenID}
+		switch i % 3 {
+		case 0:
+			continue // pending
+		case 1:
+			o.Status = OutboxSent
+		case 2:
+			o.Status, o.Unknown = OutboxUnknown, true
+		}
+		if err := st.RecordOutcome(ctx, m.ID, 1, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cur, err := st.outbox.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxPending, OutboxUnknown}}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []OutboxMessage
+	if err := cur.All(ctx, &want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := st.openOutboxFromSQLite(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := func(ms []OutboxMessage) []string {
+		var out []string
+		for _, m := range ms {
+			out = append(out, fmt.Sprint(m.ID, " ", m.OpenID, " ", m.Status, " ", m.NextAt.UTC().Format(time.RFC3339Nano)))
+		}
+		slices.Sort(out)
+		return out
+	}
+	if len(want) != 20 || !reflect.DeepEqual(key(got), key(want)) {
+		t.Fatalf("from SQLite %v\nfrom the server %v", key(got), key(want))
+	}
+}

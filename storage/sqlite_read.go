@@ -1,0 +1,161 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// The embedded server's SQLite file is read directly, read-only, for the few whole-collection
+// reads the service cannot avoid (at start, or rarely): SQLite picks the fields out of each
+// document, where the server would decode every whole document in Go first. It depends on how
+// FerretDB 1.24 lays documents out in SQLite (one table per collection, listed in
+// _ferretdb_collections; one JSON column, _ferretdb_sjson; dates as milliseconds since 1970),
+// which the tests in sqlite_read_internal_test.go hold against the server's own answers.
+
+// sjsonColumn is the column that holds each document.
+const sjsonColumn = `_ferretdb_sjson`
+
+// readSQLite opens the embedded database file read-only and finds the table of collection;
+// table is "" when the collection does not exist yet. The caller closes db.
+func (s *Store) readSQLite(ctx context.Context, collection string) (db *sql.DB, table string, err error) {
+	file, err := filepath.Abs(filepath.Join(s.opts.DataDir, "db", s.opts.Database+".sqlite"))
+	if err != nil {
+		return nil, "", err
+	}
+	db, err = sql.Open("sqlite", "file:"+file+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=query_only(1)")
+	if err != nil {
+		return nil, "", err
+	}
+	err = db.QueryRowContext(ctx, `SELECT table_name FROM _ferretdb_collections WHERE name = ?`, collection).Scan(&table)
+	if err == sql.ErrNoRows {
+		return db, "", nil
+	}
+	if err == nil && strings.ContainsAny(table, `"'`) {
+		err = fmt.Errorf("unexpected table name %q", table)
+	}
+	if err != nil {
+		db.Close()
+		return nil, "", fmt.Errorf("find the table of %s: %w", collection, err)
+	}
+	return db, table, nil
+}
+
+// caseRowsFromSQLite is AllCaseRows on the embedded server: on a year of cases (100,000) the
+// server took more than a minute of one core, which the webhook's customers felt; this way it
+// takes a few seconds.
+func (s *Store) caseRowsFromSQLite(ctx context.Context) ([]CaseRow, error) {
+	db, table, err := s.readSQLite(ctx, "cases")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if table == "" {
+		return []CaseRow{}, nil
+	}
+	const j = sjsonColumn
+	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.kind', `+j+`->>'$.status', `+j+`->'$.category', `+
+		j+`->'$.branch', `+j+`->'$.fields', `+j+`->>'$.received_at', `+j+`->>'$.reply_due', `+j+`->>'$.decision_due', `+
+		j+`->>'$.work.assignee', `+j+`->'$.work.malicious' FROM "`+table+`"`)
+	if err != nil {
+		return nil, fmt.Errorf("read the cases table: %w", err)
+	}
+	defer rows.Close()
+	out := []CaseRow{}
+	for rows.Next() {
+		var (
+			r                           CaseRow
+			kind, status, assignee      sql.NullString
+			category, branch, fields    sql.NullString
+			malicious                   sql.NullString
+			received, replyDue, decided sql.NullInt64
+		)
+		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious); err != nil {
+			return nil, fmt.Errorf("read the cases table: %w", err)
+		}
+		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
+		r.Received, r.ReplyDue, r.DecisionDue = sjsonTime(received), sjsonTime(replyDue), sjsonTime(decided)
+		if category.Valid {
+			r.Category = new(complaintbot.Category)
+			if err := json.Unmarshal([]byte(category.String), r.Category); err != nil {
+				return nil, fmt.Errorf("read case %s: category: %w", r.Number, err)
+			}
+		}
+		if branch.Valid {
+			if err := json.Unmarshal([]byte(branch.String), &r.Branch); err != nil {
+				return nil, fmt.Errorf("read case %s: branch: %w", r.Number, err)
+			}
+		}
+		if fields.Valid {
+			if err := json.Unmarshal([]byte(fields.String), &r.Fields); err != nil {
+				return nil, fmt.Errorf("read case %s: fields: %w", r.Number, err)
+			}
+		}
+		if malicious.Valid {
+			var f struct {
+				Reason string `json:"reason"`
+				By     string `json:"by"`
+				At     int64  `json:"at"`
+			}
+			if err := json.Unmarshal([]byte(malicious.String), &f); err != nil {
+				return nil, fmt.Errorf("read case %s: malicious flag: %w", r.Number, err)
+			}
+			r.Work.Malicious = &Flag{Reason: f.Reason, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the cases table: %w", err)
+	}
+	return out, nil
+}
+
+// sjsonTime turns a date as FerretDB stores it in SQLite (milliseconds since 1970) into the time
+// the driver would decode; no value is the zero time.
+func sjsonTime(ms sql.NullInt64) time.Time {
+	if !ms.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms.Int64).UTC()
+}
+
+// openOutboxFromSQLite lists the outbox messages still open (pending, or of unknown outcome) on
+// the embedded server: the first look of openOutbox.
+func (s *Store) openOutboxFromSQLite(ctx context.Context) ([]OutboxMessage, error) {
+	db, table, err := s.readSQLite(ctx, "outbox")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	if table == "" {
+		return nil, nil
+	}
+	const j = sjsonColumn
+	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.openid', `+j+`->>'$.status', `+j+`->>'$.next_at' FROM "`+table+
+		`" WHERE `+j+`->>'$.status' IN (?, ?)`, string(OutboxPending), string(OutboxUnknown))
+	if err != nil {
+		return nil, fmt.Errorf("read the outbox table: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxMessage
+	for rows.Next() {
+		var m OutboxMessage
+		var openID, status sql.NullString
+		var next sql.NullInt64
+		if err := rows.Scan(&m.ID, &openID, &status, &next); err != nil {
+			return nil, fmt.Errorf("read the outbox table: %w", err)
+		}
+		m.OpenID, m.Status, m.NextAt = openID.String, OutboxStatus(status.String), sjsonTime(next)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read the outbox table: %w", err)
+	}
+	return out, nil
+}
