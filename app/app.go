@@ -18,11 +18,13 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
@@ -65,6 +67,10 @@ type App struct {
 	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
 	Sandbox *fakewechat.Server
 	Console *console.Console
+	// Handoffs is the queue for a person (claims, replies, transfers, idle return).
+	Handoffs *handoffs.Service
+	// Cases is the case workflow (agents' actions, the scheduler's escalations and reopenings).
+	Cases *cases.Service
 
 	webhookLn, consoleLn net.Listener
 	servers              []*http.Server
@@ -258,7 +264,6 @@ func (a *App) Start() {
 		}()
 	}
 	a.startScheduler(ctx, &a.workers)
-	a.startConsole(ctx, &a.workers)
 	a.startReports(ctx, &a.workers)
 	a.workers.Add(1)
 	go func() {

@@ -1,14 +1,13 @@
 package app
 
 import (
-	"time"
-
 	"context"
 	"os"
-	"sync"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/console"
+	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/gin-gonic/gin"
 )
 
@@ -24,37 +23,34 @@ func (a *App) buildConsole(ctx context.Context) error {
 		cats[k] = def.Categories(k)
 	}
 	var err error
-	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
-		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats})
+	a.Handoffs, err = handoffs.New(handoffs.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
+		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Definition: def})
 	if err != nil {
 		return err
 	}
-	a.Convs.QueueNote = a.Console.AfterHoursNote
-	a.Convs.OnDuty = func(t time.Time) bool { return a.Console.AfterHoursNote(t) == "" }
-	a.Webhook.KF = weChatKF{a.Console}
-	return a.Console.Bootstrap(ctx, os.Getenv(AdminPasswordEnv))
+	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus})
+	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
+		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
+		Cases: a.Cases})
+	if err != nil {
+		return err
+	}
+	a.Convs.QueueNote = a.Handoffs.AfterHoursNote
+	a.Convs.OnDuty = a.Handoffs.OnDuty
+	a.Webhook.KF = weChatKF{a.Handoffs}
+	return a.Console.Users().Bootstrap(ctx, os.Getenv(AdminPasswordEnv))
 }
 
-// startConsole starts the console's background work (returning idle conversations to the bot);
-// it runs until ctx is done, and wg tracks it.
-func (a *App) startConsole(ctx context.Context, wg *sync.WaitGroup) {
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		a.Console.RunIdleReturns(ctx)
-	}()
-}
+// weChatKF lets the webhook hand customers to WeChat's own customer service through the handoff
+// workflow, which records the handoff (console.handoff_mode wechat_kf).
+type weChatKF struct{ h *handoffs.Service }
 
-// weChatKF lets the webhook hand customers to WeChat's own customer service through the console,
-// which records the handoff (console.handoff_mode wechat_kf).
-type weChatKF struct{ c *console.Console }
-
-func (k weChatKF) Enabled() bool { return k.c.HandoffMode() == "wechat_kf" }
+func (k weChatKF) Enabled() bool { return k.h.Mode() == "wechat_kf" }
 func (k weChatKF) Transfer(ctx context.Context, openID string) error {
-	return k.c.TransferToWeChatKF(ctx, openID)
+	return k.h.TransferToWeChatKF(ctx, openID)
 }
 func (k weChatKF) Closed(ctx context.Context, openID string) error {
-	return k.c.WeChatKFClosed(ctx, openID)
+	return k.h.WeChatKFClosed(ctx, openID)
 }
 
 // registerConsole adds the console's pages and JSON API to the internal listener's router.

@@ -26,12 +26,13 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	s, err := scheduler.New(scheduler.Options{Store: a.Store, Engine: a.Engine, Convs: a.Convs, Clock: a.Clock, Log: a.Log,
-		Outbox: a.Outbox, Owner: a.Outbox.Owner + "/" + hex.EncodeToString(suffix), Config: cfg})
+		Outbox: a.Outbox, Owner: a.Outbox.Owner + "/" + hex.EncodeToString(suffix), Config: cfg, Idle: a.Handoffs, Cases: a.Cases})
 	if err != nil {
 		return err
 	}
 	a.Scheduler = s
 	a.Console.SetSurveys(s)
+	a.Handoffs.SetSurveys(s)
 	return nil
 }
 

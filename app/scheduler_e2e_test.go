@@ -12,6 +12,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
+	casework "github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -51,16 +52,22 @@ func register(t *testing.T, h *apptest.Harness, who string) string {
 	return cs[0].Number
 }
 
-// setStatus changes a case's status the way another part of the service would, and announces it.
+// agent is a head-office agent working cases through the case workflow in these tests.
+var agent = casework.Actor{User: &complaintbot.User{Name: "wang", DisplayName: "王芳", Role: complaintbot.RoleAgent, Branches: []string{complaintbot.HeadOffice}}}
+
+// setStatus moves a case to investigating (accepting it) or resolves it, as an agent does in the
+// console: through the case workflow, which tells the customer.
 func setStatus(t *testing.T, h *apptest.Harness, number string, st complaintbot.Status) {
 	t.Helper()
 	ctx := context.Background()
-	now := h.Clock.Now()
-	if _, err := h.App.Store.Collection("cases").UpdateOne(ctx, bson.D{{Key: "_id", Value: number}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: st}, {Key: "updated_at", Value: now}}}}); err != nil {
-		t.Fatal(err)
+	var err error
+	switch st {
+	case complaintbot.StatusResolved:
+		err = h.App.Cases.Resolve(ctx, agent, number, "已核实并处理", "经核实，已向相关人员了解情况并改进。")
+	default:
+		err = h.App.Cases.SetStatus(ctx, agent, number, "", st, "")
 	}
-	if err := h.App.Store.CaseChanged(ctx, number, now); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 }
@@ -160,14 +167,14 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	setStatus(t, h, number, complaintbot.StatusInvestigating)
 	runJobs(t, h)
 	runJobs(t, h)
-	wantSent(t, h, who, "custom:|已受理")
+	wantSent(t, h, who, "custom:|已由工作人员受理")
 
 	// Nothing new for 72 hours: "still working on it", as a template (the window closed on Sunday).
 	at(t, h, shanghai(2026, 11, 30, 10, 59, 0))
-	wantSent(t, h, who, "已受理")
+	wantSent(t, h, who, "已由工作人员受理")
 	at(t, h, shanghai(2026, 11, 30, 11, 0, 0))
 	at(t, h, shanghai(2026, 11, 30, 11, 5, 0))
-	wantSent(t, h, who, "已受理", "template:TPL-PROGRESS:|仍在处理中")
+	wantSent(t, h, who, "已由工作人员受理", "template:TPL-PROGRESS:|仍在处理中")
 	tpl := h.App.Sandbox.SentTo(who)[1]
 	if tpl.Data["keyword1"] != number || tpl.Data["keyword2"] != "调查处理中" || tpl.Data["keyword3"] != "2026年12月2日" {
 		t.Fatalf("template data %v", tpl.Data)
@@ -188,7 +195,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	if r, _ := h.App.Store.Reminders(ctx, []string{"0201"}, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("another branch sees the reminder: %+v", r)
 	}
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理")
 
 	// Past the reply deadline: overdue, escalated to head office, the customer told.
 	at(t, h, shanghai(2026, 12, 2, 23, 59, 0))
@@ -201,7 +208,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	if c.Status != complaintbot.StatusEscalated || c.Overdue[storage.DeadlineReply].IsZero() || c.Escalated == nil {
 		t.Fatalf("case after the reply deadline: status %s overdue %v", c.Status, c.Overdue)
 	}
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门")
 	r, _ := h.App.Store.Reminders(ctx, []string{"0101"}, h.Clock.Now())
 	if len(r) != 2 || r[1].Kind != storage.ReminderOverdue || !r[1].Escalated {
 		t.Fatalf("overdue reminder: %+v", r)
@@ -211,15 +218,15 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	h.Clock.Set(shanghai(2026, 12, 4, 10, 0, 0))
 	setStatus(t, h, number, complaintbot.StatusResolved)
 	runJobs(t, h)
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕")
 	if r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("reminders of a resolved case: %+v", r)
 	}
 	at(t, h, shanghai(2026, 12, 4, 11, 59, 0))
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕")
 	at(t, h, shanghai(2026, 12, 4, 12, 0, 0))
 	at(t, h, shanghai(2026, 12, 4, 12, 30, 0))
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
 	survey := number + "#1"
 	sv, err := h.App.Store.Survey(ctx, survey)
 	if err != nil || sv.Status != storage.SurveySent || sv.Branch != "0101" || sv.Category != "attitude" || sv.Kind != "complaint" ||
@@ -256,7 +263,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	for d := 1; d <= 5; d++ {
 		at(t, h, shanghai(2026, 12, 4+d, 12, 0, 0))
 	}
-	wantSent(t, h, who, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
+	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
 	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != storage.SurveyAnswered {
 		t.Fatalf("answered survey became %s", sv.Status)
 	}
@@ -579,7 +586,7 @@ func TestTwoSchedulerInstances(t *testing.T) {
 		both()
 	}
 	for _, id := range who {
-		wantSent(t, h, id, "已受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "打分", "还没有收到")
+		wantSent(t, h, id, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "打分", "还没有收到")
 	}
 	r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now().Add(-72*time.Hour))
 	if len(r) != 0 {
@@ -751,7 +758,7 @@ func TestDeadlinesPauseAndExtension(t *testing.T) {
 	// Extended by the console: the customer is told the new date once.
 	h.Clock.Set(shanghai(2026, 12, 5, 10, 0, 0))
 	h.Say(who, "进度") // opens the window again
-	if err := h.App.Store.ExtendDecision(ctx, number, shanghai(2027, 1, 14, 23, 59, 59), h.Clock.Now()); err != nil {
+	if err := h.App.Cases.Extend(ctx, agent, number, shanghai(2027, 1, 14, 0, 0, 0), "需要调取更多材料核实"); err != nil {
 		t.Fatal(err)
 	}
 	runJobs(t, h)

@@ -3,6 +3,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
+	"strings"
 	"time"
 )
 
@@ -13,6 +15,11 @@ type Console struct {
 	// LoginMaxFailures failed logins in a row lock an account (and an address) for LoginLockout.
 	LoginMaxFailures int      `yaml:"login_max_failures"`
 	LoginLockout     Duration `yaml:"login_lockout"`
+	// TrustedProxies are the addresses (CIDR ranges or single IPs) of the reverse proxies in front
+	// of the console. Only a request from one of them has its X-Forwarded-For (the client's
+	// address, for the per-address lock-out and the audit trail) and X-Forwarded-Proto (https:
+	// Strict-Transport-Security) believed. Empty: the connection's own address counts.
+	TrustedProxies []string `yaml:"trusted_proxies"`
 	// AgentIdleTimeout returns a conversation held by an agent to the bot after this long without
 	// activity, and tells the customer.
 	AgentIdleTimeout Duration `yaml:"agent_idle_timeout"`
@@ -31,6 +38,7 @@ func defaultConsole() Console {
 		SessionIdle:      Duration(30 * time.Minute),
 		LoginMaxFailures: 5,
 		LoginLockout:     Duration(15 * time.Minute),
+		TrustedProxies:   []string{},
 		AgentIdleTimeout: Duration(15 * time.Minute),
 		WorkingHours:     "09:00-17:30",
 		HandoffMode:      "console",
@@ -53,6 +61,11 @@ func (c Console) validate() []string {
 	}
 	if c.LoginLockout <= 0 {
 		p = append(p, "console.login_lockout must be above 0")
+	}
+	for _, tp := range c.TrustedProxies {
+		if _, err := ParseProxy(tp); err != nil {
+			p = append(p, fmt.Sprintf("console.trusted_proxies: %q is not an address or a CIDR range like 10.0.0.0/8", tp))
+		}
 	}
 	if c.AgentIdleTimeout <= 0 {
 		p = append(p, "console.agent_idle_timeout must be above 0")
@@ -80,3 +93,18 @@ func ParseWorkingHours(s string) (from, to int, err error) {
 }
 
 var errWorkingHours = errors.New(`must look like "09:00-17:30" (start before end)`)
+
+// ParseProxy reads one entry of console.trusted_proxies: a CIDR range (10.0.0.0/8) or a single
+// address (10.0.0.5, taken as /32 or /128).
+func ParseProxy(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if strings.Contains(s, "/") {
+		p, err := netip.ParsePrefix(s)
+		return p.Masked(), err
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()), nil
+}

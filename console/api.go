@@ -58,6 +58,7 @@ type apiQueueItem struct {
 	WaitSecond int       `json:"wait_seconds"`
 	Branch     string    `json:"branch"`
 	Agent      string    `json:"agent,omitempty"`
+	AgentName  string    `json:"agent_name,omitempty"`
 	Summary    string    `json:"summary,omitempty"`
 }
 
@@ -65,7 +66,7 @@ func apiItems(items []QueueItem) []apiQueueItem {
 	out := make([]apiQueueItem, 0, len(items))
 	for _, q := range items {
 		out = append(out, apiQueueItem{OpenID: q.OpenID, HandoffID: q.HandoffID, Status: string(q.Status), Reason: q.Reason, Since: q.Since,
-			WaitSecond: int(q.Wait.Seconds()), Branch: q.BranchName, Agent: q.Agent, Summary: q.Summary})
+			WaitSecond: int(q.Wait.Seconds()), Branch: q.BranchName, Agent: q.Agent, AgentName: q.AgentLabel, Summary: q.Summary})
 	}
 	return out
 }
@@ -87,6 +88,7 @@ type apiLine struct {
 	MediaID string    `json:"media_id,omitempty"`
 	At      time.Time `json:"at"`
 	By      string    `json:"by,omitempty"`
+	ByName  string    `json:"by_name,omitempty"`
 	Pending bool      `json:"pending,omitempty"`
 	Failed  string    `json:"failed,omitempty"`
 }
@@ -106,7 +108,7 @@ func (c *Console) apiConversation(g *gin.Context) {
 	}
 	out := make([]apiLine, 0, len(lines))
 	for _, l := range lines {
-		out = append(out, apiLine{ID: l.ID, Dir: string(l.Dir), Type: string(l.Type), Text: l.Text, MediaID: l.MediaID, At: l.At, By: l.By, Pending: l.Pending, Failed: l.Failed})
+		out = append(out, apiLine{ID: l.ID, Dir: string(l.Dir), Type: string(l.Type), Text: l.Text, MediaID: l.MediaID, At: l.At, By: l.By, ByName: l.Who, Pending: l.Pending, Failed: l.Failed})
 	}
 	cases, err := c.store.CasesOf(ctx, v.OpenID, 20)
 	if err != nil {
@@ -119,7 +121,7 @@ func (c *Console) apiConversation(g *gin.Context) {
 			visible = append(visible, cs)
 		}
 	}
-	res := gin.H{"openid": v.OpenID, "status": v.Status(), "holder": v.Holder, "branch": v.BranchName, "messages": out, "cases": visible,
+	res := gin.H{"openid": v.OpenID, "status": v.Status(), "holder": v.Holder, "holder_name": c.userLabel(ctx, v.Holder), "branch": v.BranchName, "messages": out, "cases": visible,
 		"canned_replies": c.cfg.CannedReplies}
 	if v.Holder == who.user.Name {
 		w := c.window(ctx, v.OpenID)
@@ -217,45 +219,6 @@ func (c *Console) apiAudit(g *gin.Context) {
 		return
 	}
 	g.JSON(http.StatusOK, gin.H{"entries": entries})
-}
-
-func (c *Console) apiUsers(g *gin.Context) {
-	if actorOf(g).user.Role != storage.RoleAdmin {
-		c.apiError(g, errForbidden)
-		return
-	}
-	users, err := c.store.Users(g.Request.Context())
-	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	g.JSON(http.StatusOK, gin.H{"users": users})
-}
-
-func (c *Console) apiUsersAdd(g *gin.Context) {
-	who := actorOf(g)
-	if who.user.Role != storage.RoleAdmin {
-		c.apiError(g, errForbidden)
-		return
-	}
-	form := bodyForm(g)
-	u, err := c.AddUser(g.Request.Context(), who, NewUser{Name: strings.TrimSpace(form("username")), DisplayName: form("display_name"),
-		Role: storage.Role(form("role")), Branches: ParseBranches(form("branches")), Password: form("password")})
-	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	g.JSON(http.StatusCreated, gin.H{"user": u})
-}
-
-func (c *Console) apiUsersAction(g *gin.Context) {
-	who := actorOf(g)
-	msg, err := c.userAction(g, who, g.Param("name"), g.Param("action"), bodyForm(g))
-	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	g.JSON(http.StatusOK, gin.H{"ok": true, "message": msg})
 }
 
 // maxExport is the most rows one export holds.

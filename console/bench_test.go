@@ -9,8 +9,8 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/users"
 )
 
 // BenchmarkPagesWith10000Cases times the console's pages on the embedded database holding 10,000
@@ -58,12 +58,8 @@ func BenchmarkPagesWith10000Cases(b *testing.B) {
 		}
 	}
 	h.App.Console.RefreshIndex()
-	if _, err := h.App.Console.AddUser(ctx, console.CLI(), console.NewUser{Name: "alice", Role: storage.RoleAgent, Branches: []string{"0101"}, Password: password}); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := h.App.Console.AddUser(ctx, console.CLI(), console.NewUser{Name: "hq", Role: storage.RoleSupervisor, Branches: []string{storage.HeadOffice}, Password: password}); err != nil {
-		b.Fatal(err)
-	}
+	addUser(b, h, users.NewUser{Name: "alice", Role: storage.RoleAgent, Branches: []string{"0101"}, Password: password})
+	addUser(b, h, users.NewUser{Name: "hq", Role: storage.RoleSupervisor, Branches: []string{storage.HeadOffice}, Password: password})
 	e := &env{Harness: h, t: &testing.T{}, url: h.App.ConsoleURL()}
 	number := docs[n-5].(storage.CaseRecord).Number
 	for _, who := range []string{"alice", "hq"} {

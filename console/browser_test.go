@@ -187,7 +187,7 @@ func TestBrowserHandoffReplyReleaseAndCasePage(t *testing.T) {
 	e.Clock.Advance(time.Minute)
 	e.Deliver()
 	e.Clock.Advance(time.Minute)
-	if got := sentTexts(e, custA); len(got) != 1 || got[0] != reply {
+	if got := sentTexts(e, custA); len(got) != 2 || !strings.Contains(got[0], "客服 王丽 为您服务") || got[1] != reply {
 		t.Fatalf("sent to WeChat: %q", got)
 	}
 	if r, _ := e.Sim.Text(custA, "是3号窗口的柜员"); !r.Success {

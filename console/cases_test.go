@@ -9,6 +9,9 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 func TestWorkingACaseToResolution(t *testing.T) {
@@ -137,6 +140,39 @@ func TestWorkingACaseToResolution(t *testing.T) {
 	}
 	if e.token("root").getJSON("/api/v1/audit?type=case&target="+number, &trail); len(trail.Entries) < 8 {
 		t.Fatalf("root's audit: %d", len(trail.Entries))
+	}
+	// The audit page names the actions in Chinese.
+	st, page = e.login("sue").do("GET", "/audit?type=case&target="+number, nil)
+	for _, w := range []string{"受理案件", "指派承办人", "添加内部备注", "延长处理期限", "办结答复"} {
+		if st != 200 || !strings.Contains(page, w) {
+			t.Errorf("audit page lacks %q", w)
+		}
+	}
+}
+
+// An action whose audit entry cannot be written is not carried out, and the agent is told so.
+func TestCaseActionWithoutAuditEntryFails(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	number := e.registerCase(custA, "城东支行", "柜员态度很差")
+	// Every audit entry about this case now collides with one already there.
+	audit := e.App.Store.Collection("audit")
+	if _, err := audit.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "target", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "target", Value: number}}); err != nil {
+		t.Fatal(err)
+	}
+	st, body := e.token("alice").doJSON("POST", "/api/v1/cases/"+number+"/accept", nil)
+	if st != http.StatusInternalServerError || !strings.Contains(body, "操作记录无法写入，本次操作未执行") {
+		t.Fatalf("accept without its audit entry: %d %s", st, body)
+	}
+	rec, err := e.App.Store.CaseRecordByNumber(ctx, number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Status != complaintbot.StatusReceived || rec.Work.AcceptedAt != nil || len(rec.Work.Timeline) != 0 {
+		t.Fatalf("the case changed: %s %+v", rec.Status, rec.Work)
 	}
 }
 

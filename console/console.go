@@ -4,10 +4,9 @@
 // resolution; supervisors also read their branches' reports and audit trail; admins manage users.
 //
 // Every page and every API call checks the session and the user's branches on the server: what
-// lies outside a user's branches answers 404, exactly like what does not exist. Ownership of a
-// conversation changes only through conversations.Service.Control (a versioned turn), and every
-// change of who holds it is an insert with a unique key (storage.HandoffEvent), so when two agents
-// click at once exactly one wins, on MongoDB and on the embedded server alike.
+// lies outside a user's branches answers 404, exactly like what does not exist. Claims, replies,
+// transfers and hand-backs are the handoffs package's: the console checks access, calls it and
+// says its refusals in plain words.
 package console
 
 import (
@@ -17,16 +16,18 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
-	"time"
+	"net/netip"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
+	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/users"
 	"github.com/gin-gonic/gin"
 )
 
@@ -49,6 +50,12 @@ type Deps struct {
 	Branches []complaintbot.Branch
 	// Categories are the case categories by kind.
 	Categories map[complaintbot.Kind][]complaintbot.Category
+	// Users are the accounts and sessions; nil: the console builds them from the fields above.
+	Users *users.Service
+	// Handoffs is the handoff workflow (the queue, claims, replies, transfers).
+	Handoffs *handoffs.Service
+	// Cases is the case workflow; without it the case pages show cases but actions on them fail.
+	Cases *cases.Service
 }
 
 // Surveys sends satisfaction surveys (the scheduler); the console asks for one by hand from a
@@ -61,27 +68,33 @@ type Surveys interface {
 	ConversationEnded(ctx context.Context, openID, handoffID, agent string) error
 }
 
-// SetSurveys connects the console to the survey sender; until then no survey is sent from it.
-func (c *Console) SetSurveys(s Surveys) { c.surveys = s }
+// SetSurveys connects the console (and its case workflow) to the survey sender; until then no
+// survey is sent from it.
+func (c *Console) SetSurveys(s Surveys) {
+	c.surveys = s
+	if c.cases != nil {
+		c.cases.SetSurveys(s)
+	}
+}
 
 // Console serves the console. Build it with New; it is safe for concurrent use.
 type Console struct {
-	store              *storage.Store
-	convs              *conversations.Service
-	bus                *events.Bus
-	clock              complaintbot.Clock
-	log                *slog.Logger
-	cfg                config.Console
-	cal                *calendar.Calendar
-	branches           []complaintbot.Branch
-	cats               map[complaintbot.Kind][]complaintbot.Category
-	hoursFrom, hoursTo int
-	surveys            Surveys
+	store    *storage.Store
+	convs    *conversations.Service
+	bus      *events.Bus
+	clock    complaintbot.Clock
+	log      *slog.Logger
+	cfg      config.Console
+	cal      *calendar.Calendar
+	branches []complaintbot.Branch
+	cats     map[complaintbot.Kind][]complaintbot.Category
+	surveys  Surveys
 
-	pages   *pageSet
-	reports *reports.Service
-	pending pendingReplies
-	active  activeSet
+	pages    *pageSet
+	reports  *reports.Service
+	handoffs *handoffs.Service
+	cases    *cases.Service
+	active   activeSet
 	// index answers case lists on the embedded server (useIndex).
 	index    caseIndex
 	useIndex bool
@@ -90,16 +103,13 @@ type Console struct {
 	life   context.Context
 	cancel context.CancelFunc
 
-	purgeMu   sync.Mutex
-	lastPurge time.Time
+	// users are the accounts, logins and sessions; trusted are console.trusted_proxies.
+	users   *users.Service
+	trusted []netip.Prefix
 }
 
 // New builds the console. Streams (SSE) end when ctx is done or Close is called.
 func New(ctx context.Context, d Deps) (*Console, error) {
-	from, to, err := config.ParseWorkingHours(d.Config.WorkingHours)
-	if err != nil {
-		return nil, fmt.Errorf("console.working_hours: %w", err)
-	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
@@ -107,9 +117,20 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 		d.Calendar = calendar.Default()
 	}
 	c := &Console{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "console"), cfg: d.Config,
-		cal: d.Calendar, branches: d.Branches, cats: d.Categories, hoursFrom: from, hoursTo: to}
+		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases}
 	c.life, c.cancel = context.WithCancel(ctx)
+	if c.users = d.Users; c.users == nil {
+		c.users = users.New(users.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Config: d.Config, Branches: d.Branches})
+	}
+	for _, tp := range d.Config.TrustedProxies {
+		p, err := config.ParseProxy(tp)
+		if err != nil {
+			return nil, fmt.Errorf("console.trusted_proxies %q: %w", tp, err)
+		}
+		c.trusted = append(c.trusted, p)
+	}
 	c.reports = reports.New(d.Store, d.Clock, d.Log)
+	var err error
 	if c.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
@@ -119,12 +140,16 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 	return c, nil
 }
 
+// Users returns the accounts, logins and sessions the console works with.
+func (c *Console) Users() *users.Service { return c.users }
+
 // Close ends the live streams so that the listener can shut down without waiting for them.
 func (c *Console) Close() { c.cancel() }
 
 // Register adds the console's pages, static assets and JSON API to r.
 func (c *Console) Register(r *gin.Engine) {
-	r.Use(securityHeaders)
+	c.trustProxies(r)
+	r.Use(c.securityHeaders)
 	r.GET("/static/*filepath", c.static)
 	r.GET("/login", c.loginPage)
 	r.POST("/login", c.loginSubmit)
@@ -133,6 +158,8 @@ func (c *Console) Register(r *gin.Engine) {
 	p := r.Group("", c.authenticate(false))
 	p.GET("/", func(g *gin.Context) { g.Redirect(http.StatusSeeOther, "/inbox") })
 	p.POST("/logout", c.logout)
+	p.GET("/password", c.passwordPage)
+	p.POST("/password", c.passwordSubmit)
 	p.GET("/inbox", c.inboxPage)
 	p.GET("/inbox/list", c.inboxList)
 	p.GET("/events", c.events)
@@ -152,6 +179,7 @@ func (c *Console) Register(r *gin.Engine) {
 	a := r.Group("/api/v1", c.authenticate(true))
 	a.DELETE("/session", c.apiLogout)
 	a.GET("/me", c.apiMe)
+	a.POST("/password", c.apiPassword)
 	a.GET("/inbox", c.apiInbox)
 	a.GET("/events", c.events)
 	a.GET("/conversations/:openid", c.apiConversation)
@@ -190,6 +218,9 @@ func (c *Console) userError(err error) (int, string) {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Status, e.Msg
+	}
+	if status, msg, ok := usersError(err); ok {
+		return status, msg
 	}
 	if errors.Is(err, storage.ErrNotFound) {
 		return errNotFound.Status, errNotFound.Msg
@@ -236,19 +267,6 @@ func (c *Console) branchName(code string) string {
 		}
 	}
 	return code
-}
-
-// knownBranch reports whether code is a branch of the bank or head office.
-func (c *Console) knownBranch(code string) bool {
-	if code == storage.HeadOffice {
-		return true
-	}
-	for _, b := range c.branches {
-		if b.Code == code {
-			return true
-		}
-	}
-	return false
 }
 
 // userLabel returns the display name of a user name (the name itself when unknown).

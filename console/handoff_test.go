@@ -13,6 +13,7 @@ import (
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -56,17 +57,27 @@ func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
 	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
 		t.Fatalf("claim: %d %s", st, body)
 	}
+	// The customer is told who serves them, by the agent's display name.
+	e.Deliver()
+	if got := sentTexts(e, custA); len(got) != 1 || !strings.Contains(got[0], "客服 王丽 为您服务") {
+		t.Fatalf("claim notice: %q", got)
+	}
 	// Held by an agent: the bot says nothing, the message is stored and shown.
 	if r, err := e.Sim.Text(custA, "你好，我的问题是<b>柜员</b>态度"); err != nil || !r.Success {
 		t.Fatalf("with agent: %+v %v", r, err)
 	}
 	var conv struct {
-		Status   string `json:"status"`
-		Holder   string `json:"holder"`
-		Messages []struct{ Dir, Text string }
-		Window   struct{ Open bool }
+		Status     string `json:"status"`
+		Holder     string `json:"holder"`
+		HolderName string `json:"holder_name"`
+		Messages   []struct {
+			Dir, Text string
+			ByName    string `json:"by_name"`
+		}
+		Window struct{ Open bool }
 	}
-	if st := alice.getJSON("/api/v1/conversations/"+custA, &conv); st != 200 || conv.Status != "agent" || conv.Holder != "alice" || !conv.Window.Open {
+	if st := alice.getJSON("/api/v1/conversations/"+custA, &conv); st != 200 || conv.Status != "agent" || conv.Holder != "alice" ||
+		conv.HolderName != "王丽" || !conv.Window.Open {
 		t.Fatalf("conversation: %d %+v", st, conv)
 	}
 	if last := conv.Messages[len(conv.Messages)-1]; last.Dir != "in" || last.Text != "你好，我的问题是<b>柜员</b>态度" {
@@ -79,12 +90,24 @@ func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
 		}
 	}
 	e.Deliver()
-	if got := sentTexts(e, custA); len(got) != 1 || got[0] != "您好，我是客服王丽。" {
+	if got := sentTexts(e, custA); len(got) != 2 || got[1] != "您好，我是客服王丽。" {
 		t.Fatalf("sent to the customer: %q", got)
 	}
-	// Bob cannot reply to Alice's conversation, nor claim it.
+	// In the chat the agent is named as everywhere else: by display name.
+	alice.getJSON("/api/v1/conversations/"+custA, &conv)
+	named := false
+	for _, l := range conv.Messages {
+		named = named || (l.Text == "您好，我是客服王丽。" && l.ByName == "王丽")
+	}
+	if !named {
+		t.Fatalf("reply line not named 王丽: %+v", conv.Messages)
+	}
+	if st, page := e.login("alice").do("GET", "/conversations/"+custA, nil); st != 200 || !strings.Contains(page, "王丽 · ") || strings.Contains(page, "alice · ") {
+		t.Fatalf("conversation page names the agent by user name: %d", st)
+	}
+	// Bob cannot reply to Alice's conversation, nor claim it; he is told who holds it.
 	bob := e.token("bob")
-	if st, body := bob.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": "x"}); st != http.StatusConflict {
+	if st, body := bob.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": "x"}); st != http.StatusConflict || !strings.Contains(body, "由 王丽 处理中") {
 		t.Fatalf("bob replies: %d %s", st, body)
 	}
 	if st, body := bob.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != http.StatusConflict || !strings.Contains(body, "王丽") {
@@ -94,7 +117,7 @@ func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
 		t.Fatalf("release: %d %s", st, body)
 	}
 	e.Deliver()
-	if got := sentTexts(e, custA); len(got) != 2 || !strings.Contains(got[1], "智能助手") {
+	if got := sentTexts(e, custA); len(got) != 3 || !strings.Contains(got[2], "智能助手") {
 		t.Fatalf("release notice: %q", got)
 	}
 	// Back with the bot, which goes on with the complaint where it was.
@@ -168,12 +191,13 @@ func TestReplyRefusedWhenTheWindowIsClosedOrUsedUp(t *testing.T) {
 	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
 		t.Fatalf("claim: %d %s", st, body)
 	}
-	for i := range storage.WindowAllowance {
+	// The claim's notice to the customer ("客服 王丽 为您服务") is one of the allowance.
+	for i := range storage.WindowAllowance - 1 {
 		if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": fmt.Sprintf("第%d条", i+1)}); st != 200 {
 			t.Fatalf("reply %d: %d %s", i, st, body)
 		}
 	}
-	// The sixth is refused before anything is queued, even before the others went out.
+	// The sixth message is refused before anything is queued, even before the others went out.
 	st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": "第6条"})
 	if st != http.StatusConflict || !strings.Contains(body, "上限") {
 		t.Fatalf("sixth reply: %d %s", st, body)
@@ -215,18 +239,26 @@ func TestIdleConversationReturnsToTheBot(t *testing.T) {
 		t.Fatalf("bot spoke while the agent holds the conversation: %q", r.Text)
 	}
 	e.Clock.Advance(6 * time.Minute) // 12 min after the claim, 6 after the customer's message
-	if n, err := e.App.Console.ReturnIdle(ctx); err != nil || n != 0 {
-		t.Fatalf("returned too early: %d %v", n, err)
+	idle := func() int {
+		t.Helper()
+		r, err := e.App.Scheduler.RunOnce(ctx, scheduler.JobIdleReturn)
+		if err != nil || !r.Ran {
+			t.Fatalf("idle return job: %+v %v", r, err)
+		}
+		return r.Done
+	}
+	if n := idle(); n != 0 {
+		t.Fatalf("returned too early: %d", n)
 	}
 	e.Clock.Advance(5 * time.Minute)
-	if n, err := e.App.Console.ReturnIdle(ctx); err != nil || n != 1 {
-		t.Fatalf("idle return: %d %v", n, err)
+	if n := idle(); n != 1 {
+		t.Fatalf("idle return: %d", n)
 	}
-	if n, _ := e.App.Console.ReturnIdle(ctx); n != 0 {
+	if n := idle(); n != 0 {
 		t.Fatalf("returned twice")
 	}
 	e.Deliver()
-	if got := sentTexts(e, custA); len(got) != 1 || !strings.Contains(got[0], "较长时间") {
+	if got := sentTexts(e, custA); len(got) != 2 || !strings.Contains(got[1], "较长时间") {
 		t.Fatalf("customer told: %q", got)
 	}
 	if got := e.say(custA, "昨天下午3点"); !strings.Contains(got, "经过") {
@@ -242,7 +274,7 @@ func TestIdleConversationReturnsToTheBot(t *testing.T) {
 		friday: "", friday.Add(8 * time.Hour): "11月30日（周一）09:00", friday.Add(24 * time.Hour): "11月30日（周一）09:00",
 		friday.Add(-2 * time.Hour): "今天 09:00",
 	} {
-		got := e.App.Console.AfterHoursNote(at)
+		got := e.App.Handoffs.AfterHoursNote(at)
 		if (want == "" && got != "") || !strings.Contains(got, want) {
 			t.Errorf("after-hours note at %v: %q, want %q", at, got, want)
 		}
@@ -262,6 +294,11 @@ func TestTransferQueueAndTakeOver(t *testing.T) {
 	}
 	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/transfer", map[string]string{"to_user": "bob"}); st != 200 {
 		t.Fatalf("transfer to bob: %d %s", st, body)
+	}
+	// The customer is told who serves them now.
+	e.Deliver()
+	if got := sentTexts(e, custA); len(got) != 2 || !strings.Contains(got[0], "客服 王丽 为您服务") || !strings.Contains(got[1], "客服 李强 为您服务") {
+		t.Fatalf("notices: %q", got)
 	}
 	var in inbox
 	if bob.getJSON("/api/v1/inbox", &in); len(in.Mine) != 1 {
@@ -292,5 +329,53 @@ func TestTransferQueueAndTakeOver(t *testing.T) {
 	}
 	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custB+"/release", url.Values{}); st != 200 {
 		t.Fatalf("release: %d %s", st, body)
+	}
+}
+
+// A conversation that goes back to the bot while the customer's allowance of customer-service
+// messages is used up is not returned silently: the notice is on the list of customers to call,
+// and the conversation shows it as not sent.
+func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
+	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
+	ctx := context.Background()
+	e.askForPerson(custA, "城东支行")
+	alice := e.token("alice")
+	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
+		t.Fatalf("claim: %d %s", st, body)
+	}
+	for i := range storage.WindowAllowance - 1 {
+		if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": fmt.Sprintf("第%d条", i+1)}); st != 200 {
+			t.Fatalf("reply %d: %d %s", i, st, body)
+		}
+	}
+	e.Deliver()
+	if got := sentTexts(e, custA); len(got) != storage.WindowAllowance {
+		t.Fatalf("sent %d: %q", len(got), got)
+	}
+	e.Clock.Advance(11 * time.Minute)
+	if r, err := e.App.Scheduler.RunOnce(ctx, scheduler.JobIdleReturn); err != nil || r.Done != 1 {
+		t.Fatalf("idle return: %+v %v", r, err)
+	}
+	e.Deliver()
+	if got := sentTexts(e, custA); len(got) != storage.WindowAllowance {
+		t.Fatalf("sent beyond the allowance: %q", got)
+	}
+	call, err := e.App.Store.UndeliverableOutbox(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(call) != 1 || call[0].OpenID != custA || call[0].Status != storage.OutboxUndeliverable || !strings.Contains(call[0].Text, "较长时间") ||
+		!strings.Contains(call[0].LastError, "call the customer") {
+		t.Fatalf("call list: %+v", call)
+	}
+	var conv struct {
+		Status   string `json:"status"`
+		Messages []struct{ Text, Failed string }
+	}
+	if st := alice.getJSON("/api/v1/conversations/"+custA, &conv); st != 200 || conv.Status != "bot" {
+		t.Fatalf("conversation: %d %+v", st, conv)
+	}
+	if last := conv.Messages[len(conv.Messages)-1]; !strings.Contains(last.Text, "较长时间") || !strings.Contains(last.Failed, "电话联系客户") {
+		t.Fatalf("last line %+v", last)
 	}
 }

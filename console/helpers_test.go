@@ -14,8 +14,8 @@ import (
 
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/users"
 )
 
 // password is every test user's password.
@@ -39,7 +39,7 @@ func newEnv(t *testing.T, edit func(*config.Config)) *env {
 	t.Helper()
 	h := apptest.New(t, edit)
 	e := &env{Harness: h, t: t, url: h.App.ConsoleURL()}
-	for _, u := range []console.NewUser{
+	for _, u := range []users.NewUser{
 		{Name: "alice", DisplayName: "王丽", Role: storage.RoleAgent, Branches: []string{"0101"}},
 		{Name: "bob", DisplayName: "李强", Role: storage.RoleAgent, Branches: []string{"0101"}},
 		{Name: "carol", DisplayName: "陈静", Role: storage.RoleAgent, Branches: []string{"0201"}},
@@ -47,11 +47,23 @@ func newEnv(t *testing.T, edit func(*config.Config)) *env {
 		{Name: "root", DisplayName: "管理员", Role: storage.RoleAdmin, Branches: []string{storage.HeadOffice}},
 	} {
 		u.Password = password
-		if _, err := h.App.Console.AddUser(context.Background(), console.CLI(), u); err != nil {
-			t.Fatal(err)
-		}
+		addUser(t, h, u)
 	}
 	return e
+}
+
+// addUser creates the account as an admin does and then marks its password as the user's own,
+// as if they had already set it at their first login.
+func addUser(t testing.TB, h *apptest.Harness, u users.NewUser) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := h.App.Console.Users().AddUser(ctx, users.CLI, u); err != nil {
+		t.Fatal(err)
+	}
+	own := false
+	if err := h.App.Store.UpdateUser(ctx, u.Name, storage.UserChange{MustChangePassword: &own}, h.Clock.Now()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // say sends a customer's text and returns the passive reply.

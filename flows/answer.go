@@ -214,6 +214,9 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 		return t.answerDescription(s, n)
 	case complaintbot.FieldRequest:
 		k := key(n)
+		if t.d.u.pieceDone.is(k) && st.done(complaintbot.FieldDescription) {
+			return ask(t.question()) // "就这些": the story is told; what they want is still to say
+		}
 		if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.draftFields()[complaintbot.FieldDescription] += "，" + text
@@ -269,21 +272,19 @@ func (t *turn) praiseStory(n string) bool {
 }
 
 // storyGoesOn reports whether an answer to the request question tells more of the story rather
-// than what the customer wants: a narrative word, a long sentence, or one long enough with a
-// person or a past tense in it (understanding.narrative_subjects). Short imperatives ("开除她",
-// "别再打了") are requests.
+// than what the customer wants: a narrative word, or one long enough that wishes nothing
+// (understanding.request_markers: "中间好几个窗口都空着没人") or has a person or a past tense in it
+// (understanding.narrative_subjects). Short answers ("开除她", "多开窗口") and long wishes ("帮我把
+// 钱追回来，冻结对方账户") are requests.
 func (t *turn) storyGoesOn(n, k string) bool {
 	c := t.d.content(n)
 	if t.d.u.narrative.in(k) && c >= t.d.file.Understanding.StoryContent {
 		return true
 	}
-	if c >= 12 {
-		return true
-	}
 	if c < 8 {
 		return false
 	}
-	return t.d.u.narrativeSubj.in(k)
+	return !t.d.u.requestMarkers.in(k) || t.d.u.narrativeSubj.in(k)
 }
 
 // answerDescription reads what happened, perhaps one piece at a time.
@@ -296,7 +297,8 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 			return done()
 		}
 	}
-	if st.Piece != "" && t.d.content(st.Piece) > 0 {
+	asksRequest := t.d.kind(st.Draft.Kind).step(complaintbot.FieldRequest) != nil && !st.done(complaintbot.FieldRequest)
+	if st.Piece != "" && t.d.content(st.Piece) > 0 && asksRequest {
 		if r := t.d.requestIn(t.orig); r != "" && t.d.content(t.d.normalize(strings.Replace(t.orig, r, "", 1))) < u.DescContent {
 			// "ATM吞卡…" then "尽快还卡": the story was the first piece, this is what they want.
 			t.draftFields()[s.Field], st.Piece = st.Piece, ""
@@ -305,7 +307,7 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 		}
 	}
 	text := t.withPiece(t.orig)
-	content := t.d.content(t.d.normalize(text))
+	content := t.d.told(t.d.normalize(text))
 	switch size := runes(text); {
 	case size > s.Max:
 		return refuse(fill(m.TextTooLong, "max", itoa(s.Max)))
@@ -327,6 +329,11 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 func (t *turn) answerChoice(n string, h hits) stepResult {
 	cats := t.d.file.Categories[string(t.st.Draft.Kind)]
 	i, ok := matchChoiceOf(n, t.choiceNames())
+	for j := range cats {
+		if !ok && newWords(cats[j].Answers).is(key(n)) {
+			i, ok = j, true // "别的", "都不是"
+		}
+	}
 	if !ok && h.category >= 0 {
 		i, ok = h.category, true
 	}

@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -89,26 +91,61 @@ func (d *Definition) matchBranch(text string) (none bool, found []complaintbot.B
 			return false, exact
 		}
 	}
-	if found := d.branchesIn(k, true); len(found) > 0 {
+	if found := d.unnegated(k, d.branchesIn(k, true)); len(found) > 0 {
 		return false, found
 	}
 	if found := d.branchesBySound(k, true); len(found) > 0 {
+		return false, found
+	}
+	if found := d.branchesBySpelling(text); len(found) > 0 {
 		return false, found
 	}
 	// "手机银行转的": no branch is concerned.
 	return d.u != nil && d.u.noBranchStory.in(k), nil
 }
 
-// findBranch looks for exactly one branch named inside a story.
+// findBranch looks for exactly one branch named inside a story; a branch named after a negation
+// ("是人民广场支行，不是人民路") does not count when another is named.
 func (d *Definition) findBranch(story string) (complaintbot.Branch, bool) {
-	found := d.branchesIn(key(story), false)
+	found := d.unnegated(key(story), d.branchesIn(key(story), false))
 	if len(found) == 0 {
 		found = d.branchesBySound(key(story), false)
+	}
+	if len(found) == 0 {
+		found = d.branchesBySpelling(story)
 	}
 	if len(found) != 1 {
 		return complaintbot.Branch{}, false
 	}
 	return found[0], true
+}
+
+// unnegated drops, from several branches found in k, those named only after a negation ("不是人民路").
+func (d *Definition) unnegated(k string, found []complaintbot.Branch) []complaintbot.Branch {
+	if len(found) < 2 || d.u == nil {
+		return found
+	}
+	var out []complaintbot.Branch
+	for _, b := range found {
+		plain := false
+		for _, bk := range branchKeys(b) {
+			for off := 0; !plain; {
+				i := strings.Index(k[off:], bk)
+				if i < 0 {
+					break
+				}
+				plain = !d.negated(k, off+i)
+				off += i + len(bk)
+			}
+		}
+		if plain {
+			out = append(out, b)
+		}
+	}
+	if len(out) == 0 {
+		return found
+	}
+	return out
 }
 
 // branchesIn returns the branches whose keys occur in k — dropping a branch whose key is only
@@ -174,6 +211,7 @@ type branchSound struct {
 	sounds   [][]string // toneless pinyin readings of each character, every reading of a heteronym
 	fuzzy    [][]string // the same, folded by fuzzySyllable
 	suffixed bool       // the name already ends with a branch suffix (城东支行)
+	spelled  []string   // the name written in pinyin without tones or spaces ("chengdong"), each reading
 }
 
 // pinyinArgs reads every reading of a character without tones.
@@ -215,6 +253,7 @@ func (d *Definition) indexSounds() {
 			if !han {
 				continue
 			}
+			s.spelled = spellings(s.sounds)
 			for _, suf := range branchSuffixes {
 				if len([]rune(suf)) >= 2 && strings.HasSuffix(k, suf) {
 					s.suffixed = true
@@ -223,6 +262,60 @@ func (d *Definition) indexSounds() {
 			d.sounds = append(d.sounds, s)
 		}
 	}
+}
+
+// spellings writes a name's readings one after the other, every combination of a heteronym's
+// readings (at most 16).
+func spellings(sounds [][]string) []string {
+	out := []string{""}
+	for _, rd := range sounds {
+		var next []string
+		for _, p := range out {
+			for _, r := range rd {
+				if len(next) < 16 {
+					next = append(next, p+r)
+				}
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// latinWordRe is a word in Latin letters.
+var latinWordRe = regexp.MustCompile(`[A-Za-z]+`)
+
+// branchesBySpelling returns the branches a text names in pinyin ("chengdong", "Cheng Xi
+// zhihang", "renminlu"): one to four Latin words in a row that spell a name, an alias or their
+// core, perhaps followed by "zhihang".
+func (d *Definition) branchesBySpelling(text string) []complaintbot.Branch {
+	ws := latinWordRe.FindAllString(strings.ToLower(text), -1)
+	if len(ws) == 0 {
+		return nil
+	}
+	keep := map[int]bool{}
+	for i := range ws {
+		joined := ""
+		for j := i; j < len(ws) && j < i+4; j++ {
+			joined += ws[j]
+			w := strings.TrimSuffix(joined, "zhihang")
+			if len(w) < 4 {
+				continue
+			}
+			for _, s := range d.sounds {
+				if slices.Contains(s.spelled, w) {
+					keep[s.branch] = true
+				}
+			}
+		}
+	}
+	var out []complaintbot.Branch
+	for i, b := range d.file.Branches {
+		if keep[i] {
+			out = append(out, copyBranch(b))
+		}
+	}
+	return out
 }
 
 // fuzzySyllable folds the sounds input methods and accents confuse (zh/z, ch/c, sh/s, n/l,

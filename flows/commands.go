@@ -56,8 +56,12 @@ func (d *Definition) caseQuery(text string) (string, bool) {
 	}
 	number := strings.ToUpper(t[m[2]:m[3]]) + t[m[4]:m[5]] + "-" + t[m[6]:m[7]]
 	rest := t[:m[0]] + t[m[1]:]
-	if key(rest) == "" || d.command(rest) == cmdProgress {
+	k := key(rest)
+	if k == "" || d.command(rest) == cmdProgress {
 		return number, true
+	}
+	if d.u != nil && runes(k) <= 10 && (d.u.askBot.in(k) || d.u.progress.in(k) || only(k, d.u.polite, d.u.noContent)) {
+		return number, true // "查一下TS…", "请问TS…处理得怎么样了"
 	}
 	return "", false
 }

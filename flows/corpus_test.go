@@ -430,6 +430,9 @@ func reportCorpus(t *testing.T, results []corpusResult) {
 	}
 	t.Logf("corpus: %d conversations (%d failed), %d of %d customers registered; every field right at the first read-back: %d of %d (%.1f%%); customer messages per registered case: median %d, max %d (by count: %v); re-asks: %d, %.2f per conversation",
 		len(results), failed, registered, expected, right, counted, 100*share, median, msgs[len(msgs)-1], hist, reasks, float64(reasks)/float64(len(results)))
+	if testing.Verbose() {
+		reportCorpusFiles(t, results)
+	}
 	if share < 0.95 {
 		t.Errorf("right at the first read-back: %.1f%%, want at least 95%%", 100*share)
 	}
@@ -438,5 +441,48 @@ func reportCorpus(t *testing.T, results []corpusResult) {
 	}
 	if registered < expected {
 		t.Errorf("registered %d of %d customers", registered, expected)
+	}
+}
+
+// reportCorpusFiles prints the figures of each corpus file (under -v): a blind set's first run is
+// read from its line.
+func reportCorpusFiles(t *testing.T, results []corpusResult) {
+	type fileFigures struct{ convs, failed, expected, registered, counted, right, reasks int }
+	var names []string
+	byFile := map[string]*fileFigures{}
+	for _, r := range results {
+		f := byFile[r.conv.file]
+		if f == nil {
+			f = &fileFigures{}
+			byFile[r.conv.file] = f
+			names = append(names, r.conv.file)
+		}
+		f.convs++
+		f.reasks += r.reasks
+		if !r.passed {
+			f.failed++
+		}
+		if r.conv.none {
+			continue
+		}
+		f.expected++
+		if r.registered && r.passed {
+			f.registered++
+		}
+		if !r.conv.ownFix {
+			f.counted++
+			if r.passed && r.readback && r.firstRight {
+				f.right++
+			}
+		}
+	}
+	for _, n := range names {
+		f := byFile[n]
+		share := 100.0
+		if f.counted > 0 {
+			share = 100 * float64(f.right) / float64(f.counted)
+		}
+		t.Logf("%s: %d conversations, %d passed; registered %d of %d; right at the first read-back %d of %d (%.0f%%); re-asks %d",
+			n, f.convs, f.convs-f.failed, f.registered, f.expected, f.right, f.counted, share, f.reasks)
 	}
 }

@@ -55,6 +55,8 @@ var (
 			`|(最近\s*(?:1\s*)?个?\s*月|近\s*1\s*个?\s*月|这\s*1\s*个?\s*月)` + // 6 recent month
 			`|(最近\s*(?:1\s*)?个?\s*(?:星期|礼拜|周)|近\s*1\s*(?:周|星期)|这\s*1\s*个?\s*(?:星期|礼拜|周)|好几天|几天了|这几天|前几天|最近几天|这\s*2\s*天|前\s*2\s*天|近几天|前些天|最近)` + // 7 recent days
 			`|(去年|前年|今年)`) // 8 year
+	// agoRe is a time counted back from today: "3天前", "半个月前", "两周前", "1年前".
+	agoRe     = regexp.MustCompile(`(\d{1,2}|半|几)\s*个?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*(?:之前|以前|前)`)
 	clockRe   = regexp.MustCompile(`(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜)?\s*(\d{1,2})\s*(?::\s*(\d{2})|[点时](?:\s*(半)|\s*([123])\s*刻|\s*(\d{1,2})\s*分?)?)`)
 	periodRe  = regexp.MustCompile(`凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜`)
 	cnRunRe   = regexp.MustCompile(`[零〇一二两三四五六七八九十幺]+`)
@@ -88,11 +90,18 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	s := cnNumerals(halfWidth(text))
 	now = now.In(complaintbot.Shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, complaintbot.Shanghai)
+	if d.u != nil {
+		s = d.u.referBack.strip(s) // "接着刚才的": the conversation, not the time
+	}
 	w := when{t: today}
 	rest := s
-	for _, m := range dateRe.FindAllStringSubmatchIndex(s, -1) {
+	dates := dateRe.FindAllStringSubmatchIndex(s, -1)
+	for i, m := range dates {
 		if m[0] > 0 && isDigit(s[m[0]-1]) {
 			continue
+		}
+		if justNow(s, m) && i+1 < len(dates) {
+			continue // "刚才太激动了，…昨天晚上九点": 刚才 is seldom the event when another day is named
 		}
 		if m[26] >= 0 && story {
 			continue // a bare "5号" in a story is more often a counter than a date
@@ -115,6 +124,14 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		break
 	}
 	if !w.dated {
+		if a, at, ok := agoOf(s, today); ok {
+			if a.precision != complaintbot.OccurredExact {
+				return a, a.check(now, today)
+			}
+			w, rest = a, s[:at[0]]+" "+s[at[1]:] // "3天前下午": the day; the part of the day or the hour below
+		}
+	}
+	if !w.dated {
 		if a, p, ok := approxOf(s, now, today, story); ok {
 			return a, p
 		}
@@ -127,7 +144,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if story && m[2] < 0 && !w.dated {
 			continue // a bare "1点" in a story is not enough
 		}
-		h, mi, ok := clockOf(rest, m, w.period)
+		h, mi, nextDay, ok := clockOf(rest, m, w.period)
 		if !ok {
 			if story {
 				continue
@@ -135,6 +152,9 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 			return w, dateMissing
 		}
 		w.t = w.t.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute)
+		if nextDay && w.dated {
+			w.t = w.t.AddDate(0, 0, 1) // "昨晚2点", "11月20日夜里1点": the small hours after that evening
+		}
 		w.clock, w.period, clockFound = true, "", true
 		break
 	}
@@ -151,6 +171,18 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		w.t = w.t.Add(time.Duration(periodHour[w.period]) * time.Hour)
 	}
 	return w, w.check(now, today)
+}
+
+// justNow reports whether a dateRe match is 刚才 (or 刚刚, 方才).
+func justNow(s string, m []int) bool {
+	if m[12] < 0 {
+		return false
+	}
+	switch s[m[12]:m[13]] {
+	case "刚才", "刚刚", "方才":
+		return true
+	}
+	return false
 }
 
 // check refuses a moment in the future or too long ago.
@@ -405,18 +437,21 @@ func mkDate(y, mo, d int) (time.Time, string, bool) {
 }
 
 // clockOf interprets one clockRe match; datePeriod is a part of the day the date already named
-// (昨晚8点 is 20:00).
-func clockOf(s string, m []int, datePeriod string) (hour, minute int, ok bool) {
+// (昨晚8点 is 20:00). nextDay says the hour is in the small hours after the evening named
+// (昨晚2点, 昨晚凌晨3点, 昨天半夜1点).
+func clockOf(s string, m []int, datePeriod string) (hour, minute int, nextDay, ok bool) {
 	group := func(i int) string {
 		if m[2*i] < 0 {
 			return ""
 		}
 		return s[m[2*i]:m[2*i+1]]
 	}
-	period := group(1)
+	own := group(1)
+	period := own
 	if period == "" {
 		period = datePeriod
 	}
+	evening := datePeriod == "晚上" || datePeriod == "夜里" || datePeriod == "夜间" || datePeriod == "半夜"
 	hour, _ = strconv.Atoi(group(2))
 	switch {
 	case group(3) != "":
@@ -430,8 +465,17 @@ func clockOf(s string, m []int, datePeriod string) (hour, minute int, ok bool) {
 		minute, _ = strconv.Atoi(group(6))
 	}
 	switch period {
-	case "下午", "傍晚", "晚上", "夜里", "夜间":
+	case "下午", "傍晚":
 		if hour < 12 {
+			hour += 12
+		}
+	case "晚上", "夜里", "夜间":
+		switch {
+		case hour == 12:
+			hour, nextDay = 0, true
+		case hour < 5:
+			nextDay = true
+		case hour < 12:
 			hour += 12
 		}
 	case "中午":
@@ -442,8 +486,83 @@ func clockOf(s string, m []int, datePeriod string) (hour, minute int, ok bool) {
 		if hour == 12 {
 			hour = 0
 		}
+		nextDay = hour < 6 && (period == "半夜" || (own == "凌晨" && evening))
 	}
-	return hour, minute, hour <= 23 && minute <= 59
+	return hour, minute, nextDay, hour <= 23 && minute <= 59
+}
+
+// agoOf reads a time counted back from today ("3天前", "半个月前", "两周前", "几天前", "1年前"): a
+// number of days is that day; weeks are the seven days around it; months and years are the month
+// or year it falls in; half a month is fifteen days. A count of days wins over a longer one in the
+// same text. at is where it was found; ok is false when the text has none.
+func agoOf(s string, today time.Time) (w when, at []int, ok bool) {
+	all := agoRe.FindAllStringSubmatchIndex(s, -1)
+	if len(all) == 0 {
+		return when{}, nil, false
+	}
+	at = all[0]
+	for _, a := range all {
+		if u := s[a[6]:a[7]]; u == "天" || u == "日" {
+			at = a
+			break
+		}
+	}
+	m := make([]string, 4)
+	for i := range m {
+		if at[2*i] >= 0 {
+			m[i] = s[at[2*i]:at[2*i+1]]
+		}
+	}
+	n, half := 0, m[2] != "" // "1个半月前"
+	switch m[1] {
+	case "半":
+		half = true
+	case "几":
+		n = -1
+	default:
+		n, _ = strconv.Atoi(m[1])
+	}
+	w = when{dated: true}
+	switch unit := m[3]; {
+	case unit == "天" || unit == "日":
+		if n < 0 {
+			w.precision, w.t = complaintbot.OccurredWeek, today.AddDate(0, 0, -6)
+			break
+		}
+		w.t = today.AddDate(0, 0, -n)
+	case unit == "月" && half && n <= 0:
+		w.t = today.AddDate(0, 0, -15)
+	case unit == "月":
+		if n < 0 {
+			return when{}, nil, false
+		}
+		t := today.AddDate(0, -n, 0)
+		if half {
+			t = t.AddDate(0, 0, -15)
+		}
+		w.precision, w.t = complaintbot.OccurredMonth, time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, complaintbot.Shanghai)
+	case unit == "年":
+		switch {
+		case n < 0:
+			return when{}, nil, false
+		case half && n == 0:
+			t := today.AddDate(0, -6, 0)
+			w.precision, w.t = complaintbot.OccurredMonth, time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, complaintbot.Shanghai)
+		default:
+			w.precision, w.t = complaintbot.OccurredYear, time.Date(today.Year()-n, 1, 1, 0, 0, 0, 0, complaintbot.Shanghai)
+		}
+	default: // weeks
+		if n < 0 {
+			w.precision, w.t = complaintbot.OccurredThirtyDays, today.AddDate(0, 0, -29)
+			break
+		}
+		days := 7 * n
+		if half {
+			days += 3
+		}
+		w.precision, w.t = complaintbot.OccurredWeek, today.AddDate(0, 0, -days-3)
+	}
+	return w, at[:2], true
 }
 
 // formatWhen renders a moment for the customer: "2026年11月27日 15:00", "2026年11月27日下午" or

@@ -54,6 +54,9 @@ func LoadDefinition(yamlBytes []byte) (*Definition, error) {
 	if err := f.fillSections(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)
 	}
+	if err := f.Messages.fillHandoffTexts(); err != nil {
+		return nil, fmt.Errorf("flows: definition: %w", err)
+	}
 	if err := loadConverter(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)
 	}

@@ -55,6 +55,18 @@ type messagesDef struct {
 	Queued           string `yaml:"queued"`
 	StillQueued      string `yaml:"still_queued"`
 	WithAgent        string `yaml:"with_agent"`
+
+	// The handoff texts (see HandoffText and AfterHoursNote in handoffs.go).
+	AgentJoined        string `yaml:"agent_joined"`
+	AgentReleased      string `yaml:"agent_released"`
+	AgentEnded         string `yaml:"agent_ended"`
+	AgentIdleReturn    string `yaml:"agent_idle_return"`
+	QueuedByAgent      string `yaml:"queued_by_agent"`
+	AfterHours         string `yaml:"after_hours"`
+	AfterHoursToday    string `yaml:"after_hours_today"`
+	AfterHoursDay      string `yaml:"after_hours_day"`
+	AfterHoursWeekdays string `yaml:"after_hours_weekdays"`
+
 	NotUnderstood    string `yaml:"not_understood"`
 	ImageReceived    string `yaml:"image_received"`
 	ImageIdle        string `yaml:"image_idle"`
@@ -173,6 +185,9 @@ type categoryDef struct {
 	complaintbot.Category `yaml:",inline"`
 	Label                 string   `yaml:"label"`
 	Keywords              []string `yaml:"keywords"`
+	// Answers pick the category only as the whole answer to the category question ("别的", "都不
+	// 是"): inside a story they mean something else ("别的银行").
+	Answers []string `yaml:"answers"`
 }
 
 // shown is what the customer reads for the category: its label, else its name.

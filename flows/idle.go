@@ -66,7 +66,7 @@ func (t *turn) idle(text string, cmd command) {
 		t.want(kind)
 		return
 	}
-	if kind, clear := t.d.storyKind(text); clear && t.saysMore(text) {
+	if kind, clear := t.d.storyKind(text, t.now); clear && t.saysMore(text) {
 		t.storyOf(kind, t.orig) // "城东支行垃圾": short, but it names the branch
 		return
 	}
@@ -162,7 +162,7 @@ func (t *turn) want(kind complaintbot.Kind) {
 func (t *turn) story(text string) {
 	st := t.st
 	n := t.d.normalize(text)
-	kind, clear := t.d.storyKind(n)
+	kind, clear := t.d.storyKind(n, t.now)
 	if !clear && t.incident(n) {
 		kind, clear = complaintbot.KindComplaint, true
 	}
@@ -197,7 +197,7 @@ func (t *turn) choose(text string, cmd command) {
 	if _, number := choiceNumber(text); !number && (t.d.content(text) >= 2 || t.saysMore(text) || t.urgent >= 0) {
 		// The story goes on: it is joined, and once it says what it is, the intake starts.
 		story := t.st.Story + "，" + t.orig
-		kind, clear := t.d.storyKind(t.d.normalize(story))
+		kind, clear := t.d.storyKind(t.d.normalize(story), t.now)
 		if !clear && t.incident(t.d.normalize(story)) {
 			kind, clear = complaintbot.KindComplaint, true
 		}

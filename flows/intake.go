@@ -116,16 +116,22 @@ func (t *turn) prompt(s *stepDef) string {
 }
 
 // changeKindMidway changes the draft's kind because the customer said so ("我不是提建议，我是要
-// 投诉"), keeping what the new kind also asks, takes what else the message says, and asks what is
-// missing.
+// 投诉"), keeping what the new kind also asks, takes what else the message says — the story too,
+// when the clauses that do not name a kind tell one ("其实也不算投诉，就是提个建议，叫号机声音太小了")
+// — and asks what is missing.
 func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 	st := t.st
 	t.changeKind(kind)
 	st.Correcting = false
 	t.add(fill(t.u().KindSwitched, "kind", kind.Label()))
+	correction := t.d.u.correction.in(key(n))
 	h := t.scan(n)
 	h.story, h.request = false, "" // "我不是提建议，我是要投诉" is neither the story nor a request
-	filled, changed := t.absorb(h, t.orig, "", t.d.u.correction.in(key(n)))
+	if rest := t.d.withoutKindClauses(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.StoryContent {
+		t.orig = rest
+		h = t.scan(t.d.normalize(rest))
+	}
+	filled, changed := t.absorb(h, t.orig, "", correction)
 	t.notes(filled, changed)
 	t.advance(false)
 }

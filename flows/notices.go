@@ -11,31 +11,36 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// NoticeKind names a notice the scheduler sends about a case.
+// NoticeKind names a notice to the customer about their case: the case workflow (package cases)
+// sends those of a change to the case, the scheduler the progress and before-due notices.
 type NoticeKind string
 
 // The notices of the notices section of the definition.
 const (
-	NoticeAccepted  NoticeKind = "accepted"   // the case is being investigated
-	NoticeEscalated NoticeKind = "escalated"  // handed one level up
-	NoticeExtended  NoticeKind = "extended"   // the decision deadline moved later
-	NoticeResolved  NoticeKind = "resolved"   // handling finished
-	NoticeReopened  NoticeKind = "reopened"   // handling started again
-	NoticeProgress  NoticeKind = "progress"   // nothing new for a while: still working on it
-	NoticeBeforeDue NoticeKind = "before_due" // shortly before the promised reply date
+	NoticeAccepted          NoticeKind = "accepted"            // an agent accepted the case: it is being investigated
+	NoticeEscalated         NoticeKind = "escalated"           // an agent handed the case to head office
+	NoticeEscalatedOverdue  NoticeKind = "escalated_overdue"   // a missed deadline sent the case to head office
+	NoticeExtended          NoticeKind = "extended"            // the decision deadline moved later ({reason})
+	NoticeResolved          NoticeKind = "resolved"            // handling finished ({reply})
+	NoticeReopened          NoticeKind = "reopened"            // an agent started the handling again
+	NoticeReopenedLowRating NoticeKind = "reopened_low_rating" // a low rating started the handling again
+	NoticeProgress          NoticeKind = "progress"            // nothing new for a while: still working on it
+	NoticeBeforeDue         NoticeKind = "before_due"          // shortly before the promised reply date
 )
 
 // noticesDef is the notices section of the definition file.
 type noticesDef struct {
-	Accepted     string `yaml:"accepted"`
-	Escalated    string `yaml:"escalated"`
-	Extended     string `yaml:"extended"`
-	Resolved     string `yaml:"resolved"`
-	Reopened     string `yaml:"reopened"`
-	Progress     string `yaml:"progress"`
-	BeforeDue    string `yaml:"before_due"`
-	DraftExpired string `yaml:"draft_expired"`
-	QueueExpired string `yaml:"queue_expired"`
+	Accepted          string `yaml:"accepted"`
+	Escalated         string `yaml:"escalated"`
+	EscalatedOverdue  string `yaml:"escalated_overdue"`
+	Extended          string `yaml:"extended"`
+	Resolved          string `yaml:"resolved"`
+	Reopened          string `yaml:"reopened"`
+	ReopenedLowRating string `yaml:"reopened_low_rating"`
+	Progress          string `yaml:"progress"`
+	BeforeDue         string `yaml:"before_due"`
+	DraftExpired      string `yaml:"draft_expired"`
+	QueueExpired      string `yaml:"queue_expired"`
 }
 
 func (n *noticesDef) empty() bool { return *n == noticesDef{} }
@@ -46,12 +51,16 @@ func (n *noticesDef) text(kind NoticeKind) string {
 		return n.Accepted
 	case NoticeEscalated:
 		return n.Escalated
+	case NoticeEscalatedOverdue:
+		return n.EscalatedOverdue
 	case NoticeExtended:
 		return n.Extended
 	case NoticeResolved:
 		return n.Resolved
 	case NoticeReopened:
 		return n.Reopened
+	case NoticeReopenedLowRating:
+		return n.ReopenedLowRating
 	case NoticeProgress:
 		return n.Progress
 	case NoticeBeforeDue:
@@ -60,15 +69,27 @@ func (n *noticesDef) text(kind NoticeKind) string {
 	return ""
 }
 
-// Notice renders a notice about case c; expected is the date the customer can expect an answer
-// by ({date}). It returns "" for an unknown kind.
-func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, decisionDue, expected time.Time) string {
+// NoticeData are the values of a notice's placeholders besides the case's own ({number}, {kind},
+// {status}).
+type NoticeData struct {
+	// Expected is the date the customer can expect an answer by ({date}).
+	Expected time.Time
+	// Decision is the decision deadline ({decision}).
+	Decision time.Time
+	// Reason is the agent's reason for an extension ({reason}).
+	Reason string
+	// Reply is the agent's reply to the customer with the resolution ({reply}).
+	Reply string
+}
+
+// Notice renders a notice about case c. It returns "" for an unknown kind.
+func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, d NoticeData) string {
 	tmpl := e.def.file.Notices.text(kind)
 	if tmpl == "" {
 		return ""
 	}
 	return fill(tmpl, "number", c.Number, "kind", c.Kind.Label(), "status", c.Status.Label(),
-		"date", formatDate(expected), "decision", formatDate(decisionDue))
+		"date", formatDate(d.Expected), "decision", formatDate(d.Decision), "reason", d.Reason, "reply", d.Reply)
 }
 
 // ExpireDraft clears a draft left alone longer than Config.DraftKeep at now, as the next message
@@ -116,6 +137,7 @@ var (
 // file that lacks them from the embedded default, so files written before those sections existed
 // keep loading.
 func (f *fileDef) fillSections() error {
+	f.Notices.fillSplit()
 	if !f.Survey.empty() && !f.Notices.empty() && !f.Understanding.empty() && f.FAQ != nil && f.Urgent != nil {
 		return nil
 	}
@@ -144,14 +166,34 @@ func (f *fileDef) fillSections() error {
 	return nil
 }
 
-// validateNotices checks that every notice text is set.
+// fillSplit gives a notices section written before escalated_overdue and reopened_low_rating
+// existed its own escalated and reopened texts for them: those keys were the scheduler's notices of
+// its own escalations and reopenings then.
+func (n *noticesDef) fillSplit() {
+	if n.EscalatedOverdue == "" {
+		n.EscalatedOverdue = n.Escalated
+	}
+	if n.ReopenedLowRating == "" {
+		n.ReopenedLowRating = n.Reopened
+	}
+}
+
+// noticeNeeds are the placeholders a notice must use: the customer is promised what they stand for
+// (the console says so to the agent).
+var noticeNeeds = map[string]string{"extended": "{reason}", "resolved": "{reply}"}
+
+// validateNotices checks that every notice text is set, with the placeholders it must use.
 func validateNotices(n *noticesDef) error {
 	rv := reflect.ValueOf(n).Elem()
 	rt := rv.Type()
 	for i := range rt.NumField() {
 		tag := strings.Split(rt.Field(i).Tag.Get("yaml"), ",")[0]
-		if err := required("notices."+tag, rv.Field(i).String()); err != nil {
+		v := rv.Field(i).String()
+		if err := required("notices."+tag, v); err != nil {
 			return err
+		}
+		if need := noticeNeeds[tag]; need != "" && !strings.Contains(v, need) {
+			return fmt.Errorf("notices.%s must contain %s", tag, need)
 		}
 	}
 	return nil

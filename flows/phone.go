@@ -27,20 +27,23 @@ func parsePhone(text string) (string, bool) {
 	return "", false
 }
 
-// spokenDigits writes a long run of Chinese digits as digits ("幺三八一二三四五六七八", as voice
-// recognition writes a number read out).
+// spokenDigits writes a long run of Chinese digits as digits ("幺三八一二三四五六七八", "一三九 五七一二
+// 三四五六", as voice recognition writes a number read out in groups).
 func spokenDigits(s string) string {
 	return spokenRunRe.ReplaceAllStringFunc(s, func(run string) string {
 		var b strings.Builder
 		for _, r := range run {
-			b.WriteString(strconv.Itoa(cnDigitOf[r]))
+			if d, ok := cnDigitOf[r]; ok {
+				b.WriteString(strconv.Itoa(d))
+			}
 		}
 		return b.String()
 	})
 }
 
-// spokenRunRe is seven or more Chinese digits in a row.
-var spokenRunRe = regexp.MustCompile(`[零〇一二两三四五六七八九幺]{7,}`)
+// spokenRunRe is seven or more Chinese digits in a row, perhaps in groups apart by a space or a
+// dash.
+var spokenRunRe = regexp.MustCompile(`[零〇一二两三四五六七八九幺](?:[ \-]?[零〇一二两三四五六七八九幺]){6,}`)
 
 // phoneDigits classifies one candidate.
 func phoneDigits(s string) (string, bool) {

@@ -1,8 +1,8 @@
 package flows
 
 import (
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/complaintbot/complaintbot"
 )
@@ -44,6 +44,23 @@ func (d *Definition) mentions(k, name string, negated bool) bool {
 	}
 }
 
+// withoutKindClauses is a message (as written) without its clauses that name a kind ("其实也不算投诉",
+// "就是提个建议"): what it says besides wanting another kind.
+func (d *Definition) withoutKindClauses(orig string) string {
+	var keep []string
+	for _, c := range clauses(orig) {
+		k := key(d.normalize(c))
+		named := false
+		for _, kind := range kindOrder {
+			named = named || d.u.kindNames[kind].in(k)
+		}
+		if !named {
+			keep = append(keep, c)
+		}
+	}
+	return strings.Join(keep, "，")
+}
+
 // switchTo returns the kind a message asks to change to mid-way: one that negates the current kind
 // ("我不是提建议，我是要投诉"), or a short wish for another kind and nothing else ("其实我是想表扬",
 // "改成建议"). A story that merely contains a kind's word ("建议你们加强培训") is not a switch.
@@ -78,9 +95,11 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind) (complaintbot
 
 // storyKind decides what an opening story is: the kind it asks for in words ("我要投诉", "我有个
 // 建议"), else a complaint when it has a complaint word or an insult (complaints win over the
-// polite "谢谢" at their end), else praise, else a complaint when it has a complaint category's
+// polite "谢谢" at their end), else praise, else a suggestion when it has a suggestion's words and
+// no request word, no wish to stop (understanding.stop_wishes: "能不能别发了") and no day of an
+// incident (now is the time of the message), else a complaint when it has a complaint category's
 // words or a request ("能不能别再发了"), else a suggestion. clear is false when no kind's words occur.
-func (d *Definition) storyKind(story string) (kind complaintbot.Kind, clear bool) {
+func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.Kind, clear bool) {
 	if kind, ok := d.intent(story); ok {
 		return kind, true
 	}
@@ -100,12 +119,46 @@ func (d *Definition) storyKind(story string) (kind complaintbot.Kind, clear bool
 	switch {
 	case says(d.u.praiseStory):
 		return complaintbot.KindPraise, true
+	case says(d.u.suggestStory) && !d.u.request.in(k) && !d.u.stopWishes.in(k) && !d.dated(story, now):
+		return complaintbot.KindSuggestion, true // "排号机能不能搞个语音播报": a machine named, nothing wrong with it
 	case len(d.categoryCandidates(complaintbot.KindComplaint, story)) > 0 || d.u.request.in(k):
 		return complaintbot.KindComplaint, true // a complaint category's words ("保安凶我"), a request ("要求道歉")
 	case says(d.u.suggestStory):
 		return complaintbot.KindSuggestion, true
 	}
 	return "", false
+}
+
+// urgentCategory is the index of the complaint category the message's money-at-risk matter points
+// to (urgent[].category), -1 for none.
+func (t *turn) urgentCategory() int {
+	if t.urgent < 0 || t.st.Draft == nil || t.st.Draft.Kind != complaintbot.KindComplaint {
+		return -1
+	}
+	if code := t.d.file.Urgent[t.urgent].Category; code != "" {
+		for i, c := range t.d.file.Categories[string(complaintbot.KindComplaint)] {
+			if c.Code == code {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// urgentCategoryCode is the category code an urgent entry points to, "" for none.
+func (d *Definition) urgentCategoryCode(code string) string {
+	for _, g := range d.file.Urgent {
+		if g.Code == code && code != "" {
+			return g.Category
+		}
+	}
+	return ""
+}
+
+// dated reports whether a story names the day (or the period) something happened.
+func (d *Definition) dated(story string, now time.Time) bool {
+	w, ok := d.findWhen(story, now)
+	return ok && w.precision != complaintbot.OccurredUnknown
 }
 
 // incident reports whether an unclear story names a branch or a time: something happened there,
@@ -126,16 +179,6 @@ func (t *turn) prefill(story string) {
 	draft := st.Draft
 	n := t.d.normalize(story)
 	h := t.scan(n)
-	if h.category < 0 && t.urgent >= 0 {
-		// Money at risk points to its category when the story names none, or names it among others.
-		if code := t.d.file.Urgent[t.urgent].Category; code != "" && draft.Kind == complaintbot.KindComplaint {
-			for i, c := range t.d.file.Categories[string(draft.Kind)] {
-				if c.Code == code && (len(h.candidates) == 0 || slices.Contains(h.candidates, i)) {
-					h.category, h.candidates = i, nil
-				}
-			}
-		}
-	}
 	if h.branch == nil && t.context != "" {
 		// "城东支行周日开门吗" then "上周日去了没开": the branch of the question just before.
 		if b, ok := t.d.findBranch(t.d.normalize(t.context)); ok {

@@ -33,9 +33,16 @@ func (d *Definition) pointsAtPicture(k string) bool {
 }
 
 // content counts the characters of a message that tell what happened: greetings, wanting to
-// complain, insults, introductions, questions whether one may speak here, clauses pointing at a
-// picture, branch names, times and phone numbers, and function characters do not count.
-func (d *Definition) content(n string) int {
+// complain, a kind's name ("提个意见"), insults, judgments alone ("态度很差"), introductions,
+// questions whether one may speak here, clauses pointing at a picture, branch names, times and
+// phone numbers, and function characters do not count.
+func (d *Definition) content(n string) int { return d.countContent(n, true) }
+
+// told counts the content of an answer to the description question, where a judgment counts: "态度
+// 不好" is kept as the first piece of the story.
+func (d *Definition) told(n string) int { return d.countContent(n, false) }
+
+func (d *Definition) countContent(n string, judged bool) int {
 	u := d.u
 	total := 0
 	for _, c := range clauses(n) {
@@ -43,32 +50,51 @@ func (d *Definition) content(n string) int {
 		if k == "" || d.pointsAtPicture(k) || u.meta.in(k) || d.intro(k) {
 			continue
 		}
-		k = d.stripSlots(u.noContent.strip(k))
-		total += contentOf(strings.Fields(c), k, u.function)
+		k = u.noContent.strip(k)
+		if judged {
+			k = u.judgments.strip(k)
+		}
+		k = d.stripSlots(d.stripKindNames(k))
+		total += d.contentOf(strings.Fields(c), k)
 	}
 	return total
 }
 
+// stripKindNames removes the names of the kinds with the words said before them ("提个意见", "是要
+// 投诉"): wanting something is not what happened.
+func (d *Definition) stripKindNames(k string) string {
+	for _, kind := range kindOrder {
+		for _, name := range d.u.kindNames[kind] {
+			if !strings.Contains(k, name) {
+				continue
+			}
+			for _, f := range d.u.switchFillers[1:] {
+				k = strings.ReplaceAll(k, f+name, " ")
+			}
+			k = strings.ReplaceAll(k, name, " ")
+		}
+	}
+	return k
+}
+
 // contentOf counts the content characters of a reduced key: Chinese characters and digits other
-// than function characters, and for Latin letters only acronyms (ATM, APP) written in capitals in
-// the original words — "the teller was rude" says little the engine can keep.
-func contentOf(orig []string, k, function string) int {
-	acronyms := map[string]bool{}
+// than function characters. Latin letters are read from the original words: an acronym (ATM, APP)
+// counts its letters, an English word of three letters or more that is not a function word
+// (understanding.function_words) counts as two characters, as a Chinese word would.
+func (d *Definition) contentOf(orig []string, k string) int {
+	n := 0
 	for _, w := range orig {
 		for _, run := range latinRunRe.FindAllString(w, -1) {
-			if strings.ToUpper(run) == run {
-				acronyms[strings.ToLower(run)] = true
+			switch l := strings.ToLower(run); {
+			case len(run) >= 2 && strings.ToUpper(run) == run:
+				n += len(run)
+			case len(run) >= 3 && !d.u.functionWords[l]:
+				n += 2
 			}
 		}
 	}
-	n := 0
-	for _, run := range latinRunRe.FindAllString(k, -1) {
-		if acronyms[run] {
-			n += len(run)
-		}
-	}
 	for _, r := range latinRunRe.ReplaceAllString(k, " ") {
-		if r != ' ' && !strings.ContainsRune(function, r) {
+		if r != ' ' && !strings.ContainsRune(d.u.function, r) {
 			n++
 		}
 	}
@@ -89,8 +115,10 @@ func (d *Definition) stripSlots(k string) string {
 	for _, s := range d.u.branchSuffixes {
 		k = strings.ReplaceAll(k, s, " ")
 	}
+	k = d.u.noBranchNames.strip(k) // "不是网点，是信用卡中心" answers the branch question
 	k = cnNumerals(k)
 	k = phoneLikeRe.ReplaceAllString(k, " ")
+	k = agoRe.ReplaceAllString(k, " ")
 	k = dateRe.ReplaceAllString(k, " ")
 	k = approxRe.ReplaceAllString(k, " ")
 	k = clockRe.ReplaceAllString(k, " ")
@@ -124,6 +152,10 @@ func (t *turn) scan(n string) hits {
 			h.candidates = d.categoryCandidates(kind, n)
 			if len(h.candidates) == 1 {
 				h.category, h.candidates = h.candidates[0], nil
+			}
+			if i := t.urgentCategory(); i >= 0 {
+				// Money at risk is what the complaint is about, wherever it happened ("在ATM取钱，卡被调包").
+				h.category, h.candidates = i, nil
 			}
 		case stepBranch:
 			if b, ok := d.findBranch(n); ok {
@@ -171,12 +203,22 @@ func (d *Definition) negated(k string, i int) bool {
 }
 
 // categoryCandidates returns the categories of a kind whose keywords occur in a message (not
-// after a negation), in the order of the list.
+// after a negation), in the order of the list. A keyword also matches with intensifiers left out
+// of both, and function characters left out of the message ("手续太麻烦" holds 手续麻烦, "不给我办理"
+// holds 不给办; "这不是" does not hold 都不是).
 func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int {
 	k := key(n)
+	lk := d.loose(k)
 	var out []int
 	for i, c := range d.file.Categories[string(kind)] {
 		for _, w := range c.Keywords {
+			if re := d.u.keywordGaps[w]; re != nil {
+				if loc := re.FindStringIndex(k); loc != nil && !d.negated(k, loc[0]) {
+					out = append(out, i)
+					break
+				}
+				continue
+			}
 			kw := key(w)
 			if kw == "" {
 				continue
@@ -185,9 +227,32 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 				out = append(out, i)
 				break
 			}
+			if lw := d.u.degree.remove(kw); runes(lw) >= 2 {
+				if j := strings.Index(lk, lw); j >= 0 && !d.negated(lk, j) {
+					out = append(out, i)
+					break
+				}
+			}
 		}
 	}
+	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last {
+		out = out[:len(out)-1] // 其他 is for what fits nothing else
+	}
 	return out
+}
+
+// loose is a message's matching key without intensifiers (understanding.degree_words) and
+// function characters, for matching keywords however the customer puts them.
+func (d *Definition) loose(k string) string {
+	if d.u == nil {
+		return k
+	}
+	return strings.Map(func(r rune) rune {
+		if strings.ContainsRune(d.u.function, r) {
+			return -1
+		}
+		return r
+	}, d.u.degree.remove(k))
 }
 
 // requestIn returns the part of a message (as the customer wrote it) that says what they want:
@@ -374,6 +439,9 @@ func (t *turn) recheckCategory() {
 	draft := st.Draft
 	if !st.Guessed || draft.Category == nil || d.kind(draft.Kind).step(fieldCategory) == nil {
 		return
+	}
+	if i := t.urgentCategory(); i >= 0 || d.urgentCategoryCode(draft.Urgent) == draft.Category.Code {
+		return // money at risk decides, whatever else the story names
 	}
 	at := d.categoryCandidates(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription]))
 	cats := d.file.Categories[string(draft.Kind)]

@@ -149,16 +149,24 @@ func TestSurveyQuestionAndNotices(t *testing.T) {
 		t.Fatalf("reminder: %s", q)
 	}
 	due := time.Date(2026, 12, 2, 23, 59, 59, 0, complaintbot.Shanghai)
-	for _, k := range []NoticeKind{NoticeAccepted, NoticeEscalated, NoticeExtended, NoticeResolved, NoticeReopened, NoticeProgress, NoticeBeforeDue} {
-		n := e.Notice(k, cs, due.AddDate(0, 0, 12), due)
+	data := NoticeData{Expected: due, Decision: due.AddDate(0, 0, 12), Reason: "需要调取录像", Reply: "已向您致歉"}
+	for _, k := range []NoticeKind{NoticeAccepted, NoticeEscalated, NoticeEscalatedOverdue, NoticeExtended, NoticeResolved, NoticeReopened,
+		NoticeReopenedLowRating, NoticeProgress, NoticeBeforeDue} {
+		n := e.Notice(k, cs, data)
 		if !strings.Contains(n, "TS20261127-0001") || strings.Contains(n, "{") {
 			t.Errorf("%s: %s", k, n)
 		}
 	}
-	if n := e.Notice(NoticeProgress, cs, due, due); !strings.Contains(n, "2026年12月2日") {
+	if n := e.Notice(NoticeProgress, cs, data); !strings.Contains(n, "2026年12月2日") {
 		t.Errorf("progress notice lacks the date: %s", n)
 	}
-	if e.Notice("nonsense", cs, due, due) != "" {
+	if n := e.Notice(NoticeExtended, cs, data); !strings.Contains(n, "2026年12月14日") || !strings.Contains(n, "原因：需要调取录像") {
+		t.Errorf("extension notice lacks the new deadline or the reason: %s", n)
+	}
+	if n := e.Notice(NoticeResolved, cs, data); !strings.Contains(n, "处理答复：已向您致歉") {
+		t.Errorf("resolution notice lacks the reply: %s", n)
+	}
+	if e.Notice("nonsense", cs, data) != "" {
 		t.Error("unknown notice rendered")
 	}
 	if !e.LowRating(2) || e.LowRating(3) || e.RatingLabel(3) != "一般" {

@@ -277,8 +277,15 @@ func (t *turn) waiting(raw string) {
 	case cmd == cmdResume || (short && newWords(t.d.file.Commands.Resume).in(k)):
 		leave() // "继续", "算了，继续"
 		t.dispatch(text, cmdResume)
-	case cmd == cmdCancel || t.d.u.leaveQueue.in(k) || (short && newWords(t.d.file.Commands.Cancel).in(k)):
+	case cmd == cmdCancel || ((t.d.u.leaveQueue.in(k) || (short && newWords(t.d.file.Commands.Cancel).in(k))) && !kindAsked && !intent):
 		leave()
+		if rest := t.withoutLeaving(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.StoryContent {
+			// "不要人工了，我直接说：营业部的取号机坏了…": the story goes to the bot.
+			t.orig = rest
+			t.dispatch(t.d.normalize(rest), cmdNone)
+			t.markUrgent()
+			return
+		}
 		if st.Flow == FlowIntake || st.Flow == FlowResume {
 			t.remind()
 		} else {
@@ -289,11 +296,27 @@ func (t *turn) waiting(raw string) {
 		t.add(t.stillQueued())
 	case cmd == cmdNone && (kindAsked || intent || t.urgent >= 0 || (st.Flow != FlowIdle && t.d.content(text) >= t.d.file.Understanding.StoryContent)):
 		leave()
+		if rest := t.withoutLeaving(t.orig); rest != "" && rest != t.orig && !kindAsked {
+			t.orig, text = rest, t.d.normalize(rest) // "不要人工了，我要投诉城西支行…": not the story
+		}
 		t.dispatch(text, cmd)
 		t.markUrgent()
 	default:
 		t.add(t.stillQueued())
 	}
+}
+
+// withoutLeaving is a message (as written) without its clauses about leaving the queue or wanting
+// a person.
+func (t *turn) withoutLeaving(orig string) string {
+	leaving := newWords(t.d.file.Commands.Cancel, t.d.file.Commands.Agent)
+	var keep []string
+	for _, c := range clauses(orig) {
+		if k := key(t.d.normalize(c)); !t.d.u.leaveQueue.in(k) && !leaving.in(k) {
+			keep = append(keep, c)
+		}
+	}
+	return strings.Join(keep, "，")
 }
 
 // urgentFirst finds money at risk in a message (theft, fraud, a swallowed or lost card, a wrong
@@ -368,6 +391,13 @@ func (t *turn) faq(text string, cmd command) bool {
 				return false // a question inside a story: the story matters
 			}
 			t.add(fill(t.d.file.FAQ[i].Answer, "hotline", t.d.file.Hotline))
+			if _, wants := t.d.intent(rest); wants && t.st.Flow == FlowIdle {
+				// "请问几点下班？另外我想投诉一下": answered, and the complaint begins.
+				t.orig = clean(rest)
+				t.dispatch(t.orig, t.d.command(t.orig))
+				t.markUrgent()
+				return true
+			}
 			if t.st.Flow == FlowIdle {
 				t.add(t.u().FAQAfter)
 				t.st.Context = t.orig

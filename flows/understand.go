@@ -28,6 +28,8 @@ type understandingDef struct {
 	AskBot          []string            `yaml:"ask_bot"`
 	RequestWords    []string            `yaml:"request_words"`
 	RequestShort    []string            `yaml:"request_short"`
+	RequestMarkers  []string            `yaml:"request_markers"`
+	StopWishes      []string            `yaml:"stop_wishes"`
 	NotRequest      []string            `yaml:"not_request"`
 	NarrativeWords  []string            `yaml:"narrative_words"`
 	NarrativeSubj   []string            `yaml:"narrative_subjects"`
@@ -42,6 +44,10 @@ type understandingDef struct {
 	IntroWords      []string            `yaml:"intro_words"`
 	MetaWords       []string            `yaml:"meta_words"`
 	FunctionChars   string              `yaml:"function_chars"`
+	FunctionWords   []string            `yaml:"function_words"`
+	Judgments       []string            `yaml:"judgments"`
+	DegreeWords     []string            `yaml:"degree_words"`
+	ReferBack       []string            `yaml:"refer_back"`
 	StoryContent    int                 `yaml:"story_content"`
 	DescContent     int                 `yaml:"description_content"`
 	KindNames       map[string][]string `yaml:"kind_names"`
@@ -142,26 +148,35 @@ func (w words) strip(k string) string {
 	return k
 }
 
-// only reports whether k is made of the words alone, one after the other ("对的没问题提交吧").
+// remove deletes every occurrence of the words from k, joining what is around them.
+func (w words) remove(k string) string {
+	for _, x := range w {
+		k = strings.ReplaceAll(k, x, "")
+	}
+	return k
+}
+
+// only reports whether k is made of the words alone, one after the other ("对的没问题提交吧",
+// "谢谢你们" as 谢谢 and 你们 though 谢谢你 is a word too).
 func only(k string, lists ...words) bool {
 	if k == "" {
 		return false
 	}
-	for k != "" {
-		best := 0
+	reach := make([]bool, len(k)+1) // reach[i]: k[:i] is made of the words
+	reach[0] = true
+	for i := 0; i < len(k); i++ {
+		if !reach[i] {
+			continue
+		}
 		for _, l := range lists {
 			for _, x := range l {
-				if len(x) > best && strings.HasPrefix(k, x) {
-					best = len(x)
+				if x != "" && strings.HasPrefix(k[i:], x) {
+					reach[i+len(x)] = true
 				}
 			}
 		}
-		if best == 0 {
-			return false
-		}
-		k = k[best:]
 	}
-	return true
+	return reach[len(k)]
 }
 
 // onlyWith reports whether k is made of main's words and polite ones, with at least one of main's.
@@ -185,6 +200,8 @@ type understanding struct {
 	askBot         words
 	request        words
 	requestShort   words
+	requestMarkers words
+	stopWishes     words // "别发了": a wish that something stop is a complaint, not a suggestion
 	complaintStory words
 	praiseStory    words
 	suggestStory   words
@@ -197,6 +214,7 @@ type understanding struct {
 	correction     words
 	pieceDone      words
 	noContent      words // filler and insults
+	judgments      words // "态度很差": what the customer thinks, not what happened
 	insults        words
 	evidence       words
 	evidencePoint  words
@@ -204,6 +222,9 @@ type understanding struct {
 	introWords     words
 	meta           words
 	function       string
+	functionWords  map[string]bool // English words that carry no content ("the", "was")
+	degree         words           // intensifiers left out when matching category keywords (太, 很)
+	referBack      words           // "接着刚才的": the conversation, not a time
 	kindNames      map[complaintbot.Kind]words
 	switchPrefixes words
 	negations      words
@@ -211,7 +232,9 @@ type understanding struct {
 	faq            []words
 	urgent         []words
 	urgentGaps     []urgentGap
+	keywordGaps    map[string]*regexp.Regexp // category keywords written with a gap ("信息…卖")
 	noBranchStory  words
+	noBranchNames  words // the no-branch words of three characters or more (不涉及网点, 信用卡中心)
 }
 
 // urgentGap is an urgent word written with a gap ("卡…吞"), for the urgent entry of that index.
@@ -257,6 +280,8 @@ func (d *Definition) compileUnderstanding() {
 	c.askBot = newWords(u.AskBot)
 	c.request = newWords(u.RequestWords)
 	c.requestShort = newWords(u.RequestShort)
+	c.requestMarkers = newWords(u.RequestMarkers)
+	c.stopWishes = newWords(u.StopWishes)
 	c.complaintStory = newWords(f.Kinds.Complaint.StoryWords)
 	c.praiseStory = newWords(f.Kinds.Praise.StoryWords)
 	c.suggestStory = newWords(f.Kinds.Suggestion.StoryWords)
@@ -269,6 +294,7 @@ func (d *Definition) compileUnderstanding() {
 	c.correction = newWords(u.CorrectionWords)
 	c.pieceDone = newWords(u.PieceDone)
 	c.noContent = newWords(u.Filler, u.Insults)
+	c.judgments = newWords(u.Judgments)
 	c.insults = newWords(u.Insults)
 	c.evidence = newWords(u.EvidenceRefs)
 	c.evidencePoint = newWords(u.EvidencePoint)
@@ -276,6 +302,12 @@ func (d *Definition) compileUnderstanding() {
 	c.introWords = newWords(u.IntroWords)
 	c.meta = newWords(u.MetaWords)
 	c.function = u.FunctionChars
+	c.functionWords = map[string]bool{}
+	for _, w := range u.FunctionWords {
+		c.functionWords[strings.ToLower(strings.TrimSpace(w))] = true
+	}
+	c.degree = newWords(u.DegreeWords)
+	c.referBack = newWords(u.ReferBack)
 	c.kindNames = map[complaintbot.Kind]words{}
 	for _, k := range kindOrder {
 		c.kindNames[k] = newWords(u.KindNames[string(k)])
@@ -289,11 +321,26 @@ func (d *Definition) compileUnderstanding() {
 	}
 	sn := "[" + regexp.QuoteMeta(u.Surnames) + "]"
 	title := "(?:" + strings.Join(quoted, "|") + ")"
-	c.personRe = regexp.MustCompile(`(?:\d+号(?:窗口|柜台)的?)?(?:` + sn + title + `|小` + sn + `)` +
-		`|工号\s*\d+|\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?` +
-		`|(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`)
+	named := `(?:` + sn + title + `|小` + sn + `)`
+	alts := []string{
+		`工号\s*\d+(?:\s*的?` + named + `)?`, // 工号0427的张经理
+		`(?:\d+号(?:窗口|柜台)的?)?` + named,
+		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
+		`(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`,
+	}
+	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
 		c.faq = append(c.faq, newWords(q.Words))
+	}
+	c.keywordGaps = map[string]*regexp.Regexp{}
+	for _, cats := range f.Categories {
+		for _, cat := range cats {
+			for _, w := range cat.Keywords {
+				if strings.Contains(w, "…") {
+					c.keywordGaps[w] = gapPattern(w)
+				}
+			}
+		}
 	}
 	for _, g := range f.Urgent {
 		var ws []string
@@ -302,17 +349,28 @@ func (d *Definition) compileUnderstanding() {
 				ws = append(ws, w)
 				continue
 			}
-			parts := strings.Split(w, "…")
-			for i := range parts {
-				parts[i] = regexp.QuoteMeta(key(parts[i]))
-			}
 			ws = append(ws, "") // keeps the index of the entry; the pattern below does the matching
-			c.urgentGaps = append(c.urgentGaps, urgentGap{len(c.urgent), regexp.MustCompile(strings.Join(parts, `.{0,12}?`))})
+			c.urgentGaps = append(c.urgentGaps, urgentGap{len(c.urgent), gapPattern(w)})
 		}
 		c.urgent = append(c.urgent, newWords(ws))
 	}
 	c.noBranchStory = newWords(f.NoBranch.StoryWords, []string{f.Hotline}) // "打95588没人接"
+	for _, w := range newWords(f.NoBranch.Words, []string{f.NoBranch.Name}) {
+		if runes(w) >= 3 {
+			c.noBranchNames = append(c.noBranchNames, w)
+		}
+	}
 	d.u = c
+}
+
+// gapPattern matches a word written with gaps ("卡…吞了"): its parts in order, at most a dozen
+// characters apart, in a matching key.
+func gapPattern(w string) *regexp.Regexp {
+	parts := strings.Split(w, "…")
+	for i := range parts {
+		parts[i] = regexp.QuoteMeta(key(parts[i]))
+	}
+	return regexp.MustCompile(strings.Join(parts, `.{0,12}?`))
 }
 
 func isASCII(s string) bool {

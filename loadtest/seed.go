@@ -383,7 +383,7 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 	c.Updated = accepted
 	summary := complaintbot.CaseSummary{Number: c.Number, Kind: c.Kind, Status: c.Status, Category: c.Category, Branch: c.Branch, Received: c.Received, ReplyDue: c.ReplyDue}
 	if err := outbox(fmt.Sprintf("notice:%s:1:%s", c.Number, c.Status), storage.PurposeNotice,
-		engine.Notice(flows.NoticeAccepted, summary, c.DecisionDue, c.ReplyDue), accepted.Add(time.Minute)); err != nil {
+		engine.Notice(flows.NoticeAccepted, summary, flows.NoticeData{Expected: c.ReplyDue, Decision: c.DecisionDue}), accepted.Add(time.Minute)); err != nil {
 		return life, err
 	}
 	resolved := c.Received.Add(time.Duration(24+rng.IntN(13*24)) * time.Hour)
@@ -413,7 +413,7 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 	c.Updated = resolved
 	summary.Status = c.Status
 	if err := outbox(fmt.Sprintf("notice:%s:2:%s", c.Number, c.Status), storage.PurposeNotice,
-		engine.Notice(flows.NoticeResolved, summary, c.DecisionDue, resolved), resolved.Add(time.Minute)); err != nil {
+		engine.Notice(flows.NoticeResolved, summary, flows.NoticeData{Expected: resolved, Decision: c.DecisionDue, Reply: c.Work.Resolution.Reply}), resolved.Add(time.Minute)); err != nil {
 		return life, err
 	}
 	asked := resolved.Add(2 * time.Hour)

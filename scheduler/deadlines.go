@@ -55,14 +55,14 @@ func (x *Scheduler) deadlineEntry(ctx context.Context, e storage.DueEntry, now t
 			return err
 		}
 		if x.cfg.EscalateOverdue {
-			if _, err := x.store.EscalateOverdue(ctx, c.Number, e.Deadline, now); err != nil {
+			if _, err := x.cases.EscalateOverdue(ctx, c.Number, e.Deadline, now); err != nil {
 				return err
 			}
 			if c, err = x.store.CaseState(ctx, c.Number); err != nil {
 				return err
 			}
 			r.Escalated = c.Escalated != nil
-			// Tell the customer (the case is escalated) and watch the case's new state.
+			// The case workflow told the customer; watch the case's new state.
 			if err := x.reconcile(ctx, c, now); err != nil {
 				return err
 			}

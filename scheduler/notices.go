@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
 // notices runs the notices job: case changes, "still working on it" notices, low ratings. The
 // case changes of a batch (after a busy hour, hundreds of new cases) are looked at together and
-// what they call for is written in groups (see caseWrites).
+// what they call for is written in groups (see caseWrites). The customer's notice of a change is
+// not the job's: the case workflow (package cases) sends it with the change.
 func (x *Scheduler) notices(ctx context.Context) (int, error) {
 	kinds := []string{storage.DueChanged, storage.DueRated, storage.DueProgress, storage.DueBeforeDue}
 	return x.pass(ctx, JobNotices, JobNotices, kinds, func(ctx context.Context, batch []storage.DueEntry, now time.Time) error {
@@ -50,24 +52,20 @@ func (x *Scheduler) notices(ctx context.Context) (int, error) {
 	})
 }
 
-// caseWrites gathers what looks at several cases decided (scheduled entries, notices, what was
-// seen of each case), so that they are written in a few grouped inserts rather than several
-// writes per case, each taking its turn on the connection customers' messages wait on.
+// caseWrites gathers what looks at several cases decided (scheduled entries, what was seen of
+// each case), so that they are written in a few grouped inserts rather than several writes per
+// case, each taking its turn on the connection customers' messages wait on.
 type caseWrites struct {
 	due    []storage.DueEntry
-	msgs   []storage.OutboxMessage
 	tracks []storage.CaseTrack
 	isNew  []bool
 }
 
-// flush writes what w gathered, in the order a single look writes it: the entries and the
-// notices first, what was seen of the cases last (so that a flush cut short is redone by the
-// next look, with the same keys). w is empty afterwards.
+// flush writes what w gathered, in the order a single look writes it: the entries first, what
+// was seen of the cases last (so that a flush cut short is redone by the next look, with the same
+// keys). w is empty afterwards.
 func (x *Scheduler) flush(ctx context.Context, now time.Time, w *caseWrites) error {
 	if err := x.schedule(ctx, now, w.due...); err != nil {
-		return err
-	}
-	if err := x.enqueue(ctx, w.msgs); err != nil {
 		return err
 	}
 	if err := x.store.SaveCaseTracks(ctx, w.tracks, w.isNew); err != nil {
@@ -100,10 +98,11 @@ func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now tim
 }
 
 // reconcile compares the case with what the scheduler last saw of it and does what the difference
-// calls for: the customer's notice of a status change or an extended deadline, the case's
-// reminders and overdue checks for its current deadlines, the "still working" notice, and once it
-// is resolved, its satisfaction survey. Every step is keyed by what it is for, and what was seen
-// is saved last, so a look cut short is redone by the next one with the same keys.
+// calls for: the case's reminders and overdue checks for its current deadlines, the "still
+// working" notice, and once it is resolved, its satisfaction survey (the customer's notice of the
+// change itself went with the change, from the case workflow). Every step is keyed by what it is
+// for, and what was seen is saved last, so a look cut short is redone by the next one with the
+// same keys.
 func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now time.Time) error {
 	var w caseWrites
 	if err := x.reconcileInto(ctx, c, now, &w); err != nil {
@@ -123,19 +122,10 @@ func (x *Scheduler) reconcileInto(ctx context.Context, c *storage.CaseState, now
 		tr = &storage.CaseTrack{Number: c.Number}
 	}
 	before := *tr
-	var msgs []storage.OutboxMessage
 	var due []storage.DueEntry
-	// A change made in the console comes with the console's own notice (on the case's timeline):
-	// the customer is not told twice.
-	told := c.NotifiedSince(tr.Updated)
 	statusChanged := tr.Status != c.Status
 	if statusChanged {
 		prev := tr.Status
-		if kind := statusNotice(prev, c.Status); kind != "" && c.OpenID != "" && !told {
-			tr.Seq++
-			msgs = append(msgs, x.notice(c, kind, fmt.Sprintf("notice:%s:%d:%s", c.Number, tr.Seq, c.Status), now))
-			tr.NoticeAt = now
-		}
 		wasOpen := prev == "" || prev.Open()
 		switch {
 		case !c.Status.Open() && wasOpen: // resolved (or closed)
@@ -157,25 +147,16 @@ func (x *Scheduler) reconcileInto(ctx context.Context, c *storage.CaseState, now
 		tr.Status = c.Status
 	}
 	if c.Status.Open() {
-		shift := c.Paused - tr.Paused // deadlines pushed back by a wait on the customer: not an extension
-		if !isNew && !tr.DecisionDue.IsZero() && c.DecisionDue.After(tr.DecisionDue.Add(shift)) && c.OpenID != "" && !told {
-			msgs = append(msgs, x.notice(c, flows.NoticeExtended, fmt.Sprintf("notice:%s:extended:%d", c.Number, c.DecisionDue.Unix()), now))
-			tr.NoticeAt = now
-		}
 		if isNew || statusChanged || !tr.DecisionDue.Equal(c.DecisionDue) || !tr.ReplyDue.Equal(c.ReplyDue) {
 			due = append(due, x.caseTimers(c, now)...)
 		}
 	}
 	tr.DecisionDue, tr.ReplyDue, tr.Paused = c.DecisionDue, c.ReplyDue, c.Paused
-	if told {
-		tr.NoticeAt = maxTime(tr.NoticeAt, c.Updated)
-	}
 	if !isNew && sameTrack(tr, &before) {
 		return nil
 	}
 	tr.Updated = now
 	w.due = append(w.due, due...)
-	w.msgs = append(w.msgs, msgs...)
 	w.tracks = append(w.tracks, *tr)
 	w.isNew = append(w.isNew, isNew)
 	return nil
@@ -184,37 +165,6 @@ func (x *Scheduler) reconcileInto(ctx context.Context, c *storage.CaseState, now
 func sameTrack(a, b *storage.CaseTrack) bool {
 	return a.Status == b.Status && a.ReplyDue.Equal(b.ReplyDue) && a.DecisionDue.Equal(b.DecisionDue) && a.Paused == b.Paused &&
 		a.Seq == b.Seq && a.Episode == b.Episode && a.NoticeAt.Equal(b.NoticeAt)
-}
-
-// statusNotice is the notice a change of status from prev ("" when first seen) to cur calls for.
-func statusNotice(prev, cur complaintbot.Status) flows.NoticeKind {
-	closed := prev == complaintbot.StatusResolved || prev == complaintbot.StatusClosed
-	switch cur {
-	case complaintbot.StatusInvestigating:
-		switch {
-		case prev == "" || prev == complaintbot.StatusReceived:
-			return flows.NoticeAccepted
-		case closed:
-			return flows.NoticeReopened
-		}
-	case complaintbot.StatusEscalated:
-		return flows.NoticeEscalated
-	case complaintbot.StatusResolved:
-		if !closed {
-			return flows.NoticeResolved
-		}
-	case complaintbot.StatusClosed:
-		if !closed {
-			return flows.NoticeResolved
-		}
-	case complaintbot.StatusReopened:
-		return flows.NoticeReopened
-	case complaintbot.StatusReceived:
-		if closed {
-			return flows.NoticeReopened
-		}
-	}
-	return ""
 }
 
 // paused reports whether the case's deadline clock stands still (it waits on the customer).
@@ -278,7 +228,8 @@ func (x *Scheduler) progress(ctx context.Context, c *storage.CaseState, now time
 }
 
 // beforeDue tells the customer of an open case, shortly before its promised reply date, when to
-// expect the answer (unless a notice went out recently).
+// expect the answer (unless a notice went out recently: the scheduler's own, or an agent's action's
+// on the case's timeline).
 func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e storage.DueEntry, now time.Time) error {
 	if !c.Status.Open() || x.paused(c) || c.OpenID == "" || c.RepliedAt != nil || !c.ReplyDue.Equal(e.Due) {
 		return nil
@@ -287,7 +238,7 @@ func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e stora
 	if err != nil {
 		return err
 	}
-	if now.Sub(tr.NoticeAt) < x.cfg.NoticeBeforeDue.D()/2 {
+	if now.Sub(maxTime(tr.NoticeAt, c.LastNotice())) < x.cfg.NoticeBeforeDue.D()/2 {
 		return nil
 	}
 	msg := x.notice(c, flows.NoticeBeforeDue, fmt.Sprintf("notice:%s:before:%d", c.Number, e.Due.Unix()), now)
@@ -310,7 +261,8 @@ func (x *Scheduler) track(ctx context.Context, c *storage.CaseState, now time.Ti
 	return tr, err
 }
 
-// rated reopens the case of a low-rated survey when scheduler.reopen_on_low_rating is on.
+// rated reopens the case of a low-rated survey when scheduler.reopen_on_low_rating is on (the case
+// workflow tells the customer).
 func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time) error {
 	sv, err := x.store.Survey(ctx, e.Ref)
 	if errors.Is(err, storage.ErrNotFound) {
@@ -319,7 +271,7 @@ func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time
 	if err != nil || !sv.Low || sv.Case == "" || !x.cfg.ReopenOnLowRating {
 		return err
 	}
-	if _, err := x.store.ReopenCase(ctx, sv.Case, "low_rating", sv.ID, now); err != nil {
+	if _, err := x.cases.ReopenForLowRating(ctx, sv.Case, sv.ID, now); err != nil {
 		return err
 	}
 	c, err := x.store.CaseState(ctx, sv.Case)
@@ -334,20 +286,8 @@ func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time
 
 // notice is the notice of the given kind about c, with the idempotency key id.
 func (x *Scheduler) notice(c *storage.CaseState, kind flows.NoticeKind, id string, now time.Time) storage.OutboxMessage {
-	text := x.engine.Notice(kind, summary(c), c.DecisionDue, expectedBy(c, now))
+	text := x.engine.Notice(kind, summary(c), flows.NoticeData{Expected: cases.ExpectedBy(c, now), Decision: c.DecisionDue})
 	return storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: storage.PurposeNotice, CaseNumber: c.Number, Created: now, By: "system"}
-}
-
-// expectedBy is the date the customer of c can expect an answer by: the promised reply date
-// while it stands, then the decision deadline.
-func expectedBy(c *storage.CaseState, now time.Time) time.Time {
-	if !c.Status.Open() {
-		return now
-	}
-	if c.RepliedAt == nil && c.ReplyDue.After(now) {
-		return c.ReplyDue
-	}
-	return c.DecisionDue
 }
 
 func summary(c *storage.CaseState) complaintbot.CaseSummary {

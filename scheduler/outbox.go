@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/storage"
@@ -529,7 +530,7 @@ func (w *OutboxWorker) templateData(ctx context.Context, m *storage.OutboxMessag
 			return nil, err
 		}
 		if c != nil {
-			vals = append(vals, "{kind}", c.Kind.Label(), "{status}", c.Status.Label(), "{date}", flows.FormatDate(expectedBy(c, w.Clock.Now())),
+			vals = append(vals, "{kind}", c.Kind.Label(), "{status}", c.Status.Label(), "{date}", flows.FormatDate(cases.ExpectedBy(c, w.Clock.Now())),
 				"{branch}", c.Branch.Name)
 		}
 	}

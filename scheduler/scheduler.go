@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
@@ -21,8 +22,8 @@ import (
 
 // The scheduled jobs.
 const (
-	// JobNotices sends notices about case changes (accepted, escalated, deadline extended,
-	// resolved, reopened), "still working on it" notices, and reopens cases rated low.
+	// JobNotices follows case changes (reminders, surveys), sends "still working on it" notices,
+	// and reopens cases rated low.
 	JobNotices = "notices"
 	// JobDeadlines reminds before deadlines, marks missed ones overdue and escalates, and sweeps
 	// the cases changed since its last run for changes nobody announced.
@@ -39,7 +40,7 @@ const (
 )
 
 // Jobs lists the jobs; RunDue runs the first three, in this order.
-var Jobs = []string{JobNotices, JobDeadlines, JobSurveys, JobHousekeeping, JobCheckpoint}
+var Jobs = []string{JobNotices, JobDeadlines, JobSurveys, JobHousekeeping, JobCheckpoint, JobIdleReturn}
 
 // checkpointSpec is when JobCheckpoint runs: often, because a checkpoint can reset the WAL only at
 // a moment when no long read holds an old snapshot (under load the WAL grows by several MB a
@@ -71,6 +72,11 @@ type Options struct {
 	Config config.Scheduler
 	// HTTP posts to the WeCom group robot; nil means a client with a 5-second timeout.
 	HTTP *http.Client
+	// Idle returns idle conversations to the bot (JobIdleReturn); nil leaves the job out.
+	Idle IdleReturner
+	// Cases makes the scheduler's own changes to cases (escalating overdue ones, reopening those
+	// rated low) and tells their customers; nil means one built from Store, Engine, Clock and Log.
+	Cases *cases.Service
 }
 
 // Scheduler runs the cron jobs. Several instances (one per process) may run against one database:
@@ -87,6 +93,8 @@ type Scheduler struct {
 	owner  string
 	cfg    config.Scheduler
 	http   *http.Client
+	idle   IdleReturner
+	cases  *cases.Service
 
 	// AfterBatch, when set, is called after each batch a job works through with the number of
 	// items done so far in the run; an error stops the run there (tests use it to cut a run short,
@@ -114,8 +122,11 @@ func New(o Options) (*Scheduler, error) {
 	if o.HTTP == nil {
 		o.HTTP = &http.Client{Timeout: 5 * time.Second}
 	}
+	if o.Cases == nil {
+		o.Cases = cases.New(cases.Deps{Store: o.Store, Engine: o.Engine, Clock: o.Clock, Log: o.Log})
+	}
 	return &Scheduler{store: o.Store, engine: o.Engine, convs: o.Convs, clock: o.Clock, log: o.Log, outbox: o.Outbox,
-		owner: o.Owner, cfg: o.Config, http: o.HTTP}, nil
+		owner: o.Owner, cfg: o.Config, http: o.HTTP, idle: o.Idle, cases: o.Cases}, nil
 }
 
 // Start schedules the jobs by their cron specs (Asia/Shanghai); runs use ctx, so cancelling it
@@ -125,10 +136,13 @@ func (x *Scheduler) Start(ctx context.Context) error {
 	c := cron.New(cron.WithLocation(complaintbot.Shanghai), cron.WithLogger(logger),
 		cron.WithChain(cron.Recover(logger), cron.SkipIfStillRunning(logger)))
 	specs := map[string]string{JobNotices: x.cfg.NoticesSpec, JobDeadlines: x.cfg.DeadlinesSpec,
-		JobSurveys: x.cfg.SurveysSpec, JobHousekeeping: x.cfg.HousekeepingSpec, JobCheckpoint: checkpointSpec}
+		JobSurveys: x.cfg.SurveysSpec, JobHousekeeping: x.cfg.HousekeepingSpec, JobCheckpoint: checkpointSpec, JobIdleReturn: idleReturnSpec}
 	for _, job := range Jobs {
 		if job == JobCheckpoint && !x.store.Embedded() {
 			continue // MongoDB has no WAL of ours
+		}
+		if job == JobIdleReturn && x.idle == nil {
+			continue
 		}
 		if _, err := c.AddFunc(specs[job], func() { x.runLogged(ctx, job) }); err != nil {
 			return fmt.Errorf("scheduler.%s_spec: %w", job, err)
@@ -192,6 +206,8 @@ func (x *Scheduler) RunOnce(ctx context.Context, job string) (Run, error) {
 		n, err = x.housekeeping(ctx)
 	case JobCheckpoint:
 		err = x.checkpoint(ctx)
+	case JobIdleReturn:
+		n, err = x.idleReturn(ctx)
 	default:
 		return Run{}, fmt.Errorf("scheduler: unknown job %q", job)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -127,54 +126,6 @@ func TestListCasesFiltersAndSearch(t *testing.T) {
 	n := 0
 	if err := st.EachCase(ctx, storage.CaseFilter{Branches: []string{"0201"}}, 100, func(*storage.CaseRecord) error { n++; return nil }); err != nil || n != 4 {
 		t.Fatalf("export: %d %v", n, err)
-	}
-}
-
-func TestHandoffEventsLetOneAgentWin(t *testing.T) {
-	st := storagetest.Open(t)
-	ctx := context.Background()
-	if err := st.QueueHandoff(ctx, &storage.Handoff{ID: "oA#000000000003", OpenID: "oA", Status: storage.HandoffWaiting, At: t0}); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	wins := make(chan string, 8)
-	for i := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			agent := fmt.Sprintf("agent%d", i)
-			err := st.AddHandoffEvent(ctx, &storage.HandoffEvent{Handoff: "oA#000000000003", OpenID: "oA", N: 1, Kind: "claim", Agent: agent, By: agent, At: t0})
-			if err == nil {
-				wins <- agent
-			} else if !storage.IsDuplicate(err) {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(wins)
-	var winners []string
-	for w := range wins {
-		winners = append(winners, w)
-	}
-	if len(winners) != 1 {
-		t.Fatalf("winners: %v", winners)
-	}
-	e, err := st.HandoffEventAt(ctx, "oA#000000000003", 1)
-	if err != nil || e.Agent != winners[0] {
-		t.Fatalf("stored claim %+v %v", e, err)
-	}
-	claimed, seq, code := storage.HandoffClaimed, 1, ""
-	if err := st.UpdateHandoff(ctx, "oA#000000000003", storage.HandoffUpdate{Status: &claimed, Agent: &winners[0], Seq: &seq, BranchCode: &code}); err != nil {
-		t.Fatal(err)
-	}
-	h, err := st.ActiveHandoffOf(ctx, "oA")
-	if err != nil || h.Status != storage.HandoffClaimed || h.Seq != 1 || h.BranchCode == nil || *h.BranchCode != "" {
-		t.Fatalf("active handoff %+v %v", h, err)
-	}
-	all, err := st.ActiveHandoffs(ctx, 10)
-	if err != nil || len(all) != 1 {
-		t.Fatalf("active: %+v %v", all, err)
 	}
 }
 

@@ -25,8 +25,8 @@ func init() {
 // scheduler add to it.
 type CaseState struct {
 	complaintbot.Case `bson:",inline"`
-	// Work is what the console keeps on the case (CaseWork); the scheduler reads the assignee
-	// and which notices the console sent.
+	// Work is what agents keep on the case (CaseWork); the scheduler reads the assignee and when
+	// the case workflow last told the customer something.
 	Work struct {
 		Assignee string `bson:"assignee"`
 		Timeline []struct {
@@ -45,6 +45,13 @@ type CaseState struct {
 	Overdue map[string]time.Time `bson:"overdue,omitempty"`
 	// Escalated is when the scheduler escalated the case because a deadline was missed.
 	Escalated *time.Time `bson:"escalated_at,omitempty"`
+	// Escalation says why: its Reason is "overdue_" and the deadline (see EscalateOverdue).
+	Escalation struct {
+		Reason string `bson:"reason,omitempty"`
+	} `bson:"escalation"`
+	// ReopenedFor is what reopened the case last on the service's own initiative (the survey
+	// rated low; see ReopenCase).
+	ReopenedFor string `bson:"reopened_for,omitempty"`
 	// Satisfaction is the customer's latest survey answer about the case.
 	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
 }
@@ -52,15 +59,16 @@ type CaseState struct {
 // Assignee is the agent the case is assigned to, "" when none.
 func (c *CaseState) Assignee() string { return c.Work.Assignee }
 
-// NotifiedSince reports whether the console sent the customer a notice about the case (a
-// "notice" entry on its timeline) at or after t.
-func (c *CaseState) NotifiedSince(t time.Time) bool {
+// LastNotice is when the latest notice an agent's action sent the customer was recorded (a
+// "notice" entry on the case's timeline); zero when there is none.
+func (c *CaseState) LastNotice() time.Time {
+	var last time.Time
 	for _, e := range c.Work.Timeline {
-		if e.Kind == "notice" && !e.At.Before(t) {
-			return true
+		if e.Kind == "notice" && e.At.After(last) {
+			last = e.At
 		}
 	}
-	return false
+	return last
 }
 
 // Satisfaction is a survey answer as stored on the case.
@@ -90,13 +98,12 @@ func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error
 }
 
 // CaseChanged tells the scheduler that the case changed at at (now): its status, its deadlines,
-// its assignment. The scheduler's notices job then sends the customer the notice the change calls
-// for (accepted, escalated, deadline extended, resolved, reopened), reschedules the case's
-// reminders and, once it is resolved, its satisfaction survey. Calling it for a change that needs
-// nothing, or twice, is harmless. Code that changes a case's status or deadlines must call it (the
-// console, after its own update; the bot does for new cases). A change made without it is still
-// found by the deadlines job's sweep of cases by updated_at, only later. The watchers of the store
-// (see OnCaseChange) are told.
+// its assignment. The scheduler's notices job then reschedules the case's reminders and, once it
+// is resolved, its satisfaction survey (the customer's notice of the change is the case workflow's,
+// package cases). Calling it for a change that needs nothing, or twice, is harmless. Code that
+// changes a case's status or deadlines must call it (UpdateCase does; the conversations do for new
+// cases). A change made without it is still found by the deadlines job's sweep of cases by
+// updated_at, only later. The watchers of the store (see OnCaseChange) are told.
 func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) error {
 	err := s.InsertDue(ctx, []DueEntry{{ID: fmt.Sprintf("changed#%s#%d", number, at.UnixNano()), Kind: DueChanged, At: at, Case: number}})
 	s.notifyCaseChange(number)
@@ -249,18 +256,6 @@ func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, sh
 	return waited, s.CaseChanged(ctx, number, at)
 }
 
-// ExtendDecision moves the case's decision deadline to due (the regulation allows extending
-// complex cases, telling the customer each time) and tells the scheduler, which sends the
-// customer the "deadline extended" notice.
-func (s *Store) ExtendDecision(ctx context.Context, number string, due, at time.Time) error {
-	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "decision_due", Value: due}, {Key: "extended_at", Value: at}, {Key: "updated_at", Value: at}}}})
-	if err != nil {
-		return fmt.Errorf("extend case %s: %w", number, err)
-	}
-	return s.CaseChanged(ctx, number, at)
-}
-
 // CaseTrack is what the scheduler last saw of a case, to tell what changed.
 type CaseTrack struct {
 	Number      string              `bson:"_id"`
@@ -268,11 +263,13 @@ type CaseTrack struct {
 	ReplyDue    time.Time           `bson:"reply_due"`
 	DecisionDue time.Time           `bson:"decision_due"`
 	Paused      time.Duration       `bson:"paused_ns"`
-	// Seq counts the status notices sent; it makes each one's idempotency key.
+	// Seq counted the status notices the scheduler sent before the case workflow (package cases)
+	// sent them; stored tracks keep it, nothing increments it now.
 	Seq int `bson:"seq"`
 	// Episode counts the times the case was resolved; a survey is sent for each.
 	Episode int `bson:"episode"`
-	// NoticeAt is when the customer was last sent a notice about the case.
+	// NoticeAt is when the scheduler last sent the customer a notice about the case (progress,
+	// before the reply date); an agent's action's notices are on the case's timeline.
 	NoticeAt time.Time `bson:"notice_at"`
 	Updated  time.Time `bson:"updated_at"`
 }

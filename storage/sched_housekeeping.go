@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -35,17 +34,6 @@ func (s *Store) ScanDraftTurns(ctx context.Context, after, upTo time.Time, batch
 		}
 		return fn(ids)
 	})
-}
-
-// ExpireHandoff takes a request for a person that is still waiting out of the queue (nobody took
-// it in time) and reports whether it was still waiting.
-func (s *Store) ExpireHandoff(ctx context.Context, id string, at time.Time) (bool, error) {
-	r, err := s.handoffs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: HandoffWaiting}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: HandoffClosed}, {Key: "closed_at", Value: at}, {Key: "closed_reason", Value: "expired"}}}})
-	if err != nil {
-		return false, fmt.Errorf("expire handoff: %w", err)
-	}
-	return r.ModifiedCount > 0, nil
 }
 
 // PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job

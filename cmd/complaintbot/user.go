@@ -16,8 +16,8 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app"
-	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/users"
 )
 
 const userUsage = `Usage:
@@ -28,7 +28,8 @@ const userUsage = `Usage:
   complaintbot user passwd NAME
 
 Every subcommand also takes -config FILE. Passwords are read from standard input (one line) or,
-on a terminal, asked for without echo; never give one as an argument. HQ (head office) sees
+on a terminal, asked for without echo; never give one as an argument. A password given by add or
+passwd is a first one: its user must choose their own at their next login. HQ (head office) sees
 every branch. With the embedded database, stop the service first (it owns the data folder), or
 manage users on the console's 用户管理 page.
 `
@@ -71,10 +72,6 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cal, err := app.LoadCalendar(cfg)
-	if err != nil {
-		return err
-	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	quiet := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelError}))
@@ -86,25 +83,22 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer store.Close(context.Background())
-	con, err := console.New(ctx, console.Deps{Store: store, Clock: complaintbot.SystemClock{}, Log: quiet, Config: cfg.Console,
-		Calendar: cal, Branches: def.Branches()})
-	if err != nil {
-		return err
-	}
-	defer con.Close()
+	accounts := users.New(users.Deps{Store: store, Clock: complaintbot.SystemClock{}, Log: quiet, Config: cfg.Console, Branches: def.Branches()})
 	in := bufio.NewReader(stdin)
 	switch sub {
 	case "list":
-		users, err := store.Users(ctx)
+		list, err := accounts.List(ctx, users.CLI)
 		if err != nil {
 			return err
 		}
 		w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(w, "NAME\tDISPLAY\tROLE\tBRANCHES\tSTATUS")
-		for _, u := range users {
+		for _, u := range list {
 			status := "active"
 			if u.Disabled {
 				status = "disabled"
+			} else if u.MustChangePassword {
+				status = "active (sets own password at next login)"
 			}
 			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", u.Name, u.DisplayName, u.Role, strings.Join(u.Branches, ","), status)
 		}
@@ -114,29 +108,29 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		u, err := con.AddUser(ctx, console.CLI(), console.NewUser{Name: pos[0], DisplayName: *display, Role: storage.Role(*role),
-			Branches: console.ParseBranches(*branches), Password: pw})
+		u, err := accounts.AddUser(ctx, users.CLI, users.NewUser{Name: pos[0], DisplayName: *display, Role: complaintbot.Role(*role),
+			Branches: users.ParseBranches(*branches), Password: pw})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "created %s (%s, %s)\n", u.Name, u.Role, strings.Join(u.Branches, ","))
+		fmt.Fprintf(stdout, "created %s (%s, %s); they choose their own password at their first login\n", u.Name, u.Role, strings.Join(u.Branches, ","))
 	case "disable", "enable":
-		if err := con.SetDisabled(ctx, console.CLI(), pos[0], sub == "disable"); err != nil {
+		if err := accounts.SetDisabled(ctx, users.CLI, pos[0], sub == "disable"); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%sd %s\n", sub, pos[0])
 	case "passwd":
-		if _, err := store.UserByName(ctx, pos[0]); err != nil {
+		if _, err := accounts.User(ctx, pos[0]); err != nil {
 			return err
 		}
 		pw, err := readPassword(in, stdin, stderr)
 		if err != nil {
 			return err
 		}
-		if err := con.SetPassword(ctx, console.CLI(), pos[0], pw); err != nil {
+		if err := accounts.SetPassword(ctx, users.CLI, pos[0], pw); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "password of %s changed; their sessions ended\n", pos[0])
+		fmt.Fprintf(stdout, "password of %s changed; their sessions ended; they choose their own at their next login\n", pos[0])
 	}
 	return nil
 }

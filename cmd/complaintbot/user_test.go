@@ -33,12 +33,19 @@ func TestUserCommandManagesConsoleAccounts(t *testing.T) {
 	if code, _, _ := do("short\n", "add", "weak", "--role", "agent", "--branches", "0101"); code == 0 {
 		t.Fatal("a too-short password was accepted")
 	}
+	if code, _, e := do("12345678\n", "add", "weak", "--role", "agent", "--branches", "0101"); code == 0 || !strings.Contains(e, "密码") {
+		t.Fatalf("a common password was accepted: %d %s", code, e)
+	}
 	if code, _, _ := do("Some-pass-2026\n", "add", "ghost", "--role", "agent", "--branches", "9999"); code == 0 {
 		t.Fatal("an unknown branch was accepted")
 	}
 	code, out, e := do("", "list")
 	if code != 0 || !strings.Contains(out, "wangli") || !strings.Contains(out, "王丽") || strings.Contains(out, "Wang-Li-pass") {
 		t.Fatalf("list: %d %q %s", code, out, e)
+	}
+	// The operator chose that password: 王丽 chooses her own at her first login.
+	if !strings.Contains(out, "sets own password at next login") {
+		t.Fatalf("list does not say the password is a first one: %q", out)
 	}
 	if code, _, e := do("", "disable", "wangli"); code != 0 {
 		t.Fatalf("disable: %s", e)

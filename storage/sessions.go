@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -73,6 +74,16 @@ func (s *Store) DeleteUserSessions(ctx context.Context, user string) error {
 	return nil
 }
 
+// DeleteOtherSessions ends every session of the user but the one with id keep (after the user
+// changed their own password in it).
+func (s *Store) DeleteOtherSessions(ctx context.Context, user, keep string) error {
+	filter := bson.D{{Key: "user", Value: user}, {Key: "_id", Value: bson.D{{Key: "$ne", Value: keep}}}}
+	if _, err := s.db.Collection("sessions").DeleteMany(ctx, filter); err != nil {
+		return fmt.Errorf("delete the other sessions of %s: %w", user, err)
+	}
+	return nil
+}
+
 // PurgeSessions deletes the sessions idle since before, and the login attempts older than it.
 func (s *Store) PurgeSessions(ctx context.Context, idleBefore, attemptsBefore time.Time) error {
 	if _, err := s.db.Collection("sessions").DeleteMany(ctx, bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: idleBefore}}}}); err != nil {
@@ -84,19 +95,34 @@ func (s *Store) PurgeSessions(ctx context.Context, idleBefore, attemptsBefore ti
 	return nil
 }
 
-// LoginAttempt is one login try against a key ("user:NAME" or "addr:IP").
+// LoginAttempt is one login try against a key ("user:NAME" or "addr:IP"), or an admin's unlock
+// of the key (OK, with UnlockedBy).
 type LoginAttempt struct {
 	ID  bson.ObjectID `bson:"_id"`
 	Key string        `bson:"key"`
 	At  time.Time     `bson:"at"`
 	OK  bool          `bson:"ok"`
+	// User and Addr are the account tried and the address it was tried from (both keys of one try
+	// carry both), so that unlocking an account can unlock the addresses its failures locked.
+	User string `bson:"user,omitempty"`
+	Addr string `bson:"addr,omitempty"`
+	// UnlockedBy is the admin who unlocked the key.
+	UnlockedBy string `bson:"unlocked_by,omitempty"`
 }
 
 // RecordLogin records a login try for every key (insert only, so concurrent tries all count).
 func (s *Store) RecordLogin(ctx context.Context, keys []string, ok bool, at time.Time) error {
+	var user, addr string
+	for _, k := range keys {
+		if v, found := strings.CutPrefix(k, "user:"); found {
+			user = v
+		} else if v, found := strings.CutPrefix(k, "addr:"); found {
+			addr = v
+		}
+	}
 	docs := make([]any, 0, len(keys))
 	for _, k := range keys {
-		docs = append(docs, LoginAttempt{ID: bson.NewObjectID(), Key: k, At: at, OK: ok})
+		docs = append(docs, LoginAttempt{ID: bson.NewObjectID(), Key: k, At: at, OK: ok, User: user, Addr: addr})
 	}
 	if _, err := s.db.Collection("login_attempts").InsertMany(ctx, docs); err != nil {
 		return fmt.Errorf("record login attempt: %w", err)
@@ -104,9 +130,32 @@ func (s *Store) RecordLogin(ctx context.Context, keys []string, ok bool, at time
 	return nil
 }
 
+// UnlockLogins ends the lock-out of the keys at time at: a successful entry for each, so the
+// failures before it no longer count (insert only, like every try).
+func (s *Store) UnlockLogins(ctx context.Context, keys []string, by string, at time.Time) error {
+	docs := make([]any, 0, len(keys))
+	for _, k := range keys {
+		docs = append(docs, LoginAttempt{ID: bson.NewObjectID(), Key: k, At: at, OK: true, UnlockedBy: by})
+	}
+	if _, err := s.db.Collection("login_attempts").InsertMany(ctx, docs); err != nil {
+		return fmt.Errorf("unlock logins: %w", err)
+	}
+	return nil
+}
+
 // LoginAttempts returns the key's tries since since, newest first, at most limit.
 func (s *Store) LoginAttempts(ctx context.Context, key string, since time.Time, limit int) ([]LoginAttempt, error) {
 	filter := bson.D{{Key: "key", Value: key}, {Key: "at", Value: bson.D{{Key: "$gte", Value: since}}}}
+	return s.loginAttempts(ctx, filter, limit)
+}
+
+// LoginAttemptsSince returns every key's tries since since, newest first, at most limit (the
+// console's user list shows which accounts are locked out).
+func (s *Store) LoginAttemptsSince(ctx context.Context, since time.Time, limit int) ([]LoginAttempt, error) {
+	return s.loginAttempts(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$gte", Value: since}}}}, limit)
+}
+
+func (s *Store) loginAttempts(ctx context.Context, filter bson.D, limit int) ([]LoginAttempt, error) {
 	cur, err := s.db.Collection("login_attempts").Find(ctx, filter,
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {

@@ -3,91 +3,30 @@ package storage
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Role says what a console user may do.
-type Role string
+// Role is the domain's console role (complaintbot.Role), named here for the callers that still
+// say storage.Role.
+type Role = complaintbot.Role
 
-// The console roles, from the least to the most rights.
+// The console roles (complaintbot.RoleAgent …).
 const (
-	RoleAgent      Role = "agent"      // works conversations and cases of their branches
-	RoleSupervisor Role = "supervisor" // also reads their branches' reports and the audit trail
-	RoleAdmin      Role = "admin"      // also manages users
+	RoleAgent      = complaintbot.RoleAgent
+	RoleSupervisor = complaintbot.RoleSupervisor
+	RoleAdmin      = complaintbot.RoleAdmin
 )
 
-// Valid reports whether r is one of the roles.
-func (r Role) Valid() bool { return r == RoleAgent || r == RoleSupervisor || r == RoleAdmin }
+// HeadOffice is complaintbot.HeadOffice, the branch code of head office.
+const HeadOffice = complaintbot.HeadOffice
 
-// AtLeast reports whether r has the rights of min.
-func (r Role) AtLeast(min Role) bool { return r.rank() >= min.rank() }
-
-func (r Role) rank() int {
-	switch r {
-	case RoleAgent:
-		return 1
-	case RoleSupervisor:
-		return 2
-	case RoleAdmin:
-		return 3
-	}
-	return 0
-}
-
-// Label returns the role's Chinese name.
-func (r Role) Label() string {
-	switch r {
-	case RoleAgent:
-		return "坐席"
-	case RoleSupervisor:
-		return "主管"
-	case RoleAdmin:
-		return "管理员"
-	}
-	return string(r)
-}
-
-// HeadOffice is the branch code that binds a user to head office (总行): they see every branch,
-// and the conversations and cases that concern no branch.
-const HeadOffice = "HQ"
-
-// User is a console account.
-type User struct {
-	// Name is the login name; it is also the document id.
-	Name        string `bson:"_id" json:"username"`
-	DisplayName string `bson:"display_name" json:"display_name"`
-	Role        Role   `bson:"role" json:"role"`
-	// Branches lists the branch codes the user works for; HeadOffice means all of them.
-	Branches     []string  `bson:"branches" json:"branches"`
-	PasswordHash string    `bson:"password_hash" json:"-"`
-	Disabled     bool      `bson:"disabled" json:"disabled"`
-	Created      time.Time `bson:"created_at" json:"created_at"`
-	Updated      time.Time `bson:"updated_at" json:"updated_at"`
-}
-
-// HeadOffice reports whether the user works for head office (sees every branch).
-func (u *User) HeadOffice() bool { return slices.Contains(u.Branches, HeadOffice) }
-
-// Covers reports whether the user may see what concerns the branch code; "" (no branch known)
-// and complaintbot.NoBranchCode are head office's only.
-func (u *User) Covers(branch string) bool {
-	if u.HeadOffice() {
-		return true
-	}
-	return branch != "" && branch != HeadOffice && slices.Contains(u.Branches, branch)
-}
-
-// Label returns the name to show for the user.
-func (u *User) Label() string {
-	if u.DisplayName != "" {
-		return u.DisplayName
-	}
-	return u.Name
-}
+// User is the domain's console account (complaintbot.User), stored in the users collection with
+// its name as the document id.
+type User = complaintbot.User
 
 func init() {
 	addIndex("users", false, "role", 1)
@@ -144,7 +83,9 @@ type UserChange struct {
 	Role         *Role
 	Branches     []string
 	PasswordHash *string
-	Disabled     *bool
+	// MustChangePassword marks (or clears) a password someone else chose.
+	MustChangePassword *bool
+	Disabled           *bool
 }
 
 // UpdateUser applies the change at time now; it returns ErrNotFound for an unknown user.
@@ -161,6 +102,9 @@ func (s *Store) UpdateUser(ctx context.Context, name string, ch UserChange, now 
 	}
 	if ch.PasswordHash != nil {
 		set = append(set, bson.E{Key: "password_hash", Value: *ch.PasswordHash})
+	}
+	if ch.MustChangePassword != nil {
+		set = append(set, bson.E{Key: "must_change_password", Value: *ch.MustChangePassword})
 	}
 	if ch.Disabled != nil {
 		set = append(set, bson.E{Key: "disabled", Value: *ch.Disabled})
