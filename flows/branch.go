@@ -181,13 +181,7 @@ func (d *Definition) branchesIn(k string, both bool) []complaintbot.Branch {
 			keep[h.branch] = true
 		}
 	}
-	var out []complaintbot.Branch
-	for i, b := range d.file.Branches {
-		if keep[i] {
-			out = append(out, copyBranch(b))
-		}
-	}
-	return out
+	return d.keptBranches(keep)
 }
 
 // branchByCode returns a branch of the list, or the no-branch entry.
@@ -309,13 +303,7 @@ func (d *Definition) branchesBySpelling(text string) []complaintbot.Branch {
 			}
 		}
 	}
-	var out []complaintbot.Branch
-	for i, b := range d.file.Branches {
-		if keep[i] {
-			out = append(out, copyBranch(b))
-		}
-	}
-	return out
+	return d.keptBranches(keep)
 }
 
 // fuzzySyllable folds the sounds input methods and accents confuse (zh/z, ch/c, sh/s, n/l,
@@ -446,6 +434,11 @@ func (d *Definition) branchesBySound(k string, answer bool) []complaintbot.Branc
 			keep[h.branch] = true
 		}
 	}
+	return d.keptBranches(keep)
+}
+
+// keptBranches returns copies of the branches whose indexes are in keep, in the flow file's order.
+func (d *Definition) keptBranches(keep map[int]bool) []complaintbot.Branch {
 	var out []complaintbot.Branch
 	for i, b := range d.file.Branches {
 		if keep[i] {
