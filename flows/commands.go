@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // command is a word the customer may say at any point.
@@ -49,7 +50,7 @@ var caseNumberRe = regexp.MustCompile(`(?i)\b(TS|JY|BY)\s*(\d{8})\s*-?\s*(\d{4})
 // caseQuery returns the case number a message asks about: "查询 TS20261128-0007", "进度TS…" or a
 // bare number. A story that merely mentions a number is not a query.
 func (d *Definition) caseQuery(text string) (string, bool) {
-	t := halfWidth(text)
+	t := textnorm.HalfWidth(text)
 	m := caseNumberRe.FindStringSubmatchIndex(t)
 	if m == nil {
 		return "", false

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // FieldOccurredPeriod is the Draft.Fields key that keeps the part of the day ("下午") when the
@@ -87,7 +88,7 @@ func (d *Definition) findWhen(text string, now time.Time) (when, bool) {
 }
 
 func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
-	s := cnNumerals(halfWidth(text))
+	s := cnNumerals(textnorm.HalfWidth(text))
 	now = now.In(complaintbot.Shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, complaintbot.Shanghai)
 	if d.u != nil {

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // unknownKeys rewrites yaml.v3's report of a key that is not in the layout.
@@ -57,7 +58,7 @@ func LoadDefinition(yamlBytes []byte) (*Definition, error) {
 	if err := f.Messages.fillHandoffTexts(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)
 	}
-	if err := loadConverter(); err != nil {
+	if err := textnorm.Load(); err != nil {
 		return nil, fmt.Errorf("flows: definition: %w", err)
 	}
 	d := &Definition{file: f}

@@ -1,58 +1,19 @@
 package flows
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 
-	"github.com/longbridgeapp/opencc"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
-
-var (
-	converterOnce sync.Once
-	converter     *opencc.OpenCC
-	converterErr  error
-)
-
-// loadConverter prepares the traditional-to-simplified converter (OpenCC's t2s tables, embedded in
-// the library) once per process.
-func loadConverter() error {
-	converterOnce.Do(func() {
-		converter, converterErr = opencc.New("t2s")
-		if converterErr != nil {
-			converterErr = fmt.Errorf("traditional Chinese converter: %w", converterErr)
-		}
-	})
-	return converterErr
-}
-
-// simplified reads traditional characters as simplified ones (投訴 → 投诉, 兩點 → 两点).
-func simplified(s string) string {
-	han := false
-	for _, r := range s {
-		if r >= 0x2E80 {
-			han = true
-			break
-		}
-	}
-	if !han || loadConverter() != nil {
-		return s
-	}
-	out, err := converter.Convert(s)
-	if err != nil {
-		return s
-	}
-	return out
-}
 
 // normalize is a message as the engine reads it: half-width, simplified, with the flow file's
 // rewrites applied ("yesterday" → 昨天) and emoji and other symbols turned into spaces, white space
 // collapsed. What the customer wrote is kept with clean; this is only for understanding.
 func (d *Definition) normalize(s string) string {
-	s = englishDate(englishClock(simplified(halfWidth(s))))
+	s = englishDate(englishClock(textnorm.Simplified(textnorm.HalfWidth(s))))
 	if u := d.u; u != nil {
 		if u.asciiRewrite != nil {
 			s = u.asciiRewrite.ReplaceAllStringFunc(s, func(m string) string {
@@ -184,19 +145,6 @@ func atoiOr(s string) int {
 	return n
 }
 
-// halfWidth turns full-width ASCII (Ｔ，１２３) into ASCII and the ideographic space into a space.
-func halfWidth(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r >= '！' && r <= '～':
-			return r - 0xFEE0
-		case r == '\u3000':
-			return ' '
-		}
-		return r
-	}, s)
-}
-
 // clean is what the engine keeps of a message: the customer's own characters (full-width
 // punctuation stays as typed), trimmed, with runs of white space (the ideographic space too)
 // collapsed to one space. Matching goes through key, parsing through halfWidth.
@@ -208,7 +156,7 @@ func clean(s string) string {
 // punctuation or symbols. "  确认。" and "确 认！" both give "确认".
 func key(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(halfWidth(s)) {
+	for _, r := range strings.ToLower(textnorm.HalfWidth(s)) {
 		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) {
 			continue
 		}

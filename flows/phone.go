@@ -4,6 +4,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // phoneRunRe is a run of digits with the separators people type inside phone numbers.
@@ -13,7 +15,7 @@ var phoneRunRe = regexp.MustCompile(`\+?\d[\d \-()（）]*\d`)
 // 11 digits ("13812345678"), a landline as area code, dash, number ("0571-88886666"). Full-width
 // digits, spaces, dashes, brackets and +86/0086 are accepted.
 func parsePhone(text string) (string, bool) {
-	for _, run := range phoneRunRe.FindAllString(spokenDigits(halfWidth(text)), -1) {
+	for _, run := range phoneRunRe.FindAllString(spokenDigits(textnorm.HalfWidth(text)), -1) {
 		if p, ok := phoneDigits(run); ok {
 			return p, true
 		}

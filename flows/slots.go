@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // clauses splits a message where the customer paused: at punctuation and spaces.
@@ -295,7 +296,7 @@ func withoutPhone(cs []string) []string {
 
 // personIn returns the person a message names: 王经理, 小李, 工号1234, 3号窗口的柜员.
 func (d *Definition) personIn(n string) string {
-	return d.u.personRe.FindString(cnNumerals(halfWidth(n)))
+	return d.u.personRe.FindString(cnNumerals(textnorm.HalfWidth(n)))
 }
 
 // question reports whether a message asks something.

@@ -81,9 +81,7 @@ func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
 	if IsDuplicate(err) {
 		return false, nil
 	}
-	if s.embedded != nil {
-		s.open.note(m.ID, m.OpenID, m.Status, m.NextAt) // on an error too: it may have been written
-	}
+	s.noteOutbox(ctx, m.ID, m.OpenID, m.Status, m.NextAt) // on an error too: it may have been written
 	if err != nil {
 		return false, fmt.Errorf("enqueue outbox message (%s): %w", m.Purpose, err)
 	}
@@ -108,11 +106,9 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, err
 		docs[i] = m
 	}
 	dup, err := insertManyDups(ctx, s.outbox, docs)
-	if s.embedded != nil {
-		for i := range msgs {
-			if err != nil || !dup[i] {
-				s.open.note(msgs[i].ID, msgs[i].OpenID, msgs[i].Status, msgs[i].NextAt)
-			}
+	for i := range msgs {
+		if err != nil || !dup[i] {
+			s.noteOutbox(ctx, msgs[i].ID, msgs[i].OpenID, msgs[i].Status, msgs[i].NextAt)
 		}
 	}
 	if err != nil {
@@ -222,13 +218,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
 	}
 	_, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
-	if s.embedded != nil {
-		if s.open.has(id) || o.OpenID != "" {
-			s.open.note(id, o.OpenID, o.Status, o.NextAt)
-		} else if open(o.Status) {
-			s.noteOpen(ctx, id)
-		}
-	}
+	s.noteOutbox(ctx, id, o.OpenID, o.Status, o.NextAt)
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
@@ -272,9 +262,7 @@ func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.
 	if err := s.updateNeedsPerson(ctx, id, set); err != nil {
 		return fmt.Errorf("resolve outbox message %s: %w", id, err)
 	}
-	if s.embedded != nil {
-		s.open.note(id, "", OutboxHandled, time.Time{})
-	}
+	s.noteOutbox(ctx, id, "", OutboxHandled, time.Time{})
 	return nil
 }
 
@@ -315,7 +303,7 @@ func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) erro
 	if err := s.updateNeedsPerson(ctx, id, update); err != nil {
 		return fmt.Errorf("requeue outbox message %s: %w", id, err)
 	}
-	s.noteOpen(ctx, id)
+	s.noteOutbox(ctx, id, "", OutboxPending, at)
 	return nil
 }
 

@@ -35,7 +35,7 @@ type openEntry struct {
 	status OutboxStatus
 }
 
-func open(st OutboxStatus) bool { return st == OutboxPending || st == OutboxUnknown }
+func isOpen(st OutboxStatus) bool { return st == OutboxPending || st == OutboxUnknown }
 
 // note records what the store just wrote (or tried to write) about a message.
 func (o *openOutbox) note(id, openID string, st OutboxStatus, next time.Time) {
@@ -44,7 +44,7 @@ func (o *openOutbox) note(id, openID string, st OutboxStatus, next time.Time) {
 	if o.entries == nil {
 		o.entries = map[string]openEntry{}
 	}
-	if !open(st) {
+	if !isOpen(st) {
 		delete(o.entries, id)
 		return
 	}
@@ -61,14 +61,6 @@ func (o *openOutbox) reset() {
 	o.loadMu.Lock()
 	defer o.loadMu.Unlock()
 	o.loaded = false
-}
-
-// has reports whether the message is known to be open.
-func (o *openOutbox) has(id string) bool {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	_, ok := o.entries[id]
-	return ok
 }
 
 // load reads the open messages once.
@@ -145,7 +137,7 @@ func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int
 			return nil, fmt.Errorf("load outbox message %s: %w", id, err)
 		}
 		o.note(m.ID, m.OpenID, m.Status, m.NextAt)
-		if open(m.Status) && keep(&m) {
+		if isOpen(m.Status) && keep(&m) {
 			out = append(out, m)
 		}
 	}
@@ -154,14 +146,14 @@ func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int
 
 // dueEmbedded is DueOutboxExcept on the embedded server.
 func (s *Store) dueEmbedded(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxMessage, error) {
-	if err := s.open.load(ctx, s); err != nil {
+	if err := s.openMsgs.load(ctx, s); err != nil {
 		return nil, err
 	}
 	due := func(status OutboxStatus, next time.Time, openID string) bool {
 		return status == OutboxPending && !next.After(now) && !slices.Contains(skip, openID)
 	}
-	ids := s.open.candidates(func(e openEntry) bool { return due(e.status, e.next, e.openID) })
-	out, err := s.open.read(ctx, s, ids, limit, func(m *OutboxMessage) bool { return due(m.Status, m.NextAt, m.OpenID) })
+	ids := s.openMsgs.candidates(func(e openEntry) bool { return due(e.status, e.next, e.openID) })
+	out, err := s.openMsgs.read(ctx, s, ids, limit, func(m *OutboxMessage) bool { return due(m.Status, m.NextAt, m.OpenID) })
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
@@ -170,32 +162,36 @@ func (s *Store) dueEmbedded(ctx context.Context, now time.Time, limit int, skip 
 
 // queuedEmbedded counts the customer's open messages on the embedded server.
 func (s *Store) queuedEmbedded(ctx context.Context, openID string) (int, error) {
-	if err := s.open.load(ctx, s); err != nil {
+	if err := s.openMsgs.load(ctx, s); err != nil {
 		return 0, err
 	}
-	ids := s.open.candidates(func(e openEntry) bool { return e.openID == openID })
-	out, err := s.open.read(ctx, s, ids, 0, func(m *OutboxMessage) bool { return m.OpenID == openID })
+	ids := s.openMsgs.candidates(func(e openEntry) bool { return e.openID == openID })
+	out, err := s.openMsgs.read(ctx, s, ids, 0, func(m *OutboxMessage) bool { return m.OpenID == openID })
 	if err != nil {
 		return 0, fmt.Errorf("count queued messages: %w", err)
 	}
 	return len(out), nil
 }
 
-// noteOpen refreshes the note of a message whose change did not carry its customer (a requeue, an
-// outcome of a message not noted), reading it by _id.
-func (s *Store) noteOpen(ctx context.Context, id string) {
+// noteOutbox tells the embedded server's list of open messages (see openOutbox) what was just
+// written, or tried, about a message; on MongoDB it does nothing. An open message whose customer
+// the write does not carry (a person's requeue) is read by _id for it.
+func (s *Store) noteOutbox(ctx context.Context, id, openID string, st OutboxStatus, next time.Time) {
 	if s.embedded == nil {
+		return
+	}
+	if openID != "" || !isOpen(st) {
+		s.openMsgs.note(id, openID, st, next)
 		return
 	}
 	var m OutboxMessage
 	err := s.outbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
 		options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "status", Value: 1}, {Key: "next_at", Value: 1}})).Decode(&m)
 	if err != nil {
-		// Not noted: the message stays out of the worker's sight until the next start. Log it
-		// so that an operator knows why a resent message waits.
-		s.log.Error("note requeued outbox message: reloading the open messages", "id", id, "err", err)
-		s.open.reset()
+		// Not noted, the message would stay out of the worker's sight: load the list again.
+		s.log.Error("note an open outbox message: reloading the open messages", "id", id, "err", err)
+		s.openMsgs.reset()
 		return
 	}
-	s.open.note(m.ID, m.OpenID, m.Status, m.NextAt)
+	s.openMsgs.note(m.ID, m.OpenID, m.Status, m.NextAt)
 }

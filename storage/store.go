@@ -69,7 +69,7 @@ type Store struct {
 	dedupe                                                *dedupeLog
 	opts                                                  Options
 	onEnqueue                                             atomic.Value // func(), see OnEnqueue
-	open                                                  openOutbox   // the embedded server's index of open outbox messages
+	openMsgs                                              openOutbox   // the embedded server's list of open outbox messages
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day

@@ -4,11 +4,10 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/longbridgeapp/opencc"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // Propose is the bot's proposal for a new case, from the customer's category (a flow file category
@@ -198,54 +197,11 @@ func asciiAlnumAt(s string, i int) bool {
 	return isASCIIAlnum(rune(s[i]))
 }
 
-var (
-	converterOnce sync.Once
-	converter     *opencc.OpenCC
-)
-
-// simplified reads traditional characters as simplified ones (盜刷 → 盗刷), with OpenCC's t2s
-// tables (embedded in the library, loaded once per process); the text is returned as it is if the
-// tables cannot be loaded.
-func simplified(s string) string {
-	han := false
-	for _, r := range s {
-		if r >= 0x2E80 {
-			han = true
-			break
-		}
-	}
-	if !han {
-		return s
-	}
-	converterOnce.Do(func() {
-		c, err := opencc.New("t2s")
-		if err == nil {
-			converter = c
-		}
-	})
-	if converter == nil {
-		return s
-	}
-	out, err := converter.Convert(s)
-	if err != nil {
-		return s
-	}
-	return out
-}
-
 // normalize is text as words are matched in it, as the flow engine reads messages: half-width,
 // simplified, lower case, without white space, punctuation or symbols ("ＡＴＭ 吞卡！" → "atm吞卡"),
 // except one space kept between two Latin words ("apple pay").
 func normalize(s string) string {
-	s = simplified(strings.Map(func(r rune) rune {
-		switch {
-		case r >= '！' && r <= '～':
-			return r - 0xFEE0
-		case r == '\u3000':
-			return ' '
-		}
-		return r
-	}, s))
+	s = textnorm.Simplified(textnorm.HalfWidth(s))
 	var b strings.Builder
 	var last rune
 	gap := false
