@@ -128,10 +128,21 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 	return &c, nil
 }
 
-// CasesOf returns the customer's cases, newest first, at most limit of them. (It queries by openid:
-// an index on MongoDB, a scan on the embedded server; the webhook's hot path uses CaseSummaries
-// with the numbers it carries in the conversation instead.)
+// CasesOf returns the customer's cases, newest first, at most limit of them. On MongoDB it queries
+// by openid (an index). On the embedded server, where that query read every case (a minute on a
+// year of cases, for one conversation page), the numbers come from the customer's newest turn,
+// which carries all of them (Turn.Cases), and each case is read by _id.
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
+	if s.embedded != nil {
+		t, err := s.LatestTurn(ctx, openID)
+		if errors.Is(err, ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list cases of customer: %w", err)
+		}
+		return s.CaseSummaries(ctx, t.Cases, limit)
+	}
 	opts := options.Find().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetLimit(int64(limit)).SetProjection(summaryProjection)
 	cur, err := s.ScanCollection("cases").Find(ctx, bson.D{{Key: "openid", Value: openID}}, opts)
 	if err != nil {

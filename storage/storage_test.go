@@ -151,6 +151,16 @@ func TestCasesOfShowsOnlyTheCustomersOwn(t *testing.T) {
 	if err := st.InsertCase(ctx, &complaintbot.Case{Number: "TS20261128-0001", OpenID: "oA", SourceTurn: "t0"}); err != nil {
 		t.Fatal(err)
 	}
+	// Each customer's newest turn carries their case numbers, as the conversation service writes it.
+	for v, tn := range []struct {
+		who   string
+		cases []string
+	}{{"oA", []string{"TS20261128-0001"}}, {"oB", []string{"TS20261128-0002"}}, {"oA", []string{"TS20261128-0001", "TS20261128-0003"}}} {
+		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: tn.who, Version: int64(v/2 + 1), Dedupe: fmt.Sprint("m:c", v), At: t0, Cases: tn.cases,
+			In: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cs, err := st.CasesOf(ctx, "oA", 10)
 	if err != nil {
 		t.Fatal(err)
