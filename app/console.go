@@ -35,7 +35,7 @@ func (a *App) buildConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Convs.QueueNote = a.Handoffs.AfterHoursNote
+	a.Convs.AgentsBack = a.Handoffs.AgentsBack
 	a.Convs.OnDuty = a.Handoffs.OnDuty
 	a.Webhook.KF = weChatKF{a.Handoffs}
 	return a.Console.Users().Bootstrap(ctx, os.Getenv(AdminPasswordEnv))

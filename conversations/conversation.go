@@ -29,12 +29,12 @@ type Service struct {
 	log      *slog.Logger
 	bus      *events.Bus
 
-	// QueueNote, when set, is added to the answer of a turn that queues the customer for a person
-	// (e.g. that agents are back at 9:00); "" adds nothing.
-	QueueNote func(now time.Time) string
 	// OnDuty, when set, reports whether agents are at work at a time: when they are not, the bot
 	// offers a customer asking for a person to register the complaint now. Nil means always.
 	OnDuty func(now time.Time) bool
+	// AgentsBack, when set, returns when agents are next at work after a time (zero: unknown): the
+	// bot tells a customer who joins the queue out of hours.
+	AgentsBack func(now time.Time) time.Time
 
 	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
@@ -111,7 +111,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 			res.State = cur.state
 			res.State.LastActive = now
 		} else {
-			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases, openID: m.OpenID, now: now, onDuty: c.OnDuty})
+			res, err = c.engine.Handle(cur.state, m.Input, now, &customerFacts{ctx: ctx, store: c.store, numbers: cur.cases, openID: m.OpenID, now: now, onDuty: c.OnDuty, back: c.AgentsBack})
 			if err != nil {
 				return Outcome{}, fmt.Errorf("conversation engine: %w", err)
 			}
@@ -124,11 +124,6 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 		queued := slices.ContainsFunc(effects, func(e effect) bool { return e.Type == flows.EffectQueueForAgent })
 		if queued { // the queue entry is keyed by this turn: leaving the queue closes it by _id
 			res.State.HandoffID = turn.ID
-		}
-		if queued && c.QueueNote != nil && len(turn.Replies) > 0 {
-			if note := c.QueueNote(now); note != "" {
-				turn.Replies[len(turn.Replies)-1] += note
-			}
 		}
 		for _, e := range effects {
 			if e.Case != nil && e.Type == flows.EffectCreateCase {
@@ -508,10 +503,19 @@ type customerFacts struct {
 	openID  string
 	now     time.Time
 	onDuty  func(time.Time) bool
+	back    func(time.Time) time.Time
 }
 
 // AgentsOnDuty reports whether agents are at work at the time of the turn (flows.Facts).
 func (f *customerFacts) AgentsOnDuty() bool { return f.onDuty == nil || f.onDuty(f.now) }
+
+// AgentsBack returns when agents are next at work (flows.AgentsReturn); zero when unknown.
+func (f *customerFacts) AgentsBack() time.Time {
+	if f.back == nil {
+		return time.Time{}
+	}
+	return f.back(f.now)
+}
 
 func (f *customerFacts) Cases() ([]complaintbot.CaseSummary, error) {
 	if !f.loaded {

@@ -1,6 +1,10 @@
 package flows
 
-import "github.com/complaintbot/complaintbot"
+import (
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+)
 
 // Facts gives the engine read-only facts about the customer of this turn; the caller binds it to
 // one customer. A nil Facts means the customer has no cases.
@@ -42,6 +46,13 @@ const (
 type ServiceHours interface {
 	// AgentsOnDuty reports whether agents are at work at the time of the turn.
 	AgentsOnDuty() bool
+}
+
+// AgentsReturn is what Facts may also implement to say when agents are next at work: the bot
+// then tells a customer who joins the queue out of hours when to expect a person.
+type AgentsReturn interface {
+	// AgentsBack returns when agents are next at work after the time of the turn (zero: unknown).
+	AgentsBack() time.Time
 }
 
 // The reasons of EffectQueueForAgent.

@@ -234,7 +234,13 @@ func (t *turn) queue() {
 	t.st.Failures = 0
 	t.effects = append(t.effects, Effect{Type: EffectQueueForAgent, Reason: reason})
 	if t.offDuty() {
-		t.add(t.u().QueuedAfterHours)
+		text := t.u().QueuedAfterHours
+		if r, ok := t.facts.(AgentsReturn); ok {
+			if back := r.AgentsBack(); !back.IsZero() {
+				text += t.d.AfterHoursNote(t.now, back)
+			}
+		}
+		t.add(text)
 		return
 	}
 	t.add(t.msgs().Queued)

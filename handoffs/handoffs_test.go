@@ -238,6 +238,7 @@ func TestIdleReturnAfterTheWindowClosedListsTheCustomerToCall(t *testing.T) {
 		if _, err := hs.SendReply(ctx, e.as("alice"), e.conv(), handoffs.Reply{Text: "还在处理，请稍候"}); err != nil {
 			t.Fatal(err)
 		}
+		e.Deliver() // before the clock moves on: the reply goes while the window is open
 	}
 	e.Clock.Advance(20*time.Hour + time.Minute) // 58 h after the customer's last message
 	if n, err := hs.ReturnIdle(ctx); err != nil || n != 1 {
