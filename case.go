@@ -1,6 +1,7 @@
 package complaintbot
 
 import (
+	"regexp"
 	"time"
 )
 
@@ -199,3 +200,10 @@ type CaseSummary struct {
 	Received time.Time `bson:"received_at" json:"received_at"`
 	ReplyDue time.Time `bson:"reply_due" json:"reply_due"`
 }
+
+// caseNumberRe is the form of a case number: the kind's prefix, the day, and its number of the
+// day in four digits or more (TS20261128-0007, TS20261128-10124).
+var caseNumberRe = regexp.MustCompile(`^(TS|JY|BY)\d{8}-\d{4,}$`)
+
+// IsCaseNumber reports whether s is written exactly as a case number is.
+func IsCaseNumber(s string) bool { return caseNumberRe.MatchString(s) }

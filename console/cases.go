@@ -23,7 +23,7 @@ const MaxPage = 200
 // caseFor loads a case u may see: storage.ErrNotFound (404) otherwise.
 func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (*storage.CaseRecord, error) {
 	number = strings.ToUpper(strings.TrimSpace(number))
-	if !wholeNumber(number) {
+	if !complaintbot.IsCaseNumber(number) {
 		return nil, errNotFound
 	}
 	rec, err := c.store.CaseRecordByNumber(ctx, number)
@@ -34,26 +34,6 @@ func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (
 		return nil, errNotFound
 	}
 	return rec, nil
-}
-
-func wholeNumber(n string) bool {
-	if len(n) != 15 || n[10] != '-' {
-		return false
-	}
-	for i, r := range n {
-		switch {
-		case i < 2:
-			if r < 'A' || r > 'Z' {
-				return false
-			}
-		case i == 10:
-		default:
-			if r < '0' || r > '9' {
-				return false
-			}
-		}
-	}
-	return true
 }
 
 // caseBranch maps a case's branch code to the scope code (no branch: head office).
@@ -127,7 +107,7 @@ type CaseAction struct {
 // holds every rule, and words a refusal for the user.
 func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseAction) error {
 	number = strings.ToUpper(strings.TrimSpace(number))
-	if !wholeNumber(number) {
+	if !complaintbot.IsCaseNumber(number) {
 		return errNotFound
 	}
 	if c.cases == nil {

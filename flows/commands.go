@@ -45,7 +45,7 @@ func (d *Definition) command(text string) command {
 }
 
 // caseNumberRe finds a case number, tolerant of case, spaces and a missing dash.
-var caseNumberRe = regexp.MustCompile(`(?i)\b(TS|JY|BY)\s*(\d{8})\s*-?\s*(\d{4})\b`)
+var caseNumberRe = regexp.MustCompile(`(?i)\b(TS|JY|BY)\s*(\d{8})\s*-?\s*(\d{4,})\b`)
 
 // caseQuery returns the case number a message asks about: "查询 TS20261128-0007", "进度TS…" or a
 // bare number. A story that merely mentions a number is not a query.

@@ -225,7 +225,6 @@ type CaseFilter struct {
 	Query string
 }
 
-var wholeNumberRe = regexp.MustCompile(`^(TS|JY|BY)\d{8}-\d{4}$`)
 
 func (f CaseFilter) bson() bson.D {
 	// Every condition is its own clause of an $and, so that two conditions on one field (a
@@ -267,7 +266,7 @@ func (f CaseFilter) bson() bson.D {
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		upper := strings.ToUpper(q)
-		if wholeNumberRe.MatchString(upper) {
+		if complaintbot.IsCaseNumber(upper) {
 			add("_id", upper)
 		} else {
 			quoted := regexp.QuoteMeta(q)
@@ -472,7 +471,7 @@ func (f CaseFilter) Matches(r *CaseRow) bool {
 	}
 	if q := strings.TrimSpace(f.Query); q != "" {
 		upper := strings.ToUpper(q)
-		if wholeNumberRe.MatchString(upper) {
+		if complaintbot.IsCaseNumber(upper) {
 			return r.Number == upper
 		}
 		if strings.HasPrefix(r.Number, upper) || strings.Contains(r.Fields["description"], q) || strings.Contains(r.Fields["request"], q) ||
