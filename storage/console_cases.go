@@ -225,7 +225,6 @@ type CaseFilter struct {
 	Query string
 }
 
-
 func (f CaseFilter) bson() bson.D {
 	// Every condition is its own clause of an $and, so that two conditions on one field (a
 	// branch filter within the user's branches, a status filter with "overdue") never become
