@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
@@ -103,27 +102,12 @@ func (s *Service) tell(ctx context.Context, openID, key, text string) {
 		By: SystemName, Created: now})
 }
 
-// tellOrCall sends the customer a message they must get: when WeChat allows no customer-service
-// message now it is stored undeliverable, on the list of customers to call
-// (storage.UndeliverableOutbox), with the reason; a message queued that WeChat then refuses gets
-// there through the outbox worker (storage.PurposeHandoff).
+// tellOrCall sends the customer a message they must get (storage.PurposeHandoff): when WeChat
+// allows no customer-service message, the outbox worker puts it on the list of customers to call
+// (storage.UndeliverableOutbox) with the reason.
 func (s *Service) tellOrCall(ctx context.Context, openID, key, text string) {
-	now := s.clock.Now()
-	m := &storage.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: storage.PurposeHandoff, By: SystemName, Created: now}
-	err := s.CheckWindow(ctx, openID, now)
-	var used *AllowanceError
-	switch {
-	case err == nil:
-	case errors.Is(err, ErrWindowClosed):
-		m.Status, m.Done, m.LastError = storage.OutboxUndeliverable, &now, "the customer's 48-hour customer-service window is closed: call the customer"
-	case errors.As(err, &used):
-		m.Status, m.Done = storage.OutboxUndeliverable, &now
-		m.LastError = fmt.Sprintf("the customer-service message allowance (%d per customer message) is used up: call the customer", storage.WindowAllowance)
-	default:
-		s.log.Error("read the messaging window", "err", err)
-		return
-	}
-	s.enqueue(ctx, m)
+	s.enqueue(ctx, &storage.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: storage.PurposeHandoff,
+		By: SystemName, Created: s.clock.Now()})
 }
 
 // enqueue adds m to the outbox and to the pending replies the conversation view shows.

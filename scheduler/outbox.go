@@ -421,6 +421,8 @@ func (w *OutboxWorker) channel(ctx context.Context, m *storage.OutboxMessage, no
 		return "", why + " and agent replies never go as template messages: call the customer", nil
 	case m.Purpose == storage.PurposeNotice || m.Purpose == storage.PurposeSurvey:
 		return "", why + " and no template is configured for " + templateKind(m.Purpose) + " notices: call the customer", nil
+	case m.Purpose == storage.PurposeHandoff:
+		return "", why + ": call the customer", nil
 	}
 	return "", why, nil
 }
