@@ -76,8 +76,12 @@ func (u *User) Covers(branch string) bool {
 	if u.HeadOffice() {
 		return true
 	}
-	return branch != "" && branch != HeadOffice && slices.Contains(u.Branches, branch)
+	return branch != "" && branch != HeadOffice && branch != NoBranchCode && slices.Contains(u.Branches, branch)
 }
+
+// CanHandle reports whether the user may be given work that concerns the branch: an account in
+// use that covers it.
+func (u *User) CanHandle(branch string) bool { return !u.Disabled && u.Covers(branch) }
 
 // Label returns the name to show for the user.
 func (u *User) Label() string {

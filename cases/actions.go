@@ -107,7 +107,7 @@ func (s *Service) Assign(ctx context.Context, who Actor, number, assignee string
 		label := "（无）"
 		if to != "" {
 			target, err := s.store.UserByName(ctx, to)
-			if errors.Is(err, storage.ErrNotFound) || (err == nil && (target.Disabled || !target.Covers(ScopeBranch(rec.Branch.Code)))) {
+			if errors.Is(err, storage.ErrNotFound) || (err == nil && !target.CanHandle(rec.Branch.Code)) {
 				return nil, refuse(&rec.Case, ErrAssignee)
 			}
 			if err != nil {

@@ -101,7 +101,7 @@ func (s *Service) load(ctx context.Context, who Actor, number string) (*storage.
 	if err != nil {
 		return nil, err
 	}
-	if !who.User.Covers(ScopeBranch(rec.Branch.Code)) {
+	if !who.User.Covers(rec.Branch.Code) {
 		return nil, fmt.Errorf("case %s outside the branches of %s: %w", number, who.User.Name, storage.ErrNotFound)
 	}
 	return rec, nil

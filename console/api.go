@@ -117,7 +117,7 @@ func (c *Console) apiConversation(g *gin.Context) {
 	}
 	visible := []complaintbot.CaseSummary{}
 	for _, cs := range cases {
-		if who.user.Covers(caseBranch(cs.Branch.Code)) {
+		if who.user.Covers(cs.Branch.Code) {
 			visible = append(visible, cs)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
+	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -30,14 +31,11 @@ func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (
 	if err != nil {
 		return nil, err
 	}
-	if !u.Covers(caseBranch(rec.Branch.Code)) {
+	if !u.Covers(rec.Branch.Code) {
 		return nil, errNotFound
 	}
 	return rec, nil
 }
-
-// caseBranch maps a case's branch code to the scope code (no branch: head office).
-func caseBranch(code string) string { return cases.ScopeBranch(code) }
 
 // Cases returns a page (from 1) of the cases matching f within u's branches, and whether there
 // is a next page. It never counts the whole collection.
@@ -186,9 +184,9 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 	case cases.ErrDueMissing:
 		return invalid("请选择新的处理期限（日期）。")
 	case cases.ErrDueNotLater:
-		return invalid("新的处理期限须晚于原期限 " + c.dateLabel(e.Date) + "。")
+		return invalid("新的处理期限须晚于原期限 " + flows.FormatDate(e.Date) + "。")
 	case cases.ErrDueTooLate:
-		return invalid(fmt.Sprintf("处理期限最长可延至受理后 %d 天（%s）。", cases.MaxDecisionDays, c.dateLabel(e.Date)))
+		return invalid(fmt.Sprintf("处理期限最长可延至受理后 %d 天（%s）。", cases.MaxDecisionDays, flows.FormatDate(e.Date)))
 	case cases.ErrMaliciousReasonless:
 		return invalid("请填写标记为恶意投诉的原因。")
 	case cases.ErrResolveFinished:
@@ -212,11 +210,6 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 	return err
 }
 
-func (c *Console) dateLabel(t time.Time) string {
-	l := t.In(complaintbot.Shanghai)
-	return fmt.Sprintf("%d年%d月%d日", l.Year(), l.Month(), l.Day())
-}
-
 // CaseView is a case page's content.
 type CaseView struct {
 	Case     *storage.CaseRecord
@@ -238,7 +231,7 @@ func (c *Console) Case(ctx context.Context, u *storage.User, number string) (*Ca
 	v := &CaseView{Case: rec, Overdue: rec.Overdue(c.clock.Now()), Next: cases.Next(rec.Status), Assignee: c.userLabel(ctx, rec.Work.Assignee),
 		Acceptor: c.userLabel(ctx, rec.Work.AcceptedBy)}
 	v.Notices = c.notices(ctx, rec)
-	if v.Agents, err = c.colleagues(ctx, caseBranch(rec.Branch.Code)); err != nil {
+	if v.Agents, err = c.colleagues(ctx, rec.Branch.Code); err != nil {
 		return nil, err
 	}
 	return v, nil
@@ -261,7 +254,7 @@ func (c *Console) colleagues(ctx context.Context, branch string) ([]storage.User
 	}
 	out := []storage.User{}
 	for _, x := range all {
-		if !x.Disabled && x.Covers(branch) {
+		if x.CanHandle(branch) {
 			out = append(out, x)
 		}
 	}

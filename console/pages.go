@@ -311,7 +311,7 @@ func (c *Console) conversationPage(g *gin.Context) {
 		return
 	}
 	for _, cs := range cases {
-		if who.user.Covers(caseBranch(cs.Branch.Code)) {
+		if who.user.Covers(cs.Branch.Code) {
 			d.Cases = append(d.Cases, cs)
 		}
 	}

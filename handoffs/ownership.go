@@ -99,7 +99,7 @@ func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUs
 	switch {
 	case toUser != "":
 		target, err := s.store.UserByName(ctx, toUser)
-		if errors.Is(err, storage.ErrNotFound) || (err == nil && (target.Disabled || !target.Covers(v.BranchCode))) {
+		if errors.Is(err, storage.ErrNotFound) || (err == nil && !target.CanHandle(v.BranchCode)) {
 			return ErrBadTarget
 		}
 		if err != nil {
