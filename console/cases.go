@@ -298,13 +298,14 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 			noticeIDs[e.Outbox] = true
 		}
 	}
+	label := c.labeler(ctx)
 	for _, l := range lines {
 		if l.At.Before(from) || noticeIDs[l.ID] {
 			continue // a notice is shown once, as the case's entry
 		}
 		who := "客户"
 		if l.Dir == storage.Outbound {
-			who = c.userLabel(ctx, l.By)
+			who = label.of(l.By)
 			if l.By == "bot" {
 				who = "智能助手"
 			}
@@ -312,7 +313,7 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 		items = append(items, TimelineItem{At: l.At, Kind: string(l.Dir), Who: who, Title: lineTitle(l), Text: l.Text})
 	}
 	for _, e := range rec.Work.Timeline {
-		it := TimelineItem{At: e.At, Kind: e.Kind, Who: c.userLabel(ctx, e.By), Title: entryTitles[e.Kind], Text: e.Text}
+		it := TimelineItem{At: e.At, Kind: e.Kind, Who: label.of(e.By), Title: entryTitles[e.Kind], Text: e.Text}
 		switch e.Kind {
 		case "status":
 			it.Title = "状态：" + complaintbot.Status(e.From).Label() + " → " + complaintbot.Status(e.To).Label()

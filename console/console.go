@@ -284,6 +284,28 @@ func (c *Console) userLabel(ctx context.Context, name string) string {
 	return u.Label()
 }
 
+// labeler names users for one page: each user name is looked up once (a timeline names the same
+// few people on hundreds of lines).
+type labeler struct {
+	c    *Console
+	ctx  context.Context
+	memo map[string]string
+}
+
+func (c *Console) labeler(ctx context.Context) *labeler {
+	return &labeler{c: c, ctx: ctx, memo: map[string]string{}}
+}
+
+// of is userLabel, remembered.
+func (l *labeler) of(name string) string {
+	if s, ok := l.memo[name]; ok {
+		return s
+	}
+	s := l.c.userLabel(l.ctx, name)
+	l.memo[name] = s
+	return s
+}
+
 // scopeBranches returns the branch codes a list must be limited to for u (nil: every branch).
 func scopeBranches(u *storage.User) []string {
 	if u.HeadOffice() {

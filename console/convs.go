@@ -104,6 +104,7 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 		ids[rs[i].OpenID] = true
 	}
 	c.active.set(ids)
+	label := c.labeler(ctx)
 	for i := range rs {
 		r := &rs[i]
 		mine := r.Status == storage.HandoffClaimed && r.Agent == u.Name
@@ -113,7 +114,7 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 		item := QueueItem{OpenID: r.OpenID, Masked: mask(r.OpenID), HandoffID: r.ID, Status: r.Status, Reason: r.Reason, Since: r.At,
 			Wait: now.Sub(r.At), BranchName: c.branchName(r.BranchCode), Agent: r.Agent, Mine: mine}
 		if r.Agent != "" {
-			item.AgentLabel = c.userLabel(ctx, r.Agent)
+			item.AgentLabel = label.of(r.Agent)
 		}
 		if r.Status == storage.HandoffWaiting {
 			item.Summary = c.summary(ctx, r.OpenID, r.State)
@@ -325,7 +326,7 @@ func (c *Console) Messages(ctx context.Context, openID string, limit int) ([]Lin
 	if err != nil {
 		return nil, err
 	}
-	names := map[string]string{}
+	label := c.labeler(ctx)
 	out := make([]Line, 0, len(lines))
 	for _, l := range lines {
 		cl := Line{Line: l.Line, Who: l.By, Pending: l.Pending}
@@ -333,10 +334,7 @@ func (c *Console) Messages(ctx context.Context, openID string, limit int) ([]Lin
 			cl.Failed = "未能发送：" + outboxStatusLabel(l.Undelivered)
 		}
 		if by := l.By; by != "" && by != "bot" && by != handoffs.SystemName && l.Dir == storage.Outbound {
-			if _, ok := names[by]; !ok {
-				names[by] = c.userLabel(ctx, by)
-			}
-			cl.Who = names[by]
+			cl.Who = label.of(by)
 		}
 		out = append(out, cl)
 	}
