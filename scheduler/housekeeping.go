@@ -160,7 +160,7 @@ func (x *Scheduler) expireQueue(ctx context.Context) (int, error) {
 					return done, err
 				}
 			}
-			expired, err := x.store.ExpireHandoff(ctx, h.ID, now)
+			expired, err := x.store.CloseHandoff(ctx, h.ID, "expired", now)
 			if err != nil {
 				return done, err
 			}

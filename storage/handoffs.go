@@ -88,8 +88,9 @@ func (s *Store) QueueHandoff(ctx context.Context, h *Handoff) error {
 	return nil
 }
 
-// CloseHandoff closes the queue entry id if it is still waiting — the customer left the queue —
-// recording why, and reports whether it did. It reads the entry by _id; on MongoDB the update is
+// CloseHandoff closes the queue entry id if it is still waiting — the customer left the queue
+// ("customer_left"), or nobody took it in time ("expired") — recording why, and reports whether it
+// did. It reads the entry by _id; on MongoDB the update is
 // also conditional on the status (so an agent's claim at the same moment wins or loses whole), on
 // the embedded server, which serves every request on one connection, by _id alone (any other
 // filter would read the whole collection).
@@ -113,17 +114,6 @@ func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Tim
 		{Key: "closed_at", Value: at}, {Key: "closed_reason", Value: reason}}}})
 	if err != nil {
 		return false, fmt.Errorf("close handoff %s: %w", id, err)
-	}
-	return r.ModifiedCount > 0, nil
-}
-
-// ExpireHandoff takes a request for a person that is still waiting out of the queue (nobody took
-// it in time) and reports whether it was still waiting.
-func (s *Store) ExpireHandoff(ctx context.Context, id string, at time.Time) (bool, error) {
-	r, err := s.handoffs.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: HandoffWaiting}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: HandoffClosed}, {Key: "closed_at", Value: at}, {Key: "closed_reason", Value: "expired"}}}})
-	if err != nil {
-		return false, fmt.Errorf("expire handoff: %w", err)
 	}
 	return r.ModifiedCount > 0, nil
 }
