@@ -118,9 +118,12 @@ func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Tim
 	return r.ModifiedCount > 0, nil
 }
 
+// The lists below filter on more than _id, which on the embedded server reads the whole
+// collection: they read on the scan connection, never the one customers' messages wait on.
+
 // WaitingHandoffs returns the queued requests, oldest first.
 func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]Handoff, error) {
-	cur, err := s.handoffs.Find(ctx, bson.D{{Key: "status", Value: HandoffWaiting}},
+	cur, err := s.ScanCollection("handoffs").Find(ctx, bson.D{{Key: "status", Value: HandoffWaiting}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list waiting handoffs: %w", err)
@@ -135,7 +138,7 @@ func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]Handoff, erro
 // ActiveHandoffs returns the requests waiting or held by an agent, oldest first.
 func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]Handoff, error) {
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{HandoffWaiting, HandoffClaimed}}}}}
-	cur, err := s.handoffs.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
+	cur, err := s.ScanCollection("handoffs").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list active handoffs: %w", err)
 	}
@@ -150,7 +153,7 @@ func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]Handoff, error
 func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*Handoff, error) {
 	filter := bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{HandoffWaiting, HandoffClaimed}}}}}
 	var h Handoff
-	if err := s.handoffs.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "at", Value: -1}})).Decode(&h); err != nil {
+	if err := s.ScanCollection("handoffs").FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "at", Value: -1}})).Decode(&h); err != nil {
 		return nil, fmt.Errorf("find active handoff: %w", notFound(err))
 	}
 	return &h, nil
