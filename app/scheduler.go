@@ -31,7 +31,7 @@ func (a *App) buildScheduler(ctx context.Context) error {
 		return err
 	}
 	a.Scheduler = s
-	a.Console.SetSurveys(s)
+	a.Cases.SetSurveys(s)
 	a.Handoffs.SetSurveys(s)
 	return nil
 }

@@ -58,25 +58,6 @@ type Deps struct {
 	Cases *cases.Service
 }
 
-// Surveys sends satisfaction surveys (the scheduler); the console asks for one by hand from a
-// case page, and after an agent ends or hands back a conversation.
-type Surveys interface {
-	// SendSurveyNow asks the customer of the case to rate it; storage.ErrSurveyOpen (wrapped) when
-	// the customer has another survey open.
-	SendSurveyNow(ctx context.Context, caseNumber, by string) error
-	// ConversationEnded lets the customer rate a conversation an agent handled.
-	ConversationEnded(ctx context.Context, openID, handoffID, agent string) error
-}
-
-// SetSurveys connects the console (and its case workflow) to the survey sender; until then no
-// survey is sent from it.
-func (c *Console) SetSurveys(s Surveys) {
-	c.surveys = s
-	if c.cases != nil {
-		c.cases.SetSurveys(s)
-	}
-}
-
 // Console serves the console. Build it with New; it is safe for concurrent use.
 type Console struct {
 	store    *storage.Store
@@ -88,7 +69,6 @@ type Console struct {
 	cal      *calendar.Calendar
 	branches []complaintbot.Branch
 	cats     map[complaintbot.Kind][]complaintbot.Category
-	surveys  Surveys
 
 	pages    *pageSet
 	reports  *reports.Service

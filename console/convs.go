@@ -255,9 +255,9 @@ func (c *Console) window(ctx context.Context, openID string) WindowInfo {
 		return WindowInfo{Note: "无法读取消息窗口"}
 	}
 	rem := w.Remaining
-	info := WindowInfo{Open: rem > 0, Remaining: rem, Closes: w.Closes}
+	info := WindowInfo{Open: w.Open(), Remaining: rem, Closes: w.Closes}
 	switch {
-	case w.LastInbound.IsZero() || !now.Before(w.Closes):
+	case w.Closed(now):
 		info.Note = "48 小时消息窗口已关闭，无法发送客服消息"
 	case rem == 0:
 		info.Note = "本轮可发送的客服消息已用完，请等待客户回复"

@@ -72,7 +72,7 @@ func (s *Service) CheckWindow(ctx context.Context, openID string, now time.Time)
 	if err != nil {
 		return err
 	}
-	if w.LastInbound.IsZero() || !now.Before(w.Closes) {
+	if w.Closed(now) {
 		return ErrWindowClosed
 	}
 	if w.Remaining <= 0 {

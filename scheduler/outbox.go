@@ -411,7 +411,7 @@ func (w *OutboxWorker) channel(ctx context.Context, m *storage.OutboxMessage, no
 		return ChannelCustom, "", nil
 	}
 	why := "the customer's 48-hour customer-service window is closed"
-	if !win.LastInbound.IsZero() && now.Before(win.Closes) {
+	if !win.Closed(now) {
 		why = fmt.Sprintf("the customer-service message allowance (%d per customer message) is used up", storage.WindowAllowance)
 	}
 	switch {

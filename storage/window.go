@@ -33,6 +33,11 @@ type Window struct {
 // Open reports whether a customer-service message may be sent now.
 func (w Window) Open() bool { return w.Remaining > 0 }
 
+// Closed reports whether the 48 hours are over at now (or the customer never wrote): no
+// customer-service message may go until they write again. A window that is not closed but not
+// Open has its allowance used up.
+func (w Window) Closed(now time.Time) bool { return w.LastInbound.IsZero() || !now.Before(w.Closes) }
+
 // MessagingWindow tells whether and how many customer-service messages may be sent to the customer at now.
 func (s *Store) MessagingWindow(ctx context.Context, openID string, now time.Time) (Window, error) {
 	last, err := s.lastInbound(ctx, openID)
