@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/users"
 	"github.com/gin-gonic/gin"
 )
@@ -20,10 +21,6 @@ const (
 	loginCookie   = "cb_login" // the login form's CSRF token (double submit)
 	flashCookie   = "cb_flash"
 )
-
-// randomToken returns n random bytes, base64url-encoded (the login form's CSRF token, the ids
-// of a page's own live stream).
-func randomToken(n int) string { return users.RandomToken(n) }
 
 // by returns the actor as the users package knows it.
 func (a *actor) by() users.Actor { return users.Actor{User: a.user, Addr: a.addr} }
@@ -233,7 +230,7 @@ func (c *Console) fail(g *gin.Context, api bool, status int, msg string) {
 // ---- handlers ----
 
 func (c *Console) loginPage(g *gin.Context) {
-	token := randomToken(18)
+	token := complaintbot.RandomToken(18)
 	setCookie(g, loginCookie, token, 3600)
 	c.render(g, http.StatusOK, "login", nil, map[string]any{"CSRF": token, "Next": safeNext(g.Query("next"))})
 }
@@ -265,7 +262,7 @@ func (c *Console) loginSubmit(g *gin.Context) {
 	u, err := c.users.Login(ctx, g.PostForm("username"), g.PostForm("password"), addr(g))
 	if err != nil {
 		status, msg := c.userError(err)
-		token := randomToken(18)
+		token := complaintbot.RandomToken(18)
 		setCookie(g, loginCookie, token, 3600)
 		c.render(g, status, "login", nil, map[string]any{"CSRF": token, "Next": next, "Error": msg, "Username": g.PostForm("username")})
 		return

@@ -295,7 +295,7 @@ func (c *Console) conversationPage(g *gin.Context) {
 		c.pageError(g, err)
 		return
 	}
-	d := convData{Conv: v, HolderLabel: c.userLabel(ctx, v.Holder), Mine: v.Holder == who.user.Name, ClientID: randomToken(12),
+	d := convData{Conv: v, HolderLabel: c.userLabel(ctx, v.Holder), Mine: v.Holder == who.user.Name, ClientID: complaintbot.RandomToken(12),
 		Canned: c.cfg.CannedReplies, Branches: c.branches}
 	d.CanAct = c.holds(who, v) == nil
 	if d.Messages, err = c.Messages(ctx, v.OpenID, 200); err != nil {
@@ -535,7 +535,7 @@ func (c *Console) casePage(g *gin.Context) {
 		c.pageError(g, err)
 		return
 	}
-	c.render(g, http.StatusOK, "case", c.newView(g, "案件 "+v.Case.Number, "cases", caseData{View: v, ClientID: randomToken(12)}), nil)
+	c.render(g, http.StatusOK, "case", c.newView(g, "案件 "+v.Case.Number, "cases", caseData{View: v, ClientID: complaintbot.RandomToken(12)}), nil)
 }
 
 func (c *Console) caseTimeline(g *gin.Context) {

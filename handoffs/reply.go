@@ -2,13 +2,12 @@ package handoffs
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"errors"
 	"regexp"
 	"strings"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -38,7 +37,7 @@ func (s *Service) SendReply(ctx context.Context, who Actor, v *Conversation, r R
 		return "", ErrReplyTooLong
 	}
 	if r.ClientID == "" {
-		r.ClientID = randomToken(12)
+		r.ClientID = complaintbot.RandomToken(12)
 	} else if !clientIDRe.MatchString(r.ClientID) {
 		return "", ErrBadClientID
 	}
@@ -123,11 +122,4 @@ func (s *Service) enqueue(ctx context.Context, m *storage.OutboxMessage) {
 func windowRefusal(err error) bool {
 	var used *AllowanceError
 	return errors.Is(err, ErrWindowClosed) || errors.As(err, &used)
-}
-
-// randomToken returns n random bytes, URL-safe base64 encoded.
-func randomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

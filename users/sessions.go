@@ -2,9 +2,7 @@ package users
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -26,13 +24,6 @@ const touchEvery = time.Minute
 
 // MaxSessionAge ends a session however active it is.
 const MaxSessionAge = 12 * time.Hour
-
-// RandomToken returns n random bytes, base64url-encoded.
-func RandomToken(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b) // crypto/rand.Read never fails (it crashes the program instead)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
 
 func hashToken(token string) string {
 	sum := sha256.Sum256([]byte(token))
@@ -127,9 +118,9 @@ func (s *Service) purge(ctx context.Context, now time.Time) {
 // NewSession starts a session of the given kind (Cookie or Bearer) for u, logged in from addr,
 // and returns its secret token; only the token's hash is stored.
 func (s *Service) NewSession(ctx context.Context, u *complaintbot.User, kind, addr string) (string, *storage.Session, error) {
-	token := RandomToken(32)
+	token := complaintbot.RandomToken(32)
 	now := s.clock.Now()
-	sess := &storage.Session{ID: hashToken(token), User: u.Name, Kind: kind, CSRF: RandomToken(24), Created: now, LastSeen: now, Addr: addr}
+	sess := &storage.Session{ID: hashToken(token), User: u.Name, Kind: kind, CSRF: complaintbot.RandomToken(24), Created: now, LastSeen: now, Addr: addr}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		return "", nil, err
 	}
