@@ -188,6 +188,34 @@ type Case struct {
 	Month string `bson:"month" json:"month"`
 	// Updated is the time of the last change to the case.
 	Updated time.Time `bson:"updated_at" json:"updated_at"`
+
+	// Additions are the further stories the customer added to the case while it was open.
+	Additions []Addition `bson:"additions,omitempty" json:"additions,omitempty"`
+	// Work is what agents added while working the case (absent from the document until then).
+	Work CaseWork `bson:"work,omitempty" json:"work"`
+
+	// The scheduler's tracking fields (never shown in the console's JSON).
+
+	// RepliedAt is when the customer first got a reply about the case from a person (an agent's
+	// message sent through the outbox); the reply deadline is met then.
+	RepliedAt *time.Time `bson:"replied_at,omitempty" json:"-"`
+	// WaitingSince is set while the case waits on the customer (the deadline clock may pause).
+	WaitingSince *time.Time `bson:"waiting_since,omitempty" json:"-"`
+	// Paused is how long the deadlines were pushed back for waits on the customer, in total.
+	Paused time.Duration `bson:"paused_ns,omitempty" json:"-"`
+	// Missed holds when each deadline ("reply", "decision") was found missed.
+	Missed map[string]time.Time `bson:"overdue,omitempty" json:"-"`
+	// Escalated is when the scheduler escalated the case because a deadline was missed, and
+	// Escalation why.
+	Escalated  *time.Time `bson:"escalated_at,omitempty" json:"-"`
+	Escalation Escalation `bson:"escalation,omitempty" json:"-"`
+	// ReopenedAt, ReopenReason ("low_rating") and ReopenedFor (what prompted it, e.g. the survey)
+	// say what reopened the case last on the service's own initiative.
+	ReopenedAt   *time.Time `bson:"reopened_at,omitempty" json:"-"`
+	ReopenReason string     `bson:"reopen_reason,omitempty" json:"-"`
+	ReopenedFor  string     `bson:"reopened_for,omitempty" json:"-"`
+	// Satisfaction is the customer's latest survey answer about the case.
+	Satisfaction *Satisfaction `bson:"satisfaction,omitempty" json:"-"`
 }
 
 // CaseSummary is what a customer sees of one of their cases when asking for progress.

@@ -2,6 +2,7 @@ package complaintbot
 
 import (
 	"sync"
+	"sync/atomic"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must load on machines without a zoneinfo database.
 )
@@ -57,3 +58,27 @@ func (c *ManualClock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.now = c.now.Add(d)
 }
+
+// TravelClock is a Clock standing a chosen span ahead of another: sandbox mode's time travel, so
+// that a trainer or tester sees what the service does on day 3 without waiting. It only moves
+// forward; it is safe for concurrent use.
+type TravelClock struct {
+	base   Clock
+	offset atomic.Int64 // nanoseconds ahead of base
+}
+
+// NewTravelClock returns a TravelClock standing at base's time.
+func NewTravelClock(base Clock) *TravelClock { return &TravelClock{base: base} }
+
+// Now returns base's time plus every span the clock was advanced by.
+func (c *TravelClock) Now() time.Time { return c.base.Now().Add(c.Offset()) }
+
+// Advance moves the clock forward by d; a d <= 0 leaves it where it is.
+func (c *TravelClock) Advance(d time.Duration) {
+	if d > 0 {
+		c.offset.Add(int64(d))
+	}
+}
+
+// Offset is how far ahead of base the clock stands.
+func (c *TravelClock) Offset() time.Duration { return time.Duration(c.offset.Load()) }

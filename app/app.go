@@ -26,6 +26,7 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/metrics"
+	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/wechatapi"
@@ -60,7 +61,10 @@ type App struct {
 	Webhook *bot.Webhook
 	WeChat  *wechatapi.Client
 	Outbox  *scheduler.OutboxWorker
-	// Scheduler runs the cron jobs (notices, deadlines, surveys, housekeeping).
+	// Media downloads the customers' pictures and keeps them (a scheduler job, scheduler.JobMedia).
+	Media *scheduler.MediaFetcher
+	// Scheduler runs the cron jobs (notices, deadlines, surveys, housekeeping) and the other parts' leased
+	// background jobs (the reports' repair and rebuild, the embedded database's indexing).
 	Scheduler *scheduler.Scheduler
 	Registry  *conversations.Registry
 	Bus       *events.Bus
@@ -71,11 +75,18 @@ type App struct {
 	Handoffs *handoffs.Service
 	// Cases is the case workflow (agents' actions, the scheduler's escalations and reopenings).
 	Cases *cases.Service
+	// Reports keeps the supervisors' report facts and rollups and answers the reports.
+	Reports *reports.Service
 
 	webhookLn, consoleLn net.Listener
-	servers              []*http.Server
-	cancel               context.CancelFunc
-	workers              sync.WaitGroup
+	// travel is the service's clock in sandbox mode, which an admin may move forward; realClock
+	// is the clock it stands ahead of, which logins and sessions keep to (moving the sandbox's
+	// clock must not log everybody out).
+	travel    *complaintbot.TravelClock
+	realClock complaintbot.Clock
+	servers   []*http.Server
+	cancel    context.CancelFunc
+	workers   sync.WaitGroup
 }
 
 // New opens the database and builds every part, and opens both listeners (so their addresses
@@ -84,6 +95,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	a := &App{Config: cfg, Clock: opts.Clock, Log: opts.Logger, Metrics: metrics.New(), Bus: &events.Bus{}}
 	if a.Clock == nil {
 		a.Clock = complaintbot.SystemClock{}
+	}
+	// In sandbox mode an admin may move the service's clock forward (console 沙箱时间); WeChat's
+	// signed timestamps are still checked against the clock it stands ahead of.
+	wireClock := a.Clock
+	a.realClock = a.Clock
+	if cfg.Sandbox() {
+		a.travel = complaintbot.NewTravelClock(a.Clock)
+		a.Clock = a.travel
 	}
 	if a.Log == nil {
 		a.Log = slog.Default()
@@ -108,7 +127,8 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
-	a.Registry = &conversations.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays}
+	a.Registry = &conversations.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays,
+		NoBranch: def.NoBranch()}
 
 	if a.webhookLn, err = net.Listen("tcp", cfg.Server.WebhookAddr); err != nil {
 		return nil, fmt.Errorf("server.webhook_addr %s: %w", cfg.Server.WebhookAddr, err)
@@ -128,6 +148,10 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if cfg.Sandbox() {
 		a.Sandbox = fakewechat.New(cfg.WeChat.AppID, sandboxSecret)
 		a.Sandbox.SetClock(a.Clock)
+		// The customer simulator reads its customer's messages with a key made from the webhook
+		// token, which it signs its messages with anyway; nobody else lists them.
+		a.Sandbox.RequireInboxKey(cfg.WeChat.Token)
+		a.Sandbox.ServeImagesWithPrefix("sim-media-") // the customer simulator's pictures
 		wcfg.AppSecret = sandboxSecret
 		if wcfg.APIBase == "" {
 			wcfg.APIBase = a.ConsoleURL() + SandboxPath
@@ -142,10 +166,14 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 		Wire: bot.WireConfig{AppID: cfg.WeChat.AppID, Token: cfg.WeChat.Token, AESKey: cfg.WeChat.EncodingAESKey,
 			PreviousAESKey: cfg.WeChat.PreviousEncodingAESKey, MaxClockSkew: cfg.WeChat.MaxClockSkew.D()},
 		Path: cfg.WeChat.Path, ReplyBudget: cfg.Server.ReplyBudget.D(), MaxBodyBytes: int64(cfg.Server.MaxBodyBytes),
-	}, a.Convs, a.Store, a.Clock, a.Log, a.Metrics)
+	}, a.Convs, a.Store, wireClock, a.Log, a.Metrics)
+	a.Webhook.Media = a.Store
+	a.Webhook.ServiceClock = a.Clock
+	a.Media = &scheduler.MediaFetcher{Store: a.Store, API: a.WeChat, Clock: a.Clock, Log: a.Log}
 	host, _ := os.Hostname()
 	a.Outbox = &scheduler.OutboxWorker{Store: a.Store, Sender: a.WeChat, Clock: a.Clock, Log: a.Log, Metrics: a.Metrics,
 		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts}
+	a.Reports = reports.New(a.Store, a.Clock, a.Log)
 	if err := a.buildConsole(ctx); err != nil {
 		return nil, err
 	}
@@ -226,10 +254,15 @@ func (a *App) consoleRouter() *gin.Engine {
 	return r
 }
 
-// Start serves both listeners and starts the background workers.
-func (a *App) Start() {
+// Start starts the scheduler, then serves both listeners and starts the other background workers.
+// A scheduler that cannot start is returned as the error, with nothing started (Shutdown still
+// closes the store).
+func (a *App) Start() error {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
+	if err := a.startScheduler(ctx, &a.workers); err != nil {
+		return err
+	}
 	hooks := []struct {
 		ln net.Listener
 		h  http.Handler
@@ -245,31 +278,13 @@ func (a *App) Start() {
 			}
 		}(hk.ln)
 	}
-	if a.Store.Embedded() { // index the collections that appeared since (per-day ones)
-		a.workers.Add(1)
-		go func() {
-			defer a.workers.Done()
-			t := time.NewTicker(time.Hour)
-			defer t.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-					if err := a.Store.IndexEmbedded(ctx); err != nil && ctx.Err() == nil {
-						a.Log.Error("index the embedded database", "err", err)
-					}
-				}
-			}
-		}()
-	}
-	a.startScheduler(ctx, &a.workers)
 	a.startReports(ctx, &a.workers)
 	a.workers.Add(1)
 	go func() {
 		defer a.workers.Done()
 		a.recover(ctx)
 	}()
+	return nil
 }
 
 // recoverSettle is how old a turn cut off by a crash must be before start-up recovery finishes

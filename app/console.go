@@ -8,6 +8,8 @@ import (
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/handoffs"
+	"github.com/complaintbot/complaintbot/quickreplies"
+	"github.com/complaintbot/complaintbot/users"
 	"github.com/gin-gonic/gin"
 )
 
@@ -24,14 +26,20 @@ func (a *App) buildConsole(ctx context.Context) error {
 	}
 	var err error
 	a.Handoffs, err = handoffs.New(handoffs.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
-		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Definition: def})
+		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Definition: def, Engine: a.Engine})
 	if err != nil {
 		return err
 	}
 	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus})
+	quick := quickreplies.New(a.Store, a.Clock, a.Log, def.Branches())
+	// The configured canned replies become quick replies for every branch, once.
+	if err := quick.Seed(ctx, a.Config.Console.CannedReplies); err != nil {
+		return err
+	}
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
 		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
-		Cases: a.Cases})
+		Cases: a.Cases, Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick,
+		Users: users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -26,7 +28,8 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	suffix := make([]byte, 4)
 	_, _ = rand.Read(suffix)
 	s, err := scheduler.New(scheduler.Options{Store: a.Store, Engine: a.Engine, Convs: a.Convs, Clock: a.Clock, Log: a.Log,
-		Outbox: a.Outbox, Owner: a.Outbox.Owner + "/" + hex.EncodeToString(suffix), Config: cfg, Idle: a.Handoffs, Cases: a.Cases})
+		Outbox: a.Outbox, Owner: a.Outbox.Owner + "/" + hex.EncodeToString(suffix), Config: cfg, Idle: a.Handoffs, Queue: a.Handoffs, Cases: a.Cases,
+		Jobs: a.backgroundJobs()})
 	if err != nil {
 		return err
 	}
@@ -36,22 +39,26 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	return nil
 }
 
-// startScheduler starts the outbox worker and the cron jobs; they run until ctx is done, and wg
-// tracks them.
-func (a *App) startScheduler(ctx context.Context, wg *sync.WaitGroup) {
+// startScheduler starts the cron jobs and the outbox worker; they run until ctx is done, and wg
+// tracks them. A scheduler that cannot start is an error, and nothing is started: the service
+// does not run without its deadlines, notices and leases.
+func (a *App) startScheduler(ctx context.Context, wg *sync.WaitGroup) error {
+	if a.Scheduler == nil {
+		return errors.New("start the scheduler: it was not built")
+	}
+	if err := a.Scheduler.Start(ctx); err != nil {
+		return fmt.Errorf("start the scheduler: %w", err)
+	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		a.Outbox.Run(ctx)
 	}()
-	if err := a.Scheduler.Start(ctx); err != nil {
-		a.Log.Error("scheduler not started", "err", err)
-		return
-	}
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		<-ctx.Done()
 		a.Scheduler.Stop()
 	}()
+	return nil
 }

@@ -12,7 +12,6 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	casework "github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
@@ -53,7 +52,7 @@ func register(t *testing.T, h *apptest.Harness, who string) string {
 }
 
 // agent is a head-office agent working cases through the case workflow in these tests.
-var agent = casework.Actor{User: &complaintbot.User{Name: "wang", DisplayName: "王芳", Role: complaintbot.RoleAgent, Branches: []string{complaintbot.HeadOffice}}}
+var agent = complaintbot.Actor{User: &complaintbot.User{Name: "wang", DisplayName: "王芳", Role: complaintbot.RoleAgent, Branches: []string{complaintbot.HeadOffice}}}
 
 // setStatus moves a case to investigating (accepting it) or resolves it, as an agent does in the
 // console: through the case workflow, which tells the customer.
@@ -138,9 +137,9 @@ func wantSent(t *testing.T, h *apptest.Harness, who string, want ...string) {
 	}
 }
 
-func caseState(t *testing.T, h *apptest.Harness, number string) *storage.CaseState {
+func caseState(t *testing.T, h *apptest.Harness, number string) *complaintbot.Case {
 	t.Helper()
-	c, err := h.App.Store.CaseState(context.Background(), number)
+	c, err := h.App.Store.ScanCase(context.Background(), number)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,8 +204,8 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	at(t, h, shanghai(2026, 12, 3, 0, 0, 1))
 	at(t, h, shanghai(2026, 12, 3, 0, 10, 0))
 	c := caseState(t, h, number)
-	if c.Status != complaintbot.StatusEscalated || c.Overdue[storage.DeadlineReply].IsZero() || c.Escalated == nil {
-		t.Fatalf("case after the reply deadline: status %s overdue %v", c.Status, c.Overdue)
+	if c.Status != complaintbot.StatusEscalated || c.Missed[storage.DeadlineReply].IsZero() || c.Escalated == nil {
+		t.Fatalf("case after the reply deadline: status %s overdue %v", c.Status, c.Missed)
 	}
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门")
 	r, _ := h.App.Store.Reminders(ctx, []string{"0101"}, h.Clock.Now())
@@ -229,7 +228,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
 	survey := number + "#1"
 	sv, err := h.App.Store.Survey(ctx, survey)
-	if err != nil || sv.Status != storage.SurveySent || sv.Branch != "0101" || sv.Category != "attitude" || sv.Kind != "complaint" ||
+	if err != nil || sv.Status != complaintbot.SurveySent || sv.Branch != "0101" || sv.Category != "attitude" || sv.Kind != "complaint" ||
 		sv.Day != "2026-12-04" || sv.Week != "2026-W49" || sv.Month != "2026-12" {
 		t.Fatalf("survey %+v %v", sv, err)
 	}
@@ -242,7 +241,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	if c.Satisfaction == nil || c.Satisfaction.Rating != 2 || c.Satisfaction.Comment != "办理太慢了，等了一个星期" {
 		t.Fatalf("satisfaction on the case: %+v", c.Satisfaction)
 	}
-	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != storage.SurveyAnswered || sv.Rating != 2 || !sv.Low {
+	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != complaintbot.SurveyAnswered || sv.Rating != 2 || !sv.Low {
 		t.Fatalf("survey after the rating: %+v", sv)
 	}
 	fu, err := h.App.Store.FollowUps(ctx, []string{"0101"}, storage.FollowUpOpen)
@@ -264,7 +263,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 		at(t, h, shanghai(2026, 12, 4+d, 12, 0, 0))
 	}
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "template:TPL-SURVEY:|打分")
-	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != storage.SurveyAnswered {
+	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != complaintbot.SurveyAnswered {
 		t.Fatalf("answered survey became %s", sv.Status)
 	}
 }
@@ -288,7 +287,7 @@ func TestSurveyReminderAndExpiry(t *testing.T) {
 	at(t, h, shanghai(2026, 11, 30, 14, 0, 0)) // 72 hours: lapsed (the last one went by template)
 	wantSent(t, h, who, "已处理完毕", "请您对本次处理打分", "还没有收到")
 	sv, err := h.App.Store.Survey(ctx, number+"#1")
-	if err != nil || sv.Status != storage.SurveyExpired || sv.Reminded == nil || sv.Expired == nil {
+	if err != nil || sv.Status != complaintbot.SurveyExpired || sv.Reminded == nil || sv.Expired == nil {
 		t.Fatalf("survey %+v %v", sv, err)
 	}
 	got := h.Say(who, "5")
@@ -309,11 +308,11 @@ func TestOutboxFallbacksAndRetries(t *testing.T) {
 	h.Say(who, "你好") // opens the 48-hour window
 	enqueue := func(id, purpose string) {
 		t.Helper()
-		if _, err := h.App.Store.Enqueue(ctx, &storage.OutboxMessage{ID: id, OpenID: who, Text: "消息 " + id, Purpose: purpose, Created: h.Clock.Now()}); err != nil {
+		if _, err := h.App.Store.Enqueue(ctx, &complaintbot.OutboxMessage{ID: id, OpenID: who, Text: "消息 " + id, Purpose: purpose, Created: h.Clock.Now()}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	status := func(id string) *storage.OutboxMessage {
+	status := func(id string) *complaintbot.OutboxMessage {
 		t.Helper()
 		m, err := h.App.Store.OutboxMessage(ctx, id)
 		if err != nil {
@@ -327,41 +326,41 @@ func TestOutboxFallbacksAndRetries(t *testing.T) {
 
 	// 45015 on a notice: WeChat says the window is closed, a template goes instead.
 	h.App.Sandbox.FailNext(custom, 45015, 1)
-	enqueue("n1", storage.PurposeNotice)
+	enqueue("n1", complaintbot.PurposeNotice)
 	deliver(t, h)
-	if m := status("n1"); m.Status != storage.OutboxSent || m.Channel != "template" || m.Attempts != 2 {
+	if m := status("n1"); m.Status != complaintbot.OutboxSent || m.Channel != "template" || m.Attempts != 2 {
 		t.Fatalf("n1 after 45015: %+v", m)
 	}
 	// 45047 on a survey question with no survey template: undeliverable, call the customer.
 	h.App.Sandbox.FailNext(custom, 45047, 1)
-	enqueue("s1", storage.PurposeSurvey)
+	enqueue("s1", complaintbot.PurposeSurvey)
 	deliver(t, h)
-	if m := status("s1"); m.Status != storage.OutboxUndeliverable || !strings.Contains(m.LastError, "45047") || !strings.Contains(m.LastError, "call the customer") {
+	if m := status("s1"); m.Status != complaintbot.OutboxUndeliverable || !strings.Contains(m.LastError, "45047") || !strings.Contains(m.LastError, "call the customer") {
 		t.Fatalf("s1 after 45047: %+v", m)
 	}
 	// -1 (system busy): retried after a backoff, then delivered.
 	h.App.Sandbox.FailNext(custom, -1, 2)
-	enqueue("a1", storage.PurposeAgent)
+	enqueue("a1", complaintbot.PurposeAgent)
 	deliver(t, h)
-	if m := status("a1"); m.Status != storage.OutboxPending || m.Attempts != 1 {
+	if m := status("a1"); m.Status != complaintbot.OutboxPending || m.Attempts != 1 {
 		t.Fatalf("a1 after -1: %+v", m)
 	}
 	h.Clock.Advance(10 * time.Second)
 	deliver(t, h)
-	if m := status("a1"); m.Status != storage.OutboxPending || m.Attempts != 2 {
+	if m := status("a1"); m.Status != complaintbot.OutboxPending || m.Attempts != 2 {
 		t.Fatalf("a1 after the second -1: %+v", m)
 	}
 	h.Clock.Advance(20 * time.Second)
 	deliver(t, h)
-	if m := status("a1"); m.Status != storage.OutboxSent || m.Attempts != 3 || m.Channel != "custom" {
+	if m := status("a1"); m.Status != complaintbot.OutboxSent || m.Attempts != 3 || m.Channel != "custom" {
 		t.Fatalf("a1 after backoff: %+v", m)
 	}
 	// 40001 once: the client fetches a new token and sends again in the same attempt.
 	fetches := h.App.Sandbox.TokenFetches()
 	h.App.Sandbox.FailNext(custom, 40001, 1)
-	enqueue("a2", storage.PurposeAgent)
+	enqueue("a2", complaintbot.PurposeAgent)
 	deliver(t, h)
-	if m := status("a2"); m.Status != storage.OutboxSent || m.Attempts != 1 {
+	if m := status("a2"); m.Status != complaintbot.OutboxSent || m.Attempts != 1 {
 		t.Fatalf("a2 after 40001: %+v", m)
 	}
 	if h.App.Sandbox.TokenFetches() != fetches+1 {
@@ -369,32 +368,32 @@ func TestOutboxFallbacksAndRetries(t *testing.T) {
 	}
 	// 40001 twice: the refreshed token is refused too; retried later.
 	h.App.Sandbox.FailNext(custom, 40001, 2)
-	enqueue("a3", storage.PurposeAgent)
+	enqueue("a3", complaintbot.PurposeAgent)
 	deliver(t, h)
-	if m := status("a3"); m.Status != storage.OutboxPending {
+	if m := status("a3"); m.Status != complaintbot.OutboxPending {
 		t.Fatalf("a3 after 40001 twice: %+v", m)
 	}
 	h.Clock.Advance(10 * time.Second)
 	deliver(t, h)
-	if m := status("a3"); m.Status != storage.OutboxSent {
+	if m := status("a3"); m.Status != complaintbot.OutboxSent {
 		t.Fatalf("a3 later: %+v", m)
 	}
 	// 43004: the customer unfollowed; a person calls.
 	h.App.Sandbox.FailNext(custom, 43004, 1)
-	enqueue("n2", storage.PurposeNotice)
+	enqueue("n2", complaintbot.PurposeNotice)
 	deliver(t, h)
-	if m := status("n2"); m.Status != storage.OutboxUndeliverable {
+	if m := status("n2"); m.Status != complaintbot.OutboxUndeliverable {
 		t.Fatalf("n2 after 43004: %+v", m)
 	}
 	// Out of the window: an agent's reply never goes by template.
 	h.Clock.Advance(49 * time.Hour)
-	enqueue("a4", storage.PurposeAgent)
-	enqueue("n3", storage.PurposeNotice)
+	enqueue("a4", complaintbot.PurposeAgent)
+	enqueue("n3", complaintbot.PurposeNotice)
 	deliver(t, h)
-	if m := status("a4"); m.Status != storage.OutboxUndeliverable || !strings.Contains(m.LastError, "template") {
+	if m := status("a4"); m.Status != complaintbot.OutboxUndeliverable || !strings.Contains(m.LastError, "template") {
 		t.Fatalf("a4 out of the window: %+v", m)
 	}
-	if m := status("n3"); m.Status != storage.OutboxSent || m.Channel != "template" || m.Attempts != 1 {
+	if m := status("n3"); m.Status != complaintbot.OutboxSent || m.Channel != "template" || m.Attempts != 1 {
 		t.Fatalf("n3 out of the window: %+v", m)
 	}
 	// Every message reached WeChat once, or is listed for a person.
@@ -653,7 +652,7 @@ func TestManualAndConversationSurveys(t *testing.T) {
 	}
 	expect(t, h, other, "五星", "感谢您的评价", "非常满意")
 	sv, err = h.App.Store.Survey(ctx, scheduler.ConversationSurveyID("handoff-1"))
-	if err != nil || sv.Status != storage.SurveyAnswered || sv.Rating != 5 || sv.Agent != "li" || sv.Subject != storage.SurveyOfConversation || sv.Branch != "NONE" {
+	if err != nil || sv.Status != complaintbot.SurveyAnswered || sv.Rating != 5 || sv.Agent != "li" || sv.Subject != complaintbot.SurveyOfConversation || sv.Branch != "NONE" {
 		t.Fatalf("conversation survey %+v %v", sv, err)
 	}
 }
@@ -685,7 +684,7 @@ func TestLowRatingReopensTheCase(t *testing.T) {
 	h.Clock.Advance(2 * time.Hour)
 	runJobs(t, h)
 	wantSent(t, h, who, "已处理完毕", "打分", "重新进入处理", "已处理完毕", "打分")
-	if sv, err := h.App.Store.Survey(ctx, number+"#2"); err != nil || sv.Round != 2 || sv.Status != storage.SurveySent {
+	if sv, err := h.App.Store.Survey(ctx, number+"#2"); err != nil || sv.Round != 2 || sv.Status != complaintbot.SurveySent {
 		t.Fatalf("second round: %+v %v", sv, err)
 	}
 }
@@ -704,8 +703,8 @@ func TestConsoleNoticeIsNotDoubled(t *testing.T) {
 		{Key: "$push", Value: bson.D{{Key: "work.timeline", Value: bson.D{{Key: "id", Value: "r1-notice"}, {Key: "kind", Value: "notice"}, {Key: "at", Value: now}}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.App.Store.Enqueue(ctx, &storage.OutboxMessage{ID: "notice:" + number + "#r1", OpenID: who, Text: "控制台：已处理完毕",
-		Purpose: storage.PurposeNotice, CaseNumber: number, Created: now}); err != nil {
+	if _, err := h.App.Store.Enqueue(ctx, &complaintbot.OutboxMessage{ID: "notice:" + number + "#r1", OpenID: who, Text: "控制台：已处理完毕",
+		Purpose: complaintbot.PurposeNotice, CaseNumber: number, Created: now}); err != nil {
 		t.Fatal(err)
 	}
 	// The console forgot storage.CaseChanged: the deadlines job's sweep finds the change.

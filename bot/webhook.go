@@ -58,6 +58,12 @@ type Webhook struct {
 	// KF, when set and enabled, hands customers who ask for a person to WeChat's own
 	// customer-service system instead of this service's agents.
 	KF WeChatKF
+	// Media, when set, is told of every picture a customer sends, to keep (see requestMedia).
+	Media MediaRequester
+	// ServiceClock, when set, is the service's time for what the webhook records (a picture's
+	// expiry); the clock given to NewWebhook checks WeChat's timestamps. They differ in sandbox
+	// mode once an admin moved the service's clock forward.
+	ServiceClock complaintbot.Clock
 }
 
 // WeChatKF is WeChat's own customer-service system (多客服), used instead of the console's agents
@@ -316,6 +322,7 @@ func (h *Webhook) process(c *gin.Context, m conversations.Message, deadline time
 	defer h.working(-1)
 	ctx, cancel := context.WithTimeout(context.Background(), h.workTimeout)
 	defer cancel()
+	h.requestMedia(ctx, m)
 	out, err = h.convs.Handle(ctx, m, passive)
 	return out, answered, err
 }

@@ -69,27 +69,27 @@ func AuditName(code string) string {
 
 // Accept makes who the case's acceptor (受理人), and its assignee if it has none; a case just
 // received moves to investigating and the customer is told (notice accepted).
-func (s *Service) Accept(ctx context.Context, who Actor, number string) error {
-	return s.apply(ctx, who, number, AuditAccept, func(rec *storage.CaseRecord, now time.Time) (*decision, error) {
+func (s *Service) Accept(ctx context.Context, who complaintbot.Actor, number string) error {
+	return s.apply(ctx, who, number, AuditAccept, func(rec *complaintbot.Case, now time.Time) (*decision, error) {
 		if !rec.Status.Open() {
-			return nil, refuse(&rec.Case, ErrAcceptFinished)
+			return nil, refuse(rec, ErrAcceptFinished)
 		}
 		if rec.Work.AcceptedAt != nil {
-			e := refuse(&rec.Case, ErrAccepted)
+			e := refuse(rec, ErrAccepted)
 			e.By = rec.Work.AcceptedBy
 			return nil, e
 		}
 		u := who.User
 		d := &decision{before: string(rec.Status), after: "accepted by " + u.Name}
-		d.change = storage.CaseChange{AcceptedAt: &now, AcceptedBy: &u.Name, Entries: []storage.TimelineEntry{{Kind: "accept", Text: "受理案件"}}}
+		d.change = storage.CaseChange{AcceptedAt: &now, AcceptedBy: &u.Name, Entries: []complaintbot.TimelineEntry{{Kind: "accept", Text: "受理案件"}}}
 		if rec.Work.Assignee == "" {
 			d.change.Assignee = &u.Name
-			d.change.Entries = append(d.change.Entries, storage.TimelineEntry{Kind: "assign", To: u.Name, Text: "承办人：" + u.Label()})
+			d.change.Entries = append(d.change.Entries, complaintbot.TimelineEntry{Kind: "assign", To: u.Name, Text: "承办人：" + u.Label()})
 		}
 		if rec.Status == complaintbot.StatusReceived {
 			to := complaintbot.StatusInvestigating
 			d.change.FromStatus, d.change.Status = rec.Status, &to
-			d.change.Entries = append(d.change.Entries, storage.TimelineEntry{Kind: "status", From: string(rec.Status), To: string(to)})
+			d.change.Entries = append(d.change.Entries, complaintbot.TimelineEntry{Kind: "status", From: string(rec.Status), To: string(to)})
 			d.notice, d.data = flows.NoticeAccepted, flows.NoticeData{Expected: rec.ReplyDue, Decision: rec.DecisionDue}
 		}
 		return d, nil
@@ -98,9 +98,9 @@ func (s *Service) Accept(ctx context.Context, who Actor, number string) error {
 
 // Assign makes the user named assignee the case's assignee (承办人); "" leaves it unassigned. The
 // assignee must be an active user who covers the case's branch.
-func (s *Service) Assign(ctx context.Context, who Actor, number, assignee string) error {
+func (s *Service) Assign(ctx context.Context, who complaintbot.Actor, number, assignee string) error {
 	to := strings.TrimSpace(assignee)
-	return s.apply(ctx, who, number, AuditAssign, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditAssign, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if to == rec.Work.Assignee {
 			return nil, nil
 		}
@@ -108,7 +108,7 @@ func (s *Service) Assign(ctx context.Context, who Actor, number, assignee string
 		if to != "" {
 			target, err := s.store.UserByName(ctx, to)
 			if errors.Is(err, storage.ErrNotFound) || (err == nil && !target.CanHandle(rec.Branch.Code)) {
-				return nil, refuse(&rec.Case, ErrAssignee)
+				return nil, refuse(rec, ErrAssignee)
 			}
 			if err != nil {
 				return nil, err
@@ -116,23 +116,23 @@ func (s *Service) Assign(ctx context.Context, who Actor, number, assignee string
 			label = target.Label()
 		}
 		return &decision{before: rec.Work.Assignee, after: to, change: storage.CaseChange{Assignee: &to,
-			Entries: []storage.TimelineEntry{{Kind: "assign", From: rec.Work.Assignee, To: to, Text: "承办人：" + label}}}}, nil
+			Entries: []complaintbot.TimelineEntry{{Kind: "assign", From: rec.Work.Assignee, To: to, Text: "承办人：" + label}}}}, nil
 	})
 }
 
 // SetDepartments names the case's responsible (责任), host (主办) and co-handling (协办)
 // departments. Names are trimmed and cut to MaxDepartment characters; repeated and empty
 // co-handling names are dropped, and at most MaxCoHandling remain.
-func (s *Service) SetDepartments(ctx context.Context, who Actor, number string, deps storage.Departments) error {
-	d := storage.Departments{Responsible: clean(deps.Responsible, MaxDepartment), Host: clean(deps.Host, MaxDepartment)}
+func (s *Service) SetDepartments(ctx context.Context, who complaintbot.Actor, number string, deps complaintbot.Departments) error {
+	d := complaintbot.Departments{Responsible: clean(deps.Responsible, MaxDepartment), Host: clean(deps.Host, MaxDepartment)}
 	for _, x := range deps.CoHandling {
 		if x = clean(x, MaxDepartment); x != "" && !slices.Contains(d.CoHandling, x) {
 			d.CoHandling = append(d.CoHandling, x)
 		}
 	}
-	return s.apply(ctx, who, number, AuditDepartments, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditDepartments, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if len(d.CoHandling) > MaxCoHandling {
-			return nil, refuse(&rec.Case, ErrCoHandling)
+			return nil, refuse(rec, ErrCoHandling)
 		}
 		old := rec.Work.Departments
 		before := fmt.Sprintf("%s|%s|%s", old.Responsible, old.Host, strings.Join(old.CoHandling, ","))
@@ -142,7 +142,7 @@ func (s *Service) SetDepartments(ctx context.Context, who Actor, number string, 
 		}
 		text := fmt.Sprintf("责任部门：%s；主办部门：%s；协办部门：%s", orNone(d.Responsible), orNone(d.Host), orNone(strings.Join(d.CoHandling, "、")))
 		return &decision{before: before, after: after, change: storage.CaseChange{Departments: &d,
-			Entries: []storage.TimelineEntry{{Kind: "departments", Text: text}}}}, nil
+			Entries: []complaintbot.TimelineEntry{{Kind: "departments", Text: text}}}}, nil
 	})
 }
 
@@ -151,22 +151,22 @@ var noteIDs = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 
 // Note adds an internal note (the customer never sees it). clientID, when set, makes a repeated
 // submission of the same note add nothing.
-func (s *Service) Note(ctx context.Context, who Actor, number, text, clientID string) error {
+func (s *Service) Note(ctx context.Context, who complaintbot.Actor, number, text, clientID string) error {
 	text = strings.TrimSpace(text)
-	return s.apply(ctx, who, number, AuditNote, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditNote, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if text == "" {
-			return nil, refuse(&rec.Case, ErrNoteEmpty)
+			return nil, refuse(rec, ErrNoteEmpty)
 		}
 		if len([]rune(text)) > MaxNote {
-			return nil, refuse(&rec.Case, ErrNoteTooLong)
+			return nil, refuse(rec, ErrNoteTooLong)
 		}
 		if len(rec.Work.Timeline) >= MaxTimeline {
-			return nil, refuse(&rec.Case, ErrTimelineFull)
+			return nil, refuse(rec, ErrTimelineFull)
 		}
 		id := ""
 		if clientID != "" {
 			if !noteIDs.MatchString(clientID) {
-				return nil, refuse(&rec.Case, ErrNoteID)
+				return nil, refuse(rec, ErrNoteID)
 			}
 			id = "note-" + clientID
 			for _, e := range rec.Work.Timeline {
@@ -175,28 +175,28 @@ func (s *Service) Note(ctx context.Context, who Actor, number, text, clientID st
 				}
 			}
 		}
-		return &decision{after: text, change: storage.CaseChange{Entries: []storage.TimelineEntry{{ID: id, Kind: "note", Text: text}}}}, nil
+		return &decision{after: text, change: storage.CaseChange{Entries: []complaintbot.TimelineEntry{{ID: id, Kind: "note", Text: text}}}}, nil
 	})
 }
 
 // SetStatus moves the case from the status from (what the agent saw; "" skips the check) to to,
 // along the moves Next allows, with an optional comment on the timeline. The customer is told when
 // the case is accepted (received → investigating), escalated or reopened.
-func (s *Service) SetStatus(ctx context.Context, who Actor, number string, from, to complaintbot.Status, comment string) error {
-	return s.apply(ctx, who, number, AuditStatus, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+func (s *Service) SetStatus(ctx context.Context, who complaintbot.Actor, number string, from, to complaintbot.Status, comment string) error {
+	return s.apply(ctx, who, number, AuditStatus, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if to == complaintbot.StatusResolved {
-			return nil, refuse(&rec.Case, ErrStatusResolve)
+			return nil, refuse(rec, ErrStatusResolve)
 		}
 		if from != "" && from != rec.Status {
-			return nil, refuse(&rec.Case, ErrStatusStale)
+			return nil, refuse(rec, ErrStatusStale)
 		}
 		if !slices.Contains(Next(rec.Status), to) {
-			e := refuse(&rec.Case, ErrStatusMove)
+			e := refuse(rec, ErrStatusMove)
 			e.To = to
 			return nil, e
 		}
 		d := &decision{before: string(rec.Status), after: string(to), change: storage.CaseChange{FromStatus: rec.Status, Status: &to,
-			Entries: []storage.TimelineEntry{{Kind: "status", From: string(rec.Status), To: string(to), Text: strings.TrimSpace(comment)}}},
+			Entries: []complaintbot.TimelineEntry{{Kind: "status", From: string(rec.Status), To: string(to), Text: strings.TrimSpace(comment)}}},
 			data: flows.NoticeData{Expected: rec.ReplyDue, Decision: rec.DecisionDue}}
 		switch to {
 		case complaintbot.StatusInvestigating:
@@ -215,36 +215,36 @@ func (s *Service) SetStatus(ctx context.Context, who Actor, number string, from,
 // Extend moves the case's decision deadline to the end of day (Asia/Shanghai) for reason, which
 // the customer is told (notice extended). The new deadline must be later than the current one and
 // at most MaxDecisionDays after receipt; a zero day is refused as missing.
-func (s *Service) Extend(ctx context.Context, who Actor, number string, day time.Time, reason string) error {
+func (s *Service) Extend(ctx context.Context, who complaintbot.Actor, number string, day time.Time, reason string) error {
 	reason = strings.TrimSpace(reason)
-	return s.apply(ctx, who, number, AuditExtend, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditExtend, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if !rec.Status.Open() {
-			return nil, refuse(&rec.Case, ErrExtendFinished)
+			return nil, refuse(rec, ErrExtendFinished)
 		}
 		if reason == "" {
-			return nil, refuse(&rec.Case, ErrReasonEmpty)
+			return nil, refuse(rec, ErrReasonEmpty)
 		}
 		if len([]rune(reason)) > MaxReason {
-			return nil, refuse(&rec.Case, ErrReasonTooLong)
+			return nil, refuse(rec, ErrReasonTooLong)
 		}
 		if day.IsZero() {
-			return nil, refuse(&rec.Case, ErrDueMissing)
+			return nil, refuse(rec, ErrDueMissing)
 		}
 		l := day.In(complaintbot.Shanghai)
 		due := time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, complaintbot.Shanghai)
 		if !due.After(rec.DecisionDue) {
-			e := refuse(&rec.Case, ErrDueNotLater)
+			e := refuse(rec, ErrDueNotLater)
 			e.Date = rec.DecisionDue
 			return nil, e
 		}
 		if latest := rec.Received.Add(MaxDecisionDays * 24 * time.Hour); due.After(latest) {
-			e := refuse(&rec.Case, ErrDueTooLate)
+			e := refuse(rec, ErrDueTooLate)
 			e.Date = latest
 			return nil, e
 		}
 		n := rec.Work.Extensions + 1
 		return &decision{before: rec.DecisionDue.Format(time.RFC3339), after: due.Format(time.RFC3339),
-			change: storage.CaseChange{DecisionDue: &due, Extensions: &n, Entries: []storage.TimelineEntry{
+			change: storage.CaseChange{DecisionDue: &due, Extensions: &n, Entries: []complaintbot.TimelineEntry{
 				{Kind: "extend", From: flows.FormatDate(rec.DecisionDue), To: flows.FormatDate(due), Text: reason}}},
 			notice: flows.NoticeExtended, data: flows.NoticeData{Expected: rec.ReplyDue, Decision: due, Reason: reason}}, nil
 	})
@@ -252,49 +252,49 @@ func (s *Service) Extend(ctx context.Context, who Actor, number string, day time
 
 // MarkMalicious flags the case as a malicious complaint (恶意投诉) for reason (cut to
 // MaxMaliciousReason characters); the customer is not told.
-func (s *Service) MarkMalicious(ctx context.Context, who Actor, number, reason string) error {
+func (s *Service) MarkMalicious(ctx context.Context, who complaintbot.Actor, number, reason string) error {
 	reason = strings.TrimSpace(reason)
-	return s.apply(ctx, who, number, AuditMalicious, func(rec *storage.CaseRecord, now time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditMalicious, func(rec *complaintbot.Case, now time.Time) (*decision, error) {
 		if reason == "" {
-			return nil, refuse(&rec.Case, ErrMaliciousReasonless)
+			return nil, refuse(rec, ErrMaliciousReasonless)
 		}
-		f := storage.Flag{Reason: clean(reason, MaxMaliciousReason), By: who.User.Name, At: now}
+		f := complaintbot.Flag{Reason: clean(reason, MaxMaliciousReason), By: who.User.Name, At: now}
 		return &decision{after: "flagged: " + f.Reason, change: storage.CaseChange{Malicious: &f,
-			Entries: []storage.TimelineEntry{{Kind: "malicious", To: "flagged", Text: f.Reason}}}}, nil
+			Entries: []complaintbot.TimelineEntry{{Kind: "malicious", To: "flagged", Text: f.Reason}}}}, nil
 	})
 }
 
 // ClearMalicious removes the malicious flag, with an optional reason; a case without the flag is
 // left as it is.
-func (s *Service) ClearMalicious(ctx context.Context, who Actor, number, reason string) error {
+func (s *Service) ClearMalicious(ctx context.Context, who complaintbot.Actor, number, reason string) error {
 	reason = strings.TrimSpace(reason)
-	return s.apply(ctx, who, number, AuditMalicious, func(rec *storage.CaseRecord, _ time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditMalicious, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
 		if rec.Work.Malicious == nil {
 			return nil, nil
 		}
 		return &decision{before: "flagged", after: "cleared", change: storage.CaseChange{ClearMalicious: true,
-			Entries: []storage.TimelineEntry{{Kind: "malicious", To: "cleared", Text: reason}}}}, nil
+			Entries: []complaintbot.TimelineEntry{{Kind: "malicious", To: "cleared", Text: reason}}}}, nil
 	})
 }
 
 // Resolve records how the open case was resolved (result, internal) and the reply to the customer,
 // and moves it to resolved; the customer is sent the reply (notice resolved).
-func (s *Service) Resolve(ctx context.Context, who Actor, number, result, reply string) error {
+func (s *Service) Resolve(ctx context.Context, who complaintbot.Actor, number, result, reply string) error {
 	result, reply = strings.TrimSpace(result), strings.TrimSpace(reply)
-	return s.apply(ctx, who, number, AuditResolve, func(rec *storage.CaseRecord, now time.Time) (*decision, error) {
+	return s.apply(ctx, who, number, AuditResolve, func(rec *complaintbot.Case, now time.Time) (*decision, error) {
 		if !rec.Status.Open() {
-			return nil, refuse(&rec.Case, ErrResolveFinished)
+			return nil, refuse(rec, ErrResolveFinished)
 		}
 		if result == "" || reply == "" {
-			return nil, refuse(&rec.Case, ErrResolutionEmpty)
+			return nil, refuse(rec, ErrResolutionEmpty)
 		}
 		if len([]rune(result)) > MaxResolution || len([]rune(reply)) > MaxReply {
-			return nil, refuse(&rec.Case, ErrResolutionTooLong)
+			return nil, refuse(rec, ErrResolutionTooLong)
 		}
-		res := storage.Resolution{Text: result, Reply: reply, By: who.User.Name, At: now}
+		res := complaintbot.Resolution{Text: result, Reply: reply, By: who.User.Name, At: now}
 		to := complaintbot.StatusResolved
 		return &decision{before: string(rec.Status), after: string(to),
-			change: storage.CaseChange{FromStatus: rec.Status, Status: &to, Resolution: &res, Entries: []storage.TimelineEntry{
+			change: storage.CaseChange{FromStatus: rec.Status, Status: &to, Resolution: &res, Entries: []complaintbot.TimelineEntry{
 				{Kind: "resolution", Text: result},
 				{Kind: "status", From: string(rec.Status), To: string(to)},
 			}},
@@ -305,20 +305,20 @@ func (s *Service) Resolve(ctx context.Context, who Actor, number, result, reply 
 // SendSurvey asks the customer of a resolved or closed case to rate its handling now, by hand. The
 // audit entry follows the request: whether a survey can go is the survey sender's to decide (the
 // customer may have another one open), and an entry that cannot be written is reported as ErrAudit.
-func (s *Service) SendSurvey(ctx context.Context, who Actor, number string) error {
+func (s *Service) SendSurvey(ctx context.Context, who complaintbot.Actor, number string) error {
 	rec, err := s.load(ctx, who, number)
 	if err != nil {
 		return err
 	}
 	if rec.Status != complaintbot.StatusResolved && rec.Status != complaintbot.StatusClosed {
-		return refuse(&rec.Case, ErrSurveyNotResolved)
+		return refuse(rec, ErrSurveyNotResolved)
 	}
 	if s.surveys == nil {
-		return refuse(&rec.Case, ErrSurveysOff)
+		return refuse(rec, ErrSurveysOff)
 	}
 	if err := s.surveys.SendSurveyNow(ctx, rec.Number, who.User.Name); err != nil {
 		if errors.Is(err, storage.ErrSurveyOpen) {
-			return refuse(&rec.Case, ErrSurveyOpen)
+			return refuse(rec, ErrSurveyOpen)
 		}
 		return fmt.Errorf("send survey for case %s: %w", rec.Number, err)
 	}

@@ -53,13 +53,13 @@ func newEnv(t *testing.T) *env {
 }
 
 // actor returns the stored user as an actor.
-func (e *env) actor(name string) cases.Actor {
+func (e *env) actor(name string) complaintbot.Actor {
 	e.t.Helper()
 	u, err := e.st.UserByName(context.Background(), name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return cases.Actor{User: u, Addr: "10.0.0.1"}
+	return complaintbot.Actor{User: u, Addr: "10.0.0.1"}
 }
 
 // open registers a complaint about 城东支行 (0101) received at t0, in status st.
@@ -75,9 +75,9 @@ func (e *env) open(number string, st complaintbot.Status) {
 	}
 }
 
-func (e *env) rec(number string) *storage.CaseRecord {
+func (e *env) rec(number string) *complaintbot.Case {
 	e.t.Helper()
-	r, err := e.st.CaseRecordByNumber(context.Background(), number)
+	r, err := e.st.Case(context.Background(), number)
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -88,12 +88,12 @@ func (e *env) rec(number string) *storage.CaseRecord {
 func (e *env) notices(number string) []string {
 	e.t.Helper()
 	ctx := context.Background()
-	cur, err := e.st.Collection("outbox").Find(ctx, bson.D{{Key: "case_number", Value: number}, {Key: "purpose", Value: storage.PurposeNotice}},
+	cur, err := e.st.Collection("outbox").Find(ctx, bson.D{{Key: "case_number", Value: number}, {Key: "purpose", Value: complaintbot.PurposeNotice}},
 		options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var msgs []storage.OutboxMessage
+	var msgs []complaintbot.OutboxMessage
 	if err := cur.All(ctx, &msgs); err != nil {
 		e.t.Fatal(err)
 	}
@@ -369,8 +369,8 @@ func TestDepartmentsAndMaliciousFlag(t *testing.T) {
 	for i := range cases.MaxCoHandling + 1 {
 		many = append(many, fmt.Sprint("部门", i))
 	}
-	refused(t, e.svc.SetDepartments(ctx, bob, n, storage.Departments{CoHandling: many}), cases.ErrCoHandling)
-	d := storage.Departments{Responsible: " 城东支行营业室 ", Host: "城东支行", CoHandling: []string{"个人金融部", "", "个人金融部", "运营管理部"}}
+	refused(t, e.svc.SetDepartments(ctx, bob, n, complaintbot.Departments{CoHandling: many}), cases.ErrCoHandling)
+	d := complaintbot.Departments{Responsible: " 城东支行营业室 ", Host: "城东支行", CoHandling: []string{"个人金融部", "", "个人金融部", "运营管理部"}}
 	for range 2 {
 		if err := e.svc.SetDepartments(ctx, bob, n, d); err != nil {
 			t.Fatal(err)
@@ -467,7 +467,7 @@ func TestLostNoticeIsQueuedAgain(t *testing.T) {
 	}
 	e.clock.Advance(2 * time.Minute)
 	for range 2 {
-		if got := e.svc.RepairNotices(ctx, e.rec(n)); got[id] != storage.OutboxPending {
+		if got := e.svc.RepairNotices(ctx, e.rec(n)); got[id] != complaintbot.OutboxPending {
 			t.Fatalf("statuses %v", got)
 		}
 	}

@@ -71,17 +71,6 @@ func New(d Deps) *Service {
 // ErrSurveysOff. Call it before the service is used.
 func (s *Service) SetSurveys(x Surveys) { s.surveys = x }
 
-// Actor is who acts on a case, and from where.
-type Actor struct {
-	// User is the console user acting; they may act only on the cases of their branches.
-	User *complaintbot.User
-	// Addr is the address the request came from, for the audit trail.
-	Addr string
-}
-
-// SystemName is the name the service's own changes are recorded under ("系统" in the console).
-const SystemName = "system"
-
 // ScopeBranch maps a case's branch code to the code a user must cover to see the case: a case
 // that concerns no branch (complaintbot.NoBranchCode) is head office's.
 func ScopeBranch(code string) string {
@@ -93,11 +82,11 @@ func ScopeBranch(code string) string {
 
 // load returns the case if who may act on it; storage.ErrNotFound (wrapped) otherwise, exactly as
 // for a case that does not exist.
-func (s *Service) load(ctx context.Context, who Actor, number string) (*storage.CaseRecord, error) {
+func (s *Service) load(ctx context.Context, who complaintbot.Actor, number string) (*complaintbot.Case, error) {
 	if who.User == nil {
 		return nil, errors.New("cases: an action without a user")
 	}
-	rec, err := s.store.CaseRecordByNumber(ctx, number)
+	rec, err := s.store.Case(ctx, number)
 	if err != nil {
 		return nil, err
 	}
@@ -122,7 +111,7 @@ const attempts = 4
 // apply carries out an agent's action: decide looks at the case as it is now and returns the
 // change (nil: nothing to do, e.g. a repeated submission) or a refusal. The audit entry is written
 // first, then the case is updated (with the notice on its timeline), then the notice is queued.
-func (s *Service) apply(ctx context.Context, who Actor, number, action string, decide func(rec *storage.CaseRecord, now time.Time) (*decision, error)) error {
+func (s *Service) apply(ctx context.Context, who complaintbot.Actor, number, action string, decide func(rec *complaintbot.Case, now time.Time) (*decision, error)) error {
 	for range attempts {
 		rec, err := s.load(ctx, who, number)
 		if err != nil {
@@ -145,15 +134,15 @@ func (s *Service) apply(ctx context.Context, who Actor, number, action string, d
 			}
 			ch.Entries[i].At, ch.Entries[i].By = now, who.User.Name
 		}
-		var notice *storage.OutboxMessage
+		var notice *complaintbot.OutboxMessage
 		if d.notice != "" {
-			sum := summary(&rec.Case)
+			sum := summary(rec)
 			if ch.Status != nil {
 				sum.Status = *ch.Status
 			}
-			notice = &storage.OutboxMessage{ID: "notice:" + rec.Number + "#" + rev, OpenID: rec.OpenID, Text: s.engine.Notice(d.notice, sum, d.data),
-				Purpose: storage.PurposeNotice, CaseNumber: rec.Number, By: who.User.Name, Created: now}
-			ch.Entries = append(ch.Entries, storage.TimelineEntry{ID: rev + "-notice", At: now, By: who.User.Name, Kind: "notice", Text: notice.Text, Outbox: notice.ID})
+			notice = &complaintbot.OutboxMessage{ID: "notice:" + rec.Number + "#" + rev, OpenID: rec.OpenID, Text: s.engine.Notice(d.notice, sum, d.data),
+				Purpose: complaintbot.PurposeNotice, CaseNumber: rec.Number, By: who.User.Name, Created: now}
+			ch.Entries = append(ch.Entries, complaintbot.TimelineEntry{ID: rev + "-notice", At: now, By: who.User.Name, Kind: "notice", Text: notice.Text, Outbox: notice.ID})
 		}
 		if err := s.store.Audit(ctx, &storage.AuditEntry{At: now, User: who.User.Name, Action: action, TargetType: "case", Target: rec.Number,
 			Branch: ScopeBranch(rec.Branch.Code), Before: d.before, After: d.after, Addr: who.Addr}); err != nil {
@@ -170,6 +159,12 @@ func (s *Service) apply(ctx context.Context, who Actor, number, action string, d
 			s.enqueue(ctx, notice)
 		}
 		s.publish(rec.OpenID, rec.Number, now)
+		// The report figures move: marked durably for the reports' drain job, so that a change
+		// made just before the process stops still reaches them. The change is made: a failed
+		// mark is logged, and the reports' repair catches up on it.
+		if err := s.store.MarkCaseReport(ctx, rec.Number, "", now); err != nil {
+			s.log.Error("mark the case's report figures stale", "case", rec.Number, "err", err)
+		}
 		return nil
 	}
 	return &Error{Reason: ErrBusy, Case: number}
@@ -177,7 +172,7 @@ func (s *Service) apply(ctx context.Context, who Actor, number, action string, d
 
 // enqueue queues a notice whose timeline entry is written; a failure is logged, and RepairNotices
 // queues it again.
-func (s *Service) enqueue(ctx context.Context, m *storage.OutboxMessage) {
+func (s *Service) enqueue(ctx context.Context, m *complaintbot.OutboxMessage) {
 	if _, err := s.store.Enqueue(ctx, m); err != nil {
 		s.log.Error("queue case notice", "case", m.CaseNumber, "err", err)
 	}
@@ -196,8 +191,8 @@ const repairAfter = time.Minute
 // RepairNotices returns the delivery status of each notice on the case's timeline, by outbox id,
 // and queues again any notice whose queueing was lost (the process stopped between the update and
 // the queueing); the notice's id makes this harmless otherwise.
-func (s *Service) RepairNotices(ctx context.Context, rec *storage.CaseRecord) map[string]storage.OutboxStatus {
-	out := map[string]storage.OutboxStatus{}
+func (s *Service) RepairNotices(ctx context.Context, rec *complaintbot.Case) map[string]complaintbot.OutboxStatus {
+	out := map[string]complaintbot.OutboxStatus{}
 	now := s.clock.Now()
 	for _, e := range rec.Work.Timeline {
 		if e.Kind != "notice" || e.Outbox == "" {
@@ -208,9 +203,9 @@ func (s *Service) RepairNotices(ctx context.Context, rec *storage.CaseRecord) ma
 		case err == nil:
 			out[e.Outbox] = m.Status
 		case errors.Is(err, storage.ErrNotFound) && now.Sub(e.At) > repairAfter:
-			s.enqueue(ctx, &storage.OutboxMessage{ID: e.Outbox, OpenID: rec.OpenID, Text: e.Text, Purpose: storage.PurposeNotice,
+			s.enqueue(ctx, &complaintbot.OutboxMessage{ID: e.Outbox, OpenID: rec.OpenID, Text: e.Text, Purpose: complaintbot.PurposeNotice,
 				CaseNumber: rec.Number, By: e.By, Created: now})
-			out[e.Outbox] = storage.OutboxPending
+			out[e.Outbox] = complaintbot.OutboxPending
 		}
 	}
 	return out

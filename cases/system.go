@@ -7,7 +7,6 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/flows"
-	"github.com/complaintbot/complaintbot/storage"
 )
 
 // The service's own changes to a case, made by the scheduler. Each is a guarded update that
@@ -23,7 +22,7 @@ func (s *Service) EscalateOverdue(ctx context.Context, number, deadline string, 
 	if err != nil {
 		return false, err
 	}
-	c, err := s.store.CaseState(ctx, number)
+	c, err := s.store.ScanCase(ctx, number)
 	if err != nil {
 		return did, err
 	}
@@ -35,6 +34,10 @@ func (s *Service) EscalateOverdue(ctx context.Context, number, deadline string, 
 	}
 	if did {
 		s.publish(c.OpenID, c.Number, at)
+		// The report figures move: marked durably, for the reports' drain job.
+		if err := s.store.MarkCaseReport(ctx, c.Number, "", at); err != nil {
+			return did, err
+		}
 	}
 	return did, nil
 }
@@ -47,7 +50,7 @@ func (s *Service) ReopenForLowRating(ctx context.Context, number, survey string,
 	if err != nil {
 		return false, err
 	}
-	c, err := s.store.CaseState(ctx, number)
+	c, err := s.store.ScanCase(ctx, number)
 	if err != nil {
 		return did, err
 	}
@@ -58,19 +61,23 @@ func (s *Service) ReopenForLowRating(ctx context.Context, number, survey string,
 	}
 	if did {
 		s.publish(c.OpenID, c.Number, at)
+		// The report figures move: marked durably, for the reports' drain job.
+		if err := s.store.MarkCaseReport(ctx, c.Number, survey, at); err != nil {
+			return did, err
+		}
 	}
 	return did, nil
 }
 
 // systemNotice queues the notice of the given kind about c under id (a notice queued already is
 // left as it is).
-func (s *Service) systemNotice(ctx context.Context, c *storage.CaseState, kind flows.NoticeKind, id string, at time.Time) error {
+func (s *Service) systemNotice(ctx context.Context, c *complaintbot.Case, kind flows.NoticeKind, id string, at time.Time) error {
 	if c.OpenID == "" {
 		return nil
 	}
-	text := s.engine.Notice(kind, summary(&c.Case), flows.NoticeData{Expected: ExpectedBy(c, at), Decision: c.DecisionDue})
-	if _, err := s.store.Enqueue(ctx, &storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: storage.PurposeNotice,
-		CaseNumber: c.Number, Created: at, By: SystemName}); err != nil {
+	text := s.engine.Notice(kind, summary(c), flows.NoticeData{Expected: ExpectedBy(c, at), Decision: c.DecisionDue})
+	if _, err := s.store.Enqueue(ctx, &complaintbot.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: complaintbot.PurposeNotice,
+		CaseNumber: c.Number, Created: at, By: complaintbot.SystemUser}); err != nil {
 		return fmt.Errorf("queue notice %s: %w", kind, err)
 	}
 	return nil
@@ -78,7 +85,7 @@ func (s *Service) systemNotice(ctx context.Context, c *storage.CaseState, kind f
 
 // ExpectedBy is the date the customer of c can expect an answer by at now: the promised reply
 // date while it stands, then the decision deadline (now for a case no longer open).
-func ExpectedBy(c *storage.CaseState, now time.Time) time.Time {
+func ExpectedBy(c *complaintbot.Case, now time.Time) time.Time {
 	if !c.Status.Open() {
 		return now
 	}

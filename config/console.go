@@ -29,7 +29,8 @@ type Console struct {
 	// HandoffMode is "console" (agents answer in this console) or "wechat_kf" (hand the customer
 	// to WeChat's own customer-service system with a transfer_customer_service reply).
 	HandoffMode string `yaml:"handoff_mode"`
-	// CannedReplies are the ready answers offered to agents in the conversation view.
+	// CannedReplies are the ready answers for every branch that a new database starts its quick
+	// replies with (see package quickreplies); the console manages them from then on.
 	CannedReplies []string `yaml:"canned_replies"`
 }
 

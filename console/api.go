@@ -3,13 +3,15 @@ package console
 import (
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/reports"
 	"github.com/gin-gonic/gin"
 )
 
@@ -21,12 +23,19 @@ func (c *Console) apiError(g *gin.Context, err error) {
 	g.JSON(status, gin.H{"error": msg})
 }
 
-// bodyForm reads a request's parameters from a JSON object or a form.
-func bodyForm(g *gin.Context) func(string) string {
+// errBadJSON answers a JSON body that is not one object (or is over 64 KiB).
+var errBadJSON = invalid("请求内容不是有效的 JSON 对象。")
+
+// bodyForm reads a request's parameters from a JSON object or a form. A JSON body that cannot be
+// read as one object is answered 400 (ok false: the caller returns); an empty body has no
+// parameters.
+func (c *Console) bodyForm(g *gin.Context) (form func(string) string, ok bool) {
 	if strings.HasPrefix(g.ContentType(), "application/json") {
 		var m map[string]any
-		if err := json.NewDecoder(http.MaxBytesReader(g.Writer, g.Request.Body, 64<<10)).Decode(&m); err != nil {
-			m = nil
+		if err := json.NewDecoder(http.MaxBytesReader(g.Writer, g.Request.Body, 64<<10)).Decode(&m); err != nil && !errors.Is(err, io.EOF) {
+			c.log.Info("console API: malformed JSON body", "path", g.FullPath(), "err", err)
+			c.apiError(g, errBadJSON)
+			return nil, false
 		}
 		return func(k string) string {
 			switch v := m[k].(type) {
@@ -44,9 +53,9 @@ func bodyForm(g *gin.Context) func(string) string {
 				return strings.Join(parts, ",")
 			}
 			return ""
-		}
+		}, true
 	}
-	return g.PostForm
+	return g.PostForm, true
 }
 
 type apiQueueItem struct {
@@ -121,8 +130,20 @@ func (c *Console) apiConversation(g *gin.Context) {
 			visible = append(visible, cs)
 		}
 	}
+	quick, err := c.offeredReplies(ctx, who, v.OpenID)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	if quick == nil {
+		quick = []offeredReply{}
+	}
+	canned := []string{}
+	for _, q := range quick {
+		canned = append(canned, q.Text)
+	}
 	res := gin.H{"openid": v.OpenID, "status": v.Status(), "holder": v.Holder, "holder_name": c.userLabel(ctx, v.Holder), "branch": v.BranchName, "messages": out, "cases": visible,
-		"canned_replies": c.cfg.CannedReplies}
+		"quick_replies": quick, "canned_replies": canned}
 	if v.Holder == who.user.Name {
 		w := c.window(ctx, v.OpenID)
 		res["window"] = gin.H{"open": w.Open, "remaining": w.Remaining, "closes": w.Closes, "note": w.Note}
@@ -132,7 +153,11 @@ func (c *Console) apiConversation(g *gin.Context) {
 
 func (c *Console) apiConversationAction(g *gin.Context) {
 	who := actorOf(g)
-	msg, err := c.convAction(g, who, g.Param("openid"), g.Param("action"), bodyForm(g))
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
+	msg, err := c.convAction(g, who, g.Param("openid"), g.Param("action"), form)
 	if err != nil {
 		c.apiError(g, err)
 		return
@@ -152,7 +177,7 @@ func (c *Console) apiCases(g *gin.Context) {
 		c.apiError(g, err)
 		return
 	}
-	g.JSON(http.StatusOK, gin.H{"cases": rows, "page": page, "more": more})
+	g.JSON(http.StatusOK, gin.H{"cases": caseList(rows), "page": page, "more": more})
 }
 
 func (c *Console) apiCase(g *gin.Context) {
@@ -175,6 +200,7 @@ func (c *Console) apiCase(g *gin.Context) {
 		Title  string    `json:"title,omitempty"`
 		Text   string    `json:"text,omitempty"`
 		Status string    `json:"status,omitempty"`
+		Prompt bool      `json:"prompt,omitempty"`
 	}
 	tl := make([]item, 0, len(items))
 	for _, it := range items {
@@ -190,7 +216,11 @@ func (c *Console) apiCaseAction(g *gin.Context) {
 		c.apiError(g, errNotFound)
 		return
 	}
-	if err := c.Act(g.Request.Context(), who, g.Param("number"), caseActionFrom(action, bodyForm(g))); err != nil {
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
+	if err := c.Act(g.Request.Context(), who, g.Param("number"), caseActionFrom(action, form)); err != nil {
 		c.apiError(g, err)
 		return
 	}
@@ -242,6 +272,9 @@ func (c *Console) exportCases(g *gin.Context) {
 	name := "cases-" + f.Now.In(complaintbot.Shanghai).Format("20060102-1504") + ".csv"
 	var w *csv.Writer
 	begin := func() error {
+		if err := c.audit(ctx, who, "case.export", "case", "", "", "", "cases.csv; "+g.Request.URL.RawQuery); err != nil {
+			return err
+		}
 		g.Header("Content-Type", "text/csv; charset=utf-8")
 		g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 		g.Status(http.StatusOK)
@@ -253,7 +286,7 @@ func (c *Console) exportCases(g *gin.Context) {
 			"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
 	}
 	n := 0
-	err = c.store.EachCase(ctx, f, maxExport, func(rec *storage.CaseRecord) error {
+	err = c.store.EachCase(ctx, f, maxExport, func(rec *complaintbot.Case) error {
 		if w == nil {
 			if err := begin(); err != nil {
 				return err
@@ -266,7 +299,7 @@ func (c *Console) exportCases(g *gin.Context) {
 		}
 		res := rec.Work.Resolution
 		if res == nil {
-			res = &storage.Resolution{}
+			res = &complaintbot.Resolution{}
 		}
 		overdue, malicious := "", ""
 		if rec.Overdue(f.Now) {
@@ -276,7 +309,7 @@ func (c *Console) exportCases(g *gin.Context) {
 			malicious = rec.Work.Malicious.Reason
 		}
 		ts := func(t time.Time) string { return t.In(complaintbot.Shanghai).Format("2006-01-02 15:04") }
-		return w.Write(csvSafe([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name, cat.Channel, cat.Business, cat.Reason,
+		return w.Write(reports.SafeCells([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name, cat.Channel, cat.Business, cat.Reason,
 			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, rec.Work.Assignee,
 			rec.Work.Departments.Responsible, rec.Work.Departments.Host, strings.Join(rec.Work.Departments.CoHandling, "、"),
 			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], complaintbot.MaskPhone(rec.Fields[complaintbot.FieldPhone]),
@@ -300,7 +333,7 @@ func (c *Console) exportCases(g *gin.Context) {
 		cutResponse(g)
 		return
 	}
-	c.audit(ctx, who, "case.export", "case", "", "", "", fmt.Sprintf("%d rows; %s", n, g.Request.URL.RawQuery))
+	c.log.Info("export cases", "user", who.user.Name, "rows", n)
 }
 
 // cutResponse closes the connection of a response whose body is under way without ending it, so
@@ -318,14 +351,4 @@ func cutResponse(g *gin.Context) {
 		return // not HTTP/1 (the console's listeners are)
 	}
 	_ = conn.Close()
-}
-
-// csvSafe keeps a spreadsheet from reading customer text as a formula.
-func csvSafe(row []string) []string {
-	for i, v := range row {
-		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-			row[i] = "'" + v
-		}
-	}
-	return row
 }

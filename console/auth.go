@@ -22,8 +22,8 @@ const (
 	flashCookie   = "cb_flash"
 )
 
-// by returns the actor as the users package knows it.
-func (a *actor) by() users.Actor { return users.Actor{User: a.user, Addr: a.addr} }
+// by returns the actor as the workflows (users, cases, handoffs) know it.
+func (a *actor) by() complaintbot.Actor { return complaintbot.Actor{User: a.user, Addr: a.addr} }
 
 // usersError returns the HTTP status and message of a refusal from the users package (ok false
 // for any other error).
@@ -43,6 +43,8 @@ func usersError(err error) (status int, msg string, ok bool) {
 		status = http.StatusUnauthorized
 	case users.LockedOut:
 		status = http.StatusTooManyRequests
+	case users.Unaudited:
+		status = http.StatusInternalServerError
 	default:
 		status = http.StatusBadRequest
 	}
@@ -281,14 +283,15 @@ func (c *Console) loginSubmit(g *gin.Context) {
 	g.Redirect(http.StatusSeeOther, next)
 }
 
-// logout ends the session and clears the cookie. When the session cannot be deleted the failure
-// is logged (the session may still be used with its token until it expires) and the browser is
-// logged out all the same.
+// logout ends the session and clears the cookie. When the session cannot be ended the user is
+// told so (it would still work) and keeps the cookie; the cause is logged.
 func (c *Console) logout(g *gin.Context) {
 	who := actorOf(g)
 	if err := c.users.EndSession(g.Request.Context(), who.by(), who.session.ID); err != nil {
-		c.log.Error("log out: the session could not be ended; it stays valid until it expires",
+		c.log.Error("log out: the session could not be ended; it stays valid",
 			"user", who.user.Name, "addr", who.addr, "err", err)
+		c.renderError(g, http.StatusInternalServerError, errLogout)
+		return
 	}
 	setCookie(g, sessionCookie, "", -1)
 	g.Redirect(http.StatusSeeOther, "/login")
@@ -324,11 +327,17 @@ func (c *Console) apiLogin(g *gin.Context) {
 	g.JSON(status, gin.H{"error": msg})
 }
 
-// apiLogout answers DELETE /api/v1/session: an error when the session could not be ended.
+// errLogout tells a user whose session could not be ended that they are still logged in.
+const errLogout = "退出登录失败：您仍处于登录状态，请稍后重试。"
+
+// apiLogout answers DELETE /api/v1/session: an error when the session could not be ended (it
+// would still work); the cause is logged.
 func (c *Console) apiLogout(g *gin.Context) {
 	who := actorOf(g)
 	if err := c.users.EndSession(g.Request.Context(), who.by(), who.session.ID); err != nil {
-		c.apiError(g, err)
+		c.log.Error("log out: the session could not be ended; it stays valid",
+			"user", who.user.Name, "addr", who.addr, "err", err)
+		g.JSON(http.StatusInternalServerError, gin.H{"error": errLogout})
 		return
 	}
 	g.Status(http.StatusNoContent)

@@ -28,7 +28,7 @@ func BenchmarkPagesWith10000Cases(b *testing.B) {
 	for i := range n {
 		at := start.Add(time.Duration(i) * 8 * time.Minute)
 		openID := fmt.Sprintf("oBench%08d", i)
-		c := storage.CaseRecord{Case: complaintbot.Case{
+		c := complaintbot.Case{
 			Number: fmt.Sprintf("TS%s-%04d", at.In(complaintbot.Shanghai).Format("20060102"), i%10000), Kind: complaintbot.KindComplaint,
 			Status: []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusResolved}[i%3],
 			OpenID: openID, Channel: "wechat", Category: &complaintbot.Category{Code: "attitude", Name: "服务态度"},
@@ -37,11 +37,11 @@ func BenchmarkPagesWith10000Cases(b *testing.B) {
 				complaintbot.FieldRequest: "希望道歉", complaintbot.FieldPhone: fmt.Sprintf("138%08d", i)},
 			Received: at, ReplyDue: at.Add(72 * time.Hour), DecisionDue: at.Add(15 * 24 * time.Hour), SourceTurn: fmt.Sprintf("%s#000000000003", openID),
 			Day: at.Format("2006-01-02"), Month: at.Format("2006-01"), Updated: at,
-		}}
+		}
 		c.Work.Rev = 3
 		c.Work.Assignee = "alice"
 		for j := range 3 {
-			c.Work.Timeline = append(c.Work.Timeline, storage.TimelineEntry{ID: fmt.Sprintf("r%d", j), At: at, By: "alice", Kind: "note", Text: "已联系客户，正在核实"})
+			c.Work.Timeline = append(c.Work.Timeline, complaintbot.TimelineEntry{ID: fmt.Sprintf("r%d", j), At: at, By: "alice", Kind: "note", Text: "已联系客户，正在核实"})
 			turns = append(turns, storage.Turn{ID: storage.TurnID(openID, int64(j+1)), OpenID: openID, Version: int64(j + 1), Dedupe: fmt.Sprintf("m:%d-%d", i, j),
 				At: at.Add(time.Duration(j) * time.Minute), In: complaintbot.Input{Type: complaintbot.InputText, Text: "我要投诉", At: at}, Replies: []string{"请问是哪方面的问题？"}})
 		}
@@ -61,7 +61,7 @@ func BenchmarkPagesWith10000Cases(b *testing.B) {
 	addUser(b, h, users.NewUser{Name: "alice", Role: storage.RoleAgent, Branches: []string{"0101"}, Password: password})
 	addUser(b, h, users.NewUser{Name: "hq", Role: storage.RoleSupervisor, Branches: []string{storage.HeadOffice}, Password: password})
 	e := &env{Harness: h, t: &testing.T{}, url: h.App.ConsoleURL()}
-	number := docs[n-5].(storage.CaseRecord).Number
+	number := docs[n-5].(complaintbot.Case).Number
 	for _, who := range []string{"alice", "hq"} {
 		c := e.token(who)
 		for _, p := range []string{"/inbox", "/cases", "/cases?status=open&overdue=1", "/cases?q=" + url.QueryEscape("第9995位"), "/cases?q=" + number,

@@ -22,12 +22,12 @@ const PageSize = 50
 const MaxPage = 200
 
 // caseFor loads a case u may see: storage.ErrNotFound (404) otherwise.
-func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (*storage.CaseRecord, error) {
+func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (*complaintbot.Case, error) {
 	number = strings.ToUpper(strings.TrimSpace(number))
 	if !complaintbot.IsCaseNumber(number) {
 		return nil, errNotFound
 	}
-	rec, err := c.store.CaseRecordByNumber(ctx, number)
+	rec, err := c.store.Case(ctx, number)
 	if err != nil {
 		return nil, err
 	}
@@ -37,9 +37,10 @@ func (c *Console) caseFor(ctx context.Context, u *storage.User, number string) (
 	return rec, nil
 }
 
-// Cases returns a page (from 1) of the cases matching f within u's branches, and whether there
-// is a next page. It never counts the whole collection.
-func (c *Console) Cases(ctx context.Context, u *storage.User, f storage.CaseFilter, page int) ([]storage.CaseRow, bool, error) {
+// Cases returns a page (from 1) of the cases matching f within u's branches (their list fields,
+// see storage.Store.ListCases), and whether there is a next page. It never counts the whole
+// collection.
+func (c *Console) Cases(ctx context.Context, u *storage.User, f storage.CaseFilter, page int) ([]complaintbot.Case, bool, error) {
 	f.Branches = scopeBranches(u)
 	f.Now = c.clock.Now()
 	if page < 1 {
@@ -48,27 +49,9 @@ func (c *Console) Cases(ctx context.Context, u *storage.User, f storage.CaseFilt
 	if page > MaxPage {
 		return nil, false, invalid(fmt.Sprintf("最多翻到第 %d 页，请缩小筛选范围。", MaxPage))
 	}
-	var rows []storage.CaseRow
-	if !c.indexed(ctx, func(all []*storage.CaseRow) {
-		skip := (page - 1) * PageSize
-		for _, r := range all {
-			if !f.Matches(r) {
-				continue
-			}
-			if skip > 0 {
-				skip--
-				continue
-			}
-			rows = append(rows, *r)
-			if len(rows) > PageSize {
-				break
-			}
-		}
-	}) {
-		var err error
-		if rows, err = c.store.ListCases(ctx, f, (page-1)*PageSize, PageSize+1); err != nil {
-			return nil, false, err
-		}
+	rows, err := c.store.ListCases(ctx, f, (page-1)*PageSize, PageSize+1)
+	if err != nil {
+		return nil, false, err
 	}
 	more := len(rows) > PageSize
 	if more {
@@ -111,7 +94,7 @@ func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseActi
 	if c.cases == nil {
 		return errors.New("console: no case workflow")
 	}
-	by := cases.Actor{User: who.user, Addr: who.addr}
+	by := who.by()
 	var err error
 	switch a.Action {
 	case "accept":
@@ -119,7 +102,7 @@ func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseActi
 	case "assign":
 		err = c.cases.Assign(ctx, by, number, a.Assignee)
 	case "departments":
-		err = c.cases.SetDepartments(ctx, by, number, storage.Departments{Responsible: a.Responsible, Host: a.Host, CoHandling: a.CoHandling})
+		err = c.cases.SetDepartments(ctx, by, number, complaintbot.Departments{Responsible: a.Responsible, Host: a.Host, CoHandling: a.CoHandling})
 	case "note":
 		err = c.cases.Note(ctx, by, number, a.Text, a.ClientID)
 	case "status":
@@ -172,9 +155,9 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 	case cases.ErrStatusResolve:
 		return invalid("请通过“办结答复”填写处理结果和给客户的答复。")
 	case cases.ErrStatusStale:
-		return conflict("案件状态已变为“" + e.Status.Label() + "”，请刷新后重试。")
+		return conflict("案件状态已变为“" + statusName(e.Status) + "”，请刷新后重试。")
 	case cases.ErrStatusMove:
-		return invalid("案件不能从“" + e.Status.Label() + "”改为“" + e.To.Label() + "”。")
+		return invalid("案件不能从“" + statusName(e.Status) + "”改为“" + statusName(e.To) + "”。")
 	case cases.ErrExtendFinished:
 		return conflict("案件已办结，不能延期。")
 	case cases.ErrReasonEmpty:
@@ -190,7 +173,7 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 	case cases.ErrMaliciousReasonless:
 		return invalid("请填写标记为恶意投诉的原因。")
 	case cases.ErrResolveFinished:
-		return conflict("案件已是“" + e.Status.Label() + "”状态。")
+		return conflict("案件已是“" + statusName(e.Status) + "”状态。")
 	case cases.ErrResolutionEmpty:
 		return invalid("请填写处理结果和给客户的答复。")
 	case cases.ErrResolutionTooLong:
@@ -212,9 +195,9 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 
 // CaseView is a case page's content.
 type CaseView struct {
-	Case     *storage.CaseRecord
+	Case     *complaintbot.Case
 	Overdue  bool
-	Notices  map[string]storage.OutboxStatus
+	Notices  map[string]complaintbot.OutboxStatus
 	Next     []complaintbot.Status
 	Assignee string
 	Acceptor string
@@ -239,9 +222,9 @@ func (c *Console) Case(ctx context.Context, u *storage.User, number string) (*Ca
 
 // notices returns the delivery status of the notices on the case's timeline (queueing again any
 // whose queueing was lost).
-func (c *Console) notices(ctx context.Context, rec *storage.CaseRecord) map[string]storage.OutboxStatus {
+func (c *Console) notices(ctx context.Context, rec *complaintbot.Case) map[string]complaintbot.OutboxStatus {
 	if c.cases == nil {
-		return map[string]storage.OutboxStatus{}
+		return map[string]complaintbot.OutboxStatus{}
 	}
 	return c.cases.RepairNotices(ctx, rec)
 }
@@ -271,6 +254,9 @@ type TimelineItem struct {
 	Text  string
 	// Status of a notice's delivery.
 	Status string
+	// Prompt marks the bot's own questions and menus: a timeline shows them folded, so that the
+	// customer's answers stand out.
+	Prompt bool
 }
 
 var entryTitles = map[string]string{
@@ -303,14 +289,18 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 		if l.At.Before(from) || noticeIDs[l.ID] {
 			continue // a notice is shown once, as the case's entry
 		}
-		who := "客户"
-		if l.Dir == storage.Outbound {
+		who, title := "客户", lineTitle(l)
+		switch l.Dir {
+		case storage.Outbound:
 			who = label.of(l.By)
-			if l.By == "bot" {
+			if l.By == complaintbot.BotUser {
 				who = "智能助手"
 			}
+		case storage.Note:
+			who, title = label.of(l.By), "会话备注"
 		}
-		items = append(items, TimelineItem{At: l.At, Kind: string(l.Dir), Who: who, Title: lineTitle(l), Text: l.Text})
+		items = append(items, TimelineItem{At: l.At, Kind: string(l.Dir), Who: who, Title: title, Text: l.Text,
+			Prompt: l.Dir == storage.Outbound && l.By == complaintbot.BotUser})
 	}
 	for _, e := range rec.Work.Timeline {
 		it := TimelineItem{At: e.At, Kind: e.Kind, Who: label.of(e.By), Title: entryTitles[e.Kind], Text: e.Text}
@@ -324,7 +314,7 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 				it.Title = "取消恶意投诉标记"
 			}
 		case "notice":
-			it.Status = noticeLabel(notices[e.Outbox])
+			it.Status = outboxLabel(notices[e.Outbox])
 		}
 		items = append(items, it)
 	}
@@ -352,24 +342,6 @@ func lineTitle(l storage.Line) string {
 	return ""
 }
 
-func noticeLabel(s storage.OutboxStatus) string {
-	switch s {
-	case storage.OutboxPending:
-		return "待发送"
-	case storage.OutboxSent:
-		return "已送达"
-	case storage.OutboxUndeliverable:
-		return "无法发送，请电话联系客户"
-	case storage.OutboxFailed:
-		return "发送失败"
-	case storage.OutboxUnknown:
-		return "结果未知"
-	case "":
-		return "排队中"
-	}
-	return string(s)
-}
-
 // Report is a supervisor's summary of their branches' cases.
 type Report struct {
 	ByStatus map[string]int
@@ -384,21 +356,7 @@ func (c *Console) Report(ctx context.Context, u *storage.User) (*Report, error) 
 		return nil, errForbidden
 	}
 	f := storage.CaseFilter{Branches: scopeBranches(u), Now: c.clock.Now()}
-	r := &Report{ByStatus: map[string]int{}, ByBranch: map[string]int{}}
-	if c.indexed(ctx, func(all []*storage.CaseRow) {
-		for _, row := range all {
-			if f.Matches(row) {
-				r.Total++
-				r.ByStatus[string(row.Status)]++
-				r.ByBranch[row.Branch.Code]++
-				if row.Overdue(f.Now) {
-					r.Overdue++
-				}
-			}
-		}
-	}) {
-		return r, nil
-	}
+	r := &Report{}
 	var err error
 	if r.ByStatus, err = c.store.CountCasesBy(ctx, f, "status"); err != nil {
 		return nil, err
@@ -418,4 +376,41 @@ func (c *Console) Report(ctx context.Context, u *storage.User) (*Report, error) 
 		r.Total += n
 	}
 	return r, nil
+}
+
+// RefreshIndex reads the embedded server's case index again in full (after cases were written
+// behind the store's back, e.g. imported); it does nothing on MongoDB.
+func (c *Console) RefreshIndex() {
+	if err := c.store.RefreshCaseIndex(c.life); err != nil && c.life.Err() == nil {
+		c.log.Error("refresh the case index", "err", err)
+	}
+}
+
+// caseListItem is a case as the JSON API lists it: the list's fields, never the customer's text
+// or phone number.
+type caseListItem struct {
+	Number      string                 `json:"number"`
+	Kind        complaintbot.Kind      `json:"kind"`
+	Status      complaintbot.Status    `json:"status"`
+	Category    *complaintbot.Category `json:"category,omitempty"`
+	Branch      complaintbot.Branch    `json:"branch"`
+	Received    time.Time              `json:"received_at"`
+	ReplyDue    time.Time              `json:"reply_due"`
+	DecisionDue time.Time              `json:"decision_due"`
+	Work        struct {
+		Assignee  string             `json:"assignee,omitempty"`
+		Malicious *complaintbot.Flag `json:"malicious,omitempty"`
+	} `json:"work"`
+}
+
+// caseList is the JSON API's list of the cases.
+func caseList(rows []complaintbot.Case) []caseListItem {
+	out := make([]caseListItem, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		out[i] = caseListItem{Number: r.Number, Kind: r.Kind, Status: r.Status, Category: r.Category, Branch: r.Branch,
+			Received: r.Received, ReplyDue: r.ReplyDue, DecisionDue: r.DecisionDue}
+		out[i].Work.Assignee, out[i].Work.Malicious = r.Work.Assignee, r.Work.Malicious
+	}
+	return out
 }

@@ -57,7 +57,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 	}
 	form("status", url.Values{"from": {"resolved"}, "to": {"closed"}})
 
-	rec, err := e.App.Store.CaseRecordByNumber(ctx, number)
+	rec, err := e.App.Store.Case(ctx, number)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 	if rec.Status != complaintbot.StatusClosed || w.Assignee != "bob" || w.AcceptedBy != "alice" || w.Departments.Host != "城东支行" ||
 		len(w.Departments.CoHandling) != 2 || w.Malicious == nil || w.Resolution == nil || w.Extensions != 1 ||
 		rec.DecisionDue.In(complaintbot.Shanghai).Format("2006-01-02") != "2026-12-30" {
-		t.Fatalf("case after the work: %+v %+v", rec.Case, w)
+		t.Fatalf("case after the work: %+v %+v", *rec, w)
 	}
 	notes := 0
 	for _, en := range w.Timeline {
@@ -155,19 +155,20 @@ func TestCaseActionWithoutAuditEntryFails(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
+	alice := e.token("alice") // logged in first: a login is audited too
 	// Every audit entry about this case now collides with one already there.
 	audit := e.App.Store.Collection("audit")
-	if _, err := audit.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "target", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
+	if _, err := audit.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "target_type", Value: 1}, {Key: "target", Value: 1}}, Options: options.Index().SetUnique(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "target", Value: number}}); err != nil {
+	if _, err := audit.InsertOne(ctx, bson.D{{Key: "_id", Value: bson.NewObjectID()}, {Key: "target_type", Value: "case"}, {Key: "target", Value: number}}); err != nil {
 		t.Fatal(err)
 	}
-	st, body := e.token("alice").doJSON("POST", "/api/v1/cases/"+number+"/accept", nil)
+	st, body := alice.doJSON("POST", "/api/v1/cases/"+number+"/accept", nil)
 	if st != http.StatusInternalServerError || !strings.Contains(body, "操作记录无法写入，本次操作未执行") {
 		t.Fatalf("accept without its audit entry: %d %s", st, body)
 	}
-	rec, err := e.App.Store.CaseRecordByNumber(ctx, number)
+	rec, err := e.App.Store.Case(ctx, number)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/complaintbot/complaintbot/conversations"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/handoffs"
+	"github.com/complaintbot/complaintbot/quickreplies"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/users"
@@ -56,6 +57,13 @@ type Deps struct {
 	Handoffs *handoffs.Service
 	// Cases is the case workflow; without it the case pages show cases but actions on them fail.
 	Cases *cases.Service
+	// QuickReplies are the agents' ready answers; nil: a service over Store.
+	QuickReplies *quickreplies.Service
+	// TimeTravel moves the service's clock in sandbox mode; nil outside it.
+	TimeTravel TimeTravel
+	// Reports answers the report pages and exports (the app keeps its facts current); nil: one
+	// over Store, whose facts nobody keeps current.
+	Reports *reports.Service
 }
 
 // Console serves the console. Build it with New; it is safe for concurrent use.
@@ -75,9 +83,6 @@ type Console struct {
 	handoffs *handoffs.Service
 	cases    *cases.Service
 	active   activeSet
-	// index answers case lists on the embedded server (useIndex).
-	index    caseIndex
-	useIndex bool
 
 	// life ends the live streams (SSE) when the console closes.
 	life   context.Context
@@ -86,6 +91,9 @@ type Console struct {
 	// users are the accounts, logins and sessions; trusted are console.trusted_proxies.
 	users   *users.Service
 	trusted []netip.Prefix
+	quick   *quickreplies.Service
+	// timeTravel is sandbox mode's clock control, nil outside sandbox mode.
+	timeTravel TimeTravel
 }
 
 // New builds the console. Streams (SSE) end when ctx is done or Close is called.
@@ -99,6 +107,10 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 	c := &Console{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "console"), cfg: d.Config,
 		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases}
 	c.life, c.cancel = context.WithCancel(ctx)
+	c.timeTravel = d.TimeTravel
+	if c.quick = d.QuickReplies; c.quick == nil {
+		c.quick = quickreplies.New(d.Store, d.Clock, d.Log, d.Branches)
+	}
 	if c.users = d.Users; c.users == nil {
 		c.users = users.New(users.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Config: d.Config, Branches: d.Branches})
 	}
@@ -109,13 +121,12 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 		}
 		c.trusted = append(c.trusted, p)
 	}
-	c.reports = reports.New(d.Store, d.Clock, d.Log)
-	var err error
-	if c.pages, err = loadPages(); err != nil {
-		return nil, err
+	if c.reports = d.Reports; c.reports == nil {
+		c.reports = reports.New(d.Store, d.Clock, d.Log)
 	}
-	if c.useIndex = d.Store != nil && d.Store.Embedded() && d.Bus != nil && d.Convs != nil; c.useIndex {
-		c.startIndex()
+	var err error
+	if c.pages, err = loadPages(&displayNames{c: c}); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -129,7 +140,7 @@ func (c *Console) Close() { c.cancel() }
 // Register adds the console's pages, static assets and JSON API to r.
 func (c *Console) Register(r *gin.Engine) {
 	c.trustProxies(r)
-	r.Use(c.securityHeaders)
+	r.Use(c.securityHeaders, showInvisible)
 	r.GET("/static/*filepath", c.static)
 	r.GET("/login", c.loginPage)
 	r.POST("/login", c.loginSubmit)
@@ -142,6 +153,7 @@ func (c *Console) Register(r *gin.Engine) {
 	p.POST("/password", c.passwordSubmit)
 	p.GET("/inbox", c.inboxPage)
 	p.GET("/inbox/list", c.inboxList)
+	p.GET("/inbox/sign", c.queueSign)
 	p.GET("/events", c.events)
 	p.GET("/conversations/:openid", c.conversationPage)
 	p.GET("/conversations/:openid/messages", c.conversationMessages)
@@ -174,6 +186,9 @@ func (c *Console) Register(r *gin.Engine) {
 	a.POST("/users", c.apiUsersAdd)
 	a.POST("/users/:name/:action", c.apiUsersAction)
 	c.registerReports(p, a)
+	c.registerSandbox(p, a)
+	c.registerQuickReplies(p, a)
+	c.registerMedia(p)
 }
 
 // Error is a failure the user is told about in plain Chinese, with its HTTP status.
@@ -191,6 +206,9 @@ var (
 
 func invalid(msg string) error  { return &Error{http.StatusBadRequest, msg} }
 func conflict(msg string) error { return &Error{http.StatusConflict, msg} }
+
+// errUnaudited answers an action whose audit entry could not be written: it was not carried out.
+var errUnaudited = &Error{http.StatusInternalServerError, "操作记录无法写入，本次操作未执行，请稍后重试。"}
 
 // userError returns what to tell the user about err, and the HTTP status; unexpected errors are
 // logged and answered with a generic sentence.
@@ -212,13 +230,17 @@ func (c *Console) userError(err error) (int, string) {
 	return http.StatusInternalServerError, "系统繁忙，请稍后重试。"
 }
 
-// audit writes an entry of the audit trail; a failure is logged (the action itself happened).
-func (c *Console) audit(ctx context.Context, who *actor, action, targetType, target, branch, before, after string) {
+// audit writes an entry of the audit trail before the action it records (an export is sent only
+// once its entry is written): when it cannot be written the cause is logged and errUnaudited is
+// returned, and the action is not carried out.
+func (c *Console) audit(ctx context.Context, who *actor, action, targetType, target, branch, before, after string) error {
 	e := &storage.AuditEntry{At: c.clock.Now(), User: who.user.Name, Action: action, TargetType: targetType, Target: target,
 		Branch: branch, Before: before, After: after, Addr: who.addr}
 	if err := c.store.Audit(ctx, e); err != nil {
-		c.log.Error("write audit trail", "action", action, "err", err)
+		c.log.Error("write audit trail: action not carried out", "action", action, "err", err)
+		return errUnaudited
 	}
+	return nil
 }
 
 // actor is who is acting, and from where.
@@ -227,9 +249,6 @@ type actor struct {
 	session *storage.Session
 	addr    string
 }
-
-// system is the actor of the console's own actions (returning idle conversations).
-var system = &actor{user: &storage.User{Name: "system", DisplayName: "系统", Role: storage.RoleAdmin, Branches: []string{storage.HeadOffice}}}
 
 // branchName returns the name of a branch code.
 func (c *Console) branchName(code string) string {
@@ -254,8 +273,8 @@ func (c *Console) userLabel(ctx context.Context, name string) string {
 	if name == "" {
 		return ""
 	}
-	if name == system.user.Name {
-		return system.user.DisplayName
+	if name == complaintbot.SystemUser {
+		return complaintbot.System.User.DisplayName
 	}
 	u, err := c.store.UserByName(ctx, name)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,9 +40,30 @@ func mask(id string) string { return complaintbot.MaskOpenID(id) }
 
 var openIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{6,64}$`)
 
+// notFoundFloor is the least time a conversation lookup takes when it answers "not found": a
+// conversation outside the user's branches costs a few reads more to find out than one that does
+// not exist, and the two must not be told apart by the time the answer takes.
+const notFoundFloor = 40 * time.Millisecond
+
 // conversation loads the customer's conversation for u: storage.ErrNotFound (404) when it does
-// not exist or lies outside u's branches (unless u holds it).
+// not exist or lies outside u's branches (unless u holds it) — the same answer, after at least
+// notFoundFloor, either way.
 func (c *Console) conversation(ctx context.Context, u *storage.User, openID string) (*Conversation, error) {
+	start := time.Now()
+	v, err := c.lookUpConversation(ctx, u, openID)
+	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, errNotFound) {
+		err = errNotFound
+		t := time.NewTimer(notFoundFloor - time.Since(start))
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+		}
+	}
+	return v, err
+}
+
+func (c *Console) lookUpConversation(ctx context.Context, u *storage.User, openID string) (*Conversation, error) {
 	if !openIDRe.MatchString(openID) {
 		return nil, errNotFound
 	}
@@ -60,7 +82,7 @@ func (c *Console) conversation(ctx context.Context, u *storage.User, openID stri
 type QueueItem struct {
 	OpenID, Masked string
 	HandoffID      string
-	Status         storage.HandoffStatus
+	Status         complaintbot.HandoffStatus
 	Reason         string
 	Since          time.Time
 	Wait           time.Duration
@@ -69,6 +91,11 @@ type QueueItem struct {
 	AgentLabel     string
 	Summary        string
 	Mine           bool
+	// For a conversation the user holds: the newest message (Last, at LastAt) and how many of the
+	// customer's messages came after the last reply from the console (Unanswered).
+	Last       string
+	LastAt     time.Time
+	Unanswered int
 }
 
 // ReasonLabel says why the customer is in the queue.
@@ -107,7 +134,7 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 	label := c.labeler(ctx)
 	for i := range rs {
 		r := &rs[i]
-		mine := r.Status == storage.HandoffClaimed && r.Agent == u.Name
+		mine := r.Status == complaintbot.HandoffClaimed && r.Agent == u.Name
 		if !mine && !u.Covers(r.BranchCode) {
 			continue
 		}
@@ -116,13 +143,16 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 		if r.Agent != "" {
 			item.AgentLabel = label.of(r.Agent)
 		}
-		if r.Status == storage.HandoffWaiting {
-			item.Summary = c.summary(ctx, r.OpenID, r.State)
+		if r.Status == complaintbot.HandoffWaiting {
+			item.Summary = c.summary(ctx, u, r.OpenID, r.State)
 		}
 		switch {
 		case mine:
+			if err := c.lastMessages(ctx, &item); err != nil {
+				return nil, err
+			}
 			in.Mine = append(in.Mine, item)
-		case r.Status == storage.HandoffWaiting:
+		case r.Status == complaintbot.HandoffWaiting:
 			in.Waiting = append(in.Waiting, item)
 		default:
 			in.Others = append(in.Others, item)
@@ -131,8 +161,8 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 	return in, nil
 }
 
-// summary describes the draft, or the latest case, of a waiting customer.
-func (c *Console) summary(ctx context.Context, openID string, st flows.State) string {
+// summary describes the draft, or the latest case u may see, of a waiting customer.
+func (c *Console) summary(ctx context.Context, u *storage.User, openID string, st flows.State) string {
 	if d := st.Draft; d != nil {
 		parts := []string{d.Kind.Label() + "（填写中）"}
 		if d.Category != nil {
@@ -146,9 +176,13 @@ func (c *Console) summary(ctx context.Context, openID string, st flows.State) st
 		}
 		return strings.Join(parts, " · ")
 	}
-	cs, err := c.store.CasesOf(ctx, openID, 1)
-	if err == nil && len(cs) > 0 {
-		return fmt.Sprintf("最近案件 %s（%s）", cs[0].Number, cs[0].Status.Label())
+	cs, err := c.store.CasesOf(ctx, openID, 20)
+	if err == nil {
+		for _, k := range cs { // newest first: the newest the user may see
+			if u.Covers(k.Branch.Code) {
+				return fmt.Sprintf("最近案件 %s（%s）", k.Number, statusName(k.Status))
+			}
+		}
 	}
 	if st.Story != "" {
 		return runes(st.Story, 40)
@@ -157,7 +191,7 @@ func (c *Console) summary(ctx context.Context, openID string, st flows.State) st
 }
 
 // handoff is the actor as the handoff workflow knows it.
-func (a *actor) handoff() handoffs.Actor { return handoffs.Actor{User: a.user, Addr: a.addr} }
+func (a *actor) handoff() complaintbot.Actor { return a.by() }
 
 // handoffError says a refusal of the handoff workflow in plain words, naming users by their
 // display names; other errors pass through.
@@ -180,6 +214,9 @@ func (c *Console) handoffError(ctx context.Context, err error) error {
 		return conflict("该会话由 " + c.userLabel(ctx, held.Holder) + " 处理中，请先接入。")
 	case errors.As(err, &used):
 		return conflict(fmt.Sprintf("客户上次留言后已发送或待发送 %d 条客服消息，已达微信上限（每次留言后最多 %d 条），请等待客户回复后再发送。", used.Used, storage.WindowAllowance))
+	case errors.Is(err, handoffs.ErrAudit):
+		c.log.Error("conversation action refused: audit trail not written", "err", err)
+		return errUnaudited
 	case errors.Is(err, handoffs.ErrWindowClosed):
 		return conflict("客户最后一次留言已超过 48 小时，微信不允许再发送客服消息。请通过案件通知（模板消息）或电话联系客户。")
 	case errors.Is(err, handoffs.ErrNotQueued):
@@ -188,6 +225,10 @@ func (c *Console) handoffError(ctx context.Context, err error) error {
 		return conflict("该客户已在排队或由坐席处理中。")
 	case errors.Is(err, handoffs.ErrNotHeld):
 		return conflict("该会话当前没有坐席接入。")
+	case errors.Is(err, handoffs.ErrEmptyNote):
+		return invalid("请输入备注内容。")
+	case errors.Is(err, handoffs.ErrNoteTooLong):
+		return invalid(fmt.Sprintf("备注过长（最多 %d 字）。", handoffs.MaxNote))
 	case errors.Is(err, handoffs.ErrEmptyReply):
 		return invalid("请输入回复内容。")
 	case errors.Is(err, handoffs.ErrReplyTooLong):
@@ -297,18 +338,6 @@ func (c *Console) Queue(ctx context.Context, who *actor, openID string, take boo
 	return c.handoffError(ctx, c.handoffs.Queue(ctx, who.handoff(), v.Conversation, take))
 }
 
-func outboxStatusLabel(s storage.OutboxStatus) string {
-	switch s {
-	case storage.OutboxUndeliverable:
-		return "微信不允许发送（窗口已关闭或超出条数），请电话联系客户"
-	case storage.OutboxFailed:
-		return "发送失败"
-	case storage.OutboxUnknown:
-		return "发送结果未知，请与客户核实"
-	}
-	return string(s)
-}
-
 // Line is one message of a conversation as the console shows it.
 type Line struct {
 	storage.Line
@@ -331,12 +360,108 @@ func (c *Console) Messages(ctx context.Context, openID string, limit int) ([]Lin
 	for _, l := range lines {
 		cl := Line{Line: l.Line, Who: l.By, Pending: l.Pending}
 		if l.Undelivered != "" {
-			cl.Failed = "未能发送：" + outboxStatusLabel(l.Undelivered)
+			cl.Failed = "未能发送：" + outboxLabel(l.Undelivered)
 		}
-		if by := l.By; by != "" && by != "bot" && by != handoffs.SystemName && l.Dir == storage.Outbound {
+		if by := l.By; by != "" && by != complaintbot.BotUser && by != complaintbot.SystemUser && l.Dir != storage.Inbound {
 			cl.Who = label.of(by)
 		}
 		out = append(out, cl)
 	}
 	return out, nil
+}
+
+// AddNote records who's internal note on the customer's conversation (never sent to them).
+func (c *Console) AddNote(ctx context.Context, who *actor, openID, text, clientID string) error {
+	v, err := c.conversation(ctx, who.user, openID)
+	if err != nil {
+		return err
+	}
+	return c.handoffError(ctx, c.handoffs.AddNote(ctx, who.by(), v.Conversation, text, clientID))
+}
+
+// lastMessages fills in the newest message of a held conversation and the customer's messages
+// since the console last answered.
+func (c *Console) lastMessages(ctx context.Context, item *QueueItem) error {
+	lines, err := c.handoffs.Messages(ctx, item.OpenID, 30)
+	if err != nil {
+		return err
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		l := lines[i]
+		if l.Dir == storage.Note {
+			continue
+		}
+		if item.Last == "" {
+			item.Last, item.LastAt = runes(lineTitle(l.Line)+l.Text, 40), l.At
+		}
+		if l.Dir != storage.Inbound {
+			break
+		}
+		item.Unanswered++
+	}
+	return nil
+}
+
+// WaitingCount is how many customers wait in the queue within u's branches.
+func (c *Console) WaitingCount(ctx context.Context, u *storage.User) (int, error) {
+	rs, err := c.handoffs.ActiveRequests(ctx, 500)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for i := range rs {
+		if rs[i].Status == complaintbot.HandoffWaiting && u.Covers(rs[i].BranchCode) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// CustomerPanel is what the console shows about the customer beside their conversation, drawn
+// from the cases the user may see and the conversation's messages: the phone numbers they gave,
+// the agents who served them and the ratings they gave.
+type CustomerPanel struct {
+	Phones  []string
+	Agents  []string
+	Ratings []PanelRating
+}
+
+// PanelRating is one survey answer of the customer's.
+type PanelRating struct {
+	Case   string
+	Rating int
+	At     time.Time
+}
+
+// customerPanel builds the panel from the visible cases (read by number) and the messages shown.
+func (c *Console) customerPanel(ctx context.Context, visible []complaintbot.CaseSummary, lines []Line) (CustomerPanel, error) {
+	var p CustomerPanel
+	label := c.labeler(ctx)
+	agents := map[string]bool{}
+	addAgent := func(name string) {
+		if name == "" || name == complaintbot.BotUser || name == complaintbot.SystemUser || agents[name] {
+			return
+		}
+		agents[name] = true
+		p.Agents = append(p.Agents, label.of(name))
+	}
+	for _, l := range lines {
+		if l.Dir == storage.Outbound {
+			addAgent(l.By)
+		}
+	}
+	for _, cs := range visible {
+		k, err := c.store.Case(ctx, cs.Number)
+		if err != nil {
+			return p, err
+		}
+		if ph := k.Fields[complaintbot.FieldPhone]; ph != "" && !slices.Contains(p.Phones, ph) {
+			p.Phones = append(p.Phones, ph)
+		}
+		addAgent(k.Work.Assignee)
+		if sv := k.Satisfaction; sv != nil {
+			p.Ratings = append(p.Ratings, PanelRating{Case: k.Number, Rating: sv.Rating, At: sv.At})
+		}
+	}
+	return p, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
@@ -364,7 +365,7 @@ func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(call) != 1 || call[0].OpenID != custA || call[0].Status != storage.OutboxUndeliverable || !strings.Contains(call[0].Text, "较长时间") ||
+	if len(call) != 1 || call[0].OpenID != custA || call[0].Status != complaintbot.OutboxUndeliverable || !strings.Contains(call[0].Text, "较长时间") ||
 		!strings.Contains(call[0].LastError, "call the customer") {
 		t.Fatalf("call list: %+v", call)
 	}

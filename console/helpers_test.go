@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/storage"
@@ -57,7 +58,7 @@ func newEnv(t *testing.T, edit func(*config.Config)) *env {
 func addUser(t testing.TB, h *apptest.Harness, u users.NewUser) {
 	t.Helper()
 	ctx := context.Background()
-	if _, err := h.App.Console.Users().AddUser(ctx, users.CLI, u); err != nil {
+	if _, err := h.App.Console.Users().AddUser(ctx, complaintbot.CLI, u); err != nil {
 		t.Fatal(err)
 	}
 	own := false

@@ -9,8 +9,8 @@ import (
 )
 
 // A case the scheduler escalates (it missed its deadline) shows as escalated in the case list at
-// once: the store tells the console's case index, which is otherwise read in full only every few
-// hours.
+// once: the store tells its case index (on the embedded server), which is otherwise read in full
+// only every few hours.
 func TestCaseEscalatedBySchedulerIsListedAtOnce(t *testing.T) {
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
@@ -23,9 +22,10 @@ type pageSet struct {
 	pages map[string]*template.Template
 }
 
-var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users", "password"}
+var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users", "password", "sandbox", "quickreplies"}
 
-func loadPages() (*pageSet, error) {
+// loadPages parses the page templates; names gives their who function the display names.
+func loadPages(names *displayNames) (*pageSet, error) {
 	funcs := template.FuncMap{
 		"time": func(t any) string {
 			switch v := t.(type) {
@@ -58,21 +58,12 @@ func loadPages() (*pageSet, error) {
 				return fmt.Sprintf("%d 小时 %d 分", int(d.Hours()), int(d.Minutes())%60)
 			}
 		},
-		"short": func(s string) string { return runes(s, 30) },
-		"join":  func(l []string, sep string) string { return strings.Join(l, sep) },
-		"who": func(name string) string {
-			switch name {
-			case "":
-				return "—"
-			case "bot":
-				return "智能助手"
-			case "system":
-				return "系统"
-			}
-			return name
-		},
-		// auditName names an audit code in Chinese (the case workflow's codes; others as they are).
-		"auditName": cases.AuditName,
+		"short":       func(s string) string { return runes(s, 30) },
+		"join":        func(l []string, sep string) string { return strings.Join(l, sep) },
+		"who":         names.of,
+		"auditName":   auditName,
+		"auditTarget": auditTarget,
+		"status":      statusName,
 		"typeLabel": func(t complaintbot.InputType) string {
 			return lineTitle(storage.Line{Type: t})
 		},
@@ -111,13 +102,15 @@ func loadPages() (*pageSet, error) {
 
 // view is what every page template gets.
 type view struct {
-	Title           string
-	Nav             string
-	User            *storage.User
-	CSRF            string
-	Scope           string
-	Supervisor      bool
-	Admin           bool
+	Title      string
+	Nav        string
+	User       *storage.User
+	CSRF       string
+	Scope      string
+	Supervisor bool
+	Admin      bool
+	// Sandbox says that the service's clock can be moved (sandbox mode).
+	Sandbox         bool
 	Flash, FlashErr string
 	Now             time.Time
 	Data            any
@@ -130,6 +123,7 @@ func (c *Console) newView(g *gin.Context, title, nav string, data any) *view {
 		v.User, v.CSRF = who.user, who.session.CSRF
 		v.Supervisor = who.user.Role.AtLeast(storage.RoleSupervisor)
 		v.Admin = who.user.Role == storage.RoleAdmin
+		v.Sandbox = c.timeTravel != nil
 		if who.user.HeadOffice() {
 			v.Scope = "总行"
 		} else {
@@ -261,6 +255,17 @@ func (c *Console) inboxPage(g *gin.Context) {
 	c.render(g, http.StatusOK, "inbox", v, nil)
 }
 
+// queueSign answers the sign every page shows while customers wait in the user's queue.
+func (c *Console) queueSign(g *gin.Context) {
+	n, err := c.WaitingCount(g.Request.Context(), actorOf(g).user)
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "inbox", "queue_sign", n) // every page holds the layout's templates
+}
+
 func (c *Console) inboxList(g *gin.Context) {
 	who := actorOf(g)
 	in, err := c.Inbox(g.Request.Context(), who.user)
@@ -280,8 +285,10 @@ type convData struct {
 	Messages    []Line
 	Window      WindowInfo
 	ClientID    string
-	Canned      []string
+	NoteID      string
+	Canned      []offeredReply
 	Cases       []complaintbot.CaseSummary
+	Panel       CustomerPanel
 	Colleagues  []storage.User
 	Branches    []complaintbot.Branch
 	Draft       string
@@ -296,8 +303,14 @@ func (c *Console) conversationPage(g *gin.Context) {
 		return
 	}
 	d := convData{Conv: v, HolderLabel: c.userLabel(ctx, v.Holder), Mine: v.Holder == who.user.Name, ClientID: complaintbot.RandomToken(12),
-		Canned: c.cfg.CannedReplies, Branches: c.branches}
+		NoteID: complaintbot.RandomToken(12), Branches: c.branches}
 	d.CanAct = c.holds(who, v) == nil
+	if d.Mine {
+		if d.Canned, err = c.offeredReplies(ctx, who, v.OpenID); err != nil {
+			c.pageError(g, err)
+			return
+		}
+	}
 	if d.Messages, err = c.Messages(ctx, v.OpenID, 200); err != nil {
 		c.pageError(g, err)
 		return
@@ -315,6 +328,10 @@ func (c *Console) conversationPage(g *gin.Context) {
 			d.Cases = append(d.Cases, cs)
 		}
 	}
+	if d.Panel, err = c.customerPanel(ctx, d.Cases, d.Messages); err != nil {
+		c.pageError(g, err)
+		return
+	}
 	if d.CanAct {
 		cols, err := c.colleagues(ctx, v.BranchCode)
 		if err != nil {
@@ -328,7 +345,7 @@ func (c *Console) conversationPage(g *gin.Context) {
 		}
 	}
 	if v.State.Draft != nil {
-		d.Draft = c.summary(ctx, v.OpenID, v.State)
+		d.Draft = c.summary(ctx, who.user, v.OpenID, v.State)
 	}
 	c.render(g, http.StatusOK, "conversation", c.newView(g, "会话 "+v.Masked, "inbox", d), nil)
 }
@@ -370,6 +387,8 @@ func (c *Console) convAction(g *gin.Context, who *actor, openID, action string, 
 		return "已转入人工排队。", c.Queue(ctx, who, openID, false)
 	case "take":
 		return "已接管该会话。", c.Queue(ctx, who, openID, true)
+	case "note":
+		return "备注已添加（客户看不到）。", c.AddNote(ctx, who, openID, form("text"), form("client_id"))
 	}
 	return "", errNotFound
 }
@@ -463,13 +482,15 @@ func (c *Console) parseFilter(who *actor, q url.Values) (storage.CaseFilter, int
 }
 
 type casesData struct {
-	Form       url.Values
-	Rows       []storage.CaseRow
-	Page       int
-	More       bool
-	Query      string
-	PrevQuery  string
-	NextQuery  string
+	Form url.Values
+	Rows []complaintbot.Case
+	Page int
+	More bool
+	// Query, PrevQuery and NextQuery are the list's query strings (filters, and the page), written
+	// into links as they are: a string would have its "=" and "&" escaped and lose the filters.
+	Query      template.URL
+	PrevQuery  template.URL
+	NextQuery  template.URL
 	Statuses   []complaintbot.Status
 	Kinds      []complaintbot.Kind
 	Categories []complaintbot.Category
@@ -500,27 +521,41 @@ func (c *Console) casesPage(g *gin.Context) {
 			d.Branches = append(d.Branches, b)
 		}
 	}
-	if d.Users, err = c.store.Users(ctx); err != nil {
+	users, err := c.store.Users(ctx)
+	if err != nil {
 		c.pageError(g, err)
 		return
 	}
+	d.Users = assigneeChoices(who.user, users, q.Get("assignee"))
 	base := url.Values{}
 	for k, v := range q {
 		if k != "p" {
 			base[k] = v
 		}
 	}
-	d.Query = base.Encode()
-	withPage := func(p int) string {
+	d.Query = template.URL(base.Encode())
+	withPage := func(p int) template.URL {
 		x := url.Values{}
 		for k, v := range base {
 			x[k] = v
 		}
 		x.Set("p", strconv.Itoa(p))
-		return x.Encode()
+		return template.URL(x.Encode())
 	}
 	d.PrevQuery, d.NextQuery = withPage(page-1), withPage(page+1)
 	c.render(g, http.StatusOK, "cases", c.newView(g, "案件", "cases", d), nil)
+}
+
+// assigneeChoices returns the users the viewer may filter the case list by: accounts in use that
+// share a branch with the viewer (every account in use for head office), and the one chosen now.
+func assigneeChoices(viewer *complaintbot.User, users []complaintbot.User, chosen string) []complaintbot.User {
+	var out []complaintbot.User
+	for _, u := range users {
+		if u.Name == chosen || (!u.Disabled && slices.ContainsFunc(u.Branches, viewer.Covers)) {
+			out = append(out, u)
+		}
+	}
+	return out
 }
 
 type caseData struct {

@@ -110,7 +110,10 @@ func (c *Console) apiReportCases(g *gin.Context) {
 			rows[i].Phone = complaintbot.MaskPhone(rows[i].Phone)
 		}
 	}
-	c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "", fmt.Sprintf("cases.json %d rows; full phone %v; %s", len(rows), full, g.Request.URL.RawQuery))
+	if err := c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "", fmt.Sprintf("cases.json %d rows; full phone %v; %s", len(rows), full, g.Request.URL.RawQuery)); err != nil {
+		c.apiError(g, err)
+		return
+	}
 	g.JSON(http.StatusOK, gin.H{"cases": rows})
 }
 
@@ -148,10 +151,12 @@ func (c *Console) exportReportCases(g *gin.Context, format string) {
 				ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 				err = reports.WriteXLSX(&buf, rows, full)
 			}
+			name := fmt.Sprintf("cases-%s-%s.%s", f.From.Format("20060102"), f.To.Format("20060102"), format)
 			if err == nil {
-				name := fmt.Sprintf("cases-%s-%s.%s", f.From.Format("20060102"), f.To.Format("20060102"), format)
-				c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "",
+				err = c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "",
 					fmt.Sprintf("cases.%s %d rows; full phone %v; %s", format, len(rows), full, g.Request.URL.RawQuery))
+			}
+			if err == nil {
 				g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
 				g.Data(http.StatusOK, ctype, buf.Bytes())
 				return
@@ -207,7 +212,10 @@ func (c *Console) apiRegister(g *gin.Context) {
 		c.apiError(g, err)
 		return
 	}
-	c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.json %d rows", len(r.Rows)))
+	if err := c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.json %d rows", len(r.Rows))); err != nil {
+		c.apiError(g, err)
+		return
+	}
 	g.JSON(http.StatusOK, r)
 }
 
@@ -219,6 +227,9 @@ func (c *Console) registerXLSX(g *gin.Context) {
 	if err == nil {
 		err = r.WriteXLSX(&buf)
 	}
+	if err == nil {
+		err = c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.xlsx %d rows", len(r.Rows)))
+	}
 	if err != nil {
 		if api {
 			c.apiError(g, err)
@@ -227,7 +238,6 @@ func (c *Console) registerXLSX(g *gin.Context) {
 		}
 		return
 	}
-	c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.xlsx %d rows", len(r.Rows)))
 	g.Header("Content-Disposition", `attachment; filename="register-`+r.Branch+`-`+r.Month+`.xlsx"`)
 	g.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
 }
@@ -239,7 +249,10 @@ func (c *Console) registerPage(g *gin.Context) {
 		c.pageError(g, err)
 		return
 	}
-	c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register page %d rows", len(r.Rows)))
+	if err := c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register page %d rows", len(r.Rows))); err != nil {
+		c.pageError(g, err)
+		return
+	}
 	var branches []complaintbot.Branch
 	for _, b := range c.branches {
 		if who.user.Covers(b.Code) {
@@ -273,6 +286,8 @@ type chart struct {
 	Series []chartSeries `json:"series"`
 	// Table is the id of the table holding the same numbers.
 	Table string `json:"table"`
+	// Counts: the left-hand axis counts (cases, ratings), so its ticks are whole numbers.
+	Counts bool `json:"counts,omitempty"`
 }
 
 type chartSeries struct {
@@ -355,7 +370,7 @@ func countTable(id, title string, gs []reports.Group) table {
 }
 
 func countChart(id, title, typ, tableID string, gs []reports.Group) chart {
-	ch := chart{ID: id, Type: typ, Title: title, Table: tableID, Labels: []string{}, Series: []chartSeries{{Label: "案件数", Data: []float64{}}}}
+	ch := chart{ID: id, Type: typ, Title: title, Table: tableID, Labels: []string{}, Series: []chartSeries{{Label: "案件数", Data: []float64{}}}, Counts: true}
 	for _, g := range gs {
 		ch.Labels = append(ch.Labels, g.Label)
 		ch.Series[0].Data = append(ch.Series[0].Data, float64(g.Cases))
@@ -391,7 +406,7 @@ func (c *Console) reportsPage(g *gin.Context) {
 		{"fig-repeat", "重复投诉客户", n(d.RepeatCustomers), fmt.Sprintf("共 %d 件", d.RepeatCases)},
 	}
 	dist := table{ID: "t-ratings", Title: "评分分布", Head: []string{"评分", "评价数"}}
-	distChart := chart{ID: "c-ratings", Type: "bar", Title: "评分分布", Table: "t-ratings", Series: []chartSeries{{Label: "评价数"}}}
+	distChart := chart{ID: "c-ratings", Type: "bar", Title: "评分分布", Table: "t-ratings", Series: []chartSeries{{Label: "评价数"}}, Counts: true}
 	for i, v := range t.Ratings {
 		label := fmt.Sprintf("%d 分", i+1)
 		dist.Rows = append(dist.Rows, []string{label, n(v)})
@@ -399,7 +414,7 @@ func (c *Console) reportsPage(g *gin.Context) {
 		distChart.Series[0].Data = append(distChart.Series[0].Data, float64(v))
 	}
 	trendT := table{ID: "t-trend", Title: "趋势", Head: []string{"期间", "案件数", "已评价", "平均分", "满意率", "回复率", "按时答复率", "按时办结率"}}
-	trendC := chart{ID: "c-trend", Type: "bar", Title: "案件数与满意度趋势", Table: "t-trend",
+	trendC := chart{ID: "c-trend", Type: "bar", Title: "案件数与满意度趋势", Table: "t-trend", Counts: true,
 		Series: []chartSeries{{Label: "案件数"}, {Label: "平均分", Axis: "y2", Line: true}}}
 	for _, p := range d.ByPeriod {
 		trendT.Rows = append(trendT.Rows, []string{p.Label, n(p.Cases), n(p.Answered), num(p.AvgRating), pct(p.SatShare), pct(p.Response), pct(p.ReplyShare), pct(p.DecisionShare)})
@@ -426,11 +441,12 @@ func (c *Console) reportsPage(g *gin.Context) {
 		{"满意度", []chart{distChart, trendC}, []table{dist, trendT, satTable("t-sat-branch", "各网点满意度", d.ByBranch),
 			satTable("t-sat-category", "各类别满意度", d.ByCategory), satTable("t-sat-agent", "各承办人满意度", d.ByAgent)}},
 		{"办理时限", []chart{dlC}, []table{deadlineTable("t-dl-branch", "各网点办理时限", d.ByBranch)}},
-		{"投诉数量", []chart{countChart("c-kind", "按类型", "doughnut", "t-kind", d.ByKind), countChart("c-branch", "按网点", "bar", "t-branch", d.ByBranch),
+		// Complaints only (d.Complaints); suggestions and praise are counted apart, by kind.
+		{"投诉数量", []chart{countChart("c-kind", "按类型（投诉、建议、表扬分列）", "doughnut", "t-kind", d.ByKind), countChart("c-branch", "投诉按网点", "bar", "t-branch", d.ComplaintsByBranch),
 			countChart("c-channel", "按渠道（JR/T 0169）", "bar", "t-channel", d.ByChannel), countChart("c-business", "按业务类型（JR/T 0169）", "bar", "t-business", d.ByBusiness),
 			countChart("c-reason", "按原因（JR/T 0169）", "bar", "t-reason", d.ByReason), countChart("c-top", "投诉原因前十", "bar", "t-top", d.TopReasons)},
-			[]table{countTable("t-kind", "按类型", d.ByKind), countTable("t-branch", "按网点", d.ByBranch), countTable("t-channel", "按渠道代码", d.ByChannel),
-				countTable("t-business", "按业务类型代码", d.ByBusiness), countTable("t-reason", "按原因代码", d.ByReason), countTable("t-top", "投诉原因前十（类别）", d.TopReasons), repeats}},
+			[]table{countTable("t-kind", "按类型", d.ByKind), countTable("t-branch", "投诉按网点", d.ComplaintsByBranch), countTable("t-channel", "投诉按渠道（JR/T 0169）", d.ByChannel),
+				countTable("t-business", "投诉按业务类别（JR/T 0169）", d.ByBusiness), countTable("t-reason", "投诉按原因（JR/T 0169）", d.ByReason), countTable("t-top", "投诉原因前十（类别）", d.TopReasons), repeats}},
 	}
 	var charts []chart
 	for _, s := range sections {
@@ -442,16 +458,7 @@ func (c *Console) reportsPage(g *gin.Context) {
 			branches = append(branches, b)
 		}
 	}
-	var cats []complaintbot.Category
-	seen := map[string]bool{}
-	for _, k := range []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise} {
-		for _, cat := range c.cats[k] {
-			if !seen[cat.Code] {
-				seen[cat.Code] = true
-				cats = append(cats, cat)
-			}
-		}
-	}
+	cats := filterCategories(c.cats)
 	var agents []string
 	for _, a := range d.ByAgent {
 		if a.Key != "" {
@@ -473,4 +480,31 @@ func (c *Console) reportsPage(g *gin.Context) {
 		"Kinds":       []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise},
 		"Admin":       who.user.Role == storage.RoleAdmin})
 	c.render(g, http.StatusOK, "reports", v, nil)
+}
+
+// filterCategories lists the categories of every kind once each for the reports' category
+// filter, with distinct labels: a name two kinds share (其他) is shown with its kind,
+// "其他（投诉）", "其他（建议）".
+func filterCategories(byKind map[complaintbot.Kind][]complaintbot.Category) []complaintbot.Category {
+	kinds := []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise}
+	var cats []complaintbot.Category
+	var kindOf []complaintbot.Kind
+	seen := map[string]bool{}
+	names := map[string]int{}
+	for _, k := range kinds {
+		for _, cat := range byKind[k] {
+			if !seen[cat.Code] {
+				seen[cat.Code] = true
+				cats = append(cats, cat)
+				kindOf = append(kindOf, k)
+				names[cat.Name]++
+			}
+		}
+	}
+	for i := range cats {
+		if names[cats[i].Name] > 1 {
+			cats[i].Name += "（" + kindOf[i].Label() + "）"
+		}
+	}
+	return cats
 }

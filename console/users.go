@@ -47,11 +47,8 @@ func (c *Console) usersAdd(g *gin.Context) {
 	c.done(g, "/users", err, "已新增用户。该用户首次登录时须先设置自己的密码。")
 }
 
-// userAction carries out an admin's action on a user.
+// userAction carries out an admin's action on a user; the users package decides who may.
 func (c *Console) userAction(g *gin.Context, who *actor, name, action string, form func(string) string) (string, error) {
-	if who.user.Role != complaintbot.RoleAdmin {
-		return "", errForbidden
-	}
 	ctx, by := g.Request.Context(), who.by()
 	switch action {
 	case "disable":
@@ -92,7 +89,11 @@ func (c *Console) apiUsers(g *gin.Context) {
 
 func (c *Console) apiUsersAdd(g *gin.Context) {
 	who := actorOf(g)
-	u, err := c.users.AddUser(g.Request.Context(), who.by(), newUserFrom(bodyForm(g)))
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
+	u, err := c.users.AddUser(g.Request.Context(), who.by(), newUserFrom(form))
 	if err != nil {
 		c.apiError(g, err)
 		return
@@ -102,7 +103,11 @@ func (c *Console) apiUsersAdd(g *gin.Context) {
 
 func (c *Console) apiUsersAction(g *gin.Context) {
 	who := actorOf(g)
-	msg, err := c.userAction(g, who, g.Param("name"), g.Param("action"), bodyForm(g))
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
+	msg, err := c.userAction(g, who, g.Param("name"), g.Param("action"), form)
 	if err != nil {
 		c.apiError(g, err)
 		return
@@ -149,7 +154,10 @@ func (c *Console) passwordSubmit(g *gin.Context) {
 // password is changed; the user's other sessions end.
 func (c *Console) apiPassword(g *gin.Context) {
 	who := actorOf(g)
-	form := bodyForm(g)
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
 	if err := c.users.ChangePassword(g.Request.Context(), who.by(), who.session.ID, form("current_password"), form("new_password")); err != nil {
 		c.apiError(g, err)
 		return

@@ -14,7 +14,6 @@ import (
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Service applies customer messages to their conversations: it runs the conversation
@@ -75,17 +74,6 @@ type Outcome struct {
 	Pending bool
 }
 
-// effect is a turn's effect as stored with the turn, complete enough to be carried out again
-// after a crash.
-type effect struct {
-	flows.Effect `bson:",inline"`
-	Case         *complaintbot.Case `bson:"case,omitempty"`
-}
-
-type effectList struct {
-	List []effect `bson:"list"`
-}
-
 // Handle applies the message. passive is called once the turn is ready to be written: it reports
 // whether the caller can still answer passively; when it returns false the turn is marked late and
 // its replies are queued for the outbox.
@@ -105,7 +93,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 		turn.ID = storage.TurnID(m.OpenID, turn.Version)
 
 		var res flows.Result
-		var effects []effect
+		var effects []storage.TurnEffect
 		if cur.state.Handoff == "agent" {
 			// An agent holds the conversation: the bot says nothing; the message is recorded.
 			res.State = cur.state
@@ -121,7 +109,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 			}
 		}
 		turn.Replies = append(turn.Replies, res.Replies...)
-		queued := slices.ContainsFunc(effects, func(e effect) bool { return e.Type == flows.EffectQueueForAgent })
+		queued := slices.ContainsFunc(effects, func(e storage.TurnEffect) bool { return e.Type == flows.EffectQueueForAgent })
 		if queued { // the queue entry is keyed by this turn: leaving the queue closes it by _id
 			res.State.HandoffID = turn.ID
 		}
@@ -130,14 +118,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				turn.Replies = append(turn.Replies, c.engine.Registered(*e.Case))
 			}
 		}
-		if turn.State, err = encodeState(res.State, now); err != nil {
-			return Outcome{}, err
-		}
-		if len(effects) > 0 {
-			if turn.Effects, err = bson.Marshal(effectList{effects}); err != nil {
-				return Outcome{}, fmt.Errorf("encode effects: %w", err)
-			}
-		}
+		turn.State, turn.Effects = res.State, effects
 		pending := len(effects) > 0
 		if pending { // before the turn, so that after a crash the mark names it (see Recover)
 			if err := c.store.MarkPending(ctx, storage.PendingTurn{Turn: turn.ID, OpenID: m.OpenID, Dedupe: m.Dedupe, At: now}); err != nil {
@@ -263,10 +244,10 @@ func (c *Service) Recover(ctx context.Context, settle time.Duration) (left int, 
 }
 
 // prepare turns the engine's effects into stored effects, registering case numbers for new cases.
-func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]effect, map[int]string, error) {
-	var out []effect
+func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]storage.TurnEffect, map[int]string, error) {
+	var out []storage.TurnEffect
 	for i, e := range res.Effects {
-		se := effect{Effect: e}
+		se := storage.TurnEffect{Effect: e}
 		if e.Type == flows.EffectCreateCase && e.Draft != nil {
 			number := reserved[i]
 			if number == "" {
@@ -291,7 +272,7 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 
 // apply carries out a committed turn's effects. Each is idempotent, keyed by the turn, so applying
 // a turn twice changes nothing; a failure is logged and repaired when the turn is applied again.
-func (c *Service) apply(ctx context.Context, turnID, openID string, effects []effect) {
+func (c *Service) apply(ctx context.Context, turnID, openID string, effects []storage.TurnEffect) {
 	for _, e := range effects {
 		var err error
 		switch e.Type {
@@ -313,7 +294,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []ef
 				}
 			}
 		case flows.EffectQueueForAgent:
-			err = c.store.QueueHandoff(ctx, &storage.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: storage.HandoffWaiting, At: c.clock.Now()})
+			err = c.store.QueueHandoff(ctx, &complaintbot.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: complaintbot.HandoffWaiting, At: c.clock.Now()})
 			if err == nil {
 				c.bus.Publish(events.Event{Kind: events.Queued, OpenID: openID, Ref: turnID, At: c.clock.Now()})
 			}
@@ -333,7 +314,11 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []ef
 			err = c.store.CommentSurvey(ctx, e.SurveyID, e.Comment)
 		}
 		if err == nil && e.CaseNumber != "" && (e.Type == flows.EffectSurveyAnswered || e.Type == flows.EffectSurveyComment) {
-			// The case's satisfaction changed: lists and reports pick it up within seconds.
+			// The case's satisfaction changed: lists and reports pick it up within seconds (the
+			// durable mark survives a shutdown; the reports' drain job reads it).
+			if e.Type == flows.EffectSurveyAnswered {
+				err = c.store.MarkCaseReport(ctx, e.CaseNumber, e.SurveyID, c.clock.Now())
+			}
 			c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.CaseNumber, At: c.clock.Now()})
 		}
 		if err != nil {
@@ -343,15 +328,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []ef
 }
 
 func (c *Service) applyStored(ctx context.Context, t *storage.Turn) {
-	if len(t.Effects) == 0 {
-		return
-	}
-	var list effectList
-	if err := bson.Unmarshal(t.Effects, &list); err != nil {
-		c.log.Error("decode stored effects", "turn", maskTurn(t.ID), "err", err)
-		return
-	}
-	c.apply(ctx, t.ID, t.OpenID, list.List)
+	c.apply(ctx, t.ID, t.OpenID, t.Effects)
 }
 
 // lateID is the outbox id of a late turn's i-th reply.
@@ -360,7 +337,7 @@ func lateID(turnID string, i int) string { return fmt.Sprintf("late:%s/%d", turn
 // queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
 func (c *Service) queueLate(ctx context.Context, t *storage.Turn) error {
 	for i, r := range t.Replies {
-		m := &storage.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: "bot", Created: t.At}
+		m := &complaintbot.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: complaintbot.BotUser, Created: t.At}
 		if _, err := c.store.Enqueue(ctx, m); err != nil {
 			return fmt.Errorf("queue the late replies of turn %s: %w", maskTurn(t.ID), err)
 		}
@@ -397,46 +374,11 @@ func (c *Service) current(ctx context.Context, openID string, guess bool) (cache
 	if err != nil {
 		return cachedState{}, fmt.Errorf("load conversation: %w", err)
 	}
-	cs = cachedState{version: t.Version, cases: t.Cases}
-	if cs.state, err = decodeState(t); err != nil {
-		return cachedState{}, err
-	}
+	cs = cachedState{version: t.Version, cases: t.Cases, state: t.State}
 	// The process that wrote the newest turn may have died before carrying out its effects.
 	c.applyStored(ctx, t)
 	c.cache.put(openID, cs)
 	return cs, nil
-}
-
-// encodeState stores the state written by a turn at the given time. The state's LastActive is
-// left out when it is the turn's own time (after every customer message), and an empty state
-// altogether: a greeting's turn then carries no state, which keeps the one insert per message
-// small (the embedded server's cost grows with every field).
-func encodeState(st flows.State, at time.Time) (bson.Raw, error) {
-	if st.LastActive.Equal(at) {
-		st.LastActive = time.Time{}
-	}
-	raw, err := bson.Marshal(st)
-	if err != nil {
-		return nil, fmt.Errorf("encode conversation state: %w", err)
-	}
-	if len(raw) <= 5 { // {}
-		return nil, nil
-	}
-	return raw, nil
-}
-
-// decodeState reads the state a turn wrote (see encodeState).
-func decodeState(t *storage.Turn) (flows.State, error) {
-	var st flows.State
-	if len(t.State) > 0 {
-		if err := bson.Unmarshal(t.State, &st); err != nil {
-			return flows.State{}, fmt.Errorf("decode conversation state of turn %s: %w", maskTurn(t.ID), err)
-		}
-	}
-	if st.LastActive.IsZero() {
-		st.LastActive = t.At
-	}
-	return st, nil
 }
 
 // Control changes a customer's conversation on behalf of someone other than the customer: an
@@ -461,10 +403,7 @@ func (c *Service) Control(ctx context.Context, openID, note string, change func(
 		}
 		now := c.clock.Now()
 		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,
-			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}}
-		if turn.State, err = encodeState(st, now); err != nil {
-			return flows.State{}, err
-		}
+			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}, State: st}
 		err = c.store.AppendTurn(ctx, turn)
 		if errors.Is(err, storage.ErrVersionConflict) {
 			c.cache.markStale(openID)

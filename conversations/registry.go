@@ -13,6 +13,9 @@ type Registry struct {
 	ReplyDays    int
 	ReplyUnit    calendar.Unit
 	DecisionDays int
+	// NoBranch is the branch recorded when the customer named none (flows.Definition.NoBranch:
+	// the flow file's no_branch); unset, the case gets code complaintbot.NoBranchCode unnamed.
+	NoBranch complaintbot.Branch
 }
 
 // NewCase builds the case registered by turn turnID at time at, numbered number.
@@ -40,7 +43,8 @@ func (r *Registry) NewCase(number, openID, turnID string, d complaintbot.Draft, 
 	if d.Branch != nil {
 		c.Branch = *d.Branch
 	} else {
-		c.Branch = complaintbot.Branch{Code: complaintbot.NoBranchCode, Name: "不涉及网点"}
+		c.Branch = r.NoBranch
+		c.Branch.Code = complaintbot.NoBranchCode
 	}
 	return c
 }

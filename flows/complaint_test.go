@@ -125,3 +125,23 @@ func TestNewConfig(t *testing.T) {
 		t.Fatal("negative cap accepted")
 	}
 }
+
+// A request that names the result the customer wants ("说明处理结果") is their request, not a
+// question about an earlier case's progress; asked as a question mid-way, it is one.
+func TestRequestNamingTheResultIsNotAProgressQuestion(t *testing.T) {
+	c := newChat(t)
+	c.facts.cases = []complaintbot.CaseSummary{{Number: "TS20261120-0003", Kind: complaintbot.KindComplaint, Status: complaintbot.StatusInvestigating,
+		Branch: complaintbot.Branch{Code: "0101", Name: "城东支行"}, Received: saturday.AddDate(0, 0, -8)}}
+	c.say("投诉", "哪方面")
+	c.say("1", "哪个网点")
+	c.say("城西支行", "什么时候")
+	c.say("昨天下午3点", "经过")
+	c.say("柜员办业务时一直在看手机，让我等了很久。", "如何处理")
+	if reply := c.say("我上次那个投诉有处理结果了吗？"); !strings.Contains(reply, "TS20261120-0003") {
+		t.Fatalf("a progress question mid-way is not answered with the earlier case: %q", reply)
+	}
+	c.say("希望道歉并说明处理结果", "联系电话")
+	if got := c.st.Draft.Fields[complaintbot.FieldRequest]; got != "希望道歉并说明处理结果" {
+		t.Fatalf("the request was not kept: %q (state %+v)", got, c.st.Draft.Fields)
+	}
+}

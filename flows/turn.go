@@ -376,8 +376,14 @@ func (t *turn) markUrgent() {
 
 // progressQuestion reports whether a message asks, in words, how the customer's matter is going
 // ("我的投诉处理得怎么样了"), rather than telling a new story.
+//
+// While a complaint is being filled in, only a message asked as a question counts: "希望说明处理结果"
+// answers what the customer wants, "有处理结果了吗？" asks how an earlier one is going.
 func (t *turn) progressQuestion(text string, cmd command) bool {
 	k := key(text)
+	if t.st.Flow == FlowIntake && !t.d.question(text) {
+		return false
+	}
 	return cmd == cmdNone && t.d.u.progress.in(k) && !t.d.u.insults.in(k) && runes(k) <= 40
 }
 

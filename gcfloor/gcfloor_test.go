@@ -41,8 +41,11 @@ func TestFloorMakesCollectionsRare(t *testing.T) {
 	after := churn(512 << 20)
 
 	t.Logf("collections for 512 MB of garbage: usual %d, with the floor %d, after stop %d", usual, floored, after)
-	if floored == 0 || floored > 16 || floored*4 > usual {
-		t.Errorf("with a 64 MB floor: %d collections, usual pace %d: want a few (at most 16, a quarter of the usual)", floored, usual)
+	// 512 MB over a 64 MB floor is 8 cycles; at most twice that. The usual pace is a cycle every
+	// few MB on a quiet machine but far fewer on a loaded one (a starved collector completes fewer
+	// cycles), so it is only required to be more.
+	if floored == 0 || floored > 16 || floored >= usual {
+		t.Errorf("with a 64 MB floor: %d collections, usual pace %d: want a few (at most 16, fewer than the usual)", floored, usual)
 	}
 	// The usual pace itself varies with the machine's load (a starved collector completes fewer
 	// cycles for the same garbage): after stop the pace must be clearly the usual one, not the

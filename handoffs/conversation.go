@@ -14,7 +14,7 @@ type Conversation struct {
 	OpenID string
 	State  flows.State
 	// Handoff is the waiting or held request, nil when the bot has the conversation.
-	Handoff *storage.Handoff
+	Handoff *complaintbot.Handoff
 	// BranchCode is the branch the conversation is routed to ("" head office).
 	BranchCode string
 	// Holder is the user name of the agent holding the conversation ("" if none).
@@ -26,7 +26,7 @@ func (v *Conversation) Status() string {
 	switch {
 	case v.State.Handoff == flows.HandoffAgent:
 		return "agent"
-	case v.State.Handoff == flows.HandoffWaiting || (v.Handoff != nil && v.Handoff.Status == storage.HandoffWaiting):
+	case v.State.Handoff == flows.HandoffWaiting || (v.Handoff != nil && v.Handoff.Status == complaintbot.HandoffWaiting):
 		return "waiting"
 	}
 	return "bot"
@@ -49,7 +49,7 @@ func (s *Service) Conversation(ctx context.Context, openID string) (*Conversatio
 	}
 	if err == nil {
 		v.Handoff = h
-		if h.Status == storage.HandoffClaimed {
+		if h.Status == complaintbot.HandoffClaimed {
 			v.Holder = h.Agent
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Service) Conversation(ctx context.Context, openID string) (*Conversatio
 // routeBranch works out the branch a conversation belongs to: the branch a request was routed to,
 // else the branch of the customer's draft, else of their latest case; "" (head office) when none.
 // A request remembers its branch, so the inbox works it out once.
-func (s *Service) routeBranch(ctx context.Context, openID string, st flows.State, h *storage.Handoff) (string, error) {
+func (s *Service) routeBranch(ctx context.Context, openID string, st flows.State, h *complaintbot.Handoff) (string, error) {
 	if h != nil && h.BranchCode != nil {
 		return *h.BranchCode, nil
 	}
@@ -92,7 +92,7 @@ func (s *Service) routeBranch(ctx context.Context, openID string, st flows.State
 
 // Request is a request for a person that is waiting or held, with the branch it is routed to.
 type Request struct {
-	storage.Handoff
+	complaintbot.Handoff
 	BranchCode string
 	// State is the customer's conversation state, read for a waiting request (its draft says what
 	// the customer told the bot so far) and for one whose branch was not known yet; otherwise the
@@ -110,7 +110,7 @@ func (s *Service) ActiveRequests(ctx context.Context, limit int) ([]Request, err
 	for i := range hs {
 		h := &hs[i]
 		var st flows.State
-		if h.BranchCode == nil || h.Status == storage.HandoffWaiting {
+		if h.BranchCode == nil || h.Status == complaintbot.HandoffWaiting {
 			if st, err = s.convs.State(ctx, h.OpenID); err != nil {
 				return nil, err
 			}

@@ -32,6 +32,9 @@ var (
 	// ErrWindowClosed: the customer wrote last more than 48 hours ago (or never): WeChat takes no
 	// customer-service message.
 	ErrWindowClosed = errors.New("handoffs: the customer's 48-hour customer-service window is closed")
+	// ErrAudit: the audit entry could not be written, so the action was not carried out (the
+	// error wraps the cause).
+	ErrAudit = errors.New("handoffs: the audit entry could not be written: action not carried out")
 )
 
 // MaxReply is the longest agent reply, in characters.

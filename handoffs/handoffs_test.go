@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
@@ -49,8 +50,8 @@ func newEnv(t *testing.T, edit func(*config.Config)) *env {
 	return e
 }
 
-func (e *env) as(name string) handoffs.Actor {
-	return handoffs.Actor{User: e.users[name], Addr: "test"}
+func (e *env) as(name string) complaintbot.Actor {
+	return complaintbot.Actor{User: e.users[name], Addr: "test"}
 }
 
 // conv loads the customer's conversation as it stands now.
@@ -254,7 +255,7 @@ func TestIdleReturnAfterTheWindowClosedListsTheCustomerToCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(call) != 1 || call[0].OpenID != cust || call[0].Purpose != storage.PurposeHandoff || !strings.Contains(call[0].Text, "较长时间") ||
+	if len(call) != 1 || call[0].OpenID != cust || call[0].Purpose != complaintbot.PurposeHandoff || !strings.Contains(call[0].Text, "较长时间") ||
 		!strings.Contains(call[0].LastError, "48-hour") {
 		t.Fatalf("call list: %+v", call)
 	}
@@ -262,7 +263,7 @@ func TestIdleReturnAfterTheWindowClosedListsTheCustomerToCall(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if last := lines[len(lines)-1]; last.Undelivered != storage.OutboxUndeliverable || !strings.Contains(last.Text, "较长时间") {
+	if last := lines[len(lines)-1]; last.Undelivered != complaintbot.OutboxUndeliverable || !strings.Contains(last.Text, "较长时间") {
 		t.Fatalf("last line %+v", last)
 	}
 	if v := e.conv(); v.Status() != "bot" {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/flows"
-	"github.com/complaintbot/complaintbot/storage"
 )
 
 // ReturnIdle hands every conversation held by an agent with no activity (no customer message,
@@ -24,7 +24,7 @@ func (s *Service) ReturnIdle(ctx context.Context) (int, error) {
 	n := 0
 	for i := range hs {
 		h := &hs[i]
-		if h.Status != storage.HandoffClaimed || h.Mode == evWeChatKF {
+		if h.Status != complaintbot.HandoffClaimed || h.Mode == evWeChatKF {
 			continue
 		}
 		last := h.At
@@ -44,7 +44,14 @@ func (s *Service) ReturnIdle(ctx context.Context) (int, error) {
 		if now.Sub(last) < limit {
 			continue
 		}
-		e := &storage.HandoffEvent{Kind: evIdle, By: SystemName}
+		code := ""
+		if h.BranchCode != nil {
+			code = *h.BranchCode
+		}
+		if err := s.audit(ctx, complaintbot.System, "conversation.idle_return", h.OpenID, code, "agent:"+h.Agent, "bot"); err != nil {
+			return n, err
+		}
+		e := &complaintbot.HandoffEvent{Kind: evIdle, By: complaintbot.SystemUser}
 		if err := s.change(ctx, h, e); err != nil {
 			var taken *TakenError
 			if errors.As(err, &taken) {
@@ -56,12 +63,7 @@ func (s *Service) ReturnIdle(ctx context.Context) (int, error) {
 			return n, err
 		}
 		s.cacheEvent(ctx, h, e)
-		s.tellOrCall(ctx, h.OpenID, storage.HandoffEventID(h.ID, e.N), s.def.HandoffMessage(flows.HandoffIdleReturn, ""))
-		code := ""
-		if h.BranchCode != nil {
-			code = *h.BranchCode
-		}
-		s.audit(ctx, system, "conversation.idle_return", h.OpenID, code, "agent:"+h.Agent, "bot")
+		s.tellOrCall(ctx, h.OpenID, complaintbot.HandoffEventID(h.ID, e.N), s.def.HandoffMessage(flows.HandoffIdleReturn, ""))
 		n++
 	}
 	return n, nil

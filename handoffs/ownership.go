@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
@@ -26,18 +27,21 @@ const ReasonAgentChoice = "agent_choice"
 
 // Claim gives the waiting conversation v to who, and tells the customer who serves them. When
 // two agents claim at once, one gets it and the other gets a *TakenError naming who did.
-func (s *Service) Claim(ctx context.Context, who Actor, v *Conversation) error {
+func (s *Service) Claim(ctx context.Context, who complaintbot.Actor, v *Conversation) error {
 	h := v.Handoff
 	if h == nil {
 		return ErrNotQueued
 	}
-	if h.Status == storage.HandoffClaimed {
+	if h.Status == complaintbot.HandoffClaimed {
 		if h.Agent == who.User.Name {
 			return nil
 		}
 		return &TakenError{By: h.Agent, Claimed: true}
 	}
-	e := &storage.HandoffEvent{Kind: evClaim, Agent: who.User.Name, By: who.User.Name}
+	if err := s.audit(ctx, who, "conversation.claim", v.OpenID, v.BranchCode, v.Status(), "agent:"+who.User.Name); err != nil {
+		return err
+	}
+	e := &complaintbot.HandoffEvent{Kind: evClaim, Agent: who.User.Name, By: who.User.Name}
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}
@@ -45,15 +49,14 @@ func (s *Service) Claim(ctx context.Context, who Actor, v *Conversation) error {
 		return err
 	}
 	s.cacheEvent(ctx, h, e)
-	s.tell(ctx, v.OpenID, storage.HandoffEventID(h.ID, e.N), s.def.HandoffMessage(flows.HandoffAgentJoined, who.User.Label()))
-	s.audit(ctx, who, "conversation.claim", v.OpenID, v.BranchCode, v.Status(), "agent:"+who.User.Name)
+	s.tell(ctx, v.OpenID, complaintbot.HandoffEventID(h.ID, e.N), s.def.HandoffMessage(flows.HandoffAgentJoined, who.User.Label()))
 	return nil
 }
 
 // Holds checks that who may act on the conversation as its holder: who holds it, or is a
 // supervisor or admin of its branch (who may act on any held conversation there).
-func (s *Service) Holds(who Actor, v *Conversation) error {
-	if v.Handoff == nil || v.Handoff.Status != storage.HandoffClaimed {
+func (s *Service) Holds(who complaintbot.Actor, v *Conversation) error {
+	if v.Handoff == nil || v.Handoff.Status != complaintbot.HandoffClaimed {
 		return ErrNotHeld
 	}
 	if v.Holder != who.User.Name && !(who.User.Role.AtLeast(storage.RoleSupervisor) && who.User.Covers(v.BranchCode)) {
@@ -64,7 +67,7 @@ func (s *Service) Holds(who Actor, v *Conversation) error {
 
 // Release hands the conversation back to the bot (the intake goes on where it was); end says the
 // service is over. Both tell the customer, and the customer is asked to rate the conversation.
-func (s *Service) Release(ctx context.Context, who Actor, v *Conversation, end bool) error {
+func (s *Service) Release(ctx context.Context, who complaintbot.Actor, v *Conversation, end bool) error {
 	if err := s.Holds(who, v); err != nil {
 		return err
 	}
@@ -72,7 +75,10 @@ func (s *Service) Release(ctx context.Context, who Actor, v *Conversation, end b
 	if end {
 		kind, text, action = evEnd, flows.HandoffEnded, "conversation.end"
 	}
-	e := &storage.HandoffEvent{Kind: kind, By: who.User.Name}
+	if err := s.audit(ctx, who, action, v.OpenID, v.BranchCode, "agent:"+v.Holder, "bot"); err != nil {
+		return err
+	}
+	e := &complaintbot.HandoffEvent{Kind: kind, By: who.User.Name}
 	if err := s.change(ctx, v.Handoff, e); err != nil {
 		return err
 	}
@@ -80,8 +86,7 @@ func (s *Service) Release(ctx context.Context, who Actor, v *Conversation, end b
 		return err
 	}
 	s.cacheEvent(ctx, v.Handoff, e)
-	s.tell(ctx, v.OpenID, storage.HandoffEventID(v.Handoff.ID, e.N), s.def.HandoffMessage(text, ""))
-	s.audit(ctx, who, action, v.OpenID, v.BranchCode, "agent:"+v.Holder, "bot")
+	s.tell(ctx, v.OpenID, complaintbot.HandoffEventID(v.Handoff.ID, e.N), s.def.HandoffMessage(text, ""))
 	if sv := s.surveys.Load(); sv != nil { // the customer rates the conversation the agent handled
 		if err := (*sv).ConversationEnded(ctx, v.OpenID, v.Handoff.ID, v.Holder); err != nil {
 			s.log.Error("ask for a rating of the conversation", "err", err)
@@ -92,7 +97,7 @@ func (s *Service) Release(ctx context.Context, who Actor, v *Conversation, end b
 
 // Transfer hands the conversation held by who to another agent (toUser, who is then named to the
 // customer) or back to the queue of a branch (toBranch, storage.HeadOffice for head office).
-func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUser, toBranch string) error {
+func (s *Service) Transfer(ctx context.Context, who complaintbot.Actor, v *Conversation, toUser, toBranch string) error {
 	if err := s.Holds(who, v); err != nil {
 		return err
 	}
@@ -108,13 +113,15 @@ func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUs
 		if target.Name == v.Holder {
 			return ErrSameAgent
 		}
-		e := &storage.HandoffEvent{Kind: evTransfer, Agent: target.Name, By: who.User.Name}
+		if err := s.audit(ctx, who, "conversation.transfer", v.OpenID, v.BranchCode, "agent:"+v.Holder, "agent:"+target.Name); err != nil {
+			return err
+		}
+		e := &complaintbot.HandoffEvent{Kind: evTransfer, Agent: target.Name, By: who.User.Name}
 		if err := s.change(ctx, v.Handoff, e); err != nil {
 			return err
 		}
 		s.cacheEvent(ctx, v.Handoff, e)
-		s.tell(ctx, v.OpenID, storage.HandoffEventID(v.Handoff.ID, e.N), s.def.HandoffMessage(flows.HandoffAgentJoined, target.Label()))
-		s.audit(ctx, who, "conversation.transfer", v.OpenID, v.BranchCode, "agent:"+v.Holder, "agent:"+target.Name)
+		s.tell(ctx, v.OpenID, complaintbot.HandoffEventID(v.Handoff.ID, e.N), s.def.HandoffMessage(flows.HandoffAgentJoined, target.Label()))
 		s.bus.Publish(events.Event{Kind: events.Handoff, OpenID: v.OpenID, Ref: v.Handoff.ID, At: s.clock.Now()})
 		return nil
 	case toBranch != "":
@@ -125,7 +132,10 @@ func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUs
 		if code == storage.HeadOffice {
 			code = ""
 		}
-		e := &storage.HandoffEvent{Kind: evRequeue, Branch: code, By: who.User.Name}
+		if err := s.audit(ctx, who, "conversation.transfer", v.OpenID, v.BranchCode, "agent:"+v.Holder, "branch:"+toBranch); err != nil {
+			return err
+		}
+		e := &complaintbot.HandoffEvent{Kind: evRequeue, Branch: code, By: who.User.Name}
 		if err := s.change(ctx, v.Handoff, e); err != nil {
 			return err
 		}
@@ -133,7 +143,6 @@ func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUs
 			return err
 		}
 		s.cacheEvent(ctx, v.Handoff, e)
-		s.audit(ctx, who, "conversation.transfer", v.OpenID, v.BranchCode, "agent:"+v.Holder, "branch:"+toBranch)
 		s.bus.Publish(events.Event{Kind: events.Queued, OpenID: v.OpenID, Ref: v.Handoff.ID, At: s.clock.Now()})
 		return nil
 	}
@@ -142,9 +151,9 @@ func (s *Service) Transfer(ctx context.Context, who Actor, v *Conversation, toUs
 
 // Queue puts a conversation the bot has into the waiting queue (an agent's own choice), routed
 // to the conversation's branch; take also claims it for the agent at once.
-func (s *Service) Queue(ctx context.Context, who Actor, v *Conversation, take bool) error {
+func (s *Service) Queue(ctx context.Context, who complaintbot.Actor, v *Conversation, take bool) error {
 	if v.Handoff != nil {
-		if take && v.Handoff.Status == storage.HandoffWaiting {
+		if take && v.Handoff.Status == complaintbot.HandoffWaiting {
 			return s.Claim(ctx, who, v)
 		}
 		return ErrAlreadyQueued
@@ -152,7 +161,10 @@ func (s *Service) Queue(ctx context.Context, who Actor, v *Conversation, take bo
 	now := s.clock.Now()
 	id := fmt.Sprintf("%s#agent#%d", v.OpenID, now.UnixNano())
 	code := v.BranchCode
-	h := &storage.Handoff{ID: id, OpenID: v.OpenID, Reason: ReasonAgentChoice, Status: storage.HandoffWaiting, At: now}
+	h := &complaintbot.Handoff{ID: id, OpenID: v.OpenID, Reason: ReasonAgentChoice, Status: complaintbot.HandoffWaiting, At: now}
+	if err := s.audit(ctx, who, "conversation.queue", v.OpenID, code, "bot", "waiting"); err != nil {
+		return err
+	}
 	if err := s.store.QueueHandoff(ctx, h); err != nil {
 		return err
 	}
@@ -163,7 +175,6 @@ func (s *Service) Queue(ctx context.Context, who Actor, v *Conversation, take bo
 	if err := s.setHandoff(ctx, v.OpenID, "queued by "+who.User.Name, flows.HandoffWaiting, id); err != nil {
 		return err
 	}
-	s.audit(ctx, who, "conversation.queue", v.OpenID, code, "bot", "waiting")
 	s.bus.Publish(events.Event{Kind: events.Queued, OpenID: v.OpenID, Ref: id, At: now})
 	if take {
 		queued := *v
@@ -177,7 +188,7 @@ func (s *Service) Queue(ctx context.Context, who Actor, v *Conversation, take bo
 
 // change records ownership change number h.Seq+1; only one of several concurrent changes wins,
 // the others get a *TakenError naming who won.
-func (s *Service) change(ctx context.Context, h *storage.Handoff, e *storage.HandoffEvent) error {
+func (s *Service) change(ctx context.Context, h *complaintbot.Handoff, e *complaintbot.HandoffEvent) error {
 	e.Handoff, e.OpenID, e.N, e.At = h.ID, h.OpenID, h.Seq+1, s.clock.Now()
 	if err := s.store.AddHandoffEvent(ctx, e); err != nil {
 		if storage.IsDuplicate(err) {
@@ -190,7 +201,7 @@ func (s *Service) change(ctx context.Context, h *storage.Handoff, e *storage.Han
 
 // conflict reads change n of the request, which someone else made first, brings the cache up to
 // it, and says who made it.
-func (s *Service) conflict(ctx context.Context, h *storage.Handoff, n int) error {
+func (s *Service) conflict(ctx context.Context, h *complaintbot.Handoff, n int) error {
 	e, err := s.store.HandoffEventAt(ctx, h.ID, n)
 	if err != nil {
 		return &TakenError{}
@@ -203,15 +214,15 @@ func (s *Service) conflict(ctx context.Context, h *storage.Handoff, n int) error
 }
 
 // cacheEvent brings the request's cached ownership up to the change e.
-func (s *Service) cacheEvent(ctx context.Context, h *storage.Handoff, e *storage.HandoffEvent) {
+func (s *Service) cacheEvent(ctx context.Context, h *complaintbot.Handoff, e *complaintbot.HandoffEvent) {
 	u := storage.HandoffUpdate{Seq: &e.N, Agent: &e.Agent}
-	status := storage.HandoffClaimed
+	status := complaintbot.HandoffClaimed
 	switch e.Kind {
 	case evRequeue:
-		status = storage.HandoffWaiting
+		status = complaintbot.HandoffWaiting
 		u.BranchCode = &e.Branch
 	case evRelease, evEnd, evIdle:
-		status = storage.HandoffClosed
+		status = complaintbot.HandoffClosed
 	case evClaim, evTransfer, evWeChatKF:
 		at := e.At
 		u.ActiveAt = &at

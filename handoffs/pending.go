@@ -65,7 +65,7 @@ type Line struct {
 	Pending bool
 	// Undelivered is the outbox status of a message that could not be delivered (failed,
 	// undeliverable: call the customer, unknown); "" otherwise.
-	Undelivered storage.OutboxStatus
+	Undelivered complaintbot.OutboxStatus
 }
 
 // Messages returns the conversation's newest lines (oldest first), then the messages queued from
@@ -93,9 +93,9 @@ func (s *Service) Messages(ctx context.Context, openID string, limit int) ([]Lin
 		}
 		l := Line{Line: storage.Line{ID: p.id, OpenID: openID, Dir: storage.Outbound, Type: complaintbot.InputText, Text: p.text, At: p.at, By: p.by}}
 		switch m.Status {
-		case storage.OutboxPending:
+		case complaintbot.OutboxPending:
 			l.Pending = true
-		case storage.OutboxSent:
+		case complaintbot.OutboxSent:
 			s.pending.drop(openID, p.id) // in the transcript from now on
 		default:
 			l.Undelivered = m.Status

@@ -25,7 +25,7 @@ var clientIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 // WeChat will take it: within 48 hours of the customer's last message and within the allowance
 // (ErrWindowClosed, *AllowanceError otherwise). It returns the reply's outbox id; the same
 // ClientID again returns the same id and sends nothing more.
-func (s *Service) SendReply(ctx context.Context, who Actor, v *Conversation, r Reply) (string, error) {
+func (s *Service) SendReply(ctx context.Context, who complaintbot.Actor, v *Conversation, r Reply) (string, error) {
 	if err := s.Holds(who, v); err != nil {
 		return "", err
 	}
@@ -51,7 +51,10 @@ func (s *Service) SendReply(ctx context.Context, who Actor, v *Conversation, r R
 	if err := s.CheckWindow(ctx, v.OpenID, now); err != nil {
 		return "", err
 	}
-	m := &storage.OutboxMessage{ID: id, OpenID: v.OpenID, Text: text, Purpose: storage.PurposeAgent, By: who.User.Name, Created: now}
+	m := &complaintbot.OutboxMessage{ID: id, OpenID: v.OpenID, Text: text, Purpose: complaintbot.PurposeAgent, By: who.User.Name, Created: now}
+	if err := s.audit(ctx, who, "conversation.reply", v.OpenID, v.BranchCode, "", text); err != nil {
+		return "", err
+	}
 	if _, err := s.store.Enqueue(ctx, m); err != nil {
 		return "", err
 	}
@@ -59,7 +62,6 @@ func (s *Service) SendReply(ctx context.Context, who Actor, v *Conversation, r R
 	if err := s.store.UpdateHandoff(ctx, v.Handoff.ID, storage.HandoffUpdate{ActiveAt: &now}); err != nil {
 		s.log.Error("update handoff activity", "err", err)
 	}
-	s.audit(ctx, who, "conversation.reply", v.OpenID, v.BranchCode, "", text)
 	s.bus.Publish(events.Event{Kind: events.Turn, OpenID: v.OpenID, Ref: id, At: now})
 	return id, nil
 }
@@ -97,20 +99,20 @@ func (s *Service) tell(ctx context.Context, openID, key, text string) {
 		}
 		return
 	}
-	s.enqueue(ctx, &storage.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: storage.PurposeSystem,
-		By: SystemName, Created: now})
+	s.enqueue(ctx, &complaintbot.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: complaintbot.PurposeSystem,
+		By: complaintbot.SystemUser, Created: now})
 }
 
 // tellOrCall sends the customer a message they must get (storage.PurposeHandoff): when WeChat
 // allows no customer-service message, the outbox worker puts it on the list of customers to call
 // (storage.UndeliverableOutbox) with the reason.
 func (s *Service) tellOrCall(ctx context.Context, openID, key, text string) {
-	s.enqueue(ctx, &storage.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: storage.PurposeHandoff,
-		By: SystemName, Created: s.clock.Now()})
+	s.enqueue(ctx, &complaintbot.OutboxMessage{ID: "console:" + key, OpenID: openID, Text: text, Purpose: complaintbot.PurposeHandoff,
+		By: complaintbot.SystemUser, Created: s.clock.Now()})
 }
 
 // enqueue adds m to the outbox and to the pending replies the conversation view shows.
-func (s *Service) enqueue(ctx context.Context, m *storage.OutboxMessage) {
+func (s *Service) enqueue(ctx context.Context, m *complaintbot.OutboxMessage) {
 	if _, err := s.store.Enqueue(ctx, m); err != nil {
 		s.log.Error("queue message to customer", "purpose", m.Purpose, "err", err)
 		return

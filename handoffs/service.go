@@ -9,6 +9,10 @@
 // through Conversations.Control (a versioned turn), so the bot is silent exactly while an agent
 // holds it. What the customer is told comes from the flow file (flows.HandoffText).
 //
+// Every agent action (claim, reply, transfer, release, queue) and every idle return is written to
+// the audit trail before it is carried out: one whose entry cannot be written is not carried out
+// (ErrAudit). Who acts is a complaintbot.Actor.
+//
 // The package decides; it does not present. Errors are typed (ErrNotHeld, *TakenError, ...) and
 // name users by their user name: the console says them in plain words with display names.
 package handoffs
@@ -54,6 +58,8 @@ type Deps struct {
 	Branches []complaintbot.Branch
 	// Definition holds the texts the customer is told (flows.HandoffText).
 	Definition *flows.Definition
+	// Engine takes a customer out of the queue when their wait expires (ExpireWaiting).
+	Engine *flows.Engine
 }
 
 // Service is the handoff workflow. Build it with New; it is safe for concurrent use.
@@ -67,6 +73,7 @@ type Service struct {
 	cal      *calendar.Calendar
 	branches []complaintbot.Branch
 	def      *flows.Definition
+	engine   *flows.Engine
 
 	hoursFrom, hoursTo int
 	surveys            atomic.Pointer[Surveys]
@@ -75,8 +82,8 @@ type Service struct {
 
 // New builds the service.
 func New(d Deps) (*Service, error) {
-	if d.Store == nil || d.Convs == nil || d.Clock == nil || d.Definition == nil {
-		return nil, fmt.Errorf("handoffs: Store, Convs, Clock and Definition are required")
+	if d.Store == nil || d.Convs == nil || d.Clock == nil || d.Definition == nil || d.Engine == nil {
+		return nil, fmt.Errorf("handoffs: Store, Convs, Clock, Definition and Engine are required")
 	}
 	from, to, err := config.ParseWorkingHours(d.Config.WorkingHours)
 	if err != nil {
@@ -92,7 +99,7 @@ func New(d Deps) (*Service, error) {
 		d.Bus = &events.Bus{}
 	}
 	return &Service{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "handoffs"), cfg: d.Config,
-		cal: d.Calendar, branches: d.Branches, def: d.Definition, hoursFrom: from, hoursTo: to}, nil
+		cal: d.Calendar, branches: d.Branches, def: d.Definition, engine: d.Engine, hoursFrom: from, hoursTo: to}, nil
 }
 
 // SetSurveys connects the service to the survey sender; until then no rating is asked for after
@@ -102,27 +109,15 @@ func (s *Service) SetSurveys(v Surveys) { s.surveys.Store(&v) }
 // Mode is console.handoff_mode: "console" or "wechat_kf".
 func (s *Service) Mode() string { return s.cfg.HandoffMode }
 
-// Actor is who acts on a conversation, and from where (for the audit trail).
-type Actor struct {
-	User *storage.User
-	Addr string
-}
-
-// SystemName is the user name the service's own actions are recorded under (returning idle
-// conversations, WeChat's customer service).
-const SystemName = "system"
-
-// system is the actor of the service's own actions.
-var system = Actor{User: &storage.User{Name: SystemName, Role: storage.RoleAdmin, Branches: []string{storage.HeadOffice}}}
-
-// audit writes an entry of the audit trail; a failure is logged (the change itself happened and
-// cannot be taken back).
-func (s *Service) audit(ctx context.Context, who Actor, action, target, branch, before, after string) {
+// audit writes an entry of the audit trail before the action it records: when it cannot be
+// written the action is not carried out, and the caller returns the error (wrapping ErrAudit).
+func (s *Service) audit(ctx context.Context, who complaintbot.Actor, action, target, branch, before, after string) error {
 	e := &storage.AuditEntry{At: s.clock.Now(), User: who.User.Name, Action: action, TargetType: "conversation", Target: target,
 		Branch: branch, Before: before, After: after, Addr: who.Addr}
 	if err := s.store.Audit(ctx, e); err != nil {
-		s.log.Error("write audit trail", "action", action, "err", err)
+		return fmt.Errorf("%w: %s: %w", ErrAudit, action, err)
 	}
+	return nil
 }
 
 // knownBranch reports whether code is a branch of the bank or head office.

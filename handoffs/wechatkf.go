@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -20,7 +21,7 @@ func (s *Service) TransferToWeChatKF(ctx context.Context, openID string) error {
 	if h.Mode == evWeChatKF {
 		return nil
 	}
-	e := &storage.HandoffEvent{Kind: evWeChatKF, Agent: evWeChatKF, By: SystemName}
+	e := &complaintbot.HandoffEvent{Kind: evWeChatKF, Agent: complaintbot.WeChatKFUser, By: complaintbot.SystemUser}
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}
@@ -42,7 +43,7 @@ func (s *Service) WeChatKFClosed(ctx context.Context, openID string) error {
 	if err != nil {
 		return err
 	}
-	e := &storage.HandoffEvent{Kind: evEnd, By: evWeChatKF}
+	e := &complaintbot.HandoffEvent{Kind: evEnd, By: complaintbot.WeChatKFUser}
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}

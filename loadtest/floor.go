@@ -7,12 +7,12 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/seed"
 	"github.com/gin-gonic/gin"
 	"github.com/silenceper/wechat/v2/cache"
 	"github.com/silenceper/wechat/v2/officialaccount"
 	offconfig "github.com/silenceper/wechat/v2/officialaccount/config"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Floor is the least a WeChat webhook can do: the SDK's own server in Gin, storing each message
@@ -26,7 +26,6 @@ type Floor struct {
 // StartFloor serves the floor on addr ("127.0.0.1:0" picks a free port).
 func StartFloor(st *storage.Store, addr, appID, token, reply string) (*Floor, error) {
 	oa := officialaccount.NewOfficialAccount(&offconfig.Config{AppID: appID, AppSecret: "floor", Token: token, Cache: cache.NewMemory()})
-	coll := st.Collection("floor_messages")
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.POST("/wechat", func(c *gin.Context) {
@@ -34,8 +33,7 @@ func StartFloor(st *storage.Store, addr, appID, token, reply string) (*Floor, er
 		s.SetMessageHandler(func(m *message.MixMessage) *message.Reply {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			_, _ = coll.InsertOne(ctx, bson.D{{Key: "openid", Value: string(m.FromUserName)}, {Key: "msgid", Value: m.MsgID},
-				{Key: "text", Value: m.Content}, {Key: "at", Value: m.CreateTime}})
+			_ = seed.InsertFloorMessage(ctx, st, seed.FloorMessage{OpenID: string(m.FromUserName), MsgID: m.MsgID, Text: m.Content, At: m.CreateTime})
 			return &message.Reply{MsgType: message.MsgTypeText, MsgData: message.NewText(reply)}
 		})
 		if err := s.Serve(); err != nil {

@@ -80,8 +80,10 @@ func BenchmarkConnectionHolders(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a.Start()
 	defer func() { _ = a.Shutdown(context.Background()) }()
+	if err := a.Start(); err != nil {
+		b.Fatal(err)
+	}
 	sim := client(a.WebhookURL() + cfg.WeChat.Path)
 	done := make(chan loadtest.Result)
 	b.ResetTimer()

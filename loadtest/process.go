@@ -102,7 +102,7 @@ func StartFloorProcess(bin, dataDir, appID, token string) (*Process, error) {
 	return p, nil
 }
 
-// startTimeout bounds a service's start (on a year of data it reads the console's case index and
+// startTimeout bounds a service's start (on a year of data it reads the case index and
 // indexes new collections first).
 const startTimeout = 5 * time.Minute
 

@@ -18,14 +18,13 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
-	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"github.com/complaintbot/complaintbot/storage/seed"
 )
 
 // SeedSchema is the version of what SeedYear writes. Change it whenever the seeded documents
 // change (or the storage code changes what it reads), so that a cached seeded folder (see
 // SeededFolder) is seeded again instead of reused.
-const SeedSchema = "year-6"
+const SeedSchema = "year-7"
 
 // YearShape says what a seeded year holds.
 type YearShape struct {
@@ -69,22 +68,7 @@ var seedStories = []string{
 
 // yearCase is a case as the service leaves it after a year: the case, the console's work on it,
 // and what the scheduler and the surveys add.
-type yearCase struct {
-	storage.CaseRecord `bson:",inline"`
-	RepliedAt          *time.Time            `bson:"replied_at,omitempty"`
-	Satisfaction       *storage.Satisfaction `bson:"satisfaction,omitempty"`
-}
-
-// seedEffect is a turn's effect as the conversation service stores it (bot's effect type: the
-// engine's effect and, for a new case, the case).
-type seedEffect struct {
-	flows.Effect `bson:",inline"`
-	Case         *complaintbot.Case `bson:"case,omitempty"`
-}
-
-type seedEffects struct {
-	List []seedEffect `bson:"list"`
-}
+type yearCase = complaintbot.Case
 
 // seedFacts answers the engine's questions about one seeded customer.
 type seedFacts struct {
@@ -95,48 +79,6 @@ type seedFacts struct {
 func (f *seedFacts) Cases() ([]complaintbot.CaseSummary, error) { return f.cases, nil }
 
 func (f *seedFacts) OpenSurvey() (*flows.OpenSurvey, error) { return f.survey, nil }
-
-// seedBatch collects documents by collection and writes them with InsertMany when large enough.
-type seedBatch struct {
-	st    *storage.Store
-	docs  map[string][]any
-	stats *SeedStats
-}
-
-func (b *seedBatch) add(ctx context.Context, coll string, doc any) error {
-	b.docs[coll] = append(b.docs[coll], doc)
-	if len(b.docs[coll]) >= 2000 {
-		return b.flush(ctx, coll)
-	}
-	return nil
-}
-
-func (b *seedBatch) flush(ctx context.Context, coll string) error {
-	docs := b.docs[coll]
-	if len(docs) == 0 {
-		return nil
-	}
-	b.docs[coll] = nil
-	if _, err := b.st.Collection(coll).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false)); err != nil {
-		return fmt.Errorf("seed %d documents of %s: %w", len(docs), coll, err)
-	}
-	return nil
-}
-
-func (b *seedBatch) flushAll(ctx context.Context) error {
-	for _, coll := range slices.Sorted(func(yield func(string) bool) {
-		for k := range b.docs {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		if err := b.flush(ctx, coll); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // SeedYear fills st with a year of a bank's traffic ending at shape.End, written the way the
 // service writes it (the turns are the conversation engine's own answers to scripted customers)
@@ -159,7 +101,7 @@ func (b *seedBatch) flushAll(ctx context.Context) error {
 func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, registry *conversations.Registry, shape YearShape, progress func(string)) (SeedStats, error) {
 	start := time.Now()
 	stats := SeedStats{Customers: shape.Customers}
-	batch := &seedBatch{st: st, docs: map[string][]any{}, stats: &stats}
+	batch := seed.NewBatch(st, seed.DefaultGroup)
 	rng := rand.New(rand.NewPCG(15, uint64(shape.Cases)))
 	yearStart := shape.End.Add(-365 * 24 * time.Hour)
 	span := shape.End.Sub(yearStart) - 48*time.Hour // the last cases leave room for their turns
@@ -189,28 +131,13 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 			t := &storage.Turn{ID: storage.TurnID(openID, version), OpenID: openID, Version: version,
 				Dedupe: fmt.Sprintf("m:%d", msgID), At: at, In: in, Replies: res.Replies, Cases: numbers}
 			state = res.State
-			st := res.State
-			if st.LastActive.Equal(at) {
-				st.LastActive = time.Time{}
-			}
-			if raw, err := bson.Marshal(st); err == nil && len(raw) > 5 {
-				t.State = raw
-			}
+			t.State = res.State
 			return t, res.Effects, nil
 		}
-		write := func(t *storage.Turn, effects []seedEffect) error {
-			if len(effects) > 0 {
-				raw, err := bson.Marshal(seedEffects{List: effects})
-				if err != nil {
-					return fmt.Errorf("seed: encode effects: %w", err)
-				}
-				t.Effects = raw
-			}
+		write := func(t *storage.Turn, effects []storage.TurnEffect) error {
+			t.Effects = effects
 			stats.Turns++
-			if err := batch.add(ctx, "turns", t); err != nil {
-				return err
-			}
-			return batch.add(ctx, storage.DedupeCollection, storage.DedupeRecord{Key: t.Dedupe, Turn: t.ID, At: t.At})
+			return batch.Turn(ctx, t)
 		}
 		var caseTimes []time.Time
 		for i := k; i < shape.Cases; i += shape.Customers {
@@ -236,16 +163,16 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 			}
 			story := seedStories[n%len(seedStories)]
 			script := []string{"我要投诉", "1", seedBranches[n%len(seedBranches)], "昨天下午3点",
-				fmt.Sprintf("%s（第%d次）", story, n), "希望道歉并说明处理结果", fmt.Sprintf("138%08d", n%100000000), "确认"}
+				fmt.Sprintf("%s（第%d次）", story, n), "希望支行道歉并改进服务", fmt.Sprintf("138%08d", n%100000000), "确认"}
 			var c *yearCase
 			for j, text := range script {
 				t, effs, err := say(at.Add(time.Duration(j*25)*time.Second), text, nil)
 				if err != nil {
 					return stats, err
 				}
-				var stored []seedEffect
+				var stored []storage.TurnEffect
 				for _, e := range effs {
-					se := seedEffect{Effect: e}
+					se := storage.TurnEffect{Effect: e}
 					if e.Type == flows.EffectCreateCase && e.Draft != nil {
 						day := t.At.In(complaintbot.Shanghai).Format("20060102")
 						base := e.Draft.Kind.Prefix() + day + "-"
@@ -256,11 +183,9 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 						numbers = append(slices.Clip(numbers), number)
 						t.Cases = numbers
 						t.Replies = append(t.Replies, engine.Registered(*se.Case))
-						c = &yearCase{CaseRecord: storage.CaseRecord{Case: *se.Case}}
-						if err := batch.add(ctx, "case_numbers", bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: t.ID}}); err != nil {
-							return stats, err
-						}
-						if err := batch.add(ctx, storage.CaseNumberTurnsCollection, bson.D{{Key: "_id", Value: t.ID}, {Key: "number", Value: number}}); err != nil {
+						c = new(yearCase)
+						*c = *se.Case
+						if err := batch.CaseNumber(ctx, number, t.ID); err != nil {
 							return stats, err
 						}
 					}
@@ -294,7 +219,7 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 				}
 			}
 			// The survey's answer, in the customer's own conversation.
-			if sv := last.survey; sv != nil && sv.Status == storage.SurveyAnswered {
+			if sv := last.survey; sv != nil && sv.Status == complaintbot.SurveyAnswered {
 				at := *sv.Answered
 				if !at.After(t.At) {
 					at = t.At.Add(time.Minute)
@@ -304,23 +229,23 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 				if err != nil {
 					return stats, err
 				}
-				var stored []seedEffect
+				var stored []storage.TurnEffect
 				for _, e := range effs {
-					stored = append(stored, seedEffect{Effect: e})
+					stored = append(stored, storage.TurnEffect{Effect: e})
 				}
 				if err := write(t, stored); err != nil {
 					return stats, err
 				}
 				sv.AnswerTurn = t.ID
-				c.Satisfaction = &storage.Satisfaction{Survey: sv.ID, Rating: sv.Rating, At: at}
+				c.Satisfaction = &complaintbot.Satisfaction{Survey: sv.ID, Rating: sv.Rating, At: at}
 			}
 			if last.survey != nil {
 				stats.Surveys++
-				if err := batch.add(ctx, "surveys", *last.survey); err != nil {
+				if err := batch.Survey(ctx, *last.survey); err != nil {
 					return stats, err
 				}
 			}
-			if err := batch.add(ctx, "cases", c); err != nil {
+			if err := batch.Case(ctx, c); err != nil {
 				return stats, err
 			}
 			f := seedFact(c, last.survey, shape.End)
@@ -335,10 +260,10 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 				time.Since(start).Round(time.Second)))
 		}
 	}
-	if err := seedScheduler(ctx, batch, openCases, shape.End, &stats); err != nil {
+	if err := seedScheduler(ctx, st, openCases, shape.End, &stats); err != nil {
 		return stats, err
 	}
-	if err := batch.flushAll(ctx); err != nil {
+	if err := batch.Flush(ctx); err != nil {
 		return stats, err
 	}
 	if err := seedReports(ctx, st, facts, shape.End); err != nil {
@@ -357,7 +282,7 @@ func daytime(t time.Time, rng *rand.Rand) time.Time {
 
 // caseLife is what seedCaseLife did to a case.
 type caseLife struct {
-	survey *storage.Survey
+	survey *complaintbot.Survey
 }
 
 var seedAgents = []string{"alice", "bob", "carol", "dave"}
@@ -365,7 +290,7 @@ var seedAgents = []string{"alice", "bob", "carol", "dave"}
 // seedCaseLife gives the case what happened to it by end: an agent accepted it and, for a case
 // older than a fortnight (most of them), resolved it with a reply; the scheduler's view of it;
 // the notices and the survey the customer got (outbox rows) and the survey itself.
-func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *yearCase, end time.Time, rng *rand.Rand, lines *int64, stats *SeedStats) (caseLife, error) {
+func seedCaseLife(ctx context.Context, b *seed.Batch, engine *flows.Engine, c *yearCase, end time.Time, rng *rand.Rand, lines *int64, stats *SeedStats) (caseLife, error) {
 	var life caseLife
 	agent := seedAgents[rng.IntN(len(seedAgents))]
 	accepted := c.Received.Add(time.Duration(30+rng.IntN(600)) * time.Minute)
@@ -373,16 +298,16 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 		return life, seedTrack(ctx, b, c, c.Received)
 	}
 	outbox := func(id, purpose, text string, at time.Time) error {
-		return seedOutbox(ctx, b, storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: purpose, CaseNumber: c.Number, Created: at, By: "system"}, end, stats)
+		return seedOutbox(ctx, b, complaintbot.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: purpose, CaseNumber: c.Number, Created: at, By: complaintbot.SystemUser}, end, stats)
 	}
 	c.Status = complaintbot.StatusInvestigating
 	c.Work.Rev = 1
 	c.Work.Assignee, c.Work.AcceptedAt, c.Work.AcceptedBy = agent, &accepted, agent
-	c.Work.Departments = storage.Departments{Responsible: c.Branch.Name, Host: "消费者权益保护部"}
-	c.Work.Timeline = append(c.Work.Timeline, storage.TimelineEntry{ID: "r1", At: accepted, By: agent, Kind: "status", From: string(complaintbot.StatusReceived), To: string(complaintbot.StatusInvestigating)})
+	c.Work.Departments = complaintbot.Departments{Responsible: c.Branch.Name, Host: "消费者权益保护部"}
+	c.Work.Timeline = append(c.Work.Timeline, complaintbot.TimelineEntry{ID: "r1", At: accepted, By: agent, Kind: "status", From: string(complaintbot.StatusReceived), To: string(complaintbot.StatusInvestigating)})
 	c.Updated = accepted
 	summary := complaintbot.CaseSummary{Number: c.Number, Kind: c.Kind, Status: c.Status, Category: c.Category, Branch: c.Branch, Received: c.Received, ReplyDue: c.ReplyDue}
-	if err := outbox(fmt.Sprintf("notice:%s:1:%s", c.Number, c.Status), storage.PurposeNotice,
+	if err := outbox(fmt.Sprintf("notice:%s:1:%s", c.Number, c.Status), complaintbot.PurposeNotice,
 		engine.Notice(flows.NoticeAccepted, summary, flows.NoticeData{Expected: c.ReplyDue, Decision: c.DecisionDue}), accepted.Add(time.Minute)); err != nil {
 		return life, err
 	}
@@ -408,34 +333,34 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 	}
 	c.Status = complaintbot.StatusResolved
 	c.Work.Rev = 2
-	c.Work.Resolution = &storage.Resolution{Text: "已核实情况，对相关人员进行了批评教育", Reply: "已向客户致歉并说明处理结果", By: agent, At: resolved}
-	c.Work.Timeline = append(c.Work.Timeline, storage.TimelineEntry{ID: "r2", At: resolved, By: agent, Kind: "status", From: string(complaintbot.StatusInvestigating), To: string(complaintbot.StatusResolved)})
+	c.Work.Resolution = &complaintbot.Resolution{Text: "已核实情况，对相关人员进行了批评教育", Reply: "已向客户致歉并说明处理结果", By: agent, At: resolved}
+	c.Work.Timeline = append(c.Work.Timeline, complaintbot.TimelineEntry{ID: "r2", At: resolved, By: agent, Kind: "status", From: string(complaintbot.StatusInvestigating), To: string(complaintbot.StatusResolved)})
 	c.Updated = resolved
 	summary.Status = c.Status
-	if err := outbox(fmt.Sprintf("notice:%s:2:%s", c.Number, c.Status), storage.PurposeNotice,
+	if err := outbox(fmt.Sprintf("notice:%s:2:%s", c.Number, c.Status), complaintbot.PurposeNotice,
 		engine.Notice(flows.NoticeResolved, summary, flows.NoticeData{Expected: resolved, Decision: c.DecisionDue, Reply: c.Work.Resolution.Reply}), resolved.Add(time.Minute)); err != nil {
 		return life, err
 	}
 	asked := resolved.Add(2 * time.Hour)
 	if asked.Before(end) {
-		seed := storage.SurveySeed{ID: c.Number + "#1", Subject: storage.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
-			Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: agent, By: "system"}
+		seed := storage.SurveySeed{ID: c.Number + "#1", Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
+			Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: agent, By: complaintbot.SystemUser}
 		if c.Category != nil {
 			seed.Category, seed.CategoryName = c.Category.Code, c.Category.Name
 		}
 		sv := storage.NewSurvey(seed, asked, asked.Add(72*time.Hour))
-		if err := outbox("survey:"+sv.ID, storage.PurposeSurvey, engine.SurveyQuestion(&summary, false), asked); err != nil {
+		if err := outbox("survey:"+sv.ID, complaintbot.PurposeSurvey, engine.SurveyQuestion(&summary, false), asked); err != nil {
 			return life, err
 		}
 		switch r := rng.IntN(10); {
 		case r < 7 && asked.Add(3*time.Hour).Before(end):
 			at := asked.Add(time.Duration(10+rng.IntN(120)) * time.Minute)
-			sv.Status, sv.Answered = storage.SurveyAnswered, &at
+			sv.Status, sv.Answered = complaintbot.SurveyAnswered, &at
 			sv.Rating = []int{5, 5, 5, 4, 4, 3, 2, 1}[rng.IntN(8)]
 			sv.Low = engine.LowRating(sv.Rating)
 			if sv.Low {
 				sv.Comment = "处理太慢，问题没有解决"
-				if err := b.add(ctx, "follow_ups", storage.FollowUp{ID: storage.FollowUpID(sv.ID), Survey: sv.ID, Case: sv.Case, OpenID: sv.OpenID,
+				if err := b.FollowUp(ctx, storage.FollowUp{ID: storage.FollowUpID(sv.ID), Survey: sv.ID, Case: sv.Case, OpenID: sv.OpenID,
 					Branch: sv.Branch, BranchName: sv.BranchName, Category: sv.Category, CategoryName: sv.CategoryName, Kind: sv.Kind, Agent: sv.Agent,
 					Rating: sv.Rating, Comment: sv.Comment, Status: storage.FollowUpOpen, Created: at}); err != nil {
 					return life, err
@@ -443,7 +368,7 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 			}
 		case sv.Expires.Before(end):
 			at := sv.Expires
-			sv.Status, sv.Expired = storage.SurveyExpired, &at
+			sv.Status, sv.Expired = complaintbot.SurveyExpired, &at
 		}
 		life.survey = &sv
 	}
@@ -451,15 +376,15 @@ func seedCaseLife(ctx context.Context, b *seedBatch, engine *flows.Engine, c *ye
 }
 
 // seedAgentReply records an agent's reply about the case: the outbox row and the transcript line.
-func seedAgentReply(ctx context.Context, b *seedBatch, c *yearCase, agent string, at, end time.Time, lines *int64, stats *SeedStats) error {
+func seedAgentReply(ctx context.Context, b *seed.Batch, c *yearCase, agent string, at, end time.Time, lines *int64, stats *SeedStats) error {
 	id := fmt.Sprintf("agent:%s:%d", c.Number, at.Unix())
 	text := "您好，您反映的问题我们已经在核实，会尽快给您答复。"
-	if err := seedOutbox(ctx, b, storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: storage.PurposeAgent, CaseNumber: c.Number,
+	if err := seedOutbox(ctx, b, complaintbot.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: complaintbot.PurposeAgent, CaseNumber: c.Number,
 		Created: at, By: agent}, end, stats); err != nil {
 		return err
 	}
 	*lines++
-	return b.add(ctx, "messages", storage.LineRecord(storage.Line{ID: id, OpenID: c.OpenID, Dir: storage.Outbound, Type: complaintbot.InputText, Text: text, At: at, By: agent}, *lines))
+	return b.Line(ctx, storage.Line{ID: id, OpenID: c.OpenID, Dir: storage.Outbound, Type: complaintbot.InputText, Text: text, At: at, By: agent}, *lines)
 }
 
 // seedRetention is how long the outbox keeps a message sent (scheduler.retention by default): the
@@ -468,21 +393,18 @@ const seedRetention = 30 * 24 * time.Hour
 
 // seedOutbox records a message sent a moment after it was queued, with its delivery claim,
 // unless the housekeeping job would have deleted it by end.
-func seedOutbox(ctx context.Context, b *seedBatch, m storage.OutboxMessage, end time.Time, stats *SeedStats) error {
+func seedOutbox(ctx context.Context, b *seed.Batch, m complaintbot.OutboxMessage, end time.Time, stats *SeedStats) error {
 	if m.Created.Before(end.Add(-seedRetention)) {
 		return nil
 	}
 	stats.Outbox++
 	done := m.Created.Add(2 * time.Second)
-	m.Status, m.Attempts, m.NextAt, m.Done, m.Channel = storage.OutboxSent, 1, m.Created, &done, "custom"
-	if err := b.add(ctx, "outbox", m); err != nil {
-		return err
-	}
-	return b.add(ctx, "outbox_attempts", bson.D{{Key: "_id", Value: m.ID + "#1"}, {Key: "owner", Value: "seed"}, {Key: "at", Value: m.Created}})
+	m.Status, m.Attempts, m.NextAt, m.Done, m.Channel = complaintbot.OutboxSent, 1, m.Created, &done, "custom"
+	return b.SentMessage(ctx, m, "seed")
 }
 
 // seedTrack stores what the scheduler saw of the case when it last looked (at).
-func seedTrack(ctx context.Context, b *seedBatch, c *yearCase, at time.Time) error {
+func seedTrack(ctx context.Context, b *seed.Batch, c *yearCase, at time.Time) error {
 	tr := storage.CaseTrack{Number: c.Number, Status: c.Status, ReplyDue: c.ReplyDue, DecisionDue: c.DecisionDue, Updated: at}
 	if c.Status != complaintbot.StatusReceived {
 		tr.Seq = 1
@@ -491,12 +413,12 @@ func seedTrack(ctx context.Context, b *seedBatch, c *yearCase, at time.Time) err
 	if !c.Status.Open() {
 		tr.Seq, tr.Episode = 2, 1
 	}
-	return b.add(ctx, "sched_cases", tr)
+	return b.CaseTrack(ctx, tr)
 }
 
 // seedScheduler writes the entries still due for the open cases (reminders, deadlines, the next
 // progress look) and the jobs' checkpoints at end, as the scheduler leaves them.
-func seedScheduler(ctx context.Context, b *seedBatch, open []*yearCase, end time.Time, stats *SeedStats) error {
+func seedScheduler(ctx context.Context, st *storage.Store, open []*yearCase, end time.Time, stats *SeedStats) error {
 	var due []storage.DueEntry
 	for _, c := range open {
 		add := func(kind, deadline string, d, at time.Time) {
@@ -515,13 +437,13 @@ func seedScheduler(ctx context.Context, b *seedBatch, open []*yearCase, end time
 		}
 	}
 	for i := 0; i < len(due); i += 2000 {
-		if err := b.st.InsertDue(ctx, due[i:min(i+2000, len(due))]); err != nil {
+		if err := st.InsertDue(ctx, due[i:min(i+2000, len(due))]); err != nil {
 			return fmt.Errorf("seed scheduled entries: %w", err)
 		}
 	}
 	stats.Due = len(due)
 	for _, job := range []string{"notices", "deadlines", "surveys", "housekeeping", "deadlines.sweep"} {
-		if err := b.st.SetJobCheckpoint(ctx, job, end.Add(-30*time.Second), nil); err != nil {
+		if err := st.SetJobCheckpoint(ctx, job, end.Add(-30*time.Second), nil); err != nil {
 			return err
 		}
 	}
@@ -529,14 +451,14 @@ func seedScheduler(ctx context.Context, b *seedBatch, open []*yearCase, end time
 }
 
 // seedFact is the case's report fact as of end.
-func seedFact(c *yearCase, sv *storage.Survey, end time.Time) storage.ReportFact {
-	rc := storage.ReportCase{CaseRecord: c.CaseRecord, RepliedAt: c.RepliedAt, Satisfaction: c.Satisfaction}
+func seedFact(c *yearCase, sv *complaintbot.Survey, end time.Time) storage.ReportFact {
+	rc := *c
 	var rs *storage.ReportSurvey
 	if sv != nil {
 		rs = &storage.ReportSurvey{ID: sv.ID, Case: sv.Case, Round: sv.Round, Status: sv.Status, Rating: sv.Rating, Low: sv.Low, Comment: sv.Comment}
 	}
 	follow := ""
-	if rs != nil && rs.Status == storage.SurveyAnswered && rs.Low {
+	if rs != nil && rs.Status == complaintbot.SurveyAnswered && rs.Low {
 		follow = string(storage.FollowUpOpen)
 	}
 	return reports.BuildFact(&rc, rs, follow, end)

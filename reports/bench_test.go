@@ -28,7 +28,7 @@ func synthFacts(rng *rand.Rand, day time.Time, n int, seq *int) []storage.Report
 		cat := rng.IntN(12)
 		kinds := []string{"complaint", "complaint", "complaint", "suggestion", "praise"}
 		received := day.Add(time.Duration(rng.IntN(24*60)) * time.Minute)
-		c := storage.ReportCase{}
+		c := complaintbot.Case{}
 		c.Number = fmt.Sprintf("TS%s-%06d", day.Format("20060102"), *seq)
 		c.Kind = complaintbot.Kind(kinds[rng.IntN(len(kinds))])
 		c.Status = complaintbot.StatusResolved
@@ -43,16 +43,16 @@ func synthFacts(rng *rand.Rand, day time.Time, n int, seq *int) []storage.Report
 		if rng.IntN(10) == 0 {
 			c.Status = complaintbot.StatusInvestigating
 		} else {
-			c.Work.Resolution = &storage.Resolution{Text: "已处理", Reply: "已答复", By: c.Work.Assignee, At: reply.Add(time.Duration(rng.IntN(20*24*60)) * time.Minute)}
+			c.Work.Resolution = &complaintbot.Resolution{Text: "已处理", Reply: "已答复", By: c.Work.Assignee, At: reply.Add(time.Duration(rng.IntN(20*24*60)) * time.Minute)}
 		}
 		var sv *storage.ReportSurvey
 		if c.Work.Resolution != nil {
-			sv = &storage.ReportSurvey{ID: c.Number + "#1", Case: c.Number, Round: 1, Status: storage.SurveySent}
+			sv = &storage.ReportSurvey{ID: c.Number + "#1", Case: c.Number, Round: 1, Status: complaintbot.SurveySent}
 			switch rng.IntN(10) {
 			case 0, 1:
-				sv.Status = storage.SurveyExpired
+				sv.Status = complaintbot.SurveyExpired
 			case 2, 3, 4, 5, 6, 7:
-				sv.Status, sv.Rating = storage.SurveyAnswered, 1+rng.IntN(5)
+				sv.Status, sv.Rating = complaintbot.SurveyAnswered, 1+rng.IntN(5)
 				sv.Low = sv.Rating <= 2
 				if sv.Low {
 					sv.Comment = "不满意"

@@ -11,7 +11,6 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
-	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
 // Filter selects what a report covers. Dates are days in Asia/Shanghai; To is inclusive.
@@ -47,48 +46,26 @@ func (f *Filter) Validate() error {
 	return nil
 }
 
-// cellMatches reports whether the cell passes the filter and the scope.
-func (f *Filter) cellMatches(k *storage.CellKey) bool {
-	if f.Scope != nil && !slices.Contains(f.Scope, k.Branch) {
-		return false
-	}
-	return (f.Branch == "" || k.Branch == f.Branch) && (f.Category == "" || k.Category == f.Category) &&
-		(f.Kind == "" || k.Kind == f.Kind) && (f.Agent == "" || k.Agent == f.Agent)
-}
-
-// factFilter is the filter as a query on a day's facts.
-func (f *Filter) factFilter() bson.D {
-	var and bson.A
-	if f.Scope != nil {
-		and = append(and, bsonIn("branch", f.Scope))
-	}
-	for k, v := range map[string]string{"branch": f.Branch, "category": f.Category, "kind": f.Kind, "agent": f.Agent} {
-		if v != "" {
-			and = append(and, bson.D{{Key: k, Value: v}})
-		}
-	}
-	if len(and) == 0 {
-		return bson.D{}
-	}
-	return bson.D{{Key: "$and", Value: and}}
-}
-
-func bsonIn(field string, values []string) bson.D {
-	return bson.D{{Key: field, Value: bson.D{{Key: "$in", Value: values}}}}
+// facts is the filter's selection of facts and rollup cells (the branch scope and the four
+// dimensions; the period is the caller's).
+func (f *Filter) facts() storage.FactFilter {
+	return storage.FactFilter{Branches: f.Scope, Branch: f.Branch, Category: f.Category, Kind: f.Kind, Agent: f.Agent}
 }
 
 // Figures are the satisfaction, deadline and volume figures of a set of cases.
 type Figures struct {
 	Cases int64 `json:"cases"`
 	// Satisfaction.
-	Surveys   int64    `json:"surveys"`  // asked
-	Answered  int64    `json:"answered"` // rated
-	Expired   int64    `json:"expired"`
-	Response  *float64 `json:"response_rate"` // answered / asked
-	Ratings   [5]int64 `json:"ratings"`       // count of ratings 1…5
-	AvgRating *float64 `json:"avg_rating"`
-	Satisfied int64    `json:"satisfied"`       // ratings 4–5
-	SatShare  *float64 `json:"satisfied_share"` // satisfied / answered
+	Surveys  int64 `json:"surveys"`  // asked
+	Answered int64 `json:"answered"` // rated
+	Expired  int64 `json:"expired"`
+	// Undeliverable surveys never reached the customer: not counted as asked.
+	Undeliverable int64    `json:"undeliverable"`
+	Response      *float64 `json:"response_rate"` // answered / asked
+	Ratings       [5]int64 `json:"ratings"`       // count of ratings 1…5
+	AvgRating     *float64 `json:"avg_rating"`
+	Satisfied     int64    `json:"satisfied"`       // ratings 4–5
+	SatShare      *float64 `json:"satisfied_share"` // satisfied / answered
 	// Deadlines: shares over the cases whose deadline is met or missed (not those still pending).
 	ReplyMet       int64    `json:"reply_met"`
 	ReplyMissed    int64    `json:"reply_missed"`
@@ -132,10 +109,14 @@ type Dashboard struct {
 	ByCategory []Group `json:"by_category"`
 	ByAgent    []Group `json:"by_agent"`
 	ByKind     []Group `json:"by_kind"`
-	ByChannel  []Group `json:"by_jr_channel"`
-	ByBusiness []Group `json:"by_jr_business"`
-	ByReason   []Group `json:"by_jr_reason"`
-	TopReasons []Group `json:"top_reasons"` // the ten categories with the most cases
+	// Complaint volume (投诉数量) counts complaints only, whatever the filter; suggestions and
+	// praise are in ByKind, apart. The JR/T 0169 groups are labelled with code and name.
+	Complaints         int64   `json:"complaints"`
+	ComplaintsByBranch []Group `json:"complaints_by_branch"`
+	ByChannel          []Group `json:"by_jr_channel"`
+	ByBusiness         []Group `json:"by_jr_business"`
+	ByReason           []Group `json:"by_jr_reason"`
+	TopReasons         []Group `json:"top_reasons"` // the ten categories with the most complaints
 	// Repeat complainants: customers with two cases or more in the period.
 	RepeatCustomers int64    `json:"repeat_customers"`
 	RepeatCases     int64    `json:"repeat_cases"`
@@ -236,6 +217,12 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 		}
 		storage.AddCounts(&a.cell, c)
 	}
+	names, err := s.userLabels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sel := f.facts()
+	complaints := string(complaintbot.KindComplaint)
 	for _, r := range rollups {
 		if r == nil {
 			continue
@@ -244,21 +231,27 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 		period := trendKey(r.ID, f.Trend)
 		for i := range r.Cells {
 			c := &r.Cells[i]
-			if !f.cellMatches(&c.CellKey) {
+			if !sel.MatchesCell(&c.CellKey) {
 				continue
 			}
 			storage.AddCell(total, c)
 			add("period", period, period, c)
 			add("branch", c.Branch, c.BranchName, c)
 			add("category", c.Category, or(c.CategoryName, "未分类"), c)
-			add("agent", c.Agent, or(c.Agent, "未指派"), c)
+			add("agent", c.Agent, or(label(names, c.Agent), "未指派"), c)
 			add("kind", c.Kind, complaintbot.Kind(c.Kind).Label(), c)
-			add("channel", c.Channel, or(c.Channel, "—"), c)
-			add("business", c.Business, or(c.Business, "—"), c)
-			add("reason", c.Reason, or(c.Reason, "—"), c)
+			if c.Kind != complaints {
+				continue
+			}
+			d.Complaints += c.Cases
+			add("c_branch", c.Branch, c.BranchName, c)
+			add("c_category", c.Category, or(c.CategoryName, "未分类"), c)
+			add("channel", c.Channel, or(JRTLabel(c.Channel), "—"), c)
+			add("business", c.Business, or(JRTLabel(c.Business), "—"), c)
+			add("reason", c.Reason, or(JRTLabel(c.Reason), "—"), c)
 		}
 		for _, l := range r.Low {
-			if f.cellMatches(&l.CellKey) {
+			if sel.MatchesCell(&l.CellKey) {
 				d.Low = append(d.Low, l)
 			}
 		}
@@ -285,7 +278,9 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 	d.ByChannel = list("channel", false)
 	d.ByBusiness = list("business", false)
 	d.ByReason = list("reason", false)
-	d.TopReasons = d.ByCategory[:min(10, len(d.ByCategory))]
+	d.ComplaintsByBranch = list("c_branch", false)
+	top := list("c_category", false)
+	d.TopReasons = top[:min(10, len(top))]
 	perCustomer := map[uint64]int64{}
 	for _, c := range total.Customers {
 		perCustomer[c.Key] += c.N
@@ -323,7 +318,7 @@ func or(s, def string) string {
 
 // figures turns a summed cell into the figures.
 func figures(c *storage.ReportCell) Figures {
-	f := Figures{Cases: c.Cases, Surveys: c.Surveys, Answered: c.Answered, Expired: c.Expired, ReplyMet: c.ReplyMet, ReplyMissed: c.ReplyMissed,
+	f := Figures{Cases: c.Cases, Surveys: c.Surveys, Answered: c.Answered, Expired: c.Expired, Undeliverable: c.Undeliverable, ReplyMet: c.ReplyMet, ReplyMissed: c.ReplyMissed,
 		DecisionMet: c.DecisionMet, DecisionMissed: c.DecisionMissed, Overdue: c.Overdue, Replies: c.ReplyN, Resolved: c.ResolveN}
 	var sum int64
 	for r := 1; r <= 5 && r < len(c.Ratings); r++ {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/textnorm"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -24,7 +25,8 @@ const MaxRows = 100000
 var ErrTooMany = errors.New("too many cases for one export")
 
 // Cases returns the facts of the filter's cases, oldest first, read from the fact collections of
-// the period's days (small collections: a scan of each is cheap on the embedded server too).
+// the period's days (small collections: a scan of each is cheap on the embedded server too). Each
+// fact's Handler is the case's assignee by display name.
 func (s *Service) Cases(ctx context.Context, f Filter) ([]storage.ReportFact, error) {
 	if err := f.Validate(); err != nil {
 		return nil, err
@@ -33,7 +35,7 @@ func (s *Service) Cases(ctx context.Context, f Filter) ([]storage.ReportFact, er
 	if err != nil {
 		return nil, err
 	}
-	q := f.factFilter()
+	q := f.facts()
 	out := []storage.ReportFact{}
 	for _, id := range periodIDs(f.From, f.To, "") {
 		if !known[id] {
@@ -53,12 +55,20 @@ func (s *Service) Cases(ctx context.Context, f Filter) ([]storage.ReportFact, er
 	slices.SortFunc(out, func(a, b storage.ReportFact) int {
 		return cmp.Or(a.Received.Compare(b.Received), cmp.Compare(a.Number, b.Number))
 	})
+	// The handler (承办人) is the case's assignee, by display name.
+	names, err := s.userLabels(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		out[i].Handler = label(names, out[i].Handler)
+	}
 	return out, nil
 }
 
 // CaseHeader is the header row of the case list export.
 var CaseHeader = []string{"案件编号", "类型", "受理时间", "答复期限", "处理期限", "首次答复时间", "办结时间", "网点代码", "网点", "类别",
-	"渠道代码", "业务代码", "原因代码", "状态", "按时答复", "按时办结", "当前超期", "首次答复用时（分钟）", "办结用时（分钟）",
+	"渠道（JR/T 0169）", "业务类别（JR/T 0169）", "投诉原因（JR/T 0169）", "状态", "按时答复", "按时办结", "当前超期", "首次答复用时（分钟）", "办结用时（分钟）",
 	"满意度评分", "客户评价", "回访状态", "承办人", "联系电话"}
 
 // CaseRow is the export row of a fact; the phone number is masked unless fullPhone.
@@ -68,7 +78,7 @@ func CaseRow(x *storage.ReportFact, fullPhone bool) []string {
 		phone = complaintbot.MaskPhone(phone)
 	}
 	rating := ""
-	if x.Survey == string(storage.SurveyAnswered) && x.Rating > 0 {
+	if x.Survey == string(complaintbot.SurveyAnswered) && x.Rating > 0 {
 		rating = strconv.Itoa(x.Rating)
 	}
 	mins := func(has bool, v int64) string {
@@ -82,7 +92,7 @@ func CaseRow(x *storage.ReportFact, fullPhone bool) []string {
 		over = "是"
 	}
 	return []string{x.Number, complaintbot.Kind(x.Kind).Label(), ts(x.Received), ts(x.ReplyDue), ts(x.DecisionDue), tsp(x.RepliedAt), tsp(x.ResolvedAt),
-		x.Branch, x.BranchName, x.CategoryName, x.Channel, x.Business, x.Reason, complaintbot.Status(x.Status).Label(),
+		x.Branch, x.BranchName, x.CategoryName, JRTLabel(x.Channel), JRTLabel(x.Business), JRTLabel(x.Reason), complaintbot.Status(x.Status).Label(),
 		DeadlineLabel(x.ReplyState), DeadlineLabel(x.DecisionState), over, mins(x.HasReply, x.ReplyMin), mins(x.HasResolve, x.ResolveMin),
 		rating, x.Comment, FollowUpLabel(x.FollowUp), x.Handler, phone}
 }
@@ -111,12 +121,12 @@ func FollowUpLabel(s string) string {
 
 // SurveyLabel is the Chinese label of a survey status.
 func SurveyLabel(s string) string {
-	switch storage.SurveyStatus(s) {
-	case storage.SurveySent:
+	switch complaintbot.SurveyStatus(s) {
+	case complaintbot.SurveySent:
 		return "待评价"
-	case storage.SurveyAnswered:
+	case complaintbot.SurveyAnswered:
 		return "已评价"
-	case storage.SurveyExpired:
+	case complaintbot.SurveyExpired:
 		return "未评价（已过期）"
 	}
 	return "未发送"
@@ -136,9 +146,12 @@ func tsp(t *time.Time) string {
 	return ts(*t)
 }
 
-// safe keeps a spreadsheet from reading customer text as a formula.
-func safe(row []string) []string {
+// SafeCells keeps a spreadsheet from reading customer text as a formula, and shows what hidden
+// controls it held (textnorm.Visible); every export passes its cells through it.
+func SafeCells(row []string) []string {
 	for i, v := range row {
+		v = textnorm.Visible(v) // no hidden direction overrides or zero-width characters in a file
+		row[i] = v
 		if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
 			row[i] = "'" + v
 		}
@@ -156,7 +169,7 @@ func WriteCSV(w io.Writer, rows []storage.ReportFact, fullPhone bool) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	for i := range rows {
-		if err := cw.Write(safe(CaseRow(&rows[i], fullPhone))); err != nil {
+		if err := cw.Write(SafeCells(CaseRow(&rows[i], fullPhone))); err != nil {
 			return fmt.Errorf("write csv: %w", err)
 		}
 	}
@@ -182,7 +195,7 @@ func WriteXLSX(w io.Writer, rows []storage.ReportFact, fullPhone bool) error {
 	write := func(n int, row []string) error {
 		cells := make([]any, len(row))
 		for i, v := range row {
-			cells[i] = v
+			cells[i] = textnorm.Visible(v) // text cells: no formula to guard, but hidden controls
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, n)
 		return sw.SetRow(cell, cells)

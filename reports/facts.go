@@ -6,8 +6,11 @@
 //
 //  1. every case has a compact fact (its report dimensions and measures) in the fact collection of
 //     the day it was received (report_facts_YYYYMMDD, a few hundred documents), replaced by _id when
-//     the case or its survey changes (Service.RefreshCase, driven by the console's case events and
-//     by Service.Repair, which also re-dates the deadline states of open cases as time passes);
+//     the case or its survey changes: every change that moves a figure leaves a durable mark
+//     (storage.Store.MarkCaseReport, an insert, written where the change is made or by Run from the
+//     bus) and the leased job JobDrain (Service.Drain, every 20 s) refreshes the marked cases;
+//     Service.Repair, every ten minutes, is the safety net for what no mark announced, and also
+//     re-dates the deadline states of open cases as time passes;
 //  2. a changed day is marked dirty (an insert with _id = the day; E11000 = already dirty) and its
 //     rollup is recomputed from its facts by one-accumulator $group pipelines in the database
 //     (Service.RebuildDirty) — per-day and per-month rollup documents of cells (branch × category
@@ -45,7 +48,7 @@ func CustomerKey(openID string) string {
 
 // BuildFact makes the fact of a case as of now; sv is the case's latest survey (nil when none is
 // known) and followUp the status of its follow-up call ("" when none).
-func BuildFact(c *storage.ReportCase, sv *storage.ReportSurvey, followUp string, now time.Time) storage.ReportFact {
+func BuildFact(c *complaintbot.Case, sv *storage.ReportSurvey, followUp string, now time.Time) storage.ReportFact {
 	local := c.Received.In(complaintbot.Shanghai)
 	y, w := local.ISOWeek()
 	f := storage.ReportFact{Number: c.Number, Day: local.Format("2006-01-02"), Week: fmt.Sprintf("%04d-W%02d", y, w), Month: local.Format("2006-01"),
@@ -72,9 +75,6 @@ func BuildFact(c *storage.ReportCase, sv *storage.ReportSurvey, followUp string,
 	first := c.RepliedAt
 	if r := c.Work.Resolution; r != nil {
 		f.Handling, f.Reply = cut(r.Text), cut(r.Reply)
-		if r.By != "" {
-			f.Handler = r.By
-		}
 		if first == nil || r.At.Before(*first) {
 			at := r.At
 			first = &at
@@ -93,11 +93,11 @@ func BuildFact(c *storage.ReportCase, sv *storage.ReportSurvey, followUp string,
 	}
 	if sv != nil {
 		f.Survey, f.SurveyID, f.Rating, f.Low, f.Comment = string(sv.Status), sv.ID, sv.Rating, sv.Low, cut(sv.Comment)
-		if sv.Status != storage.SurveyAnswered {
+		if sv.Status != complaintbot.SurveyAnswered {
 			f.Rating, f.Low = 0, false
 		}
 	} else if s := c.Satisfaction; s != nil {
-		f.Survey, f.SurveyID, f.Rating, f.Comment = string(storage.SurveyAnswered), s.Survey, s.Rating, cut(s.Comment)
+		f.Survey, f.SurveyID, f.Rating, f.Comment = string(complaintbot.SurveyAnswered), s.Survey, s.Rating, cut(s.Comment)
 		f.Low = s.Rating > 0 && s.Rating <= 2
 	}
 	if f.Low {

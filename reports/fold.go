@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -45,13 +46,15 @@ func FoldFacts(day string, built time.Time, facts []storage.ReportFact) *storage
 		if f.HasResolve {
 			one.ResolveN, one.ResolveSum, one.ResolveMins = 1, f.ResolveMin, []int64{f.ResolveMin}
 		}
-		if f.Survey != "" {
+		if f.Survey != "" && f.Survey != string(complaintbot.SurveyUndeliverable) {
 			one.Surveys = 1
 		}
-		switch storage.SurveyStatus(f.Survey) {
-		case storage.SurveyExpired:
+		switch complaintbot.SurveyStatus(f.Survey) {
+		case complaintbot.SurveyUndeliverable:
+			one.Undeliverable = 1
+		case complaintbot.SurveyExpired:
 			one.Expired = 1
-		case storage.SurveyAnswered:
+		case complaintbot.SurveyAnswered:
 			one.Answered = 1
 			one.Ratings[f.Rating] = 1
 			if f.Low {

@@ -36,8 +36,11 @@ type Register struct {
 	Rows       []RegisterRow `json:"rows"`
 }
 
-// RegisterHeader is the register's header row, in the order of the rules' layout.
-var RegisterHeader = []string{"序号", "受理日期", "客户（姓名、联系电话）", "投诉内容", "责任部门", "处理情况", "答复情况", "处理结果", "客户满意度", "经办人"}
+// RegisterHeader is the register's header row, in the order of the rules' layout, with the case
+// number after the serial number (to find the case again). The customer column holds the name the
+// customer gave, if any, and the phone number (masked unless asked otherwise); the handler
+// (经办人) is the case's assignee, by display name.
+var RegisterHeader = []string{"序号", "案件编号", "受理日期", "客户（姓名、联系电话）", "投诉内容", "责任部门", "处理情况", "答复情况", "处理结果", "客户满意度", "经办人"}
 
 // SignOff is the line the branch head signs.
 const SignOff = "网点负责人（签字）：____________________        日期：________年____月____日"
@@ -68,7 +71,7 @@ func (s *Service) Register(ctx context.Context, scope []string, branch, month st
 			content += "（诉求：" + x.Request + "）"
 		}
 		sat := SurveyLabel(x.Survey)
-		if x.Survey == string(storage.SurveyAnswered) && x.Rating > 0 {
+		if x.Survey == string(complaintbot.SurveyAnswered) && x.Rating > 0 {
 			sat = strconv.Itoa(x.Rating) + " 分（" + ratingLabel(x.Rating) + "）"
 			if x.Comment != "" {
 				sat += "：" + x.Comment
@@ -131,7 +134,7 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := x.SetCellValue(sheet, "A1", r.Title()); err != nil {
 		return fail(err)
 	}
-	if err := x.MergeCell(sheet, "A1", "J1"); err != nil {
+	if err := x.MergeCell(sheet, "A1", "K1"); err != nil {
 		return fail(err)
 	}
 	wrap, err := x.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
@@ -162,11 +165,11 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := row(2, hdr); err != nil {
 		return fail(err)
 	}
-	if err := x.SetCellStyle(sheet, "A2", "J2", head); err != nil {
+	if err := x.SetCellStyle(sheet, "A2", "K2", head); err != nil {
 		return fail(err)
 	}
 	for i, rr := range r.Rows {
-		vals := safe([]string{strconv.Itoa(rr.No), rr.Received, rr.Customer, rr.Content, rr.Department, rr.Handling, rr.Reply, rr.Result, rr.Satisfaction, rr.Handler})
+		vals := SafeCells([]string{strconv.Itoa(rr.No), rr.Number, rr.Received, rr.Customer, rr.Content, rr.Department, rr.Handling, rr.Reply, rr.Result, rr.Satisfaction, rr.Handler})
 		cells := make([]any, len(vals))
 		for j, v := range vals {
 			cells[j] = v
@@ -177,7 +180,7 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	}
 	last := len(r.Rows) + 2
 	if len(r.Rows) > 0 {
-		end, _ := excelize.CoordinatesToCellName(10, last)
+		end, _ := excelize.CoordinatesToCellName(len(RegisterHeader), last)
 		if err := x.SetCellStyle(sheet, "A3", end, wrap); err != nil {
 			return fail(err)
 		}
@@ -186,7 +189,7 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := x.SetCellValue(sheet, sign, SignOff); err != nil {
 		return fail(err)
 	}
-	for col, width := range map[string]float64{"A": 6, "B": 12, "C": 18, "D": 40, "E": 12, "F": 30, "G": 30, "H": 14, "I": 18, "J": 10} {
+	for col, width := range map[string]float64{"A": 6, "B": 17, "C": 12, "D": 18, "E": 40, "F": 12, "G": 30, "H": 30, "I": 14, "J": 18, "K": 10} {
 		if err := x.SetColWidth(sheet, col, col, width); err != nil {
 			return fail(err)
 		}

@@ -72,24 +72,26 @@ const RepairLookback = 60 * 24 * time.Hour
 func (s *Service) RefreshCases(ctx context.Context, numbers ...string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if err := s.refresh(ctx, numbers); err != nil {
+	if err := s.refresh(ctx, numbers, nil); err != nil {
 		return err
 	}
 	return s.rebuildDirty(ctx)
 }
 
-func (s *Service) refresh(ctx context.Context, numbers []string) error {
+// refresh rebuilds the facts of the cases numbers; surveys holds, by case, a survey known to have
+// changed (nil: look it up as factOf does).
+func (s *Service) refresh(ctx context.Context, numbers []string, surveys map[string]*storage.ReportSurvey) error {
 	now := s.clock.Now()
 	var facts []storage.ReportFact
 	for _, n := range numbers {
-		c, err := s.store.ReportCase(ctx, n)
+		c, err := s.store.ScanCase(ctx, n)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
 		if err != nil {
 			return fmt.Errorf("refresh report fact: %w", err)
 		}
-		f, err := s.factOf(ctx, c, nil, now)
+		f, err := s.factOf(ctx, c, surveys[n], now)
 		if err != nil {
 			return err
 		}
@@ -103,7 +105,7 @@ func (s *Service) refresh(ctx context.Context, numbers []string) error {
 // survey is the one the case's satisfaction names, or the one the stored fact knew. The fact is
 // marked New when none is stored yet (a case registered since the last look), so that it is
 // inserted rather than replaced.
-func (s *Service) factOf(ctx context.Context, c *storage.ReportCase, sv *storage.ReportSurvey, now time.Time) (storage.ReportFact, error) {
+func (s *Service) factOf(ctx context.Context, c *complaintbot.Case, sv *storage.ReportSurvey, now time.Time) (storage.ReportFact, error) {
 	if sv == nil && c.Satisfaction != nil && c.Satisfaction.Survey != "" {
 		got, err := s.store.ReportSurveyByID(ctx, c.Satisfaction.Survey)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -122,8 +124,11 @@ func (s *Service) factOf(ctx context.Context, c *storage.ReportCase, sv *storage
 			sv = got
 		}
 	}
+	if sv, err = s.reached(ctx, sv); err != nil {
+		return storage.ReportFact{}, err
+	}
 	follow := ""
-	if sv != nil && sv.Status == storage.SurveyAnswered && sv.Low {
+	if sv != nil && sv.Status == complaintbot.SurveyAnswered && sv.Low {
 		st, err := s.store.FollowUpStatusOf(ctx, sv.ID)
 		if err != nil {
 			return storage.ReportFact{}, err
@@ -133,6 +138,38 @@ func (s *Service) factOf(ctx context.Context, c *storage.ReportCase, sv *storage
 	f := BuildFact(c, sv, follow, now)
 	f.New = isNew
 	return f, nil
+}
+
+// reached returns sv as the reports count it: a survey unanswered (sent or expired) whose question the
+// outbox marked undeliverable, with no reminder that got through, never reached the customer and
+// is counted apart (storage.SurveyUndeliverable), not as asked. It reads the question's and the
+// reminder's outbox messages by _id.
+func (s *Service) reached(ctx context.Context, sv *storage.ReportSurvey) (*storage.ReportSurvey, error) {
+	if sv == nil || (sv.Status != complaintbot.SurveySent && sv.Status != complaintbot.SurveyExpired) {
+		return sv, nil
+	}
+	q, err := s.store.ReportOutboxStatus(ctx, "survey:"+sv.ID)
+	if errors.Is(err, storage.ErrNotFound) {
+		return sv, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("report survey %s: %w", sv.ID, err)
+	}
+	if q != complaintbot.OutboxUndeliverable {
+		return sv, nil
+	}
+	if sv.Reminded != nil {
+		r, err := s.store.ReportOutboxStatus(ctx, "survey:"+sv.ID+":remind")
+		if err != nil && !errors.Is(err, storage.ErrNotFound) {
+			return nil, fmt.Errorf("report survey %s: %w", sv.ID, err)
+		}
+		if r == complaintbot.OutboxSent {
+			return sv, nil
+		}
+	}
+	out := *sv
+	out.Status = complaintbot.SurveyUndeliverable
+	return &out, nil
 }
 
 // RebuildDirty recomputes the rollups of the days and months marked dirty.
@@ -211,7 +248,7 @@ func (s *Service) dayRollup(ctx context.Context, day string, now time.Time) (*st
 		return s.store.ComputeDayRollup(ctx, day, now)
 	}
 	var facts []storage.ReportFact
-	if err := s.store.EachReportFact(ctx, day, nil, func(f *storage.ReportFact) error {
+	if err := s.store.EachReportFact(ctx, day, storage.FactFilter{}, func(f *storage.ReportFact) error {
 		facts = append(facts, *f)
 		return nil
 	}); err != nil {
@@ -232,7 +269,7 @@ func (s *Service) Repair(ctx context.Context) error {
 		since = now.Add(-24 * time.Hour)
 	}
 	touched := map[string]bool{}
-	err := s.store.ScanReportCasesUpdated(ctx, since, now, 500, func(b []storage.ReportCase) error {
+	err := s.store.ScanCasesUpdated(ctx, since, now, 500, func(b []complaintbot.Case) error {
 		for i := range b {
 			touched[b[i].Number] = true
 		}
@@ -257,7 +294,7 @@ func (s *Service) Repair(ctx context.Context) error {
 	}
 	var facts []storage.ReportFact
 	for n := range touched {
-		c, err := s.store.ReportCase(ctx, n)
+		c, err := s.store.ScanCase(ctx, n)
 		if errors.Is(err, storage.ErrNotFound) {
 			continue
 		}
@@ -300,7 +337,7 @@ func (s *Service) restateOpen(ctx context.Context, now time.Time, skip map[strin
 		}
 		var changed []storage.ReportFact
 		next := farFuture
-		err := s.store.EachReportFact(ctx, day, bsonIn("status", open), func(f *storage.ReportFact) error {
+		err := s.store.EachReportFact(ctx, day, storage.FactFilter{Statuses: open}, func(f *storage.ReportFact) error {
 			if skip[f.Number] {
 				return nil
 			}
@@ -361,12 +398,15 @@ func (s *Service) Rebuild(ctx context.Context) error {
 		}
 	}
 	n := 0
-	err = s.store.EachReportCase(ctx, time.Time{}, time.Time{}, 1000, func(b []storage.ReportCase) error {
+	err = s.store.EachReportCase(ctx, time.Time{}, time.Time{}, 1000, func(b []complaintbot.Case) error {
 		byDay := map[string][]storage.ReportFact{}
 		for i := range b {
-			sv := surveys[b[i].Number]
+			sv, err := s.reached(ctx, surveys[b[i].Number])
+			if err != nil {
+				return err
+			}
 			follow := ""
-			if sv != nil && sv.Status == storage.SurveyAnswered && sv.Low {
+			if sv != nil && sv.Status == complaintbot.SurveyAnswered && sv.Low {
 				st, err := s.store.FollowUpStatusOf(ctx, sv.ID)
 				if err != nil {
 					return err
@@ -399,73 +439,135 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	return nil
 }
 
-// RollupEvery is how often Run recomputes the rollups of the days whose facts changed.
-const RollupEvery = time.Minute
+// DrainBatch is how many marks Drain takes at a time.
+const DrainBatch = 500
 
-// Run keeps the reports current until ctx is done: it refreshes the facts of the cases the bus
-// announces as changed (a few seconds later, in batches), recomputes the changed days' rollups
-// every RollupEvery, repairs every repairEvery, and rebuilds everything every night after 02:00
-// Asia/Shanghai. The clock's time decides the schedule; the ticks are wall-clock (5 s).
-func (s *Service) Run(ctx context.Context, bus *events.Bus, repairEvery time.Duration) {
-	var ch <-chan events.Event
-	if bus != nil {
-		c, stop := bus.Subscribe(events.Case)
-		defer stop()
-		ch = c
+// Drain brings the figures of the cases marked stale (storage.Store.MarkCaseReport) up to date:
+// it refreshes their facts, recomputes the rollups of the days they changed, and only then
+// deletes the marks it read, so that a drain cut short (a crash, a shutdown) leaves them for the
+// next one, and a mark written meanwhile (a different document) is drained next time. It
+// returns how many cases it refreshed. It runs as the leased job JobDrain, every DrainSpec.
+func (s *Service) Drain(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	done := 0
+	for {
+		marks, err := s.store.PendingReports(ctx, DrainBatch)
+		if err != nil {
+			return done, err
+		}
+		if len(marks) == 0 {
+			return done, nil
+		}
+		seen := map[string]bool{}
+		surveys := map[string]*storage.ReportSurvey{}
+		var numbers, ids []string
+		for _, m := range marks {
+			ids = append(ids, m.ID)
+			if !seen[m.Case] {
+				seen[m.Case] = true
+				numbers = append(numbers, m.Case)
+			}
+			if m.Survey == "" {
+				continue
+			}
+			sv, err := s.store.ReportSurveyByID(ctx, m.Survey)
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return done, fmt.Errorf("drain report marks: %w", err)
+			}
+			// The case's latest survey is the one the facts show.
+			if prev := surveys[m.Case]; prev == nil || sv.Round >= prev.Round {
+				surveys[m.Case] = sv
+			}
+		}
+		if err := s.refresh(ctx, numbers, surveys); err != nil {
+			return done, fmt.Errorf("drain report marks: %w", err)
+		}
+		if err := s.rebuildDirty(ctx); err != nil {
+			return done, fmt.Errorf("drain report marks: %w", err)
+		}
+		if err := s.store.ClearPendingReports(ctx, ids); err != nil {
+			return done, err
+		}
+		done += len(numbers)
+		if len(marks) < DrainBatch {
+			return done, nil
+		}
 	}
-	tick := time.NewTicker(5 * time.Second)
-	defer tick.Stop()
-	pending := map[string]bool{}
-	lastRebuild := s.clock.Now().In(complaintbot.Shanghai).Format("2006-01-02")
-	lastRepair := s.clock.Now()
-	var lastRollup time.Time
+}
+
+// The reports' background jobs, which the app registers with the scheduler (scheduler.Job): run
+// through a lease, so that one instance runs each at a time.
+const (
+	// JobDrain runs Drain: the way figures arrive.
+	JobDrain = "reports.drain"
+	// JobRepair runs Repair: the safety net for what no mark announced.
+	JobRepair = "reports.repair"
+	// JobRebuild runs Rebuild.
+	JobRebuild = "reports.rebuild"
+)
+
+// The jobs' default specs (Asia/Shanghai): drain every 20 seconds (so that a change is on the
+// dashboard within a drain's interval plus its run, well inside a minute), repair every ten
+// minutes, rebuild every night at 02:00.
+const (
+	DrainSpec   = "@every 20s"
+	RepairSpec  = "@every 10m"
+	RebuildSpec = "0 2 * * *"
+)
+
+// Run turns the case changes the bus announces (events.Case: the console's case workflow, the
+// webhook's survey answers) into durable marks (storage.Store.MarkCaseReport) as they arrive,
+// until ctx is done; the leased job JobDrain then brings the figures up to date, on whichever
+// instance holds its lease. The bus is this process's own, so every instance runs its own Run.
+// Changes made by the scheduler and the outbox worker are marked where they are made. When ctx
+// ends, the events already received are still marked.
+func (s *Service) Run(ctx context.Context, bus *events.Bus) {
+	if bus == nil {
+		<-ctx.Done()
+		return
+	}
+	ch, stop := bus.Subscribe(events.Case)
+	defer stop()
+	// A mark is written even if ctx ends meanwhile: the shutdown is what it must survive.
+	mark := func(ctx context.Context, e events.Event) {
+		if e.Kind != events.Case || e.Ref == "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		at := e.At
+		if at.IsZero() {
+			at = s.clock.Now()
+		}
+		if err := s.store.MarkCaseReport(ctx, e.Ref, "", at); err != nil {
+			s.log.Error("mark report stale", "case", e.Ref, "err", err)
+		}
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			// Mark what was announced already.
+			for {
+				select {
+				case e, ok := <-ch:
+					if !ok {
+						return
+					}
+					mark(ctx, e)
+				default:
+					return
+				}
+			}
 		case e, ok := <-ch:
 			if !ok {
-				ch = nil
-				continue
+				<-ctx.Done()
+				return
 			}
-			if e.Kind == events.Case && e.Ref != "" {
-				pending[e.Ref] = true
-			}
-		case <-tick.C:
-			now := s.clock.Now()
-			if len(pending) > 0 {
-				numbers := make([]string, 0, len(pending))
-				for n := range pending {
-					numbers = append(numbers, n)
-				}
-				pending = map[string]bool{}
-				s.mu.Lock()
-				err := s.refresh(ctx, numbers)
-				s.mu.Unlock()
-				if err != nil {
-					s.log.Error("refresh report facts", "cases", len(numbers), "err", err)
-				}
-			}
-			// Rolling a day up costs about a second on the embedded server: at most once a minute.
-			if now.Sub(lastRollup) >= RollupEvery {
-				lastRollup = now
-				if err := s.RebuildDirty(ctx); err != nil {
-					s.log.Error("roll up reports", "err", err)
-				}
-			}
-			local := now.In(complaintbot.Shanghai)
-			if today := local.Format("2006-01-02"); today != lastRebuild && local.Hour() >= 2 {
-				lastRebuild = today
-				if err := s.Rebuild(ctx); err != nil {
-					s.log.Error("nightly report rebuild", "err", err)
-				}
-				lastRepair = now
-			} else if now.Sub(lastRepair) >= repairEvery {
-				lastRepair = now
-				if err := s.Repair(ctx); err != nil {
-					s.log.Error("report repair", "err", err)
-				}
-			}
+			mark(ctx, e)
 		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -37,7 +38,7 @@ func (x *Scheduler) deadlines(ctx context.Context) (int, error) {
 // deadlineEntry raises the reminder of a deadline that is near, or marks a missed one overdue and
 // escalates the case, unless the deadline was met, moved or paused since the entry was written.
 func (x *Scheduler) deadlineEntry(ctx context.Context, e storage.DueEntry, now time.Time) error {
-	c, err := x.store.CaseState(ctx, e.Case)
+	c, err := x.store.ScanCase(ctx, e.Case)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -58,7 +59,7 @@ func (x *Scheduler) deadlineEntry(ctx context.Context, e storage.DueEntry, now t
 			if _, err := x.cases.EscalateOverdue(ctx, c.Number, e.Deadline, now); err != nil {
 				return err
 			}
-			if c, err = x.store.CaseState(ctx, c.Number); err != nil {
+			if c, err = x.store.ScanCase(ctx, c.Number); err != nil {
 				return err
 			}
 			r.Escalated = c.Escalated != nil
@@ -66,6 +67,10 @@ func (x *Scheduler) deadlineEntry(ctx context.Context, e storage.DueEntry, now t
 			if err := x.reconcile(ctx, c, now); err != nil {
 				return err
 			}
+		}
+		// The overdue mark (and the escalation) move the figures.
+		if err := x.announce(ctx, c.Number, "", now); err != nil {
+			return err
 		}
 	}
 	r.ID = fmt.Sprintf("%s:%s:%s:%d", r.Kind, c.Number, e.Deadline, e.Due.Unix())
@@ -84,7 +89,7 @@ func (x *Scheduler) deadlineEntry(ctx context.Context, e storage.DueEntry, now t
 }
 
 // deadlineOf returns the case's current deadline of the given name.
-func deadlineOf(c *storage.CaseState, deadline string) time.Time {
+func deadlineOf(c *complaintbot.Case, deadline string) time.Time {
 	if deadline == storage.DeadlineReply {
 		return c.ReplyDue
 	}
@@ -104,7 +109,7 @@ func (x *Scheduler) sweep(ctx context.Context) (int, error) {
 		return 0, nil
 	}
 	done := 0
-	err = x.store.ScanCasesUpdated(ctx, after, now, x.cfg.BatchSize, func(batch []storage.CaseState) error {
+	err = x.store.ScanCasesUpdated(ctx, after, now, x.cfg.BatchSize, func(batch []complaintbot.Case) error {
 		var w caseWrites
 		for i := range batch {
 			if err := x.reconcileInto(ctx, &batch[i], now, &w); err != nil {

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/flows"
-	"github.com/complaintbot/complaintbot/storage"
 )
 
 // draftsCheckpoint names the checkpoint of the housekeeping job's look for idle drafts.
@@ -106,9 +106,9 @@ func (x *Scheduler) expireDraft(ctx context.Context, openID string, now time.Tim
 		since = st.LastActive
 	}
 	// The message first, keyed by the draft: a redo after a crash queues nothing new.
-	msg := storage.OutboxMessage{ID: fmt.Sprintf("draft-expired:%s:%d", key(openID), since.Unix()), OpenID: openID, Text: text,
-		Purpose: storage.PurposeSystem, Created: now, By: "system"}
-	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+	msg := complaintbot.OutboxMessage{ID: fmt.Sprintf("draft-expired:%s:%d", key(openID), since.Unix()), OpenID: openID, Text: text,
+		Purpose: complaintbot.PurposeSystem, Created: now, By: complaintbot.SystemUser}
+	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
 		return 0, err
 	}
 	_, err = x.convs.Control(ctx, openID, "draft expired", func(st *flows.State) ([]string, error) {
@@ -120,56 +120,27 @@ func (x *Scheduler) expireDraft(ctx context.Context, openID string, now time.Tim
 	return 1, err
 }
 
-// expireQueue takes customers who waited longer than scheduler.queue_expiry for a person out of
-// the queue and tells them.
+// QueueExpirer takes customers who waited too long for a person out of the queue, in batches;
+// *handoffs.Service is one (the rule is the handoff workflow's, see its ExpireWaiting).
+type QueueExpirer interface {
+	ExpireWaiting(ctx context.Context, cutoff time.Time, limit int) (expired, seen int, err error)
+}
+
+// expireQueue has the handoff workflow take customers who waited longer than
+// scheduler.queue_expiry out of the queue, a batch at a time.
 func (x *Scheduler) expireQueue(ctx context.Context) (int, error) {
-	if x.convs == nil {
+	if x.queue == nil {
 		return 0, nil
 	}
-	now := x.clock.Now()
-	cutoff := now.Add(-x.cfg.QueueExpiry.D())
+	cutoff := x.clock.Now().Add(-x.cfg.QueueExpiry.D())
 	done := 0
 	for {
-		waiting, err := x.store.WaitingHandoffs(ctx, x.cfg.BatchSize)
+		n, seen, err := x.queue.ExpireWaiting(ctx, cutoff, x.cfg.BatchSize)
+		done += n
 		if err != nil {
 			return done, err
 		}
-		progressed := false
-		for _, h := range waiting {
-			if h.At.After(cutoff) {
-				continue
-			}
-			st, err := x.convs.State(ctx, h.OpenID)
-			if err != nil {
-				return done, err
-			}
-			if st.Handoff == flows.HandoffAgent {
-				continue // an agent has the conversation; the console settles the entry
-			}
-			if _, text, ok := x.engine.LeaveQueue(st); ok {
-				if _, err := x.convs.Control(ctx, h.OpenID, "queue expired", func(st *flows.State) ([]string, error) {
-					if s, _, ok := x.engine.LeaveQueue(*st); ok {
-						*st = s
-					}
-					return nil, nil
-				}); err != nil {
-					return done, err
-				}
-				msg := storage.OutboxMessage{ID: "queue-expired:" + key(h.ID), OpenID: h.OpenID, Text: text, Purpose: storage.PurposeSystem, Created: now, By: "system"}
-				if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
-					return done, err
-				}
-			}
-			expired, err := x.store.CloseHandoff(ctx, h.ID, "expired", now)
-			if err != nil {
-				return done, err
-			}
-			if expired {
-				done++
-				progressed = true
-			}
-		}
-		if !progressed || len(waiting) < x.cfg.BatchSize {
+		if n == 0 || seen < x.cfg.BatchSize {
 			return done, nil
 		}
 		if err := x.step(ctx, JobHousekeeping, done); err != nil {

@@ -151,7 +151,7 @@ func TestOverdueEscalatesOnceAndTellsTheRobot(t *testing.T) {
 	if err := x.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	c, _ := st.CaseState(ctx, "TS20261127-0001")
+	c, _ := st.ScanCase(ctx, "TS20261127-0001")
 	if c.Status != complaintbot.StatusEscalated {
 		t.Fatalf("status %s", c.Status)
 	}
@@ -168,7 +168,7 @@ func TestOverdueEscalatesOnceAndTellsTheRobot(t *testing.T) {
 	if err := x.RunDue(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if c, _ := st.CaseState(ctx, "TS20261127-0001"); c.Status != complaintbot.StatusInvestigating {
+	if c, _ := st.ScanCase(ctx, "TS20261127-0001"); c.Status != complaintbot.StatusInvestigating {
 		t.Fatalf("escalated again: %s", c.Status)
 	}
 	mu.Lock()
@@ -255,7 +255,7 @@ func TestOneOpenSurveyPerCustomer(t *testing.T) {
 	}
 	first, _ := st.Survey(ctx, "TS20261127-0001#1")
 	second, err := st.Survey(ctx, "TS20261127-0002#1")
-	if first.Status != storage.SurveyExpired || err != nil || second.Status != storage.SurveySent {
+	if first.Status != complaintbot.SurveyExpired || err != nil || second.Status != complaintbot.SurveySent {
 		t.Fatalf("first %+v, second %+v %v", first, second, err)
 	}
 	open, _ := st.OpenSurveyOf(ctx, "oG0000000001", clock.Now())

@@ -27,7 +27,7 @@ func (x *Scheduler) notices(ctx context.Context) (int, error) {
 					continue // one look per case and batch is enough
 				}
 				seen[e.Case] = true
-				c, err := x.store.CaseState(ctx, e.Case)
+				c, err := x.store.ScanCase(ctx, e.Case)
 				if errors.Is(err, storage.ErrNotFound) {
 					continue
 				}
@@ -79,7 +79,7 @@ func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now tim
 	if e.Kind == storage.DueRated {
 		return x.rated(ctx, e, now)
 	}
-	c, err := x.store.CaseState(ctx, e.Case)
+	c, err := x.store.ScanCase(ctx, e.Case)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -103,7 +103,7 @@ func (x *Scheduler) noticeEntry(ctx context.Context, e storage.DueEntry, now tim
 // change itself went with the change, from the case workflow). Every step is keyed by what it is
 // for, and what was seen is saved last, so a look cut short is redone by the next one with the
 // same keys.
-func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now time.Time) error {
+func (x *Scheduler) reconcile(ctx context.Context, c *complaintbot.Case, now time.Time) error {
 	var w caseWrites
 	if err := x.reconcileInto(ctx, c, now, &w); err != nil {
 		return err
@@ -112,7 +112,7 @@ func (x *Scheduler) reconcile(ctx context.Context, c *storage.CaseState, now tim
 }
 
 // reconcileInto is reconcile leaving the writes it decides in w (see caseWrites).
-func (x *Scheduler) reconcileInto(ctx context.Context, c *storage.CaseState, now time.Time, w *caseWrites) error {
+func (x *Scheduler) reconcileInto(ctx context.Context, c *complaintbot.Case, now time.Time, w *caseWrites) error {
 	tr, err := x.store.CaseTrack(ctx, c.Number)
 	isNew := errors.Is(err, storage.ErrNotFound)
 	if err != nil && !isNew {
@@ -168,12 +168,12 @@ func sameTrack(a, b *storage.CaseTrack) bool {
 }
 
 // paused reports whether the case's deadline clock stands still (it waits on the customer).
-func (x *Scheduler) paused(c *storage.CaseState) bool {
+func (x *Scheduler) paused(c *complaintbot.Case) bool {
 	return x.cfg.PauseWhileWaitingCustomer && c.WaitingSince != nil
 }
 
 // caseTimers are the entries that watch an open case's current deadlines.
-func (x *Scheduler) caseTimers(c *storage.CaseState, now time.Time) []storage.DueEntry {
+func (x *Scheduler) caseTimers(c *complaintbot.Case, now time.Time) []storage.DueEntry {
 	if x.paused(c) {
 		return nil // rescheduled when the wait ends
 	}
@@ -200,7 +200,7 @@ func (x *Scheduler) caseTimers(c *storage.CaseState, now time.Time) []storage.Du
 
 // progress sends the "still working on it" notice when nothing happened to the open case for
 // scheduler.progress_interval, and schedules the next look.
-func (x *Scheduler) progress(ctx context.Context, c *storage.CaseState, now time.Time) error {
+func (x *Scheduler) progress(ctx context.Context, c *complaintbot.Case, now time.Time) error {
 	if !c.Status.Open() || x.paused(c) || c.OpenID == "" {
 		return nil
 	}
@@ -220,7 +220,7 @@ func (x *Scheduler) progress(ctx context.Context, c *storage.CaseState, now time
 	if err := x.schedule(ctx, now, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, next.Unix()), Kind: storage.DueProgress, At: next, Case: c.Number}); err != nil {
 		return err
 	}
-	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
 		return err
 	}
 	tr.NoticeAt, tr.Updated = now, now
@@ -230,7 +230,7 @@ func (x *Scheduler) progress(ctx context.Context, c *storage.CaseState, now time
 // beforeDue tells the customer of an open case, shortly before its promised reply date, when to
 // expect the answer (unless a notice went out recently: the scheduler's own, or an agent's action's
 // on the case's timeline).
-func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e storage.DueEntry, now time.Time) error {
+func (x *Scheduler) beforeDue(ctx context.Context, c *complaintbot.Case, e storage.DueEntry, now time.Time) error {
 	if !c.Status.Open() || x.paused(c) || c.OpenID == "" || c.RepliedAt != nil || !c.ReplyDue.Equal(e.Due) {
 		return nil
 	}
@@ -242,7 +242,7 @@ func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e stora
 		return nil
 	}
 	msg := x.notice(c, flows.NoticeBeforeDue, fmt.Sprintf("notice:%s:before:%d", c.Number, e.Due.Unix()), now)
-	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
 		return err
 	}
 	tr.NoticeAt, tr.Updated = now, now
@@ -250,7 +250,7 @@ func (x *Scheduler) beforeDue(ctx context.Context, c *storage.CaseState, e stora
 }
 
 // track returns what the scheduler saw of the case, looking at the case first if it never did.
-func (x *Scheduler) track(ctx context.Context, c *storage.CaseState, now time.Time) (*storage.CaseTrack, error) {
+func (x *Scheduler) track(ctx context.Context, c *complaintbot.Case, now time.Time) (*storage.CaseTrack, error) {
 	tr, err := x.store.CaseTrack(ctx, c.Number)
 	if errors.Is(err, storage.ErrNotFound) {
 		if err := x.reconcile(ctx, c, now); err != nil {
@@ -274,7 +274,7 @@ func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time
 	if _, err := x.cases.ReopenForLowRating(ctx, sv.Case, sv.ID, now); err != nil {
 		return err
 	}
-	c, err := x.store.CaseState(ctx, sv.Case)
+	c, err := x.store.ScanCase(ctx, sv.Case)
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
@@ -285,12 +285,12 @@ func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time
 }
 
 // notice is the notice of the given kind about c, with the idempotency key id.
-func (x *Scheduler) notice(c *storage.CaseState, kind flows.NoticeKind, id string, now time.Time) storage.OutboxMessage {
+func (x *Scheduler) notice(c *complaintbot.Case, kind flows.NoticeKind, id string, now time.Time) complaintbot.OutboxMessage {
 	text := x.engine.Notice(kind, summary(c), flows.NoticeData{Expected: cases.ExpectedBy(c, now), Decision: c.DecisionDue})
-	return storage.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: storage.PurposeNotice, CaseNumber: c.Number, Created: now, By: "system"}
+	return complaintbot.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: complaintbot.PurposeNotice, CaseNumber: c.Number, Created: now, By: complaintbot.SystemUser}
 }
 
-func summary(c *storage.CaseState) complaintbot.CaseSummary {
+func summary(c *complaintbot.Case) complaintbot.CaseSummary {
 	return complaintbot.CaseSummary{Number: c.Number, Kind: c.Kind, Status: c.Status, Category: c.Category, Branch: c.Branch,
 		Received: c.Received, ReplyDue: c.ReplyDue}
 }

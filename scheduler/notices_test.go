@@ -11,7 +11,6 @@ import (
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
-	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -47,7 +46,7 @@ func TestOneNoticePerChange(t *testing.T) {
 	if err := st.CaseChanged(ctx, number, t0); err != nil {
 		t.Fatal(err)
 	}
-	agent := cases.Actor{User: &complaintbot.User{Name: "alice", Role: complaintbot.RoleAgent, Branches: []string{"0101"}}}
+	agent := complaintbot.Actor{User: &complaintbot.User{Name: "alice", Role: complaintbot.RoleAgent, Branches: []string{"0101"}}}
 	at := func(when time.Time) {
 		t.Helper()
 		clock.Set(when)
@@ -59,12 +58,12 @@ func TestOneNoticePerChange(t *testing.T) {
 	}
 	notices := func(want ...string) {
 		t.Helper()
-		cur, err := st.Collection("outbox").Find(ctx, bson.D{{Key: "case_number", Value: number}, {Key: "purpose", Value: storage.PurposeNotice}},
+		cur, err := st.Collection("outbox").Find(ctx, bson.D{{Key: "case_number", Value: number}, {Key: "purpose", Value: complaintbot.PurposeNotice}},
 			options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}))
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got []storage.OutboxMessage
+		var got []complaintbot.OutboxMessage
 		if err := cur.All(ctx, &got); err != nil {
 			t.Fatal(err)
 		}
@@ -109,7 +108,7 @@ func TestOneNoticePerChange(t *testing.T) {
 	at(time.Date(2026, 12, 3, 0, 5, 0, 0, complaintbot.Shanghai))
 	at(time.Date(2026, 12, 3, 0, 15, 0, 0, complaintbot.Shanghai))
 	at(time.Date(2026, 12, 4, 9, 0, 0, 0, complaintbot.Shanghai))
-	if c, _ := st.CaseState(ctx, number); c.Status != complaintbot.StatusEscalated {
+	if c, _ := st.ScanCase(ctx, number); c.Status != complaintbot.StatusEscalated {
 		t.Fatalf("status %s", c.Status)
 	}
 	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月30日", "已提交上级部门处理")

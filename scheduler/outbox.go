@@ -213,7 +213,7 @@ func (w *OutboxWorker) dispatch(ctx context.Context, r *runTally) (int, error) {
 		return 0, err
 	}
 	var order []string
-	groups := map[string][]storage.OutboxMessage{}
+	groups := map[string][]complaintbot.OutboxMessage{}
 	for _, m := range due {
 		if _, ok := groups[m.OpenID]; !ok {
 			order = append(order, m.OpenID)
@@ -254,7 +254,7 @@ func (w *OutboxWorker) dispatch(ctx context.Context, r *runTally) (int, error) {
 }
 
 // serve delivers one customer's due messages in order, then frees the customer's slot.
-func (w *OutboxWorker) serve(ctx context.Context, openID string, msgs []storage.OutboxMessage, r *runTally) {
+func (w *OutboxWorker) serve(ctx context.Context, openID string, msgs []complaintbot.OutboxMessage, r *runTally) {
 	attempts := 0
 	var err error
 	defer func() {
@@ -288,7 +288,7 @@ func (w *OutboxWorker) serve(ctx context.Context, openID string, msgs []storage.
 
 // deliver makes the next attempt at m; false means another worker holds it, or ctx ended before
 // it was made.
-func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (bool, error) {
+func (w *OutboxWorker) deliver(ctx context.Context, m *complaintbot.OutboxMessage) (bool, error) {
 	n := m.Attempts + 1
 	channel, why, err := w.channel(ctx, m, w.Clock.Now())
 	if err != nil {
@@ -323,9 +323,9 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 		return true, w.record(rctx, m, n, o)
 	}
 	if channel == "" {
-		o := storage.OutboxOutcome{Status: storage.OutboxUndeliverable, At: now, Error: why}
-		if m.Purpose == storage.PurposeSystem || m.Purpose == storage.PurposeReply {
-			o.Status = storage.OutboxFailed
+		o := storage.OutboxOutcome{Status: complaintbot.OutboxUndeliverable, At: now, Error: why}
+		if m.Purpose == complaintbot.PurposeSystem || m.Purpose == complaintbot.PurposeReply {
+			o.Status = complaintbot.OutboxFailed
 		}
 		w.count(o.Status)
 		w.Log.Info("outbox message has no channel", "id", logID(m), "purpose", m.Purpose, "status", o.Status, "reason", why)
@@ -348,7 +348,7 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 	}
 	o := w.outcome(rctx, m, n, channel, sendErr)
 	w.count(o.Status)
-	if o.Status != storage.OutboxSent {
+	if o.Status != complaintbot.OutboxSent {
 		w.Log.Warn("outbox delivery", "id", logID(m), "purpose", m.Purpose, "channel", channel, "attempt", n, "status", o.Status, "class", wechatapi.Classify(sendErr))
 	}
 	return true, w.record(rctx, m, n, o)
@@ -367,40 +367,40 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *storage.OutboxMessage) (b
 //     words or of a decision about a case looks careless, and a survey question is asked again
 //     by its reminder anyway.
 //   - a system message (PurposeSystem) is marked unknown and not listed.
-func (w *OutboxWorker) unknownOutcome(m *storage.OutboxMessage, n int, channel string, now time.Time, why string) storage.OutboxOutcome {
+func (w *OutboxWorker) unknownOutcome(m *complaintbot.OutboxMessage, n int, channel string, now time.Time, why string) storage.OutboxOutcome {
 	o := storage.OutboxOutcome{At: now, Channel: channel, Unknown: true}
-	if m.Purpose == storage.PurposeReply && m.Unknowns == 0 && n < w.MaxAttempts {
-		o.Status, o.NextAt = storage.OutboxPending, now.Add(backoff(n))
+	if m.Purpose == complaintbot.PurposeReply && m.Unknowns == 0 && n < w.MaxAttempts {
+		o.Status, o.NextAt = complaintbot.OutboxPending, now.Add(backoff(n))
 		o.Error = why + ": WeChat may have delivered it; sent once more, as the customer waits for the reply"
 		return o
 	}
-	o.Status = storage.OutboxUnknown
+	o.Status = complaintbot.OutboxUnknown
 	o.Error = why + ": WeChat may have delivered it; not sent again (it could show twice): check with the customer, then resend or mark handled"
 	return o
 }
 
 // logID is the message's id for logs: some ids hold the customer's openid, which is masked.
-func logID(m *storage.OutboxMessage) string {
+func logID(m *complaintbot.OutboxMessage) string {
 	if m.OpenID == "" {
 		return m.ID
 	}
 	return strings.ReplaceAll(m.ID, m.OpenID, complaintbot.MaskOpenID(m.OpenID))
 }
 
-func (w *OutboxWorker) count(s storage.OutboxStatus) {
+func (w *OutboxWorker) count(s complaintbot.OutboxStatus) {
 	w.Metrics.OutboxDeliveries.WithLabelValues(string(s)).Inc()
 }
 
 // channel picks how m may go now: ChannelCustom, ChannelTemplate, or "" with the reason when no
 // channel is allowed.
-func (w *OutboxWorker) channel(ctx context.Context, m *storage.OutboxMessage, now time.Time) (string, string, error) {
+func (w *OutboxWorker) channel(ctx context.Context, m *complaintbot.OutboxMessage, now time.Time) (string, string, error) {
 	if m.Channel == ChannelTemplate { // an earlier attempt found the window closed
 		if w.template(m.Purpose) {
 			return ChannelTemplate, "", nil
 		}
 		return "", "the customer-service window is closed and no template is configured for " + templateKind(m.Purpose) + " notices: call the customer", nil
 	}
-	if m.Purpose == storage.PurposeReply {
+	if m.Purpose == complaintbot.PurposeReply {
 		return ChannelCustom, "", nil // the customer has just written
 	}
 	win, err := w.Store.MessagingWindow(ctx, m.OpenID, now)
@@ -417,11 +417,11 @@ func (w *OutboxWorker) channel(ctx context.Context, m *storage.OutboxMessage, no
 	switch {
 	case w.template(m.Purpose):
 		return ChannelTemplate, "", nil
-	case m.Purpose == storage.PurposeAgent:
+	case m.Purpose == complaintbot.PurposeAgent:
 		return "", why + " and agent replies never go as template messages: call the customer", nil
-	case m.Purpose == storage.PurposeNotice || m.Purpose == storage.PurposeSurvey:
+	case m.Purpose == complaintbot.PurposeNotice || m.Purpose == complaintbot.PurposeSurvey:
 		return "", why + " and no template is configured for " + templateKind(m.Purpose) + " notices: call the customer", nil
-	case m.Purpose == storage.PurposeHandoff:
+	case m.Purpose == complaintbot.PurposeHandoff:
 		return "", why + ": call the customer", nil
 	}
 	return "", why, nil
@@ -429,7 +429,7 @@ func (w *OutboxWorker) channel(ctx context.Context, m *storage.OutboxMessage, no
 
 // templateKind is the template kind a purpose's messages use outside the window.
 func templateKind(purpose string) string {
-	if purpose == storage.PurposeSurvey {
+	if purpose == complaintbot.PurposeSurvey {
 		return "survey"
 	}
 	return "progress"
@@ -437,11 +437,11 @@ func templateKind(purpose string) string {
 
 // template reports whether messages of the purpose may go as a template message.
 func (w *OutboxWorker) template(purpose string) bool {
-	return (purpose == storage.PurposeNotice || purpose == storage.PurposeSurvey) && w.Templates[templateKind(purpose)] != ""
+	return (purpose == complaintbot.PurposeNotice || purpose == complaintbot.PurposeSurvey) && w.Templates[templateKind(purpose)] != ""
 }
 
 // outcome turns the result of attempt n on channel into what to record.
-func (w *OutboxWorker) outcome(ctx context.Context, m *storage.OutboxMessage, n int, channel string, sendErr error) storage.OutboxOutcome {
+func (w *OutboxWorker) outcome(ctx context.Context, m *complaintbot.OutboxMessage, n int, channel string, sendErr error) storage.OutboxOutcome {
 	now := w.Clock.Now()
 	o := storage.OutboxOutcome{At: now, Channel: channel}
 	class := wechatapi.Classify(sendErr)
@@ -452,30 +452,30 @@ func (w *OutboxWorker) outcome(ctx context.Context, m *storage.OutboxMessage, n 
 	if sendErr != nil {
 		o.Error = sendErr.Error()
 	}
-	callable := m.Purpose != storage.PurposeSystem && m.Purpose != storage.PurposeReply
+	callable := m.Purpose != complaintbot.PurposeSystem && m.Purpose != complaintbot.PurposeReply
 	giveUp := func(why string) {
-		o.Status = storage.OutboxFailed
+		o.Status = complaintbot.OutboxFailed
 		if callable {
-			o.Status = storage.OutboxUndeliverable
+			o.Status = complaintbot.OutboxUndeliverable
 			why += ": call the customer"
 		}
 		o.Error = why + " (" + o.Error + ")"
 	}
 	switch class {
 	case wechatapi.ClassOK:
-		o.Status, o.Error = storage.OutboxSent, ""
+		o.Status, o.Error = complaintbot.OutboxSent, ""
 		w.sent(ctx, m, channel, now)
 	case wechatapi.ClassUnknown:
 		return w.unknownOutcome(m, n, channel, now, "the send went out but no answer came ("+o.Error+")")
 	case wechatapi.ClassOutOfWindow, wechatapi.ClassTooMany, wechatapi.ClassQuota:
 		if channel == ChannelCustom && w.template(m.Purpose) {
 			// Fall back to a template message: the next attempt, due now.
-			o.Status, o.NextAt, o.Channel = storage.OutboxPending, now, ChannelTemplate
+			o.Status, o.NextAt, o.Channel = complaintbot.OutboxPending, now, ChannelTemplate
 			return o
 		}
 		if class == wechatapi.ClassQuota && n < w.MaxAttempts {
 			// The daily quota resets at midnight (Beijing time).
-			o.Status, o.NextAt = storage.OutboxPending, nextDay(now)
+			o.Status, o.NextAt = complaintbot.OutboxPending, nextDay(now)
 			return o
 		}
 		switch class {
@@ -492,13 +492,13 @@ func (w *OutboxWorker) outcome(ctx context.Context, m *storage.OutboxMessage, n 
 		if channel == ChannelTemplate {
 			giveUp("WeChat refused the template message (check scheduler.templates and template_data)")
 		} else {
-			o.Status = storage.OutboxFailed
+			o.Status = complaintbot.OutboxFailed
 		}
 	default: // busy, token after its one refresh: try again later
 		if n >= w.MaxAttempts {
 			giveUp(fmt.Sprintf("gave up after %d attempts", n))
 		} else {
-			o.Status, o.NextAt = storage.OutboxPending, now.Add(backoff(n))
+			o.Status, o.NextAt = complaintbot.OutboxPending, now.Add(backoff(n))
 		}
 	}
 	return o
@@ -506,8 +506,8 @@ func (w *OutboxWorker) outcome(ctx context.Context, m *storage.OutboxMessage, n 
 
 // sent records what a delivered message did: its transcript line, and for an agent's reply about
 // a case, that the case was replied to.
-func (w *OutboxWorker) sent(ctx context.Context, m *storage.OutboxMessage, channel string, at time.Time) {
-	if m.Purpose != storage.PurposeReply { // late bot replies are in the transcript with their turn already
+func (w *OutboxWorker) sent(ctx context.Context, m *complaintbot.OutboxMessage, channel string, at time.Time) {
+	if m.Purpose != complaintbot.PurposeReply { // late bot replies are in the transcript with their turn already
 		text := m.Text
 		if channel == ChannelTemplate {
 			text = "[模板消息] " + text
@@ -516,7 +516,7 @@ func (w *OutboxWorker) sent(ctx context.Context, m *storage.OutboxMessage, chann
 			w.Log.Error("record sent message in transcript", "id", logID(m), "err", err)
 		}
 	}
-	if m.Purpose == storage.PurposeAgent && m.CaseNumber != "" {
+	if m.Purpose == complaintbot.PurposeAgent && m.CaseNumber != "" {
 		if err := w.Store.MarkReplied(ctx, m.CaseNumber, at); err != nil {
 			w.Log.Error("record reply on case", "case", m.CaseNumber, "err", err)
 		}
@@ -524,10 +524,10 @@ func (w *OutboxWorker) sent(ctx context.Context, m *storage.OutboxMessage, chann
 }
 
 // templateData fills the template's fields for m from the message and its case.
-func (w *OutboxWorker) templateData(ctx context.Context, m *storage.OutboxMessage) (map[string]string, error) {
+func (w *OutboxWorker) templateData(ctx context.Context, m *complaintbot.OutboxMessage) (map[string]string, error) {
 	vals := []string{"{text}", m.Text, "{number}", m.CaseNumber}
 	if m.CaseNumber != "" {
-		c, err := w.Store.CaseState(ctx, m.CaseNumber)
+		c, err := w.Store.ScanCase(ctx, m.CaseNumber)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, err
 		}
@@ -606,7 +606,15 @@ func (p *pacer) wait(ctx context.Context, perSecond int) error {
 }
 
 // record stores the outcome of attempt n at m.
-func (w *OutboxWorker) record(ctx context.Context, m *storage.OutboxMessage, n int, o storage.OutboxOutcome) error {
+func (w *OutboxWorker) record(ctx context.Context, m *complaintbot.OutboxMessage, n int, o storage.OutboxOutcome) error {
 	o.OpenID = m.OpenID
-	return w.Store.RecordOutcome(ctx, m.ID, n, o)
+	if err := w.Store.RecordOutcome(ctx, m.ID, n, o); err != nil {
+		return err
+	}
+	if m.Purpose == complaintbot.PurposeSurvey && (o.Status == complaintbot.OutboxUndeliverable || (o.Status == complaintbot.OutboxSent && strings.HasSuffix(m.ID, ":remind"))) {
+		// A survey undeliverable is counted apart in the reports; one delivered after all (its
+		// reminder) is counted as asked again.
+		return w.Store.MarkCaseReport(ctx, m.CaseNumber, strings.TrimSuffix(strings.TrimPrefix(m.ID, "survey:"), ":remind"), o.At)
+	}
+	return nil
 }

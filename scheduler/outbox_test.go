@@ -100,7 +100,7 @@ func (f *outboxFixture) wrote(t *testing.T, openID string, version int64, at tim
 	}
 }
 
-func (f *outboxFixture) enqueue(t *testing.T, m storage.OutboxMessage) {
+func (f *outboxFixture) enqueue(t *testing.T, m complaintbot.OutboxMessage) {
 	t.Helper()
 	if m.Created.IsZero() {
 		m.Created = f.clock.Now()
@@ -119,7 +119,7 @@ func (f *outboxFixture) run(t *testing.T) int {
 	return n
 }
 
-func (f *outboxFixture) msg(t *testing.T, id string) *storage.OutboxMessage {
+func (f *outboxFixture) msg(t *testing.T, id string) *complaintbot.OutboxMessage {
 	t.Helper()
 	m, err := f.st.OutboxMessage(context.Background(), id)
 	if err != nil {
@@ -134,7 +134,7 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 	f := newOutbox(t)
 	ctx := context.Background()
 	f.wrote(t, "oA", 1, t0)
-	f.enqueue(t, storage.OutboxMessage{ID: "k1", OpenID: "oA", Text: "您好", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "k1", OpenID: "oA", Text: "您好", Purpose: complaintbot.PurposeNotice})
 	// Another worker claimed attempt 1 and died.
 	if ok, err := f.st.ClaimAttempt(ctx, "k1", 1, "dead", t0); !ok || err != nil {
 		t.Fatal(ok, err)
@@ -144,7 +144,7 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 	}
 	f.clock.Advance(3 * time.Minute)
 	f.run(t)
-	if m := f.msg(t, "k1"); m.Status != storage.OutboxUnknown || len(f.sender.all()) != 0 {
+	if m := f.msg(t, "k1"); m.Status != complaintbot.OutboxUnknown || len(f.sender.all()) != 0 {
 		t.Fatalf("after the claim went stale: %+v sent %v", m, f.sender.all())
 	}
 	list, _ := f.st.UndeliverableOutbox(ctx, 10)
@@ -152,7 +152,7 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 		t.Fatalf("not listed for a person: %+v", list)
 	}
 	// Enqueueing the same key again adds nothing.
-	f.enqueue(t, storage.OutboxMessage{ID: "k1", OpenID: "oA", Text: "again", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "k1", OpenID: "oA", Text: "again", Purpose: complaintbot.PurposeNotice})
 	f.run(t)
 	if len(f.sender.all()) != 0 {
 		t.Fatal("a re-enqueued key was sent")
@@ -166,11 +166,11 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 	if got := f.sender.all(); len(got) != 1 || got[0] != "custom:oA:您好" {
 		t.Fatalf("after requeue: %v", got)
 	}
-	if m := f.msg(t, "k1"); m.Status != storage.OutboxSent || m.Attempts != 2 {
+	if m := f.msg(t, "k1"); m.Status != complaintbot.OutboxSent || m.Attempts != 2 {
 		t.Fatalf("after requeue: %+v", m)
 	}
 	// A late bot reply cut off mid-send is sent once more: the customer is waiting for it.
-	f.enqueue(t, storage.OutboxMessage{ID: "r1", OpenID: "oA", Text: "请问您要投诉什么？", Purpose: storage.PurposeReply})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "r1", OpenID: "oA", Text: "请问您要投诉什么？", Purpose: complaintbot.PurposeReply})
 	if ok, err := f.st.ClaimAttempt(ctx, "r1", 1, "dead", f.clock.Now()); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
@@ -178,7 +178,7 @@ func TestOutboxUnknownOutcomeIsNotResent(t *testing.T) {
 	f.run(t)
 	f.clock.Advance(time.Minute)
 	f.run(t)
-	if m := f.msg(t, "r1"); m.Status != storage.OutboxSent || m.Attempts != 2 || m.Unknowns != 1 {
+	if m := f.msg(t, "r1"); m.Status != complaintbot.OutboxSent || m.Attempts != 2 || m.Unknowns != 1 {
 		t.Fatalf("reply cut off mid-send: %+v", m)
 	}
 	if got := f.sender.all(); len(got) != 2 || got[1] != "custom:oA:请问您要投诉什么？" {
@@ -191,7 +191,7 @@ func TestOutboxTwoWorkersSendOnce(t *testing.T) {
 	f := newOutbox(t)
 	f.wrote(t, "oB", 1, t0)
 	for i := range 4 {
-		f.enqueue(t, storage.OutboxMessage{ID: fmt.Sprint("m", i), OpenID: "oB", Text: fmt.Sprint("第", i), Purpose: storage.PurposeAgent})
+		f.enqueue(t, complaintbot.OutboxMessage{ID: fmt.Sprint("m", i), OpenID: "oB", Text: fmt.Sprint("第", i), Purpose: complaintbot.PurposeAgent})
 	}
 	w2 := &scheduler.OutboxWorker{Store: f.st, Sender: f.sender, Clock: f.clock, Log: f.w.Log, Metrics: f.w.Metrics,
 		Owner: "w2", Poll: time.Second, MaxAttempts: 3}
@@ -225,10 +225,10 @@ func TestOutboxClassifiesWeChatErrors(t *testing.T) {
 	}
 	// 45009 on a notice: the template goes instead; 45009 on the template too: tomorrow.
 	f.sender.errs = []error{apiErr(45009), apiErr(45009)}
-	f.enqueue(t, storage.OutboxMessage{ID: "q1", OpenID: "oC", Text: "进展", Purpose: storage.PurposeNotice, CaseNumber: c.Number})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "q1", OpenID: "oC", Text: "进展", Purpose: complaintbot.PurposeNotice, CaseNumber: c.Number})
 	f.run(t)
 	m := f.msg(t, "q1")
-	if m.Status != storage.OutboxPending || m.Channel != "template" || !m.NextAt.Equal(time.Date(2026, 11, 28, 0, 5, 0, 0, complaintbot.Shanghai)) {
+	if m.Status != complaintbot.OutboxPending || m.Channel != "template" || !m.NextAt.Equal(time.Date(2026, 11, 28, 0, 5, 0, 0, complaintbot.Shanghai)) {
 		t.Fatalf("after quota twice: %+v", m)
 	}
 	f.clock.Set(m.NextAt)
@@ -238,31 +238,31 @@ func TestOutboxClassifiesWeChatErrors(t *testing.T) {
 	}
 	// 43019 blocked: call the customer. 40003 on a system message: failed.
 	f.sender.errs = []error{apiErr(43019), apiErr(40003)}
-	f.enqueue(t, storage.OutboxMessage{ID: "b1", OpenID: "oC", Text: "x", Purpose: storage.PurposeAgent})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "b1", OpenID: "oC", Text: "x", Purpose: complaintbot.PurposeAgent})
 	f.run(t)
-	f.enqueue(t, storage.OutboxMessage{ID: "i1", OpenID: "oC", Text: "y", Purpose: storage.PurposeSystem})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "i1", OpenID: "oC", Text: "y", Purpose: complaintbot.PurposeSystem})
 	f.run(t)
-	if m := f.msg(t, "b1"); m.Status != storage.OutboxUndeliverable {
+	if m := f.msg(t, "b1"); m.Status != complaintbot.OutboxUndeliverable {
 		t.Fatalf("43019: %+v", m)
 	}
-	if m := f.msg(t, "i1"); m.Status != storage.OutboxFailed {
+	if m := f.msg(t, "i1"); m.Status != complaintbot.OutboxFailed {
 		t.Fatalf("40003: %+v", m)
 	}
 	// Busy every time: given up after MaxAttempts with the reason kept, listed for a person.
 	f.sender.errs = []error{apiErr(-1), apiErr(-1), apiErr(-1)}
-	f.enqueue(t, storage.OutboxMessage{ID: "busy", OpenID: "oC", Text: "z", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "busy", OpenID: "oC", Text: "z", Purpose: complaintbot.PurposeNotice})
 	for range 3 {
 		f.run(t)
 		f.clock.Advance(time.Hour)
 	}
-	if m := f.msg(t, "busy"); m.Status != storage.OutboxUndeliverable || m.Attempts != 3 || !strings.Contains(m.LastError, "gave up after 3 attempts") {
+	if m := f.msg(t, "busy"); m.Status != complaintbot.OutboxUndeliverable || m.Attempts != 3 || !strings.Contains(m.LastError, "gave up after 3 attempts") {
 		t.Fatalf("busy: %+v", m)
 	}
 	// An agent's reply about the case: sent, and the case counts as replied to.
 	f.wrote(t, "oC", 2, f.clock.Now())
-	f.enqueue(t, storage.OutboxMessage{ID: "r1", OpenID: "oC", Text: "您好，我是客服", Purpose: storage.PurposeAgent, CaseNumber: c.Number, By: "wang"})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "r1", OpenID: "oC", Text: "您好，我是客服", Purpose: complaintbot.PurposeAgent, CaseNumber: c.Number, By: "wang"})
 	f.run(t)
-	cs, _ := f.st.CaseState(ctx, c.Number)
+	cs, _ := f.st.ScanCase(ctx, c.Number)
 	if cs.RepliedAt == nil {
 		t.Fatal("agent reply did not mark the case replied")
 	}
@@ -273,13 +273,13 @@ func TestOutboxClassifiesWeChatErrors(t *testing.T) {
 	// The allowance: 5 customer-service messages per customer message (the reply above is the
 	// first), then a template.
 	for i := range 5 {
-		f.enqueue(t, storage.OutboxMessage{ID: fmt.Sprint("al", i), OpenID: "oC", Text: fmt.Sprint("a", i), Purpose: storage.PurposeNotice})
+		f.enqueue(t, complaintbot.OutboxMessage{ID: fmt.Sprint("al", i), OpenID: "oC", Text: fmt.Sprint("a", i), Purpose: complaintbot.PurposeNotice})
 		f.run(t)
 	}
 	if m := f.msg(t, "al3"); m.Channel != "custom" {
 		t.Fatalf("5th: %+v", m)
 	}
-	if m := f.msg(t, "al4"); m.Channel != "template" || m.Status != storage.OutboxSent {
+	if m := f.msg(t, "al4"); m.Channel != "template" || m.Status != complaintbot.OutboxSent {
 		t.Fatalf("6th: %+v", m)
 	}
 }
@@ -290,7 +290,7 @@ func TestOutboxIsRateLimited(t *testing.T) {
 	f.w.PerSecond = 20
 	f.wrote(t, "oD", 1, t0)
 	for i := range 5 {
-		f.enqueue(t, storage.OutboxMessage{ID: fmt.Sprint("r", i), OpenID: "oD", Text: "x", Purpose: storage.PurposeAgent})
+		f.enqueue(t, complaintbot.OutboxMessage{ID: fmt.Sprint("r", i), OpenID: "oD", Text: "x", Purpose: complaintbot.PurposeAgent})
 	}
 	start := time.Now()
 	if n := f.run(t); n != 5 {
@@ -354,9 +354,9 @@ func TestOutboxHungSendDoesNotHoldUpOthers(t *testing.T) {
 	f.wrote(t, "oHungA", 1, t0)
 	f.wrote(t, "oFineB", 1, t0)
 	f.fake.HangTo("oHungA")
-	f.enqueue(t, storage.OutboxMessage{ID: "a1", OpenID: "oHungA", Text: "A1", Purpose: storage.PurposeAgent})
-	f.enqueue(t, storage.OutboxMessage{ID: "a2", OpenID: "oHungA", Text: "A2", Purpose: storage.PurposeAgent})
-	f.enqueue(t, storage.OutboxMessage{ID: "b1", OpenID: "oFineB", Text: "B1", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "a1", OpenID: "oHungA", Text: "A1", Purpose: complaintbot.PurposeAgent})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "a2", OpenID: "oHungA", Text: "A2", Purpose: complaintbot.PurposeAgent})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "b1", OpenID: "oFineB", Text: "B1", Purpose: complaintbot.PurposeNotice})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -369,20 +369,20 @@ func TestOutboxHungSendDoesNotHoldUpOthers(t *testing.T) {
 		<-done
 	}()
 	waitFor(t, "A's first message hanging", func() bool { return f.fake.Hanging() == 1 })
-	f.enqueue(t, storage.OutboxMessage{ID: "b2", OpenID: "oFineB", Text: "B2", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "b2", OpenID: "oFineB", Text: "B2", Purpose: complaintbot.PurposeNotice})
 	f.w.Poke()
 	waitFor(t, "B's messages sent while A's send hangs", func() bool {
-		return f.msg(t, "b1").Status == storage.OutboxSent && f.msg(t, "b2").Status == storage.OutboxSent
+		return f.msg(t, "b1").Status == complaintbot.OutboxSent && f.msg(t, "b2").Status == complaintbot.OutboxSent
 	})
 	if got := texts(f.fake.SentTo("oFineB")); !slices.Equal(got, []string{"B1", "B2"}) {
 		t.Fatalf("B got %v", got)
 	}
-	if f.fake.Hanging() != 1 || f.msg(t, "a2").Status != storage.OutboxPending {
+	if f.fake.Hanging() != 1 || f.msg(t, "a2").Status != complaintbot.OutboxPending {
 		t.Fatalf("A's second message went before its first was answered: hanging %d, a2 %+v", f.fake.Hanging(), f.msg(t, "a2"))
 	}
 	f.fake.Release() // WeChat answers at last
 	waitFor(t, "A's messages sent", func() bool {
-		return f.msg(t, "a1").Status == storage.OutboxSent && f.msg(t, "a2").Status == storage.OutboxSent
+		return f.msg(t, "a1").Status == complaintbot.OutboxSent && f.msg(t, "a2").Status == complaintbot.OutboxSent
 	})
 	if got := texts(f.fake.SentTo("oHungA")); !slices.Equal(got, []string{"A1", "A2"}) {
 		t.Fatalf("A got %v, want A1 then A2", got)
@@ -401,24 +401,24 @@ func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
 
 	// A late bot reply: sent again once (the customer may see it twice), not a third time.
 	hangOnce(fakewechat.PathCustomSend)
-	f.enqueue(t, storage.OutboxMessage{ID: "reply1", OpenID: "oPurpose1", Text: "请问您要投诉哪家网点？", Purpose: storage.PurposeReply})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "reply1", OpenID: "oPurpose1", Text: "请问您要投诉哪家网点？", Purpose: complaintbot.PurposeReply})
 	f.run(t)
-	if m := f.msg(t, "reply1"); m.Status != storage.OutboxPending || m.Unknowns != 1 {
+	if m := f.msg(t, "reply1"); m.Status != complaintbot.OutboxPending || m.Unknowns != 1 {
 		t.Fatalf("reply after a timeout: %+v", m)
 	}
 	f.clock.Advance(time.Minute)
 	f.run(t)
-	if m := f.msg(t, "reply1"); m.Status != storage.OutboxSent {
+	if m := f.msg(t, "reply1"); m.Status != complaintbot.OutboxSent {
 		t.Fatalf("reply sent again: %+v", m)
 	}
-	f.enqueue(t, storage.OutboxMessage{ID: "reply2", OpenID: "oPurpose1", Text: "您的投诉编号是 TS1", Purpose: storage.PurposeReply})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "reply2", OpenID: "oPurpose1", Text: "您的投诉编号是 TS1", Purpose: complaintbot.PurposeReply})
 	f.fake.HangNext(fakewechat.PathCustomSend, 2)
 	f.run(t)
 	f.clock.Advance(time.Minute)
 	f.run(t)
 	f.clock.Advance(time.Hour)
 	f.run(t)
-	if m := f.msg(t, "reply2"); m.Status != storage.OutboxUnknown || m.Unknowns != 2 {
+	if m := f.msg(t, "reply2"); m.Status != complaintbot.OutboxUnknown || m.Unknowns != 2 {
 		t.Fatalf("reply timed out twice: %+v", m)
 	}
 	if got := texts(f.fake.SentTo("oPurpose1")); !slices.Equal(got, []string{"请问您要投诉哪家网点？", "请问您要投诉哪家网点？", "您的投诉编号是 TS1", "您的投诉编号是 TS1"}) {
@@ -426,11 +426,11 @@ func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
 	}
 
 	// An agent's reply, a notice, a survey question: once, then a person decides.
-	for _, m := range []storage.OutboxMessage{
-		{ID: "agent1", OpenID: "oPurpose2", Text: "我是客服小王", Purpose: storage.PurposeAgent},
-		{ID: "notice1", OpenID: "oPurpose3", Text: "您的投诉已受理", Purpose: storage.PurposeNotice},
-		{ID: "survey1", OpenID: "oPurpose4", Text: "请为本次服务打分", Purpose: storage.PurposeSurvey},
-		{ID: "system1", OpenID: "oPurpose5", Text: "草稿已清除", Purpose: storage.PurposeSystem},
+	for _, m := range []complaintbot.OutboxMessage{
+		{ID: "agent1", OpenID: "oPurpose2", Text: "我是客服小王", Purpose: complaintbot.PurposeAgent},
+		{ID: "notice1", OpenID: "oPurpose3", Text: "您的投诉已受理", Purpose: complaintbot.PurposeNotice},
+		{ID: "survey1", OpenID: "oPurpose4", Text: "请为本次服务打分", Purpose: complaintbot.PurposeSurvey},
+		{ID: "system1", OpenID: "oPurpose5", Text: "草稿已清除", Purpose: complaintbot.PurposeSystem},
 	} {
 		f.wrote(t, m.OpenID, 1, f.clock.Now())
 		hangOnce(fakewechat.PathCustomSend)
@@ -439,7 +439,7 @@ func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
 		f.clock.Advance(time.Hour)
 		f.run(t)
 		got := f.msg(t, m.ID)
-		if got.Status != storage.OutboxUnknown || got.Attempts != 1 {
+		if got.Status != complaintbot.OutboxUnknown || got.Attempts != 1 {
 			t.Fatalf("%s after a timeout: %+v", m.Purpose, got)
 		}
 		if n := len(f.fake.SentTo(m.OpenID)); n != 1 {
@@ -451,7 +451,7 @@ func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.run(t)
-	if m := f.msg(t, "agent1"); m.Status != storage.OutboxSent {
+	if m := f.msg(t, "agent1"); m.Status != complaintbot.OutboxSent {
 		t.Fatalf("requeued agent reply: %+v", m)
 	}
 	if n := len(f.fake.SentTo("oPurpose2")); n != 2 {
@@ -460,11 +460,11 @@ func TestOutboxTimedOutSendIsDecidedByPurpose(t *testing.T) {
 	// Outside the window a notice goes as a template message: same rule.
 	f.clock.Advance(72 * time.Hour)
 	hangOnce(fakewechat.PathTemplateSend)
-	f.enqueue(t, storage.OutboxMessage{ID: "notice2", OpenID: "oPurpose3", Text: "您的投诉已办结", Purpose: storage.PurposeNotice})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "notice2", OpenID: "oPurpose3", Text: "您的投诉已办结", Purpose: complaintbot.PurposeNotice})
 	f.run(t)
 	f.clock.Advance(time.Hour)
 	f.run(t)
-	if m := f.msg(t, "notice2"); m.Status != storage.OutboxUnknown || m.Channel != scheduler.ChannelTemplate {
+	if m := f.msg(t, "notice2"); m.Status != complaintbot.OutboxUnknown || m.Channel != scheduler.ChannelTemplate {
 		t.Fatalf("template notice after a timeout: %+v", m)
 	}
 	if n := len(f.fake.SentTo("oPurpose3")); n != 2 {
@@ -490,7 +490,7 @@ func TestOutboxShutdownLetsSendsFinish(t *testing.T) {
 	f := newOutboxWithWeChat(t, 300*time.Millisecond)
 	f.wrote(t, "oShut0001", 1, t0)
 	f.fake.Delay(fakewechat.PathCustomSend, 100*time.Millisecond) // slow, but within the timeout
-	f.enqueue(t, storage.OutboxMessage{ID: "s1", OpenID: "oShut0001", Text: "您好", Purpose: storage.PurposeAgent})
+	f.enqueue(t, complaintbot.OutboxMessage{ID: "s1", OpenID: "oShut0001", Text: "您好", Purpose: complaintbot.PurposeAgent})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
@@ -503,7 +503,7 @@ func TestOutboxShutdownLetsSendsFinish(t *testing.T) {
 	})
 	cancel()
 	<-done
-	if m := f.msg(t, "s1"); m.Status != storage.OutboxSent || len(f.fake.SentTo("oShut0001")) != 1 {
+	if m := f.msg(t, "s1"); m.Status != complaintbot.OutboxSent || len(f.fake.SentTo("oShut0001")) != 1 {
 		t.Fatalf("after shutdown: %+v, sent %v", m, f.fake.SentTo("oShut0001"))
 	}
 }

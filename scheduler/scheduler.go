@@ -74,9 +74,15 @@ type Options struct {
 	HTTP *http.Client
 	// Idle returns idle conversations to the bot (JobIdleReturn); nil leaves the job out.
 	Idle IdleReturner
+	// Queue takes customers who waited too long out of the queue (JobHousekeeping); nil leaves
+	// that step out.
+	Queue QueueExpirer
 	// Cases makes the scheduler's own changes to cases (escalating overdue ones, reopening those
 	// rated low) and tells their customers; nil means one built from Store, Engine, Clock and Log.
 	Cases *cases.Service
+	// Jobs are other packages' background jobs, run on their specs through the same leases as the
+	// built-in jobs (see Job).
+	Jobs []Job
 }
 
 // Scheduler runs the cron jobs. Several instances (one per process) may run against one database:
@@ -94,7 +100,10 @@ type Scheduler struct {
 	cfg    config.Scheduler
 	http   *http.Client
 	idle   IdleReturner
+	queue  QueueExpirer
 	cases  *cases.Service
+	jobs   map[string]Job
+	order  []string // the registered jobs' names, as given
 
 	// AfterBatch, when set, is called after each batch a job works through with the number of
 	// items done so far in the run; an error stops the run there (tests use it to cut a run short,
@@ -125,8 +134,16 @@ func New(o Options) (*Scheduler, error) {
 	if o.Cases == nil {
 		o.Cases = cases.New(cases.Deps{Store: o.Store, Engine: o.Engine, Clock: o.Clock, Log: o.Log})
 	}
-	return &Scheduler{store: o.Store, engine: o.Engine, convs: o.Convs, clock: o.Clock, log: o.Log, outbox: o.Outbox,
-		owner: o.Owner, cfg: o.Config, http: o.HTTP, idle: o.Idle, cases: o.Cases}, nil
+	jobs, err := checkJobs(o.Jobs)
+	if err != nil {
+		return nil, err
+	}
+	x := &Scheduler{store: o.Store, engine: o.Engine, convs: o.Convs, clock: o.Clock, log: o.Log, outbox: o.Outbox,
+		owner: o.Owner, cfg: o.Config, http: o.HTTP, idle: o.Idle, queue: o.Queue, cases: o.Cases, jobs: jobs}
+	for _, j := range o.Jobs {
+		x.order = append(x.order, j.Name)
+	}
+	return x, nil
 }
 
 // Start schedules the jobs by their cron specs (Asia/Shanghai); runs use ctx, so cancelling it
@@ -146,6 +163,11 @@ func (x *Scheduler) Start(ctx context.Context) error {
 		}
 		if _, err := c.AddFunc(specs[job], func() { x.runLogged(ctx, job) }); err != nil {
 			return fmt.Errorf("scheduler.%s_spec: %w", job, err)
+		}
+	}
+	for _, job := range x.order {
+		if _, err := c.AddFunc(x.jobs[job].Spec, func() { x.runLogged(ctx, job) }); err != nil {
+			return fmt.Errorf("scheduler: job %s: %w", job, err)
 		}
 	}
 	x.mu.Lock()
@@ -209,7 +231,11 @@ func (x *Scheduler) RunOnce(ctx context.Context, job string) (Run, error) {
 	case JobIdleReturn:
 		n, err = x.idleReturn(ctx)
 	default:
-		return Run{}, fmt.Errorf("scheduler: unknown job %q", job)
+		j, ok := x.jobs[job]
+		if !ok {
+			return Run{}, fmt.Errorf("scheduler: unknown job %q", job)
+		}
+		n, err = x.runRegistered(ctx, j)
 	}
 	if errors.Is(err, errLeaseLost) {
 		x.log.Info("scheduled job handed over", "job", job, "done", n)
@@ -300,7 +326,7 @@ func (x *Scheduler) pass(ctx context.Context, job, cp string, kinds []string, fn
 }
 
 // enqueue queues messages and pokes the outbox.
-func (x *Scheduler) enqueue(ctx context.Context, msgs []storage.OutboxMessage) error {
+func (x *Scheduler) enqueue(ctx context.Context, msgs []complaintbot.OutboxMessage) error {
 	if len(msgs) == 0 {
 		return nil
 	}

@@ -34,6 +34,7 @@ func (x *Scheduler) surveys(ctx context.Context) (int, error) {
 					err = nil
 				} else if expired {
 					x.log.Debug("survey expired", "survey", e.Ref)
+					err = x.announce(ctx, e.Case, e.Ref, now)
 				}
 			}
 			if err != nil {
@@ -89,7 +90,7 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 	if err := x.schedule(ctx, now, later...); err != nil {
 		return 0, err
 	}
-	surveys := make([]storage.Survey, len(asking))
+	surveys := make([]complaintbot.Survey, len(asking))
 	for i, s := range asking {
 		surveys[i] = storage.NewSurvey(s, now, expires)
 	}
@@ -97,7 +98,7 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 	if err != nil {
 		return 0, err
 	}
-	var msgs []storage.OutboxMessage
+	var msgs []complaintbot.OutboxMessage
 	var due []storage.DueEntry
 	for i, sv := range surveys {
 		if existed[i] {
@@ -106,7 +107,7 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 			if err != nil {
 				return 0, err
 			}
-			if old.Status != storage.SurveySent {
+			if old.Status != complaintbot.SurveySent {
 				if err := x.store.ReleaseSurveyClaim(ctx, sv.OpenID, sv.ID); err != nil {
 					return 0, err
 				}
@@ -114,8 +115,8 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 			}
 			sv = *old
 		}
-		msgs = append(msgs, storage.OutboxMessage{ID: "survey:" + sv.ID, OpenID: sv.OpenID, Text: x.question(&sv, false),
-			Purpose: storage.PurposeSurvey, CaseNumber: sv.Case, Created: now, By: sv.By})
+		msgs = append(msgs, complaintbot.OutboxMessage{ID: "survey:" + sv.ID, OpenID: sv.OpenID, Text: x.question(&sv, false),
+			Purpose: complaintbot.PurposeSurvey, CaseNumber: sv.Case, Created: now, By: sv.By})
 		due = append(due,
 			storage.DueEntry{ID: "survey_remind#" + sv.ID, Kind: storage.DueSurveyRemind, At: sv.Sent.Add(x.cfg.SurveyReminder.D()), Case: sv.Case, Ref: sv.ID},
 			storage.DueEntry{ID: "survey_expire#" + sv.ID, Kind: storage.DueSurveyExpire, At: sv.Expires, Case: sv.Case, Ref: sv.ID})
@@ -126,7 +127,20 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 	if err := x.schedule(ctx, now, due...); err != nil {
 		return 0, err
 	}
+	for _, sv := range surveys {
+		if err := x.announce(ctx, sv.Case, sv.ID, now); err != nil {
+			return 0, err
+		}
+	}
 	return len(msgs), nil
+}
+
+// announce marks the report figures of the case stale after a change that moves them (a survey
+// asked or expired, a deadline passing, an escalation): the reports' drain job refreshes them
+// within seconds, and the mark, an insert, survives a shutdown. survey names the case's survey
+// when that is what changed; number "" (a conversation's survey) is nothing to announce.
+func (x *Scheduler) announce(ctx context.Context, number, survey string, now time.Time) error {
+	return x.store.MarkCaseReport(ctx, number, survey, now)
 }
 
 // reclaim decides about a customer who has a survey open already: ok when it is this very survey
@@ -149,7 +163,7 @@ func (x *Scheduler) reclaim(ctx context.Context, want storage.SurveyClaim, now t
 		// a redo that then found the survey over): only an unanswered survey keeps it.
 		sv, err := x.store.Survey(ctx, have.Survey)
 		switch {
-		case err == nil && sv.Status == storage.SurveySent:
+		case err == nil && sv.Status == complaintbot.SurveySent:
 			return false, have.Expires, nil
 		case errors.Is(err, storage.ErrNotFound) && now.Sub(have.At) < 10*time.Minute:
 			return false, have.Expires, nil // being asked right now
@@ -165,8 +179,8 @@ func (x *Scheduler) reclaim(ctx context.Context, want storage.SurveyClaim, now t
 }
 
 // question is the text asking survey sv (reminder: the second time).
-func (x *Scheduler) question(sv *storage.Survey, reminder bool) string {
-	if sv.Subject != storage.SurveyOfCase {
+func (x *Scheduler) question(sv *complaintbot.Survey, reminder bool) string {
+	if sv.Subject != complaintbot.SurveyOfCase {
 		return x.engine.SurveyQuestion(nil, reminder)
 	}
 	return x.engine.SurveyQuestion(&complaintbot.CaseSummary{Number: sv.Case, Kind: complaintbot.Kind(sv.Kind)}, reminder)
@@ -178,12 +192,12 @@ func (x *Scheduler) remindSurvey(ctx context.Context, id string, now time.Time) 
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil
 	}
-	if err != nil || sv.Status != storage.SurveySent || !now.Before(sv.Expires) {
+	if err != nil || sv.Status != complaintbot.SurveySent || !now.Before(sv.Expires) {
 		return err
 	}
-	msg := storage.OutboxMessage{ID: "survey:" + sv.ID + ":remind", OpenID: sv.OpenID, Text: x.question(sv, true),
-		Purpose: storage.PurposeSurvey, CaseNumber: sv.Case, Created: now, By: "system"}
-	if err := x.enqueue(ctx, []storage.OutboxMessage{msg}); err != nil {
+	msg := complaintbot.OutboxMessage{ID: "survey:" + sv.ID + ":remind", OpenID: sv.OpenID, Text: x.question(sv, true),
+		Purpose: complaintbot.PurposeSurvey, CaseNumber: sv.Case, Created: now, By: complaintbot.SystemUser}
+	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
 		return err
 	}
 	return x.store.MarkSurveyReminded(ctx, id, now)
@@ -197,9 +211,9 @@ func ConversationSurveyID(handoffID string) string { return "conv#" + key(handof
 func surveyID(number string, round int) string { return number + "#" + strconv.Itoa(round) }
 
 // caseSeed is the survey of case c's round-th resolution, with its report dimensions as they are now.
-func caseSeed(c *storage.CaseState, round int) storage.SurveySeed {
-	s := storage.SurveySeed{ID: surveyID(c.Number, round), Subject: storage.SurveyOfCase, Case: c.Number, Round: round, OpenID: c.OpenID,
-		Kind: string(c.Kind), Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: c.Assignee(), By: "system"}
+func caseSeed(c *complaintbot.Case, round int) storage.SurveySeed {
+	s := storage.SurveySeed{ID: surveyID(c.Number, round), Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: round, OpenID: c.OpenID,
+		Kind: string(c.Kind), Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: c.Assignee(), By: complaintbot.SystemUser}
 	if s.Branch == "" {
 		s.Branch = complaintbot.NoBranchCode
 	}
@@ -215,7 +229,7 @@ func caseSeed(c *storage.CaseState, round int) storage.SurveySeed {
 // It returns ErrSurveyOpen while the customer has another survey open, and storage.ErrNotFound
 // for an unknown case.
 func (x *Scheduler) SendSurveyNow(ctx context.Context, caseNumber, by string) error {
-	c, err := x.store.CaseState(ctx, caseNumber)
+	c, err := x.store.ScanCase(ctx, caseNumber)
 	if err != nil {
 		return err
 	}
@@ -244,8 +258,8 @@ func (x *Scheduler) SendSurveyNow(ctx context.Context, caseNumber, by string) er
 // survey's id is ConversationSurveyID(handoffID).
 func (x *Scheduler) ConversationEnded(ctx context.Context, openID, handoffID, agent string) error {
 	now := x.clock.Now()
-	seed := storage.SurveySeed{ID: ConversationSurveyID(handoffID), Subject: storage.SurveyOfConversation, Handoff: handoffID, OpenID: openID,
-		Kind: storage.SurveyOfConversation, Branch: complaintbot.NoBranchCode, Agent: agent, By: "system"}
+	seed := storage.SurveySeed{ID: ConversationSurveyID(handoffID), Subject: complaintbot.SurveyOfConversation, Handoff: handoffID, OpenID: openID,
+		Kind: complaintbot.SurveyOfConversation, Branch: complaintbot.NoBranchCode, Agent: agent, By: complaintbot.SystemUser}
 	return x.schedule(ctx, now, storage.DueEntry{ID: "survey#" + seed.ID, Kind: storage.DueSurvey, At: now.Add(x.cfg.SurveyDelay.D()), Survey: &seed})
 }
 

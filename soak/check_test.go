@@ -290,7 +290,7 @@ func (r *run) sendStateOf(db *database, m dbOutbox) sendState {
 	if st.open != nil {
 		st.hi++
 	}
-	if m.Status == string(storage.OutboxSent) {
+	if m.Status == string(complaintbot.OutboxSent) {
 		st.lo, st.hi = 1, st.hi+1
 	}
 	if st.open != nil && !st.openKilled {
@@ -300,26 +300,26 @@ func (r *run) sendStateOf(db *database, m dbOutbox) sendState {
 		fail("%d unknown outcomes, but only %d of its attempts were claimed by an incarnation that was killed (a send without an answer?)", m.Unknowns, killedClaims)
 	}
 	stop := r.stoppedAt
-	switch storage.OutboxStatus(m.Status) {
-	case storage.OutboxSent:
+	switch complaintbot.OutboxStatus(m.Status) {
+	case complaintbot.OutboxSent:
 		if m.Unknowns > 0 {
 			st.verdict = verdictResent
-			if m.Purpose != storage.PurposeReply {
+			if m.Purpose != complaintbot.PurposeReply {
 				fail("sent again after an unknown outcome, though a %s message is never sent again", m.Purpose)
 			}
 			if m.Unknowns > 1 {
 				fail("sent again after its second unknown outcome (a late reply is sent again once)")
 			}
 		}
-	case storage.OutboxUnknown:
+	case complaintbot.OutboxUnknown:
 		st.verdict = verdictListed
-		if !db.listed[m.ID] && m.Purpose != storage.PurposeSystem {
+		if !db.listed[m.ID] && m.Purpose != complaintbot.PurposeSystem {
 			fail("outcome unknown and not sent again, yet not on the list for a person (storage.UndeliverableOutbox)")
 		}
-		if m.Purpose == storage.PurposeReply && m.Unknowns < 2 && m.Attempts < outboxMaxAttempts {
+		if m.Purpose == complaintbot.PurposeReply && m.Unknowns < 2 && m.Attempts < outboxMaxAttempts {
 			fail("a late reply not sent again after its first unknown outcome")
 		}
-	case storage.OutboxPending:
+	case complaintbot.OutboxPending:
 		switch {
 		case openCut:
 			if due := st.open.At.Add(outboxStaleClaim + outboxPoll + decideSlack); stop.Before(due) {
@@ -336,7 +336,7 @@ func (r *run) sendStateOf(db *database, m dbOutbox) sendState {
 		case st.open == nil && stop.After(m.NextAt.Add(outboxPoll+decideSlack)):
 			fail("due at %s, never sent", m.NextAt.Format("15:04:05.000"))
 		}
-	case storage.OutboxFailed, storage.OutboxUndeliverable:
+	case complaintbot.OutboxFailed, complaintbot.OutboxUndeliverable:
 		fail("given up: %s", m.LastError)
 	}
 	return st
@@ -517,7 +517,7 @@ func (r *run) checkCustomer(c *customer, db *database, res *result) {
 			continue
 		}
 		res.cut.messages++
-		if st.m.Purpose == storage.PurposeReply {
+		if st.m.Purpose == complaintbot.PurposeReply {
 			res.cut.replies++
 		}
 		for _, inc := range st.killedBy {

@@ -116,6 +116,7 @@ func (s *Store) InsertCase(ctx context.Context, c *complaintbot.Case) error {
 	if err := s.caseWriter.write(ctx, c); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("insert case %s: %w", c.Number, err)
 	}
+	s.notifyCaseChange(c.Number)
 	return nil
 }
 

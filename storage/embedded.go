@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
@@ -22,6 +23,9 @@ type embeddedServer struct {
 	dataDir string
 	dbDir   string
 	log     *slog.Logger
+
+	stopping atomic.Bool           // stop was called: the server's end is expected
+	failure  atomic.Pointer[error] // why the server ended on its own
 }
 
 // walSizeLimit is the size SQLite cuts the WAL file back to whenever it starts it over (its own
@@ -72,17 +76,49 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 		return nil, fmt.Errorf("embedded database: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = f.Run(ctx)
-	}()
-	return &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: done, lock: lock, dataDir: dataDir, dbDir: dbDir, log: logger}, nil
+	e := &embeddedServer{uri: f.MongoDBURI(), cancel: cancel, done: make(chan struct{}), lock: lock, dataDir: dataDir, dbDir: dbDir, log: logger}
+	go e.run(ctx, f.Run)
+	return e, nil
+}
+
+// run serves until stop. A server that ends before stop (whatever serve returns) is a failure:
+// it is logged at error level and kept for failed, and the store can then neither read nor write.
+func (e *embeddedServer) run(ctx context.Context, serve func(context.Context) error) {
+	defer close(e.done)
+	err := serve(ctx)
+	if e.stopping.Load() {
+		return
+	}
+	if err == nil {
+		err = errors.New("it returned without an error")
+	}
+	err = fmt.Errorf("the embedded database server stopped: %w", err)
+	e.failure.Store(&err)
+	e.log.Error("the embedded database server stopped: nothing can be read or written until the service is restarted", "err", err)
+}
+
+// failed returns why the server ended on its own; nil while it runs or after stop.
+func (e *embeddedServer) failed() error {
+	if p := e.failure.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// ServerErr returns why the embedded server stopped on its own, nil while it runs (and always
+// with MongoDB). Once it is set the store can neither read nor write, Ready fails, and only a
+// restart of the service brings the database back.
+func (s *Store) ServerErr() error {
+	if s.embedded == nil {
+		return nil
+	}
+	return s.embedded.failed()
 }
 
 // stop stops the server (which closes the database files) and records the files as this clean
 // stop leaves them, so that the next start can skip the full check of an unchanged file.
 func (e *embeddedServer) stop() {
+	e.stopping.Store(true)
 	e.cancel()
 	<-e.done
 	if err := recordCleanStop(e.dataDir, e.dbDir); err != nil {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -22,66 +23,8 @@ func init() {
 	addIndex("handoff_events", false, "handoff", 1, "n", 1)
 }
 
-// HandoffStatus is where a customer's request for a person stands.
-type HandoffStatus string
-
-// The statuses of a handoff request.
-const (
-	HandoffWaiting HandoffStatus = "waiting"
-	HandoffClaimed HandoffStatus = "claimed"
-	HandoffClosed  HandoffStatus = "closed"
-)
-
-// PurposeHandoff is the outbox purpose of a message about a conversation with a person that
-// must reach the customer (the conversation went back to the bot while they waited for an agent's
-// answer): a customer-service message only, never a template; when WeChat allows none it is
-// undeliverable, and listed for a person to call the customer (UndeliverableOutbox).
-const PurposeHandoff = "handoff"
-
-// Handoff is a customer's request to talk to a person: queued for the agents, then held by one
-// of them until it is closed. The status, agent, sequence number and activity are the cache of
-// the HandoffEvent log, which is the truth of who holds it.
-type Handoff struct {
-	// ID is the id of the turn that asked, so a retried request queues once.
-	ID     string        `bson:"_id"`
-	OpenID string        `bson:"openid"`
-	Reason string        `bson:"reason"`
-	Status HandoffStatus `bson:"status"`
-	At     time.Time     `bson:"at"`
-	Agent  string        `bson:"agent,omitempty"`
-	// BranchCode routes the request: nil until it was first worked out, "" when no branch is known
-	// (head office only).
-	BranchCode *string `bson:"branch_code,omitempty"`
-	// Seq is the number of the last ownership change (HandoffEvent.N).
-	Seq int `bson:"seq,omitempty"`
-	// ActiveAt is the agent's last action on the conversation (claim, reply).
-	ActiveAt time.Time `bson:"active_at,omitempty"`
-	// Mode is "wechat_kf" when the customer was handed to WeChat's own customer-service system.
-	Mode string `bson:"mode,omitempty"`
-}
-
-// HandoffEvent is one change of who holds a queued conversation. Its id is the handoff's id and
-// the change's number, so when two agents act at once exactly one insert succeeds.
-type HandoffEvent struct {
-	ID      string `bson:"_id"`
-	Handoff string `bson:"handoff"`
-	OpenID  string `bson:"openid"`
-	N       int    `bson:"n"`
-	// Kind is claim, transfer, requeue, release, end, idle or wechat_kf.
-	Kind string `bson:"kind"`
-	// Agent is who holds the conversation after the change ("" when nobody).
-	Agent string `bson:"agent,omitempty"`
-	// Branch is the branch the request is routed to after a transfer to a branch.
-	Branch string    `bson:"branch,omitempty"`
-	By     string    `bson:"by"`
-	At     time.Time `bson:"at"`
-}
-
-// HandoffEventID returns the id of change n of the handoff.
-func HandoffEventID(handoff string, n int) string { return fmt.Sprintf("%s#claim#%d", handoff, n) }
-
 // QueueHandoff records the request; a request with an id queued already is not queued again.
-func (s *Store) QueueHandoff(ctx context.Context, h *Handoff) error {
+func (s *Store) QueueHandoff(ctx context.Context, h *complaintbot.Handoff) error {
 	if _, err := s.handoffs.InsertOne(ctx, h); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("queue handoff %s: %w", h.ID, err)
 	}
@@ -95,7 +38,7 @@ func (s *Store) QueueHandoff(ctx context.Context, h *Handoff) error {
 // the embedded server, which serves every request on one connection, by _id alone (any other
 // filter would read the whole collection).
 func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Time) (bool, error) {
-	var h Handoff
+	var h complaintbot.Handoff
 	err := s.handoffs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)
 	if notFound(err) == ErrNotFound {
 		return false, nil
@@ -103,14 +46,14 @@ func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Tim
 	if err != nil {
 		return false, fmt.Errorf("close handoff %s: %w", id, err)
 	}
-	if h.Status != HandoffWaiting {
+	if h.Status != complaintbot.HandoffWaiting {
 		return false, nil
 	}
 	filter := bson.D{{Key: "_id", Value: id}}
 	if s.embedded == nil {
-		filter = append(filter, bson.E{Key: "status", Value: HandoffWaiting})
+		filter = append(filter, bson.E{Key: "status", Value: complaintbot.HandoffWaiting})
 	}
-	r, err := s.handoffs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: HandoffClosed},
+	r, err := s.handoffs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.HandoffClosed},
 		{Key: "closed_at", Value: at}, {Key: "closed_reason", Value: reason}}}})
 	if err != nil {
 		return false, fmt.Errorf("close handoff %s: %w", id, err)
@@ -122,13 +65,13 @@ func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Tim
 // collection: they read on the scan connection, never the one customers' messages wait on.
 
 // WaitingHandoffs returns the queued requests, oldest first.
-func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]Handoff, error) {
-	cur, err := s.ScanCollection("handoffs").Find(ctx, bson.D{{Key: "status", Value: HandoffWaiting}},
+func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]complaintbot.Handoff, error) {
+	cur, err := s.ScanCollection("handoffs").Find(ctx, bson.D{{Key: "status", Value: complaintbot.HandoffWaiting}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list waiting handoffs: %w", err)
 	}
-	var out []Handoff
+	var out []complaintbot.Handoff
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list waiting handoffs: %w", err)
 	}
@@ -136,13 +79,13 @@ func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]Handoff, erro
 }
 
 // ActiveHandoffs returns the requests waiting or held by an agent, oldest first.
-func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]Handoff, error) {
-	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{HandoffWaiting, HandoffClaimed}}}}}
+func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]complaintbot.Handoff, error) {
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.HandoffWaiting, complaintbot.HandoffClaimed}}}}}
 	cur, err := s.ScanCollection("handoffs").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list active handoffs: %w", err)
 	}
-	out := []Handoff{}
+	out := []complaintbot.Handoff{}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list active handoffs: %w", err)
 	}
@@ -150,9 +93,9 @@ func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]Handoff, error
 }
 
 // ActiveHandoffOf returns the customer's newest waiting or held request, or ErrNotFound.
-func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*Handoff, error) {
-	filter := bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{HandoffWaiting, HandoffClaimed}}}}}
-	var h Handoff
+func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*complaintbot.Handoff, error) {
+	filter := bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.HandoffWaiting, complaintbot.HandoffClaimed}}}}}
+	var h complaintbot.Handoff
 	if err := s.ScanCollection("handoffs").FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "at", Value: -1}})).Decode(&h); err != nil {
 		return nil, fmt.Errorf("find active handoff: %w", notFound(err))
 	}
@@ -161,8 +104,8 @@ func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*Handoff, e
 
 // AddHandoffEvent inserts the change; when change e.N of the handoff exists already it returns
 // an error for which IsDuplicate is true: someone else changed it first.
-func (s *Store) AddHandoffEvent(ctx context.Context, e *HandoffEvent) error {
-	e.ID = HandoffEventID(e.Handoff, e.N)
+func (s *Store) AddHandoffEvent(ctx context.Context, e *complaintbot.HandoffEvent) error {
+	e.ID = complaintbot.HandoffEventID(e.Handoff, e.N)
 	if _, err := s.db.Collection("handoff_events").InsertOne(ctx, e); err != nil {
 		if IsDuplicate(err) {
 			return err
@@ -173,9 +116,9 @@ func (s *Store) AddHandoffEvent(ctx context.Context, e *HandoffEvent) error {
 }
 
 // HandoffEventAt returns change n of the handoff, or ErrNotFound.
-func (s *Store) HandoffEventAt(ctx context.Context, handoff string, n int) (*HandoffEvent, error) {
-	var e HandoffEvent
-	if err := s.db.Collection("handoff_events").FindOne(ctx, bson.D{{Key: "_id", Value: HandoffEventID(handoff, n)}}).Decode(&e); err != nil {
+func (s *Store) HandoffEventAt(ctx context.Context, handoff string, n int) (*complaintbot.HandoffEvent, error) {
+	var e complaintbot.HandoffEvent
+	if err := s.db.Collection("handoff_events").FindOne(ctx, bson.D{{Key: "_id", Value: complaintbot.HandoffEventID(handoff, n)}}).Decode(&e); err != nil {
 		return nil, fmt.Errorf("load handoff change: %w", notFound(err))
 	}
 	return &e, nil
@@ -183,7 +126,7 @@ func (s *Store) HandoffEventAt(ctx context.Context, handoff string, n int) (*Han
 
 // HandoffUpdate is the new cached ownership of a request; nil fields stay as they are.
 type HandoffUpdate struct {
-	Status     *HandoffStatus
+	Status     *complaintbot.HandoffStatus
 	Agent      *string
 	Seq        *int
 	BranchCode *string

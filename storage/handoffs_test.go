@@ -6,6 +6,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
@@ -13,7 +14,7 @@ import (
 func TestHandoffEventsLetOneAgentWin(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
-	if err := st.QueueHandoff(ctx, &storage.Handoff{ID: "oA#000000000003", OpenID: "oA", Status: storage.HandoffWaiting, At: t0}); err != nil {
+	if err := st.QueueHandoff(ctx, &complaintbot.Handoff{ID: "oA#000000000003", OpenID: "oA", Status: complaintbot.HandoffWaiting, At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
@@ -23,7 +24,7 @@ func TestHandoffEventsLetOneAgentWin(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			agent := fmt.Sprintf("agent%d", i)
-			err := st.AddHandoffEvent(ctx, &storage.HandoffEvent{Handoff: "oA#000000000003", OpenID: "oA", N: 1, Kind: "claim", Agent: agent, By: agent, At: t0})
+			err := st.AddHandoffEvent(ctx, &complaintbot.HandoffEvent{Handoff: "oA#000000000003", OpenID: "oA", N: 1, Kind: "claim", Agent: agent, By: agent, At: t0})
 			if err == nil {
 				wins <- agent
 			} else if !storage.IsDuplicate(err) {
@@ -44,12 +45,12 @@ func TestHandoffEventsLetOneAgentWin(t *testing.T) {
 	if err != nil || e.Agent != winners[0] {
 		t.Fatalf("stored claim %+v %v", e, err)
 	}
-	claimed, seq, code := storage.HandoffClaimed, 1, ""
+	claimed, seq, code := complaintbot.HandoffClaimed, 1, ""
 	if err := st.UpdateHandoff(ctx, "oA#000000000003", storage.HandoffUpdate{Status: &claimed, Agent: &winners[0], Seq: &seq, BranchCode: &code}); err != nil {
 		t.Fatal(err)
 	}
 	h, err := st.ActiveHandoffOf(ctx, "oA")
-	if err != nil || h.Status != storage.HandoffClaimed || h.Seq != 1 || h.BranchCode == nil || *h.BranchCode != "" {
+	if err != nil || h.Status != complaintbot.HandoffClaimed || h.Seq != 1 || h.BranchCode == nil || *h.BranchCode != "" {
 		t.Fatalf("active handoff %+v %v", h, err)
 	}
 	all, err := st.ActiveHandoffs(ctx, 10)

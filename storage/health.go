@@ -99,8 +99,12 @@ func (s *Store) SetHealthClock(c complaintbot.Clock) {
 // ErrUnreachable whose text names the cause in a few plain words and nothing more (it is shown on
 // the public listener): "database not writable: the disk is full"; the details go to the log. It
 // probes at most once a second (see the comment at the top of health.go) and recovers by itself
-// once writes work again.
+// once writes work again — but not once the embedded server has stopped (ServerErr): only a
+// restart brings it back.
 func (s *Store) Ready(ctx context.Context) error {
+	if err := s.ServerErr(); err != nil {
+		return &healthError{kind: ErrUnreachable, cause: "the embedded database server stopped", err: err}
+	}
 	h := s.health()
 	for {
 		h.mu.Lock()

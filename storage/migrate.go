@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -72,12 +73,12 @@ func migrateLines(ctx context.Context, s *Store) error {
 // migrateWindowSends builds the per-customer record of customer-service messages sent (see
 // WindowSendsCollection) from the outbox of an older version, which counted them there.
 func migrateWindowSends(ctx context.Context, s *Store) error {
-	cur, err := s.ScanCollection("outbox").Find(ctx, bson.D{{Key: "status", Value: OutboxSent}, {Key: "channel", Value: "custom"}},
+	cur, err := s.ScanCollection("outbox").Find(ctx, bson.D{{Key: "status", Value: complaintbot.OutboxSent}, {Key: "channel", Value: "custom"}},
 		options.Find().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "done_at", Value: 1}}))
 	if err != nil {
 		return err
 	}
-	var sent []OutboxMessage
+	var sent []complaintbot.OutboxMessage
 	if err := cur.All(ctx, &sent); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -16,63 +17,11 @@ func init() {
 	addIndex("outbox_attempts", false, "at", 1)
 }
 
-// OutboxStatus is where an outgoing message stands.
-type OutboxStatus string
-
-// The statuses of an outgoing message.
-const (
-	OutboxPending       OutboxStatus = "pending"       // waiting for its next attempt
-	OutboxSent          OutboxStatus = "sent"          // WeChat accepted it
-	OutboxFailed        OutboxStatus = "failed"        // given up after the attempt limit or a permanent error
-	OutboxUndeliverable OutboxStatus = "undeliverable" // no channel WeChat allows: call the customer
-	OutboxUnknown       OutboxStatus = "unknown"       // an attempt was cut off mid-send: check before resending
-	OutboxHandled       OutboxStatus = "handled"       // a person dealt with an undeliverable, failed or unknown message
-)
-
-// Purposes of outbox messages. The purpose decides the channels a message may take: a
-// customer-service message while the customer's 48-hour window is open; for PurposeNotice and
-// PurposeSurvey also a template message (templates "progress" and "survey") when it is closed;
-// otherwise the message is marked undeliverable ("call the customer"). PurposeSystem messages
-// (housekeeping) are not worth a call and are marked failed instead.
-const (
-	PurposeReply  = "reply"  // a late bot reply: the customer just wrote
-	PurposeAgent  = "agent"  // an agent's reply: never a template
-	PurposeNotice = "notice" // a notice about a case (status, progress, deadline)
-	PurposeSurvey = "survey" // a satisfaction survey question or its reminder
-	PurposeSystem = "system" // an informational message (an expired draft, the queue closed)
-)
-
-// OutboxMessage is a message the service sends on its own initiative, delivered by the outbox worker.
-type OutboxMessage struct {
-	// ID is the idempotency key: enqueueing the same ID twice sends once.
-	ID     string `bson:"_id"`
-	OpenID string `bson:"openid"`
-	Text   string `bson:"text"`
-	// Purpose says why it is sent (reply, agent, notice, survey); template delivery is chosen by it.
-	Purpose    string       `bson:"purpose"`
-	CaseNumber string       `bson:"case_number,omitempty"`
-	Status     OutboxStatus `bson:"status"`
-	Attempts   int          `bson:"attempts"`
-	NextAt     time.Time    `bson:"next_at"`
-	LastError  string       `bson:"last_error,omitempty"`
-	Created    time.Time    `bson:"created_at"`
-	Done       *time.Time   `bson:"done_at,omitempty"`
-	// Channel records how it went out: "custom" (customer-service message) or "template".
-	Channel string `bson:"channel,omitempty"`
-	// By names who sent it: "bot", an agent's username, or "system".
-	By string `bson:"by,omitempty"`
-	// Unknowns counts the attempts whose outcome was unknown (they may have been delivered).
-	Unknowns int `bson:"unknowns,omitempty"`
-	// Handled notes who dealt with it after it could not be delivered, and how.
-	HandledBy   string `bson:"handled_by,omitempty"`
-	HandledNote string `bson:"handled_note,omitempty"`
-}
-
 // Enqueue adds the message to the outbox as pending. A message whose ID is queued already is left
 // as it is and Enqueue returns false.
-func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
+func (s *Store) Enqueue(ctx context.Context, m *complaintbot.OutboxMessage) (bool, error) {
 	if m.Status == "" {
-		m.Status = OutboxPending
+		m.Status = complaintbot.OutboxPending
 	}
 	if m.NextAt.IsZero() {
 		m.NextAt = m.Created
@@ -93,12 +42,12 @@ func (s *Store) Enqueue(ctx context.Context, m *OutboxMessage) (bool, error) {
 
 // EnqueueMany adds messages to the outbox as pending; messages whose ID is queued already are left
 // as they are. It returns how many were new.
-func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, error) {
+func (s *Store) EnqueueMany(ctx context.Context, msgs []complaintbot.OutboxMessage) (int, error) {
 	docs := make([]any, len(msgs))
 	for i := range msgs {
 		m := &msgs[i]
 		if m.Status == "" {
-			m.Status = OutboxPending
+			m.Status = complaintbot.OutboxPending
 		}
 		if m.NextAt.IsZero() {
 			m.NextAt = m.Created
@@ -127,8 +76,8 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []OutboxMessage) (int, err
 }
 
 // OutboxMessage returns the queued message with the given ID, or ErrNotFound.
-func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, error) {
-	var m OutboxMessage
+func (s *Store) OutboxMessage(ctx context.Context, id string) (*complaintbot.OutboxMessage, error) {
+	var m complaintbot.OutboxMessage
 	if err := s.outbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
 		return nil, fmt.Errorf("load outbox message %s: %w", id, notFound(err))
 	}
@@ -137,17 +86,17 @@ func (s *Store) OutboxMessage(ctx context.Context, id string) (*OutboxMessage, e
 
 // DueOutbox returns up to limit pending messages whose next attempt is due at now, the longest
 // due first. It reads only the open messages, never the whole outbox.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxMessage, error) {
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]complaintbot.OutboxMessage, error) {
 	return s.DueOutboxExcept(ctx, now, limit, nil)
 }
 
 // DueOutboxExcept is DueOutbox without the messages to the customers in skip (those a worker is
 // delivering already), so that they do not take the places of others'.
-func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxMessage, error) {
+func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, skip []string) ([]complaintbot.OutboxMessage, error) {
 	if s.embedded != nil {
 		return s.dueEmbedded(ctx, now, limit, skip)
 	}
-	filter := bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}}
+	filter := bson.D{{Key: "status", Value: complaintbot.OutboxPending}, {Key: "next_at", Value: bson.D{{Key: "$lte", Value: now}}}}
 	if len(skip) > 0 {
 		filter = append(filter, bson.E{Key: "openid", Value: bson.D{{Key: "$nin", Value: skip}}})
 	}
@@ -156,7 +105,7 @@ func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, s
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
-	var out []OutboxMessage
+	var out []complaintbot.OutboxMessage
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
@@ -189,7 +138,7 @@ func (s *Store) AttemptClaimedAt(ctx context.Context, id string, n int) (time.Ti
 
 // OutboxOutcome is the result of one delivery attempt.
 type OutboxOutcome struct {
-	Status  OutboxStatus
+	Status  complaintbot.OutboxStatus
 	NextAt  time.Time // for OutboxPending: when to try again
 	Error   string
 	Channel string
@@ -204,13 +153,13 @@ type OutboxOutcome struct {
 // RecordOutcome stores the result of attempt number n (counted from 1) at the message.
 func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOutcome) error {
 	set := bson.D{{Key: "status", Value: o.Status}, {Key: "attempts", Value: n}, {Key: "last_error", Value: o.Error}}
-	if o.Status == OutboxPending {
+	if o.Status == complaintbot.OutboxPending {
 		set = append(set, bson.E{Key: "next_at", Value: o.NextAt})
 	}
 	if o.Channel != "" {
 		set = append(set, bson.E{Key: "channel", Value: o.Channel})
 	}
-	if o.Status != OutboxPending {
+	if o.Status != complaintbot.OutboxPending {
 		set = append(set, bson.E{Key: "done_at", Value: o.At})
 	}
 	update := bson.D{{Key: "$set", Value: set}}
@@ -222,7 +171,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
-	if o.Channel == "custom" && (o.Status == OutboxSent || o.Unknown) {
+	if o.Channel == "custom" && (o.Status == complaintbot.OutboxSent || o.Unknown) {
 		if o.OpenID == "" {
 			return fmt.Errorf("record outcome of %s: a customer-service message without its customer cannot be counted in the window", id)
 		}
@@ -235,20 +184,20 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 
 // NeedsPerson lists the statuses of messages a person must deal with: the console's "call the
 // customer" list.
-var NeedsPerson = []OutboxStatus{OutboxUndeliverable, OutboxFailed, OutboxUnknown}
+var NeedsPerson = []complaintbot.OutboxStatus{complaintbot.OutboxUndeliverable, complaintbot.OutboxFailed, complaintbot.OutboxUnknown}
 
 // UndeliverableOutbox returns up to limit messages that could not be delivered and need a
 // person, newest first: status undeliverable (no channel WeChat allows: call the customer, whose
 // phone number is on the case named by CaseNumber), failed (given up; LastError says why) and
 // unknown (an attempt was cut off mid-send; it may have arrived). Informational messages
 // (PurposeSystem) are not listed. ResolveOutbox takes one off the list, RequeueOutbox sends it again.
-func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]OutboxMessage, error) {
-	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}, {Key: "purpose", Value: bson.D{{Key: "$ne", Value: PurposeSystem}}}}
+func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]complaintbot.OutboxMessage, error) {
+	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}, {Key: "purpose", Value: bson.D{{Key: "$ne", Value: complaintbot.PurposeSystem}}}}
 	cur, err := s.ScanCollection("outbox").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "done_at", Value: -1}}).SetLimit(int64(limit)))
 	if err != nil {
 		return nil, fmt.Errorf("list undeliverable messages: %w", err)
 	}
-	out := []OutboxMessage{}
+	out := []complaintbot.OutboxMessage{}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list undeliverable messages: %w", err)
 	}
@@ -258,11 +207,11 @@ func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]OutboxMes
 // ResolveOutbox records that a person dealt with an undeliverable, failed or unknown message
 // (called the customer, say) and takes it off the list.
 func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.Time) error {
-	set := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxHandled}, {Key: "handled_by", Value: by}, {Key: "handled_note", Value: note}, {Key: "done_at", Value: at}}}}
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.OutboxHandled}, {Key: "handled_by", Value: by}, {Key: "handled_note", Value: note}, {Key: "done_at", Value: at}}}}
 	if err := s.updateNeedsPerson(ctx, id, set); err != nil {
 		return fmt.Errorf("resolve outbox message %s: %w", id, err)
 	}
-	s.noteOutbox(ctx, id, "", OutboxHandled, time.Time{})
+	s.noteOutbox(ctx, id, "", complaintbot.OutboxHandled, time.Time{})
 	return nil
 }
 
@@ -274,7 +223,7 @@ func (s *Store) updateNeedsPerson(ctx context.Context, id string, update bson.D)
 	filter := bson.D{{Key: "_id", Value: id}}
 	if s.embedded != nil {
 		var m struct {
-			Status OutboxStatus `bson:"status"`
+			Status complaintbot.OutboxStatus `bson:"status"`
 		}
 		if err := s.outbox.FindOne(ctx, filter, options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&m); err != nil {
 			return notFound(err)
@@ -298,12 +247,12 @@ func (s *Store) updateNeedsPerson(ctx context.Context, id string, update bson.D)
 // RequeueOutbox sends an undeliverable, failed or unknown message again (a person checked that
 // it did not arrive): it becomes pending, due at at, with its attempts kept.
 func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) error {
-	update := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: OutboxPending}, {Key: "next_at", Value: at}, {Key: "channel", Value: ""}}},
+	update := bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.OutboxPending}, {Key: "next_at", Value: at}, {Key: "channel", Value: ""}}},
 		{Key: "$unset", Value: bson.D{{Key: "done_at", Value: ""}}}}
 	if err := s.updateNeedsPerson(ctx, id, update); err != nil {
 		return fmt.Errorf("requeue outbox message %s: %w", id, err)
 	}
-	s.noteOutbox(ctx, id, "", OutboxPending, at)
+	s.noteOutbox(ctx, id, "", complaintbot.OutboxPending, at)
 	return nil
 }
 
@@ -311,7 +260,7 @@ func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) erro
 // before. Their idempotency keys go with them: a message enqueued again after that is new.
 func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
 	n1, err := deleteByTime(ctx, s.outbox, "done_at", purgeFrom, before,
-		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxSent, OutboxHandled}}}}})
+		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.OutboxSent, complaintbot.OutboxHandled}}}}})
 	if err != nil {
 		return n1, err
 	}

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -32,13 +33,15 @@ type openOutbox struct {
 type openEntry struct {
 	openID string
 	next   time.Time
-	status OutboxStatus
+	status complaintbot.OutboxStatus
 }
 
-func isOpen(st OutboxStatus) bool { return st == OutboxPending || st == OutboxUnknown }
+func isOpen(st complaintbot.OutboxStatus) bool {
+	return st == complaintbot.OutboxPending || st == complaintbot.OutboxUnknown
+}
 
 // note records what the store just wrote (or tried to write) about a message.
-func (o *openOutbox) note(id, openID string, st OutboxStatus, next time.Time) {
+func (o *openOutbox) note(id, openID string, st complaintbot.OutboxStatus, next time.Time) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.entries == nil {
@@ -120,17 +123,17 @@ func (o *openOutbox) candidates(match func(openEntry) bool) []string {
 
 // read loads the candidates by _id (on the scan connection) until keep has accepted limit of them
 // (limit ≤ 0: all), correcting the notes from what it reads.
-func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int, keep func(*OutboxMessage) bool) ([]OutboxMessage, error) {
-	var out []OutboxMessage
+func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int, keep func(*complaintbot.OutboxMessage) bool) ([]complaintbot.OutboxMessage, error) {
+	var out []complaintbot.OutboxMessage
 	coll := s.ScanCollection("outbox")
 	for _, id := range ids {
 		if limit > 0 && len(out) >= limit {
 			break
 		}
-		var m OutboxMessage
+		var m complaintbot.OutboxMessage
 		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
 		if notFound(err) == ErrNotFound {
-			o.note(id, "", OutboxSent, time.Time{}) // never written, or purged: not open
+			o.note(id, "", complaintbot.OutboxSent, time.Time{}) // never written, or purged: not open
 			continue
 		}
 		if err != nil {
@@ -145,15 +148,15 @@ func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int
 }
 
 // dueEmbedded is DueOutboxExcept on the embedded server.
-func (s *Store) dueEmbedded(ctx context.Context, now time.Time, limit int, skip []string) ([]OutboxMessage, error) {
+func (s *Store) dueEmbedded(ctx context.Context, now time.Time, limit int, skip []string) ([]complaintbot.OutboxMessage, error) {
 	if err := s.openMsgs.load(ctx, s); err != nil {
 		return nil, err
 	}
-	due := func(status OutboxStatus, next time.Time, openID string) bool {
-		return status == OutboxPending && !next.After(now) && !slices.Contains(skip, openID)
+	due := func(status complaintbot.OutboxStatus, next time.Time, openID string) bool {
+		return status == complaintbot.OutboxPending && !next.After(now) && !slices.Contains(skip, openID)
 	}
 	ids := s.openMsgs.candidates(func(e openEntry) bool { return due(e.status, e.next, e.openID) })
-	out, err := s.openMsgs.read(ctx, s, ids, limit, func(m *OutboxMessage) bool { return due(m.Status, m.NextAt, m.OpenID) })
+	out, err := s.openMsgs.read(ctx, s, ids, limit, func(m *complaintbot.OutboxMessage) bool { return due(m.Status, m.NextAt, m.OpenID) })
 	if err != nil {
 		return nil, fmt.Errorf("find due outbox messages: %w", err)
 	}
@@ -166,7 +169,7 @@ func (s *Store) queuedEmbedded(ctx context.Context, openID string) (int, error) 
 		return 0, err
 	}
 	ids := s.openMsgs.candidates(func(e openEntry) bool { return e.openID == openID })
-	out, err := s.openMsgs.read(ctx, s, ids, 0, func(m *OutboxMessage) bool { return m.OpenID == openID })
+	out, err := s.openMsgs.read(ctx, s, ids, 0, func(m *complaintbot.OutboxMessage) bool { return m.OpenID == openID })
 	if err != nil {
 		return 0, fmt.Errorf("count queued messages: %w", err)
 	}
@@ -176,7 +179,7 @@ func (s *Store) queuedEmbedded(ctx context.Context, openID string) (int, error) 
 // noteOutbox tells the embedded server's list of open messages (see openOutbox) what was just
 // written, or tried, about a message; on MongoDB it does nothing. An open message whose customer
 // the write does not carry (a person's requeue) is read by _id for it.
-func (s *Store) noteOutbox(ctx context.Context, id, openID string, st OutboxStatus, next time.Time) {
+func (s *Store) noteOutbox(ctx context.Context, id, openID string, st complaintbot.OutboxStatus, next time.Time) {
 	if s.embedded == nil {
 		return
 	}
@@ -184,7 +187,7 @@ func (s *Store) noteOutbox(ctx context.Context, id, openID string, st OutboxStat
 		s.openMsgs.note(id, openID, st, next)
 		return
 	}
-	var m OutboxMessage
+	var m complaintbot.OutboxMessage
 	err := s.outbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}},
 		options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "status", Value: 1}, {Key: "next_at", Value: 1}})).Decode(&m)
 	if err != nil {

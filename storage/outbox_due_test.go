@@ -50,28 +50,28 @@ func TestDueOutboxReadsOnlyOpenMessages(t *testing.T) {
 		t.Skip("the embedded server's stand-in for the outbox index")
 	}
 	// A year of sent messages, and three waiting.
-	var old []storage.OutboxMessage
+	var old []complaintbot.OutboxMessage
 	for i := range 500 {
-		old = append(old, storage.OutboxMessage{ID: fmt.Sprint("sent-", i), OpenID: fmt.Sprint("o", i%300), Text: "x", Purpose: storage.PurposeNotice, Created: t0.Add(-time.Hour)})
+		old = append(old, complaintbot.OutboxMessage{ID: fmt.Sprint("sent-", i), OpenID: fmt.Sprint("o", i%300), Text: "x", Purpose: complaintbot.PurposeNotice, Created: t0.Add(-time.Hour)})
 	}
 	if _, err := st.EnqueueMany(ctx, old); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range old {
-		if err := st.RecordOutcome(ctx, m.ID, 1, storage.OutboxOutcome{Status: storage.OutboxSent, Channel: "custom", At: t0.Add(-time.Minute), OpenID: m.OpenID}); err != nil {
+		if err := st.RecordOutcome(ctx, m.ID, 1, storage.OutboxOutcome{Status: complaintbot.OutboxSent, Channel: "custom", At: t0.Add(-time.Minute), OpenID: m.OpenID}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, m := range []storage.OutboxMessage{
-		{ID: "late", OpenID: "oA", Text: "a", Purpose: storage.PurposeReply, Created: t0, NextAt: t0.Add(2 * time.Minute)},
-		{ID: "first", OpenID: "oB", Text: "b", Purpose: storage.PurposeAgent, Created: t0, NextAt: t0},
-		{ID: "second", OpenID: "oC", Text: "c", Purpose: storage.PurposeNotice, Created: t0, NextAt: t0.Add(time.Minute)},
+	for _, m := range []complaintbot.OutboxMessage{
+		{ID: "late", OpenID: "oA", Text: "a", Purpose: complaintbot.PurposeReply, Created: t0, NextAt: t0.Add(2 * time.Minute)},
+		{ID: "first", OpenID: "oB", Text: "b", Purpose: complaintbot.PurposeAgent, Created: t0, NextAt: t0},
+		{ID: "second", OpenID: "oC", Text: "c", Purpose: complaintbot.PurposeNotice, Created: t0, NextAt: t0.Add(time.Minute)},
 	} {
 		if _, err := st.Enqueue(ctx, &m); err != nil {
 			t.Fatal(err)
 		}
 	}
-	ids := func(ms []storage.OutboxMessage) string {
+	ids := func(ms []complaintbot.OutboxMessage) string {
 		s := ""
 		for _, m := range ms {
 			s += m.ID + " "
@@ -94,10 +94,10 @@ func TestDueOutboxReadsOnlyOpenMessages(t *testing.T) {
 	if got := due(t0.Add(90*time.Second), "oB"); got != "second " {
 		t.Fatalf("due at 09:01:30 without oB's: %q", got)
 	}
-	if err := st.RecordOutcome(ctx, "second", 1, storage.OutboxOutcome{Status: storage.OutboxUndeliverable, At: t0.Add(time.Minute), OpenID: "oC"}); err != nil {
+	if err := st.RecordOutcome(ctx, "second", 1, storage.OutboxOutcome{Status: complaintbot.OutboxUndeliverable, At: t0.Add(time.Minute), OpenID: "oC"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordOutcome(ctx, "first", 1, storage.OutboxOutcome{Status: storage.OutboxPending, NextAt: t0.Add(10 * time.Minute), At: t0, OpenID: "oB"}); err != nil {
+	if err := st.RecordOutcome(ctx, "first", 1, storage.OutboxOutcome{Status: complaintbot.OutboxPending, NextAt: t0.Add(10 * time.Minute), At: t0, OpenID: "oB"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := due(t0.Add(5 * time.Minute)); got != "late " {

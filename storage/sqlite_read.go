@@ -47,54 +47,55 @@ func (s *Store) readSQLite(ctx context.Context, collection string) (db *sql.DB, 
 	return db, table, nil
 }
 
-// caseRowsFromSQLite is AllCaseRows on the embedded server: on a year of cases (100,000) the
+// caseRowsFromSQLite calls fn with every case's list fields (see ListCases), in no particular
+// order, on the embedded server: the case index's full read. On a year of cases (100,000) the
 // server took more than a minute of one core, which the webhook's customers felt; this way it
-// takes a few seconds.
-func (s *Store) caseRowsFromSQLite(ctx context.Context) ([]CaseRow, error) {
+// takes a few seconds. fn must not keep c, which is reused (it may keep what c points to).
+func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.Case)) error {
 	db, table, err := s.readSQLite(ctx, "cases")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer db.Close()
 	if table == "" {
-		return []CaseRow{}, nil
+		return nil
 	}
 	const j = sjsonColumn
 	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.kind', `+j+`->>'$.status', `+j+`->'$.category', `+
 		j+`->'$.branch', `+j+`->'$.fields', `+j+`->>'$.received_at', `+j+`->>'$.reply_due', `+j+`->>'$.decision_due', `+
 		j+`->>'$.work.assignee', `+j+`->'$.work.malicious' FROM "`+table+`"`)
 	if err != nil {
-		return nil, fmt.Errorf("read the cases table: %w", err)
+		return fmt.Errorf("read the cases table: %w", err)
 	}
 	defer rows.Close()
-	out := []CaseRow{}
+	var r complaintbot.Case
 	for rows.Next() {
 		var (
-			r                           CaseRow
 			kind, status, assignee      sql.NullString
 			category, branch, fields    sql.NullString
 			malicious                   sql.NullString
 			received, replyDue, decided sql.NullInt64
 		)
+		r = complaintbot.Case{}
 		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious); err != nil {
-			return nil, fmt.Errorf("read the cases table: %w", err)
+			return fmt.Errorf("read the cases table: %w", err)
 		}
 		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
 		r.Received, r.ReplyDue, r.DecisionDue = sjsonTime(received), sjsonTime(replyDue), sjsonTime(decided)
 		if category.Valid {
 			r.Category = new(complaintbot.Category)
 			if err := json.Unmarshal([]byte(category.String), r.Category); err != nil {
-				return nil, fmt.Errorf("read case %s: category: %w", r.Number, err)
+				return fmt.Errorf("read case %s: category: %w", r.Number, err)
 			}
 		}
 		if branch.Valid {
 			if err := json.Unmarshal([]byte(branch.String), &r.Branch); err != nil {
-				return nil, fmt.Errorf("read case %s: branch: %w", r.Number, err)
+				return fmt.Errorf("read case %s: branch: %w", r.Number, err)
 			}
 		}
 		if fields.Valid {
 			if err := json.Unmarshal([]byte(fields.String), &r.Fields); err != nil {
-				return nil, fmt.Errorf("read case %s: fields: %w", r.Number, err)
+				return fmt.Errorf("read case %s: fields: %w", r.Number, err)
 			}
 		}
 		if malicious.Valid {
@@ -104,16 +105,16 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context) ([]CaseRow, error) {
 				At     int64  `json:"at"`
 			}
 			if err := json.Unmarshal([]byte(malicious.String), &f); err != nil {
-				return nil, fmt.Errorf("read case %s: malicious flag: %w", r.Number, err)
+				return fmt.Errorf("read case %s: malicious flag: %w", r.Number, err)
 			}
-			r.Work.Malicious = &Flag{Reason: f.Reason, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
+			r.Work.Malicious = &complaintbot.Flag{Reason: f.Reason, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
 		}
-		out = append(out, r)
+		fn(&r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read the cases table: %w", err)
+		return fmt.Errorf("read the cases table: %w", err)
 	}
-	return out, nil
+	return nil
 }
 
 // sjsonTime turns a date as FerretDB stores it in SQLite (milliseconds since 1970) into the time
@@ -127,7 +128,7 @@ func sjsonTime(ms sql.NullInt64) time.Time {
 
 // openOutboxFromSQLite lists the outbox messages still open (pending, or of unknown outcome) on
 // the embedded server: the first look of openOutbox.
-func (s *Store) openOutboxFromSQLite(ctx context.Context) ([]OutboxMessage, error) {
+func (s *Store) openOutboxFromSQLite(ctx context.Context) ([]complaintbot.OutboxMessage, error) {
 	db, table, err := s.readSQLite(ctx, "outbox")
 	if err != nil {
 		return nil, err
@@ -138,20 +139,20 @@ func (s *Store) openOutboxFromSQLite(ctx context.Context) ([]OutboxMessage, erro
 	}
 	const j = sjsonColumn
 	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.openid', `+j+`->>'$.status', `+j+`->>'$.next_at' FROM "`+table+
-		`" WHERE `+j+`->>'$.status' IN (?, ?)`, string(OutboxPending), string(OutboxUnknown))
+		`" WHERE `+j+`->>'$.status' IN (?, ?)`, string(complaintbot.OutboxPending), string(complaintbot.OutboxUnknown))
 	if err != nil {
 		return nil, fmt.Errorf("read the outbox table: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxMessage
+	var out []complaintbot.OutboxMessage
 	for rows.Next() {
-		var m OutboxMessage
+		var m complaintbot.OutboxMessage
 		var openID, status sql.NullString
 		var next sql.NullInt64
 		if err := rows.Scan(&m.ID, &openID, &status, &next); err != nil {
 			return nil, fmt.Errorf("read the outbox table: %w", err)
 		}
-		m.OpenID, m.Status, m.NextAt = openID.String, OutboxStatus(status.String), sjsonTime(next)
+		m.OpenID, m.Status, m.NextAt = openID.String, complaintbot.OutboxStatus(status.String), sjsonTime(next)
 		out = append(out, m)
 	}
 	if err := rows.Err(); err != nil {

@@ -12,9 +12,10 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// The console's case index reads its rows straight from SQLite on the embedded server: every
+// The case index reads its rows straight from SQLite on the embedded server: every
 // field of every kind of case comes out exactly as the server gives it.
 func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 	ctx := context.Background()
@@ -23,7 +24,7 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close(ctx)
-	if rows, err := st.caseRowsFromSQLite(ctx); err != nil || len(rows) != 0 {
+	if rows, err := st.allCaseRowsFromSQLite(ctx); err != nil || len(rows) != 0 {
 		t.Fatalf("no cases yet: %v %v", rows, err)
 	}
 	t0 := time.Date(2026, 12, 2, 9, 30, 15, 123_000_000, time.UTC)
@@ -49,21 +50,21 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 			_, err = st.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, bson.D{{Key: "$set", Value: bson.D{{Key: "work.assignee", Value: "wangli"}}}})
 		case 2:
 			_, err = st.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: c.Number}}, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusResolved},
-				{Key: "work.malicious", Value: Flag{Reason: "反复骚扰", By: "admin", At: t0.Add(time.Minute)}}}}})
+				{Key: "work.malicious", Value: complaintbot.Flag{Reason: "反复骚扰", By: "admin", At: t0.Add(time.Minute)}}}}})
 		}
 		if err != nil {
 			t.Fatal(err)
 		}
 	}
-	want, err := st.caseRowsFromServer(ctx)
+	want, err := st.allCaseRowsFromServer(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.caseRowsFromSQLite(ctx)
+	got, err := st.allCaseRowsFromSQLite(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	norm := func(rows []CaseRow) []CaseRow {
+	norm := func(rows []complaintbot.Case) []complaintbot.Case {
 		for i := range rows {
 			r := &rows[i]
 			r.Received, r.ReplyDue, r.DecisionDue = r.Received.UTC(), r.ReplyDue.UTC(), r.DecisionDue.UTC()
@@ -71,7 +72,7 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 				r.Work.Malicious.At = r.Work.Malicious.At.UTC()
 			}
 		}
-		slices.SortFunc(rows, func(a, b CaseRow) int { return strings.Compare(a.Number, b.Number) })
+		slices.SortFunc(rows, func(a, b complaintbot.Case) int { return strings.Compare(a.Number, b.Number) })
 		return rows
 	}
 	want, got = norm(want), norm(got)
@@ -83,6 +84,23 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 		}
 		t.Fatalf("%d rows from SQLite, %d from the server", len(got), len(want))
 	}
+}
+
+// allCaseRowsFromSQLite collects what caseRowsFromSQLite reads.
+func (s *Store) allCaseRowsFromSQLite(ctx context.Context) ([]complaintbot.Case, error) {
+	out := []complaintbot.Case{}
+	err := s.caseRowsFromSQLite(ctx, func(c *complaintbot.Case) { out = append(out, *c) })
+	return out, err
+}
+
+// allCaseRowsFromServer reads every case's list fields through the server.
+func (s *Store) allCaseRowsFromServer(ctx context.Context) ([]complaintbot.Case, error) {
+	cur, err := s.ScanCollection("cases").Find(ctx, bson.D{}, options.Find().SetProjection(caseListProjection))
+	if err != nil {
+		return nil, err
+	}
+	out := []complaintbot.Case{}
+	return out, cur.All(ctx, &out)
 }
 
 // The outbox's open messages read from SQLite are exactly those the server lists.
@@ -98,7 +116,7 @@ func TestOpenOutboxFromSQLiteMatchesTheServer(t *testing.T) {
 	}
 	t0 := time.Date(2026, 12, 2, 9, 30, 15, 123_000_000, time.UTC)
 	for i := range 30 {
-		m := OutboxMessage{ID: fmt.Sprint("m", i), OpenID: fmt.Sprint("o", i%7), Text: "x", Purpose: PurposeNotice, Created: t0, NextAt: t0.Add(time.Duration(i) * time.Second)}
+		m := complaintbot.OutboxMessage{ID: fmt.Sprint("m", i), OpenID: fmt.Sprint("o", i%7), Text: "x", Purpose: complaintbot.PurposeNotice, Created: t0, NextAt: t0.Add(time.Duration(i) * time.Second)}
 		if _, err := st.Enqueue(ctx, &m); err != nil {
 			t.Fatal(err)
 		}
@@ -107,19 +125,19 @@ func TestOpenOutboxFromSQLiteMatchesTheServer(t *testing.T) {
 		case 0:
 			continue // pending
 		case 1:
-			o.Status = OutboxSent
+			o.Status = complaintbot.OutboxSent
 		case 2:
-			o.Status, o.Unknown = OutboxUnknown, true
+			o.Status, o.Unknown = complaintbot.OutboxUnknown, true
 		}
 		if err := st.RecordOutcome(ctx, m.ID, 1, o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	cur, err := st.outbox.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{OutboxPending, OutboxUnknown}}}}})
+	cur, err := st.outbox.Find(ctx, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.OutboxPending, complaintbot.OutboxUnknown}}}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want []OutboxMessage
+	var want []complaintbot.OutboxMessage
 	if err := cur.All(ctx, &want); err != nil {
 		t.Fatal(err)
 	}
@@ -127,7 +145,7 @@ func TestOpenOutboxFromSQLiteMatchesTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	key := func(ms []OutboxMessage) []string {
+	key := func(ms []complaintbot.OutboxMessage) []string {
 		var out []string
 		for _, m := range ms {
 			out = append(out, fmt.Sprint(m.ID, " ", m.OpenID, " ", m.Status, " ", m.NextAt.UTC().Format(time.RFC3339Nano)))

@@ -203,11 +203,11 @@ func TestAddToCaseOncePerTurn(t *testing.T) {
 func TestOutboxEnqueueClaimOutcome(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
-	m := &storage.OutboxMessage{ID: "late:oA#1", OpenID: "oA", Text: "您好", Purpose: "reply", Created: t0}
+	m := &complaintbot.OutboxMessage{ID: "late:oA#1", OpenID: "oA", Text: "您好", Purpose: "reply", Created: t0}
 	if ok, err := st.Enqueue(ctx, m); !ok || err != nil {
 		t.Fatal(ok, err)
 	}
-	if ok, err := st.Enqueue(ctx, &storage.OutboxMessage{ID: "late:oA#1", OpenID: "oA", Text: "again", Created: t0}); ok || err != nil {
+	if ok, err := st.Enqueue(ctx, &complaintbot.OutboxMessage{ID: "late:oA#1", OpenID: "oA", Text: "again", Created: t0}); ok || err != nil {
 		t.Fatal("second enqueue of one key must be a no-op", ok, err)
 	}
 	due, err := st.DueOutbox(ctx, t0, 10)
@@ -220,7 +220,7 @@ func TestOutboxEnqueueClaimOutcome(t *testing.T) {
 	if ok, _ := st.ClaimAttempt(ctx, m.ID, 1, "b", t0); ok {
 		t.Fatal("second claim of the same attempt won")
 	}
-	if err := st.RecordOutcome(ctx, m.ID, 1, storage.OutboxOutcome{Status: storage.OutboxPending, NextAt: t0.Add(time.Minute), Error: "busy"}); err != nil {
+	if err := st.RecordOutcome(ctx, m.ID, 1, storage.OutboxOutcome{Status: complaintbot.OutboxPending, NextAt: t0.Add(time.Minute), Error: "busy"}); err != nil {
 		t.Fatal(err)
 	}
 	if due, _ := st.DueOutbox(ctx, t0, 10); len(due) != 0 {
@@ -290,8 +290,8 @@ func TestMessagingWindow(t *testing.T) {
 	}
 	for i := range 5 {
 		id := fmt.Sprint("n", i)
-		_, _ = st.Enqueue(ctx, &storage.OutboxMessage{ID: id, OpenID: "oW", Text: "x", Created: t0})
-		_ = st.RecordOutcome(ctx, id, 1, storage.OutboxOutcome{Status: storage.OutboxSent, Channel: "custom", At: t0.Add(time.Minute), OpenID: "oW"})
+		_, _ = st.Enqueue(ctx, &complaintbot.OutboxMessage{ID: id, OpenID: "oW", Text: "x", Created: t0})
+		_ = st.RecordOutcome(ctx, id, 1, storage.OutboxOutcome{Status: complaintbot.OutboxSent, Channel: "custom", At: t0.Add(time.Minute), OpenID: "oW"})
 	}
 	if w, _ := st.MessagingWindow(ctx, "oW", t0.Add(time.Hour)); w.Open() || w.Sent != 5 {
 		t.Fatalf("allowance used up: %+v", w)

@@ -70,6 +70,7 @@ type Store struct {
 	opts                                                  Options
 	onEnqueue                                             atomic.Value // func(), see OnEnqueue
 	openMsgs                                              openOutbox   // the embedded server's list of open outbox messages
+	caseIndex                                             *caseIndex   // the embedded server's case lists (nil on MongoDB)
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
@@ -154,6 +155,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	s.pendingWriter = newInserter(s.db.Collection(PendingCollection))
 	s.pendingClearer = newDeleter(s.db.Collection(PendingCollection))
 	s.dedupe = newDedupeLog(s.db.Collection(DedupeCollection), s.log)
+	if s.embedded != nil {
+		s.startCaseIndex()
+	}
 	return s, nil
 }
 
@@ -172,6 +176,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // the data folder. It waits for queued writes only until ctx ends.
 func (s *Store) Close(ctx context.Context) error {
 	var err error
+	s.stopCaseIndex()
 	if s.turnWriter != nil {
 		for _, w := range []*groupWriter{s.turnWriter, s.caseWriter, s.pendingWriter, s.pendingClearer} {
 			w.close(ctx)

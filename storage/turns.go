@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/flows"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -23,13 +25,124 @@ type Turn struct {
 	At      time.Time          `bson:"at"`
 	In      complaintbot.Input `bson:"in"`
 	Replies []string           `bson:"replies,omitempty"`
-	// State is the conversation state after this turn, as the conversation engine defines it.
-	State bson.Raw `bson:"state,omitempty"`
-	// Effects are what this turn caused (a case, a queue entry), as the engine defines them.
-	Effects bson.Raw `bson:"effects,omitempty"`
+	// State is the conversation state after this turn. It is stored without its LastActive when
+	// that is the turn's own time (after every customer message), and not at all when nothing else
+	// is set: a greeting's turn then carries no state, which keeps the one insert per message small
+	// (the embedded server's cost grows with every field). Read back, a LastActive left out is the
+	// turn's time again.
+	State flows.State `bson:"-"`
+	// Effects are what this turn caused (a case, a queue entry), complete enough to be carried out
+	// again after a crash; stored as {list: [...]}, and not at all when there are none.
+	Effects []TurnEffect `bson:"-"`
 	// Cases are the numbers of the customer's cases as of this turn, oldest first: carried from
 	// turn to turn so that the conversation finds them by _id, without a query.
 	Cases []string `bson:"cases,omitempty"`
+}
+
+// TurnEffect is one effect of a turn as stored with it: the engine's effect and, for a new case,
+// the case registered (whose number the effect's draft became).
+type TurnEffect struct {
+	flows.Effect `bson:",inline"`
+	Case         *complaintbot.Case `bson:"case,omitempty"`
+}
+
+// turnEffects is how a turn's effects are stored.
+type turnEffects struct {
+	List []TurnEffect `bson:"list"`
+}
+
+// turnOut is a turn as written: the state pre-encoded, so that an empty one is left out.
+type turnOut struct {
+	ID      string             `bson:"_id"`
+	OpenID  string             `bson:"openid"`
+	Version int64              `bson:"version"`
+	Dedupe  string             `bson:"dedupe"`
+	At      time.Time          `bson:"at"`
+	In      complaintbot.Input `bson:"in"`
+	Replies []string           `bson:"replies,omitempty"`
+	State   bson.Raw           `bson:"state,omitempty"`
+	Effects *turnEffects       `bson:"effects,omitempty"`
+	Cases   []string           `bson:"cases,omitempty"`
+}
+
+// turnIn is a turn as read (a projection may leave out state and effects).
+type turnIn struct {
+	ID      string             `bson:"_id"`
+	OpenID  string             `bson:"openid"`
+	Version int64              `bson:"version"`
+	Dedupe  string             `bson:"dedupe"`
+	At      time.Time          `bson:"at"`
+	In      complaintbot.Input `bson:"in"`
+	Replies []string           `bson:"replies,omitempty"`
+	State   *flows.State       `bson:"state,omitempty"`
+	Effects *turnEffects       `bson:"effects,omitempty"`
+	Cases   []string           `bson:"cases,omitempty"`
+}
+
+// record is the document the turn is stored as (see State and Effects). Writers insert it rather
+// than the turn: the driver encodes it directly, where a Marshaler's bytes would be copied again.
+func (t *Turn) record() (*turnOut, error) {
+	d := &turnOut{ID: t.ID, OpenID: t.OpenID, Version: t.Version, Dedupe: t.Dedupe, At: t.At, In: t.In, Replies: t.Replies, Cases: t.Cases}
+	st := t.State
+	if st.LastActive.Equal(t.At) {
+		st.LastActive = time.Time{}
+	}
+	raw, err := bson.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encode conversation state of turn %s: %w", maskedTurn(t.ID), err)
+	}
+	if len(raw) > 5 { // not {}
+		d.State = raw
+	}
+	if len(t.Effects) > 0 {
+		d.Effects = &turnEffects{List: t.Effects}
+	}
+	return d, nil
+}
+
+// TurnRecord returns the document the turn is stored as, for tools and benchmarks that bulk-load
+// turns (storage/seed).
+func TurnRecord(t *Turn) (any, error) { return t.record() }
+
+// MarshalBSON writes the turn as it is stored (see State and Effects).
+func (t Turn) MarshalBSON() ([]byte, error) {
+	d, err := t.record()
+	if err != nil {
+		return nil, err
+	}
+	out, err := bson.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode turn %s: %w", maskedTurn(t.ID), err)
+	}
+	return out, nil
+}
+
+// UnmarshalBSON reads a stored turn (see State and Effects).
+func (t *Turn) UnmarshalBSON(data []byte) error {
+	var d turnIn
+	if err := bson.Unmarshal(data, &d); err != nil {
+		return fmt.Errorf("decode turn: %w", err)
+	}
+	*t = Turn{ID: d.ID, OpenID: d.OpenID, Version: d.Version, Dedupe: d.Dedupe, At: d.At, In: d.In, Replies: d.Replies, Cases: d.Cases}
+	if d.State != nil {
+		t.State = *d.State
+	}
+	if t.State.LastActive.IsZero() {
+		t.State.LastActive = t.At
+	}
+	if d.Effects != nil {
+		t.Effects = d.Effects.List
+	}
+	return nil
+}
+
+// maskedTurn is a turn id fit for an error message: the openid in it masked.
+func maskedTurn(id string) string {
+	openID, rest, ok := strings.Cut(id, "#")
+	if !ok {
+		return complaintbot.MaskOpenID(id)
+	}
+	return complaintbot.MaskOpenID(openID) + "#" + rest
 }
 
 // TurnID returns the id of the customer's turn with the given version.
@@ -56,7 +169,11 @@ func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
 	if t.Dedupe == "" {
 		t.Dedupe = "turn:" + t.ID // the unique index must always see a key
 	}
-	err := s.turnWriter.write(ctx, t)
+	doc, err := t.record()
+	if err != nil {
+		return fmt.Errorf("append turn %s: %w", t.ID, err)
+	}
+	err = s.turnWriter.write(ctx, doc)
 	if err == nil {
 		s.rememberDedupe(t)
 		return nil
@@ -187,10 +304,12 @@ func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]Tu
 // Direction says whether a transcript line came from the customer or went to them.
 type Direction string
 
-// The two directions of a transcript line.
+// The directions of a transcript line.
 const (
 	Inbound  Direction = "in"
 	Outbound Direction = "out"
+	// Note is an agent's internal note on the conversation: shown in the console, never sent.
+	Note Direction = "note"
 )
 
 // Line is one message of a conversation's transcript.
@@ -202,7 +321,8 @@ type Line struct {
 	Text    string                 `bson:"text" json:"text"`
 	MediaID string                 `bson:"media_id,omitempty" json:"media_id,omitempty"`
 	At      time.Time              `bson:"at" json:"at"`
-	// By names who sent an outbound line: "bot", an agent's username, or "system".
+	// By names who sent an outbound line: complaintbot.BotUser, an agent's username, or
+	// complaintbot.SystemUser.
 	By string `bson:"by,omitempty" json:"by,omitempty"`
 }
 
@@ -308,7 +428,7 @@ func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Lin
 			lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At})
 		}
 		for i, r := range t.Replies {
-			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At, By: "bot"})
+			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At, By: complaintbot.BotUser})
 		}
 	}
 	sortLines(lines)

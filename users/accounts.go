@@ -34,8 +34,12 @@ func ParseBranches(s string) []string {
 }
 
 func (s *Service) checkUser(u NewUser, withPassword bool) error {
-	if !userNameRe.MatchString(u.Name) || u.Name == system.User.Name {
+	if !userNameRe.MatchString(u.Name) {
 		return refuse(Invalid, "用户名须为 2–32 位小写字母、数字或 _ . -，以字母或数字开头。")
+	}
+	switch u.Name {
+	case complaintbot.SystemUser, complaintbot.BotUser, complaintbot.CLIUser, complaintbot.WeChatKFUser:
+		return refuse(Invalid, "用户名 "+u.Name+" 为系统保留，请换一个。")
 	}
 	if !u.Role.Valid() {
 		return refuse(Invalid, "角色须为 agent（坐席）、supervisor（主管）或 admin（管理员）。")
@@ -56,14 +60,14 @@ func (s *Service) checkUser(u NewUser, withPassword bool) error {
 
 // AddUser creates an account. The password is one the admin chose, so the user must set their
 // own at their first login.
-func (s *Service) AddUser(ctx context.Context, by Actor, nu NewUser) (*complaintbot.User, error) {
-	if !by.admin() {
+func (s *Service) AddUser(ctx context.Context, by complaintbot.Actor, nu NewUser) (*complaintbot.User, error) {
+	if !by.Admin() {
 		return nil, errForbidden
 	}
 	return s.addUser(ctx, by, nu, true)
 }
 
-func (s *Service) addUser(ctx context.Context, by Actor, nu NewUser, mustChange bool) (*complaintbot.User, error) {
+func (s *Service) addUser(ctx context.Context, by complaintbot.Actor, nu NewUser, mustChange bool) (*complaintbot.User, error) {
 	if err := s.checkUser(nu, true); err != nil {
 		return nil, err
 	}
@@ -71,16 +75,24 @@ func (s *Service) addUser(ctx context.Context, by Actor, nu NewUser, mustChange 
 	if err != nil {
 		return nil, err
 	}
+	taken := refuse(Conflict, "用户名 "+nu.Name+" 已存在。")
+	if _, err := s.store.UserByName(ctx, nu.Name); err == nil {
+		return nil, taken
+	} else if !errors.Is(err, storage.ErrNotFound) {
+		return nil, err
+	}
 	now := s.clock.Now()
 	u := &complaintbot.User{Name: nu.Name, DisplayName: strings.TrimSpace(nu.DisplayName), Role: nu.Role, Branches: nu.Branches,
 		PasswordHash: hash, MustChangePassword: mustChange, Created: now, Updated: now}
+	if err := s.audit(ctx, by, "user.add", "user", u.Name, "", fmt.Sprintf("role=%s branches=%s", u.Role, strings.Join(u.Branches, ","))); err != nil {
+		return nil, err
+	}
 	if err := s.store.CreateUser(ctx, u); err != nil {
 		if storage.IsDuplicate(err) {
-			return nil, refuse(Conflict, "用户名 "+nu.Name+" 已存在。")
+			return nil, taken
 		}
 		return nil, err
 	}
-	s.audit(ctx, by, "user.add", "user", u.Name, "", fmt.Sprintf("role=%s branches=%s", u.Role, strings.Join(u.Branches, ",")))
 	return u, nil
 }
 
@@ -90,8 +102,8 @@ func (s *Service) User(ctx context.Context, name string) (*complaintbot.User, er
 }
 
 // List returns every account by name; only admins may list them.
-func (s *Service) List(ctx context.Context, by Actor) ([]complaintbot.User, error) {
-	if !by.admin() {
+func (s *Service) List(ctx context.Context, by complaintbot.Actor) ([]complaintbot.User, error) {
+	if !by.Admin() {
 		return nil, errForbidden
 	}
 	return s.store.Users(ctx)
@@ -99,8 +111,8 @@ func (s *Service) List(ctx context.Context, by Actor) ([]complaintbot.User, erro
 
 // SetPassword gives a user a new password chosen by an admin and ends their sessions; unless the
 // admin set their own, the user must choose another at their next login.
-func (s *Service) SetPassword(ctx context.Context, by Actor, name, password string) error {
-	if !by.admin() {
+func (s *Service) SetPassword(ctx context.Context, by complaintbot.Actor, name, password string) error {
+	if !by.Admin() {
 		return errForbidden
 	}
 	if err := CheckPassword(name, password); err != nil {
@@ -110,21 +122,23 @@ func (s *Service) SetPassword(ctx context.Context, by Actor, name, password stri
 	if err != nil {
 		return err
 	}
-	mustChange := by.name() != name
+	mustChange := by.Name() != name
+	if _, err := s.store.UserByName(ctx, name); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, by, "user.password", "user", name, "", ""); err != nil {
+		return err
+	}
 	if err := s.store.UpdateUser(ctx, name, storage.UserChange{PasswordHash: &hash, MustChangePassword: &mustChange}, s.clock.Now()); err != nil {
 		return err
 	}
-	if err := s.store.DeleteUserSessions(ctx, name); err != nil {
-		return err
-	}
-	s.audit(ctx, by, "user.password", "user", name, "", "")
-	return nil
+	return s.store.DeleteUserSessions(ctx, name)
 }
 
 // ChangePassword sets the actor's own password: current must be the one they have now. Their
 // other sessions end; the one with id keep (the session they are using) stays. A wrong current
 // password counts as a failed login, so a stolen session cannot be used to guess it.
-func (s *Service) ChangePassword(ctx context.Context, by Actor, keep, current, next string) error {
+func (s *Service) ChangePassword(ctx context.Context, by complaintbot.Actor, keep, current, next string) error {
 	if by.User == nil {
 		return ErrNoSession
 	}
@@ -141,7 +155,9 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, keep, current, n
 		if err := s.store.RecordLogin(ctx, keys, false, now); err != nil {
 			return err
 		}
-		s.audit(ctx, by, "user.password_change.failed", "user", name, "", "")
+		// Nothing is changed: the refusal stands whether or not its entry could be written (a
+		// failure is logged).
+		_ = s.audit(ctx, by, "user.password_change.failed", "user", name, "", "")
 		return refuse(Invalid, "当前密码不正确。")
 	}
 	if next == current {
@@ -155,39 +171,41 @@ func (s *Service) ChangePassword(ctx context.Context, by Actor, keep, current, n
 		return err
 	}
 	no := false
+	if err := s.audit(ctx, by, "user.password_change", "user", name, "", ""); err != nil {
+		return err
+	}
 	if err := s.store.UpdateUser(ctx, name, storage.UserChange{PasswordHash: &hash, MustChangePassword: &no}, now); err != nil {
 		return err
 	}
-	if err := s.store.DeleteOtherSessions(ctx, name, keep); err != nil {
-		return err
-	}
-	s.audit(ctx, by, "user.password_change", "user", name, "", "")
-	return nil
+	return s.store.DeleteOtherSessions(ctx, name, keep)
 }
 
 // SetDisabled disables (ending their sessions) or enables a user.
-func (s *Service) SetDisabled(ctx context.Context, by Actor, name string, disabled bool) error {
-	if !by.admin() {
+func (s *Service) SetDisabled(ctx context.Context, by complaintbot.Actor, name string, disabled bool) error {
+	if !by.Admin() {
 		return errForbidden
 	}
-	if disabled && by.name() == name {
+	if disabled && by.Name() == name {
 		return refuse(Invalid, "不能停用自己的账号。")
+	}
+	if _, err := s.store.UserByName(ctx, name); err != nil {
+		return err
+	}
+	if err := s.audit(ctx, by, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], "user", name, "", ""); err != nil {
+		return err
 	}
 	if err := s.store.UpdateUser(ctx, name, storage.UserChange{Disabled: &disabled}, s.clock.Now()); err != nil {
 		return err
 	}
 	if disabled {
-		if err := s.store.DeleteUserSessions(ctx, name); err != nil {
-			return err
-		}
+		return s.store.DeleteUserSessions(ctx, name)
 	}
-	s.audit(ctx, by, map[bool]string{true: "user.disable", false: "user.enable"}[disabled], "user", name, "", "")
 	return nil
 }
 
 // SetRole changes a user's role and branches.
-func (s *Service) SetRole(ctx context.Context, by Actor, name string, role complaintbot.Role, branches []string) error {
-	if !by.admin() {
+func (s *Service) SetRole(ctx context.Context, by complaintbot.Actor, name string, role complaintbot.Role, branches []string) error {
+	if !by.Admin() {
 		return errForbidden
 	}
 	old, err := s.store.UserByName(ctx, name)
@@ -197,15 +215,14 @@ func (s *Service) SetRole(ctx context.Context, by Actor, name string, role compl
 	if err := s.checkUser(NewUser{Name: name, Role: role, Branches: branches}, false); err != nil {
 		return err
 	}
-	if by.name() == name && role != complaintbot.RoleAdmin {
+	if by.Name() == name && role != complaintbot.RoleAdmin {
 		return refuse(Invalid, "不能取消自己的管理员角色。")
 	}
-	if err := s.store.UpdateUser(ctx, name, storage.UserChange{Role: &role, Branches: branches}, s.clock.Now()); err != nil {
+	if err := s.audit(ctx, by, "user.role", "user", name, fmt.Sprintf("role=%s branches=%s", old.Role, strings.Join(old.Branches, ",")),
+		fmt.Sprintf("role=%s branches=%s", role, strings.Join(branches, ","))); err != nil {
 		return err
 	}
-	s.audit(ctx, by, "user.role", "user", name, fmt.Sprintf("role=%s branches=%s", old.Role, strings.Join(old.Branches, ",")),
-		fmt.Sprintf("role=%s branches=%s", role, strings.Join(branches, ",")))
-	return nil
+	return s.store.UpdateUser(ctx, name, storage.UserChange{Role: &role, Branches: branches}, s.clock.Now())
 }
 
 // Bootstrap makes sure someone can log in: with no users at all, it creates the admin account
@@ -222,7 +239,7 @@ func (s *Service) Bootstrap(ctx context.Context, adminPassword string) error {
 			"or start once with COMPLAINTBOT_ADMIN_PASSWORD set")
 		return nil
 	}
-	_, err = s.addUser(ctx, system,
+	_, err = s.addUser(ctx, bootstrap,
 		NewUser{Name: "admin", DisplayName: "管理员", Role: complaintbot.RoleAdmin, Branches: []string{complaintbot.HeadOffice}, Password: adminPassword}, false)
 	var e *Error
 	if errors.As(err, &e) && e.Code == Conflict {

@@ -89,12 +89,15 @@ func (s *Service) Login(ctx context.Context, name, password, addr string) (*comp
 	if err := s.store.RecordLogin(ctx, keys, ok, now); err != nil {
 		return nil, err
 	}
-	who := Actor{User: &complaintbot.User{Name: name}, Addr: addr}
+	who := complaintbot.Actor{User: &complaintbot.User{Name: name}, Addr: addr}
 	if !ok {
-		s.audit(ctx, who, "login.failed", "session", name, "", "")
+		// The refusal stands whether or not its entry could be written (a failure is logged).
+		_ = s.audit(ctx, who, "login.failed", "session", name, "", "")
 		return nil, refuse(Unauthenticated, "用户名或密码错误，或账号已停用。")
 	}
-	s.audit(ctx, who, "login", "session", name, "", "")
+	if err := s.audit(ctx, who, "login", "session", name, "", ""); err != nil {
+		return nil, err
+	}
 	s.purge(ctx, now)
 	return u, nil
 }
@@ -171,20 +174,23 @@ func (s *Service) drop(ctx context.Context, sess *storage.Session, why string) {
 	}
 }
 
-// EndSession ends the session with the id (a logout by by) and writes it to the audit trail.
-// It returns an error when the session could not be deleted: it may then still be used.
-func (s *Service) EndSession(ctx context.Context, by Actor, id string) error {
-	if err := s.store.DeleteSession(ctx, id); err != nil {
-		return fmt.Errorf("log out %s: %w", by.name(), err)
+// EndSession ends the session with the id (a logout by by), written first to the audit trail.
+// It returns an error when the entry could not be written or the session could not be deleted:
+// the session then still works.
+func (s *Service) EndSession(ctx context.Context, by complaintbot.Actor, id string) error {
+	if err := s.audit(ctx, by, "logout", "session", by.Name(), "", ""); err != nil {
+		return err
 	}
-	s.audit(ctx, by, "logout", "session", by.name(), "", "")
+	if err := s.store.DeleteSession(ctx, id); err != nil {
+		return fmt.Errorf("log out %s: %w", by.Name(), err)
+	}
 	return nil
 }
 
 // Unlock ends an account's lock-out, and that of the addresses its recent failed logins came
 // from (so its user can log in again from their own desk), at once.
-func (s *Service) Unlock(ctx context.Context, by Actor, name string) error {
-	if !by.admin() {
+func (s *Service) Unlock(ctx context.Context, by complaintbot.Actor, name string) error {
+	if !by.Admin() {
 		return errForbidden
 	}
 	if _, err := s.store.UserByName(ctx, name); err != nil {
@@ -203,16 +209,15 @@ func (s *Service) Unlock(ctx context.Context, by Actor, name string) error {
 			keys = append(keys, "addr:"+a.Addr)
 		}
 	}
-	if err := s.store.UnlockLogins(ctx, keys, by.name(), now); err != nil {
+	if err := s.audit(ctx, by, "user.unlock", "user", name, "", fmt.Sprintf("unlocked=%d", len(keys))); err != nil {
 		return err
 	}
-	s.audit(ctx, by, "user.unlock", "user", name, "", fmt.Sprintf("unlocked=%d", len(keys)))
-	return nil
+	return s.store.UnlockLogins(ctx, keys, by.Name(), now)
 }
 
 // Locks returns the accounts locked out now, each with when its lock-out ends.
-func (s *Service) Locks(ctx context.Context, by Actor) (map[string]time.Time, error) {
-	if !by.admin() {
+func (s *Service) Locks(ctx context.Context, by complaintbot.Actor) (map[string]time.Time, error) {
+	if !by.Admin() {
 		return nil, errForbidden
 	}
 	now, lockout := s.clock.Now(), s.cfg.LoginLockout.D()

@@ -4,11 +4,14 @@
 // the same Service, so a rule (a password that is too common, an admin who may not disable
 // themselves) holds however an account is managed.
 //
-// Every account change is written to the audit trail with who made it.
+// Every account change, login and logout is written to the audit trail, with who made it, before
+// it is made: one whose entry cannot be written is not made (a refusal with Code Unaudited). Who
+// acts is a complaintbot.Actor (complaintbot.CLI for the command line).
 package users
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -34,15 +37,27 @@ const (
 	Unauthenticated
 	// LockedOut: too many failed logins; try again later.
 	LockedOut
+	// Unaudited: the audit entry could not be written, so the action was not carried out.
+	Unaudited
 )
 
 // Error is a refusal the person is told about, in plain Chinese.
 type Error struct {
 	Code Code
 	Msg  string
+	// Err is the underlying failure (Unaudited).
+	Err error
 }
 
-func (e *Error) Error() string { return e.Msg }
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return e.Msg + ": " + e.Err.Error()
+	}
+	return e.Msg
+}
+
+// Unwrap returns the underlying failure.
+func (e *Error) Unwrap() error { return e.Err }
 
 func refuse(code Code, msg string) error { return &Error{Code: code, Msg: msg} }
 
@@ -52,28 +67,8 @@ var ErrNoSession error = &Error{Code: Unauthenticated, Msg: "请先登录。"}
 // errForbidden refuses an actor who is not an admin.
 var errForbidden = &Error{Code: Forbidden, Msg: "您无权进行此操作。"}
 
-// Actor is who is acting on accounts, and from where (both go to the audit trail).
-type Actor struct {
-	User *complaintbot.User
-	Addr string
-}
-
-func (a Actor) name() string {
-	if a.User == nil {
-		return ""
-	}
-	return a.User.Name
-}
-
-func (a Actor) admin() bool { return a.User != nil && a.User.Role == complaintbot.RoleAdmin }
-
-// CLI is the actor of `complaintbot user` commands: an admin at the machine.
-var CLI = Actor{User: &complaintbot.User{Name: "cli", DisplayName: "命令行", Role: complaintbot.RoleAdmin,
-	Branches: []string{complaintbot.HeadOffice}}, Addr: "local"}
-
-// system is the actor of the service's own account changes (the first admin).
-var system = Actor{User: &complaintbot.User{Name: "system", DisplayName: "系统", Role: complaintbot.RoleAdmin,
-	Branches: []string{complaintbot.HeadOffice}}, Addr: "bootstrap"}
+// bootstrap is the actor of the service's own account changes (the first admin).
+var bootstrap = complaintbot.Actor{User: complaintbot.System.User, Addr: "bootstrap"}
 
 // Deps are what the service works with.
 type Deps struct {
@@ -114,13 +109,16 @@ func New(d Deps) *Service {
 // SessionIdle is how long a session lives without a request.
 func (s *Service) SessionIdle() time.Duration { return s.cfg.SessionIdle.D() }
 
-// audit writes an entry of the audit trail; a failure is logged (the change itself happened).
-func (s *Service) audit(ctx context.Context, by Actor, action, targetType, target, before, after string) {
-	e := &storage.AuditEntry{At: s.clock.Now(), User: by.name(), Action: action, TargetType: targetType, Target: target,
+// audit writes an entry of the audit trail before the action it records: when it cannot be
+// written the action is not carried out, and the caller returns the Unaudited refusal.
+func (s *Service) audit(ctx context.Context, by complaintbot.Actor, action, targetType, target, before, after string) error {
+	e := &storage.AuditEntry{At: s.clock.Now(), User: by.Name(), Action: action, TargetType: targetType, Target: target,
 		Before: before, After: after, Addr: by.Addr}
 	if err := s.store.Audit(ctx, e); err != nil {
-		s.log.Error("write audit trail", "action", action, "target", target, "err", err)
+		s.log.Error("write audit trail: action not carried out", "action", action, "target", target, "err", err)
+		return &Error{Code: Unaudited, Msg: "操作记录无法写入，本次操作未执行，请稍后重试。", Err: fmt.Errorf("audit %s: %w", action, err)}
 	}
+	return nil
 }
 
 // knownBranch reports whether code is a branch of the bank or head office.

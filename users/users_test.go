@@ -40,7 +40,7 @@ func code(err error) users.Code {
 
 func (f *fixture) add(t *testing.T, name string, role complaintbot.Role, pw string) *complaintbot.User {
 	t.Helper()
-	u, err := f.AddUser(context.Background(), users.CLI, users.NewUser{Name: name, Role: role, Branches: []string{"0101"}, Password: pw})
+	u, err := f.AddUser(context.Background(), complaintbot.CLI, users.NewUser{Name: name, Role: role, Branches: []string{"0101"}, Password: pw})
 	if err != nil {
 		t.Fatalf("add %s: %v", name, err)
 	}
@@ -66,7 +66,7 @@ func (f *fixture) audited(t *testing.T, target, action string) bool {
 func TestAPasswordSomeoneElseChoseMustBeChanged(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	admin := users.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw"), Addr: "10.0.0.1"}
+	admin := complaintbot.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw"), Addr: "10.0.0.1"}
 	u := f.add(t, "alice", complaintbot.RoleAgent, "first-given-pw")
 	if !u.MustChangePassword {
 		t.Fatal("an admin-created account need not change its password")
@@ -83,7 +83,7 @@ func TestAPasswordSomeoneElseChoseMustBeChanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	alice := users.Actor{User: u, Addr: "10.0.0.2"}
+	alice := complaintbot.Actor{User: u, Addr: "10.0.0.2"}
 	if err := f.ChangePassword(ctx, alice, keep.ID, "wrong-password", "my-own-secret-9"); code(err) != users.Invalid {
 		t.Fatalf("wrong current password: %v", err)
 	}
@@ -155,7 +155,7 @@ func TestTheFirstAdminFromTheEnvironmentKeepsTheirPassword(t *testing.T) {
 func TestLockOutAndAnAdminsUnlock(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	admin := users.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw"), Addr: "10.0.0.1"}
+	admin := complaintbot.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw"), Addr: "10.0.0.1"}
 	f.add(t, "alice", complaintbot.RoleAgent, "alice-given-pw")
 	f.add(t, "bob", complaintbot.RoleAgent, "bob-given-pw-1")
 	for i, a := range []string{"10.0.0.21", "10.0.0.22", "10.0.0.23", "10.0.0.24", "10.0.0.2"} {
@@ -181,7 +181,7 @@ func TestLockOutAndAnAdminsUnlock(t *testing.T) {
 		t.Fatalf("bob from his own address: %v", err)
 	}
 
-	if err := f.Unlock(ctx, users.Actor{User: &complaintbot.User{Name: "bob", Role: complaintbot.RoleAgent}}, "alice"); code(err) != users.Forbidden {
+	if err := f.Unlock(ctx, complaintbot.Actor{User: &complaintbot.User{Name: "bob", Role: complaintbot.RoleAgent}}, "alice"); code(err) != users.Forbidden {
 		t.Fatalf("an agent unlocks: %v", err)
 	}
 	if err := f.Unlock(ctx, admin, "nobody"); !errors.Is(err, storage.ErrNotFound) {
@@ -236,13 +236,13 @@ func TestEndSessionReportsAFailedDelete(t *testing.T) {
 	}
 	gone, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := f.EndSession(gone, users.Actor{User: u}, s.ID); err == nil {
+	if err := f.EndSession(gone, complaintbot.Actor{User: u}, s.ID); err == nil {
 		t.Fatal("a failed logout reported success")
 	}
 	if _, _, err := f.Session(context.Background(), token, users.Bearer, false); err != nil {
 		t.Fatalf("the session should still be there: %v", err)
 	}
-	if err := f.EndSession(context.Background(), users.Actor{User: u}, s.ID); err != nil {
+	if err := f.EndSession(context.Background(), complaintbot.Actor{User: u}, s.ID); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := f.Session(context.Background(), token, users.Bearer, false); !errors.Is(err, users.ErrNoSession) {
@@ -253,7 +253,7 @@ func TestEndSessionReportsAFailedDelete(t *testing.T) {
 func TestSessionsExpireWhenIdleAndEndForDisabledUsers(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	admin := users.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw")}
+	admin := complaintbot.Actor{User: f.add(t, "root", complaintbot.RoleAdmin, "root-initial-pw")}
 	u := f.add(t, "alice", complaintbot.RoleAgent, "alice-given-pw")
 	token, _, err := f.NewSession(ctx, u, users.Cookie, "10.0.0.2")
 	if err != nil {

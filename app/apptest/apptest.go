@@ -75,7 +75,10 @@ func (h *Harness) start() {
 	if err != nil {
 		h.t.Fatalf("start service: %v", err)
 	}
-	a.Start()
+	if err := a.Start(); err != nil {
+		_ = a.Shutdown(context.Background())
+		h.t.Fatalf("start service: %v", err)
+	}
 	h.App, h.down = a, false
 	h.Sim = &wechatsim.Client{URL: a.WebhookURL() + h.cfg.WeChat.Path, Token: h.cfg.WeChat.Token, AppID: h.cfg.WeChat.AppID,
 		AESKey: h.cfg.WeChat.EncodingAESKey, Clock: h.Clock}

@@ -57,7 +57,8 @@ func chat(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	}()
 	var inbox *sandboxInbox
 	if cfg.Sandbox() {
-		inbox = &sandboxInbox{base: "http://" + app.DialableAddr(cfg.Server.ConsoleAddr) + app.SandboxPath + fakewechat.PathSandbox, openID: openID}
+		inbox = &sandboxInbox{base: "http://" + app.DialableAddr(cfg.Server.ConsoleAddr) + app.SandboxPath + fakewechat.PathSandbox, openID: openID,
+			key: fakewechat.InboxKey(cfg.WeChat.Token, openID)}
 		inbox.skipExisting()
 		wg.Add(1)
 		go func() {
@@ -123,16 +124,16 @@ func parseChatLine(openID, line string, sim *wechatsim.Client) (wechatsim.Messag
 
 // sandboxInbox shows what the service sent the customer through the (fake) WeChat API.
 type sandboxInbox struct {
-	base, openID string
-	mu           sync.Mutex
-	after        int64
+	base, openID, key string
+	mu                sync.Mutex
+	after             int64
 }
 
 func (s *sandboxInbox) fetch() ([]fakewechat.Sent, error) {
 	s.mu.Lock()
 	after := s.after
 	s.mu.Unlock()
-	u := s.base + "?" + url.Values{"openid": {s.openID}, "after": {fmt.Sprint(after)}}.Encode()
+	u := s.base + "?" + url.Values{"openid": {s.openID}, "key": {s.key}, "after": {fmt.Sprint(after)}}.Encode()
 	hc := &http.Client{Timeout: 3 * time.Second}
 	resp, err := hc.Get(u)
 	if err != nil {

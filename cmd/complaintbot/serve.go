@@ -38,7 +38,12 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
-	a.Start()
+	if err := a.Start(); err != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout.D())
+		defer cancel()
+		_ = a.Shutdown(sctx)
+		return fmt.Errorf("start: %w", err)
+	}
 	mode := "plaintext"
 	if cfg.WeChat.EncodingAESKey != "" {
 		mode = "safe (AES)"

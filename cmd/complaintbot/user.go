@@ -87,7 +87,7 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	in := bufio.NewReader(stdin)
 	switch sub {
 	case "list":
-		list, err := accounts.List(ctx, users.CLI)
+		list, err := accounts.List(ctx, complaintbot.CLI)
 		if err != nil {
 			return err
 		}
@@ -108,14 +108,14 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		u, err := accounts.AddUser(ctx, users.CLI, users.NewUser{Name: pos[0], DisplayName: *display, Role: complaintbot.Role(*role),
+		u, err := accounts.AddUser(ctx, complaintbot.CLI, users.NewUser{Name: pos[0], DisplayName: *display, Role: complaintbot.Role(*role),
 			Branches: users.ParseBranches(*branches), Password: pw})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "created %s (%s, %s); they choose their own password at their first login\n", u.Name, u.Role, strings.Join(u.Branches, ","))
 	case "disable", "enable":
-		if err := accounts.SetDisabled(ctx, users.CLI, pos[0], sub == "disable"); err != nil {
+		if err := accounts.SetDisabled(ctx, complaintbot.CLI, pos[0], sub == "disable"); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "%sd %s\n", sub, pos[0])
@@ -127,7 +127,7 @@ func user(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := accounts.SetPassword(ctx, users.CLI, pos[0], pw); err != nil {
+		if err := accounts.SetPassword(ctx, complaintbot.CLI, pos[0], pw); err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "password of %s changed; their sessions ended; they choose their own at their next login\n", pos[0])

@@ -56,9 +56,32 @@
     var b = e.target.closest ? e.target.closest(".canned-reply") : null;
     if (!b) return;
     var t = document.getElementById("reply-text");
-    if (t && !t.disabled) { t.value = b.getAttribute("data-text"); t.focus(); }
+    if (t && !t.disabled) { t.value = b.getAttribute("data-text"); t.focus(); quickSearch(); }
+  });
+  // "/" and a word in the reply box: only the quick replies holding the word are shown; Enter
+  // takes the first of them.
+  function quickSearch() {
+    var t = document.getElementById("reply-text");
+    if (!t) return null;
+    var q = t.value.charAt(0) === "/" ? t.value.slice(1).trim() : null;
+    var first = null;
+    document.querySelectorAll(".canned-reply").forEach(function (b) {
+      var hit = q === null || (b.textContent + " " + b.getAttribute("data-text")).indexOf(q) >= 0;
+      b.hidden = !hit;
+      if (hit && !first && q !== null) first = b;
+    });
+    return first;
+  }
+  document.addEventListener("input", function (e) {
+    if (e.target.id === "reply-text") quickSearch();
   });
   document.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && !e.shiftKey && e.target.id === "reply-text" && e.target.value.charAt(0) === "/") {
+      e.preventDefault();
+      var b = quickSearch();
+      if (b) { e.target.value = b.getAttribute("data-text"); quickSearch(); }
+      return;
+    }
     if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "reply-text") {
       e.preventDefault();
       var s = document.getElementById("send");

@@ -25,6 +25,8 @@
     var options = { responsive: true, maintainAspectRatio: false, animation: false, plugins: { legend: { display: datasets.length > 1 || spec.type === "doughnut" } } };
     if (spec.type !== "doughnut") {
       options.scales = { y: { beginAtZero: true, position: "left" } };
+      // Counts (cases, ratings) have whole-number ticks: never 0.2 of a case.
+      if (spec.counts) { options.scales.y.ticks = { precision: 0 }; }
       if (twoAxes) { options.scales.y2 = { beginAtZero: true, suggestedMax: 5, position: "right", grid: { drawOnChartArea: false } }; }
     }
     el.chart = new Chart(el, { type: spec.type, data: { labels: spec.labels || [], datasets: datasets }, options: options });

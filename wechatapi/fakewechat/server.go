@@ -3,12 +3,17 @@
 // messages, records them, and lets a terminal customer simulator read them back.
 //
 // Mount a Server at the root of an HTTP server and point wechatapi's Config.APIBase at it. It checks
-// the AppID and AppSecret it was made with and the access token on every send, like WeChat; the
-// /sandbox/messages path has no authentication and must never face the internet.
+// the AppID and AppSecret it was made with and the access token on every send, like WeChat. The
+// /sandbox/messages path, where a customer simulator reads what was sent to its customer, lists
+// anyone's messages unless RequireInboxKey is called: the service's sandbox mode calls it, so that
+// a simulator reads only the customer it holds the key of.
 package fakewechat
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -81,6 +86,10 @@ type Server struct {
 	delay    map[string]time.Duration // path → wait before handling
 	release  chan struct{}            // closed by Release
 	hanging  int
+	// inboxSecret, when set, keys each customer's /sandbox/messages (see RequireInboxKey).
+	inboxSecret string
+	// media are the temporary media files served (see AddMedia).
+	media mediaFiles
 }
 
 // New returns a Server for the Official Account appID with secret appSecret.
@@ -319,6 +328,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.templateSend(w, r)
 	case PathSandbox:
 		s.sandbox(w, r)
+	case PathMediaGet:
+		s.mediaGet(w, r)
 	default:
 		http.NotFound(w, r)
 	}
@@ -329,6 +340,9 @@ func (s *Server) injectedFailure(path string) (int64, bool) {
 	defer s.mu.Unlock()
 	if path == PathStableToken || path == PathToken {
 		s.tokenFetches++
+	}
+	if path == PathMediaGet {
+		s.media.gets++
 	}
 	f := s.fail[path]
 	if f == nil {
@@ -361,6 +375,7 @@ var errMsgs = map[int64]string{
 	45009: "reach max api daily quota limit",
 	45015: "response out of time limit or subscription is canceled",
 	45047: "out of response count limit",
+	40007: "invalid media_id",
 	47001: "data format error",
 }
 
@@ -549,13 +564,40 @@ func (s *Server) templateSend(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": seq})
 }
 
+// RequireInboxKey makes /sandbox/messages answer only for one customer at a time, and only with
+// that customer's key (InboxKey(secret, openid)): a request without both is refused with 403.
+func (s *Server) RequireInboxKey(secret string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.inboxSecret = secret
+}
+
+// InboxKey returns the key of the customer's sandbox inbox on a Server that requires keys made
+// with secret.
+func InboxKey(secret, openID string) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte("sandbox-inbox:" + openID))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
 // sandbox answers GET /sandbox/messages?openid=X&after=N: the recorded messages (to X, when given)
-// with Seq > N, oldest first, as a JSON array.
+// with Seq > N, oldest first, as a JSON array. With RequireInboxKey, X and its key=… are required.
 func (s *Server) sandbox(w http.ResponseWriter, r *http.Request) {
 	if !allow(w, r, http.MethodGet) {
 		return
 	}
 	q := r.URL.Query()
+	s.mu.Lock()
+	secret := s.inboxSecret
+	s.mu.Unlock()
+	if secret != "" {
+		openID := q.Get("openid")
+		want := InboxKey(secret, openID)
+		if openID == "" || !hmac.Equal([]byte(q.Get("key")), []byte(want)) {
+			http.Error(w, "a customer's openid and its inbox key are required", http.StatusForbidden)
+			return
+		}
+	}
 	var after int64
 	if a := q.Get("after"); a != "" {
 		var err error

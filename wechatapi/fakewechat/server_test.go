@@ -217,3 +217,35 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("recorded %d, want 20", n)
 	}
 }
+
+// With inbox keys required, a simulator reads its own customer's messages and nobody lists anyone
+// else's: no key, another customer's key or no openid is refused.
+func TestSandboxInboxNeedsTheCustomersKey(t *testing.T) {
+	s := New("app", "secret")
+	s.RequireInboxKey("webhook-token")
+	tok := stable(t, s, "secret", false).AccessToken
+	sendText(t, s, tok, "o1", "您的案件已受理")
+	sendText(t, s, tok, "o2", "另一位客户的通知")
+
+	get := func(query string) (int, []Sent) {
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, PathSandbox+"?"+query, nil))
+		var got []Sent
+		if rec.Code == http.StatusOK {
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return rec.Code, got
+	}
+	for _, q := range []string{"", "after=0", "openid=o1", "openid=o1&key=" + InboxKey("webhook-token", "o2"),
+		"key=" + InboxKey("webhook-token", ""), "openid=o1&key=" + InboxKey("other-token", "o1")} {
+		if code, got := get(q); code != http.StatusForbidden {
+			t.Errorf("?%s: %d %+v, want 403", q, code, got)
+		}
+	}
+	code, got := get("openid=o1&key=" + InboxKey("webhook-token", "o1"))
+	if code != http.StatusOK || len(got) != 1 || got[0].ToUser != "o1" || got[0].Text != "您的案件已受理" {
+		t.Fatalf("own inbox: %d %+v", code, got)
+	}
+}

@@ -24,22 +24,6 @@ func init() {
 	addIndex("survey_open", false, "expires_at", 1)
 }
 
-// SurveyStatus is where a survey stands.
-type SurveyStatus string
-
-// The statuses of a survey.
-const (
-	SurveySent     SurveyStatus = "sent"     // asked, no rating yet
-	SurveyAnswered SurveyStatus = "answered" // rated (a comment may follow)
-	SurveyExpired  SurveyStatus = "expired"  // no rating within scheduler.survey_expiry
-)
-
-// The subjects of a survey.
-const (
-	SurveyOfCase         = "case"
-	SurveyOfConversation = "conversation"
-)
-
 // SurveySeed is what the scheduler knows of a survey before asking it.
 type SurveySeed struct {
 	// ID is the survey's id: "<case number>#<round>" for a case (round counts the case's
@@ -64,49 +48,14 @@ type SurveySeed struct {
 // ErrSurveyOpen means the customer still has another survey to answer; one is asked at a time.
 var ErrSurveyOpen = errors.New("the customer has another survey open")
 
-// Survey is one satisfaction survey asked of a customer.
-type Survey struct {
-	ID      string `bson:"_id" json:"id"`
-	Subject string `bson:"subject" json:"subject"`
-	Case    string `bson:"case" json:"case,omitempty"`
-	Round   int    `bson:"round" json:"round,omitempty"`
-	Handoff string `bson:"handoff" json:"handoff,omitempty"`
-	OpenID  string `bson:"openid" json:"-"`
-	// Report dimensions, fixed when the survey is asked.
-	Kind         string `bson:"kind" json:"kind"`
-	Branch       string `bson:"branch" json:"branch"`
-	BranchName   string `bson:"branch_name" json:"branch_name"`
-	Category     string `bson:"category" json:"category"`
-	CategoryName string `bson:"category_name" json:"category_name"`
-	Agent        string `bson:"agent" json:"agent"`
-	Day          string `bson:"day" json:"day"`     // 2026-11-27
-	Week         string `bson:"week" json:"week"`   // 2026-W48 (ISO week)
-	Month        string `bson:"month" json:"month"` // 2026-11
-
-	Status  SurveyStatus `bson:"status" json:"status"`
-	Rating  int          `bson:"rating" json:"rating"` // 0 until rated
-	Low     bool         `bson:"low" json:"low"`
-	Comment string       `bson:"comment" json:"comment,omitempty"`
-	// Manual is set for a survey sent by hand from the case page, By names who sent it ("system").
-	Manual   bool       `bson:"manual" json:"manual"`
-	By       string     `bson:"by" json:"by"`
-	Sent     time.Time  `bson:"sent_at" json:"sent_at"`
-	Expires  time.Time  `bson:"expires_at" json:"expires_at"`
-	Answered *time.Time `bson:"answered_at,omitempty" json:"answered_at,omitempty"`
-	Reminded *time.Time `bson:"reminded_at,omitempty" json:"reminded_at,omitempty"`
-	Expired  *time.Time `bson:"expired_at,omitempty" json:"expired_at,omitempty"`
-	// AnswerTurn is the conversation turn that brought the rating.
-	AnswerTurn string `bson:"answer_turn,omitempty" json:"-"`
-}
-
 // NewSurvey makes the survey of seed asked at at, expiring at expires.
-func NewSurvey(seed SurveySeed, at, expires time.Time) Survey {
+func NewSurvey(seed SurveySeed, at, expires time.Time) complaintbot.Survey {
 	local := at.In(complaintbot.Shanghai)
 	y, w := local.ISOWeek()
-	return Survey{ID: seed.ID, Subject: seed.Subject, Case: seed.Case, Round: seed.Round, Handoff: seed.Handoff, OpenID: seed.OpenID,
+	return complaintbot.Survey{ID: seed.ID, Subject: seed.Subject, Case: seed.Case, Round: seed.Round, Handoff: seed.Handoff, OpenID: seed.OpenID,
 		Kind: seed.Kind, Branch: seed.Branch, BranchName: seed.BranchName, Category: seed.Category, CategoryName: seed.CategoryName,
 		Agent: seed.Agent, Day: local.Format("2006-01-02"), Week: fmt.Sprintf("%04d-W%02d", y, w), Month: local.Format("2006-01"),
-		Status: SurveySent, Manual: seed.Manual, By: seed.By, Sent: at, Expires: expires}
+		Status: complaintbot.SurveySent, Manual: seed.Manual, By: seed.By, Sent: at, Expires: expires}
 }
 
 // SurveyClaim says that a customer has a survey waiting for their rating.
@@ -184,7 +133,7 @@ func (s *Store) ReleaseSurveyClaim(ctx context.Context, openID, survey string) e
 }
 
 // InsertSurveys stores new surveys; existed[i] is true for those stored before.
-func (s *Store) InsertSurveys(ctx context.Context, surveys []Survey) (existed []bool, err error) {
+func (s *Store) InsertSurveys(ctx context.Context, surveys []complaintbot.Survey) (existed []bool, err error) {
 	docs := make([]any, len(surveys))
 	for i := range surveys {
 		docs[i] = surveys[i]
@@ -197,8 +146,8 @@ func (s *Store) InsertSurveys(ctx context.Context, surveys []Survey) (existed []
 }
 
 // Survey returns the survey with the given id, or ErrNotFound.
-func (s *Store) Survey(ctx context.Context, id string) (*Survey, error) {
-	var sv Survey
+func (s *Store) Survey(ctx context.Context, id string) (*complaintbot.Survey, error) {
+	var sv complaintbot.Survey
 	if err := s.db.Collection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("load survey %s: %w", id, notFound(err))
 	}
@@ -206,9 +155,9 @@ func (s *Store) Survey(ctx context.Context, id string) (*Survey, error) {
 }
 
 // SurveysOfCase returns the case's surveys, at most limit of them.
-func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]Survey, error) {
-	var out []Survey
-	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []Survey) error {
+func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]complaintbot.Survey, error) {
+	var out []complaintbot.Survey
+	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []complaintbot.Survey) error {
 		out = append(out, b...)
 		return errStop
 	})
@@ -240,15 +189,15 @@ func (s *Store) AnswerSurvey(ctx context.Context, a SurveyAnswer) error {
 		return err
 	}
 	if sv.AnswerTurn != a.Turn {
-		set := bson.D{{Key: "status", Value: SurveyAnswered}, {Key: "rating", Value: a.Rating}, {Key: "low", Value: a.Low},
+		set := bson.D{{Key: "status", Value: complaintbot.SurveyAnswered}, {Key: "rating", Value: a.Rating}, {Key: "low", Value: a.Low},
 			{Key: "answered_at", Value: a.At}, {Key: "answer_turn", Value: a.Turn}}
 		if _, err := s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.ID}}, bson.D{{Key: "$set", Value: set}}); err != nil {
 			return fmt.Errorf("record rating of survey %s: %w", sv.ID, err)
 		}
-		sv.Rating, sv.Low, sv.Status = a.Rating, a.Low, SurveyAnswered
+		sv.Rating, sv.Low, sv.Status = a.Rating, a.Low, complaintbot.SurveyAnswered
 	}
 	if sv.Case != "" {
-		sat := Satisfaction{Survey: sv.ID, Rating: a.Rating, At: a.At}
+		sat := complaintbot.Satisfaction{Survey: sv.ID, Rating: a.Rating, At: a.At}
 		if _, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.Case}}, bson.D{{Key: "$set", Value: bson.D{{Key: "satisfaction", Value: sat}}}}); err != nil {
 			return fmt.Errorf("record rating on case %s: %w", sv.Case, err)
 		}
@@ -309,13 +258,19 @@ func (s *Store) ExpireSurvey(ctx context.Context, id string, at time.Time) (bool
 	if err := s.ReleaseSurveyClaim(ctx, sv.OpenID, sv.ID); err != nil {
 		return false, err
 	}
-	if sv.Status != SurveySent {
+	if sv.Status != complaintbot.SurveySent {
 		return false, nil
 	}
-	_, err = s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: SurveySent}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: SurveyExpired}, {Key: "expired_at", Value: at}}}})
+	_, err = s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: complaintbot.SurveySent}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.SurveyExpired}, {Key: "expired_at", Value: at}}}})
 	if err != nil {
 		return false, fmt.Errorf("expire survey %s: %w", id, err)
 	}
 	return true, nil
+}
+
+// PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job
+// normally deletes them).
+func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64, error) {
+	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
 }

@@ -119,13 +119,13 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 	if err != nil || taken[0] || !taken[1] {
 		t.Fatalf("claims: %v %v", taken, err)
 	}
-	seed := storage.SurveySeed{ID: "TS20261127-0001#1", Subject: storage.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
+	seed := storage.SurveySeed{ID: "TS20261127-0001#1", Subject: complaintbot.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
 		Kind: "complaint", Branch: "0101", BranchName: "城东支行", Category: "attitude", CategoryName: "服务态度", Agent: "wang", By: "system"}
 	sv := storage.NewSurvey(seed, t0, t0.Add(72*time.Hour))
 	if sv.Day != "2026-11-28" || sv.Week != "2026-W48" || sv.Month != "2026-11" {
 		t.Fatalf("report dimensions %s %s %s", sv.Day, sv.Week, sv.Month)
 	}
-	existed, err := st.InsertSurveys(ctx, []storage.Survey{sv, sv})
+	existed, err := st.InsertSurveys(ctx, []complaintbot.Survey{sv, sv})
 	if err != nil || existed[0] || !existed[1] {
 		t.Fatalf("insert: %v %v", existed, err)
 	}
@@ -145,9 +145,9 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := st.Survey(ctx, sv.ID)
-	c, _ := st.CaseState(ctx, "TS20261127-0001")
+	c, _ := st.ScanCase(ctx, "TS20261127-0001")
 	fu, _ := st.FollowUps(ctx, []string{"0101"}, storage.FollowUpOpen)
-	if got.Status != storage.SurveyAnswered || got.Rating != 1 || got.Comment != "太慢" || c.Satisfaction == nil || c.Satisfaction.Rating != 1 ||
+	if got.Status != complaintbot.SurveyAnswered || got.Rating != 1 || got.Comment != "太慢" || c.Satisfaction == nil || c.Satisfaction.Rating != 1 ||
 		c.Satisfaction.Comment != "太慢" || len(fu) != 1 || fu[0].Comment != "太慢" || fu[0].Agent != "wang" {
 		t.Fatalf("survey %+v\ncase %+v\nfollow-ups %+v", got, c.Satisfaction, fu)
 	}
@@ -209,7 +209,7 @@ func TestCaseDeadlineChanges(t *testing.T) {
 	if again, _ := st.StopWaiting(ctx, "TS20261127-0001", t0.Add(11*time.Hour), true); again != 0 {
 		t.Fatal("stopped waiting twice")
 	}
-	c, _ := st.CaseState(ctx, "TS20261127-0001")
+	c, _ := st.ScanCase(ctx, "TS20261127-0001")
 	if !c.ReplyDue.Equal(t0.Add(82*time.Hour)) || !c.DecisionDue.Equal(t0.Add(370*time.Hour)) || c.Paused != 10*time.Hour || c.WaitingSince != nil {
 		t.Fatalf("after the wait: %+v", c)
 	}
@@ -236,7 +236,7 @@ func TestCaseDeadlineChanges(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = st.MarkOverdue(ctx, "TS20261127-0001", storage.DeadlineReply, t0.Add(time.Hour))
-	if c, _ := st.CaseState(ctx, "TS20261127-0001"); !c.Overdue[storage.DeadlineReply].Equal(t0) {
-		t.Fatalf("overdue %v", c.Overdue)
+	if c, _ := st.ScanCase(ctx, "TS20261127-0001"); !c.Missed[storage.DeadlineReply].Equal(t0) {
+		t.Fatalf("overdue %v", c.Missed)
 	}
 }

@@ -35,9 +35,3 @@ func (s *Store) ScanDraftTurns(ctx context.Context, after, upTo time.Time, batch
 		return fn(ids)
 	})
 }
-
-// PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job
-// normally deletes them).
-func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64, error) {
-	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
-}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -130,7 +131,7 @@ type FollowUp struct {
 func FollowUpID(survey string) string { return "followup:" + survey }
 
 // RaiseFollowUp opens the follow-up call for a low-rated survey (once per survey).
-func (s *Store) RaiseFollowUp(ctx context.Context, sv *Survey, at time.Time) error {
+func (s *Store) RaiseFollowUp(ctx context.Context, sv *complaintbot.Survey, at time.Time) error {
 	f := FollowUp{ID: FollowUpID(sv.ID), Survey: sv.ID, Case: sv.Case, OpenID: sv.OpenID, Branch: sv.Branch, BranchName: sv.BranchName,
 		Category: sv.Category, CategoryName: sv.CategoryName, Kind: sv.Kind, Agent: sv.Agent, Rating: sv.Rating, Comment: sv.Comment,
 		Status: FollowUpOpen, Created: at}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -106,27 +107,12 @@ type ReportFact struct {
 	New bool `bson:"-" json:"-"`
 }
 
-// ReportCase is a case with everything the reports read from it.
-type ReportCase struct {
-	CaseRecord   `bson:",inline"`
-	RepliedAt    *time.Time    `bson:"replied_at,omitempty"`
-	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
-}
-
-// ReportCase returns the case with the fields the reports read, or ErrNotFound. Like every read
-// of the reports it goes through the read-only connection (see ScanCollection): the reports'
-// refreshes follow the cases registered, and must not take turns with the customers' writes.
-func (s *Store) ReportCase(ctx context.Context, number string) (*ReportCase, error) {
-	var c ReportCase
-	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
-		return nil, fmt.Errorf("load case %s for reports: %w", number, notFound(err))
-	}
-	return &c, nil
-}
-
 // EachReportCase calls fn with every case (received_at in [from, to) when from is set), batch at
-// a time; the nightly rebuild uses it.
-func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]ReportCase) error) error {
+// a time; the nightly rebuild uses it. Like every read of the reports (ScanCase for one case,
+// ScanCasesUpdated for the cases changed) it goes through the read-only connection (see
+// ScanCollection): the reports' refreshes follow the cases registered, and must not take turns
+// with the customers' writes.
+func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]complaintbot.Case) error) error {
 	filter := bson.D{}
 	if !from.IsZero() {
 		filter = bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
@@ -134,27 +120,23 @@ func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch in
 	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
 }
 
-// ScanReportCasesUpdated calls fn with the cases changed in (after, upTo], batch at a time.
-func (s *Store) ScanReportCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]ReportCase) error) error {
-	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
-	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
-}
-
 // ReportSurvey is what the reports read of a survey.
 type ReportSurvey struct {
-	ID      string       `bson:"_id"`
-	Case    string       `bson:"case"`
-	Round   int          `bson:"round"`
-	Status  SurveyStatus `bson:"status"`
-	Rating  int          `bson:"rating"`
-	Low     bool         `bson:"low"`
-	Comment string       `bson:"comment"`
+	ID      string                    `bson:"_id"`
+	Case    string                    `bson:"case"`
+	Round   int                       `bson:"round"`
+	Status  complaintbot.SurveyStatus `bson:"status"`
+	Rating  int                       `bson:"rating"`
+	Low     bool                      `bson:"low"`
+	Comment string                    `bson:"comment"`
+	// Reminded is when the survey was asked again (nil: not yet).
+	Reminded *time.Time `bson:"reminded_at,omitempty"`
 }
 
 // EachReportSurvey calls fn with every case survey changed since since (sent, answered or
 // expired at or after it; zero: all), batch at a time.
 func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
-	filter := bson.D{{Key: "subject", Value: SurveyOfCase}}
+	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
 	if !since.IsZero() {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
 			bson.D{{Key: "sent_at", Value: bson.D{{Key: "$gte", Value: since}}}},
@@ -283,12 +265,9 @@ func (s *Store) DropReportFacts(ctx context.Context, day string) error {
 	return nil
 }
 
-// EachReportFact calls fn with the facts of day matching filter (bson), at most limit.
-func (s *Store) EachReportFact(ctx context.Context, day string, filter bson.D, fn func(*ReportFact) error) error {
-	if filter == nil {
-		filter = bson.D{}
-	}
-	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, filter)
+// EachReportFact calls fn with the facts of day that the filter selects.
+func (s *Store) EachReportFact(ctx context.Context, day string, filter FactFilter, fn func(*ReportFact) error) error {
+	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, filter.query())
 	if err != nil {
 		return fmt.Errorf("read report facts of %s: %w", day, err)
 	}

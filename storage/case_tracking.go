@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -21,76 +20,18 @@ func init() {
 	addCollection("sched_cases")
 }
 
-// CaseState is a case as the scheduler reads it: the case and the fields the console and the
-// scheduler add to it.
-type CaseState struct {
-	complaintbot.Case `bson:",inline"`
-	// Work is what agents keep on the case (CaseWork); the scheduler reads the assignee and when
-	// the case workflow last told the customer something.
-	Work struct {
-		Assignee string `bson:"assignee"`
-		Timeline []struct {
-			Kind string    `bson:"kind"`
-			At   time.Time `bson:"at"`
-		} `bson:"timeline"`
-	} `bson:"work"`
-	// RepliedAt is when the customer first got a reply about the case from a person (an agent's
-	// message sent through the outbox); the reply deadline is met then.
-	RepliedAt *time.Time `bson:"replied_at,omitempty"`
-	// WaitingSince is set while the case waits on the customer (the deadline clock may pause).
-	WaitingSince *time.Time `bson:"waiting_since,omitempty"`
-	// Paused is how long the deadlines were pushed back for waits on the customer, in total.
-	Paused time.Duration `bson:"paused_ns,omitempty"`
-	// Overdue holds when each deadline ("reply", "decision") was found missed.
-	Overdue map[string]time.Time `bson:"overdue,omitempty"`
-	// Escalated is when the scheduler escalated the case because a deadline was missed.
-	Escalated *time.Time `bson:"escalated_at,omitempty"`
-	// Escalation says why: its Reason is "overdue_" and the deadline (see EscalateOverdue).
-	Escalation struct {
-		Reason string `bson:"reason,omitempty"`
-	} `bson:"escalation"`
-	// ReopenedFor is what reopened the case last on the service's own initiative (the survey
-	// rated low; see ReopenCase).
-	ReopenedFor string `bson:"reopened_for,omitempty"`
-	// Satisfaction is the customer's latest survey answer about the case.
-	Satisfaction *Satisfaction `bson:"satisfaction,omitempty"`
-}
-
-// Assignee is the agent the case is assigned to, "" when none.
-func (c *CaseState) Assignee() string { return c.Work.Assignee }
-
-// LastNotice is when the latest notice an agent's action sent the customer was recorded (a
-// "notice" entry on the case's timeline); zero when there is none.
-func (c *CaseState) LastNotice() time.Time {
-	var last time.Time
-	for _, e := range c.Work.Timeline {
-		if e.Kind == "notice" && e.At.After(last) {
-			last = e.At
-		}
-	}
-	return last
-}
-
-// Satisfaction is a survey answer as stored on the case.
-type Satisfaction struct {
-	Survey  string    `bson:"survey" json:"survey"`
-	Rating  int       `bson:"rating" json:"rating"`
-	Comment string    `bson:"comment,omitempty" json:"comment,omitempty"`
-	At      time.Time `bson:"at" json:"at"`
-}
-
-// Deadlines of a case.
+// Deadlines of a case (the keys of complaintbot.Case.Missed).
 const (
 	DeadlineReply    = "reply"
 	DeadlineDecision = "decision"
 )
 
-// CaseState returns the case with the given number and the scheduler's fields, or ErrNotFound.
-// It reads through the read-only connection (see ScanCollection), as the scheduler's other reads
-// do: a job looks at hundreds of cases after a busy hour, and must not take turns with the
-// customers' writes for it. (Every change the scheduler makes is guarded by its own filter.)
-func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error) {
-	var c CaseState
+// ScanCase returns the case with the given number, or ErrNotFound, like Case but through the
+// read-only connection (see ScanCollection), as the scheduler's and the reports' other reads do: a
+// job looks at hundreds of cases after a busy hour, and must not take turns with the customers'
+// writes for it. (Every change the scheduler makes is guarded by its own filter.)
+func (s *Store) ScanCase(ctx context.Context, number string) (*complaintbot.Case, error) {
+	var c complaintbot.Case
 	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
 	}
@@ -103,50 +44,20 @@ func (s *Store) CaseState(ctx context.Context, number string) (*CaseState, error
 // package cases). Calling it for a change that needs nothing, or twice, is harmless. Code that
 // changes a case's status or deadlines must call it (UpdateCase does; the conversations do for new
 // cases). A change made without it is still found by the deadlines job's sweep of cases by
-// updated_at, only later. The watchers of the store (see OnCaseChange) are told.
+// updated_at, only later. The embedded server's case index is told.
 func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) error {
 	err := s.InsertDue(ctx, []DueEntry{{ID: fmt.Sprintf("changed#%s#%d", number, at.UnixNano()), Kind: DueChanged, At: at, Case: number}})
 	s.notifyCaseChange(number)
 	return err
 }
 
-// OnCaseChange registers fn to be told, in this process, of every change to a case made through
-// this store's functions that change cases (those that call CaseChanged, and the scheduler's
-// marks: overdue, escalated, reopened, replied), so that an in-memory view of the cases (the
-// console's case index) stays current without reading them all again. fn is called on the
-// changing goroutine and must not block.
-func (s *Store) OnCaseChange(fn func(number string)) {
-	v, _ := caseWatchers.LoadOrStore(s, &watcherList{})
-	w := v.(*watcherList)
-	w.mu.Lock()
-	w.fns = append(w.fns, fn)
-	w.mu.Unlock()
-}
-
-// caseWatchers holds each store's OnCaseChange functions (*Store → *watcherList).
-var caseWatchers sync.Map
-
-type watcherList struct {
-	mu  sync.Mutex
-	fns []func(number string)
-}
-
-func (s *Store) notifyCaseChange(number string) {
-	v, ok := caseWatchers.Load(s)
-	if !ok {
-		return
-	}
-	w := v.(*watcherList)
-	w.mu.Lock()
-	fns := w.fns
-	w.mu.Unlock()
-	for _, fn := range fns {
-		fn(number)
-	}
-}
+// notifyCaseChange tells the embedded server's case index (see caseIndex) of a change to a case
+// made through this store: every function that changes a case calls it (CaseChanged does, and the
+// scheduler's marks: overdue, escalated, reopened, replied).
+func (s *Store) notifyCaseChange(number string) { s.caseIndex.caseChanged(number) }
 
 // ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
-func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]CaseState) error) error {
+func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]complaintbot.Case) error) error {
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
 	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
 }
@@ -172,7 +83,7 @@ func (s *Store) EscalateOverdue(ctx context.Context, number, deadline string, at
 		complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusReopened}}}},
 		{Key: "escalation.reason", Value: bson.D{{Key: "$ne", Value: "overdue_" + deadline}}}}
 	r, err := s.cases.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusEscalated},
-		{Key: "escalated_at", Value: at}, {Key: "escalation", Value: bson.D{{Key: "level", Value: "head_office"}, {Key: "reason", Value: "overdue_" + deadline}, {Key: "by", Value: "system"}}},
+		{Key: "escalated_at", Value: at}, {Key: "escalation", Value: bson.D{{Key: "level", Value: "head_office"}, {Key: "reason", Value: "overdue_" + deadline}, {Key: "by", Value: complaintbot.SystemUser}}},
 		{Key: "updated_at", Value: at}}}})
 	if err != nil {
 		return false, fmt.Errorf("escalate case %s: %w", number, err)
@@ -226,7 +137,7 @@ func (s *Store) WaitOnCustomer(ctx context.Context, number string, at time.Time)
 // move later by the time waited (the clock paused). It returns how long the case waited (0 when
 // it was not waiting) and tells the scheduler.
 func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, shift bool) (time.Duration, error) {
-	c, err := s.CaseState(ctx, number)
+	c, err := s.ScanCase(ctx, number)
 	if err != nil {
 		return 0, err
 	}

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -64,11 +65,14 @@ type ReportCell struct {
 	ReplyMins   []int64 `bson:"reply_mins"`
 	ResolveMins []int64 `bson:"resolve_mins"`
 	// Surveys counts the surveys asked (sent, answered or expired); Ratings[r] the ratings r (1–5).
-	Surveys   int64           `bson:"surveys"`
-	Answered  int64           `bson:"answered"`
-	Expired   int64           `bson:"expired"`
-	Ratings   []int64         `bson:"ratings"`
-	Customers []CustomerCount `bson:"customers"`
+	Surveys  int64 `bson:"surveys"`
+	Answered int64 `bson:"answered"`
+	Expired  int64 `bson:"expired"`
+	// Undeliverable counts the surveys that never reached the customer (the question was marked
+	// undeliverable and no reminder got through): counted apart, not among Surveys.
+	Undeliverable int64           `bson:"undeliverable"`
+	Ratings       []int64         `bson:"ratings"`
+	Customers     []CustomerCount `bson:"customers"`
 }
 
 // ReportLow is a low rating, listed with its comment and follow-up status.
@@ -215,13 +219,15 @@ func (s *Store) ComputeDayRollup(ctx context.Context, day string, now time.Time)
 			if o.OV {
 				x.Overdue += n
 			}
-			switch SurveyStatus(o.SV) {
-			case SurveySent:
+			switch complaintbot.SurveyStatus(o.SV) {
+			case complaintbot.SurveyUndeliverable:
+				x.Undeliverable += n
+			case complaintbot.SurveySent:
 				x.Surveys += n
-			case SurveyExpired:
+			case complaintbot.SurveyExpired:
 				x.Surveys += n
 				x.Expired += n
-			case SurveyAnswered:
+			case complaintbot.SurveyAnswered:
 				x.Surveys += n
 				x.Answered += n
 				if o.R >= 1 && o.R <= 5 {
@@ -255,7 +261,7 @@ func (s *Store) ComputeDayRollup(ctx context.Context, day string, now time.Time)
 		return nil, fmt.Errorf("roll up %s: %w", day, err)
 	}
 	r := &ReportRollup{ID: day, Built: now, Low: []ReportLow{}}
-	cur, err := c.Find(ctx, bson.D{{Key: "low", Value: true}, {Key: "survey", Value: SurveyAnswered}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	cur, err := c.Find(ctx, bson.D{{Key: "low", Value: true}, {Key: "survey", Value: complaintbot.SurveyAnswered}}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
 		return nil, fmt.Errorf("roll up %s: low ratings: %w", day, err)
 	}
@@ -338,6 +344,7 @@ func AddCounts(x, src *ReportCell) {
 	x.Surveys += src.Surveys
 	x.Answered += src.Answered
 	x.Expired += src.Expired
+	x.Undeliverable += src.Undeliverable
 	if len(x.Ratings) < 6 {
 		x.Ratings = append(x.Ratings, make([]int64, 6-len(x.Ratings))...)
 	}

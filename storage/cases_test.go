@@ -33,7 +33,7 @@ func TestCaseWorkUpdatesAreGuardedByRevision(t *testing.T) {
 	assignee := "alice"
 	investigating := complaintbot.StatusInvestigating
 	ch := storage.CaseChange{Rev: 0, FromStatus: complaintbot.StatusReceived, Status: &investigating, Assignee: &assignee, At: t0,
-		Entries: []storage.TimelineEntry{{ID: "1", At: t0, By: "alice", Kind: "status", From: "received", To: "investigating"}, {ID: "1n", At: t0, By: "alice", Kind: "notice", Text: "已受理"}}}
+		Entries: []complaintbot.TimelineEntry{{ID: "1", At: t0, By: "alice", Kind: "status", From: "received", To: "investigating"}, {ID: "1n", At: t0, By: "alice", Kind: "notice", Text: "已受理"}}}
 	if err := st.UpdateCase(ctx, c.Number, ch); err != nil {
 		t.Fatal(err)
 	}
@@ -41,21 +41,21 @@ func TestCaseWorkUpdatesAreGuardedByRevision(t *testing.T) {
 	if err := st.UpdateCase(ctx, c.Number, ch); !errors.Is(err, storage.ErrCaseChanged) {
 		t.Fatalf("second update on the same revision: %v", err)
 	}
-	rec, err := st.CaseRecordByNumber(ctx, c.Number)
+	rec, err := st.Case(ctx, c.Number)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rec.Status != investigating || rec.Work.Rev != 1 || rec.Work.Assignee != "alice" || len(rec.Work.Timeline) != 2 || rec.Fields[complaintbot.FieldPhone] == "" {
 		t.Fatalf("after update: %+v", rec)
 	}
-	flag := storage.Flag{Reason: "重复骚扰", By: "bob", At: t0}
+	flag := complaintbot.Flag{Reason: "重复骚扰", By: "bob", At: t0}
 	if err := st.UpdateCase(ctx, c.Number, storage.CaseChange{Rev: 1, Malicious: &flag, At: t0}); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.UpdateCase(ctx, c.Number, storage.CaseChange{Rev: 2, ClearMalicious: true, At: t0}); err != nil {
 		t.Fatal(err)
 	}
-	rec, _ = st.CaseRecordByNumber(ctx, c.Number)
+	rec, _ = st.Case(ctx, c.Number)
 	if rec.Work.Malicious != nil || rec.Work.Rev != 3 {
 		t.Fatalf("flag not cleared: %+v", rec.Work)
 	}
@@ -124,7 +124,7 @@ func TestListCasesFiltersAndSearch(t *testing.T) {
 		t.Fatalf("count by branch: %v %v", by, err)
 	}
 	n := 0
-	if err := st.EachCase(ctx, storage.CaseFilter{Branches: []string{"0201"}}, 100, func(*storage.CaseRecord) error { n++; return nil }); err != nil || n != 4 {
+	if err := st.EachCase(ctx, storage.CaseFilter{Branches: []string{"0201"}}, 100, func(*complaintbot.Case) error { n++; return nil }); err != nil || n != 4 {
 		t.Fatalf("export: %d %v", n, err)
 	}
 }

@@ -1,0 +1,324 @@
+package complaintbot_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+// The rules of the house (../shared/design.md §2), read from the code as `go list` sees it. Only
+// what a package's non-test files import counts (GoFiles/Imports): tests may use the database
+// driver to break things on purpose, and the benchmarks in loadtest start whole services.
+//
+//  1. Only storage and its sub-packages import a database: the MongoDB driver and bson
+//     (go.mongodb.org/...), FerretDB (github.com/FerretDB/...), SQLite (modernc.org/...) or
+//     database/sql.
+//  2. The root (the domain) and flows (the conversation engine) do no I/O: they, and every
+//     package of this module they import, import none of the standard library's I/O packages
+//     (ioPackages).
+//  3. No package imports one above it: each package has a layer (layers); an import goes to a
+//     lower layer, or within a package's own tree (storage/seed → storage), or is one of the
+//     few allowed between peers (peers).
+//  4. No customer-facing Chinese sentence in Go: what the customer reads comes from the flow file
+//     (flows/default.yaml, read by the flow loader). The packages on the customer's path
+//     (customerPath) hold no string literal with a Han character outside the staff-facing
+//     declarations listed in staffText, each with why its text is for staff only. Staff-facing
+//     pages (console, reports, users) and the flow loader itself are not checked.
+
+const module = "github.com/complaintbot/complaintbot"
+
+// layers places every package of the module, by path below the module ("" is the root), from
+// the bottom up (design.md §2: root < textnorm/taxonomy/calendar < flows < storage <
+// conversations/cases/handoffs/users < scheduler/reports < bot/console < app < cmd). Packages the
+// design's table does not name are placed by what they are:
+//   - config, events, metrics, gcfloor import no package of the module: support beside the root;
+//   - wechatapi (and its fake) and wechatsim speak to WeChat as storage speaks to the database:
+//     adapters, at storage's layer;
+//   - quickreplies (agents' ready answers, with their rules and audit) is a workflow beside users;
+//   - app/apptest is app's test harness; loadtest, loadtest/floor and soak are tools that start
+//     whole services, like cmd.
+//
+// A new package must be placed here, or the test fails.
+var layers = [][]string{
+	{"", "config", "events", "metrics", "gcfloor"},
+	{"textnorm", "taxonomy", "calendar"},
+	{"flows"},
+	{"storage", "storage/seed", "storage/storagetest", "wechatapi", "wechatapi/fakewechat", "wechatsim"},
+	{"conversations", "cases", "handoffs", "users", "quickreplies"},
+	{"scheduler", "reports"},
+	{"bot", "console"},
+	{"app", "app/apptest"},
+	{"cmd/complaintbot", "loadtest", "loadtest/floor", "soak"},
+}
+
+// peers are the imports allowed within one layer between different packages (the design puts
+// them side by side): taxonomy reads the customer's words normalised as textnorm does.
+var peers = map[string][]string{
+	"taxonomy": {"textnorm"},
+}
+
+// dbPrefixes are the import paths of a database (rule 1).
+var dbPrefixes = []string{"go.mongodb.org/", "github.com/FerretDB/", "modernc.org/", "database/sql"}
+
+// ioPackages are the standard library's I/O packages (rule 2); a path matches itself and what is
+// below it. crypto/rand (the root's random tokens) is not I/O in this sense.
+var ioPackages = []string{"net", "os", "database", "io/fs", "io/ioutil", "syscall", "path/filepath", "plugin", "crypto/tls"}
+
+// customerPath are the packages whose code can reach what the customer reads (rule 4): the
+// webhook, the conversation service, the case and handoff workflows with their notices, the
+// scheduler's notices and surveys, sending through WeChat, and the app that wires them.
+var customerPath = []string{"bot", "conversations", "cases", "handoffs", "scheduler", "wechatapi", "wechatapi/fakewechat", "app", "app/apptest"}
+
+// staffText are the declarations on the customer's path whose Chinese text only staff read, as
+// "package/file declaration" (a method as Type.Method).
+var staffText = map[string]string{
+	"cases/actions.go auditNames":                "the audit trail's action names, shown in the console",
+	"cases/actions.go Service.Accept":            "the case timeline's entries (the console's case page)",
+	"cases/actions.go Service.Assign":            "the case timeline's entries (the console's case page)",
+	"cases/actions.go Service.SetDepartments":    "the case timeline's entries (the console's case page)",
+	"cases/actions.go orNone":                    "the audit trail's before/after (the console's audit page)",
+	"scheduler/deadlines.go Scheduler.postRobot": "the deadline reminder posted to the staff's WeCom group robot",
+	"scheduler/outbox.go OutboxWorker.sent":      "the transcript's mark of a template message (the console's transcript)",
+}
+
+type goPackage struct {
+	ImportPath string
+	Dir        string
+	GoFiles    []string
+	Imports    []string
+	Error      *struct{ Err string }
+}
+
+// packages lists the module's packages with `go list -json ./...`.
+func packages(t *testing.T) []goPackage {
+	t.Helper()
+	cmd := exec.Command("go", "list", "-e", "-json", "./...")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v\n%s", err, stderr.String())
+	}
+	var pkgs []goPackage
+	dec := json.NewDecoder(bytes.NewReader(out))
+	for {
+		var p goPackage
+		if err := dec.Decode(&p); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		if p.Error != nil {
+			t.Errorf("go list %s: %s", p.ImportPath, p.Error.Err)
+		}
+		pkgs = append(pkgs, p)
+	}
+	if len(pkgs) < 10 {
+		t.Fatalf("go list found only %d packages", len(pkgs))
+	}
+	return pkgs
+}
+
+// rel returns a package path of the module below the module ("" the root), ok false for others.
+func rel(path string) (string, bool) {
+	if path == module {
+		return "", true
+	}
+	r, ok := strings.CutPrefix(path, module+"/")
+	return r, ok
+}
+
+func name(r string) string {
+	if r == "" {
+		return "the root"
+	}
+	return r
+}
+
+func under(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/")
+}
+
+// tree is the top of a package's tree: storage for storage/seed.
+func tree(r string) string {
+	top, _, _ := strings.Cut(r, "/")
+	return top
+}
+
+// Rule 1: only storage imports a database.
+func TestOnlyStorageImportsADatabase(t *testing.T) {
+	for _, p := range packages(t) {
+		r, _ := rel(p.ImportPath)
+		if under(r, "storage") {
+			continue
+		}
+		for _, imp := range p.Imports {
+			for _, db := range dbPrefixes {
+				if strings.HasPrefix(imp, db) {
+					t.Errorf("%s imports %s: only storage speaks to the database", name(r), imp)
+				}
+			}
+		}
+	}
+}
+
+// Rule 2: the root and flows, and what of the module they import, do no I/O.
+func TestTheDomainAndTheFlowsDoNoIO(t *testing.T) {
+	byPath := map[string]goPackage{}
+	for _, p := range packages(t) {
+		byPath[p.ImportPath] = p
+	}
+	seen := map[string]string{} // package → the pure package that needs it pure
+	var visit func(path, why string)
+	visit = func(path, why string) {
+		if _, ok := seen[path]; ok {
+			return
+		}
+		seen[path] = why
+		for _, imp := range byPath[path].Imports {
+			if _, ok := rel(imp); ok {
+				visit(imp, why)
+			}
+		}
+	}
+	visit(module, "the root")
+	visit(module+"/flows", "flows")
+	for path, why := range seen {
+		r, _ := rel(path)
+		for _, imp := range byPath[path].Imports {
+			for _, io := range ioPackages {
+				if under(imp, io) {
+					t.Errorf("%s imports %s, but %s does no I/O (and so nothing it imports does)", name(r), imp, why)
+				}
+			}
+		}
+	}
+}
+
+// Rule 3: no package imports one above it.
+func TestNoPackageImportsOneAboveIt(t *testing.T) {
+	layer := map[string]int{}
+	for i, l := range layers {
+		for _, p := range l {
+			layer[p] = i
+		}
+	}
+	for _, p := range packages(t) {
+		r, _ := rel(p.ImportPath)
+		from, ok := layer[r]
+		if !ok {
+			t.Errorf("%s has no layer: place it in layers (house_test.go) where design.md §2 puts it", name(r))
+			continue
+		}
+		for _, imp := range p.Imports {
+			ir, ok := rel(imp)
+			if !ok {
+				continue
+			}
+			to, known := layer[ir]
+			switch {
+			case !known:
+				continue // reported as a package of its own
+			case to < from, tree(ir) == tree(r) && ir != "" && r != "", slices.Contains(peers[r], ir):
+				continue
+			case to == from:
+				t.Errorf("%s imports %s, its peer (layer %d): peers do not import each other", name(r), name(ir), from)
+			default:
+				t.Errorf("%s (layer %d) imports %s (layer %d), which is above it", name(r), from, name(ir), to)
+			}
+		}
+	}
+}
+
+// Rule 4: no customer-facing Chinese in Go on the customer's path.
+func TestNoCustomerTextInGo(t *testing.T) {
+	used := map[string]bool{}
+	for _, p := range packages(t) {
+		r, _ := rel(p.ImportPath)
+		if !slices.Contains(customerPath, r) {
+			continue
+		}
+		for _, f := range p.GoFiles {
+			fset := token.NewFileSet()
+			file, err := parser.ParseFile(fset, filepath.Join(p.Dir, f), nil, parser.SkipObjectResolution)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range file.Decls {
+				key := r + "/" + f + " " + declName(d)
+				ast.Inspect(d, func(n ast.Node) bool {
+					lit, ok := n.(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING || strings.IndexFunc(lit.Value, isHan) < 0 {
+						return true
+					}
+					if _, staff := staffText[key]; staff {
+						used[key] = true
+						return true
+					}
+					t.Errorf("%s: Chinese text %s in %s: what the customer reads belongs in the flow file (flows/default.yaml); "+
+						"text only staff read is listed in staffText (house_test.go) with why", fset.Position(lit.Pos()), lit.Value, declName(d))
+					return true
+				})
+			}
+		}
+	}
+	var stale []string
+	for k := range staffText {
+		if !used[k] {
+			stale = append(stale, k)
+		}
+	}
+	sort.Strings(stale)
+	for _, k := range stale {
+		t.Errorf("staffText lists %q, which has no Chinese text (any more): remove it", k)
+	}
+}
+
+func isHan(r rune) bool { return unicode.Is(unicode.Han, r) }
+
+// declName names a top-level declaration: a function, Type.Method, or the names a var, const or
+// type declaration declares.
+func declName(d ast.Decl) string {
+	switch d := d.(type) {
+	case *ast.FuncDecl:
+		if d.Recv != nil && len(d.Recv.List) > 0 {
+			t := d.Recv.List[0].Type
+			if s, ok := t.(*ast.StarExpr); ok {
+				t = s.X
+			}
+			if g, ok := t.(*ast.IndexExpr); ok {
+				t = g.X
+			}
+			if id, ok := t.(*ast.Ident); ok {
+				return id.Name + "." + d.Name.Name
+			}
+		}
+		return d.Name.Name
+	case *ast.GenDecl:
+		var names []string
+		for _, s := range d.Specs {
+			switch s := s.(type) {
+			case *ast.ValueSpec:
+				for _, n := range s.Names {
+					names = append(names, n.Name)
+				}
+			case *ast.TypeSpec:
+				names = append(names, s.Name.Name)
+			}
+		}
+		return strings.Join(names, ",")
+	}
+	return fmt.Sprintf("%T", d)
+}
