@@ -32,8 +32,12 @@ func (a *App) buildConsole(ctx context.Context) error {
 	}
 	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus})
 	quick := quickreplies.New(a.Store, a.Clock, a.Log, def.Branches())
-	// The configured canned replies become quick replies for every branch, once.
-	if err := quick.Seed(ctx, a.Config.Console.CannedReplies); err != nil {
+	// The flow file's quick replies (or the configured ones) start a new database's, once.
+	seed := a.Config.Console.CannedReplies
+	if len(seed) == 0 {
+		seed = def.QuickReplies()
+	}
+	if err := quick.Seed(ctx, seed); err != nil {
 		return err
 	}
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,

@@ -29,8 +29,8 @@ type Console struct {
 	// HandoffMode is "console" (agents answer in this console) or "wechat_kf" (hand the customer
 	// to WeChat's own customer-service system with a transfer_customer_service reply).
 	HandoffMode string `yaml:"handoff_mode"`
-	// CannedReplies are the ready answers for every branch that a new database starts its quick
-	// replies with (see package quickreplies); the console manages them from then on.
+	// CannedReplies, when set, replace the flow file's quick_replies as the ready answers a new
+	// database starts its quick replies with (see package quickreplies).
 	CannedReplies []string `yaml:"canned_replies"`
 }
 
@@ -43,12 +43,7 @@ func defaultConsole() Console {
 		AgentIdleTimeout: Duration(15 * time.Minute),
 		WorkingHours:     "09:00-17:30",
 		HandoffMode:      "console",
-		CannedReplies: []string{
-			"您好，我是本行客服，很高兴为您服务。请问有什么可以帮您？",
-			"非常抱歉给您带来不便，我们已记录您的问题，会尽快核实处理。",
-			"请您提供一下联系电话，方便我们的工作人员与您联系。",
-			"感谢您的耐心等待，您的问题已经转交相关部门处理。",
-		},
+		CannedReplies:    []string{},
 	}
 }
 

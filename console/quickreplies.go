@@ -54,7 +54,7 @@ func (c *Console) offeredReplies(ctx context.Context, who *actor, openID string)
 	}
 	out := make([]offeredReply, 0, len(qs))
 	for _, q := range qs {
-		out = append(out, offeredReply{Title: q.Title, Text: quickreplies.Fill(q.Text, number, who.user.Label())})
+		out = append(out, offeredReply{Title: quickreplies.Fill(q.Title, number, who.user.Label()), Text: quickreplies.Fill(q.Text, number, who.user.Label())})
 	}
 	return out, nil
 }

@@ -67,7 +67,7 @@ func TestLoadDefinitionErrors(t *testing.T) {
 		{"field asked twice", "      - field: request", "      - field: description", "kinds.complaint.steps[4].field"},
 		{"reserved field", "      - field: request", "      - field: readback", "kinds.complaint.steps[4].field"},
 		{"wrong field for type", "      - field: occurred_at", "      - field: when", "kinds.complaint.steps[2].field"},
-		{"misspelt kind", "  praise:\n    words:", "  praize:\n    words:", "praize"},
+		{"misspelt kind", "  praise:\n    # What customers read", "  praize:\n    # What customers read", "praize"},
 		{"empty command list", skipLine(base), "  skip: []", "commands.skip"},
 		{"broken YAML", "kinds:\n", "kinds: [\n", "flows: definition"},
 	}

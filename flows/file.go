@@ -4,23 +4,26 @@ import "github.com/complaintbot/complaintbot"
 
 // fileDef is the shape of the definition file; see default.yaml for the meaning of each key.
 type fileDef struct {
-	Hotline       string                   `yaml:"hotline"`
-	Welcome       string                   `yaml:"welcome"`
-	Menu          map[string]string        `yaml:"menu"`
-	Commands      commandsDef              `yaml:"commands"`
-	Messages      messagesDef              `yaml:"messages"`
-	Readback      readbackDef              `yaml:"readback"`
-	Registered    registeredDef            `yaml:"registered"`
-	StoryMinChars int                      `yaml:"story_min_chars"`
-	Kinds         kindsDef                 `yaml:"kinds"`
-	NoBranch      noBranchDef              `yaml:"no_branch"`
-	Branches      []complaintbot.Branch    `yaml:"branches"`
-	Categories    map[string][]categoryDef `yaml:"categories"`
-	Survey        surveyDef                `yaml:"survey"`
-	Notices       noticesDef               `yaml:"notices"`
-	Understanding understandingDef         `yaml:"understanding"`
-	FAQ           []faqDef                 `yaml:"faq"`
-	Urgent        []urgentDef              `yaml:"urgent"`
+	Hotline       string            `yaml:"hotline"`
+	Welcome       string            `yaml:"welcome"`
+	Menu          map[string]string `yaml:"menu"`
+	Commands      commandsDef       `yaml:"commands"`
+	Messages      messagesDef       `yaml:"messages"`
+	Readback      readbackDef       `yaml:"readback"`
+	Registered    registeredDef     `yaml:"registered"`
+	StoryMinChars int               `yaml:"story_min_chars"`
+	Kinds         kindsDef          `yaml:"kinds"`
+	NoBranch      noBranchDef       `yaml:"no_branch"`
+	QuickReplies  []string          `yaml:"quick_replies"`
+	// Statuses are the case statuses as customers read them; one missing reads Status.Label.
+	Statuses      map[complaintbot.Status]string `yaml:"statuses"`
+	Branches      []complaintbot.Branch          `yaml:"branches"`
+	Categories    map[string][]categoryDef       `yaml:"categories"`
+	Survey        surveyDef                      `yaml:"survey"`
+	Notices       noticesDef                     `yaml:"notices"`
+	Understanding understandingDef               `yaml:"understanding"`
+	FAQ           []faqDef                       `yaml:"faq"`
+	Urgent        []urgentDef                    `yaml:"urgent"`
 }
 
 type commandsDef struct {
@@ -128,6 +131,8 @@ type kindsDef struct {
 
 // kindDef is the flow of one kind: the words that start it and its questions in order.
 type kindDef struct {
+	// Name is what customers read for the kind; "" reads complaintbot.Kind.Label.
+	Name       string    `yaml:"name"`
 	Words      []string  `yaml:"words"`
 	StoryWords []string  `yaml:"story_words"`
 	Intro      string    `yaml:"intro"`

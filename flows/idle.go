@@ -232,7 +232,7 @@ func (t *turn) kindAnswer(text string) (complaintbot.Kind, bool) {
 	}
 	labels := make([]string, len(kindOrder))
 	for i, k := range kindOrder {
-		labels[i] = k.Label()
+		labels[i] = t.d.kindName(k)
 	}
 	if i, ok := matchChoice(text, labels); ok {
 		return kindOrder[i], true
@@ -292,8 +292,8 @@ func (t *turn) resumeOffer() string {
 	if st.Step != "" {
 		target = complaintbot.Kind(st.Step)
 	}
-	return fill(t.msgs().ResumeOffer, "kind", st.Draft.Kind.Label(), "count", strconv.Itoa(len(st.Done)),
-		"target", target.Label())
+	return fill(t.msgs().ResumeOffer, "kind", t.d.kindName(st.Draft.Kind), "count", strconv.Itoa(len(st.Done)),
+		"target", t.d.kindName(target))
 }
 
 // cancelled is the answer to "取消" with a draft kept.

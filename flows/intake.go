@@ -123,7 +123,7 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 	st := t.st
 	t.changeKind(kind)
 	st.Correcting = false
-	t.add(fill(t.u().KindSwitched, "kind", kind.Label()))
+	t.add(fill(t.u().KindSwitched, "kind", t.d.kindName(kind)))
 	correction := t.d.u.correction.in(key(n))
 	h := t.scan(n)
 	h.story, h.request = false, "" // "我不是提建议，我是要投诉" is neither the story nor a request

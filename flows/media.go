@@ -19,7 +19,7 @@ func (t *turn) image() {
 		at = t.now
 	}
 	st.Draft.Evidence = append(st.Draft.Evidence, complaintbot.Evidence{MediaID: t.in.MediaID, Type: "image", At: at})
-	t.add(fill(t.msgs().ImageReceived, "count", strconv.Itoa(len(st.Draft.Evidence)), "kind", st.Draft.Kind.Label()))
+	t.add(fill(t.msgs().ImageReceived, "count", strconv.Itoa(len(st.Draft.Evidence)), "kind", t.d.kindName(st.Draft.Kind)))
 	t.add(t.question())
 }
 

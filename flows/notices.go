@@ -88,7 +88,7 @@ func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, d NoticeDat
 	if tmpl == "" {
 		return ""
 	}
-	return fill(tmpl, "number", c.Number, "kind", c.Kind.Label(), "status", c.Status.Label(),
+	return fill(tmpl, "number", c.Number, "kind", e.def.kindName(c.Kind), "status", e.def.statusName(c.Status),
 		"date", formatDate(d.Expected), "decision", formatDate(d.Decision), "reason", d.Reason, "reply", d.Reply)
 }
 
@@ -110,7 +110,7 @@ func (e *Engine) ExpireDraft(st State, now time.Time) (_ State, message string, 
 	kind := st.Draft.Kind
 	s := st.clone()
 	s.clear()
-	return s, fill(e.def.file.Notices.DraftExpired, "kind", kind.Label()), true
+	return s, fill(e.def.file.Notices.DraftExpired, "kind", e.def.kindName(kind)), true
 }
 
 // LeaveQueue takes a customer out of the queue for a person (nobody took the conversation). It

@@ -64,3 +64,35 @@ func TestNoticesMustCarryReplyAndReason(t *testing.T) {
 		t.Fatalf("extension notice %q", n)
 	}
 }
+
+// What customers read for a case's kind and status comes from the flow file, so an operator who
+// renames them there changes every text that names them.
+func TestKindAndStatusNamesComeFromTheFlowFile(t *testing.T) {
+	src := strings.Replace(string(defaultYAML), "  received: 已受理", "  received: 已收到，待处理", 1)
+	src = strings.Replace(src, "    name: 投诉", "    name: 投诉件", 1)
+	def, err := LoadDefinition([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := New(def, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := complaintbot.CaseSummary{Number: "TS20261128-0001", Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived}
+	text := e.Notice(NoticeProgress, c, NoticeData{Expected: saturday.AddDate(0, 0, 3)})
+	if !strings.Contains(text+e.Notice(NoticeAccepted, c, NoticeData{}), "投诉件") {
+		t.Errorf("the notices do not use the flow file's name for the kind: %q", text)
+	}
+	if got := def.statusName(complaintbot.StatusReceived); got != "已收到，待处理" {
+		t.Errorf("status name %q", got)
+	}
+	// A flow file without the names reads the built-in ones.
+	old := strings.Replace(string(defaultYAML), "statuses:\n  received: 已受理\n", "statuses:\n", 1)
+	d2, err := LoadDefinition([]byte(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := d2.statusName(complaintbot.StatusReceived); got != "已受理" {
+		t.Errorf("without a name in the file: %q", got)
+	}
+}

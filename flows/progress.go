@@ -27,8 +27,8 @@ func (t *turn) progress() {
 			lines = append(lines, fill(m.ProgressMore, "shown", strconv.Itoa(progressShown)))
 			break
 		}
-		lines = append(lines, fill(m.ProgressLine, "number", c.Number, "kind", c.Kind.Label(),
-			"status", c.Status.Label(), "due", t.due(c)))
+		lines = append(lines, fill(m.ProgressLine, "number", c.Number, "kind", t.d.kindName(c.Kind),
+			"status", t.d.statusName(c.Status), "due", t.due(c)))
 	}
 	lines = append(lines, m.ProgressFooter)
 	t.add(strings.Join(lines, "\n"))
@@ -53,8 +53,8 @@ func (t *turn) caseDetail(number string) {
 		if branch == "" {
 			branch = t.d.file.Readback.Unset
 		}
-		t.add(fill(m.CaseDetail, "number", c.Number, "kind", c.Kind.Label(), "category", category,
-			"branch", branch, "received", formatWhen(c.Received, ""), "status", c.Status.Label(), "due", t.due(c)))
+		t.add(fill(m.CaseDetail, "number", c.Number, "kind", t.d.kindName(c.Kind), "category", category,
+			"branch", branch, "received", formatWhen(c.Received, ""), "status", t.d.statusName(c.Status), "due", t.due(c)))
 		return
 	}
 	t.add(fill(m.CaseNotFound, "number", number))

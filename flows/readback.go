@@ -25,7 +25,7 @@ func (t *turn) readbackLines() []string {
 		}
 		return fill(rb.Line, "n", strconv.Itoa(n), "label", label, "value", value)
 	}
-	lines := []string{line(1, rb.TypeLabel, draft.Kind.Label())}
+	lines := []string{line(1, rb.TypeLabel, t.d.kindName(draft.Kind))}
 	for i := range t.d.kind(draft.Kind).Steps {
 		s := &t.d.kind(draft.Kind).Steps[i]
 		v := t.value(s)

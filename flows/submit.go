@@ -90,7 +90,7 @@ func (t *turn) duplicateQuestion() string {
 			category = c.Category.Name
 		}
 		return fill(t.msgs().Duplicate, "number", number, "date", formatDate(c.Received), "branch", c.Branch.Name,
-			"category", category, "status", c.Status.Label())
+			"category", category, "status", t.d.statusName(c.Status))
 	}
 	branch, category := "", ""
 	if b := st.Draft.Branch; b != nil {
@@ -100,7 +100,7 @@ func (t *turn) duplicateQuestion() string {
 		category = c.Name
 	}
 	return fill(t.msgs().Duplicate, "number", number, "date", "近期", "branch", branch,
-		"category", category, "status", complaintbot.StatusReceived.Label())
+		"category", category, "status", t.d.statusName(complaintbot.StatusReceived))
 }
 
 // duplicateAnswer handles "1 补充到 …" / "2 新建".

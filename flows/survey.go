@@ -247,7 +247,7 @@ func (e *Engine) SurveyQuestion(c *complaintbot.CaseSummary, reminder bool) stri
 	sv := &e.def.file.Survey
 	number, kind := "", ""
 	if c != nil {
-		number, kind = c.Number, c.Kind.Label()
+		number, kind = c.Number, e.def.kindName(c.Kind)
 	}
 	tmpl := sv.Question
 	switch {

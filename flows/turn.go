@@ -429,11 +429,11 @@ func (t *turn) remind() {
 	case FlowIntake:
 		switch st.Step {
 		case stepReadback:
-			t.add(fill(t.msgs().ReminderReadback, "kind", st.Draft.Kind.Label()))
+			t.add(fill(t.msgs().ReminderReadback, "kind", t.d.kindName(st.Draft.Kind)))
 		case stepDuplicate, stepKind:
 			t.add(t.question())
 		default:
-			t.add(fill(t.msgs().Reminder, "kind", st.Draft.Kind.Label(), "prompt", t.question()))
+			t.add(fill(t.msgs().Reminder, "kind", t.d.kindName(st.Draft.Kind), "prompt", t.question()))
 		}
 	case FlowResume:
 		t.add(t.resumeOffer())
