@@ -12,6 +12,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/reports"
+	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
 
@@ -206,7 +207,13 @@ func (c *Console) apiCase(g *gin.Context) {
 	for _, it := range items {
 		tl = append(tl, item(it))
 	}
-	g.JSON(http.StatusOK, gin.H{"case": v.Case, "overdue": v.Overdue, "next_statuses": v.Next, "timeline": tl})
+	missed := []string{} // the deadlines the scheduler found missed: "reply", "decision"
+	for _, d := range []string{storage.DeadlineReply, storage.DeadlineDecision} {
+		if _, ok := v.Case.Missed[d]; ok {
+			missed = append(missed, d)
+		}
+	}
+	g.JSON(http.StatusOK, gin.H{"case": v.Case, "overdue": v.Overdue, "missed_deadlines": missed, "next_statuses": v.Next, "timeline": tl})
 }
 
 func (c *Console) apiCaseAction(g *gin.Context) {

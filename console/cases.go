@@ -318,8 +318,29 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 		}
 		items = append(items, it)
 	}
+	items = append(items, deadlineItems(rec)...)
 	slices.SortStableFunc(items, func(a, b TimelineItem) int { return a.At.Compare(b.At) })
 	return items, nil
+}
+
+// deadlineNames names the deadlines the scheduler watches.
+var deadlineNames = map[string]string{storage.DeadlineReply: "答复期限", storage.DeadlineDecision: "处理期限"}
+
+// deadlineItems are the scheduler's own marks on the case, as the timeline shows them: each
+// deadline found missed, and the automatic escalation to head office that followed.
+func deadlineItems(rec *complaintbot.Case) []TimelineItem {
+	var out []TimelineItem
+	for _, d := range []string{storage.DeadlineReply, storage.DeadlineDecision} {
+		if at, ok := rec.Missed[d]; ok {
+			out = append(out, TimelineItem{At: at, Kind: "overdue", Who: "系统", Title: "超期：" + deadlineNames[d] + "已过"})
+		}
+	}
+	if rec.Escalated != nil {
+		why := strings.TrimPrefix(rec.Escalation.Reason, "overdue_")
+		out = append(out, TimelineItem{At: *rec.Escalated, Kind: "escalation", Who: "系统",
+			Title: "自动提交总行处理（" + deadlineNames[why] + "超期）"})
+	}
+	return out
 }
 
 func lineTitle(l storage.Line) string {

@@ -42,6 +42,7 @@ func TestSandboxAdminMovesTheClockAndDeadlinesPass(t *testing.T) {
 	var got struct {
 		Case     complaintbot.Case `json:"case"`
 		Overdue  bool              `json:"overdue"`
+		Missed   []string          `json:"missed_deadlines"`
 		Timeline []struct{ Kind, Title string }
 	}
 	if st := alice.getJSON("/api/v1/cases/"+number, &got); st != 200 {
@@ -49,6 +50,19 @@ func TestSandboxAdminMovesTheClockAndDeadlinesPass(t *testing.T) {
 	}
 	if !got.Overdue || got.Case.Status != complaintbot.StatusEscalated {
 		t.Errorf("16 days on, the unanswered case is overdue=%v, status %s; want overdue and escalated", got.Overdue, got.Case.Status)
+	}
+	if strings.Join(got.Missed, ",") != "reply,decision" {
+		t.Errorf("the API names the missed deadlines %q, want reply,decision", got.Missed)
+	}
+	// The scheduler's marks are on the case's timeline.
+	var titles []string
+	for _, it := range got.Timeline {
+		titles = append(titles, it.Title)
+	}
+	for _, want := range []string{"超期：答复期限已过", "超期：处理期限已过", "自动提交总行处理（"} {
+		if !strings.Contains(strings.Join(titles, "|"), want) {
+			t.Errorf("the timeline lacks %q: %q", want, titles)
+		}
 	}
 	// The customer still writes: WeChat's timestamps are checked against the real clock.
 	if reply := e.say(custA, "你好"); reply == "" || strings.Contains(reply, "success") {
