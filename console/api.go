@@ -258,8 +258,8 @@ func (c *Console) apiAudit(g *gin.Context) {
 	g.JSON(http.StatusOK, gin.H{"entries": entries})
 }
 
-// maxExport is the most rows one export holds.
-const maxExport = 20000
+// maxExport is the most rows one export holds; an export of more says so in its last line.
+var maxExport = 20000
 
 // exportCases writes the cases matching the list's filters within the user's branches as CSV
 // (the complaint register: one row per case; phone numbers masked). Nothing is sent before the
@@ -289,15 +289,26 @@ func (c *Console) exportCases(g *gin.Context) {
 			return err
 		}
 		w = csv.NewWriter(g.Writer)
-		return w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道代码", "业务代码", "原因代码", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
+		return w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道（JR/T 0169）", "业务（JR/T 0169）", "原因（JR/T 0169）", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
 			"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
 	}
-	n := 0
-	err = c.store.EachCase(ctx, f, maxExport, func(rec *complaintbot.Case) error {
+	label := c.labeler(ctx)
+	assignee := func(name string) string { // by display name, as the console shows people
+		if name == "" {
+			return ""
+		}
+		return label.of(name)
+	}
+	n, more := 0, false
+	err = c.store.EachCase(ctx, f, maxExport+1, func(rec *complaintbot.Case) error {
 		if w == nil {
 			if err := begin(); err != nil {
 				return err
 			}
+		}
+		if n == maxExport { // one more than an export holds: say so at the end, not in silence
+			more = true
+			return nil
 		}
 		n++
 		cat := rec.Category
@@ -316,14 +327,19 @@ func (c *Console) exportCases(g *gin.Context) {
 			malicious = rec.Work.Malicious.Reason
 		}
 		ts := func(t time.Time) string { return t.In(complaintbot.Shanghai).Format("2006-01-02 15:04") }
-		return w.Write(reports.SafeCells([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name, cat.Channel, cat.Business, cat.Reason,
-			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, rec.Work.Assignee,
+		return w.Write(reports.SafeCells([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name,
+			reports.JRTLabel(cat.Channel), reports.JRTLabel(cat.Business), reports.JRTLabel(cat.Reason),
+			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, assignee(rec.Work.Assignee),
 			rec.Work.Departments.Responsible, rec.Work.Departments.Host, strings.Join(rec.Work.Departments.CoHandling, "、"),
 			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], complaintbot.MaskPhone(rec.Fields[complaintbot.FieldPhone]),
 			res.Text, res.Reply, malicious}))
 	})
 	if err == nil && w == nil {
 		err = begin() // no case matches: the header alone
+	}
+	if err == nil && more {
+		c.log.Info("export cases: more cases match than one export holds", "rows", n)
+		err = w.Write([]string{fmt.Sprintf("（仅导出最新的 %d 件；符合条件的案件更多，请缩小筛选范围后分次导出）", maxExport)})
 	}
 	if w != nil {
 		w.Flush()
