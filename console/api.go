@@ -106,12 +106,7 @@ type apiLine struct {
 func (c *Console) apiConversation(g *gin.Context) {
 	who := actorOf(g)
 	ctx := g.Request.Context()
-	v, err := c.conversation(ctx, who.user, g.Param("openid"))
-	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	lines, err := c.Messages(ctx, v.OpenID, 200)
+	v, lines, err := c.readConversation(ctx, who.user, g.Param("openid"))
 	if err != nil {
 		c.apiError(g, err)
 		return

@@ -12,6 +12,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -273,11 +274,13 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 	}
 	notices := c.notices(ctx, rec)
 	var items []TimelineItem
-	lines, err := c.store.Transcript(ctx, rec.OpenID, 300)
+	// The case's own sessions: what the customer said when registering it, adding to it or rating
+	// it, and the notices about it — not the rest of the customer's chat (design.md §9).
+	lines, err := c.caseLines(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
-	from := rec.Received.Add(-6 * time.Hour)
+	from := time.Time{}
 	noticeIDs := map[string]bool{}
 	for _, e := range rec.Work.Timeline {
 		if e.Outbox != "" {
@@ -321,6 +324,28 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 	items = append(items, deadlineItems(rec)...)
 	slices.SortStableFunc(items, func(a, b TimelineItem) int { return a.At.Compare(b.At) })
 	return items, nil
+}
+
+// caseLines are the transcript lines of the case's sessions. A case registered before sessions
+// existed has none: its lines are those from 6 hours before it was registered on, as before.
+func (c *Console) caseLines(ctx context.Context, rec *complaintbot.Case) ([]storage.Line, error) {
+	own, err := c.handoffs.CaseSessions(ctx, rec.OpenID, rec.Number, 300)
+	if err != nil {
+		return nil, err
+	}
+	if slices.ContainsFunc(own, func(l handoffs.Line) bool { return l.FromTurn }) {
+		out := make([]storage.Line, len(own))
+		for i := range own {
+			out[i] = own[i].Line
+		}
+		return out, nil
+	}
+	lines, err := c.store.Transcript(ctx, rec.OpenID, 300)
+	if err != nil {
+		return nil, err
+	}
+	from := rec.Received.Add(-6 * time.Hour)
+	return slices.DeleteFunc(lines, func(l storage.Line) bool { return l.At.Before(from) }), nil
 }
 
 // deadlineNames names the deadlines the scheduler watches.

@@ -188,6 +188,7 @@ func (c *Console) Register(r *gin.Engine) {
 	c.registerReports(p, a)
 	c.registerSandbox(p, a)
 	c.registerQuickReplies(p, a)
+	c.registerWork(p, a)
 	c.registerMedia(p)
 }
 

@@ -50,20 +50,28 @@ const notFoundFloor = 40 * time.Millisecond
 // notFoundFloor, either way.
 func (c *Console) conversation(ctx context.Context, u *storage.User, openID string) (*Conversation, error) {
 	start := time.Now()
-	v, err := c.lookUpConversation(ctx, u, openID)
-	if errors.Is(err, storage.ErrNotFound) || errors.Is(err, errNotFound) {
-		err = errNotFound
-		t := time.NewTimer(notFoundFloor - time.Since(start))
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-		}
-	}
-	return v, err
+	v, err := c.lookUpConversation(ctx, u, openID, false)
+	return v, c.notFoundAfterFloor(ctx, start, err)
 }
 
-func (c *Console) lookUpConversation(ctx context.Context, u *storage.User, openID string) (*Conversation, error) {
+// notFoundAfterFloor answers a conversation not found, or outside the user's sessions, as
+// errNotFound and no sooner than notFoundFloor after start; other outcomes as they are.
+func (c *Console) notFoundAfterFloor(ctx context.Context, start time.Time, err error) error {
+	if !errors.Is(err, storage.ErrNotFound) && !errors.Is(err, errNotFound) {
+		return err
+	}
+	t := time.NewTimer(notFoundFloor - time.Since(start))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return errNotFound
+}
+
+// lookUpConversation loads the conversation for u: for acting on it (the branch it is routed to
+// is u's, or u holds it), or with anyone, for reading what u may see of it.
+func (c *Console) lookUpConversation(ctx context.Context, u *storage.User, openID string, anyone bool) (*Conversation, error) {
 	if !openIDRe.MatchString(openID) {
 		return nil, errNotFound
 	}
@@ -72,10 +80,33 @@ func (c *Console) lookUpConversation(ctx context.Context, u *storage.User, openI
 		return nil, err
 	}
 	v := &Conversation{Conversation: hv, Masked: mask(openID), BranchName: c.branchName(hv.BranchCode)}
-	if !u.Covers(v.BranchCode) && v.Holder != u.Name {
+	if !anyone && !u.Covers(v.BranchCode) && v.Holder != u.Name {
 		return nil, errNotFound
 	}
 	return v, nil
+}
+
+// viewLimit is how many of a conversation's newest lines the console reads.
+const viewLimit = 200
+
+// readConversation loads the customer's conversation and the lines of it u may see (see
+// handoffs.ViewFor: the sessions of u's branches): errNotFound, after notFoundFloor, when the
+// conversation does not exist or u may see nothing of it. A user who may read a conversation may
+// act on it only if conversation allows it.
+func (c *Console) readConversation(ctx context.Context, u *storage.User, openID string) (*Conversation, []Line, error) {
+	start := time.Now()
+	v, err := c.lookUpConversation(ctx, u, openID, true)
+	if err != nil {
+		return nil, nil, c.notFoundAfterFloor(ctx, start, err)
+	}
+	view, err := c.handoffs.ViewFor(ctx, u, v.Conversation, viewLimit)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !view.Sees() && !u.Covers(v.BranchCode) && v.Holder != u.Name {
+		return nil, nil, c.notFoundAfterFloor(ctx, start, errNotFound)
+	}
+	return v, c.presentLines(ctx, view.Lines), nil
 }
 
 // QueueItem is one line of the inbox.
@@ -349,12 +380,9 @@ type Line struct {
 	Failed  string
 }
 
-// Messages returns the conversation's newest lines (oldest first) with the replies still queued.
-func (c *Console) Messages(ctx context.Context, openID string, limit int) ([]Line, error) {
-	lines, err := c.handoffs.Messages(ctx, openID, limit)
-	if err != nil {
-		return nil, err
-	}
+// presentLines are the lines as agents read them: senders by display name, undelivered messages
+// marked.
+func (c *Console) presentLines(ctx context.Context, lines []handoffs.Line) []Line {
 	label := c.labeler(ctx)
 	out := make([]Line, 0, len(lines))
 	for _, l := range lines {
@@ -367,7 +395,7 @@ func (c *Console) Messages(ctx context.Context, openID string, limit int) ([]Lin
 		}
 		out = append(out, cl)
 	}
-	return out, nil
+	return out
 }
 
 // AddNote records who's internal note on the customer's conversation (never sent to them).

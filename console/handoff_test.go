@@ -64,6 +64,7 @@ func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
 		t.Fatalf("claim notice: %q", got)
 	}
 	// Held by an agent: the bot says nothing, the message is stored and shown.
+	e.Clock.Advance(time.Second) // the customer writes after being told
 	if r, err := e.Sim.Text(custA, "你好，我的问题是<b>柜员</b>态度"); err != nil || !r.Success {
 		t.Fatalf("with agent: %+v %v", r, err)
 	}

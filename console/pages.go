@@ -22,7 +22,7 @@ type pageSet struct {
 	pages map[string]*template.Template
 }
 
-var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users", "password", "sandbox", "quickreplies"}
+var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users", "password", "sandbox", "quickreplies", "followups", "calls", "tasks"}
 
 // loadPages parses the page templates; names gives their who function the display names.
 func loadPages(names *displayNames) (*pageSet, error) {
@@ -282,38 +282,38 @@ type convData struct {
 	HolderLabel string
 	Mine        bool
 	CanAct      bool
-	Messages    []Line
-	Window      WindowInfo
-	ClientID    string
-	NoteID      string
-	Canned      []offeredReply
-	Cases       []complaintbot.CaseSummary
-	Panel       CustomerPanel
-	Colleagues  []storage.User
-	Branches    []complaintbot.Branch
-	Draft       string
+	// MayAct says the user may act on the conversation (its branch is theirs, or they hold it),
+	// not only read the sessions of theirs.
+	MayAct     bool
+	Messages   []Line
+	Window     WindowInfo
+	ClientID   string
+	NoteID     string
+	Canned     []offeredReply
+	Cases      []complaintbot.CaseSummary
+	Panel      CustomerPanel
+	Colleagues []storage.User
+	Branches   []complaintbot.Branch
+	Draft      string
 }
 
 func (c *Console) conversationPage(g *gin.Context) {
 	who := actorOf(g)
 	ctx := g.Request.Context()
-	v, err := c.conversation(ctx, who.user, g.Param("openid"))
+	v, lines, err := c.readConversation(ctx, who.user, g.Param("openid"))
 	if err != nil {
 		c.pageError(g, err)
 		return
 	}
 	d := convData{Conv: v, HolderLabel: c.userLabel(ctx, v.Holder), Mine: v.Holder == who.user.Name, ClientID: complaintbot.RandomToken(12),
-		NoteID: complaintbot.RandomToken(12), Branches: c.branches}
+		NoteID: complaintbot.RandomToken(12), Branches: c.branches, Messages: lines,
+		MayAct: who.user.Covers(v.BranchCode) || v.Holder == who.user.Name}
 	d.CanAct = c.holds(who, v) == nil
 	if d.Mine {
 		if d.Canned, err = c.offeredReplies(ctx, who, v.OpenID); err != nil {
 			c.pageError(g, err)
 			return
 		}
-	}
-	if d.Messages, err = c.Messages(ctx, v.OpenID, 200); err != nil {
-		c.pageError(g, err)
-		return
 	}
 	if d.Mine {
 		d.Window = c.window(ctx, v.OpenID)
@@ -353,13 +353,7 @@ func (c *Console) conversationPage(g *gin.Context) {
 func (c *Console) conversationMessages(g *gin.Context) {
 	who := actorOf(g)
 	ctx := g.Request.Context()
-	v, err := c.conversation(ctx, who.user, g.Param("openid"))
-	if err != nil {
-		status, msg := c.userError(err)
-		g.String(status, msg)
-		return
-	}
-	lines, err := c.Messages(ctx, v.OpenID, 200)
+	_, lines, err := c.readConversation(ctx, who.user, g.Param("openid"))
 	if err != nil {
 		status, msg := c.userError(err)
 		g.String(status, msg)

@@ -48,7 +48,7 @@ func (c *Console) events(g *gin.Context) {
 	ctx := g.Request.Context()
 	watchConv, watchCase := g.Query("openid"), g.Query("case")
 	if watchConv != "" {
-		if _, err := c.conversation(ctx, who.user, watchConv); err != nil {
+		if _, _, err := c.readConversation(ctx, who.user, watchConv); err != nil {
 			status, msg := c.userError(err)
 			g.String(status, msg)
 			return

@@ -108,6 +108,8 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				return Outcome{}, err
 			}
 		}
+		// The turn belongs to the session going on, or begins the next one (design.md §9).
+		res.State.Session = cur.state.NextSession()
 		turn.Replies = append(turn.Replies, res.Replies...)
 		queued := slices.ContainsFunc(effects, func(e storage.TurnEffect) bool { return e.Type == flows.EffectQueueForAgent })
 		if queued { // the queue entry is keyed by this turn: leaving the queue closes it by _id
@@ -400,6 +402,11 @@ func (c *Service) Control(ctx context.Context, openID, note string, change func(
 		replies, err := change(&st)
 		if err != nil {
 			return flows.State{}, err
+		}
+		// An agent's action on an idle conversation (taking it over) begins a session of its own.
+		st.Session = cur.state.Session
+		if cur.state.Idle() && !st.Idle() {
+			st.Session++
 		}
 		now := c.clock.Now()
 		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,

@@ -145,3 +145,22 @@ func TestRequestNamingTheResultIsNotAProgressQuestion(t *testing.T) {
 		t.Fatalf("the request was not kept: %q (state %+v)", got, c.st.Draft.Fields)
 	}
 }
+
+// A conversation is idle when nothing is being filled in, kept to resume, or handed to a person:
+// what the customer says then begins the next session.
+func TestSessionsBeginWhenTheConversationIsIdle(t *testing.T) {
+	idle := State{Session: 3}
+	if !idle.Idle() || idle.NextSession() != 4 {
+		t.Errorf("idle state: Idle %v, next session %d; want true, 4", idle.Idle(), idle.NextSession())
+	}
+	for name, st := range map[string]State{
+		"filling in":  {Session: 3, Flow: FlowIntake, Draft: &complaintbot.Draft{}},
+		"kept draft":  {Session: 3, Flow: FlowIdle, Draft: &complaintbot.Draft{}},
+		"queued":      {Session: 3, Handoff: HandoffWaiting},
+		"agent holds": {Session: 3, Handoff: HandoffAgent},
+	} {
+		if st.Idle() || st.NextSession() != 3 {
+			t.Errorf("%s: Idle %v, next session %d; want false, 3", name, st.Idle(), st.NextSession())
+		}
+	}
+}

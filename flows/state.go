@@ -32,6 +32,9 @@ type State struct {
 	HandoffID string `bson:"handoff_id,omitempty"`
 	// LastActive is the time of the customer's last message.
 	LastActive time.Time `bson:"last_active,omitempty"`
+	// Session numbers the customer's sessions (design.md §9): a message or an agent's action that
+	// finds the conversation Idle begins the next one. The caller sets it; the engine carries it.
+	Session int `bson:"session,omitempty"`
 	// DraftAt is when the draft was last worked on; the draft is dropped DraftKeep after it.
 	DraftAt time.Time `bson:"draft_at,omitempty"`
 	// Done lists the fields of the draft that are answered (or skipped), in no particular order.
@@ -84,6 +87,22 @@ const (
 )
 
 // clone returns a deep copy, so that the engine never writes into the caller's State.
+// Idle reports whether nothing is going on in the conversation: no complaint being filled in or
+// kept to resume, no kind being chosen, nobody queued or holding it. What the customer says next
+// begins a new session.
+func (s State) Idle() bool {
+	return (s.Flow == "" || s.Flow == FlowIdle) && s.Draft == nil && s.Handoff == ""
+}
+
+// NextSession returns the session a change to the conversation from s belongs to: s's own while
+// something is going on, the next one when s is Idle.
+func (s State) NextSession() int {
+	if s.Idle() {
+		return s.Session + 1
+	}
+	return s.Session
+}
+
 func (s State) clone() State {
 	s.Draft = cloneDraft(s.Draft)
 	s.Done = slices.Clone(s.Done)

@@ -72,9 +72,15 @@ type Line struct {
 // this process (agents' replies, notices) that the transcript does not hold yet: still pending,
 // or not delivered.
 func (s *Service) Messages(ctx context.Context, openID string, limit int) ([]Line, error) {
-	lines, err := s.store.Transcript(ctx, openID, limit)
+	lines, _, err := s.messages(ctx, openID, limit)
+	return lines, err
+}
+
+// messages is Messages with what the turns read say about each session.
+func (s *Service) messages(ctx context.Context, openID string, limit int) ([]Line, map[int]*storage.SessionFacts, error) {
+	lines, facts, err := s.store.TranscriptSessions(ctx, openID, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	seen := map[string]bool{}
 	out := make([]Line, 0, len(lines)+4)
@@ -102,5 +108,5 @@ func (s *Service) Messages(ctx context.Context, openID string, limit int) ([]Lin
 		}
 		out = append(out, l)
 	}
-	return out, nil
+	return out, facts, nil
 }

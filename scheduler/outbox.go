@@ -512,7 +512,8 @@ func (w *OutboxWorker) sent(ctx context.Context, m *complaintbot.OutboxMessage, 
 		if channel == ChannelTemplate {
 			text = "[模板消息] " + text
 		}
-		if err := w.Store.AppendLine(ctx, storage.Line{ID: m.ID, OpenID: m.OpenID, Dir: storage.Outbound, Type: complaintbot.InputText, Text: text, At: at, By: m.By}); err != nil {
+		if err := w.Store.AppendLine(ctx, storage.Line{ID: m.ID, OpenID: m.OpenID, Dir: storage.Outbound, Type: complaintbot.InputText, Text: text, At: at, By: m.By,
+			Case: m.CaseNumber}); err != nil {
 			w.Log.Error("record sent message in transcript", "id", logID(m), "err", err)
 		}
 	}

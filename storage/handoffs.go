@@ -92,6 +92,16 @@ func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]complaintbot.H
 	return out, nil
 }
 
+// HandoffByID returns the queue entry id, or ErrNotFound. It reads on the scan connection (the
+// console's view of a conversation's sessions).
+func (s *Store) HandoffByID(ctx context.Context, id string) (*complaintbot.Handoff, error) {
+	var h complaintbot.Handoff
+	if err := s.ScanCollection("handoffs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
+		return nil, fmt.Errorf("load handoff %s: %w", id, notFound(err))
+	}
+	return &h, nil
+}
+
 // ActiveHandoffOf returns the customer's newest waiting or held request, or ErrNotFound.
 func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*complaintbot.Handoff, error) {
 	filter := bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.HandoffWaiting, complaintbot.HandoffClaimed}}}}}

@@ -12,6 +12,12 @@ func sortLines(lines []Line) {
 		if c := a.At.Compare(b.At); c != 0 {
 			return c
 		}
+		if a.FromTurn != b.FromTurn { // at one instant, the customer's turn comes before what followed it
+			if a.FromTurn {
+				return -1
+			}
+			return 1
+		}
 		return cmp.Compare(a.ID, b.ID)
 	})
 }

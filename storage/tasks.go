@@ -2,11 +2,13 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -125,6 +127,87 @@ type FollowUp struct {
 	Done         *time.Time     `bson:"done_at,omitempty" json:"done_at,omitempty"`
 	DoneBy       string         `bson:"done_by,omitempty" json:"done_by,omitempty"`
 	Note         string         `bson:"note,omitempty" json:"note,omitempty"`
+	// TakenBy is the user working the call (taken at TakenAt); "" while nobody has taken it.
+	TakenBy string     `bson:"taken_by,omitempty" json:"taken_by,omitempty"`
+	TakenAt *time.Time `bson:"taken_at,omitempty" json:"taken_at,omitempty"`
+	// Reached says whether the customer was reached (set when done through the console).
+	Reached *bool `bson:"reached,omitempty" json:"reached,omitempty"`
+	// View is the customer's view after the call; NewRating a rating 1–5 they gave on the call (0: none).
+	View      string `bson:"view,omitempty" json:"view,omitempty"`
+	NewRating int    `bson:"new_rating,omitempty" json:"new_rating,omitempty"`
+}
+
+// FollowUpByID returns one follow-up (ErrNotFound when there is none).
+func (s *Store) FollowUpByID(ctx context.Context, id string) (*FollowUp, error) {
+	var f FollowUp
+	if err := s.db.Collection("follow_ups").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f); err != nil {
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return nil, fmt.Errorf("follow-up %s: %w", id, ErrNotFound)
+		}
+		return nil, fmt.Errorf("follow-up %s: %w", id, err)
+	}
+	return &f, nil
+}
+
+// TakeFollowUp records that by works the open follow-up from at on (ErrNotFound when there is no
+// open follow-up of that id).
+func (s *Store) TakeFollowUp(ctx context.Context, id, by string, at time.Time) error {
+	if err := s.openFollowUp(ctx, id); err != nil {
+		return fmt.Errorf("take follow-up: %w", err)
+	}
+	r, err := s.db.Collection("follow_ups").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "taken_by", Value: by}, {Key: "taken_at", Value: at}}}})
+	if err != nil {
+		return fmt.Errorf("take follow-up: %w", err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("take follow-up %s: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// openFollowUp checks that the follow-up exists and is open. The filters stay {_id} alone so that
+// the embedded server uses its index; two people closing the same call at the same instant may
+// both succeed (the later outcome stands), which the audit trail shows.
+func (s *Store) openFollowUp(ctx context.Context, id string) error {
+	f, err := s.FollowUpByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if f.Status != FollowUpOpen {
+		return fmt.Errorf("follow-up %s is %s: %w", id, f.Status, ErrNotFound)
+	}
+	return nil
+}
+
+// FollowUpCall is what the caller recorded of a follow-up call.
+type FollowUpCall struct {
+	Reached   bool
+	View      string
+	Note      string
+	NewRating int // 0: none given
+}
+
+// RecordFollowUp closes the open follow-up with the call's outcome (ErrNotFound when there is no
+// open follow-up of that id).
+func (s *Store) RecordFollowUp(ctx context.Context, id, by string, call FollowUpCall, at time.Time) error {
+	set := bson.D{{Key: "status", Value: FollowUpDone}, {Key: "done_at", Value: at}, {Key: "done_by", Value: by}, {Key: "note", Value: call.Note},
+		{Key: "reached", Value: call.Reached}, {Key: "view", Value: call.View}}
+	if call.NewRating > 0 {
+		set = append(set, bson.E{Key: "new_rating", Value: call.NewRating})
+	}
+	if err := s.openFollowUp(ctx, id); err != nil {
+		return fmt.Errorf("record follow-up: %w", err)
+	}
+	r, err := s.db.Collection("follow_ups").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
+		bson.D{{Key: "$set", Value: set}})
+	if err != nil {
+		return fmt.Errorf("record follow-up: %w", err)
+	}
+	if r.MatchedCount == 0 {
+		return fmt.Errorf("record follow-up %s: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 // FollowUpID is the id of the follow-up raised by a survey.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -270,10 +271,10 @@ func probeLatest(exists func(n int64) (bool, error)) (int64, error) {
 	return lo, nil
 }
 
-// recentTurns returns the customer's newest turns (at most limit), newest first, without their
-// state and effects.
+// recentTurns returns the customer's newest turns (at most limit), newest first, whole: their
+// state and effects tell what each session concerns (see TranscriptSessions).
 func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]Turn, error) {
-	proj := bson.D{{Key: "state", Value: 0}, {Key: "effects", Value: 0}}
+	proj := bson.D{}
 	var turns []Turn
 	if s.embedded == nil {
 		cur, err := s.turns.Find(ctx, bson.D{{Key: "openid", Value: openID}},
@@ -324,6 +325,26 @@ type Line struct {
 	// By names who sent an outbound line: complaintbot.BotUser, an agent's username, or
 	// complaintbot.SystemUser.
 	By string `bson:"by,omitempty" json:"by,omitempty"`
+	// Session is the customer's session a bot turn's line belongs to (flows.State.Session); 0 for
+	// the other lines and for turns written before sessions existed.
+	Session int `bson:"-" json:"-"`
+	// FromTurn marks the lines of a bot turn (the message and the bot's replies).
+	FromTurn bool `bson:"-" json:"-"`
+	// Case is the case a line sent through the outbox was about (a notice), "" for none.
+	Case string `bson:"case,omitempty" json:"-"`
+}
+
+// SessionFacts is what a session's own turns say about what it concerns, for deciding whose it
+// is (see handoffs): the cases it registered, added to or rated, the branch its draft named, the
+// queue entry it made.
+type SessionFacts struct {
+	Session int
+	// Cases are the numbers of the cases the session registered, added to or rated.
+	Cases []string
+	// DraftBranch is the branch code the session's draft named last ("" none).
+	DraftBranch string
+	// HandoffID is the queue entry the session made ("" none).
+	HandoffID string
 }
 
 // AppendLine records a transcript line that is not part of a bot turn (an agent's reply, a notice).
@@ -415,25 +436,57 @@ func (s *Store) recentLines(ctx context.Context, openID string, limit int) ([]Li
 // Transcript returns the customer's conversation, oldest first: the bot turns (message in, replies
 // out) and the other lines, limited to the newest limit lines.
 func (s *Store) Transcript(ctx context.Context, openID string, limit int) ([]Line, error) {
+	lines, _, err := s.TranscriptSessions(ctx, openID, limit)
+	return lines, err
+}
+
+// TranscriptSessions is Transcript with what the turns read say about each session.
+func (s *Store) TranscriptSessions(ctx context.Context, openID string, limit int) ([]Line, map[int]*SessionFacts, error) {
 	turns, err := s.recentTurns(ctx, openID, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	facts := map[int]*SessionFacts{}
+	for i := range turns {
+		t := &turns[i]
+		f := facts[t.State.Session]
+		if f == nil {
+			f = &SessionFacts{Session: t.State.Session}
+			facts[t.State.Session] = f
+		}
+		if d := t.State.Draft; d != nil && d.Branch != nil && f.DraftBranch == "" {
+			f.DraftBranch = d.Branch.Code // turns come newest first: the draft's last branch
+		}
+		if t.State.HandoffID != "" && f.HandoffID == "" {
+			f.HandoffID = t.State.HandoffID
+		}
+		for _, e := range t.Effects {
+			number := e.CaseNumber
+			if e.Case != nil {
+				number = e.Case.Number
+			}
+			if number != "" && !slices.Contains(f.Cases, number) {
+				f.Cases = append(f.Cases, number)
+			}
+		}
 	}
 	lines, err := s.recentLines(ctx, openID, limit)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for _, t := range turns {
 		if t.In.Type != complaintbot.InputControl {
-			lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At})
+			lines = append(lines, Line{ID: t.ID, OpenID: t.OpenID, Dir: Inbound, Type: t.In.Type, Text: t.In.Text, MediaID: t.In.MediaID, At: t.At,
+				Session: t.State.Session, FromTurn: true})
 		}
 		for i, r := range t.Replies {
-			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At, By: complaintbot.BotUser})
+			lines = append(lines, Line{ID: fmt.Sprintf("%s/%d", t.ID, i), OpenID: t.OpenID, Dir: Outbound, Type: complaintbot.InputText, Text: r, At: t.At,
+				By: complaintbot.BotUser, Session: t.State.Session, FromTurn: true})
 		}
 	}
 	sortLines(lines)
 	if len(lines) > limit {
 		lines = lines[len(lines)-limit:]
 	}
-	return lines, nil
+	return lines, facts, nil
 }

@@ -1,0 +1,240 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+// Follow-up calls (回访): a customer who rated a survey 1–2 is called back by the branch. A
+// follow-up is due by the end of the second working day after it was raised (Asia/Shanghai,
+// the service's calendar); after that it is overdue until done. Supervisors and admins take and
+// record calls; agents see their branches' follow-ups read-only.
+
+// The audit codes of the work lists (named in auditActions by init).
+const (
+	auditFollowUpTake = "follow_up.take"
+	auditFollowUpDone = "follow_up.done"
+	auditCallResend   = "call.resend"
+	auditCallCalled   = "call.called"
+	auditCallClose    = "call.close"
+)
+
+func init() {
+	auditActions[auditFollowUpTake] = "领取回访"
+	auditActions[auditFollowUpDone] = "完成回访"
+	auditActions[auditCallResend] = "重新发送消息"
+	auditActions[auditCallCalled] = "已电话联系客户"
+	auditActions[auditCallClose] = "关闭待联系消息"
+	auditTargets["follow_up"] = "回访"
+	auditTargets["outbox"] = "待联系消息"
+}
+
+// followUpDays is how many working days after it was raised a follow-up call is due.
+const followUpDays = 2
+
+// The states of a follow-up as listed.
+const (
+	followUpDue     = "due"
+	followUpOverdue = "overdue"
+	followUpDone    = "done"
+)
+
+// followUpRow is a follow-up as the page and the API list it.
+type followUpRow struct {
+	storage.FollowUp
+	// DueBy is when the call is due; State is due, overdue or done.
+	DueBy time.Time `json:"due_by"`
+	State string    `json:"state"`
+	// StateName is State in Chinese; TakenByName and DoneByName are display names.
+	StateName   string `json:"state_name"`
+	TakenByName string `json:"taken_by_name,omitempty"`
+	DoneByName  string `json:"done_by_name,omitempty"`
+	// ReachedName says in Chinese whether the customer was reached ("" before the call).
+	ReachedName string `json:"-"`
+	// PathID is the id escaped for a URL path (survey ids hold "#").
+	PathID string `json:"-"`
+}
+
+func (c *Console) followUpDue(f *storage.FollowUp) time.Time {
+	return c.cal.Due(f.Created, followUpDays, calendar.WorkingDays)
+}
+
+// followUpRows lists the follow-ups of the user's branches, open ones first (oldest first).
+func (c *Console) followUpRows(ctx context.Context, u *storage.User) ([]followUpRow, error) {
+	// Open and done are read apart: the store answers at most 1000, oldest first, and done calls
+	// piling up must not push open ones off the list.
+	fs, err := c.store.FollowUps(ctx, scopeBranches(u), storage.FollowUpOpen)
+	if err != nil {
+		return nil, err
+	}
+	done, err := c.store.FollowUps(ctx, scopeBranches(u), storage.FollowUpDone)
+	if err != nil {
+		return nil, err
+	}
+	fs = append(fs, done...)
+	now := c.clock.Now()
+	names := c.labeler(ctx)
+	open, closed := []followUpRow{}, []followUpRow{}
+	for _, f := range fs {
+		if !u.Covers(f.Branch) {
+			continue
+		}
+		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(&f), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
+			PathID: url.PathEscape(f.ID)}
+		switch {
+		case f.Status == storage.FollowUpDone:
+			r.State, r.StateName = followUpDone, "已回访"
+			if f.Reached != nil && *f.Reached {
+				r.ReachedName = "已联系到客户"
+			} else if f.Reached != nil {
+				r.ReachedName = "未联系到客户"
+			}
+		case now.After(r.DueBy):
+			r.State, r.StateName = followUpOverdue, "回访超期"
+		default:
+			r.State, r.StateName = followUpDue, "待回访"
+		}
+		if r.State == followUpDone {
+			closed = append(closed, r)
+		} else {
+			open = append(open, r)
+		}
+	}
+	return append(open, closed...), nil
+}
+
+// followUpAction takes ("take"), records ("done") or reopens the case of ("reopen") a follow-up.
+func (c *Console) followUpAction(ctx context.Context, who *actor, id, action string, form func(string) string) error {
+	f, err := c.store.FollowUpByID(ctx, id)
+	if err != nil {
+		if errors.Is(err, storage.ErrNotFound) {
+			return errNotFound
+		}
+		return err
+	}
+	if !who.user.Covers(f.Branch) {
+		return errNotFound
+	}
+	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
+		return &Error{http.StatusForbidden, "回访由主管或管理员办理，坐席只能查看。"}
+	}
+	now := c.clock.Now()
+	switch action {
+	case "take":
+		if f.Status != storage.FollowUpOpen {
+			return conflict("该回访已完成。")
+		}
+		if err := c.audit(ctx, who, auditFollowUpTake, "follow_up", f.ID, f.Branch, f.TakenBy, who.user.Name); err != nil {
+			return err
+		}
+		return c.store.TakeFollowUp(ctx, f.ID, who.user.Name, now)
+	case "done":
+		if f.Status != storage.FollowUpOpen {
+			return conflict("该回访已完成。")
+		}
+		call := storage.FollowUpCall{View: strings.TrimSpace(form("view")), Note: strings.TrimSpace(form("note"))}
+		switch form("reached") {
+		case "yes", "true", "1":
+			call.Reached = true
+		case "no", "false", "0":
+		default:
+			return invalid("请选择是否联系到客户。")
+		}
+		if len([]rune(call.View)) > 500 || len([]rune(call.Note)) > 500 {
+			return invalid("客户意见和备注各最多 500 字。")
+		}
+		if r := strings.TrimSpace(form("rating")); r != "" {
+			n, err := strconv.Atoi(r)
+			if err != nil || n < 1 || n > 5 {
+				return invalid("新的评分须为 1 到 5。")
+			}
+			call.NewRating = n
+		}
+		after := fmt.Sprintf("reached=%t rating=%d", call.Reached, call.NewRating)
+		if err := c.audit(ctx, who, auditFollowUpDone, "follow_up", f.ID, f.Branch, string(f.Status), after); err != nil {
+			return err
+		}
+		return c.store.RecordFollowUp(ctx, f.ID, who.user.Name, call, now)
+	case "reopen":
+		if f.Case == "" {
+			return invalid("该回访不涉及案件。")
+		}
+		if c.cases == nil {
+			return errForbidden
+		}
+		comment := "回访后重新处理"
+		if n := strings.TrimSpace(form("note")); n != "" {
+			comment += "：" + runes(n, 200)
+		}
+		// The case workflow checks the move, writes the audit entry and tells the customer.
+		return c.caseError(ctx, c.cases.SetStatus(ctx, who.by(), f.Case, "", complaintbot.StatusReopened, comment))
+	}
+	return errNotFound
+}
+
+type followUpsData struct {
+	Rows []followUpRow
+	// CanWork says the user may take and record calls.
+	CanWork bool
+}
+
+func (c *Console) followUpsPage(g *gin.Context) {
+	who := actorOf(g)
+	rows, err := c.followUpRows(g.Request.Context(), who.user)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	d := followUpsData{Rows: rows, CanWork: who.user.Role.AtLeast(storage.RoleSupervisor)}
+	c.render(g, http.StatusOK, "followups", c.newView(g, "回访", "followups", d), nil)
+}
+
+func (c *Console) followUpsSubmit(g *gin.Context) {
+	err := c.followUpAction(g.Request.Context(), actorOf(g), g.Param("id"), g.Param("action"), g.PostForm)
+	msg := "已记录回访结果。"
+	switch g.Param("action") {
+	case "take":
+		msg = "已领取回访。"
+	case "reopen":
+		msg = "案件已重新处理。"
+	}
+	c.done(g, "/followups", err, msg)
+}
+
+func (c *Console) apiFollowUps(g *gin.Context) {
+	rows, err := c.followUpRows(g.Request.Context(), actorOf(g).user)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"follow_ups": rows})
+}
+
+func (c *Console) apiFollowUpAction(g *gin.Context) {
+	form, ok := c.bodyForm(g)
+	if !ok {
+		return
+	}
+	ctx := g.Request.Context()
+	if err := c.followUpAction(ctx, actorOf(g), g.Param("id"), form("action"), form); err != nil {
+		c.apiError(g, err)
+		return
+	}
+	f, err := c.store.FollowUpByID(ctx, g.Param("id"))
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, f)
+}

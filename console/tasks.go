@@ -1,0 +1,162 @@
+package console
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+// My tasks: the work waiting for the user. For an agent, their cases (assigned to them) whose
+// reply or decision deadline falls within taskHorizon or has passed, and their branches' open
+// follow-up calls and call list; for a supervisor or admin, the same for every case of their
+// branches (head office: all). Every console page shows how many there are (/tasks/sign).
+
+// taskHorizon is how soon a deadline must fall to be a task.
+const taskHorizon = 24 * time.Hour
+
+// taskCaseLimit bounds how many open cases the task list reads.
+const taskCaseLimit = 5000
+
+// taskDeadline is one deadline of a case on the task list.
+type taskDeadline struct {
+	// Kind is storage.DeadlineReply or storage.DeadlineDecision; Name 答复期限 or 处理期限.
+	Kind    string    `json:"kind"`
+	Name    string    `json:"name"`
+	Due     time.Time `json:"due"`
+	Overdue bool      `json:"overdue"`
+}
+
+// taskCase is a case with a deadline soon or past.
+type taskCase struct {
+	Number       string              `json:"number"`
+	Status       complaintbot.Status `json:"status"`
+	StatusName   string              `json:"status_name"`
+	Branch       string              `json:"branch"`
+	BranchName   string              `json:"branch_name"`
+	Assignee     string              `json:"assignee,omitempty"`
+	AssigneeName string              `json:"assignee_name,omitempty"`
+	Deadlines    []taskDeadline      `json:"deadlines"`
+}
+
+// tasks is the user's task list.
+type tasks struct {
+	Cases     []taskCase    `json:"cases"`
+	FollowUps []followUpRow `json:"follow_ups"`
+	Calls     []callRow     `json:"calls"`
+	Count     int           `json:"count"`
+}
+
+// taskCases lists the cases of the user's tasks, soonest deadline first.
+func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, error) {
+	now := c.clock.Now()
+	f := storage.CaseFilter{Branches: scopeBranches(u)}
+	if !u.Role.AtLeast(storage.RoleSupervisor) {
+		f.Assignee = u.Name
+	}
+	list, err := c.store.ListCases(ctx, f, 0, taskCaseLimit)
+	if err != nil {
+		return nil, err
+	}
+	names := c.labeler(ctx)
+	out := []taskCase{}
+	for _, cs := range list {
+		if !cs.Status.Open() || !u.Covers(cs.Branch.Code) {
+			continue
+		}
+		var ds []taskDeadline
+		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(taskHorizon)) {
+			// The reply deadline is met once a person replied: the list does not carry that, so
+			// the few cases near it are read whole (by _id, on the read-only connection).
+			full, err := c.store.ScanCase(ctx, cs.Number)
+			if err != nil {
+				return nil, err
+			}
+			if full.RepliedAt == nil {
+				ds = append(ds, taskDeadline{Kind: storage.DeadlineReply, Name: "答复期限", Due: cs.ReplyDue, Overdue: !now.Before(cs.ReplyDue)})
+			}
+		}
+		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(taskHorizon)) {
+			ds = append(ds, taskDeadline{Kind: storage.DeadlineDecision, Name: "处理期限", Due: cs.DecisionDue, Overdue: !now.Before(cs.DecisionDue)})
+		}
+		if len(ds) == 0 {
+			continue
+		}
+		out = append(out, taskCase{Number: cs.Number, Status: cs.Status, StatusName: statusName(cs.Status), Branch: cs.Branch.Code,
+			BranchName: c.branchName(cs.Branch.Code), Assignee: cs.Assignee(), AssigneeName: names.of(cs.Assignee()), Deadlines: ds})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Deadlines[0].Due.Before(out[j].Deadlines[0].Due) })
+	return out, nil
+}
+
+// tasksOf returns the user's task list; withWindow reads the call list's messaging windows too.
+func (c *Console) tasksOf(ctx context.Context, u *storage.User, withWindow bool) (*tasks, error) {
+	t := &tasks{FollowUps: []followUpRow{}}
+	var err error
+	if t.Cases, err = c.taskCases(ctx, u); err != nil {
+		return nil, err
+	}
+	fs, err := c.followUpRows(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range fs {
+		if f.State != followUpDone {
+			t.FollowUps = append(t.FollowUps, f)
+		}
+	}
+	if t.Calls, err = c.callRows(ctx, u, withWindow); err != nil {
+		return nil, err
+	}
+	t.Count = len(t.Cases) + len(t.FollowUps) + len(t.Calls)
+	return t, nil
+}
+
+func (c *Console) tasksPage(g *gin.Context) {
+	t, err := c.tasksOf(g.Request.Context(), actorOf(g).user, true)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	c.render(g, http.StatusOK, "tasks", c.newView(g, "我的任务", "tasks", t), nil)
+}
+
+func (c *Console) apiTasks(g *gin.Context) {
+	t, err := c.tasksOf(g.Request.Context(), actorOf(g).user, true)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, t)
+}
+
+// tasksSign answers the count of the user's tasks every page shows.
+func (c *Console) tasksSign(g *gin.Context) {
+	t, err := c.tasksOf(g.Request.Context(), actorOf(g).user, false)
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "tasks", "tasks_sign", t.Count) // every page holds the layout's templates
+}
+
+// registerWork adds the pages and API of the work people must do: follow-up calls (回访), the
+// call list and my tasks.
+func (c *Console) registerWork(p, a *gin.RouterGroup) {
+	p.GET("/followups", c.followUpsPage)
+	p.POST("/followups/:id/:action", c.followUpsSubmit)
+	a.GET("/followups", c.apiFollowUps)
+	a.POST("/followups/:id", c.apiFollowUpAction)
+	p.GET("/calls", c.callsPage)
+	p.POST("/calls/:id/:action", c.callsSubmit)
+	a.GET("/calls", c.apiCalls)
+	a.POST("/calls/:id", c.apiCallAction)
+	p.GET("/tasks", c.tasksPage)
+	p.GET("/tasks/sign", c.tasksSign)
+	a.GET("/tasks", c.apiTasks)
+}

@@ -1,0 +1,104 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+)
+
+// tasksJSON is GET /api/v1/tasks as a client reads it.
+type tasksJSON struct {
+	Cases []struct {
+		Number    string
+		Deadlines []struct {
+			Kind, Name string
+			Overdue    bool
+		}
+	}
+	FollowUps []struct{ ID string } `json:"follow_ups"`
+	Calls     []struct{ ID string }
+	Count     int
+}
+
+// A case assigned to alice shows in her tasks once its reply date is less than a day away, with
+// the deadline named, and as overdue after it; the count is on every page; carol of another
+// branch sees none of it.
+func TestTasksCaseNearReplyDate(t *testing.T) {
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	number := e.registerCase(custA, "城东支行", "柜员态度很差")
+	sue := e.token("sue")
+	if st, body := sue.doJSON("POST", "/api/v1/cases/"+number+"/assign", map[string]string{"assignee": "alice"}); st != 200 {
+		t.Fatalf("assign: %d %s", st, body)
+	}
+	e.Deliver()
+	cs, err := e.App.Store.Case(ctx, number)
+	if err != nil || cs.ReplyDue.IsZero() {
+		t.Fatalf("case: %+v %v", cs, err)
+	}
+	var got tasksJSON
+	if early := cs.ReplyDue.Sub(e.Clock.Now()); early > 25*time.Hour {
+		if st := e.token("alice").getJSON("/api/v1/tasks", &got); st != 200 || len(got.Cases) != 0 {
+			t.Fatalf("tasks %v before the reply date: %d %+v", early, st, got)
+		}
+	}
+	e.Clock.Advance(cs.ReplyDue.Sub(e.Clock.Now()) - 12*time.Hour)
+	alice := e.token("alice")
+	if st := alice.getJSON("/api/v1/tasks", &got); st != 200 || len(got.Cases) != 1 || got.Cases[0].Number != number ||
+		len(got.Cases[0].Deadlines) == 0 || got.Cases[0].Deadlines[0].Name != "答复期限" || got.Cases[0].Deadlines[0].Overdue {
+		t.Fatalf("alice's tasks half a day before the reply date: %d %+v", st, got)
+	}
+	if got.Count < 1 {
+		t.Fatalf("count: %+v", got)
+	}
+	browser := e.login("alice")
+	if _, sign := browser.do("GET", "/tasks/sign", nil); !strings.Contains(sign, "任务 ") {
+		t.Fatalf("tasks sign: %q", sign)
+	}
+	if _, page := browser.do("GET", "/tasks", nil); !strings.Contains(page, number) || !strings.Contains(page, "答复期限") {
+		t.Fatalf("tasks page: %s", page)
+	}
+	e.Clock.Advance(13 * time.Hour)
+	alice = e.token("alice")
+	if alice.getJSON("/api/v1/tasks", &got); len(got.Cases) != 1 || !got.Cases[0].Deadlines[0].Overdue {
+		t.Fatalf("alice's tasks after the reply date: %+v", got)
+	}
+	carol := e.token("carol")
+	if st := carol.getJSON("/api/v1/tasks", &got); st != 200 || got.Count != 0 || len(got.Cases)+len(got.FollowUps)+len(got.Calls) != 0 {
+		t.Fatalf("carol's tasks: %d %+v", st, got)
+	}
+	if _, sign := e.login("carol").do("GET", "/tasks/sign", nil); strings.Contains(sign, "任务") {
+		t.Fatalf("carol's sign: %q", sign)
+	}
+}
+
+// A low rating's follow-up and the undeliverable notice of its reopened case (the customer's
+// window closed) are sue's tasks and not carol's.
+func TestTasksFollowUpsAndCallsByBranch(t *testing.T) {
+	e := newEnv(t, nil)
+	rateLow(t, e)
+	e.Deliver()
+	e.Clock.Advance(49 * time.Hour)
+	sue := e.token("sue")
+	var got tasksJSON
+	if st := sue.getJSON("/api/v1/tasks", &got); st != 200 || len(got.FollowUps) != 1 {
+		t.Fatalf("sue's tasks: %d %+v", st, got)
+	}
+	if st, body := sue.doJSON("POST", "/api/v1/followups/"+url.PathEscape(got.FollowUps[0].ID), map[string]string{"action": "reopen"}); st != 200 {
+		t.Fatalf("reopen: %d %s", st, body)
+	}
+	e.Deliver()
+	if st := sue.getJSON("/api/v1/tasks", &got); st != 200 || len(got.FollowUps) != 1 || len(got.Calls) == 0 || got.Count < 2 {
+		t.Fatalf("sue's tasks after the reopen: %d %+v", st, got)
+	}
+	var carol tasksJSON
+	if st := e.token("carol").getJSON("/api/v1/tasks", &carol); st != 200 || carol.Count != 0 {
+		t.Fatalf("carol's tasks: %d %+v", st, carol)
+	}
+	if st, body := e.token("carol").doJSON("POST", "/api/v1/calls/"+url.PathEscape(got.Calls[0].ID), map[string]string{"action": "called", "note": "x"}); st != http.StatusNotFound {
+		t.Fatalf("carol marks sue's call: %d %s", st, body)
+	}
+}
