@@ -165,7 +165,14 @@ func (c *Console) followUpAction(ctx context.Context, who *actor, id, action str
 		if err := c.audit(ctx, who, auditFollowUpDone, "follow_up", f.ID, f.Branch, string(f.Status), after); err != nil {
 			return err
 		}
-		return c.store.RecordFollowUp(ctx, f.ID, who.user.Name, call, now)
+		if err := c.store.RecordFollowUp(ctx, f.ID, who.user.Name, call, now); err != nil {
+			return err
+		}
+		// The dashboard's low ratings show the follow-up's state: marked for the reports' drain.
+		if err := c.store.MarkCaseReport(ctx, f.Case, f.Survey, now); err != nil {
+			c.log.Error("mark the case's report figures stale", "case", f.Case, "err", err)
+		}
+		return nil
 	case "reopen":
 		if f.Case == "" {
 			return invalid("该回访不涉及案件。")

@@ -5,11 +5,13 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -88,6 +90,9 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 	if st, body := sue.doJSON("POST", "/api/v1/followups/"+url.PathEscape(f.ID), map[string]string{"action": "done", "view": "接受道歉"}); st != http.StatusBadRequest {
 		t.Fatalf("done without reached: %d %s", st, body)
 	}
+	if _, err := e.App.Scheduler.RunOnce(ctx, reports.JobDrain); err != nil { // the figures are current before the call
+		t.Fatal(err)
+	}
 	if st, body := sue.doJSON("POST", "/api/v1/followups/"+url.PathEscape(f.ID), map[string]any{"action": "done", "reached": true, "view": "接受道歉", "note": "已致电", "rating": 4}); st != 200 {
 		t.Fatalf("sue records: %d %s", st, body)
 	}
@@ -101,6 +106,26 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 	}
 	if _, page := e.login("sue").do("GET", "/followups", nil); !strings.Contains(page, "已回访") || !strings.Contains(page, "接受道歉") {
 		t.Fatalf("follow-ups page: %s", page)
+	}
+	// The dashboard's low ratings say the call was made, once the reports' drain ran.
+	if _, err := e.App.Scheduler.RunOnce(ctx, reports.JobDrain); err != nil {
+		t.Fatal(err)
+	}
+	var dash struct {
+		Low []struct {
+			Number   string `json:"number"`
+			FollowUp string `json:"follow_up"`
+		} `json:"low_ratings"`
+	}
+	if st := sue.getJSON("/api/v1/reports/dashboard?from=2026-11-01&to="+e.Clock.Now().In(complaintbot.Shanghai).Format("2006-01-02"), &dash); st != 200 {
+		t.Fatalf("dashboard: %d", st)
+	}
+	var shown []string
+	for _, l := range dash.Low {
+		shown = append(shown, l.Number+":"+l.FollowUp)
+	}
+	if !slices.Contains(shown, number+":"+string(storage.FollowUpDone)) {
+		t.Errorf("the dashboard's low ratings %v do not show %s's follow-up done", shown, number)
 	}
 	trail, err := e.App.Store.AuditLog(ctx, storage.AuditFilter{TargetType: "follow_up", Target: f.ID})
 	if err != nil || len(trail) != 2 {
