@@ -478,7 +478,7 @@ func seedReports(ctx context.Context, st *storage.Store, facts map[string][]stor
 		if err := st.InsertReportFacts(ctx, d, facts[d]); err != nil {
 			return err
 		}
-		r := reports.FoldFacts(d, end, facts[d])
+		r := storage.FoldFacts(d, end, facts[d])
 		byDay[d] = r
 		rollups = append(rollups, r)
 	}

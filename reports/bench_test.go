@@ -14,9 +14,9 @@ import (
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
-// fold is the Go reference fold of a day's facts (see reports.FoldFacts).
+// fold is the Go reference fold of a day's facts (see storage.FoldFacts).
 func fold(day string, facts []storage.ReportFact) *storage.ReportRollup {
-	return reports.FoldFacts(day, time.Time{}, facts)
+	return storage.FoldFacts(day, time.Time{}, facts)
 }
 
 // synthFacts makes n facts received on day with random dimensions and outcomes.
@@ -81,7 +81,7 @@ func TestDatabaseRollupMatchesGoFold(t *testing.T) {
 	if err := st.InsertReportFacts(context.Background(), "2026-11-27", facts); err != nil {
 		t.Fatal(err)
 	}
-	got, err := st.ComputeDayRollup(context.Background(), "2026-11-27", time.Time{})
+	got, err := st.ComputeDayRollupByPipelines(context.Background(), "2026-11-27", time.Time{})
 	if err != nil {
 		t.Fatal(err)
 	}

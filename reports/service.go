@@ -238,23 +238,9 @@ func (s *Service) rebuildDirty(ctx context.Context) error {
 	return s.store.SetReportPeriods(ctx, ids)
 }
 
-// dayRollup computes the rollup of a day from its facts. On the embedded server it reads the
-// day's facts once, through the read-only connection, and folds them in Go (FoldFacts, which a
-// test checks against the database's pipelines): the server reads every fact of the day for each
-// pipeline, and a busy day's thousands of facts were read three times every RollupEvery. On
-// MongoDB the pipelines run in the database.
+// dayRollup computes the rollup of a day from its facts (see storage.Store.ComputeDayRollup).
 func (s *Service) dayRollup(ctx context.Context, day string, now time.Time) (*storage.ReportRollup, error) {
-	if !s.store.Embedded() {
-		return s.store.ComputeDayRollup(ctx, day, now)
-	}
-	var facts []storage.ReportFact
-	if err := s.store.EachReportFact(ctx, day, storage.FactFilter{}, func(f *storage.ReportFact) error {
-		facts = append(facts, *f)
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("roll up %s: %w", day, err)
-	}
-	return FoldFacts(day, now, facts), nil
+	return s.store.ComputeDayRollup(ctx, day, now)
 }
 
 // Repair catches up on what events missed: it refreshes the facts of the cases changed and the

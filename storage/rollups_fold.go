@@ -1,4 +1,4 @@
-package reports
+package storage
 
 import (
 	"slices"
@@ -6,35 +6,34 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/storage"
 )
 
 // FoldFacts computes a day's rollup in Go from its facts, built at built: the reference the
-// database's pipelines (storage.ComputeDayRollup) are checked against, and the fast way to seed
+// database's pipelines (ComputeDayRollup) are checked against, and the fast way to seed
 // the rollups of many days (benchmarks).
-func FoldFacts(day string, built time.Time, facts []storage.ReportFact) *storage.ReportRollup {
-	cells := map[storage.CellKey]*storage.ReportCell{}
-	r := &storage.ReportRollup{ID: day, Low: []storage.ReportLow{}}
+func FoldFacts(day string, built time.Time, facts []ReportFact) *ReportRollup {
+	cells := map[CellKey]*ReportCell{}
+	r := &ReportRollup{ID: day, Low: []ReportLow{}}
 	for i := range facts {
 		f := &facts[i]
-		k := storage.CellKey{Branch: f.Branch, BranchName: f.BranchName, Category: f.Category, CategoryName: f.CategoryName, Channel: f.Channel,
+		k := CellKey{Branch: f.Branch, BranchName: f.BranchName, Category: f.Category, CategoryName: f.CategoryName, Channel: f.Channel,
 			Business: f.Business, Reason: f.Reason, Kind: f.Kind, Agent: f.Agent}
 		x := cells[k]
 		if x == nil {
-			x = &storage.ReportCell{CellKey: k, Ratings: make([]int64, 6)}
+			x = &ReportCell{CellKey: k, Ratings: make([]int64, 6)}
 			cells[k] = x
 		}
-		one := storage.ReportCell{Cases: 1, Ratings: make([]int64, 6), Customers: []storage.CustomerCount{{Key: storage.CustomerKeyNumber(f.Customer), N: 1}}}
+		one := ReportCell{Cases: 1, Ratings: make([]int64, 6), Customers: []CustomerCount{{Key: CustomerKeyNumber(f.Customer), N: 1}}}
 		switch f.ReplyState {
-		case storage.DeadlineMet:
+		case DeadlineMet:
 			one.ReplyMet = 1
-		case storage.DeadlineMissed:
+		case DeadlineMissed:
 			one.ReplyMissed = 1
 		}
 		switch f.DecisionState {
-		case storage.DeadlineMet:
+		case DeadlineMet:
 			one.DecisionMet = 1
-		case storage.DeadlineMissed:
+		case DeadlineMissed:
 			one.DecisionMissed = 1
 		}
 		if f.Overdue {
@@ -58,17 +57,17 @@ func FoldFacts(day string, built time.Time, facts []storage.ReportFact) *storage
 			one.Answered = 1
 			one.Ratings[f.Rating] = 1
 			if f.Low {
-				r.Low = append(r.Low, storage.ReportLow{CellKey: k, Number: f.Number, Day: f.Day, Rating: f.Rating, Comment: f.Comment, FollowUp: f.FollowUp})
+				r.Low = append(r.Low, ReportLow{CellKey: k, Number: f.Number, Day: f.Day, Rating: f.Rating, Comment: f.Comment, FollowUp: f.FollowUp})
 			}
 		}
-		storage.AddCell(x, &one)
+		AddCell(x, &one)
 	}
-	parts := &storage.ReportRollup{ID: day}
+	parts := &ReportRollup{ID: day}
 	for _, x := range cells {
 		parts.Cells = append(parts.Cells, *x)
 	}
-	out := storage.MergeRollups(day, built, []*storage.ReportRollup{parts})
-	slices.SortFunc(r.Low, func(a, b storage.ReportLow) int { return strings.Compare(a.Number, b.Number) })
+	out := MergeRollups(day, built, []*ReportRollup{parts})
+	slices.SortFunc(r.Low, func(a, b ReportLow) int { return strings.Compare(a.Number, b.Number) })
 	out.Low = r.Low
 	return out
 }
