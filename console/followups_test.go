@@ -93,6 +93,9 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 	if _, err := e.App.Scheduler.RunOnce(ctx, reports.JobDrain); err != nil { // the figures are current before the call
 		t.Fatal(err)
 	}
+	if _, page := e.login("sue").do("GET", "/reports?from=2026-11-01&to="+e.Clock.Now().In(complaintbot.Shanghai).Format("2006-01-02"), nil); !strings.Contains(page, "待回访 1 · 已回访 0") {
+		t.Errorf("before the call the reports page does not count one follow-up due")
+	}
 	if st, body := sue.doJSON("POST", "/api/v1/followups/"+url.PathEscape(f.ID), map[string]any{"action": "done", "reached": true, "view": "接受道歉", "note": "已致电", "rating": 4}); st != 200 {
 		t.Fatalf("sue records: %d %s", st, body)
 	}
@@ -116,6 +119,7 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 			Number   string `json:"number"`
 			FollowUp string `json:"follow_up"`
 		} `json:"low_ratings"`
+		FollowUps struct{ Open, Done int } `json:"follow_ups"`
 	}
 	if st := sue.getJSON("/api/v1/reports/dashboard?from=2026-11-01&to="+e.Clock.Now().In(complaintbot.Shanghai).Format("2006-01-02"), &dash); st != 200 {
 		t.Fatalf("dashboard: %d", st)
@@ -126,6 +130,9 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 	}
 	if !slices.Contains(shown, number+":"+string(storage.FollowUpDone)) {
 		t.Errorf("the dashboard's low ratings %v do not show %s's follow-up done", shown, number)
+	}
+	if dash.FollowUps.Open != 0 || dash.FollowUps.Done != 1 {
+		t.Errorf("the dashboard counts %+v follow-ups, want 0 open and 1 done", dash.FollowUps)
 	}
 	trail, err := e.App.Store.AuditLog(ctx, storage.AuditFilter{TargetType: "follow_up", Target: f.ID})
 	if err != nil || len(trail) != 2 {

@@ -97,6 +97,12 @@ type Repeat struct {
 	Cases    int64  `json:"cases"`
 }
 
+// FollowUpFigures counts follow-up calls by where they stand.
+type FollowUpFigures struct {
+	Open int64 `json:"open"` // 待回访
+	Done int64 `json:"done"` // 已回访
+}
+
 // Dashboard is everything the reports page shows.
 type Dashboard struct {
 	From  string  `json:"from"`
@@ -123,6 +129,9 @@ type Dashboard struct {
 	Repeats         []Repeat `json:"repeats"`
 	// Low ratings with their comment and follow-up status, newest first (at most 200).
 	Low []storage.ReportLow `json:"low_ratings"`
+	// FollowUps counts the follow-up calls (回访) the period's low ratings raised, by where they
+	// stand: all of them, not only the 200 listed.
+	FollowUps FollowUpFigures `json:"follow_ups"`
 	// Periods says how many rollup documents were read.
 	Periods int `json:"rollups_read"`
 }
@@ -253,6 +262,12 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 		for _, l := range r.Low {
 			if sel.MatchesCell(&l.CellKey) {
 				d.Low = append(d.Low, l)
+				switch storage.FollowUpStatus(l.FollowUp) {
+				case storage.FollowUpOpen:
+					d.FollowUps.Open++
+				case storage.FollowUpDone:
+					d.FollowUps.Done++
+				}
 			}
 		}
 	}
