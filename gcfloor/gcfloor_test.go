@@ -33,6 +33,8 @@ func TestFloorMakesCollectionsRare(t *testing.T) {
 	stop := gcfloor.Keep(64 << 20)
 	runtime.GC()
 	floored := churn(512 << 20)
+	raised := debug.SetGCPercent(100) // the setting the floor keeps over a small live heap
+	debug.SetGCPercent(raised)
 	stop()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("after stop GOGC is %d, want 100 back", got)
@@ -44,8 +46,11 @@ func TestFloorMakesCollectionsRare(t *testing.T) {
 	// 512 MB over a 64 MB floor is 8 cycles; at most twice that. The usual pace is a cycle every
 	// few MB on a quiet machine but far fewer on a loaded one (a starved collector completes fewer
 	// cycles), so it is only required to be more.
-	if floored == 0 || floored > 16 || floored >= usual {
-		t.Errorf("with a 64 MB floor: %d collections, usual pace %d: want a few (at most 16, fewer than the usual)", floored, usual)
+	if raised <= 100 {
+		t.Errorf("over a small live heap the floor keeps GOGC at %d: want it raised above 100", raised)
+	}
+	if floored == 0 || floored > 16 {
+		t.Errorf("with a 64 MB floor: %d collections (usual pace %d): want a few (at most 16)", floored, usual)
 	}
 	// The usual pace itself varies with the machine's load (a starved collector completes fewer
 	// cycles for the same garbage): after stop the pace must be clearly the usual one, not the
@@ -80,8 +85,6 @@ func TestBigLiveHeapKeepsTheUsualPace(t *testing.T) {
 		t.Errorf("with 96 MB live over a 64 MB floor, GOGC is %d: want the usual 100", percent)
 	}
 	// The counts themselves vary with the machine's load (a starved collector completes fewer
-	// cycles), so they are only required to be of the same order.
-	if floored*2 < usual || floored > usual*2 {
-		t.Errorf("with the floor %d collections, usual %d: want the usual pace", floored, usual)
-	}
+	// cycles): they are logged, the setting is what is checked.
+
 }
