@@ -126,9 +126,26 @@ func waitText(sel, want string) chromedp.Action[chromedp.Void] {
 
 // submit clicks a button that submits a form (the page navigates) and waits until the new page
 // has an element matching sel whose text contains want.
+//
+// The click happens in the page, in one step: a live list may swap the button for a new copy
+// between finding it and clicking it, as a person's click would land on the new copy.
 func submit(ctx context.Context, button, sel, want string) error {
-	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(button))); err != nil {
+	click := fmt.Sprintf(`(function(){ var b = document.querySelector(%q); if (!b) return false; b.click(); return true; })()`, button)
+	if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(button))); err != nil {
 		return err
+	}
+	for start := time.Now(); ; {
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](click))
+		if err != nil {
+			return fmt.Errorf("click %s: %w", button, err)
+		}
+		if ok {
+			break
+		}
+		if time.Since(start) > 15*time.Second {
+			return fmt.Errorf("no %s to click", button)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	cond := fmt.Sprintf(`(function(){ var e = document.querySelector(%q); return !!e && e.innerText.includes(%q); })()`, sel, want)
 	deadline := time.Now().Add(15 * time.Second)
