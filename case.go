@@ -3,6 +3,8 @@ package complaintbot
 import (
 	"regexp"
 	"time"
+
+	"github.com/complaintbot/complaintbot/taxonomy"
 )
 
 // Kind says what a customer registered: a complaint, a suggestion or praise.
@@ -50,6 +52,9 @@ const (
 	StatusResolved      Status = "resolved"
 	StatusClosed        Status = "closed"
 	StatusReopened      Status = "reopened"
+	// StatusWithdrawn is a case the customer withdrew (撤回): it ended without a decision and
+	// counts as withdrawn in the figures.
+	StatusWithdrawn Status = "withdrawn"
 )
 
 // Label returns the status's Chinese name as a customer reads it.
@@ -67,12 +72,16 @@ func (s Status) Label() string {
 		return "已办结"
 	case StatusReopened:
 		return "重新处理中"
+	case StatusWithdrawn:
+		return "已撤回"
 	}
 	return string(s)
 }
 
 // Open reports whether the case still awaits handling.
-func (s Status) Open() bool { return s != StatusResolved && s != StatusClosed }
+func (s Status) Open() bool {
+	return s != StatusResolved && s != StatusClosed && s != StatusWithdrawn
+}
 
 // Category is a complaint category with its JR/T 0169-2018 codes.
 type Category struct {
@@ -161,14 +170,19 @@ const (
 // Case is a registered complaint, suggestion or praise.
 type Case struct {
 	// Number is the readable case number, e.g. TS20261128-0007; it is also the document id.
-	Number   string     `bson:"_id" json:"number"`
-	Kind     Kind       `bson:"kind" json:"kind"`
-	Status   Status     `bson:"status" json:"status"`
-	OpenID   string     `bson:"openid" json:"-"`
-	Channel  string     `bson:"channel" json:"channel"`
-	Category *Category  `bson:"category,omitempty" json:"category,omitempty"`
-	Branch   Branch     `bson:"branch" json:"branch"`
-	Occurred *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	Number string `bson:"_id" json:"number"`
+	Kind   Kind   `bson:"kind" json:"kind"`
+	Status Status `bson:"status" json:"status"`
+	OpenID string `bson:"openid" json:"-"`
+	// Channel is the receiving channel (受理渠道) the complaint reached the bank through, one of
+	// the Received* constants; it is not the JR/T 0169 channel the complaint is about (Coding.Channel).
+	Channel string `bson:"channel" json:"channel"`
+	// Coding is the case's JR/T 0169 codes on the three axes: proposed at registration, confirmed
+	// or changed by an agent. A case is resolved only when it is completely and validly coded.
+	Coding   taxonomy.Coding `bson:"coding,omitempty" json:"coding"`
+	Category *Category       `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   Branch          `bson:"branch" json:"branch"`
+	Occurred *time.Time      `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
 	// OccurredPrecision says how precisely Occurred is known (see Draft.OccurredPrecision).
 	OccurredPrecision string `bson:"occurred_precision,omitempty" json:"occurred_precision,omitempty"`
 	// Urgent names the money-at-risk matter the customer reported (see Draft.Urgent), "" for none.
@@ -235,3 +249,13 @@ var caseNumberRe = regexp.MustCompile(`^(TS|JY|BY)\d{8}-\d{4,}$`)
 
 // IsCaseNumber reports whether s is written exactly as a case number is.
 func IsCaseNumber(s string) bool { return caseNumberRe.MatchString(s) }
+
+// The receiving channels (受理渠道) a case can reach the bank through (Case.Channel).
+const (
+	ReceivedWeChat    = "wechat"    // the Official Account, registered by the bot
+	ReceivedPhone     = "phone"     // by telephone, registered by an agent
+	ReceivedCounter   = "counter"   // at a branch's counter
+	ReceivedLetter    = "letter"    // by letter
+	ReceivedEmail     = "email"     // by e-mail
+	ReceivedRegulator = "regulator" // forwarded by a regulator (转办), with a Referral
+)

@@ -128,3 +128,6 @@ func (e CodingError) Axis(a Axis) *AxisError {
 	}
 	return nil
 }
+
+// IsZero reports whether no axis is coded (the BSON encoder then leaves the coding out).
+func (c Coding) IsZero() bool { return c == Coding{} }
