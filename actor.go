@@ -35,6 +35,9 @@ const (
 	// WeChatKFUser is WeChat's own customer-service system, holding a conversation handed to it
 	// (console.handoff_mode wechat_kf).
 	WeChatKFUser = "wechat_kf"
+	// CustomerUser is the customer acting on their own case in the chat (a withdrawal, a request
+	// for review): the Customer actor.
+	CustomerUser = "customer"
 )
 
 // System is the actor of the service's own actions: an admin of head office named SystemUser.
@@ -42,3 +45,9 @@ var System = Actor{User: &User{Name: SystemUser, DisplayName: "系统", Role: Ro
 
 // CLI is the actor of `complaintbot user` commands: an admin of head office at the machine.
 var CLI = Actor{User: &User{Name: CLIUser, DisplayName: "命令行", Role: RoleAdmin, Branches: []string{HeadOffice}}, Addr: "local"}
+
+// Customer is the actor of what customers do to their own cases in the chat (cases.Withdraw and
+// cases.RequestReview for the customer): a pseudo-user named CustomerUser of head office, so that
+// the case workflow reaches every branch's cases; the workflow checks that the case is the
+// customer's own.
+var Customer = Actor{User: &User{Name: CustomerUser, DisplayName: "客户本人", Role: RoleAgent, Branches: []string{HeadOffice}}}

@@ -3,8 +3,6 @@ package complaintbot
 import (
 	"regexp"
 	"time"
-
-	"github.com/complaintbot/complaintbot/taxonomy"
 )
 
 // Kind says what a customer registered: a complaint, a suggestion or praise.
@@ -177,16 +175,26 @@ type Case struct {
 	// Channel is the receiving channel (受理渠道) the complaint reached the bank through, one of
 	// the Received* constants; it is not the JR/T 0169 channel the complaint is about (Coding.Channel).
 	Channel string `bson:"channel" json:"channel"`
+	// Referral is the regulator's referral (监管转办) of a case forwarded by a regulator (Channel
+	// ReceivedRegulator): who forwarded it, its number and the reply date it set; nil otherwise.
+	// The case's DecisionDue is never later than the referral's ReplyBy.
+	Referral *Referral `bson:"referral,omitempty" json:"referral,omitempty"`
 	// Coding is the case's JR/T 0169 codes on the three axes: proposed at registration, confirmed
 	// or changed by an agent. A case is resolved only when it is completely and validly coded.
-	Coding   taxonomy.Coding `bson:"coding,omitempty" json:"coding"`
-	Category *Category       `bson:"category,omitempty" json:"category,omitempty"`
-	Branch   Branch          `bson:"branch" json:"branch"`
-	Occurred *time.Time      `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
+	Coding   Coding     `bson:"coding,omitempty" json:"coding"`
+	Category *Category  `bson:"category,omitempty" json:"category,omitempty"`
+	Branch   Branch     `bson:"branch" json:"branch"`
+	Occurred *time.Time `bson:"occurred_at,omitempty" json:"occurred_at,omitempty"`
 	// OccurredPrecision says how precisely Occurred is known (see Draft.OccurredPrecision).
 	OccurredPrecision string `bson:"occurred_precision,omitempty" json:"occurred_precision,omitempty"`
 	// Urgent names the money-at-risk matter the customer reported (see Draft.Urgent), "" for none.
-	Urgent   string            `bson:"urgent,omitempty" json:"urgent,omitempty"`
+	Urgent string `bson:"urgent,omitempty" json:"urgent,omitempty"`
+	// Level is the case's level (案件等级): LevelNormal (""), LevelComplex or LevelMajor, set by an
+	// agent (cases.SetLevel).
+	Level string `bson:"level,omitempty" json:"level,omitempty"`
+	// Risk is the case's risk flag (风险提示), nil when none: raised by the customer's words, by a
+	// repeat complaint or by an agent; the branch supervisor is alerted when it is raised.
+	Risk     *Risk             `bson:"risk,omitempty" json:"risk,omitempty"`
 	Fields   map[string]string `bson:"fields,omitempty" json:"fields,omitempty"`
 	Evidence []Evidence        `bson:"evidence,omitempty" json:"evidence,omitempty"`
 	// Received is when the customer confirmed the case.
@@ -202,6 +210,12 @@ type Case struct {
 	Month string `bson:"month" json:"month"`
 	// Updated is the time of the last change to the case.
 	Updated time.Time `bson:"updated_at" json:"updated_at"`
+
+	// Decided is when the case was last decided (its resolution recorded): the review window runs
+	// from it. Kept at the top of the document, beside the resolution, for the customer's summary.
+	Decided *time.Time `bson:"decided_at,omitempty" json:"decided_at,omitempty"`
+	// Review is the customer's latest request for a review (核查) of the decision, nil when none.
+	Review *Review `bson:"review,omitempty" json:"review,omitempty"`
 
 	// Additions are the further stories the customer added to the case while it was open.
 	Additions []Addition `bson:"additions,omitempty" json:"additions,omitempty"`
@@ -241,6 +255,9 @@ type CaseSummary struct {
 	Branch   Branch    `bson:"branch" json:"branch"`
 	Received time.Time `bson:"received_at" json:"received_at"`
 	ReplyDue time.Time `bson:"reply_due" json:"reply_due"`
+	// Decided is when the case was last decided (Case.Decided), Review its latest review.
+	Decided *time.Time `bson:"decided_at,omitempty" json:"decided_at,omitempty"`
+	Review  *Review    `bson:"review,omitempty" json:"review,omitempty"`
 }
 
 // caseNumberRe is the form of a case number: the kind's prefix, the day, and its number of the
@@ -259,3 +276,116 @@ const (
 	ReceivedEmail     = "email"     // by e-mail
 	ReceivedRegulator = "regulator" // forwarded by a regulator (转办), with a Referral
 )
+
+// Referral is a complaint forwarded to the bank by a regulator (转办), with the regulator's own
+// number for it and the date the regulator wants the bank's reply by.
+type Referral struct {
+	// Authority is who forwarded it, one of the Referral* constants.
+	Authority string `bson:"authority" json:"authority"`
+	// Number is the regulator's number of the referral (转办单号).
+	Number string `bson:"number" json:"number"`
+	// ReplyBy is the end of the day the regulator wants the reply by (Asia/Shanghai).
+	ReplyBy time.Time `bson:"reply_by" json:"reply_by"`
+}
+
+// The regulators that forward complaints (Referral.Authority).
+const (
+	ReferralPBOC  = "pboc"  // 中国人民银行 (and its branches)
+	ReferralNFRA  = "nfra"  // 国家金融监督管理总局 (and its local offices)
+	Referral12378 = "12378" // the 12378 consumer hotline's 转办
+)
+
+// ReferralAuthorityLabel returns the Chinese name of a referral's authority as agents read it.
+func ReferralAuthorityLabel(a string) string {
+	switch a {
+	case ReferralPBOC:
+		return "人民银行"
+	case ReferralNFRA:
+		return "金融监管"
+	case Referral12378:
+		return "12378 转办"
+	}
+	return a
+}
+
+// ReceivedLabel returns the Chinese name of a receiving channel (Case.Channel) as agents and
+// reports read it; a case stored before channels were recorded ("") came through WeChat.
+func ReceivedLabel(channel string) string {
+	switch channel {
+	case ReceivedWeChat, "":
+		return "微信公众号"
+	case ReceivedPhone:
+		return "电话"
+	case ReceivedCounter:
+		return "柜面"
+	case ReceivedLetter:
+		return "信函"
+	case ReceivedEmail:
+		return "电子邮件"
+	case ReceivedRegulator:
+		return "监管转办"
+	}
+	return channel
+}
+
+// The levels of a case (Case.Level): 普通 is the empty value.
+const (
+	LevelNormal  = ""
+	LevelComplex = "complex"
+	LevelMajor   = "major"
+)
+
+// LevelLabel returns the Chinese name of a case level (普通 / 复杂 / 重大); an unknown level is
+// returned as it is.
+func LevelLabel(level string) string {
+	switch level {
+	case LevelNormal:
+		return "普通"
+	case LevelComplex:
+		return "复杂"
+	case LevelMajor:
+		return "重大"
+	}
+	return level
+}
+
+// ValidLevel reports whether level is one of the case levels.
+func ValidLevel(level string) bool {
+	return level == LevelNormal || level == LevelComplex || level == LevelMajor
+}
+
+// Why a risk flag was raised (Risk.Reason).
+const (
+	// RiskWords: the customer's messages used words that signal escalation (媒体, 起诉, 12378 …).
+	RiskWords = "words"
+	// RiskRepeat: the customer registered several complaints within 30 days.
+	RiskRepeat = "repeat"
+	// RiskAgent: an agent raised the flag in the console.
+	RiskAgent = "agent"
+)
+
+// Risk is a case's risk flag (风险提示): the customer may escalate (the media, a lawsuit, the
+// regulator) and the branch supervisor should look at once.
+type Risk struct {
+	// Reason is RiskWords, RiskRepeat or RiskAgent.
+	Reason string `bson:"reason" json:"reason"`
+	// Words are the escalation words found (RiskWords).
+	Words []string `bson:"words,omitempty" json:"words,omitempty"`
+	// Note is the agent's reason (RiskAgent) or what the repeat rule counted (RiskRepeat).
+	Note string    `bson:"note,omitempty" json:"note,omitempty"`
+	By   string    `bson:"by" json:"by"`
+	At   time.Time `bson:"at" json:"at"`
+}
+
+// RiskLabel returns the Chinese name of why a risk flag was raised.
+func RiskLabel(reason string) string {
+	switch reason {
+	case RiskWords:
+		return "客户提及升级投诉"
+	case RiskRepeat:
+		return "重复投诉"
+	case RiskAgent:
+		return "人工标记"
+	}
+	return reason
+}

@@ -17,6 +17,9 @@ type CaseWork struct {
 	Resolution  *Resolution `bson:"resolution,omitempty" json:"resolution,omitempty"`
 	// Extensions counts the extensions of the decision deadline.
 	Extensions int `bson:"extensions,omitempty" json:"extensions,omitempty"`
+	// ExtensionRequest is an agent's extension awaiting a supervisor's or head office's approval
+	// (cases.Extend, cases.ApproveExtension), nil when none.
+	ExtensionRequest *ExtensionRequest `bson:"extension_request,omitempty" json:"extension_request,omitempty"`
 	// Timeline lists what happened to the case, oldest first (messages are read from the
 	// transcript and merged in by the console).
 	Timeline []TimelineEntry `bson:"timeline,omitempty" json:"timeline,omitempty"`
@@ -26,7 +29,7 @@ type CaseWork struct {
 // of the document (a newly registered case has none), as it always did.
 func (w CaseWork) IsZero() bool {
 	return w.Rev == 0 && w.Assignee == "" && w.AcceptedAt == nil && w.AcceptedBy == "" && w.Departments.IsZero() &&
-		w.Malicious == nil && w.Resolution == nil && w.Extensions == 0 && len(w.Timeline) == 0
+		w.Malicious == nil && w.Resolution == nil && w.Extensions == 0 && w.ExtensionRequest == nil && len(w.Timeline) == 0
 }
 
 // Departments are the departments handling a case.
@@ -43,6 +46,17 @@ func (d Departments) IsZero() bool {
 
 // Flag marks a case as malicious (恶意投诉), with the reason; customers never see it.
 type Flag struct {
+	Reason string    `bson:"reason" json:"reason"`
+	By     string    `bson:"by" json:"by"`
+	At     time.Time `bson:"at" json:"at"`
+}
+
+// ExtensionRequest is an extension of the decision deadline that needs approval (beyond the
+// complex-case limit, or a second extension): it changes nothing until a supervisor or head office
+// approves it.
+type ExtensionRequest struct {
+	// Due is the decision deadline asked for (end of day, Asia/Shanghai).
+	Due    time.Time `bson:"due" json:"due"`
 	Reason string    `bson:"reason" json:"reason"`
 	By     string    `bson:"by" json:"by"`
 	At     time.Time `bson:"at" json:"at"`

@@ -64,9 +64,12 @@ var layers = [][]string{
 }
 
 // peers are the imports allowed within one layer between different packages (the design puts
-// them side by side): taxonomy reads the customer's words normalised as textnorm does.
+// them side by side): taxonomy reads the customer's words normalised as textnorm does; the
+// conversation service registers a confirmed complaint through the case workflow's registry,
+// which also registers an agent's (one rule for both).
 var peers = map[string][]string{
-	"taxonomy": {"textnorm"},
+	"taxonomy":      {"textnorm"},
+	"conversations": {"cases"},
 }
 
 // dbPrefixes are the import paths of a database (rule 1).
@@ -91,6 +94,20 @@ var staffText = map[string]string{
 	"cases/actions.go orNone":                    "the audit trail's before/after (the console's audit page)",
 	"scheduler/deadlines.go Scheduler.postRobot": "the deadline reminder posted to the staff's WeCom group robot",
 	"scheduler/outbox.go OutboxWorker.sent":      "the transcript's mark of a template message (the console's transcript)",
+	"cases/coding.go init":                       "the audit trail's action name for a coding change",
+	"cases/coding.go Uncoded":                    "the console's and exports' mark of an axis not coded",
+	"cases/coding.go CodingText":                 "the case timeline's entry for a coding change",
+	"cases/ladder.go init":                       "the audit trail's action names of the extension ladder",
+	"cases/ladder.go Service.ApproveExtension":   "the case timeline's entry for an approval",
+	"cases/register.go init":                     "the audit trail's action name for an agent's registration",
+	"cases/register.go Registrar.Register":       "the case timeline's entry for an agent's registration",
+	"cases/review.go init":                       "the audit trail's action names of a review",
+	"cases/review.go Service.requestReview":      "the case timeline's entry for a review request (the customer's notice is in the flow file)",
+	"cases/risk.go init":                         "the audit trail's action names of levels and risk flags",
+	"cases/risk.go repeatNote":                   "the risk flag's reason, shown to staff on the case page and the robot",
+	"cases/withdraw.go CustomerWithdrawReason":   "the withdrawal's reason on the case timeline (the customer's notice is in the flow file)",
+	"cases/withdraw.go init":                     "the audit trail's action name for a withdrawal",
+	"scheduler/risk.go riskText":                 "the risk alert posted to the staff's WeCom group robot",
 }
 
 type goPackage struct {

@@ -29,6 +29,7 @@ import (
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/complaintbot/complaintbot/wechatapi"
 	"github.com/complaintbot/complaintbot/wechatapi/fakewechat"
 	"github.com/gin-gonic/gin"
@@ -67,7 +68,10 @@ type App struct {
 	// background jobs (the reports' repair and rebuild, the embedded database's indexing).
 	Scheduler *scheduler.Scheduler
 	Registry  *conversations.Registry
-	Bus       *events.Bus
+	// Taxonomy is the JR/T 0169 classification (taxonomy/jrt0169.yaml), loaded once: the
+	// registry proposes each case's codes from it, the workflow and the console check them.
+	Taxonomy *taxonomy.Taxonomy
+	Bus      *events.Bus
 	// Sandbox is the built-in fake WeChat API in sandbox mode, nil otherwise.
 	Sandbox *fakewechat.Server
 	Console *console.Console
@@ -92,6 +96,11 @@ type App struct {
 // New opens the database and builds every part, and opens both listeners (so their addresses
 // are known), but serves nothing until Start.
 func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err error) {
+	// WeChat's template rules are the WeChat client's to know; a setting that breaks them is
+	// refused before anything starts, as config.Load refuses its own.
+	if p := wechatapi.CheckKeywordTemplates("scheduler.template_data", cfg.Scheduler.TemplateData); len(p) > 0 {
+		return nil, &config.Error{Problems: p}
+	}
 	a := &App{Config: cfg, Clock: opts.Clock, Log: opts.Logger, Metrics: metrics.New(), Bus: &events.Bus{}}
 	if a.Clock == nil {
 		a.Clock = complaintbot.SystemClock{}
@@ -120,6 +129,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if a.Engine, err = flows.New(def, flows.Config{
 		IdleTimeout: cfg.Intake.IdleTimeout.D(), DraftKeep: cfg.Intake.DraftKeep.D(),
 		DailyCaseCap: cfg.Intake.DailyCaseCap, DuplicateWindow: cfg.Intake.DuplicateWindow.D(),
+		ReviewWindow: time.Duration(cfg.Cases.ReviewWindowDays) * 24 * time.Hour,
 	}); err != nil {
 		return nil, fmt.Errorf("conversation flow: %w", err)
 	}
@@ -127,8 +137,12 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	if err != nil {
 		return nil, err
 	}
+	if a.Taxonomy, err = taxonomy.Load(); err != nil {
+		return nil, fmt.Errorf("JR/T 0169 taxonomy: %w", err)
+	}
+	a.warnUnmappedCategories(def)
 	a.Registry = &conversations.Registry{Calendar: cal, ReplyDays: cfg.Cases.ReplyDays, ReplyUnit: calendar.Unit(cfg.Cases.ReplyUnit), DecisionDays: cfg.Cases.DecisionDays,
-		NoBranch: def.NoBranch()}
+		NoBranch: def.NoBranch(), Taxonomy: a.Taxonomy, RiskWords: a.Engine.RiskWords, RepeatCases: cfg.Cases.RepeatCases}
 
 	if a.webhookLn, err = net.Listen("tcp", cfg.Server.WebhookAddr); err != nil {
 		return nil, fmt.Errorf("server.webhook_addr %s: %w", cfg.Server.WebhookAddr, err)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"os"
+	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
@@ -30,7 +31,11 @@ func (a *App) buildConsole(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus})
+	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus, Taxonomy: a.Taxonomy,
+		Ladder:     cases.Ladder{Decision: a.Config.Cases.DecisionDays, Extended: a.Config.Cases.ExtendDays, Approved: a.Config.Cases.ApprovedDays},
+		ReviewTime: time.Duration(a.Config.Cases.ReviewDays) * 24 * time.Hour})
+	a.Convs.Risks = a.Cases    // the risk flags customers' messages raise alert the branch supervisor
+	a.Convs.Requests = a.Cases // customers' withdrawals and reviews in the chat
 	quick := quickreplies.New(a.Store, a.Clock, a.Log, def.Branches())
 	// The flow file's quick replies (or the configured ones) start a new database's, once.
 	seed := a.Config.Console.CannedReplies
@@ -42,7 +47,7 @@ func (a *App) buildConsole(ctx context.Context) error {
 	}
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
 		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
-		Cases: a.Cases, Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick,
+		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
 		Users: users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
 	if err != nil {
 		return err

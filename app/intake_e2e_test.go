@@ -11,6 +11,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/complaintbot/complaintbot/wechatsim"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 )
@@ -67,12 +68,18 @@ func TestFullComplaintThroughTheWebhook(t *testing.T) {
 	}
 	wantDue := time.Date(2026, 12, 2, 23, 59, 59, 0, complaintbot.Shanghai) // 3 working days after Friday 27 Nov
 	if c.Kind != complaintbot.KindComplaint || c.Status != complaintbot.StatusReceived || c.Branch.Name != "城东支行" ||
-		c.Category == nil || c.Category.Name != "服务态度" || c.Category.Reason == "" || c.Fields[complaintbot.FieldPhone] != "13812345678" ||
+		c.Category == nil || c.Category.Name != "服务态度" || c.Fields[complaintbot.FieldPhone] != "13812345678" ||
 		!c.ReplyDue.Truncate(time.Second).Equal(wantDue) || c.DecisionDue.Before(c.ReplyDue) || c.Channel != "wechat" || c.Month != "2026-11" {
 		t.Fatalf("stored case: %+v (reply due %v)", c, c.ReplyDue)
 	}
 	if c.Occurred == nil || c.Occurred.In(complaintbot.Shanghai).Format("2006-01-02 15") != "2026-11-26 15" {
 		t.Fatalf("occurred at %v, want yesterday 15:00", c.Occurred)
+	}
+	// The bot proposes the JR/T 0169 codes: the counter the customer complains about (柜员, 窗口:
+	// 营业现场, though the complaint came through WeChat), the reason from the category (服务态度);
+	// the business is not in the words, so it is left for the agent.
+	if want := (taxonomy.Coding{Channel: "A0101", Reason: "C01"}); c.Coding != want {
+		t.Fatalf("proposed coding %+v, want %+v", c.Coding, want)
 	}
 	expect(t, h, who, "进度", "TS20261127-0001", "已受理")
 	// Another customer cannot see it.

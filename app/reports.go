@@ -6,6 +6,7 @@ import (
 
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/scheduler"
+	"github.com/complaintbot/complaintbot/storage"
 )
 
 // buildReports rebuilds the supervisors' report facts and rollups from the cases and surveys when
@@ -51,10 +52,12 @@ func (a *App) backgroundJobs() []scheduler.Job {
 		{Name: reports.JobRepair, Spec: reports.RepairSpec, Run: func(ctx context.Context) (int, error) { return 0, a.Reports.Repair(ctx) }},
 		{Name: reports.JobRebuild, Spec: reports.RebuildSpec, Run: func(ctx context.Context) (int, error) { return 0, a.Reports.Rebuild(ctx) }},
 		a.Media.Job(),
+		a.retention().Job(),
 	}
 	if a.Store.Embedded() {
 		jobs = append(jobs, scheduler.Job{Name: JobIndexEmbedded, Spec: indexEmbeddedSpec,
-			Run: func(ctx context.Context) (int, error) { return 0, a.Store.IndexEmbedded(ctx) }})
+			Run: func(ctx context.Context) (int, error) { return 0, a.Store.IndexEmbedded(ctx) }},
+			scheduler.Job{Name: storage.JobSearchIndex, Spec: storage.SearchIndexSpec, Run: a.Store.IndexSearch})
 	}
 	return jobs
 }

@@ -37,5 +37,9 @@ func (s sandboxClock) Advance(ctx context.Context, d time.Duration) error {
 	if _, err := s.a.Scheduler.RunOnce(ctx, scheduler.JobHousekeeping); err != nil {
 		return fmt.Errorf("run housekeeping after moving the clock: %w", err)
 	}
+	// So does the retention job: moved past the retention period, the personal data goes.
+	if _, err := s.a.Scheduler.RunOnce(ctx, scheduler.JobRetention); err != nil {
+		return fmt.Errorf("run the retention job after moving the clock: %w", err)
+	}
 	return nil
 }

@@ -17,6 +17,7 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	cfg := a.Config.Scheduler
 	a.Outbox.Templates = cfg.Templates
 	a.Outbox.TemplateData = cfg.TemplateData
+	a.Outbox.Subscribe = cfg.MessageAPI == "subscribe"
 	a.Outbox.PerSecond = cfg.OutboxPerSecond
 	a.Outbox.Wake = make(chan struct{}, 1)
 	a.Store.OnEnqueue(func() { // deliver at once rather than at the next poll
@@ -35,6 +36,7 @@ func (a *App) buildScheduler(ctx context.Context) error {
 	}
 	a.Scheduler = s
 	a.Cases.SetSurveys(s)
+	a.Cases.SetAlerts(s) // risk flags go to the WeCom robot too
 	a.Handoffs.SetSurveys(s)
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
@@ -16,6 +17,8 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/taxonomy"
+	"github.com/complaintbot/complaintbot/wechatapi"
 	"github.com/complaintbot/complaintbot/wechatapi/fakewechat"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -54,15 +57,17 @@ func register(t *testing.T, h *apptest.Harness, who string) string {
 // agent is a head-office agent working cases through the case workflow in these tests.
 var agent = complaintbot.Actor{User: &complaintbot.User{Name: "wang", DisplayName: "王芳", Role: complaintbot.RoleAgent, Branches: []string{complaintbot.HeadOffice}}}
 
-// setStatus moves a case to investigating (accepting it) or resolves it, as an agent does in the
-// console: through the case workflow, which tells the customer.
+// setStatus moves a case to investigating (accepting it) or codes and resolves it, as an agent
+// does in the console: through the case workflow, which tells the customer.
 func setStatus(t *testing.T, h *apptest.Harness, number string, st complaintbot.Status) {
 	t.Helper()
 	ctx := context.Background()
 	var err error
 	switch st {
 	case complaintbot.StatusResolved:
-		err = h.App.Cases.Resolve(ctx, agent, number, "已核实并处理", "经核实，已向相关人员了解情况并改进。")
+		if err = h.App.Cases.SetCoding(ctx, agent, number, taxonomy.Coding{Channel: "A0101", Business: "B01", Reason: "C01"}); err == nil {
+			err = h.App.Cases.Resolve(ctx, agent, number, "已核实并处理", "经核实，已向相关人员了解情况并改进。")
+		}
 	default:
 		err = h.App.Cases.SetStatus(ctx, agent, number, "", st, "")
 	}
@@ -110,11 +115,19 @@ func at(t *testing.T, h *apptest.Harness, when time.Time) {
 
 // apiSent returns what the fake WeChat API accepted for who, as "custom:text" / "template:ID:text".
 // wantSent checks them in order: each want lists fragments of one message, separated by "|".
+// A template message that breaks WeChat's rules since 2023-05-04 (a first or remark line, a
+// value over 20 characters or with a line break) shows as "BROKEN:" and the field.
 func apiSent(h *apptest.Harness, who string) []string {
 	var out []string
 	for _, m := range h.App.Sandbox.SentTo(who) {
 		if m.Kind == "template" {
-			out = append(out, "template:"+m.TemplateID+":"+m.Data["first"])
+			broken := ""
+			for k, v := range m.Data {
+				if k == "first" || k == "remark" || utf8.RuneCountInString(v) > wechatapi.KeywordLimit || strings.ContainsAny(v, "\r\n") {
+					broken += "BROKEN:" + k + "=" + v
+				}
+			}
+			out = append(out, broken+"template:"+m.TemplateID+":"+m.Data["keyword4"])
 		} else {
 			out = append(out, "custom:"+m.Text)
 		}
@@ -279,13 +292,13 @@ func TestSurveyReminderAndExpiry(t *testing.T) {
 	setStatus(t, h, number, complaintbot.StatusResolved)
 	runJobs(t, h)
 	at(t, h, shanghai(2026, 11, 27, 14, 0, 0)) // survey (the customer wrote 4 hours ago: in the chat)
-	wantSent(t, h, who, "custom:|已处理完毕", "custom:|请您对本次处理打分")
+	wantSent(t, h, who, "custom:|已处理完毕", "custom:|请为本次处理打分")
 	at(t, h, shanghai(2026, 11, 28, 13, 59, 0))
 	at(t, h, shanghai(2026, 11, 28, 14, 0, 0)) // the reminder, once
 	at(t, h, shanghai(2026, 11, 28, 20, 0, 0))
-	wantSent(t, h, who, "已处理完毕", "请您对本次处理打分", "custom:|还没有收到")
+	wantSent(t, h, who, "已处理完毕", "请为本次处理打分", "custom:|还没有收到")
 	at(t, h, shanghai(2026, 11, 30, 14, 0, 0)) // 72 hours: lapsed (the last one went by template)
-	wantSent(t, h, who, "已处理完毕", "请您对本次处理打分", "还没有收到")
+	wantSent(t, h, who, "已处理完毕", "请为本次处理打分", "还没有收到")
 	sv, err := h.App.Store.Survey(ctx, number+"#1")
 	if err != nil || sv.Status != complaintbot.SurveyExpired || sv.Reminded == nil || sv.Expired == nil {
 		t.Fatalf("survey %+v %v", sv, err)
@@ -401,7 +414,7 @@ func TestOutboxFallbacksAndRetries(t *testing.T) {
 	for _, m := range h.App.Sandbox.SentTo(who) {
 		text := m.Text
 		if m.Kind == "template" {
-			text = m.Data["first"]
+			text = m.Data["keyword4"]
 		}
 		seen[text]++
 	}
@@ -479,7 +492,7 @@ func TestSurveysResumeAfterARestartMidRun(t *testing.T) {
 	for _, id := range who {
 		questions := 0
 		for _, m := range append(oldAPI.SentTo(id), h.App.Sandbox.SentTo(id)...) {
-			if strings.Contains(m.Text+m.Data["first"], "打分") {
+			if strings.Contains(m.Text+m.Data["keyword4"], "打分") {
 				questions++
 			}
 		}

@@ -32,8 +32,6 @@ const (
 	MaxResolution = 2000
 	// MaxReply is the longest reply to the customer sent with the resolution, in characters.
 	MaxReply = 500
-	// MaxDecisionDays is how far after receipt the decision deadline may be extended, in days.
-	MaxDecisionDays = 75
 )
 
 // The audit trail's codes of the actions on cases (storage.AuditEntry.Action); AuditName names
@@ -212,44 +210,6 @@ func (s *Service) SetStatus(ctx context.Context, who complaintbot.Actor, number 
 	})
 }
 
-// Extend moves the case's decision deadline to the end of day (Asia/Shanghai) for reason, which
-// the customer is told (notice extended). The new deadline must be later than the current one and
-// at most MaxDecisionDays after receipt; a zero day is refused as missing.
-func (s *Service) Extend(ctx context.Context, who complaintbot.Actor, number string, day time.Time, reason string) error {
-	reason = strings.TrimSpace(reason)
-	return s.apply(ctx, who, number, AuditExtend, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
-		if !rec.Status.Open() {
-			return nil, refuse(rec, ErrExtendFinished)
-		}
-		if reason == "" {
-			return nil, refuse(rec, ErrReasonEmpty)
-		}
-		if len([]rune(reason)) > MaxReason {
-			return nil, refuse(rec, ErrReasonTooLong)
-		}
-		if day.IsZero() {
-			return nil, refuse(rec, ErrDueMissing)
-		}
-		l := day.In(complaintbot.Shanghai)
-		due := time.Date(l.Year(), l.Month(), l.Day(), 23, 59, 59, 0, complaintbot.Shanghai)
-		if !due.After(rec.DecisionDue) {
-			e := refuse(rec, ErrDueNotLater)
-			e.Date = rec.DecisionDue
-			return nil, e
-		}
-		if latest := rec.Received.Add(MaxDecisionDays * 24 * time.Hour); due.After(latest) {
-			e := refuse(rec, ErrDueTooLate)
-			e.Date = latest
-			return nil, e
-		}
-		n := rec.Work.Extensions + 1
-		return &decision{before: rec.DecisionDue.Format(time.RFC3339), after: due.Format(time.RFC3339),
-			change: storage.CaseChange{DecisionDue: &due, Extensions: &n, Entries: []complaintbot.TimelineEntry{
-				{Kind: "extend", From: flows.FormatDate(rec.DecisionDue), To: flows.FormatDate(due), Text: reason}}},
-			notice: flows.NoticeExtended, data: flows.NoticeData{Expected: rec.ReplyDue, Decision: due, Reason: reason}}, nil
-	})
-}
-
 // MarkMalicious flags the case as a malicious complaint (恶意投诉) for reason (cut to
 // MaxMaliciousReason characters); the customer is not told.
 func (s *Service) MarkMalicious(ctx context.Context, who complaintbot.Actor, number, reason string) error {
@@ -278,7 +238,8 @@ func (s *Service) ClearMalicious(ctx context.Context, who complaintbot.Actor, nu
 }
 
 // Resolve records how the open case was resolved (result, internal) and the reply to the customer,
-// and moves it to resolved; the customer is sent the reply (notice resolved).
+// and moves it to resolved; the customer is sent the reply (notice resolved). A case not coded
+// validly on all three JR/T 0169 axes (SetCoding) is refused with ErrUncoded.
 func (s *Service) Resolve(ctx context.Context, who complaintbot.Actor, number, result, reply string) error {
 	result, reply = strings.TrimSpace(result), strings.TrimSpace(reply)
 	return s.apply(ctx, who, number, AuditResolve, func(rec *complaintbot.Case, now time.Time) (*decision, error) {
@@ -291,6 +252,11 @@ func (s *Service) Resolve(ctx context.Context, who complaintbot.Actor, number, r
 		if len([]rune(result)) > MaxResolution || len([]rune(reply)) > MaxReply {
 			return nil, refuse(rec, ErrResolutionTooLong)
 		}
+		if err := s.uncoded(rec.Coding); err != nil {
+			e := refuse(rec, ErrUncoded)
+			e.Err = err
+			return nil, e
+		}
 		res := complaintbot.Resolution{Text: result, Reply: reply, By: who.User.Name, At: now}
 		to := complaintbot.StatusResolved
 		return &decision{before: string(rec.Status), after: string(to),
@@ -298,7 +264,8 @@ func (s *Service) Resolve(ctx context.Context, who complaintbot.Actor, number, r
 				{Kind: "resolution", Text: result},
 				{Kind: "status", From: string(rec.Status), To: string(to)},
 			}},
-			notice: flows.NoticeResolved, data: flows.NoticeData{Expected: now, Decision: rec.DecisionDue, Reply: reply}}, nil
+			notice: flows.NoticeResolved, data: flows.NoticeData{Expected: now, Decision: rec.DecisionDue, Reply: reply,
+				ReviewBy: complaintbot.ReviewBy(now, s.engine.Config().ReviewWindow)}}, nil // the decision notice: what the customer can do next
 	})
 }
 

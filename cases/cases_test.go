@@ -14,6 +14,7 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -62,10 +63,15 @@ func (e *env) actor(name string) complaintbot.Actor {
 	return complaintbot.Actor{User: u, Addr: "10.0.0.1"}
 }
 
-// open registers a complaint about 城东支行 (0101) received at t0, in status st.
+// coded is the JR/T 0169 coding of the cases open registers: a counter's service attitude about
+// savings (营业现场, 人民币储蓄, 服务态度及服务质量).
+var coded = taxonomy.Coding{Channel: "A0101", Business: "B01", Reason: "C01"}
+
+// open registers a complaint about 城东支行 (0101) received at t0, in status st, coded (coded) as
+// an agent confirmed it.
 func (e *env) open(number string, st complaintbot.Status) {
 	e.t.Helper()
-	c := &complaintbot.Case{Number: number, Kind: complaintbot.KindComplaint, Status: st, OpenID: "oCust" + number,
+	c := &complaintbot.Case{Number: number, Kind: complaintbot.KindComplaint, Status: st, OpenID: "oCust" + number, Coding: coded,
 		Channel: "wechat", Branch: complaintbot.Branch{Code: "0101", Name: "城东支行"}, Received: t0,
 		ReplyDue:    time.Date(2026, 12, 2, 23, 59, 59, 0, complaintbot.Shanghai),
 		DecisionDue: time.Date(2026, 12, 12, 23, 59, 59, 0, complaintbot.Shanghai),
@@ -250,7 +256,7 @@ func TestStatusMovesFollowTheRules(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = e.notices(n)
-	if len(got) != 3 || !strings.Contains(got[1], "已处理完毕。处理答复：经核实已整改。") || !strings.Contains(got[2], "已重新进入处理流程") {
+	if len(got) != 3 || !strings.Contains(got[1], "。处理答复：经核实已整改。") || !strings.Contains(got[2], "已重新进入处理流程") {
 		t.Fatalf("notices %q", got)
 	}
 	if want := []complaintbot.Status{complaintbot.StatusInvestigating, complaintbot.StatusEscalated}; fmt.Sprint(cases.Next(complaintbot.StatusReopened)) != fmt.Sprint(want) {
@@ -267,39 +273,52 @@ func TestExtensionRules(t *testing.T) {
 	day := func(y int, m time.Month, d int) time.Time {
 		return time.Date(y, m, d, 0, 0, 0, 0, complaintbot.Shanghai)
 	}
+	end := func(y int, m time.Month, d int) time.Time {
+		return time.Date(y, m, d, 23, 59, 59, 0, complaintbot.Shanghai)
+	}
 
-	refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 30), "  "), cases.ErrReasonEmpty)
-	refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 30), strings.Repeat("长", cases.MaxReason+1)), cases.ErrReasonTooLong)
+	refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 20), "  "), cases.ErrReasonEmpty)
+	refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 20), strings.Repeat("长", cases.MaxReason+1)), cases.ErrReasonTooLong)
 	refused(t, e.svc.Extend(ctx, bob, n, time.Time{}, "需要调取监控"), cases.ErrDueMissing)
 	ce := refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 12), "需要调取监控"), cases.ErrDueNotLater)
 	if !ce.Date.Equal(e.rec(n).DecisionDue) {
 		t.Fatalf("not-later refusal names %v", ce.Date)
 	}
-	// 75 days after 27 Nov 10:00 is 10 Feb 10:00: the 10th's end is beyond it, the 9th's is not.
-	ce = refused(t, e.svc.Extend(ctx, bob, n, day(2027, 2, 10), "需要调取监控"), cases.ErrDueTooLate)
-	if want := t0.Add(cases.MaxDecisionDays * 24 * time.Hour); !ce.Date.Equal(want) {
+	// Received 27 Nov: an agent may extend to 30 days after (27 Dec), no further on their own.
+	ce = refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 28), "需要调取监控"), cases.ErrApprovalBeyond)
+	if want := end(2026, 12, 27); !ce.Date.Equal(want) {
+		t.Fatalf("limit %v, want %v", ce.Date, want)
+	}
+	// 60 days is the end of the ladder, for everyone.
+	ce = refused(t, e.svc.Extend(ctx, bob, n, day(2027, 1, 27), "需要调取监控"), cases.ErrDueTooLate)
+	if want := end(2027, 1, 26); !ce.Date.Equal(want) {
 		t.Fatalf("limit %v, want %v", ce.Date, want)
 	}
 	if len(e.audits(n)) != 0 || len(e.notices(n)) != 0 {
 		t.Fatal("a refused extension was recorded")
 	}
-	if err := e.svc.Extend(ctx, bob, n, day(2027, 2, 9), "需要调取监控"); err != nil {
+	if err := e.svc.Extend(ctx, bob, n, day(2026, 12, 20), "需要调取监控"); err != nil {
 		t.Fatal(err)
 	}
 	r := e.rec(n)
-	if want := time.Date(2027, 2, 9, 23, 59, 59, 0, complaintbot.Shanghai); !r.DecisionDue.Equal(want) || r.Work.Extensions != 1 {
+	if want := end(2026, 12, 20); !r.DecisionDue.Equal(want) || r.Work.Extensions != 1 {
 		t.Fatalf("decision due %v (%d extensions)", r.DecisionDue, r.Work.Extensions)
 	}
-	want := "因情况较为复杂，您的投诉（编号 " + n + "）的处理期限延长至2027年2月9日。原因：需要调取监控。给您带来不便，敬请谅解。"
+	want := "因情况较为复杂，您的投诉（编号 " + n + "）的处理期限延长至2026年12月20日。原因：需要调取监控。给您带来不便，敬请谅解。"
 	if got := e.notices(n); len(got) != 1 || got[0] != want {
 		t.Fatalf("notices %q", got)
 	}
-	if tl := r.Work.Timeline; tl[0].Kind != "extend" || tl[0].From != "2026年12月12日" || tl[0].To != "2027年2月9日" {
+	if tl := r.Work.Timeline; tl[0].Kind != "extend" || tl[0].From != "2026年12月12日" || tl[0].To != "2026年12月20日" {
 		t.Fatalf("timeline %+v", tl)
+	}
+	// The second extension is refused without approval, even within 30 days' reach.
+	refused(t, e.svc.Extend(ctx, bob, n, day(2026, 12, 25), "还需核实"), cases.ErrApprovalSecond)
+	if got := e.notices(n); len(got) != 1 || e.rec(n).Work.Extensions != 1 {
+		t.Fatalf("a refused second extension changed the case: notices %q", got)
 	}
 	const done = "TS20261127-0006"
 	e.open(done, complaintbot.StatusClosed)
-	refused(t, e.svc.Extend(ctx, bob, done, day(2026, 12, 30), "需要调取监控"), cases.ErrExtendFinished)
+	refused(t, e.svc.Extend(ctx, bob, done, day(2026, 12, 20), "需要调取监控"), cases.ErrExtendFinished)
 }
 
 func TestNotesAreRequiredBoundedAndCountedOnce(t *testing.T) {
@@ -414,8 +433,9 @@ func TestResolutionNeedsResultAndReply(t *testing.T) {
 	if r.Status != complaintbot.StatusResolved || r.Work.Resolution == nil || r.Work.Resolution.By != "alice" {
 		t.Fatalf("after resolve: %s %+v", r.Status, r.Work.Resolution)
 	}
-	want := "您的投诉（编号 " + n + "）已处理完毕。处理答复：经核实，柜员确有不当，我行已批评教育并向您致歉。"
-	if got := e.notices(n); len(got) != 1 || got[0] != want {
+	// The decision notice: the reply, then the remedies (review.go).
+	want := "您的投诉已处理完毕（编号 " + n + "）。处理答复：经核实，柜员确有不当，我行已批评教育并向您致歉。\n如您对处理结果不满意"
+	if got := e.notices(n); len(got) != 1 || !strings.HasPrefix(got[0], want) {
 		t.Fatalf("notices %q", got)
 	}
 	ce := refused(t, e.svc.Resolve(ctx, alice, n, "again", "again"), cases.ErrResolveFinished)
@@ -493,7 +513,7 @@ func TestOverdueEscalationNoticeOnce(t *testing.T) {
 			t.Fatalf("escalate again: %v %v", did, err)
 		}
 	}
-	want := "您好！您的投诉（编号 " + n + "）已提交上级部门处理，我们会在2026年12月12日前给您答复。给您带来不便，敬请谅解。"
+	want := "您的投诉已提交上级部门处理，我们会在2026年12月12日前给您答复（编号 " + n + "）。给您带来不便，敬请谅解。"
 	if got := e.notices(n); len(got) != 1 || got[0] != want {
 		t.Fatalf("notices %q", got)
 	}

@@ -46,8 +46,28 @@ const (
 	ErrDueMissing Reason = "extend: no new deadline"
 	// ErrDueNotLater: the new deadline must be later than the current one (Error.Date).
 	ErrDueNotLater Reason = "extend: the new deadline is not later"
-	// ErrDueTooLate: the new deadline is later than MaxDecisionDays after receipt (Error.Date).
+	// ErrDueTooLate: the new deadline is later than the ladder's Approved rung (Error.Date).
 	ErrDueTooLate Reason = "extend: the new deadline is beyond the limit"
+	// ErrApprovalSecond: the case was extended before; a further extension needs a supervisor's
+	// or head office's approval (RequestExtension). Error.Date is the Extended rung.
+	ErrApprovalSecond Reason = "extend: a second extension needs approval"
+	// ErrApprovalBeyond: an extension beyond the Extended rung (Error.Date) needs a supervisor's
+	// or head office's approval (RequestExtension).
+	ErrApprovalBeyond Reason = "extend: an extension beyond the complex-case limit needs approval"
+	// ErrExtensionPending: an extension request awaits approval (Error.Date asked for, Error.By
+	// asked by); it is approved or refused first.
+	ErrExtensionPending Reason = "extend: an extension request awaits approval"
+	// ErrNoApprovalNeeded: the extension needs no approval: extend directly.
+	ErrNoApprovalNeeded Reason = "extend: the extension needs no approval"
+	// ErrNotApprover: only a supervisor, an admin or head office approves or refuses extensions,
+	// or clears a risk flag.
+	ErrNotApprover Reason = "only a supervisor or head office may do this"
+	// ErrNoExtensionRequest: the case has no extension request pending.
+	ErrNoExtensionRequest Reason = "extend: no extension request pending"
+	// ErrLevelInvalid: the level is not one of the case levels.
+	ErrLevelInvalid Reason = "level: not a case level"
+	// ErrRiskNoteEmpty: raising the risk flag by hand needs a reason.
+	ErrRiskNoteEmpty Reason = "risk: no reason"
 	// ErrMaliciousReasonless: flagging a case as malicious needs a reason.
 	ErrMaliciousReasonless Reason = "malicious: no reason"
 	// ErrResolveFinished: the case is resolved or closed already (Error.Status).
@@ -56,6 +76,12 @@ const (
 	ErrResolutionEmpty Reason = "resolve: no resolution or no reply"
 	// ErrResolutionTooLong: the result is at most MaxResolution characters, the reply MaxReply.
 	ErrResolutionTooLong Reason = "resolve: resolution or reply too long"
+	// ErrUncoded: a case is resolved only when it carries a valid JR/T 0169 code on each of the
+	// three axes (Error.Err is the taxonomy.CodingError naming the axes missing or wrong).
+	ErrUncoded Reason = "resolve: the case is not coded on every JR/T 0169 axis"
+	// ErrCodingInvalid: a code given is not a leaf of its axis (Error.Err is the
+	// taxonomy.CodingError naming the axes).
+	ErrCodingInvalid Reason = "coding: not a JR/T 0169 code of its axis"
 	// ErrSurveyNotResolved: a survey is sent only about a resolved or closed case.
 	ErrSurveyNotResolved Reason = "survey: the case is not resolved"
 	// ErrSurveysOff: no survey sender is connected (SetSurveys).
@@ -76,11 +102,14 @@ type Error struct {
 	Case string
 	// Status and To are the case's status and the status asked for, for the reasons that say so.
 	Status, To complaintbot.Status
-	// By is the user who accepted the case (ErrAccepted).
+	// By is the user who accepted the case (ErrAccepted) or asked for the pending extension
+	// (ErrExtensionPending).
 	By string
-	// Date is the deadline that bounds an extension (ErrDueNotLater, ErrDueTooLate).
+	// Date is the deadline that bounds an extension (ErrDueNotLater, ErrDueTooLate,
+	// ErrApprovalSecond, ErrApprovalBeyond) or the one asked for (ErrExtensionPending).
 	Date time.Time
-	// Err is the underlying failure (ErrAudit).
+	// Err is the underlying failure (ErrAudit), or the taxonomy.CodingError of the axes missing
+	// or wrong (ErrUncoded, ErrCodingInvalid).
 	Err error
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/taxonomy"
 )
 
 // Deps are what the case workflow works with.
@@ -39,6 +40,14 @@ type Deps struct {
 	// Bus, when set, is told of every change (events.Case): the console's live pages and the
 	// reports listen.
 	Bus *events.Bus
+	// Taxonomy is the JR/T 0169 classification the cases are coded in (SetCoding, Resolve); nil
+	// means the embedded one (taxonomy.Load).
+	Taxonomy *taxonomy.Taxonomy
+	// Ladder is the extension ladder (Extend); zero means DefaultLadder.
+	Ladder Ladder
+	// ReviewTime is how long head office has for a review's result (RequestReview); zero means
+	// DefaultReviewTime. The review window is the flow engine's (flows.Config.ReviewWindow).
+	ReviewTime time.Duration
 }
 
 // Surveys sends satisfaction surveys (the scheduler is one).
@@ -57,6 +66,11 @@ type Service struct {
 	log     *slog.Logger
 	bus     *events.Bus
 	surveys Surveys
+	tax     *taxonomy.Taxonomy
+	ladder  Ladder
+	alerts  RiskAlerts
+	// reviewTime is Deps.ReviewTime (review.go).
+	reviewTime time.Duration
 }
 
 // New returns the case workflow.
@@ -64,7 +78,11 @@ func New(d Deps) *Service {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Service{store: d.Store, engine: d.Engine, clock: d.Clock, log: d.Log.With("component", "cases"), bus: d.Bus}
+	if d.Taxonomy == nil {
+		d.Taxonomy = embeddedTaxonomy()
+	}
+	return &Service{store: d.Store, engine: d.Engine, clock: d.Clock, log: d.Log.With("component", "cases"), bus: d.Bus, tax: d.Taxonomy,
+		ladder: d.Ladder.orDefault(), reviewTime: d.ReviewTime}
 }
 
 // SetSurveys connects the workflow to the survey sender; until then SendSurvey answers

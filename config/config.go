@@ -34,6 +34,10 @@ type Config struct {
 	Console Console `yaml:"console"`
 	// Scheduler holds the cron jobs, templates and surveys (scheduler.go).
 	Scheduler Scheduler `yaml:"scheduler"`
+	// Retention says how long personal data is kept (retention.go).
+	Retention Retention `yaml:"retention"`
+	// Reports holds the figures' settings: the branches' customer counts (reports.go).
+	Reports Reports `yaml:"reports"`
 }
 
 // Server holds the listeners and the webhook's limits.
@@ -84,6 +88,17 @@ type Cases struct {
 	ReplyUnit    string `yaml:"reply_unit"`
 	DecisionDays int    `yaml:"decision_days"`
 	HolidayFile  string `yaml:"holiday_file"`
+	// ExtendDays is how far after receipt an agent may extend a complex case's decision deadline
+	// with a reason (the regulation: 30); ApprovedDays how far a supervisor or head office may
+	// approve beyond that (60 at most).
+	ExtendDays   int `yaml:"extend_days"`
+	ApprovedDays int `yaml:"approved_days"`
+	// RepeatCases complaints by one customer within 30 days raise the risk flag on the last.
+	RepeatCases int `yaml:"repeat_cases"`
+	// ReviewWindowDays is how many days after the decision the customer may ask for a review
+	// (核查; the regulation: 30); ReviewDays how many calendar days head office has for its result.
+	ReviewWindowDays int `yaml:"review_window_days"`
+	ReviewDays       int `yaml:"review_days"`
 }
 
 // Outbox tunes delivery of messages sent on the service's own initiative.
@@ -123,10 +138,12 @@ func Default() Config {
 			DailyCaseCap:    5,
 			DuplicateWindow: Duration(7 * 24 * time.Hour),
 		},
-		Cases:     Cases{ReplyDays: 3, ReplyUnit: "working", DecisionDays: 15},
+		Cases:     Cases{ReplyDays: 3, ReplyUnit: "working", DecisionDays: 15, ExtendDays: 30, ApprovedDays: 60, RepeatCases: 3, ReviewWindowDays: 30, ReviewDays: 15},
 		Outbox:    Outbox{PollInterval: Duration(5 * time.Second), MaxAttempts: 8},
 		Console:   defaultConsole(),
 		Scheduler: defaultScheduler(),
+		Retention: defaultRetention(),
+		Reports:   defaultReports(),
 	}
 }
 
@@ -242,6 +259,20 @@ func (c *Config) Validate() []string {
 	if c.Cases.DecisionDays < c.Cases.ReplyDays {
 		p = append(p, "cases.decision_days must be at least cases.reply_days")
 	}
+	if c.Cases.ExtendDays < c.Cases.DecisionDays {
+		p = append(p, "cases.extend_days must be at least cases.decision_days")
+	}
+	if c.Cases.ApprovedDays < c.Cases.ExtendDays {
+		p = append(p, "cases.approved_days must be at least cases.extend_days")
+	} else if c.Cases.ApprovedDays > 60 {
+		p = append(p, "cases.approved_days must be at most 60 (the regulation's longest handling period)")
+	}
+	if c.Cases.RepeatCases < 2 {
+		p = append(p, "cases.repeat_cases must be at least 2 (the complaints within 30 days that make a repeat complaint)")
+	}
+	if c.Cases.ReviewWindowDays < 1 || c.Cases.ReviewDays < 1 {
+		p = append(p, "cases.review_window_days and cases.review_days must be at least 1")
+	}
 	if c.Outbox.PollInterval <= 0 {
 		p = append(p, "outbox.poll_interval must be above 0")
 	}
@@ -250,6 +281,8 @@ func (c *Config) Validate() []string {
 	}
 	p = append(p, c.Console.validate()...)
 	p = append(p, c.Scheduler.validate()...)
+	p = append(p, c.Retention.validate()...)
+	p = append(p, c.Reports.validate()...)
 	return p
 }
 

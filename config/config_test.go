@@ -103,3 +103,21 @@ func TestUnknownKeysAndBadValuesInTheFile(t *testing.T) {
 		t.Error("a missing file named with -config must be an error")
 	}
 }
+
+// A way of sending templates the service does not know is refused at start, naming the key.
+func TestUnknownMessageAPIIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "c.yaml")
+	if err := os.WriteFile(path, []byte("scheduler:\n  message_api: sms\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(path, nil); err == nil || !strings.Contains(err.Error(), "scheduler.message_api") {
+		t.Errorf("message_api sms: %v, want a refusal naming scheduler.message_api", err)
+	}
+	if err := os.WriteFile(path, []byte("scheduler:\n  message_api: subscribe\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := config.Load(path, nil); err != nil {
+		t.Errorf("subscribe messages: %v", err)
+	}
+}

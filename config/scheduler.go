@@ -58,8 +58,13 @@ type Scheduler struct {
 	Templates map[string]string `yaml:"templates"`
 	// TemplateData fills a template message's fields: field name → text with placeholders {text}
 	// (the notice), {number} (case number), {kind}, {status}, {date} (expected reply date),
-	// {branch}.
+	// {branch}. WeChat shows no first or remark line and at most 20 characters of each value
+	// since 2023-05-04: a setting that breaks that is refused; values are cut to fit, the case
+	// number and the date never.
 	TemplateData map[string]string `yaml:"template_data"`
+	// MessageAPI says how Templates are sent outside the customer's window: "template"
+	// (模板消息, the default) or "subscribe" (订阅通知, message/subscribe/bizsend).
+	MessageAPI string `yaml:"message_api"`
 }
 
 // TemplateKinds are the notice kinds a template can be configured for.
@@ -87,11 +92,12 @@ func defaultScheduler() Scheduler {
 		OutboxPerSecond:           20,
 		Templates:                 map[string]string{},
 		TemplateData: map[string]string{
-			"first":    "{text}",
 			"keyword1": "{number}",
 			"keyword2": "{status}",
 			"keyword3": "{date}",
+			"keyword4": "{text}",
 		},
+		MessageAPI: "template",
 	}
 }
 
@@ -140,6 +146,9 @@ func (s Scheduler) validate() []string {
 	}
 	if len(s.Templates) > 0 && len(s.TemplateData) == 0 {
 		p = append(p, "scheduler.template_data must name at least one field when scheduler.templates is set")
+	}
+	if s.MessageAPI != "template" && s.MessageAPI != "subscribe" {
+		p = append(p, fmt.Sprintf("scheduler.message_api: %q is not a way to send; write template (模板消息) or subscribe (订阅通知)", s.MessageAPI))
 	}
 	return p
 }

@@ -173,7 +173,7 @@ func (c *Console) apiCases(g *gin.Context) {
 		c.apiError(g, err)
 		return
 	}
-	g.JSON(http.StatusOK, gin.H{"cases": caseList(rows), "page": page, "more": more})
+	g.JSON(http.StatusOK, gin.H{"cases": caseList(c.taxonomy(), rows), "page": page, "more": more})
 }
 
 func (c *Console) apiCase(g *gin.Context) {
@@ -208,7 +208,8 @@ func (c *Console) apiCase(g *gin.Context) {
 			missed = append(missed, d)
 		}
 	}
-	g.JSON(http.StatusOK, gin.H{"case": v.Case, "overdue": v.Overdue, "missed_deadlines": missed, "next_statuses": v.Next, "timeline": tl})
+	g.JSON(http.StatusOK, gin.H{"case": v.Case, "overdue": v.Overdue, "missed_deadlines": missed, "next_statuses": v.Next, "timeline": tl,
+		"jrt_coding": codingAxes(c.taxonomy(), v.Case.Coding)})
 }
 
 func (c *Console) apiCaseAction(g *gin.Context) {
@@ -284,10 +285,11 @@ func (c *Console) exportCases(g *gin.Context) {
 			return err
 		}
 		w = csv.NewWriter(g.Writer)
-		return w.Write([]string{"案件编号", "类型", "状态", "类别", "渠道（JR/T 0169）", "业务（JR/T 0169）", "原因（JR/T 0169）", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
+		return w.Write([]string{"案件编号", "类型", "状态", "类别", "业务办理渠道（JR/T 0169）", "业务类别（JR/T 0169）", "投诉原因（JR/T 0169）", "网点代码", "网点", "受理时间", "答复期限", "处理期限",
 			"是否超期", "承办人", "责任部门", "主办部门", "协办部门", "经过", "诉求", "联系电话", "处理结果", "答复客户", "恶意投诉"})
 	}
 	label := c.labeler(ctx)
+	tax := c.taxonomy()
 	assignee := func(name string) string { // by display name, as the console shows people
 		if name == "" {
 			return ""
@@ -322,8 +324,9 @@ func (c *Console) exportCases(g *gin.Context) {
 			malicious = rec.Work.Malicious.Reason
 		}
 		ts := func(t time.Time) string { return t.In(complaintbot.Shanghai).Format("2006-01-02 15:04") }
+		jrt := codingAxes(tax, rec.Coding) // A, B, C: code and names, or 未编码
 		return w.Write(reports.SafeCells([]string{rec.Number, rec.Kind.Label(), rec.Status.Label(), cat.Name,
-			reports.JRTLabel(cat.Channel), reports.JRTLabel(cat.Business), reports.JRTLabel(cat.Reason),
+			jrt[0].Label, jrt[1].Label, jrt[2].Label,
 			rec.Branch.Code, rec.Branch.Name, ts(rec.Received), ts(rec.ReplyDue), ts(rec.DecisionDue), overdue, assignee(rec.Work.Assignee),
 			rec.Work.Departments.Responsible, rec.Work.Departments.Host, strings.Join(rec.Work.Departments.CoHandling, "、"),
 			rec.Fields[complaintbot.FieldDescription], rec.Fields[complaintbot.FieldRequest], complaintbot.MaskPhone(rec.Fields[complaintbot.FieldPhone]),

@@ -50,7 +50,7 @@ func TestCaseJSONKeys(t *testing.T) {
 		t.Fatalf("list: %d %d cases", st, len(list.Cases))
 	}
 	row := list.Cases[0]
-	if got, want := keysOf(t, row), []string{"branch", "category", "decision_due", "kind", "number", "received_at", "reply_due", "status", "work"}; !reflect.DeepEqual(got, want) {
+	if got, want := keysOf(t, row), []string{"branch", "category", "decision_due", "jrt_coding", "kind", "number", "received_at", "reply_due", "status", "work"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("a listed case has the keys %v, want %v", got, want)
 	}
 	var rowWork struct {
@@ -70,7 +70,7 @@ func TestCaseJSONKeys(t *testing.T) {
 	if st := alice.getJSON("/api/v1/cases/"+number, &one); st != 200 {
 		t.Fatalf("case: %d", st)
 	}
-	if got, want := keysOf(t, one.Case), []string{"branch", "category", "channel", "day", "decision_due", "fields", "kind", "month", "number",
+	if got, want := keysOf(t, one.Case), []string{"branch", "category", "channel", "coding", "day", "decision_due", "fields", "kind", "month", "number",
 		"occurred_at", "received_at", "reply_due", "status", "updated_at", "work"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("a case has the keys %v, want %v", got, want)
 	}

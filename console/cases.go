@@ -14,6 +14,7 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/taxonomy"
 )
 
 // PageSize is how many cases a list page shows.
@@ -63,7 +64,8 @@ func (c *Console) Cases(ctx context.Context, u *storage.User, f storage.CaseFilt
 
 // CaseAction is one action on a case, as submitted by a form or the API.
 type CaseAction struct {
-	// Action is accept, assign, departments, note, status, extend, malicious, resolve, survey.
+	// Action is accept, assign, departments, note, status, extend, extend_request,
+	// extend_approve, extend_refuse, level, risk, malicious, resolve, survey.
 	Action string
 	// Assignee for assign ("" unassigns).
 	Assignee string
@@ -79,10 +81,14 @@ type CaseAction struct {
 	From, To complaintbot.Status
 	// Due is the new decision deadline for extend (YYYY-MM-DD).
 	Due string
-	// Flag sets (true) or clears (false) the malicious flag.
+	// Flag sets (true) or clears (false) the malicious flag, or the risk flag.
 	Flag bool
+	// Level is the case level for level ("" 普通, complex, major).
+	Level string
 	// ClientID makes a double-submitted note count once.
 	ClientID string
+	// Coding is the JR/T 0169 codes for coding (jr_channel, jr_business, jr_reason).
+	Coding taxonomy.Coding
 }
 
 // Act carries out the action on the case for who through the case workflow (package cases), which
@@ -114,6 +120,24 @@ func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseActi
 			day = time.Time{} // the workflow refuses a missing deadline after its other checks
 		}
 		err = c.cases.Extend(ctx, by, number, day, a.Text)
+	case "extend_request":
+		day, perr := time.ParseInLocation("2006-01-02", strings.TrimSpace(a.Due), complaintbot.Shanghai)
+		if perr != nil {
+			day = time.Time{}
+		}
+		err = c.cases.RequestExtension(ctx, by, number, day, a.Text)
+	case "extend_approve":
+		err = c.cases.ApproveExtension(ctx, by, number)
+	case "extend_refuse":
+		err = c.cases.RefuseExtension(ctx, by, number, a.Text)
+	case "level":
+		err = c.cases.SetLevel(ctx, by, number, a.Level)
+	case "risk":
+		if a.Flag {
+			err = c.cases.RaiseRisk(ctx, by, number, a.Text)
+		} else {
+			err = c.cases.ClearRisk(ctx, by, number, a.Text)
+		}
 	case "malicious":
 		if a.Flag {
 			err = c.cases.MarkMalicious(ctx, by, number, a.Text)
@@ -124,7 +148,12 @@ func (c *Console) Act(ctx context.Context, who *actor, number string, a CaseActi
 		err = c.cases.Resolve(ctx, by, number, a.Text, a.Reply)
 	case "survey":
 		err = c.cases.SendSurvey(ctx, by, number)
+	case "coding":
+		err = c.cases.SetCoding(ctx, by, number, a.Coding)
 	default:
+		if handled, err := c.actRequest(ctx, by, number, a); handled { // withdrawals and reviews (review.go)
+			return err
+		}
 		return invalid("未知的操作。")
 	}
 	return c.caseError(ctx, err)
@@ -170,7 +199,23 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 	case cases.ErrDueNotLater:
 		return invalid("新的处理期限须晚于原期限 " + flows.FormatDate(e.Date) + "。")
 	case cases.ErrDueTooLate:
-		return invalid(fmt.Sprintf("处理期限最长可延至受理后 %d 天（%s）。", cases.MaxDecisionDays, flows.FormatDate(e.Date)))
+		return invalid("经审批的处理期限最长可延至 " + flows.FormatDate(e.Date) + "。")
+	case cases.ErrApprovalSecond:
+		return conflict("本案已延期过一次，再次延期须经主管或总行审批：请点“提交延期审批”。")
+	case cases.ErrApprovalBeyond:
+		return conflict("延期超过 " + flows.FormatDate(e.Date) + " 须经主管或总行审批：请点“提交延期审批”。")
+	case cases.ErrExtensionPending:
+		return conflict("已有待审批的延期申请（" + c.userLabel(ctx, e.By) + " 申请延至 " + flows.FormatDate(e.Date) + "），请待主管或总行批准或驳回。")
+	case cases.ErrNoApprovalNeeded:
+		return invalid("该延期无需审批，请直接点“延期”。")
+	case cases.ErrNotApprover:
+		return &Error{http.StatusForbidden, "只有主管或总行可以审批延期、取消风险提示。"}
+	case cases.ErrNoExtensionRequest:
+		return conflict("该案件没有待审批的延期申请。")
+	case cases.ErrLevelInvalid:
+		return invalid("请选择案件等级：普通、复杂或重大。")
+	case cases.ErrRiskNoteEmpty:
+		return invalid("请填写风险提示的原因。")
 	case cases.ErrMaliciousReasonless:
 		return invalid("请填写标记为恶意投诉的原因。")
 	case cases.ErrResolveFinished:
@@ -179,6 +224,10 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 		return invalid("请填写处理结果和给客户的答复。")
 	case cases.ErrResolutionTooLong:
 		return invalid(fmt.Sprintf("处理结果最多 %d 字，给客户的答复最多 %d 字。", cases.MaxResolution, cases.MaxReply))
+	case cases.ErrUncoded:
+		return invalid("办结前请完成 JR/T 0169 编码：" + c.codingProblems(e.Err) + "。")
+	case cases.ErrCodingInvalid:
+		return invalid("编码未保存：" + c.codingProblems(e.Err) + "。")
 	case cases.ErrSurveyNotResolved:
 		return invalid("案件办结后才能发送满意度调查。")
 	case cases.ErrSurveysOff:
@@ -204,6 +253,16 @@ type CaseView struct {
 	Acceptor string
 	// Agents lists the users the case may be assigned to.
 	Agents []storage.User
+	// Coding is the case's JR/T 0169 coding form, axis by axis (see codingFields).
+	Coding []CodingField
+	// CanApprove says whether the user approves extensions and clears risk flags (a supervisor
+	// or head office); ExtendLimit and ApprovedLimit are the extension ladder's rungs for the case.
+	CanApprove                 bool
+	ExtendLimit, ApprovedLimit time.Time
+	// Levels are the case levels to choose from.
+	Levels []string
+	// HeadOffice says whether the user works for head office (records a review's result).
+	HeadOffice bool
 }
 
 // Case loads a case for its page.
@@ -215,6 +274,12 @@ func (c *Console) Case(ctx context.Context, u *storage.User, number string) (*Ca
 	v := &CaseView{Case: rec, Overdue: rec.Overdue(c.clock.Now()), Next: cases.Next(rec.Status), Assignee: c.userLabel(ctx, rec.Work.Assignee),
 		Acceptor: c.userLabel(ctx, rec.Work.AcceptedBy)}
 	v.Notices = c.notices(ctx, rec)
+	v.Coding = codingFields(c.taxonomy(), rec.Coding)
+	v.CanApprove, v.Levels = cases.CanApprove(u), []string{complaintbot.LevelNormal, complaintbot.LevelComplex, complaintbot.LevelMajor}
+	v.HeadOffice = u.HeadOffice()
+	if c.cases != nil {
+		v.ExtendLimit, v.ApprovedLimit = c.cases.Limits(rec)
+	}
 	if v.Agents, err = c.colleagues(ctx, rec.Branch.Code); err != nil {
 		return nil, err
 	}
@@ -262,7 +327,8 @@ type TimelineItem struct {
 
 var entryTitles = map[string]string{
 	"accept": "受理", "assign": "指派", "departments": "处理部门", "note": "内部备注（客户不可见）", "status": "状态变更",
-	"extend": "延长处理期限", "malicious": "恶意投诉标记", "resolution": "处理结果", "notice": "通知客户",
+	"extend": "延长处理期限", "malicious": "恶意投诉标记", "coding": "JR/T 0169 编码", "resolution": "处理结果", "notice": "通知客户",
+	"extend_request": "延期审批申请", "extend_approved": "批准延期", "extend_refused": "驳回延期申请", "level": "案件等级", "risk": "风险提示",
 }
 
 // Timeline merges the case's entries with the customer's messages from shortly before the case was
@@ -316,6 +382,18 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 			if e.To == "cleared" {
 				it.Title = "取消恶意投诉标记"
 			}
+		case "extend_request":
+			it.Title = "延期审批申请（待主管或总行审批）：" + e.From + " → " + e.To
+		case "extend_approved":
+			it.Title = "批准 " + label.of(e.From) + " 的延期申请（延至 " + e.To + "）"
+		case "extend_refused":
+			it.Title = "驳回 " + label.of(e.From) + " 的延期申请（延至 " + e.To + "）"
+		case "level":
+			it.Title = "案件等级：" + e.From + " → " + e.To
+		case "risk":
+			if e.To == "cleared" {
+				it.Title = "取消风险提示"
+			}
 		case "notice":
 			it.Status = outboxLabel(notices[e.Outbox])
 		}
@@ -329,6 +407,9 @@ func (c *Console) Timeline(ctx context.Context, u *storage.User, number string) 
 // caseLines are the transcript lines of the case's sessions. A case registered before sessions
 // existed has none: its lines are those from 6 hours before it was registered on, as before.
 func (c *Console) caseLines(ctx context.Context, rec *complaintbot.Case) ([]storage.Line, error) {
+	if rec.OpenID == "" {
+		return nil, nil // registered by an agent from another channel: no chat
+	}
 	own, err := c.handoffs.CaseSessions(ctx, rec.OpenID, rec.Number, 300)
 	if err != nil {
 		return nil, err
@@ -443,20 +524,32 @@ type caseListItem struct {
 	Received    time.Time              `json:"received_at"`
 	ReplyDue    time.Time              `json:"reply_due"`
 	DecisionDue time.Time              `json:"decision_due"`
-	Work        struct {
+	// Level is the case's level (complex, major; absent: 普通), LevelName its name; Risk its risk
+	// flag, absent when none.
+	Level     string             `json:"level,omitempty"`
+	LevelName string             `json:"level_name,omitempty"`
+	Risk      *complaintbot.Risk `json:"risk,omitempty"`
+	Work      struct {
 		Assignee  string             `json:"assignee,omitempty"`
 		Malicious *complaintbot.Flag `json:"malicious,omitempty"`
+		// ExtensionRequest is an extension awaiting a supervisor's or head office's approval.
+		ExtensionRequest *complaintbot.ExtensionRequest `json:"extension_request,omitempty"`
 	} `json:"work"`
+	// Coding is the case's JR/T 0169 codes with their names, axis by axis (未编码 when uncoded).
+	Coding []CodingAxis `json:"jrt_coding"`
 }
 
 // caseList is the JSON API's list of the cases.
-func caseList(rows []complaintbot.Case) []caseListItem {
+func caseList(t *taxonomy.Taxonomy, rows []complaintbot.Case) []caseListItem {
 	out := make([]caseListItem, len(rows))
 	for i := range rows {
 		r := &rows[i]
 		out[i] = caseListItem{Number: r.Number, Kind: r.Kind, Status: r.Status, Category: r.Category, Branch: r.Branch,
 			Received: r.Received, ReplyDue: r.ReplyDue, DecisionDue: r.DecisionDue}
 		out[i].Work.Assignee, out[i].Work.Malicious = r.Work.Assignee, r.Work.Malicious
+		out[i].Level, out[i].Risk, out[i].Work.ExtensionRequest = r.Level, r.Risk, r.Work.ExtensionRequest
+		out[i].LevelName = levelName(r.Level)
+		out[i].Coding = codingAxes(t, r.Coding)
 	}
 	return out
 }

@@ -50,8 +50,9 @@ func TestWorkingACaseToResolution(t *testing.T) {
 	if st, body := act(alice, "status", map[string]string{"to": "closed"}); st != http.StatusBadRequest {
 		t.Fatalf("escalated → closed: %d %s", st, body)
 	}
-	form("extend", url.Values{"due": {"2026-12-30"}, "text": {"需要调取监控录像核实"}})
+	form("extend", url.Values{"due": {"2026-12-27"}, "text": {"需要调取监控录像核实"}})
 	form("malicious", url.Values{"flag": {"1"}, "text": {"多次重复投诉同一事项"}})
+	form("coding", url.Values{"jr_channel": {"A0101"}, "jr_business": {"B01"}, "jr_reason": {"C01"}})
 	if st, body := act(alice, "resolve", map[string]string{"text": "经核实柜员服务不规范，已批评教育", "reply": "经核实，柜员确有不当，我行已批评教育并向您致歉。"}); st != 200 {
 		t.Fatalf("resolve: %d %s", st, body)
 	}
@@ -64,7 +65,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 	w := rec.Work
 	if rec.Status != complaintbot.StatusClosed || w.Assignee != "bob" || w.AcceptedBy != "alice" || w.Departments.Host != "城东支行" ||
 		len(w.Departments.CoHandling) != 2 || w.Malicious == nil || w.Resolution == nil || w.Extensions != 1 ||
-		rec.DecisionDue.In(complaintbot.Shanghai).Format("2006-01-02") != "2026-12-30" {
+		rec.DecisionDue.In(complaintbot.Shanghai).Format("2006-01-02") != "2026-12-27" {
 		t.Fatalf("case after the work: %+v %+v", *rec, w)
 	}
 	notes := 0
@@ -89,7 +90,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 		}
 		notices = append(notices, m.Text)
 	}
-	want := []string{"已由工作人员受理", "提交总行", "延长至2026年12月30日", "已处理完毕。处理答复：经核实，柜员确有不当"}
+	want := []string{"已由工作人员受理", "提交总行", "延长至2026年12月27日", "。处理答复：经核实，柜员确有不当"}
 	if len(notices) != len(want) {
 		t.Fatalf("notices: %q", notices)
 	}
@@ -128,7 +129,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 		}
 	}
 	for _, w := range []string{"alice:case.accept", "bob:case.assign", "bob:case.departments", "bob:case.note", "bob:case.status", "bob:case.extend",
-		"bob:case.malicious", "alice:case.resolve"} {
+		"bob:case.malicious", "bob:case.coding", "alice:case.resolve"} {
 		if !got[w] {
 			t.Errorf("audit lacks %s: %v", w, got)
 		}

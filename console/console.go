@@ -57,6 +57,9 @@ type Deps struct {
 	Handoffs *handoffs.Service
 	// Cases is the case workflow; without it the case pages show cases but actions on them fail.
 	Cases *cases.Service
+	// Registrar registers the cases agents take from other channels (登记投诉); nil: the page
+	// answers that registration is off.
+	Registrar *cases.Registrar
 	// QuickReplies are the agents' ready answers; nil: a service over Store.
 	QuickReplies *quickreplies.Service
 	// TimeTravel moves the service's clock in sandbox mode; nil outside it.
@@ -64,6 +67,9 @@ type Deps struct {
 	// Reports answers the report pages and exports (the app keeps its facts current); nil: one
 	// over Store, whose facts nobody keeps current.
 	Reports *reports.Service
+	// Customers is the number of customers of each branch by code (config reports.customers),
+	// for the regulator figures' complaints per 10,000 customers.
+	Customers map[string]int
 }
 
 // Console serves the console. Build it with New; it is safe for concurrent use.
@@ -77,12 +83,16 @@ type Console struct {
 	cal      *calendar.Calendar
 	branches []complaintbot.Branch
 	cats     map[complaintbot.Kind][]complaintbot.Category
+	// customers is Deps.Customers.
+	customers map[string]int
 
 	pages    *pageSet
 	reports  *reports.Service
 	handoffs *handoffs.Service
 	cases    *cases.Service
-	active   activeSet
+	// registrar registers agents' cases (nil: off).
+	registrar *cases.Registrar
+	active    activeSet
 
 	// life ends the live streams (SSE) when the console closes.
 	life   context.Context
@@ -105,9 +115,10 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 		d.Calendar = calendar.Default()
 	}
 	c := &Console{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "console"), cfg: d.Config,
-		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases}
+		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases, customers: d.Customers}
 	c.life, c.cancel = context.WithCancel(ctx)
 	c.timeTravel = d.TimeTravel
+	c.registrar = d.Registrar
 	if c.quick = d.QuickReplies; c.quick == nil {
 		c.quick = quickreplies.New(d.Store, d.Clock, d.Log, d.Branches)
 	}
@@ -154,6 +165,7 @@ func (c *Console) Register(r *gin.Engine) {
 	p.GET("/inbox", c.inboxPage)
 	p.GET("/inbox/list", c.inboxList)
 	p.GET("/inbox/sign", c.queueSign)
+	p.GET("/inbox/risks", c.inboxRisks)
 	p.GET("/events", c.events)
 	p.GET("/conversations/:openid", c.conversationPage)
 	p.GET("/conversations/:openid/messages", c.conversationMessages)
@@ -186,10 +198,14 @@ func (c *Console) Register(r *gin.Engine) {
 	a.POST("/users", c.apiUsersAdd)
 	a.POST("/users/:name/:action", c.apiUsersAction)
 	c.registerReports(p, a)
+	c.registerSearch(p, a)
+	c.registerRegulator(p, a)
 	c.registerSandbox(p, a)
 	c.registerQuickReplies(p, a)
 	c.registerWork(p, a)
 	c.registerMedia(p)
+	c.registerNewCase(p, a)
+	c.registerErase(p, a)
 }
 
 // Error is a failure the user is told about in plain Chinese, with its HTTP status.
@@ -276,6 +292,9 @@ func (c *Console) userLabel(ctx context.Context, name string) string {
 	}
 	if name == complaintbot.SystemUser {
 		return complaintbot.System.User.DisplayName
+	}
+	if name == complaintbot.CustomerUser {
+		return complaintbot.Customer.User.DisplayName
 	}
 	u, err := c.store.UserByName(ctx, name)
 	if err != nil {

@@ -36,7 +36,7 @@ func rateLow(t *testing.T, e *env) string {
 	for _, a := range []struct {
 		action string
 		body   map[string]string
-	}{{"accept", nil}, {"resolve", map[string]string{"text": "已核实", "reply": "经核实，我行已批评教育并向您致歉。"}}, {"survey", nil}} {
+	}{{"accept", nil}, {"coding", map[string]string{"jr_channel": "A0101", "jr_business": "B01", "jr_reason": "C01"}}, {"resolve", map[string]string{"text": "已核实", "reply": "经核实，我行已批评教育并向您致歉。"}}, {"survey", nil}} {
 		if st, body := alice.doJSON("POST", "/api/v1/cases/"+number+"/"+a.action, a.body); st != 200 {
 			t.Fatalf("%s: %d %s", a.action, st, body)
 		}

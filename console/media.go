@@ -20,6 +20,8 @@ import (
 // those who may see a conversation or a case that holds them, decided by the same checks as the
 // conversation's and the case's pages: GET /media/{id}?conv={openid} or ?case={number} answers
 // the picture, GET /media/{id}/tile?… the thumbnail (or what became of the picture) for a page.
+// Through a conversation, the picture must be on a line of the sessions the user may see (among
+// the conversation's newest lines the page shows); through a case, among the case's evidence.
 // Anything else answers 404, the same way and in no less time than a conversation outside the
 // user's branches.
 
@@ -57,9 +59,14 @@ func (c *Console) lookUpMedia(ctx context.Context, u *storage.User, id, conv, ca
 	}
 	var owner string
 	if conv != "" {
-		v, err := c.conversation(ctx, u, conv)
+		// Through the conversation: the picture must be on a line of the sessions u may see
+		// (handoffs.ViewFor, as the conversation's page shows them).
+		v, lines, err := c.readConversation(ctx, u, conv)
 		if err != nil {
 			return storage.MediaFile{}, err
+		}
+		if !slices.ContainsFunc(lines, func(l Line) bool { return l.MediaID == id }) {
+			return storage.MediaFile{}, errNotFound
 		}
 		owner = v.OpenID
 	} else {

@@ -35,6 +35,8 @@ func (d *displayNames) of(name string) string {
 		return complaintbot.CLI.User.DisplayName
 	case complaintbot.WeChatKFUser:
 		return "微信客服"
+	case complaintbot.CustomerUser:
+		return complaintbot.Customer.User.DisplayName
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -57,7 +59,7 @@ func (d *displayNames) of(name string) string {
 
 // auditTargets names the kinds of things the audit trail records actions on.
 var auditTargets = map[string]string{
-	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复", "sandbox": "沙箱",
+	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复", "sandbox": "沙箱", "customer": "客户",
 }
 
 // auditActions names the audit codes of the actions outside the case workflow (cases.AuditName
@@ -71,7 +73,7 @@ var auditActions = map[string]string{
 	"user.password_change": "修改本人密码", "user.password_change.failed": "修改密码失败", "user.role": "变更角色", "user.unlock": "解除锁定",
 	"report.export": "导出报表", "report.register": "导出投诉登记簿",
 	"quick_reply.add": "新建快捷回复", "quick_reply.change": "修改快捷回复", "quick_reply.delete": "删除快捷回复",
-	"sandbox.clock": "调整沙箱时间",
+	"sandbox.clock": "调整沙箱时间", "customer.erase": "申请删除客户个人信息", "customer.erased": "已删除客户个人信息",
 }
 
 // auditName names any audit code in Chinese; an unknown one is shown as it is.

@@ -22,7 +22,7 @@ type pageSet struct {
 	pages map[string]*template.Template
 }
 
-var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "audit", "users", "password", "sandbox", "quickreplies", "followups", "calls", "tasks"}
+var pageNames = []string{"login", "error", "inbox", "conversation", "cases", "case", "reports", "register", "regulator", "audit", "users", "password", "sandbox", "quickreplies", "followups", "calls", "tasks", "newcase", "erase", "search"}
 
 // loadPages parses the page templates; names gives their who function the display names.
 func loadPages(names *displayNames) (*pageSet, error) {
@@ -48,6 +48,8 @@ func loadPages(names *displayNames) (*pageSet, error) {
 			}
 			return t.In(complaintbot.Shanghai).Format("2006-01-02")
 		},
+		"levelName": complaintbot.LevelLabel,
+		"riskName":  complaintbot.RiskLabel,
 		"wait": func(d time.Duration) string {
 			switch {
 			case d < time.Minute:
@@ -61,9 +63,13 @@ func loadPages(names *displayNames) (*pageSet, error) {
 		"short":       func(s string) string { return runes(s, 30) },
 		"join":        func(l []string, sep string) string { return strings.Join(l, sep) },
 		"who":         names.of,
+		"jrt":         names.coding,
 		"auditName":   auditName,
 		"auditTarget": auditTarget,
 		"status":      statusName,
+
+		"receivedLabel":     complaintbot.ReceivedLabel,
+		"referralAuthority": complaintbot.ReferralAuthorityLabel,
 		"typeLabel": func(t complaintbot.InputType) string {
 			return lineTitle(storage.Line{Type: t})
 		},
@@ -414,7 +420,7 @@ func (c *Console) conversationAction(g *gin.Context) {
 // ---- cases ----
 
 var allStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
-	complaintbot.StatusResolved, complaintbot.StatusClosed, complaintbot.StatusReopened}
+	complaintbot.StatusResolved, complaintbot.StatusClosed, complaintbot.StatusReopened, complaintbot.StatusWithdrawn}
 
 var allKinds = []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise}
 
@@ -448,6 +454,7 @@ func (c *Console) parseFilter(who *actor, q url.Values) (storage.CaseFilter, int
 		f.Assignee = a
 	}
 	f.Overdue = q.Get("overdue") == "1" || q.Get("overdue") == "true"
+	f.Risk = q.Get("risk") == "1" || q.Get("risk") == "true"
 	for key, dst := range map[string]*time.Time{"from": &f.From, "to": &f.To} {
 		if s := strings.TrimSpace(q.Get(key)); s != "" {
 			d, err := time.ParseInLocation("2006-01-02", s, complaintbot.Shanghai)
@@ -582,8 +589,9 @@ func (c *Console) caseTimeline(g *gin.Context) {
 func caseActionFrom(action string, form func(string) string) CaseAction {
 	a := CaseAction{Action: action, Assignee: form("assignee"), Responsible: form("responsible"), Host: form("host"),
 		Text: form("text"), Reply: form("reply"), From: complaintbot.Status(form("from")), To: complaintbot.Status(form("to")),
-		Due: form("due"), ClientID: form("client_id")}
+		Due: form("due"), ClientID: form("client_id"), Coding: codingFrom(form)}
 	a.Flag = form("flag") == "1" || form("flag") == "true"
+	a.Level = form("level")
 	if co := form("co_handling"); co != "" {
 		a.CoHandling = strings.FieldsFunc(co, func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == '\n' })
 	}
@@ -593,7 +601,9 @@ func caseActionFrom(action string, form func(string) string) CaseAction {
 var caseActionDone = map[string]string{
 	"accept": "已受理，已通知客户。", "assign": "已指派。", "departments": "已保存处理部门。", "note": "已添加备注。",
 	"status": "状态已变更。", "extend": "已延期，已通知客户。", "malicious": "已更新恶意投诉标记。", "resolve": "已办结，答复已发送给客户。",
-	"survey": "满意度调查已发送给客户。",
+	"survey": "满意度调查已发送给客户。", "coding": "已保存 JR/T 0169 编码。",
+	"extend_request": "延期申请已提交，待主管或总行审批；批准后通知客户。", "extend_approve": "已批准延期，已通知客户。",
+	"extend_refuse": "已驳回延期申请。", "level": "已设置案件等级。", "risk": "已更新风险提示。",
 }
 
 func (c *Console) caseActionPage(g *gin.Context) {

@@ -401,6 +401,7 @@ func (c *Console) reportsPage(g *gin.Context) {
 		{"fig-reply", "按时答复率", pct(t.ReplyShare), fmt.Sprintf("%d 按时 / %d 超时", t.ReplyMet, t.ReplyMissed)},
 		{"fig-decision", "按时办结率", pct(t.DecisionShare), fmt.Sprintf("%d 按时 / %d 超时", t.DecisionMet, t.DecisionMissed)},
 		{"fig-overdue", "当前超期未办结", n(t.Overdue), ""},
+		{"fig-withdrawn", "客户撤回", n(t.Withdrawn), "不计入按时办结率"},
 		{"fig-reply-time", "首次答复用时", dur(t.ReplyAvg), "P90 " + durInt(t.ReplyP90)},
 		{"fig-resolve-time", "办结用时", dur(t.ResolveAvg), "P90 " + durInt(t.ResolveP90)},
 		{"fig-repeat", "重复投诉客户", n(d.RepeatCustomers), fmt.Sprintf("共 %d 件", d.RepeatCases)},

@@ -126,6 +126,11 @@ func (c *Console) events(g *gin.Context) {
 				if c.active.has(e.OpenID) {
 					dirty = true
 				}
+			case events.Risk:
+				// The branch's users (its supervisor first) are alerted of a raised risk flag.
+				if _, err := c.caseFor(ctx, who.user, e.Ref); err == nil && !send("risk") {
+					return
+				}
 			}
 			if watchConv != "" && e.OpenID == watchConv && e.Kind != events.Case && !send("conv") {
 				return

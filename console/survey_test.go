@@ -27,6 +27,7 @@ func TestSurveyByHandFromTheCasePage(t *testing.T) {
 	if st, body := act("accept", nil); st != 200 {
 		t.Fatalf("accept: %d %s", st, body)
 	}
+	codeCase(t, alice, number)
 	if st, body := act("resolve", map[string]string{"text": "已核实并批评教育", "reply": "经核实，柜员确有不当，我行已批评教育并向您致歉。"}); st != 200 {
 		t.Fatalf("resolve: %d %s", st, body)
 	}
@@ -39,7 +40,7 @@ func TestSurveyByHandFromTheCasePage(t *testing.T) {
 	e.Deliver()
 	asked := 0
 	for _, s := range sentTexts(e, custA) {
-		if strings.Contains(s, "满意") {
+		if strings.Contains(s, "非常满意") {
 			asked++
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
@@ -41,6 +42,12 @@ type taskCase struct {
 	Assignee     string              `json:"assignee,omitempty"`
 	AssigneeName string              `json:"assignee_name,omitempty"`
 	Deadlines    []taskDeadline      `json:"deadlines"`
+	// Level is the case's level, Risk its risk flag (a task of its own for the supervisor and
+	// the assignee), ExtensionRequest an extension the user may approve or refuse.
+	Level            string                         `json:"level,omitempty"`
+	LevelName        string                         `json:"level_name,omitempty"`
+	Risk             *complaintbot.Risk             `json:"risk,omitempty"`
+	ExtensionRequest *complaintbot.ExtensionRequest `json:"extension_request,omitempty"`
 }
 
 // tasks is the user's task list.
@@ -48,7 +55,9 @@ type tasks struct {
 	Cases     []taskCase    `json:"cases"`
 	FollowUps []followUpRow `json:"follow_ups"`
 	Calls     []callRow     `json:"calls"`
-	Count     int           `json:"count"`
+	// Reviews are the open reviews (核查), for head office (review.go).
+	Reviews []reviewTask `json:"reviews"`
+	Count   int          `json:"count"`
 }
 
 // taskCases lists the cases of the user's tasks, soonest deadline first.
@@ -83,13 +92,25 @@ func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, e
 		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(taskHorizon)) {
 			ds = append(ds, taskDeadline{Kind: storage.DeadlineDecision, Name: "处理期限", Due: cs.DecisionDue, Overdue: !now.Before(cs.DecisionDue)})
 		}
-		if len(ds) == 0 {
+		// A risk flag is a task for whoever sees the case here; a pending extension for approvers.
+		var approval *complaintbot.ExtensionRequest
+		if cases.CanApprove(u) {
+			approval = cs.Work.ExtensionRequest
+		}
+		if len(ds) == 0 && cs.Risk == nil && approval == nil {
 			continue
 		}
 		out = append(out, taskCase{Number: cs.Number, Status: cs.Status, StatusName: statusName(cs.Status), Branch: cs.Branch.Code,
-			BranchName: c.branchName(cs.Branch.Code), Assignee: cs.Assignee(), AssigneeName: names.of(cs.Assignee()), Deadlines: ds})
+			BranchName: c.branchName(cs.Branch.Code), Assignee: cs.Assignee(), AssigneeName: names.of(cs.Assignee()), Deadlines: ds,
+			Level: cs.Level, LevelName: levelName(cs.Level), Risk: cs.Risk, ExtensionRequest: approval})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Deadlines[0].Due.Before(out[j].Deadlines[0].Due) })
+	// Risk flags and approvals first, then the soonest deadline.
+	sort.SliceStable(out, func(i, j int) bool {
+		if a, b := out[i].urgent(), out[j].urgent(); a != b {
+			return a
+		}
+		return out[i].first().Before(out[j].first())
+	})
 	return out, nil
 }
 
@@ -112,7 +133,10 @@ func (c *Console) tasksOf(ctx context.Context, u *storage.User, withWindow bool)
 	if t.Calls, err = c.callRows(ctx, u, withWindow); err != nil {
 		return nil, err
 	}
-	t.Count = len(t.Cases) + len(t.FollowUps) + len(t.Calls)
+	if t.Reviews, err = c.reviewTasks(ctx, u); err != nil {
+		return nil, err
+	}
+	t.Count = len(t.Cases) + len(t.FollowUps) + len(t.Calls) + len(t.Reviews)
 	return t, nil
 }
 

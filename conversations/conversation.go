@@ -34,6 +34,10 @@ type Service struct {
 	// AgentsBack, when set, returns when agents are next at work after a time (zero: unknown): the
 	// bot tells a customer who joins the queue out of hours.
 	AgentsBack func(now time.Time) time.Time
+	// Risks, when set, is told of the risk flags the customer's messages raise (risk.go).
+	Risks RiskFlags
+	// Requests, when set, carries out the customer's withdrawals and reviews (requests.go).
+	Requests CaseRequests
 
 	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
@@ -264,6 +268,8 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 				reserved[i] = number
 			}
 			se.Case = c.registry.NewCase(number, turn.OpenID, turn.ID, *e.Draft, turn.At)
+			// The risk flag: escalation words, a repeat complaint (turn.Cases are the earlier cases).
+			c.registry.AssessRisk(se.Case, *e.Draft, turn.Cases)
 			se.Draft = nil // the case holds it
 			turn.Cases = append(slices.Clip(turn.Cases), number)
 		}
@@ -286,6 +292,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 				}
 				if err == nil { // lists and reports pick it up
 					c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.Case.Number, At: c.clock.Now()})
+					c.riskRegistered(ctx, e.Case)
 				}
 			}
 		case flows.EffectAttachToCase:
@@ -293,6 +300,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 				err = c.store.AddToCase(ctx, e.CaseNumber, openID, turnID, e.Draft.Fields[complaintbot.FieldDescription], e.Draft.Evidence, c.clock.Now())
 				if err == nil {
 					c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.CaseNumber, At: c.clock.Now()})
+					c.riskAdded(ctx, e.CaseNumber, e.Draft.Fields[complaintbot.FieldDescription])
 				}
 			}
 		case flows.EffectQueueForAgent:
@@ -314,6 +322,8 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 			err = c.store.AnswerSurvey(ctx, storage.SurveyAnswer{Survey: e.SurveyID, Rating: e.Rating, Low: e.Low, Turn: turnID, At: c.clock.Now()})
 		case flows.EffectSurveyComment:
 			err = c.store.CommentSurvey(ctx, e.SurveyID, e.Comment)
+		case flows.EffectWithdrawCase, flows.EffectRequestReview:
+			err = c.caseRequest(ctx, openID, e.Effect)
 		}
 		if err == nil && e.CaseNumber != "" && (e.Type == flows.EffectSurveyAnswered || e.Type == flows.EffectSurveyComment) {
 			// The case's satisfaction changed: lists and reports pick it up within seconds (the

@@ -24,6 +24,9 @@ const (
 	Handoff Kind = "handoff"
 	// Case: a case changed.
 	Case Kind = "case"
+	// Risk: a case's risk flag was raised (Ref is the case number): its branch supervisor is
+	// alerted.
+	Risk Kind = "risk"
 )
 
 // Event is one change.

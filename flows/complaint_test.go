@@ -27,7 +27,7 @@ func TestComplaintHappyPath(t *testing.T) {
 		t.Fatalf("want create_case with a draft, got %+v", ef)
 	}
 	d := ef.Draft
-	if d.Kind != complaintbot.KindComplaint || d.Category.Name != "服务态度" || d.Category.Reason != "C01" ||
+	if d.Kind != complaintbot.KindComplaint || d.Category.Name != "服务态度" ||
 		d.Branch.Code != "0201" || d.Fields[complaintbot.FieldPhone] != "13812345678" ||
 		d.Fields[complaintbot.FieldRequest] != "希望网点道歉" ||
 		!d.OccurredAt.Equal(time.Date(2026, 11, 27, 15, 0, 0, 0, complaintbot.Shanghai)) {
@@ -114,7 +114,7 @@ func TestNewConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{IdleTimeout: time.Hour, DraftKeep: 24 * time.Hour, DailyCaseCap: 5, DuplicateWindow: 7 * 24 * time.Hour}
+	want := Config{IdleTimeout: time.Hour, DraftKeep: 24 * time.Hour, DailyCaseCap: 5, DuplicateWindow: 7 * 24 * time.Hour, ReviewWindow: 30 * 24 * time.Hour}
 	if e.Config() != want {
 		t.Fatalf("config %+v", e.Config())
 	}

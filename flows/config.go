@@ -19,6 +19,9 @@ type Config struct {
 	// DuplicateWindow: an open complaint about the same branch and category received within
 	// this long is offered as the case to add to. Default 7 days.
 	DuplicateWindow time.Duration
+	// ReviewWindow: a customer may ask for a review (核查) of a decision until the end of the day
+	// this long after it. Default 30 days.
+	ReviewWindow time.Duration
 }
 
 // The defaults of Config.
@@ -27,11 +30,12 @@ const (
 	DefaultDraftKeep       = 24 * time.Hour
 	DefaultDailyCaseCap    = 5
 	DefaultDuplicateWindow = 7 * 24 * time.Hour
+	DefaultReviewWindow    = 30 * 24 * time.Hour
 )
 
 // withDefaults fills zero fields and refuses negative ones.
 func (c Config) withDefaults() (Config, error) {
-	if c.IdleTimeout < 0 || c.DraftKeep < 0 || c.DailyCaseCap < 0 || c.DuplicateWindow < 0 {
+	if c.IdleTimeout < 0 || c.DraftKeep < 0 || c.DailyCaseCap < 0 || c.DuplicateWindow < 0 || c.ReviewWindow < 0 {
 		return c, fmt.Errorf("flows: config: negative value in %+v", c)
 	}
 	if c.IdleTimeout == 0 {
@@ -45,6 +49,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = DefaultDuplicateWindow
+	}
+	if c.ReviewWindow == 0 {
+		c.ReviewWindow = DefaultReviewWindow
 	}
 	return c, nil
 }

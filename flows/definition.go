@@ -27,6 +27,7 @@ type Definition struct {
 	commands map[string]command // normalised word → command
 	u        *understanding     // compiled word lists
 	sounds   []branchSound      // branch names by sound, for typos
+	requests requestWords       // the case_requests words, compiled (withdraw.go)
 }
 
 // DefaultDefinition returns the embedded default definition (flows/default.yaml). It panics only
@@ -121,6 +122,7 @@ func (d *Definition) statusName(s complaintbot.Status) string {
 var kindOrder = []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise}
 
 func (d *Definition) index() {
+	d.requests = compileRequests(&d.file.CaseRequests)
 	d.kinds = map[complaintbot.Kind]*kindDef{
 		complaintbot.KindComplaint:  d.file.Kinds.Complaint,
 		complaintbot.KindSuggestion: d.file.Kinds.Suggestion,

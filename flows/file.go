@@ -16,14 +16,16 @@ type fileDef struct {
 	NoBranch      noBranchDef       `yaml:"no_branch"`
 	QuickReplies  []string          `yaml:"quick_replies"`
 	// Statuses are the case statuses as customers read them; one missing reads Status.Label.
-	Statuses      map[complaintbot.Status]string `yaml:"statuses"`
-	Branches      []complaintbot.Branch          `yaml:"branches"`
-	Categories    map[string][]categoryDef       `yaml:"categories"`
-	Survey        surveyDef                      `yaml:"survey"`
-	Notices       noticesDef                     `yaml:"notices"`
-	Understanding understandingDef               `yaml:"understanding"`
-	FAQ           []faqDef                       `yaml:"faq"`
-	Urgent        []urgentDef                    `yaml:"urgent"`
+	Statuses   map[complaintbot.Status]string `yaml:"statuses"`
+	Branches   []complaintbot.Branch          `yaml:"branches"`
+	Categories map[string][]categoryDef       `yaml:"categories"`
+	Survey     surveyDef                      `yaml:"survey"`
+	Notices    noticesDef                     `yaml:"notices"`
+	// CaseRequests are the texts and words of withdrawals and reviews in the chat (withdraw.go).
+	CaseRequests  caseRequestsDef  `yaml:"case_requests"`
+	Understanding understandingDef `yaml:"understanding"`
+	FAQ           []faqDef         `yaml:"faq"`
+	Urgent        []urgentDef      `yaml:"urgent"`
 }
 
 type commandsDef struct {

@@ -21,11 +21,15 @@ const (
 	NoticeEscalated         NoticeKind = "escalated"           // an agent handed the case to head office
 	NoticeEscalatedOverdue  NoticeKind = "escalated_overdue"   // a missed deadline sent the case to head office
 	NoticeExtended          NoticeKind = "extended"            // the decision deadline moved later ({reason})
+	NoticeExtendedApproved  NoticeKind = "extended_approved"   // an approved extension beyond the first rung ({reason})
 	NoticeResolved          NoticeKind = "resolved"            // handling finished ({reply})
 	NoticeReopened          NoticeKind = "reopened"            // an agent started the handling again
 	NoticeReopenedLowRating NoticeKind = "reopened_low_rating" // a low rating started the handling again
 	NoticeProgress          NoticeKind = "progress"            // nothing new for a while: still working on it
 	NoticeBeforeDue         NoticeKind = "before_due"          // shortly before the promised reply date
+	NoticeWithdrawn         NoticeKind = "withdrawn"           // an agent recorded the customer's withdrawal ({reason})
+	NoticeReviewRequested   NoticeKind = "review_requested"    // a review (核查) was registered ({review}, {review_due})
+	NoticeReviewDecided     NoticeKind = "review_decided"      // head office recorded the review's result ({review}, {result})
 )
 
 // noticesDef is the notices section of the definition file.
@@ -34,11 +38,15 @@ type noticesDef struct {
 	Escalated         string `yaml:"escalated"`
 	EscalatedOverdue  string `yaml:"escalated_overdue"`
 	Extended          string `yaml:"extended"`
+	ExtendedApproved  string `yaml:"extended_approved"`
 	Resolved          string `yaml:"resolved"`
 	Reopened          string `yaml:"reopened"`
 	ReopenedLowRating string `yaml:"reopened_low_rating"`
 	Progress          string `yaml:"progress"`
 	BeforeDue         string `yaml:"before_due"`
+	Withdrawn         string `yaml:"withdrawn"`
+	ReviewRequested   string `yaml:"review_requested"`
+	ReviewDecided     string `yaml:"review_decided"`
 	DraftExpired      string `yaml:"draft_expired"`
 	QueueExpired      string `yaml:"queue_expired"`
 }
@@ -55,6 +63,8 @@ func (n *noticesDef) text(kind NoticeKind) string {
 		return n.EscalatedOverdue
 	case NoticeExtended:
 		return n.Extended
+	case NoticeExtendedApproved:
+		return n.ExtendedApproved
 	case NoticeResolved:
 		return n.Resolved
 	case NoticeReopened:
@@ -65,6 +75,12 @@ func (n *noticesDef) text(kind NoticeKind) string {
 		return n.Progress
 	case NoticeBeforeDue:
 		return n.BeforeDue
+	case NoticeWithdrawn:
+		return n.Withdrawn
+	case NoticeReviewRequested:
+		return n.ReviewRequested
+	case NoticeReviewDecided:
+		return n.ReviewDecided
 	}
 	return ""
 }
@@ -80,6 +96,13 @@ type NoticeData struct {
 	Reason string
 	// Reply is the agent's reply to the customer with the resolution ({reply}).
 	Reply string
+	// ReviewBy is the last day the customer may ask for a review of the decision ({review_by}).
+	ReviewBy time.Time
+	// Review is the review's number ({review}), ReviewDue its deadline ({review_due}) and Result
+	// head office's finding ({result}).
+	Review    string
+	ReviewDue time.Time
+	Result    string
 }
 
 // Notice renders a notice about case c. It returns "" for an unknown kind.
@@ -89,7 +112,9 @@ func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, d NoticeDat
 		return ""
 	}
 	return fill(tmpl, "number", c.Number, "kind", e.def.kindName(c.Kind), "status", e.def.statusName(c.Status),
-		"date", formatDate(d.Expected), "decision", formatDate(d.Decision), "reason", d.Reason, "reply", d.Reply)
+		"date", formatDate(d.Expected), "decision", formatDate(d.Decision), "reason", d.Reason, "reply", d.Reply,
+		"review_by", formatDate(d.ReviewBy), "review_due", formatDate(d.ReviewDue), "review", d.Review, "result", d.Result,
+		"hotline", e.def.file.Hotline)
 }
 
 // ExpireDraft clears a draft left alone longer than Config.DraftKeep at now, as the next message
@@ -138,6 +163,9 @@ var (
 // keep loading.
 func (f *fileDef) fillSections() error {
 	f.Notices.fillSplit()
+	if err := f.fillReviewTexts(); err != nil {
+		return err
+	}
 	if !f.Survey.empty() && !f.Notices.empty() && !f.Understanding.empty() && f.FAQ != nil && f.Urgent != nil {
 		return nil
 	}
@@ -176,11 +204,14 @@ func (n *noticesDef) fillSplit() {
 	if n.ReopenedLowRating == "" {
 		n.ReopenedLowRating = n.Reopened
 	}
+	if n.ExtendedApproved == "" { // written before the extension ladder: the extension's own text
+		n.ExtendedApproved = n.Extended
+	}
 }
 
 // noticeNeeds are the placeholders a notice must use: the customer is promised what they stand for
 // (the console says so to the agent).
-var noticeNeeds = map[string]string{"extended": "{reason}", "resolved": "{reply}"}
+var noticeNeeds = map[string]string{"extended": "{reason}", "extended_approved": "{reason}", "resolved": "{reply}", "review_requested": "{review}", "review_decided": "{result}"}
 
 // validateNotices checks that every notice text is set, with the placeholders it must use.
 func validateNotices(n *noticesDef) error {

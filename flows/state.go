@@ -62,6 +62,9 @@ type State struct {
 	// Survey is set after the customer rated a satisfaction survey: their next message may be a
 	// comment on it.
 	Survey *SurveyState `bson:"survey,omitempty"`
+	// Request is a question about one of the customer's cases awaiting their answer (which case to
+	// withdraw or review, or the confirmation of a withdrawal); see CaseRequest.
+	Request *CaseRequest `bson:"request,omitempty"`
 }
 
 // The flows a State can be in.
@@ -91,7 +94,7 @@ const (
 // kept to resume, no kind being chosen, nobody queued or holding it. What the customer says next
 // begins a new session.
 func (s State) Idle() bool {
-	return (s.Flow == "" || s.Flow == FlowIdle) && s.Draft == nil && s.Handoff == ""
+	return (s.Flow == "" || s.Flow == FlowIdle) && s.Draft == nil && s.Handoff == "" && s.Request == nil
 }
 
 // NextSession returns the session a change to the conversation from s belongs to: s's own while
@@ -111,6 +114,11 @@ func (s State) clone() State {
 	if s.Survey != nil {
 		sv := *s.Survey
 		s.Survey = &sv
+	}
+	if s.Request != nil {
+		r := *s.Request
+		r.Choices = slices.Clone(r.Choices)
+		s.Request = &r
 	}
 	return s
 }

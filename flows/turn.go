@@ -166,6 +166,9 @@ func (t *turn) text(raw string) {
 	t.orig = clean(raw)
 	text := t.d.normalize(t.orig)
 	cmd := t.d.command(text)
+	if t.caseRequest(text, cmd) { // a withdrawal or a review (withdraw.go), or the answer to one
+		return
+	}
 	if t.survey(text, cmd) {
 		return
 	}

@@ -48,6 +48,7 @@ type understandingDef struct {
 	Judgments       []string            `yaml:"judgments"`
 	DegreeWords     []string            `yaml:"degree_words"`
 	ReferBack       []string            `yaml:"refer_back"`
+	RiskWords       []string            `yaml:"risk_words"`
 	StoryContent    int                 `yaml:"story_content"`
 	DescContent     int                 `yaml:"description_content"`
 	KindNames       map[string][]string `yaml:"kind_names"`
@@ -225,6 +226,7 @@ type understanding struct {
 	functionWords  map[string]bool // English words that carry no content ("the", "was")
 	degree         words           // intensifiers left out when matching category keywords (太, 很)
 	referBack      words           // "接着刚才的": the conversation, not a time
+	risk           words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
 	kindNames      map[complaintbot.Kind]words
 	switchPrefixes words
 	negations      words
@@ -308,6 +310,7 @@ func (d *Definition) compileUnderstanding() {
 	}
 	c.degree = newWords(u.DegreeWords)
 	c.referBack = newWords(u.ReferBack)
+	c.risk = newWords(u.RiskWords)
 	c.kindNames = map[complaintbot.Kind]words{}
 	for _, k := range kindOrder {
 		c.kindNames[k] = newWords(u.KindNames[string(k)])

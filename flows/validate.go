@@ -155,11 +155,17 @@ func validateCategories(path string, cats []categoryDef) error {
 	codes := map[string]bool{}
 	for i, c := range cats {
 		p := fmt.Sprintf("%s[%d]", path, i)
-		for _, f := range []struct{ key, v string }{
-			{"code", c.Code}, {"name", c.Name}, {"jr_channel", c.Channel}, {"jr_business", c.Business}, {"jr_reason", c.Reason},
-		} {
+		for _, f := range []struct{ key, v string }{{"code", c.Code}, {"name", c.Name}} {
 			if err := required(p+"."+f.key, f.v); err != nil {
 				return err
+			}
+		}
+		// The codes a category carried before the JR/T 0169 taxonomy: refused rather than
+		// ignored, so that an older flow file's operator learns where they went.
+		for _, f := range []struct{ key, v string }{{"jr_channel", c.Channel}, {"jr_business", c.Business}, {"jr_reason", c.Reason}} {
+			if f.v != "" {
+				return fmt.Errorf("%s.%s: JR/T 0169 codes are no longer set in the flow file: taxonomy/jrt0169.yaml maps "+
+					"category %q to its reason (categories:), and the channel and business are proposed from the customer's words", p, f.key, c.Code)
 			}
 		}
 		if codes[c.Code] {

@@ -74,6 +74,9 @@ type Figures struct {
 	DecisionMissed int64    `json:"decision_missed"`
 	DecisionShare  *float64 `json:"decision_in_time_share"`
 	Overdue        int64    `json:"overdue_now"`
+	// Withdrawn counts the cases the customer withdrew (撤回) before a decision: neither met nor
+	// missed, never overdue.
+	Withdrawn int64 `json:"withdrawn"`
 	// Durations in minutes (nil when there is none). The 90th percentiles are given for the
 	// total and by branch only (nil in the other breakdowns).
 	Replies    int64    `json:"replies"`
@@ -334,7 +337,7 @@ func or(s, def string) string {
 // figures turns a summed cell into the figures.
 func figures(c *storage.ReportCell) Figures {
 	f := Figures{Cases: c.Cases, Surveys: c.Surveys, Answered: c.Answered, Expired: c.Expired, Undeliverable: c.Undeliverable, ReplyMet: c.ReplyMet, ReplyMissed: c.ReplyMissed,
-		DecisionMet: c.DecisionMet, DecisionMissed: c.DecisionMissed, Overdue: c.Overdue, Replies: c.ReplyN, Resolved: c.ResolveN}
+		DecisionMet: c.DecisionMet, DecisionMissed: c.DecisionMissed, Overdue: c.Overdue, Withdrawn: c.Withdrawn, Replies: c.ReplyN, Resolved: c.ResolveN}
 	var sum int64
 	for r := 1; r <= 5 && r < len(c.Ratings); r++ {
 		f.Ratings[r-1] = c.Ratings[r]

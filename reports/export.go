@@ -68,8 +68,8 @@ func (s *Service) Cases(ctx context.Context, f Filter) ([]storage.ReportFact, er
 
 // CaseHeader is the header row of the case list export.
 var CaseHeader = []string{"案件编号", "类型", "受理时间", "答复期限", "处理期限", "首次答复时间", "办结时间", "网点代码", "网点", "类别",
-	"渠道（JR/T 0169）", "业务类别（JR/T 0169）", "投诉原因（JR/T 0169）", "状态", "按时答复", "按时办结", "当前超期", "首次答复用时（分钟）", "办结用时（分钟）",
-	"满意度评分", "客户评价", "回访状态", "承办人", "联系电话"}
+	"业务办理渠道（JR/T 0169）", "业务类别（JR/T 0169）", "投诉原因（JR/T 0169）", "状态", "按时答复", "按时办结", "当前超期", "首次答复用时（分钟）", "办结用时（分钟）",
+	"满意度评分", "客户评价", "回访状态", "承办人", "联系电话", "受理渠道"}
 
 // CaseRow is the export row of a fact; the phone number is masked unless fullPhone.
 func CaseRow(x *storage.ReportFact, fullPhone bool) []string {
@@ -92,9 +92,9 @@ func CaseRow(x *storage.ReportFact, fullPhone bool) []string {
 		over = "是"
 	}
 	return []string{x.Number, complaintbot.Kind(x.Kind).Label(), ts(x.Received), ts(x.ReplyDue), ts(x.DecisionDue), tsp(x.RepliedAt), tsp(x.ResolvedAt),
-		x.Branch, x.BranchName, x.CategoryName, JRTLabel(x.Channel), JRTLabel(x.Business), JRTLabel(x.Reason), complaintbot.Status(x.Status).Label(),
+		x.Branch, x.BranchName, x.CategoryName, JRTLabel(x.Coding.Channel), JRTLabel(x.Coding.Business), JRTLabel(x.Coding.Reason), complaintbot.Status(x.Status).Label(),
 		DeadlineLabel(x.ReplyState), DeadlineLabel(x.DecisionState), over, mins(x.HasReply, x.ReplyMin), mins(x.HasResolve, x.ResolveMin),
-		rating, x.Comment, FollowUpLabel(x.FollowUp), x.Handler, phone}
+		rating, x.Comment, FollowUpLabel(x.FollowUp), x.Handler, phone, complaintbot.ReceivedLabel(x.ReceivedVia)}
 }
 
 // DeadlineLabel is the Chinese label of a deadline state.
@@ -104,6 +104,8 @@ func DeadlineLabel(s string) string {
 		return "是"
 	case storage.DeadlineMissed:
 		return "否"
+	case storage.DeadlineWithdrawn:
+		return "已撤回"
 	}
 	return "未到期"
 }

@@ -56,7 +56,7 @@ func BuildFact(c *complaintbot.Case, sv *storage.ReportSurvey, followUp string, 
 		Customer: CustomerKey(c.OpenID), Received: c.Received, ReplyDue: c.ReplyDue, DecisionDue: c.DecisionDue, AsOf: now,
 		Name: c.Fields[complaintbot.FieldName], Phone: c.Fields[complaintbot.FieldPhone],
 		Description: cut(c.Fields[complaintbot.FieldDescription]), Request: cut(c.Fields[complaintbot.FieldRequest]),
-		Department: c.Work.Departments.Responsible, Handler: c.Work.Assignee}
+		Department: c.Work.Departments.Responsible, Handler: c.Work.Assignee, Coding: c.Coding, ReceivedVia: c.Channel}
 	if f.Branch == "" {
 		f.Branch = complaintbot.NoBranchCode
 	}
@@ -68,8 +68,10 @@ func BuildFact(c *complaintbot.Case, sv *storage.ReportSurvey, followUp string, 
 	}
 	if c.Category != nil {
 		f.Category, f.CategoryName = c.Category.Code, c.Category.Name
-		f.Channel, f.Business, f.Reason = c.Category.Channel, c.Category.Business, c.Category.Reason
 	}
+	// The dashboard's JR/T 0169 groups are the case's own codes (an uncoded axis: ""), never the
+	// older codes a category carried.
+	f.Channel, f.Business, f.Reason = c.Coding.Channel, c.Coding.Business, c.Coding.Reason
 	// The first reply is the first message a person sent about the case, or the resolution's reply
 	// if that came first; the case is decided when it is resolved or closed with a resolution.
 	first := c.RepliedAt
@@ -113,6 +115,13 @@ func Restate(f *storage.ReportFact, now time.Time) {
 	open := complaintbot.Status(f.Status).Open()
 	f.ReplyState = state(f.RepliedAt, f.ReplyDue, now)
 	f.DecisionState = state(f.ResolvedAt, f.DecisionDue, now)
+	if complaintbot.Status(f.Status) == complaintbot.StatusWithdrawn {
+		// Withdrawn (撤回): the case ended without a decision; a reply not given by then is moot.
+		f.DecisionState = storage.DeadlineWithdrawn
+		if f.RepliedAt == nil {
+			f.ReplyState = storage.DeadlineWithdrawn
+		}
+	}
 	f.Overdue = open && !f.DecisionDue.IsZero() && now.After(f.DecisionDue)
 	f.AsOf = now
 }

@@ -18,14 +18,27 @@ var jrt = sync.OnceValue(func() *taxonomy.Taxonomy {
 	return t
 })
 
+// Uncoded is how the reports show an axis a case carries no code on.
+const Uncoded = "未编码"
+
 // JRTLabel is a JR/T 0169 code with the names of its path, as the exports and the dashboard show
-// it ("A01034 前台业务渠道/电子渠道/网络公众平台"); "" stays "", and an unknown code is shown as it is.
+// it ("A01034 前台业务渠道/电子渠道/网络公众平台"); "" is Uncoded (未编码), and an unknown code (a
+// category's older code, a code the data file no longer has) is shown as it is.
 func JRTLabel(code string) string {
 	t := jrt()
-	if code == "" || t == nil {
+	if code == "" {
+		return Uncoded
+	}
+	if t == nil {
 		return code
 	}
 	return t.Label(code)
+}
+
+// CodingLabels are the case's three JR/T 0169 codes with their names (JRTLabel), in the order
+// A, B, C.
+func CodingLabels(c taxonomy.Coding) []string {
+	return []string{JRTLabel(c.Channel), JRTLabel(c.Business), JRTLabel(c.Reason)}
 }
 
 // userLabels maps the users' names to their display names (王丽 for wangli): the handler

@@ -13,6 +13,7 @@ import (
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -25,12 +26,13 @@ func TestExportsRegisterAndDashboardSayWhatTheyMean(t *testing.T) {
 	if err := st.CreateUser(ctx, &storage.User{Name: "wangli", DisplayName: "王丽", Role: storage.RoleAgent, Branches: []string{"0101"}}); err != nil {
 		t.Fatal(err)
 	}
-	cat := &complaintbot.Category{Code: "attitude", Name: "服务态度", Channel: "A01034", Business: "B9903", Reason: "C01"}
+	// The category carries the flow file's older codes; the case its own coding, which is what counts.
+	cat := &complaintbot.Category{Code: "attitude", Name: "服务态度", Channel: "A01", Business: "B99", Reason: "C01"}
 	mk := func(number string, kind complaintbot.Kind, received time.Time) {
 		t.Helper()
 		c := &complaintbot.Case{Number: number, Kind: kind, Status: complaintbot.StatusResolved, OpenID: "o" + number, Channel: "wechat",
 			Branch: east, Category: cat, Received: received, ReplyDue: received.Add(72 * time.Hour), DecisionDue: received.Add(15 * 24 * time.Hour),
-			SourceTurn: "turn:" + number, Updated: received}
+			SourceTurn: "turn:" + number, Updated: received, Coding: taxonomy.Coding{Channel: "A01034", Business: "B9903", Reason: "C01"}}
 		c.Fields = map[string]string{complaintbot.FieldPhone: "13812345678", complaintbot.FieldDescription: "柜员态度差"}
 		if kind == complaintbot.KindComplaint {
 			c.Fields[complaintbot.FieldName] = "张先生"
@@ -76,12 +78,12 @@ func TestExportsRegisterAndDashboardSayWhatTheyMean(t *testing.T) {
 	if h := col("承办人"); h != "王丽" {
 		t.Errorf("export handler %q, want the assignee's display name 王丽", h)
 	}
-	for _, c := range []struct{ column, want string }{{"渠道（JR/T 0169）", "A01034 "}, {"业务类别（JR/T 0169）", "B9903 "}, {"投诉原因（JR/T 0169）", "C01 "}} {
+	for _, c := range []struct{ column, want string }{{"业务办理渠道（JR/T 0169）", "A01034 "}, {"业务类别（JR/T 0169）", "B9903 "}, {"投诉原因（JR/T 0169）", "C01 "}} {
 		if v := col(c.column); !strings.HasPrefix(v, c.want) || len(v) <= len(c.want) {
 			t.Errorf("%s %q: want the code with its name", c.column, v)
 		}
 	}
-	if v := col("渠道（JR/T 0169）"); !strings.Contains(v, "网络公众平台") {
+	if v := col("业务办理渠道（JR/T 0169）"); !strings.Contains(v, "网络公众平台") {
 		t.Errorf("channel %q", v)
 	}
 

@@ -15,11 +15,14 @@ import (
 
 // RegisterRow is one complaint in the register (客户投诉登记簿).
 type RegisterRow struct {
-	No           int    `json:"no"`
-	Number       string `json:"number"`
-	Received     string `json:"received"`
-	Customer     string `json:"customer"`
-	Content      string `json:"content"`
+	No       int    `json:"no"`
+	Number   string `json:"number"`
+	Received string `json:"received"`
+	Customer string `json:"customer"`
+	Content  string `json:"content"`
+	// Coding is the case's JR/T 0169 codes with their names, A, B and C (未编码 for an axis not
+	// coded), one per line.
+	Coding       string `json:"coding"`
 	Department   string `json:"department"`
 	Handling     string `json:"handling"`
 	Reply        string `json:"reply"`
@@ -39,8 +42,8 @@ type Register struct {
 // RegisterHeader is the register's header row, in the order of the rules' layout, with the case
 // number after the serial number (to find the case again). The customer column holds the name the
 // customer gave, if any, and the phone number (masked unless asked otherwise); the handler
-// (经办人) is the case's assignee, by display name.
-var RegisterHeader = []string{"序号", "案件编号", "受理日期", "客户（姓名、联系电话）", "投诉内容", "责任部门", "处理情况", "答复情况", "处理结果", "客户满意度", "经办人"}
+// (经办人) is the case's assignee, by display name. The JR/T 0169 codes follow the content.
+var RegisterHeader = []string{"序号", "案件编号", "受理日期", "客户（姓名、联系电话）", "投诉内容", "投诉分类（JR/T 0169）", "责任部门", "处理情况", "答复情况", "处理结果", "客户满意度", "经办人"}
 
 // SignOff is the line the branch head signs.
 const SignOff = "网点负责人（签字）：____________________        日期：________年____月____日"
@@ -82,7 +85,7 @@ func (s *Service) Register(ctx context.Context, scope []string, branch, month st
 			result += "（超期）"
 		}
 		r.Rows = append(r.Rows, RegisterRow{No: i + 1, Number: x.Number, Received: x.Received.In(complaintbot.Shanghai).Format("2006-01-02"),
-			Customer: customer, Content: content, Department: x.Department, Handling: x.Handling, Reply: x.Reply, Result: result,
+			Customer: customer, Content: content, Coding: strings.Join(CodingLabels(x.Coding), "\n"), Department: x.Department, Handling: x.Handling, Reply: x.Reply, Result: result,
 			Satisfaction: sat, Handler: x.Handler})
 	}
 	return r, nil
@@ -134,7 +137,7 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := x.SetCellValue(sheet, "A1", r.Title()); err != nil {
 		return fail(err)
 	}
-	if err := x.MergeCell(sheet, "A1", "K1"); err != nil {
+	if err := x.MergeCell(sheet, "A1", "L1"); err != nil {
 		return fail(err)
 	}
 	wrap, err := x.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"},
@@ -165,11 +168,11 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := row(2, hdr); err != nil {
 		return fail(err)
 	}
-	if err := x.SetCellStyle(sheet, "A2", "K2", head); err != nil {
+	if err := x.SetCellStyle(sheet, "A2", "L2", head); err != nil {
 		return fail(err)
 	}
 	for i, rr := range r.Rows {
-		vals := SafeCells([]string{strconv.Itoa(rr.No), rr.Number, rr.Received, rr.Customer, rr.Content, rr.Department, rr.Handling, rr.Reply, rr.Result, rr.Satisfaction, rr.Handler})
+		vals := SafeCells([]string{strconv.Itoa(rr.No), rr.Number, rr.Received, rr.Customer, rr.Content, rr.Coding, rr.Department, rr.Handling, rr.Reply, rr.Result, rr.Satisfaction, rr.Handler})
 		cells := make([]any, len(vals))
 		for j, v := range vals {
 			cells[j] = v
@@ -189,7 +192,7 @@ func (r *Register) WriteXLSX(w io.Writer) error {
 	if err := x.SetCellValue(sheet, sign, SignOff); err != nil {
 		return fail(err)
 	}
-	for col, width := range map[string]float64{"A": 6, "B": 17, "C": 12, "D": 18, "E": 40, "F": 12, "G": 30, "H": 30, "I": 14, "J": 18, "K": 10} {
+	for col, width := range map[string]float64{"A": 6, "B": 17, "C": 12, "D": 18, "E": 36, "F": 24, "G": 12, "H": 28, "I": 28, "J": 14, "K": 18, "L": 10} {
 		if err := x.SetColWidth(sheet, col, col, width); err != nil {
 			return fail(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/xuri/excelize/v2"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -68,6 +69,9 @@ func seedStore(t testing.TB, st *storage.Store) {
 		c.Number, c.Kind, c.Status, c.OpenID, c.Category, c.Branch, c.Received = s.number, s.kind, s.status, s.openid, s.cat, s.branch, s.received
 		c.ReplyDue, c.DecisionDue = s.received.Add(3*24*time.Hour), s.received.Add(15*24*time.Hour)
 		c.SourceTurn, c.Updated = "turn-"+s.number, s.received
+		if s.cat != nil { // the case is coded with its category's (made-up) codes: the figures group by the case's coding
+			c.Coding = taxonomy.Coding{Channel: s.cat.Channel, Business: s.cat.Business, Reason: s.cat.Reason}
+		}
 		c.Fields = map[string]string{complaintbot.FieldPhone: "13812345678", complaintbot.FieldName: "客户" + s.openid, complaintbot.FieldDescription: "柜员态度差 " + s.number}
 		c.Work.Assignee = s.agent
 		c.Work.Departments.Responsible = "运营部"
@@ -297,7 +301,7 @@ func TestExportsAndRegister(t *testing.T) {
 	same(t, "header", got[0], reports.CaseHeader)
 	// The first row, field by field.
 	want := []string{"TS20261102-0001", "投诉", "2026-11-02 10:00", "2026-11-05 10:00", "2026-11-17 10:00", "2026-11-02 11:00", "2026-11-04 10:00",
-		"0101", "城东支行", "服务态度", "01", "B1", "R1", "已处理完毕", "是", "是", "否", "60", "2880", "5", "很好", "", "alice", "138****5678"}
+		"0101", "城东支行", "服务态度", "01", "B1", "R1", "已处理完毕", "是", "是", "否", "60", "2880", "5", "很好", "", "alice", "138****5678", "微信公众号"}
 	same(t, "row 1", got[1], want)
 	if got[2][0] != "TS20261103-0001" || got[2][14] != "否" || got[2][15] != "否" || got[2][19] != "2" || got[2][21] != "待回访" {
 		t.Errorf("row 2: %v", got[2])

@@ -203,6 +203,10 @@ func (s *Service) rebuildDirty(ctx context.Context) error {
 		if err := s.store.PutReportRollup(ctx, r); err != nil {
 			return err
 		}
+		// The day's facts changed: so does its summary for the regulator figures (regulator.go).
+		if _, err := s.buildRegulatorDay(ctx, day); err != nil {
+			return err
+		}
 		periods[day] = true
 	}
 	// A week or a month is the sum of its days.

@@ -143,6 +143,11 @@ func (x *Scheduler) postRobot(ctx context.Context, r *storage.Reminder) error {
 	if r.Assignee != "" {
 		text += " 经办人：" + r.Assignee
 	}
+	return x.postRobotText(ctx, text)
+}
+
+// postRobotText posts a text message to the WeCom group robot (scheduler.wecom_robot_url).
+func (x *Scheduler) postRobotText(ctx context.Context, text string) error {
 	body, _ := json.Marshal(map[string]any{"msgtype": "text", "text": map[string]string{"content": text}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, x.cfg.WeComRobotURL, bytes.NewReader(body))
 	if err != nil {

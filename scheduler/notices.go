@@ -133,7 +133,8 @@ func (x *Scheduler) reconcileInto(ctx context.Context, c *complaintbot.Case, now
 			if err := x.store.CloseCaseReminders(ctx, c.Number, now); err != nil {
 				return err
 			}
-			if c.OpenID != "" && now.Sub(c.Updated) < x.cfg.SurveyExpiry.D() {
+			// A withdrawn case ended without a decision: nothing to rate.
+			if c.OpenID != "" && c.Status != complaintbot.StatusWithdrawn && now.Sub(c.Updated) < x.cfg.SurveyExpiry.D() {
 				seed := caseSeed(c, tr.Episode)
 				due = append(due, storage.DueEntry{ID: "survey#" + seed.ID, Kind: storage.DueSurvey, Case: c.Number,
 					At: c.Updated.Add(x.cfg.SurveyDelay.D()), Survey: &seed})

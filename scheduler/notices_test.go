@@ -12,6 +12,7 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -97,12 +98,12 @@ func TestOneNoticePerChange(t *testing.T) {
 	// The agent extends the decision deadline four hours before the "expected by" notice is due
 	// (a day before the reply date): told of the extension, not told again hours later.
 	clock.Set(time.Date(2026, 12, 1, 20, 0, 0, 0, complaintbot.Shanghai))
-	if err := work.Extend(ctx, agent, number, time.Date(2026, 12, 30, 0, 0, 0, 0, complaintbot.Shanghai), "需要调取监控录像"); err != nil {
+	if err := work.Extend(ctx, agent, number, time.Date(2026, 12, 27, 0, 0, 0, 0, complaintbot.Shanghai), "需要调取监控录像"); err != nil {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 12, 1, 20, 5, 0, 0, complaintbot.Shanghai))
 	at(time.Date(2026, 12, 2, 0, 5, 0, 0, complaintbot.Shanghai))
-	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月30日")
+	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月27日")
 
 	// Past the reply date: escalated to head office, told once.
 	at(time.Date(2026, 12, 3, 0, 5, 0, 0, complaintbot.Shanghai))
@@ -111,13 +112,16 @@ func TestOneNoticePerChange(t *testing.T) {
 	if c, _ := st.ScanCase(ctx, number); c.Status != complaintbot.StatusEscalated {
 		t.Fatalf("status %s", c.Status)
 	}
-	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月30日", "已提交上级部门处理")
+	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月27日", "已提交上级部门处理")
 
-	// Resolved by the agent: told once, with the reply.
+	// Coded and resolved by the agent: told once, with the reply.
+	if err := work.SetCoding(ctx, agent, number, taxonomy.Coding{Channel: "A0101", Business: "B01", Reason: "C01"}); err != nil {
+		t.Fatal(err)
+	}
 	if err := work.Resolve(ctx, agent, number, "已核实整改", "经核实，已对相关人员批评教育。"); err != nil {
 		t.Fatal(err)
 	}
 	at(time.Date(2026, 12, 4, 9, 5, 0, 0, complaintbot.Shanghai))
 	at(time.Date(2026, 12, 5, 9, 0, 0, 0, complaintbot.Shanghai))
-	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月30日", "已提交上级部门处理", "处理答复：经核实，已对相关人员批评教育。")
+	notices("已由工作人员受理", "仍在处理中", "延长至2026年12月27日", "已提交上级部门处理", "处理答复：经核实，已对相关人员批评教育。")
 }

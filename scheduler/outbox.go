@@ -20,10 +20,12 @@ import (
 	"github.com/complaintbot/complaintbot/wechatapi"
 )
 
-// Sender sends through WeChat: customer-service text messages and template messages.
+// Sender sends through WeChat: customer-service text messages, template messages and subscribe
+// messages (订阅通知).
 type Sender interface {
 	SendText(ctx context.Context, openID, text string) error
 	SendTemplate(ctx context.Context, openID, templateID, url string, data map[string]string) (msgID int64, err error)
+	SendSubscribe(ctx context.Context, openID, templateID, page string, data map[string]string) error
 }
 
 // Outbox channels.
@@ -74,8 +76,12 @@ type OutboxWorker struct {
 	// without one cannot be sent outside the customer's window.
 	Templates map[string]string
 	// TemplateData fills a template's fields: field name → text with placeholders {text},
-	// {number}, {kind}, {status}, {date}, {branch}.
+	// {number}, {kind}, {status}, {date}, {branch}; each value is fitted to WeChat's keyword
+	// rules (wechatapi.FillKeyword).
 	TemplateData map[string]string
+	// Subscribe sends the Templates as subscribe messages (订阅通知, message/subscribe/bizsend)
+	// instead of template messages.
+	Subscribe bool
 	// PerSecond caps the sending rate (0: no cap). The pacing uses the wall clock: it protects
 	// WeChat's rate limit, not a business deadline.
 	PerSecond int
@@ -344,7 +350,11 @@ func (w *OutboxWorker) deliver(ctx context.Context, m *complaintbot.OutboxMessag
 		if err != nil {
 			return true, err
 		}
-		_, sendErr = w.Sender.SendTemplate(sctx, m.OpenID, w.Templates[templateKind(m.Purpose)], "", data)
+		if id := w.Templates[templateKind(m.Purpose)]; w.Subscribe {
+			sendErr = w.Sender.SendSubscribe(sctx, m.OpenID, id, "", data)
+		} else {
+			_, sendErr = w.Sender.SendTemplate(sctx, m.OpenID, id, "", data)
+		}
 	}
 	o := w.outcome(rctx, m, n, channel, sendErr)
 	w.count(o.Status)
@@ -399,6 +409,9 @@ func (w *OutboxWorker) channel(ctx context.Context, m *complaintbot.OutboxMessag
 			return ChannelTemplate, "", nil
 		}
 		return "", "the customer-service window is closed and no template is configured for " + templateKind(m.Purpose) + " notices: call the customer", nil
+	}
+	if m.OpenID == "" { // a case an agent registered from a call, a letter …: no WeChat customer
+		return "", "the customer has no WeChat account on the case (registered from another channel): call them", nil
 	}
 	if m.Purpose == complaintbot.PurposeReply {
 		return ChannelCustom, "", nil // the customer has just written
@@ -526,23 +539,21 @@ func (w *OutboxWorker) sent(ctx context.Context, m *complaintbot.OutboxMessage, 
 
 // templateData fills the template's fields for m from the message and its case.
 func (w *OutboxWorker) templateData(ctx context.Context, m *complaintbot.OutboxMessage) (map[string]string, error) {
-	vals := []string{"{text}", m.Text, "{number}", m.CaseNumber}
+	values := map[string]string{"{text}": m.Text, "{number}": m.CaseNumber}
 	if m.CaseNumber != "" {
 		c, err := w.Store.ScanCase(ctx, m.CaseNumber)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
 			return nil, err
 		}
 		if c != nil {
-			vals = append(vals, "{kind}", c.Kind.Label(), "{status}", c.Status.Label(), "{date}", flows.FormatDate(cases.ExpectedBy(c, w.Clock.Now())),
-				"{branch}", c.Branch.Name)
+			values["{kind}"], values["{status}"], values["{branch}"] = c.Kind.Label(), c.Status.Label(), c.Branch.Name
+			values["{date}"] = flows.FormatDate(cases.ExpectedBy(c, w.Clock.Now()))
 		}
 	}
-	vals = append(vals, "{kind}", "", "{status}", "", "{date}", "", "{branch}", "")
-	r := strings.NewReplacer(vals...)
 	data := make(map[string]string, len(w.TemplateData))
 	for field, tmpl := range w.TemplateData {
 		if tmpl != "" { // "" leaves out a field the defaults name
-			data[field] = r.Replace(tmpl)
+			data[field] = wechatapi.FillKeyword(tmpl, values)
 		}
 	}
 	return data, nil

@@ -64,6 +64,16 @@ func (f *fakeSender) SendTemplate(ctx context.Context, openID, templateID, url s
 	return int64(len(f.sent)), nil
 }
 
+func (f *fakeSender) SendSubscribe(ctx context.Context, openID, templateID, page string, data map[string]string) error {
+	if err := f.next(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, "subscribe:"+openID+":"+templateID+":"+data["first"]+"|"+data["keyword1"]+"|"+data["keyword3"])
+	return nil
+}
+
 func (f *fakeSender) all() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()

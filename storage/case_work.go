@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -34,8 +35,21 @@ type CaseChange struct {
 	Malicious      *complaintbot.Flag
 	ClearMalicious bool
 	Resolution     *complaintbot.Resolution
-	DecisionDue    *time.Time
-	Extensions     *int
+	// Review sets the case's review (核查) request or its result.
+	Review      *complaintbot.Review
+	DecisionDue *time.Time
+	Extensions  *int
+	// Coding replaces the case's JR/T 0169 codes.
+	Coding *taxonomy.Coding
+	// Level sets the case's level (complaintbot.LevelNormal, ...).
+	Level *string
+	// Risk raises the risk flag; ClearRisk removes it.
+	Risk      *complaintbot.Risk
+	ClearRisk bool
+	// ExtensionRequest files an extension awaiting approval; ClearExtensionRequest removes it
+	// (approved or refused).
+	ExtensionRequest      *complaintbot.ExtensionRequest
+	ClearExtensionRequest bool
 	// Entries are appended to the timeline.
 	Entries []complaintbot.TimelineEntry
 	At      time.Time
@@ -78,12 +92,34 @@ func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) er
 	}
 	if ch.Resolution != nil {
 		add("work.resolution", *ch.Resolution)
+		add("decided_at", ch.Resolution.At) // the review window runs from it (Case.Decided)
+	}
+	if ch.Review != nil {
+		add("review", *ch.Review)
 	}
 	if ch.DecisionDue != nil {
 		add("decision_due", *ch.DecisionDue)
 	}
 	if ch.Extensions != nil {
 		add("work.extensions", *ch.Extensions)
+	}
+	if ch.Coding != nil {
+		add("coding", *ch.Coding)
+	}
+	if ch.Level != nil {
+		add("level", *ch.Level)
+	}
+	if ch.Risk != nil {
+		add("risk", *ch.Risk)
+	}
+	if ch.ClearRisk {
+		add("risk", nil)
+	}
+	if ch.ExtensionRequest != nil {
+		add("work.extension_request", *ch.ExtensionRequest)
+	}
+	if ch.ClearExtensionRequest {
+		add("work.extension_request", nil)
 	}
 	update := bson.D{{Key: "$set", Value: set}}
 	if len(ch.Entries) > 0 {
@@ -113,6 +149,8 @@ type CaseFilter struct {
 	// Overdue selects open cases past their decision deadline at Now.
 	Overdue bool
 	Now     time.Time
+	// Risk selects the cases with the risk flag raised.
+	Risk bool
 	// From and To bound the time of receipt (To exclusive).
 	From, To time.Time
 	// Query searches case numbers, phone numbers and the customer's text.
@@ -148,8 +186,11 @@ func (f CaseFilter) bson() bson.D {
 		add("work.assignee", f.Assignee)
 	}
 	if f.Overdue {
-		add("status", bson.D{{Key: "$nin", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed}}})
+		add("status", bson.D{{Key: "$nin", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed, complaintbot.StatusWithdrawn}}})
 		add("decision_due", bson.D{{Key: "$lt", Value: f.Now}})
+	}
+	if f.Risk {
+		add("risk", bson.D{{Key: "$ne", Value: nil}})
 	}
 	if !f.From.IsZero() {
 		add("received_at", bson.D{{Key: "$gte", Value: f.From}})
@@ -197,14 +238,17 @@ func onlyDigits(s string) string {
 // caseListProjection is what a case list reads of a case (see ListCases).
 var caseListProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
 	{Key: "branch", Value: 1}, {Key: "fields", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1},
-	{Key: "decision_due", Value: 1}, {Key: "work.assignee", Value: 1}, {Key: "work.malicious", Value: 1}}
+	{Key: "decision_due", Value: 1}, {Key: "work.assignee", Value: 1}, {Key: "work.malicious", Value: 1},
+	{Key: "level", Value: 1}, {Key: "risk", Value: 1}, {Key: "work.extension_request", Value: 1},
+	{Key: "coding", Value: 1}}
 
 // newestFirst is the order of every case list: newest receipt first, then by number.
 var newestFirst = bson.D{{Key: "received_at", Value: -1}, {Key: "_id", Value: -1}}
 
 // ListCases returns up to limit cases matching f, newest first, after skipping skip of them. Only
 // the list's fields are read: number, kind, status, category, branch, fields, received_at,
-// reply_due, decision_due, and the work's assignee and malicious flag. On the embedded server the
+// reply_due, decision_due, level, risk, and the work's assignee, malicious flag and pending
+// extension request. On the embedded server the
 // list is answered from the store's case index (see caseIndex).
 func (s *Store) ListCases(ctx context.Context, f CaseFilter, skip, limit int) ([]complaintbot.Case, error) {
 	if out, ok := s.caseIndex.list(ctx, f, skip, limit); ok {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/taxonomy"
 )
 
 // The embedded server cannot sort or filter without reading every document (seconds at 10,000
@@ -42,6 +43,10 @@ type indexRow struct {
 	category                        *complaintbot.Category
 	branch                          *complaintbot.Branch
 	malicious                       *complaintbot.Flag
+	level                           string
+	risk                            *complaintbot.Risk
+	extensionRequest                *complaintbot.ExtensionRequest
+	coding                          *taxonomy.Coding // shared; nil when uncoded
 	received, replyDue, decisionDue int64
 	// text holds the texts a search reads, one after the other: description, request, name and
 	// phone (one allocation instead of four); ends are where the first three end.
@@ -59,10 +64,27 @@ type interner struct {
 	strs       map[string]string
 	categories map[complaintbot.Category]*complaintbot.Category
 	branches   map[string]*complaintbot.Branch
+	codings    map[taxonomy.Coding]*taxonomy.Coding
 }
 
 func newInterner() *interner {
-	return &interner{strs: map[string]string{}, categories: map[complaintbot.Category]*complaintbot.Category{}, branches: map[string]*complaintbot.Branch{}}
+	return &interner{strs: map[string]string{}, categories: map[complaintbot.Category]*complaintbot.Category{}, branches: map[string]*complaintbot.Branch{},
+		codings: map[taxonomy.Coding]*taxonomy.Coding{}}
+}
+
+// coding shares a case's JR/T 0169 codes (few combinations among many cases); nil when uncoded.
+func (in *interner) coding(c taxonomy.Coding) *taxonomy.Coding {
+	if c.IsZero() {
+		return nil
+	}
+	if in == nil {
+		return &c
+	}
+	if x, ok := in.codings[c]; ok {
+		return x
+	}
+	in.codings[c] = &c
+	return &c
 }
 
 func (in *interner) str(s string) string {
@@ -108,6 +130,7 @@ func (in *interner) branch(b complaintbot.Branch) *complaintbot.Branch {
 func newIndexRow(c *complaintbot.Case, in *interner) indexRow {
 	r := indexRow{number: c.Number, kind: complaintbot.Kind(in.str(string(c.Kind))), status: complaintbot.Status(in.str(string(c.Status))),
 		assignee: in.str(c.Work.Assignee), category: in.category(c.Category), branch: in.branch(c.Branch), malicious: c.Work.Malicious,
+		level: in.str(c.Level), risk: c.Risk, extensionRequest: c.Work.ExtensionRequest, coding: in.coding(c.Coding),
 		received: c.Received.UnixMilli(), replyDue: c.ReplyDue.UnixMilli(), decisionDue: c.DecisionDue.UnixMilli()}
 	d, q, n, p := c.Fields[complaintbot.FieldDescription], c.Fields[complaintbot.FieldRequest], c.Fields[complaintbot.FieldName], c.Fields[complaintbot.FieldPhone]
 	r.text = d + q + n + p
@@ -128,6 +151,18 @@ func (r *indexRow) listCase() complaintbot.Case {
 	if r.malicious != nil {
 		f := *r.malicious
 		c.Work.Malicious = &f
+	}
+	c.Level = r.level
+	if r.risk != nil {
+		x := *r.risk
+		c.Risk = &x
+	}
+	if r.extensionRequest != nil {
+		x := *r.extensionRequest
+		c.Work.ExtensionRequest = &x
+	}
+	if r.coding != nil {
+		c.Coding = *r.coding
 	}
 	for k, v := range map[string]string{complaintbot.FieldDescription: r.description(), complaintbot.FieldRequest: r.request(),
 		complaintbot.FieldName: r.name(), complaintbot.FieldPhone: r.phone()} {
@@ -200,7 +235,10 @@ func (m *caseMatcher) match(r *indexRow) bool {
 			return false
 		}
 	}
-	if f.Overdue && (r.status == complaintbot.StatusResolved || r.status == complaintbot.StatusClosed || r.decisionDue >= m.now) {
+	if f.Overdue && (!r.status.Open() || r.decisionDue >= m.now) {
+		return false
+	}
+	if f.Risk && r.risk == nil {
 		return false
 	}
 	if !f.From.IsZero() && r.received < m.from {

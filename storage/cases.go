@@ -175,7 +175,7 @@ func (s *Store) CaseSummaries(ctx context.Context, numbers []string, limit int) 
 }
 
 var summaryProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
-	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}}
+	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}, {Key: "decided_at", Value: 1}, {Key: "review", Value: 1}}
 
 // AddToCase appends a customer's further story and evidence, recorded by the turn turnID, to an
 // open case of theirs. Applying the same turn twice adds it once. The case is read and written by

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -49,6 +50,9 @@ const (
 	DeadlineMet     = "met"     // met in time
 	DeadlineMissed  = "missed"  // met late, or not met and past due
 	DeadlinePending = "pending" // not met yet, not due yet
+	// DeadlineWithdrawn: the customer withdrew the case before the deadline was met (撤回): it
+	// counts as neither met nor missed.
+	DeadlineWithdrawn = "withdrawn"
 )
 
 // ReportFact is one case as the reports see it: its dimensions and measures, fixed in Asia/Shanghai.
@@ -66,6 +70,14 @@ type ReportFact struct {
 	Channel      string `bson:"jr_channel" json:"jr_channel"`
 	Business     string `bson:"jr_business" json:"jr_business"`
 	Reason       string `bson:"jr_reason" json:"jr_reason"`
+	// Coding is the case's own JR/T 0169 codes (Case.Coding; empty axes: not coded yet). Channel,
+	// Business and Reason above are the same codes, flat for the rollups' groups (a fact stored
+	// before coding existed holds its category's older codes there). A fact stored before coding existed
+	// has none until reports' rebuild refreshes it (the regulator figures count it as 未编码).
+	Coding taxonomy.Coding `bson:"coding,omitempty" json:"coding"`
+	// ReceivedVia is the case's receiving channel (受理渠道, Case.Channel: complaintbot.ReceivedWeChat
+	// …); "" in a fact stored before it was recorded (every such case came through the bot).
+	ReceivedVia string `bson:"received_via,omitempty" json:"received_via,omitempty"`
 	// Agent is the case's assignee ("" when none).
 	Agent string `bson:"agent" json:"agent"`
 	// Customer is a short hash of the customer's openid (repeat complainants), never the openid.

@@ -57,10 +57,12 @@ type ReportCell struct {
 	DecisionMet    int64 `bson:"decision_met"`
 	DecisionMissed int64 `bson:"decision_missed"`
 	Overdue        int64 `bson:"overdue"`
-	ReplyN         int64 `bson:"reply_n"`
-	ReplySum       int64 `bson:"reply_sum"`
-	ResolveN       int64 `bson:"resolve_n"`
-	ResolveSum     int64 `bson:"resolve_sum"`
+	// Withdrawn counts the cases the customer withdrew (撤回) before a decision.
+	Withdrawn  int64 `bson:"withdrawn"`
+	ReplyN     int64 `bson:"reply_n"`
+	ReplySum   int64 `bson:"reply_sum"`
+	ResolveN   int64 `bson:"resolve_n"`
+	ResolveSum int64 `bson:"resolve_sum"`
 	// ReplyMins and ResolveMins are the durations in minutes, sorted (exact percentiles).
 	ReplyMins   []int64 `bson:"reply_mins"`
 	ResolveMins []int64 `bson:"resolve_mins"`
@@ -233,6 +235,8 @@ func (s *Store) ComputeDayRollupByPipelines(ctx context.Context, day string, now
 				x.DecisionMet += n
 			case DeadlineMissed:
 				x.DecisionMissed += n
+			case DeadlineWithdrawn:
+				x.Withdrawn += n
 			}
 			if o.OV {
 				x.Overdue += n
@@ -355,6 +359,7 @@ func AddCounts(x, src *ReportCell) {
 	x.DecisionMet += src.DecisionMet
 	x.DecisionMissed += src.DecisionMissed
 	x.Overdue += src.Overdue
+	x.Withdrawn += src.Withdrawn
 	x.ReplyN += src.ReplyN
 	x.ReplySum += src.ReplySum
 	x.ResolveN += src.ResolveN

@@ -35,6 +35,8 @@ func FoldFacts(day string, built time.Time, facts []ReportFact) *ReportRollup {
 			one.DecisionMet = 1
 		case DeadlineMissed:
 			one.DecisionMissed = 1
+		case DeadlineWithdrawn:
+			one.Withdrawn = 1
 		}
 		if f.Overdue {
 			one.Overdue = 1

@@ -63,7 +63,7 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 	const j = sjsonColumn
 	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.kind', `+j+`->>'$.status', `+j+`->'$.category', `+
 		j+`->'$.branch', `+j+`->'$.fields', `+j+`->>'$.received_at', `+j+`->>'$.reply_due', `+j+`->>'$.decision_due', `+
-		j+`->>'$.work.assignee', `+j+`->'$.work.malicious' FROM "`+table+`"`)
+		j+`->>'$.work.assignee', `+j+`->'$.work.malicious', `+j+`->>'$.level', `+j+`->'$.risk', `+j+`->'$.work.extension_request' FROM "`+table+`"`)
 	if err != nil {
 		return fmt.Errorf("read the cases table: %w", err)
 	}
@@ -74,10 +74,11 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 			kind, status, assignee      sql.NullString
 			category, branch, fields    sql.NullString
 			malicious                   sql.NullString
+			level, risk, extension      sql.NullString
 			received, replyDue, decided sql.NullInt64
 		)
 		r = complaintbot.Case{}
-		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious); err != nil {
+		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious, &level, &risk, &extension); err != nil {
 			return fmt.Errorf("read the cases table: %w", err)
 		}
 		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
@@ -98,7 +99,7 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 				return fmt.Errorf("read case %s: fields: %w", r.Number, err)
 			}
 		}
-		if malicious.Valid {
+		if malicious.Valid && malicious.String != "null" { // a cleared flag is stored as null
 			var f struct {
 				Reason string `json:"reason"`
 				By     string `json:"by"`
@@ -108,6 +109,33 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 				return fmt.Errorf("read case %s: malicious flag: %w", r.Number, err)
 			}
 			r.Work.Malicious = &complaintbot.Flag{Reason: f.Reason, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
+		}
+		r.Level = level.String
+		if risk.Valid && risk.String != "null" {
+			var f struct {
+				Reason string   `json:"reason"`
+				Words  []string `json:"words"`
+				Note   string   `json:"note"`
+				By     string   `json:"by"`
+				At     int64    `json:"at"`
+			}
+			if err := json.Unmarshal([]byte(risk.String), &f); err != nil {
+				return fmt.Errorf("read case %s: risk flag: %w", r.Number, err)
+			}
+			r.Risk = &complaintbot.Risk{Reason: f.Reason, Words: f.Words, Note: f.Note, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
+		}
+		if extension.Valid && extension.String != "null" {
+			var f struct {
+				Due    int64  `json:"due"`
+				Reason string `json:"reason"`
+				By     string `json:"by"`
+				At     int64  `json:"at"`
+			}
+			if err := json.Unmarshal([]byte(extension.String), &f); err != nil {
+				return fmt.Errorf("read case %s: extension request: %w", r.Number, err)
+			}
+			r.Work.ExtensionRequest = &complaintbot.ExtensionRequest{Due: sjsonTime(sql.NullInt64{Int64: f.Due, Valid: true}), Reason: f.Reason, By: f.By,
+				At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
 		}
 		fn(&r)
 	}

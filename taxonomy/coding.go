@@ -3,49 +3,17 @@ package taxonomy
 import (
 	"errors"
 	"fmt"
+	"github.com/complaintbot/complaintbot"
 	"strings"
 )
 
-// Coding is a case's JR/T 0169 codes, one leaf per axis. An empty field is an axis not coded yet.
-type Coding struct {
-	Channel  string `bson:"jr_channel,omitempty" json:"jr_channel,omitempty"`   // A 业务办理渠道
-	Business string `bson:"jr_business,omitempty" json:"jr_business,omitempty"` // B 业务类别
-	Reason   string `bson:"jr_reason,omitempty" json:"jr_reason,omitempty"`     // C 投诉原因
-}
-
-// Code is the coding's code on axis a (empty for an unknown axis).
-func (c Coding) Code(a Axis) string {
-	switch a {
-	case Channel:
-		return c.Channel
-	case Business:
-		return c.Business
-	case Reason:
-		return c.Reason
-	}
-	return ""
-}
-
-// With is the coding with axis a set to code (unchanged for an unknown axis).
-func (c Coding) With(a Axis, code string) Coding {
-	switch a {
-	case Channel:
-		c.Channel = code
-	case Business:
-		c.Business = code
-	case Reason:
-		c.Reason = code
-	}
-	return c
-}
-
-// Complete reports whether every axis carries a code (Validate says whether they are right).
-func (c Coding) Complete() bool { return c.Channel != "" && c.Business != "" && c.Reason != "" }
+// Coding is a case's JR/T 0169 codes, one leaf per axis (the domain's type; see Validate).
+type Coding = complaintbot.Coding
 
 // Validate checks, against a loaded taxonomy, that every axis carries a leaf of that axis. It
 // returns nil, or a CodingError with one *AxisError per axis that is missing or wrong, in the order
 // A, B, C.
-func (c Coding) Validate(t *Taxonomy) error {
+func (t *Taxonomy) Validate(c Coding) error {
 	var errs CodingError
 	for _, a := range Axes() {
 		code := c.Code(a)
@@ -128,6 +96,3 @@ func (e CodingError) Axis(a Axis) *AxisError {
 	}
 	return nil
 }
-
-// IsZero reports whether no axis is coded (the BSON encoder then leaves the coding out).
-func (c Coding) IsZero() bool { return c == Coding{} }

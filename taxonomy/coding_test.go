@@ -8,7 +8,7 @@ import (
 func TestCodingValidate(t *testing.T) {
 	tx := mustLoad(t)
 	good := Coding{Channel: OfficialAccountChannel, Business: "B03026", Reason: "C10"}
-	if err := good.Validate(tx); err != nil {
+	if err := tx.Validate(good); err != nil {
 		t.Fatalf("Validate(%+v) = %v", good, err)
 	}
 	if !good.Complete() {
@@ -32,7 +32,7 @@ func TestCodingValidate(t *testing.T) {
 			map[Axis]error{Channel: ErrWrongAxis, Business: ErrWrongAxis, Reason: ErrUnknown}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := tc.c.Validate(tx)
+			err := tx.Validate(tc.c)
 			var ce CodingError
 			if !errors.As(err, &ce) {
 				t.Fatalf("Validate(%+v) = %v, want a CodingError", tc.c, err)
@@ -62,10 +62,10 @@ func TestCodingValidate(t *testing.T) {
 		})
 	}
 
-	if got := (Coding{Reason: "C99"}).Validate(tx).Error(); got != "JR/T 0169 axis A: not coded; JR/T 0169 axis B: not coded" {
+	if got := tx.Validate(Coding{Reason: "C99"}).Error(); got != "JR/T 0169 axis A: not coded; JR/T 0169 axis B: not coded" {
 		t.Errorf("message: %q", got)
 	}
-	if got := (Coding{Channel: "A01", Business: "B0101", Reason: "C01"}).Validate(tx).Error(); got !=
+	if got := tx.Validate(Coding{Channel: "A01", Business: "B0101", Reason: "C01"}).Error(); got !=
 		"JR/T 0169 axis A: A01 is not the deepest level of its branch; JR/T 0169 axis B: B0101 is not a JR/T 0169 code" {
 		t.Errorf("message: %q", got)
 	}

@@ -10,78 +10,78 @@ var proposals = []struct {
 	want           Coding
 }{
 	// The brief's examples.
-	{"funds", "信用卡被盗刷了5600元", Coding{"", "B03026", "C10"}},
-	{"attitude", "柜员态度差", Coding{"A0101", "", "C01"}},
+	{"funds", "信用卡被盗刷了5600元", Coding{Channel: "", Business: "B03026", Reason: "C10"}},
+	{"attitude", "柜员态度差", Coding{Channel: "A0101", Business: "", Reason: "C01"}},
 
 	// At the counter.
-	{"attitude", "城东支行的柜员态度太差了，昨天下午三点去办存款，让我等了一个多小时还爱答不理的", Coding{"A0101", "B01", "C01"}},
-	{"attitude", "在柜台办理挂失，柜员让我等了一个小时", Coding{"A0101", "", "C01"}}, // 借记卡 or 信用卡 挂失?
-	{"contract", "我上周在城东新区支行存了一年定期，柜员说的利率和合同上写的不一样", Coding{"A0101", "B01", "C09"}},
-	{"marketing", "去存钱，大堂经理非拉着我办信用卡，说不办就不给取号", Coding{"A0101", "B03021", "C04"}},
-	{"process", "网点不给换残币，说破损太严重", Coding{"A0101", "B0601", "C03"}},
-	{"other", "柜员说我存的钱里有一张假币，直接没收了也不给我开收缴凭证", Coding{"A0101", "B0602", "C99"}},
-	{"process", "想换点零钱发红包，跑了三个网点都说没有", Coding{"A0101", "B0603", "C03"}},
-	{"facility", "去网点缴税，柜员说系统升级办不了", Coding{"A0101", "B1302", "C02"}},
-	{"", "营业部今天上午九点开门就去了，排了两个多小时，窗口只开了两个", Coding{"A0101", "", "C99"}},
-	{"", "柜员办业务的时候一直在玩手机，叫了好几遍才理我", Coding{"A0101", "", "C01"}}, // no category: the words say 服务态度
-	{"", "你好，我想投訴城東支行的職員，昨日下午三點我去開戶，佢哋話我資料唔齊", Coding{"A0101", "B0501", "C03"}},
+	{"attitude", "城东支行的柜员态度太差了，昨天下午三点去办存款，让我等了一个多小时还爱答不理的", Coding{Channel: "A0101", Business: "B01", Reason: "C01"}},
+	{"attitude", "在柜台办理挂失，柜员让我等了一个小时", Coding{Channel: "A0101", Business: "", Reason: "C01"}}, // 借记卡 or 信用卡 挂失?
+	{"contract", "我上周在城东新区支行存了一年定期，柜员说的利率和合同上写的不一样", Coding{Channel: "A0101", Business: "B01", Reason: "C09"}},
+	{"marketing", "去存钱，大堂经理非拉着我办信用卡，说不办就不给取号", Coding{Channel: "A0101", Business: "B03021", Reason: "C04"}},
+	{"process", "网点不给换残币，说破损太严重", Coding{Channel: "A0101", Business: "B0601", Reason: "C03"}},
+	{"other", "柜员说我存的钱里有一张假币，直接没收了也不给我开收缴凭证", Coding{Channel: "A0101", Business: "B0602", Reason: "C99"}},
+	{"process", "想换点零钱发红包，跑了三个网点都说没有", Coding{Channel: "A0101", Business: "B0603", Reason: "C03"}},
+	{"facility", "去网点缴税，柜员说系统升级办不了", Coding{Channel: "A0101", Business: "B1302", Reason: "C02"}},
+	{"", "营业部今天上午九点开门就去了，排了两个多小时，窗口只开了两个", Coding{Channel: "A0101", Business: "", Reason: "C99"}},
+	{"", "柜员办业务的时候一直在玩手机，叫了好几遍才理我", Coding{Channel: "A0101", Business: "", Reason: "C01"}}, // no category: the words say 服务态度
+	{"", "你好，我想投訴城東支行的職員，昨日下午三點我去開戶，佢哋話我資料唔齊", Coding{Channel: "A0101", Business: "B0501", Reason: "C03"}},
 
 	// Self-service machines: a longer word wins over the shorter one inside it.
-	{"facility", "ＡＴＭ吞卡　城西支行　昨晚１１点", Coding{"A0102", "B03013", "C02"}},
-	{"facility", "城东新区支行，ATM存钱存进去没显示，钱也不吐出来", Coding{"A0102", "B01", "C02"}},
-	{"", "柜员机吞了我的卡，旁边也没人管", Coding{"A0102", "", "C99"}},
-	{"", "智能柜台上办不了业务", Coding{"A0102", "", "C03"}},
-	{"facility", "ATM取款机取钱没出钞但是卡里扣了钱", Coding{"A0102", "B01", "C02"}},
+	{"facility", "ＡＴＭ吞卡　城西支行　昨晚１１点", Coding{Channel: "A0102", Business: "B03013", Reason: "C02"}},
+	{"facility", "城东新区支行，ATM存钱存进去没显示，钱也不吐出来", Coding{Channel: "A0102", Business: "B01", Reason: "C02"}},
+	{"", "柜员机吞了我的卡，旁边也没人管", Coding{Channel: "A0102", Business: "", Reason: "C99"}},
+	{"", "智能柜台上办不了业务", Coding{Channel: "A0102", Business: "", Reason: "C03"}},
+	{"facility", "ATM取款机取钱没出钞但是卡里扣了钱", Coding{Channel: "A0102", Business: "B01", Reason: "C02"}},
 
 	// Electronic channels.
-	{"fees", "在手机银行上转账给我妈，被多扣了手续费，昨天晚上的事", Coding{"A01033", "B0502", "C07"}},
-	{"facility", "手机银行一直闪退，登录不了，转不了账", Coding{"A01033", "", "C02"}},
-	{"s-app", "提个建议，你们APP每次更新完都要重新登录，能不能记住密码", Coding{"A01033", "", "C02"}},
-	{"", "apple pay绑定不上", Coding{"", "", "C99"}}, // "app" only as a whole word
-	{"fees", "网银跨行转账手续费太贵了", Coding{"A01031", "B0502", "C07"}},
-	{"", "公众号上查不到我的投诉进度", Coding{"A01034", "", "C99"}},
-	{"facility", "微信银行绑定不了我的卡", Coding{"A01034", "", "C02"}},
-	{"attitude", "客服电话打了一上午都打不通，转人工一直排队", Coding{"A01032", "B9903", "C01"}},
-	{"process", "电话银行转人工要按十几个键", Coding{"A01032", "B9903", "C03"}},
-	{"marketing", "你们一天给我发五条理财广告短信，能不能别发了", Coding{"A01035", "B04", "C04"}},
-	{"fees", "开通短信提醒被收了年费，没人跟我说过要收费", Coding{"A01035", "B03012", "C07"}},
-	{"process", "想买电子式国债，网点说只能在手机银行买", Coding{"", "B1301", "C03"}}, // 网点 or 手机银行: the agent says
+	{"fees", "在手机银行上转账给我妈，被多扣了手续费，昨天晚上的事", Coding{Channel: "A01033", Business: "B0502", Reason: "C07"}},
+	{"facility", "手机银行一直闪退，登录不了，转不了账", Coding{Channel: "A01033", Business: "", Reason: "C02"}},
+	{"s-app", "提个建议，你们APP每次更新完都要重新登录，能不能记住密码", Coding{Channel: "A01033", Business: "", Reason: "C02"}},
+	{"", "apple pay绑定不上", Coding{Channel: "", Business: "", Reason: "C99"}}, // "app" only as a whole word
+	{"fees", "网银跨行转账手续费太贵了", Coding{Channel: "A01031", Business: "B0502", Reason: "C07"}},
+	{"", "公众号上查不到我的投诉进度", Coding{Channel: "A01034", Business: "", Reason: "C99"}},
+	{"facility", "微信银行绑定不了我的卡", Coding{Channel: "A01034", Business: "", Reason: "C02"}},
+	{"attitude", "客服电话打了一上午都打不通，转人工一直排队", Coding{Channel: "A01032", Business: "B9903", Reason: "C01"}},
+	{"process", "电话银行转人工要按十几个键", Coding{Channel: "A01032", Business: "B9903", Reason: "C03"}},
+	{"marketing", "你们一天给我发五条理财广告短信，能不能别发了", Coding{Channel: "A01035", Business: "B04", Reason: "C04"}},
+	{"fees", "开通短信提醒被收了年费，没人跟我说过要收费", Coding{Channel: "A01035", Business: "B03012", Reason: "C07"}},
+	{"process", "想买电子式国债，网点说只能在手机银行买", Coding{Channel: "", Business: "B1301", Reason: "C03"}}, // 网点 or 手机银行: the agent says
 
 	// Cards.
-	{"", "我的卡被盗刷了", Coding{"", "", "C10"}}, // debit or credit card: the agent says
-	{"", "急！！！我的卡在外地被人刷了三千块，我人在本地", Coding{"", "", "C10"}},
-	{"funds", "储蓄卡被人盗刷了两万，我卡一直在身上", Coding{"", "B03015", "C10"}},
-	{"funds", "信用卡被盜刷了，櫃員態度也很差", Coding{"A0101", "B03026", "C10"}}, // traditional characters
-	{"fees", "借记卡挂失补卡收了我10块工本费", Coding{"", "B03012", "C07"}},
-	{"fees", "信用卡账单上多了一笔我没消费过的年费", Coding{"", "B03023", "C07"}},
-	{"other", "信用卡额度被无缘无故降了", Coding{"", "B03022", "C99"}},
-	{"", "信用卡积分兑换的礼品一直没发货", Coding{"", "B03024", "C99"}},
-	{"", "信用卡逾期了一天就上了征信", Coding{"", "B03027", "C99"}},
-	{"", "每个月扣我一块五的账户管理费，我卡里明明有钱", Coding{"", "B03012", "C07"}},
+	{"", "我的卡被盗刷了", Coding{Channel: "", Business: "", Reason: "C10"}}, // debit or credit card: the agent says
+	{"", "急！！！我的卡在外地被人刷了三千块，我人在本地", Coding{Channel: "", Business: "", Reason: "C10"}},
+	{"funds", "储蓄卡被人盗刷了两万，我卡一直在身上", Coding{Channel: "", Business: "B03015", Reason: "C10"}},
+	{"funds", "信用卡被盜刷了，櫃員態度也很差", Coding{Channel: "A0101", Business: "B03026", Reason: "C10"}}, // traditional characters
+	{"fees", "借记卡挂失补卡收了我10块工本费", Coding{Channel: "", Business: "B03012", Reason: "C07"}},
+	{"fees", "信用卡账单上多了一笔我没消费过的年费", Coding{Channel: "", Business: "B03023", Reason: "C07"}},
+	{"other", "信用卡额度被无缘无故降了", Coding{Channel: "", Business: "B03022", Reason: "C99"}},
+	{"", "信用卡积分兑换的礼品一直没发货", Coding{Channel: "", Business: "B03024", Reason: "C99"}},
+	{"", "信用卡逾期了一天就上了征信", Coding{Channel: "", Business: "B03027", Reason: "C99"}},
+	{"", "每个月扣我一块五的账户管理费，我卡里明明有钱", Coding{Channel: "", Business: "B03012", Reason: "C07"}},
 
 	// Loans, collection, credit information.
-	{"", "信用卡中心天天打电话催收，还打给我家人", Coding{"", "B1201", "C12"}},
-	{"", "房贷晚还了两天，催收的人打到我单位去了", Coding{"", "B1202", "C12"}},
-	{"marketing", "最近一个月天天有人打电话推销贷款", Coding{"", "", "C04"}},
-	{"choice", "在城东支行办房贷，非要我买他们的保险才给批，这不是强制搭售吗？", Coding{"", "", "C06"}}, // 房贷 or 保险
-	{"other", "我的征信报告上有一笔不是我办的贷款逾期记录，申请异议一个月了没人处理", Coding{"", "B0903", "C99"}},
-	{"", "有人冒用我的身份信息在你们银行查征信", Coding{"", "B0902", "C11"}},
-	{"privacy", "我只在你们城西支行办过贷款，最近天天接到贷款中介的电话，肯定是你们把我的个人信息泄露出去了", Coding{"", "B0904", "C11"}},
-	{"process", "我要投诉高新区支行，前天去开卡，说我材料不全不给办，来回跑了三趟", Coding{"", "", "C03"}},
+	{"", "信用卡中心天天打电话催收，还打给我家人", Coding{Channel: "", Business: "B1201", Reason: "C12"}},
+	{"", "房贷晚还了两天，催收的人打到我单位去了", Coding{Channel: "", Business: "B1202", Reason: "C12"}},
+	{"marketing", "最近一个月天天有人打电话推销贷款", Coding{Channel: "", Business: "", Reason: "C04"}},
+	{"choice", "在城东支行办房贷，非要我买他们的保险才给批，这不是强制搭售吗？", Coding{Channel: "", Business: "", Reason: "C06"}}, // 房贷 or 保险
+	{"other", "我的征信报告上有一笔不是我办的贷款逾期记录，申请异议一个月了没人处理", Coding{Channel: "", Business: "B0903", Reason: "C99"}},
+	{"", "有人冒用我的身份信息在你们银行查征信", Coding{Channel: "", Business: "B0902", Reason: "C11"}},
+	{"privacy", "我只在你们城西支行办过贷款，最近天天接到贷款中介的电话，肯定是你们把我的个人信息泄露出去了", Coding{Channel: "", Business: "B0904", Reason: "C11"}},
+	{"process", "我要投诉高新区支行，前天去开卡，说我材料不全不给办，来回跑了三趟", Coding{Channel: "", Business: "", Reason: "C03"}},
 
 	// Wealth, insurance, foreign exchange, gold.
-	{"disclosure", "去年在人民路支行买的理财，当时经理说保本，结果现在亏了八千", Coding{"", "B04", "C05"}},
-	{"", "理财产品说预期收益4%，到期只给了2%", Coding{"", "B04", "C08"}},
-	{"", "在你们银行买的分红险，退保要扣一大半", Coding{"", "B1001", "C99"}},
-	{"fees", "外币兑换的汇率比挂牌价差太多", Coding{"", "B0701", "C07"}},
-	{"", "给在国外读书的孩子境外汇款，一个星期了还没到账", Coding{"", "B0702", "C99"}},
-	{"", "买的黄金积存金提不出来实物", Coding{"", "B0802", "C99"}},
-	{"", "用微信支付付款显示成功了，商家说没收到钱", Coding{"", "B0506", "C99"}},
+	{"disclosure", "去年在人民路支行买的理财，当时经理说保本，结果现在亏了八千", Coding{Channel: "", Business: "B04", Reason: "C05"}},
+	{"", "理财产品说预期收益4%，到期只给了2%", Coding{Channel: "", Business: "B04", Reason: "C08"}},
+	{"", "在你们银行买的分红险，退保要扣一大半", Coding{Channel: "", Business: "B1001", Reason: "C99"}},
+	{"fees", "外币兑换的汇率比挂牌价差太多", Coding{Channel: "", Business: "B0701", Reason: "C07"}},
+	{"", "给在国外读书的孩子境外汇款，一个星期了还没到账", Coding{Channel: "", Business: "B0702", Reason: "C99"}},
+	{"", "买的黄金积存金提不出来实物", Coding{Channel: "", Business: "B0802", Reason: "C99"}},
+	{"", "用微信支付付款显示成功了，商家说没收到钱", Coding{Channel: "", Business: "B0506", Reason: "C99"}},
 
 	// Nothing the words can tell.
-	{"", "城西支行门口的残疾人坡道被车堵了", Coding{"", "", "C99"}},
-	{"", "", Coding{"", "", "C99"}},
-	{"unknown-category", "你们银行还能不能行了？？？", Coding{"", "", "C99"}},
+	{"", "城西支行门口的残疾人坡道被车堵了", Coding{Channel: "", Business: "", Reason: "C99"}},
+	{"", "", Coding{Channel: "", Business: "", Reason: "C99"}},
+	{"unknown-category", "你们银行还能不能行了？？？", Coding{Channel: "", Business: "", Reason: "C99"}},
 }
 
 func TestPropose(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"github.com/complaintbot/complaintbot"
 	"io"
 	"strings"
 
@@ -15,13 +16,13 @@ import (
 var defaultFile []byte
 
 // Axis is one of the standard's three axes, named by its letter.
-type Axis string
+type Axis = complaintbot.Axis
 
 // The three axes, in the standard's order.
 const (
-	Channel  Axis = "A" // 业务办理渠道: where the business complained about was done
-	Business Axis = "B" // 业务类别: the business
-	Reason   Axis = "C" // 投诉原因: the reason
+	Channel  = complaintbot.AxisChannel  // 业务办理渠道: where the business complained about was done
+	Business = complaintbot.AxisBusiness // 业务类别: the business
+	Reason   = complaintbot.AxisReason   // 投诉原因: the reason
 )
 
 // Axes lists the three axes in the standard's order.

@@ -38,7 +38,7 @@ func (s *Service) checkUser(u NewUser, withPassword bool) error {
 		return refuse(Invalid, "用户名须为 2–32 位小写字母、数字或 _ . -，以字母或数字开头。")
 	}
 	switch u.Name {
-	case complaintbot.SystemUser, complaintbot.BotUser, complaintbot.CLIUser, complaintbot.WeChatKFUser:
+	case complaintbot.SystemUser, complaintbot.BotUser, complaintbot.CLIUser, complaintbot.WeChatKFUser, complaintbot.CustomerUser:
 		return refuse(Invalid, "用户名 "+u.Name+" 为系统保留，请换一个。")
 	}
 	if !u.Role.Valid() {

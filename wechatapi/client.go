@@ -91,10 +91,12 @@ func New(cfg Config, store TokenStore, clock complaintbot.Clock) (*Client, error
 
 // API names used in errors, and their paths.
 const (
-	apiCustomSend    = "custom/send"
-	apiTemplateSend  = "template/send"
-	pathCustomSend   = "/cgi-bin/message/custom/send"
-	pathTemplateSend = "/cgi-bin/message/template/send"
+	apiCustomSend     = "custom/send"
+	apiTemplateSend   = "template/send"
+	pathCustomSend    = "/cgi-bin/message/custom/send"
+	pathTemplateSend  = "/cgi-bin/message/template/send"
+	apiSubscribeSend  = "subscribe/bizsend"
+	pathSubscribeSend = "/cgi-bin/message/subscribe/bizsend"
 )
 
 // SendText sends text to openID as a customer-service message. It works only within 48 hours of the
@@ -148,6 +150,39 @@ func (c *Client) SendTemplate(ctx context.Context, openID, templateID, url strin
 		return 0, fmt.Errorf("send template %s to %s: %w", templateID, complaintbot.MaskOpenID(openID), err)
 	}
 	return ans.MsgID, nil
+}
+
+// SendSubscribe sends the subscribe message (订阅通知) templateID to openID, filling its fields
+// (thing1, character_string2, time3 …) from data and opening page (may be empty) when tapped. It
+// reaches only a customer who agreed to receive that template; WeChat answers 43101 otherwise
+// ([ClassRefused]). Context and errors are as for SendText.
+func (c *Client) SendSubscribe(ctx context.Context, openID, templateID, page string, data map[string]string) error {
+	if err := checkOpenID(openID); err != nil {
+		return fmt.Errorf("send subscribe message to %s: %w", complaintbot.MaskOpenID(openID), err)
+	}
+	if templateID == "" {
+		return fmt.Errorf("send subscribe message to %s: %w", complaintbot.MaskOpenID(openID), &argumentError{"empty template id"})
+	}
+	type value struct {
+		Value string `json:"value"`
+	}
+	msg := struct {
+		ToUser     string           `json:"touser"`
+		TemplateID string           `json:"template_id"`
+		Page       string           `json:"page,omitempty"`
+		Data       map[string]value `json:"data"`
+	}{ToUser: openID, TemplateID: templateID, Page: page, Data: make(map[string]value, len(data))}
+	for k, v := range data {
+		msg.Data[k] = value{v}
+	}
+	body, err := encodeJSON(msg)
+	if err != nil {
+		return fmt.Errorf("send subscribe message %s to %s: %w", templateID, complaintbot.MaskOpenID(openID), err)
+	}
+	if _, err := c.withToken(ctx, apiSubscribeSend, pathSubscribeSend, body); err != nil {
+		return fmt.Errorf("send subscribe message %s to %s: %w", templateID, complaintbot.MaskOpenID(openID), err)
+	}
+	return nil
 }
 
 // withToken posts body to the send API at path with a usable token and, when WeChat rejects the

@@ -152,6 +152,26 @@ func TestSendTemplate(t *testing.T) {
 	}
 }
 
+// A subscribe message (订阅通知) reaches a customer who accepted it; one who did not is
+// answered 43101, which the outbox reads as "call the customer".
+func TestSendSubscribe(t *testing.T) {
+	e := newEnv(t, nil)
+	c := e.client(t, nil)
+	data := map[string]string{"character_string1": "TS20261202-0001", "thing2": "调查处理中", "time3": "2026年12月16日"}
+	if err := c.SendSubscribe(context.Background(), openID, "SUB_progress", "", data); err != nil {
+		t.Fatalf("SendSubscribe: %v", err)
+	}
+	got := e.fake.SentTo(openID)
+	if len(got) != 1 || got[0].Kind != "subscribe" || got[0].TemplateID != "SUB_progress" || got[0].Data["thing2"] != "调查处理中" {
+		t.Fatalf("recorded %+v", got)
+	}
+	e.fake.RefuseSubscribe(otherID)
+	err := c.SendSubscribe(context.Background(), otherID, "SUB_progress", "", data)
+	if cl := wechatapi.Classify(err); cl != wechatapi.ClassRefused {
+		t.Fatalf("a customer who did not subscribe: Classify = %v (%v), want refused", cl, err)
+	}
+}
+
 func TestTokenFetchedOnceAndShared(t *testing.T) {
 	e := newEnv(t, nil)
 	a, b := e.client(t, nil), e.client(t, nil)

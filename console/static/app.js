@@ -37,6 +37,7 @@
     if (blink) { clearInterval(blink); blink = null; document.title = baseTitle; }
   }
   document.addEventListener("sse:queued", cue);
+  document.addEventListener("sse:risk", function () { document.body.setAttribute("data-risk", "1"); cue(); });
   // Mark the page live (tests and people can tell the stream is connected).
   document.addEventListener("htmx:sseOpen", function () { document.body.setAttribute("data-live", "1"); });
   document.addEventListener("htmx:sseError", function () { document.body.removeAttribute("data-live"); });

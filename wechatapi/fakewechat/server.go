@@ -34,7 +34,9 @@ const (
 	PathToken        = "/cgi-bin/token"
 	PathCustomSend   = "/cgi-bin/message/custom/send"
 	PathTemplateSend = "/cgi-bin/message/template/send"
-	PathSandbox      = "/sandbox/messages"
+	// PathSubscribeSend is the subscribe message (订阅通知) API of a 服务号.
+	PathSubscribeSend = "/cgi-bin/message/subscribe/bizsend"
+	PathSandbox       = "/sandbox/messages"
 )
 
 // TokenLifetime is the expires_in a Server announces for its tokens (which in fact never expire).
@@ -44,7 +46,7 @@ const TokenLifetime = 7200
 type Sent struct {
 	// Seq numbers accepted messages from 1 in order; a template message's msgid is its Seq.
 	Seq int64 `json:"seq"`
-	// Kind is "custom" or "template".
+	// Kind is "custom", "template" or "subscribe".
 	Kind string `json:"kind"`
 	// ToUser is the recipient's openid.
 	ToUser string `json:"touser"`
@@ -88,6 +90,8 @@ type Server struct {
 	hanging  int
 	// inboxSecret, when set, keys each customer's /sandbox/messages (see RequireInboxKey).
 	inboxSecret string
+	// subscribeRefused are the customers who did not accept subscribe messages.
+	subscribeRefused map[string]bool
 	// media are the temporary media files served (see AddMedia).
 	media mediaFiles
 }
@@ -180,7 +184,7 @@ func (s *Server) held(w http.ResponseWriter, r *http.Request, answer *bufferedAn
 // readable.
 func (s *Server) faults(r *http.Request) (time.Duration, bool) {
 	var to string
-	if r.URL.Path == PathCustomSend || r.URL.Path == PathTemplateSend {
+	if r.URL.Path == PathCustomSend || r.URL.Path == PathTemplateSend || r.URL.Path == PathSubscribeSend {
 		raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 		r.Body = io.NopCloser(bytes.NewReader(raw))
 		var peek struct {
@@ -326,6 +330,8 @@ func (s *Server) handle(w http.ResponseWriter, r *http.Request) {
 		s.customSend(w, r)
 	case PathTemplateSend:
 		s.templateSend(w, r)
+	case PathSubscribeSend:
+		s.subscribeSend(w, r)
 	case PathSandbox:
 		s.sandbox(w, r)
 	case PathMediaGet:
@@ -562,6 +568,58 @@ func (s *Server) templateSend(w http.ResponseWriter, r *http.Request) {
 	}
 	seq := s.record(m)
 	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": seq})
+}
+
+// subscribeSend accepts a subscribe message as WeChat does: 43101 for a customer who refused
+// that template (RefuseSubscribe).
+func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
+	if !allow(w, r, http.MethodPost) || !s.checkToken(w, r) {
+		return
+	}
+	var req struct {
+		ToUser     string `json:"touser"`
+		TemplateID string `json:"template_id"`
+		Page       string `json:"page"`
+		Data       map[string]struct {
+			Value string `json:"value"`
+		} `json:"data"`
+	}
+	if !decodeBody(w, r, &req) {
+		return
+	}
+	switch {
+	case req.ToUser == "":
+		writeErr(w, 40003)
+		return
+	case req.TemplateID == "":
+		writeErr(w, 40037)
+		return
+	}
+	s.mu.Lock()
+	refused := s.subscribeRefused[req.ToUser]
+	s.mu.Unlock()
+	if refused {
+		writeErr(w, 43101)
+		return
+	}
+	m := Sent{Kind: "subscribe", ToUser: req.ToUser, TemplateID: req.TemplateID, URL: req.Page,
+		Data: make(map[string]string, len(req.Data))}
+	for k, v := range req.Data {
+		m.Data[k] = v.Value
+	}
+	s.record(m)
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+}
+
+// RefuseSubscribe makes the Server answer 43101 (the customer did not accept the subscribe
+// message) to every subscribe message for openID.
+func (s *Server) RefuseSubscribe(openID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.subscribeRefused == nil {
+		s.subscribeRefused = map[string]bool{}
+	}
+	s.subscribeRefused[openID] = true
 }
 
 // RequireInboxKey makes /sandbox/messages answer only for one customer at a time, and only with

@@ -1,0 +1,106 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
+	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/storage"
+)
+
+// Withdrawals (撤回) and reviews (核查) in the console: an agent records a withdrawal the customer
+// made by phone or at the counter, or a review asked for by other means than the chat; head
+// office records a review's result, and sees the open reviews in its task list. The rules are the
+// case workflow's (cases.Withdraw, cases.RequestReview, cases.RecordReview).
+
+func init() {
+	caseActionDone["withdraw"] = "已记录撤回，已通知客户。"
+	caseActionDone["review_request"] = "已登记核查申请，已将核查编号和答复期限告知客户。"
+	caseActionDone["review_result"] = "已记录核查结果，已通知客户。"
+	entryTitles["withdraw"] = "客户撤回"
+	entryTitles["review"] = "核查申请（总行）"
+	entryTitles["review_result"] = "核查结果"
+}
+
+// reviewTaskLimit bounds how many open reviews head office's task list shows.
+const reviewTaskLimit = 500
+
+// actRequest carries out the withdrawal and review actions; handled is false for other actions.
+func (c *Console) actRequest(ctx context.Context, by complaintbot.Actor, number string, a CaseAction) (handled bool, err error) {
+	switch a.Action {
+	case "withdraw":
+		err = c.cases.Withdraw(ctx, by, number, a.Text)
+	case "review_request":
+		err = c.cases.RequestReview(ctx, by, number, a.Text)
+	case "review_result":
+		err = c.cases.RecordReview(ctx, by, number, a.Text)
+	default:
+		return false, nil
+	}
+	return true, c.requestError(ctx, err)
+}
+
+// requestError words the refusals of withdrawals and reviews; others go to caseError.
+func (c *Console) requestError(ctx context.Context, err error) error {
+	var e *cases.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Reason {
+	case cases.ErrWithdrawFinished:
+		return conflict("案件已“" + statusName(e.Status) + "”，不能撤回。")
+	case cases.ErrWithdrawReason:
+		return invalid("请填写撤回说明（客户如何提出撤回）。")
+	case cases.ErrWithdrawReasonTooLong:
+		return invalid(fmt.Sprintf("撤回说明最多 %d 字。", cases.MaxWithdrawReason))
+	case cases.ErrReviewUndecided:
+		return conflict("案件尚未办结答复，不能申请核查。")
+	case cases.ErrReviewWindow:
+		return conflict("核查须在答复后规定期限内申请，本案已于 " + flows.FormatDate(e.Date) + " 截止。")
+	case cases.ErrReviewOpen:
+		return conflict("本案已有进行中的核查。")
+	case cases.ErrReviewDone:
+		return conflict("本案的处理结果已核查过。")
+	case cases.ErrReviewNone:
+		return conflict("本案没有进行中的核查。")
+	case cases.ErrReviewHeadOffice:
+		return &Error{403, "核查结果由总行记录。"}
+	case cases.ErrReviewResultEmpty:
+		return invalid("请填写核查结果（将告知客户）。")
+	case cases.ErrReviewResultTooLong:
+		return invalid(fmt.Sprintf("核查结果最多 %d 字。", cases.MaxReply))
+	}
+	return c.caseError(ctx, err)
+}
+
+// reviewTask is an open review on head office's task list.
+type reviewTask struct {
+	ID         string    `json:"id"`
+	Case       string    `json:"case"`
+	BranchName string    `json:"branch_name"`
+	Requested  time.Time `json:"requested_at"`
+	Due        time.Time `json:"due"`
+	Overdue    bool      `json:"overdue"`
+}
+
+// reviewTasks lists the open reviews, soonest deadline first, for a head-office user; none for
+// others (reviews are head office's).
+func (c *Console) reviewTasks(ctx context.Context, u *storage.User) ([]reviewTask, error) {
+	out := []reviewTask{}
+	if !u.HeadOffice() {
+		return out, nil
+	}
+	list, err := c.store.OpenReviewTasks(ctx, reviewTaskLimit)
+	if err != nil {
+		return nil, err
+	}
+	now := c.clock.Now()
+	for _, t := range list {
+		out = append(out, reviewTask{ID: t.ID, Case: t.Case, BranchName: c.branchName(t.Branch), Requested: t.Requested, Due: t.Due, Overdue: now.After(t.Due)})
+	}
+	return out, nil
+}

@@ -1,0 +1,67 @@
+package console
+
+import (
+	"context"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/storage"
+	"github.com/gin-gonic/gin"
+)
+
+// Levels, risk flags and extension approvals in the console (issue #14): the rules are the case
+// workflow's (cases/ladder.go, cases/risk.go); the console shows the flags in every list and puts
+// risk flags and pending approvals first on the task list.
+
+// urgent reports whether the task is a risk flag or an approval, listed before the deadlines.
+func (t *taskCase) urgent() bool { return t.Risk != nil || t.ExtensionRequest != nil }
+
+// first is the task's soonest deadline (the far future when it has none).
+func (t *taskCase) first() time.Time {
+	if len(t.Deadlines) == 0 {
+		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	return t.Deadlines[0].Due
+}
+
+// inboxRiskLimit is how many risk-flagged cases the inbox lists.
+const inboxRiskLimit = 20
+
+// riskStatuses are the statuses of the cases whose risk flag still calls for attention.
+var riskStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
+	complaintbot.StatusReopened}
+
+// riskCases lists the open cases of u's branches with the risk flag raised, newest first.
+func (c *Console) riskCases(ctx context.Context, u *storage.User) ([]complaintbot.Case, error) {
+	rows, err := c.store.ListCases(ctx, storage.CaseFilter{Branches: scopeBranches(u), Status: riskStatuses, Risk: true, Now: c.clock.Now()}, 0, inboxRiskLimit)
+	if err != nil {
+		return nil, err
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if u.Covers(r.Branch.Code) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
+// inboxRisks answers the inbox's list of open risk-flagged cases (refreshed at once by the live
+// stream's "risk" event).
+func (c *Console) inboxRisks(g *gin.Context) {
+	rows, err := c.riskCases(g.Request.Context(), actorOf(g).user)
+	if err != nil {
+		status, msg := c.userError(err)
+		g.String(status, msg)
+		return
+	}
+	c.fragment(g, "inbox", "inbox_risks", rows)
+}
+
+// levelName is the name of a case level other than 普通 ("" for 普通, which lists leave out).
+func levelName(level string) string {
+	if level == complaintbot.LevelNormal {
+		return ""
+	}
+	return complaintbot.LevelLabel(level)
+}

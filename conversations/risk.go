@@ -1,0 +1,40 @@
+package conversations
+
+import (
+	"context"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// RiskFlags raises and announces the risk flags found in customers' messages (cases.Service is
+// one): a case registered with its flag (the Registry's AssessRisk sets it), and the risk words
+// in what a customer adds to an open case.
+type RiskFlags interface {
+	// RiskRegistered alerts the branch supervisor of a new case registered with its flag raised;
+	// called twice for one case it alerts once.
+	RiskRegistered(ctx context.Context, c *complaintbot.Case)
+	// FlagRisk raises the flag on an open case that has none, and alerts.
+	FlagRisk(ctx context.Context, number string, r complaintbot.Risk) (bool, error)
+}
+
+// riskRegistered alerts of the risk flag a new case was registered with.
+func (c *Service) riskRegistered(ctx context.Context, cs *complaintbot.Case) {
+	if c.Risks != nil && cs.Risk != nil {
+		c.Risks.RiskRegistered(ctx, cs)
+	}
+}
+
+// riskAdded raises the risk flag of the case the customer added text to, when the text holds the
+// flow file's risk words. A failure is logged: the addition is made.
+func (c *Service) riskAdded(ctx context.Context, number, text string) {
+	if c.Risks == nil || c.registry == nil || c.registry.RiskWords == nil {
+		return
+	}
+	words := c.registry.RiskWords(text)
+	if len(words) == 0 {
+		return
+	}
+	if _, err := c.Risks.FlagRisk(ctx, number, complaintbot.Risk{Reason: complaintbot.RiskWords, Words: words}); err != nil {
+		c.log.Error("raise the risk flag of an addition", "case", number, "err", err)
+	}
+}
