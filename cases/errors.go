@@ -48,6 +48,9 @@ const (
 	ErrDueNotLater Reason = "extend: the new deadline is not later"
 	// ErrDueTooLate: the new deadline is later than the ladder's Approved rung (Error.Date).
 	ErrDueTooLate Reason = "extend: the new deadline is beyond the limit"
+	// ErrDueAfterReferral: a regulator's referral set its own reply date (Error.Date), which no
+	// extension may pass: the bank cannot extend the regulator's deadline.
+	ErrDueAfterReferral Reason = "extend: the new deadline is after the referral's reply date"
 	// ErrApprovalSecond: the case was extended before; a further extension needs a supervisor's
 	// or head office's approval (RequestExtension). Error.Date is the Extended rung.
 	ErrApprovalSecond Reason = "extend: a second extension needs approval"

@@ -121,6 +121,11 @@ func (s *Service) checkExtension(rec *complaintbot.Case, day time.Time, reason s
 		e.Date = approved
 		return time.Time{}, e
 	}
+	if r := rec.Referral; r != nil && !r.ReplyBy.IsZero() && due.After(r.ReplyBy) {
+		e := refuse(rec, ErrDueAfterReferral)
+		e.Date = r.ReplyBy
+		return time.Time{}, e
+	}
 	return due, nil
 }
 
@@ -130,7 +135,8 @@ func (s *Service) checkExtension(rec *complaintbot.Case, day time.Time, reason s
 // Extended rung is anyone's; a further one, or one beyond the Extended rung, is an approver's
 // (CanApprove): another user is refused with ErrApprovalSecond or ErrApprovalBeyond (Error.Date:
 // the Extended rung) and may file it with RequestExtension. A case with a request pending is
-// refused with ErrExtensionPending; a zero day is refused as missing.
+// refused with ErrExtensionPending; a zero day is refused as missing; a regulator's referral's
+// reply date is never passed (ErrDueAfterReferral).
 func (s *Service) Extend(ctx context.Context, who complaintbot.Actor, number string, day time.Time, reason string) error {
 	reason = strings.TrimSpace(reason)
 	return s.apply(ctx, who, number, AuditExtend, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {

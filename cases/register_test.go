@@ -52,3 +52,32 @@ func TestRegisterReferralDeadlines(t *testing.T) {
 		t.Fatalf("the same form again: %+v %v %v", again, created, err)
 	}
 }
+
+// A regulator's referral set its own reply date: an extension may come up to it, never past it,
+// whoever asks (the bank cannot extend the regulator's deadline).
+func TestExtensionNeverPassesTheReferralsReplyDate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	reg := &cases.Registry{Calendar: calendar.Default(), ReplyDays: 3, ReplyUnit: calendar.WorkingDays, DecisionDays: 15}
+	r := cases.NewRegistrar(e.svc, reg)
+	draft := complaintbot.Draft{Kind: complaintbot.KindComplaint, Branch: &complaintbot.Branch{Code: "0101", Name: "城东支行"},
+		Fields: map[string]string{complaintbot.FieldDescription: "柜员态度很差，不耐烦"}}
+	replyBy := time.Date(2026, 12, 20, 0, 0, 0, 0, complaintbot.Shanghai)
+	c, _, err := r.Register(ctx, e.actor("alice"), cases.Registration{Draft: draft, Channel: complaintbot.ReceivedRegulator, Token: strings.Repeat("f", 32),
+		Referral: &complaintbot.Referral{Authority: complaintbot.ReferralPBOC, Number: "银管转〔2026〕99号", ReplyBy: replyBy}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	late := time.Date(2026, 12, 24, 0, 0, 0, 0, complaintbot.Shanghai)
+	err = e.svc.Extend(ctx, e.actor("alice"), c.Number, late, "需调取监控录像")
+	if ce := refused(t, err, cases.ErrDueAfterReferral); !ce.Date.Equal(c.Referral.ReplyBy) {
+		t.Fatalf("refusal names %v, want the referral's reply date %v", ce.Date, c.Referral.ReplyBy)
+	}
+	if err := e.svc.Extend(ctx, e.actor("alice"), c.Number, replyBy, "需调取监控录像"); err != nil {
+		t.Fatalf("an extension up to the referral's date: %v", err)
+	}
+	if got := e.rec(c.Number).DecisionDue; got.In(complaintbot.Shanghai).Format(time.DateOnly) != "2026-12-20" || got.After(c.Referral.ReplyBy) {
+		t.Fatalf("decision due %v, want the end of the referral's day %v", got, c.Referral.ReplyBy)
+	}
+}

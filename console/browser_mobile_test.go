@@ -30,6 +30,7 @@ const measurePhoneLayout = `((main) => {
 // The inbox, a conversation, the case list and a case page work on a phone (390 px wide): nothing
 // is wider than the screen and the menu's words stay whole.
 func TestBrowserConsoleWorksOnAPhone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差，业务办理时间过长")
 	e.askForPerson(custB, "城东支行")

@@ -163,6 +163,7 @@ func submit(ctx context.Context, button, sel, want string) error {
 }
 
 func TestBrowserHandoffReplyReleaseAndCasePage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := browser(t)
 	failOnDialog(t, ctx)
@@ -253,6 +254,7 @@ func TestBrowserHandoffReplyReleaseAndCasePage(t *testing.T) {
 }
 
 func TestBrowserTwoAgentsClaimAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	root := browser(t)
 	tabs := map[string]context.Context{"alice": tab(t, root), "bob": tab(t, root)}

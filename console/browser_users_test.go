@@ -11,6 +11,7 @@ import (
 // In a real browser: an account an admin created opens on 修改密码; a common password is refused
 // with the reason; the user's own one takes them to the page they asked for.
 func TestBrowserFirstLoginSetsOwnPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	root := e.token("root")
 	if st, body := root.doJSON("POST", "/api/v1/users", map[string]string{"username": "dave", "display_name": "赵伟", "role": "agent",

@@ -24,6 +24,7 @@ type callsJSON struct {
 // number; another branch does not see them; resending waits for the window, and marking the call
 // made takes the message off the list.
 func TestCallListAfterWindowClosed(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
@@ -77,6 +78,7 @@ func TestCallListAfterWindowClosed(t *testing.T) {
 
 // When the customer writes again the window is open and the message can be resent.
 func TestCallListResendWhenWindowOpen(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.Deliver()

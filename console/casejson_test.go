@@ -30,6 +30,7 @@ func keysOf(t *testing.T, raw json.RawMessage) []string {
 // the case types were one: the list never carries the customer's text, phone number or openid,
 // nor the work's details; the case carries its work, and never the scheduler's bookkeeping.
 func TestCaseJSONKeys(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	alice := e.token("alice")

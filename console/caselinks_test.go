@@ -30,6 +30,7 @@ func casesOn(body string) []string {
 // The case list's links keep the filters: 下一页 shows the next page of the same list, and 导出 CSV
 // exports what the list shows, not every case.
 func TestCaseListPagesAndExportKeepTheFilters(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	var numbers []string
 	for i := range 51 {
@@ -76,6 +77,7 @@ func TestCaseListPagesAndExportKeepTheFilters(t *testing.T) {
 
 // The assignee filter offers an agent the accounts in use of their own branches only.
 func TestAssigneeFilterOffersOnlyTheBranchsAccountsInUse(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	yes := true
 	if err := e.App.Store.UpdateUser(context.Background(), "bob", storage.UserChange{Disabled: &yes}, e.Clock.Now()); err != nil {

@@ -13,6 +13,7 @@ import (
 // A case numbered past 9,999 of its day (storage hands such numbers out on a busy day) opens in
 // the console like any other, and is found by its number in the list.
 func TestCaseNumberPast9999Opens(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	const number = "TS20261127-10124"
 	c := &complaintbot.Case{Number: number, Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived, OpenID: "oBig0000001",

@@ -200,6 +200,8 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 		return invalid("新的处理期限须晚于原期限 " + flows.FormatDate(e.Date) + "。")
 	case cases.ErrDueTooLate:
 		return invalid("经审批的处理期限最长可延至 " + flows.FormatDate(e.Date) + "。")
+	case cases.ErrDueAfterReferral:
+		return invalid("本案为监管转办件，转办要求 " + flows.FormatDate(e.Date) + " 前答复，处理期限不能延至此后。")
 	case cases.ErrApprovalSecond:
 		return conflict("本案已延期过一次，再次延期须经主管或总行审批：请点“提交延期审批”。")
 	case cases.ErrApprovalBeyond:

@@ -15,6 +15,7 @@ import (
 )
 
 func TestWorkingACaseToResolution(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
@@ -153,6 +154,7 @@ func TestWorkingACaseToResolution(t *testing.T) {
 
 // An action whose audit entry cannot be written is not carried out, and the agent is told so.
 func TestCaseActionWithoutAuditEntryFails(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
@@ -179,6 +181,7 @@ func TestCaseActionWithoutAuditEntryFails(t *testing.T) {
 }
 
 func TestCustomerHTMLIsShownAsText(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	alice := e.login("alice")

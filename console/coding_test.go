@@ -32,6 +32,7 @@ type jrtAxis struct {
 // it on the page, the timeline and the audit trail say so, the list and the export show it; an
 // agent of another branch cannot code it.
 func TestCodingACaseOnThePageAndByAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	alice, bob := e.token("alice"), e.login("bob")

@@ -33,6 +33,7 @@ func (e *env) breakAudit(action, target string) {
 // A logout that fails says so, and the session (cookie or token) still works: the user is not
 // left believing they logged out.
 func TestAFailedLogoutIsReported(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	c := e.login("bob")
 	e.Clock.Advance(time.Second)
@@ -57,6 +58,7 @@ func TestAFailedLogoutIsReported(t *testing.T) {
 // A JSON body that is not valid JSON is refused with a plain error, not read as no parameters
 // (an action that needs none would go ahead).
 func TestAMalformedJSONBodyIsRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	root := e.token("root")
 	status, body := root.request("POST", "/api/v1/users/sue/disable", strings.NewReader(`{"reason": "left`), "application/json")
@@ -74,6 +76,7 @@ func TestAMalformedJSONBodyIsRefused(t *testing.T) {
 
 // An export whose audit entry cannot be written is not sent.
 func TestNoExportWithoutItsAuditEntry(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	sue := e.token("sue")
 	e.breakAudit("case.export", "")

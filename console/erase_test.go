@@ -84,6 +84,7 @@ func stripVolatile(s string) string { return volatile.ReplaceAllString(s, "") }
 // customer's personal data is gone from every collection of the database, while the figures read
 // the same as before; a customer who registered nothing and went quiet is gone as well.
 func TestRetentionPastThePeriodKeepsTheFigures(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	story := "柜员态度很差，让我在窗口等了一个小时也没人理"
@@ -175,6 +176,7 @@ func TestRetentionPastThePeriodKeepsTheFigures(t *testing.T) {
 // code), a wrong code refused, then the erasure; the customer's data is gone, another customer's
 // is not, and the audit trail says who erased whom (masked) and how many records went.
 func TestAdminErasesACustomerOnRequest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.registerCase(custB, "城东支行", "大堂经理推销理财")

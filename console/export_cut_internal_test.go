@@ -13,6 +13,7 @@ import (
 // An export that fails after rows went out is cut short: the client's read of the body fails, so
 // that a browser shows a failed download rather than a complete-looking file.
 func TestCutResponseMakesTheDownloadFail(t *testing.T) {
+	t.Parallel()
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.Use(gin.Recovery())

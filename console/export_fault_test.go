@@ -15,6 +15,7 @@ import (
 // A damaged database page found while running makes the exports fail visibly (HTTP 500 with a
 // plain message), never a short file with 200: the case export and the report's case list.
 func TestExportsFailOnADamagedDatabasePage(t *testing.T) {
+	t.Parallel()
 	if os.Getenv("COMPLAINTBOT_TEST_MONGODB_URI") != "" {
 		t.Skip("damages the embedded server's file")
 	}

@@ -10,6 +10,7 @@ import (
 // An export that cannot hold every matching case says so in its last line instead of ending as if
 // it were complete; people are named by display name and JR/T codes with their names.
 func TestCaseExportSaysWhenItHoldsOnlyTheNewest(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	for _, c := range []string{"oExportCust01", "oExportCust02", "oExportCust03"} {
 		e.registerCase(c, "城东支行", "柜员态度很差")

@@ -50,6 +50,7 @@ func rateLow(t *testing.T, e *env) string {
 // A rating of 1 raises a follow-up that the branch's supervisor takes and records as done; agents
 // see it read-only, another branch does not see it at all, and each change is audited first.
 func TestFollowUpWorkedToDone(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := rateLow(t, e)
@@ -143,6 +144,7 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 // A supervisor reopens the case from its follow-up through the case workflow: the case is
 // reopened and the customer is told.
 func TestFollowUpReopensCase(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := rateLow(t, e)

@@ -38,6 +38,7 @@ func sentTexts(e *env, openID string) []string {
 }
 
 func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	alice := e.token("alice")
@@ -141,6 +142,7 @@ func TestHandoffClaimReplyReleaseThroughTheAPI(t *testing.T) {
 }
 
 func TestTwoAgentsClaimAtOnceOneWins(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	agents := map[string]*client{"alice": e.token("alice"), "bob": e.token("bob")}
@@ -187,6 +189,7 @@ func TestTwoAgentsClaimAtOnceOneWins(t *testing.T) {
 }
 
 func TestReplyRefusedWhenTheWindowIsClosedOrUsedUp(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	alice := e.token("alice")
@@ -229,6 +232,7 @@ func TestReplyRefusedWhenTheWindowIsClosedOrUsedUp(t *testing.T) {
 }
 
 func TestIdleConversationReturnsToTheBot(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
 	e.askForPerson(custA, "城东支行")
 	alice := e.token("alice")
@@ -284,6 +288,7 @@ func TestIdleConversationReturnsToTheBot(t *testing.T) {
 }
 
 func TestTransferQueueAndTakeOver(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	alice, bob, carol := e.token("alice"), e.token("bob"), e.token("carol")
@@ -338,6 +343,7 @@ func TestTransferQueueAndTakeOver(t *testing.T) {
 // messages is used up is not returned silently: the notice is on the list of customers to call,
 // and the conversation shows it as not sent.
 func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
 	ctx := context.Background()
 	e.askForPerson(custA, "城东支行")

@@ -12,6 +12,7 @@ import (
 // once: the store tells its case index (on the embedded server), which is otherwise read in full
 // only every few hours.
 func TestCaseEscalatedBySchedulerIsListedAtOnce(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	root := e.token("root")

@@ -48,6 +48,7 @@ func (e *env) runMedia() {
 // A customer's picture sent during a complaint is downloaded by the worker and shown on the
 // conversation and on the case's evidence to the branch's agent, and to no one of another branch.
 func TestMediaShownToTheBranchOnly(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	const pic = "sim-media-evidence-1"
 	e.say(custA, "我要投诉")
@@ -116,6 +117,7 @@ func TestMediaShownToTheBranchOnly(t *testing.T) {
 // A picture sent just before a restart is downloaded after it; one the media API could not give
 // for 3 days is shown as expired.
 func TestMediaAfterRestartAndExpired(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	const kept, late = "sim-media-restart-1", "sim-media-late-1"
 	e.say(custA, "我要投诉")

@@ -9,6 +9,7 @@ import (
 // People are named by their display names wherever the console shows them, and the audit trail
 // names its actions and their objects in Chinese rather than by their codes.
 func TestDisplayNamesAndChineseAuditTrail(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.say(custA, "人工")

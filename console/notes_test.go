@@ -11,6 +11,7 @@ import (
 // An agent's internal note on a conversation is shown to the console's users who may see the
 // conversation, on the case's timeline too, and never reaches the customer.
 func TestConversationNotesStayInside(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	sent := len(e.App.Sandbox.SentTo(custA))
@@ -55,6 +56,7 @@ func TestConversationNotesStayInside(t *testing.T) {
 // 我的会话 shows each held conversation's newest message and how many customer messages wait for
 // an answer; every page shows how many customers wait in the queue.
 func TestInboxShowsLastMessageUnansweredAndTheQueueSign(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	e.askForPerson(custB, "城东支行")
@@ -89,6 +91,7 @@ func TestInboxShowsLastMessageUnansweredAndTheQueueSign(t *testing.T) {
 // Beside the conversation the agent sees who the customer is: the phone numbers they gave in the
 // cases the agent may see, and who served them.
 func TestCustomerPanelBesideTheConversation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.say(custA, "人工")

@@ -7,6 +7,7 @@ import (
 // A conversation outside the agent's branches answers exactly as one that does not exist, by the
 // page and by the API: the agent cannot tell that the customer wrote.
 func TestOutOfScopeConversationAnswersAsAMissingOne(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.registerCase(custA, "城东支行", "柜员态度很差") // 0101's customer
 	carol := e.login("carol")               // 0201

@@ -12,6 +12,7 @@ import (
 // it in the reply box, filled with the customer's case number and the agent's name; another branch
 // is not; agents cannot write them.
 func TestQuickRepliesByBranchFilledForTheConversation(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.say(custA, "人工")
@@ -54,6 +55,7 @@ func TestQuickRepliesByBranchFilledForTheConversation(t *testing.T) {
 
 // In the reply box "/" and a word shows only the quick replies holding it, and Enter takes it.
 func TestBrowserQuickReplySearchInTheReplyBox(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	e.askForPerson(custA, "城东支行")
 	if st, body := e.token("alice").doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {

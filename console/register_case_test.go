@@ -39,6 +39,7 @@ var tokenInPage = regexp.MustCompile(`name="token" value="([0-9a-f]{32})"`)
 // flow file's read-back), nothing is registered until 确认登记, a double submission registers one
 // case, and the case has the bot's numbering and deadlines, the receiving channel and no openid.
 func TestRegisterPhoneComplaintAfterReadback(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	alice := e.login("alice")
@@ -114,6 +115,7 @@ func TestRegisterPhoneComplaintAfterReadback(t *testing.T) {
 // A refused form names each bad field in plain Chinese, with the bot's own rules (the flow file's
 // messages), and registers nothing.
 func TestRegisterRefusesBadFields(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	alice := e.login("alice")
 	form := phoneComplaint(strings.Repeat("a", 32))
@@ -174,6 +176,7 @@ type newCaseJSON struct {
 // The agent's notice to a customer who has no WeChat account goes to the call list, also where a
 // template message could have carried it to a WeChat customer.
 func TestAPIRegisterRegulatorReferral(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Scheduler.Templates = map[string]string{"progress": "TPL-PROGRESS"} })
 	root := e.token("root")
 	body := map[string]any{"kind": "complaint", "channel": "regulator", "category": "fees", "branch": "0101", "occurred": "2026-11-20",

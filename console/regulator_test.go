@@ -16,6 +16,7 @@ import (
 // counts, a branch supervisor only theirs, an agent none; the page and the .xlsx hold the same
 // numbers, and the exports are in the audit trail.
 func TestRegulatorFiguresAreScopedAndExported(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Reports.Customers = map[string]int{"0101": 40000, "0201": 10000} })
 	e.registerCase(custA, "城东支行", "柜员态度很差")
 	e.registerCase(custB, "城西支行", "收费不透明")

@@ -12,6 +12,7 @@ import (
 // kinds' 其他 are told apart), and its count charts ask for whole-number ticks, which the chart
 // script gives them.
 func TestReportFilterLabelsAreDistinctAndCountsHaveWholeTicks(t *testing.T) {
+	t.Parallel()
 	e, _, _ := reportEnv(t)
 	st, body := e.login("root").do("GET", "/reports?from=2026-11-01&to=2026-11-30", nil)
 	if st != 200 {

@@ -50,6 +50,7 @@ func reportEnv(t *testing.T) (e *env, east, west string) {
 }
 
 func TestReportsAreScopedToTheSupervisorsBranches(t *testing.T) {
+	t.Parallel()
 	e, east, west := reportEnv(t)
 	const period = "?from=2026-11-01&to=2026-11-30"
 	rootC, sueC := e.token("root"), e.token("sue")
@@ -120,6 +121,7 @@ func TestReportsAreScopedToTheSupervisorsBranches(t *testing.T) {
 }
 
 func TestBrowserReportsFilterAndXLSXDownload(t *testing.T) {
+	t.Parallel()
 	e, _, west := reportEnv(t)
 	ctx := browser(t)
 	e.browserLogin(t, ctx, "root")

@@ -25,6 +25,7 @@ func containsAll(texts []string, parts ...string) bool {
 }
 
 func TestWithdrawalInTheChatAndInTheConsole(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	n := e.registerCase(custA, "城东支行", "柜员态度很差")
@@ -75,6 +76,7 @@ func TestWithdrawalInTheChatAndInTheConsole(t *testing.T) {
 }
 
 func TestReviewAskedInTheChatAndDecidedByHeadOffice(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	n := e.registerCase(custA, "城东支行", "柜员态度很差")
 	alice, root := e.token("alice"), e.token("root")

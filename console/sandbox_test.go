@@ -15,6 +15,7 @@ import (
 // In sandbox mode an admin moves the service's clock forward, and what falls due happens at once:
 // a case left unanswered past its decision deadline is marked overdue and escalated, visibly.
 func TestSandboxAdminMovesTheClockAndDeadlinesPass(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	root, alice := e.token("root"), e.token("alice")
@@ -83,6 +84,7 @@ func TestSandboxAdminMovesTheClockAndDeadlinesPass(t *testing.T) {
 
 // Outside sandbox mode the clock cannot be moved, not even by an admin.
 func TestClockCannotBeMovedOutsideSandboxMode(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) {
 		c.WeChat.AppSecret = "a-real-secret"
 		c.WeChat.APIBase = "http://127.0.0.1:9" // nothing is sent in this test

@@ -100,6 +100,7 @@ func (c *client) search(q string) (int, searchAnswer) {
 // nothing of the 0201 one; head office finds both. Each result names the session, its case and
 // branch, with a snippet whose invisible controls are shown.
 func TestSearchFindsOnlyTheSessionsOfTheUsersBranch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	first, second := twoBranchCustomer(t, e)
 	alice, carol, root := e.token("alice"), e.token("carol"), e.token("root")
@@ -178,6 +179,7 @@ func TestSearchFindsOnlyTheSessionsOfTheUsersBranch(t *testing.T) {
 // watch the conversation only if they see part of it; adding a note stays with the branch the
 // conversation is routed to.
 func TestMediaNotesAndStreamFollowTheSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	twoBranchCustomer(t, e)
 	alice, carol := e.login("alice"), e.login("carol")

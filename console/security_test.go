@@ -36,6 +36,7 @@ func (e *env) loginForm(name, pw, next string) (*client, int, string) {
 
 // After login the browser goes back only to a plain path of this site.
 func TestLoginGoesBackOnlyToAPathOfThisSite(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	anon := e.anonymous()
 	for next, want := range map[string]string{
@@ -101,6 +102,7 @@ func (c *client) withHeaders(method, path string, body any, headers map[string]s
 // proxy listed in console.trusted_proxies, one user's failed logins lock that user and their own
 // address, not everyone.
 func TestLockOutBehindATrustedProxyIsPerClient(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Console.TrustedProxies = []string{"127.0.0.1", "::1"} })
 	anon := e.anonymous()
 	try := func(user, pw, from string) int {
@@ -130,6 +132,7 @@ func TestLockOutBehindATrustedProxyIsPerClient(t *testing.T) {
 
 // Without trusted proxies X-Forwarded-For is ignored: it cannot be forged to dodge the lock-out.
 func TestForwardedForIsIgnoredFromUntrustedPeers(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	anon := e.anonymous()
 	for i := range 5 {
@@ -149,6 +152,7 @@ func TestForwardedForIsIgnoredFromUntrustedPeers(t *testing.T) {
 // An admin sees who is locked out on 用户管理 and unlocks them there or through the API; the unlock
 // is in the audit trail, and only admins may do it.
 func TestAnAdminUnlocksALockedOutAccount(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	root, page, bob := e.token("root"), e.login("root"), e.token("bob")
 	anon := e.anonymous()
@@ -211,6 +215,7 @@ func TestAnAdminUnlocksALockedOutAccount(t *testing.T) {
 // Common and trivial passwords are refused when an admin creates or resets an account and when a
 // user changes their own.
 func TestCommonPasswordsAreRefused(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	root, alice := e.token("root"), e.token("alice")
 	for _, pw := range []string{"12345678", "password", "aaaaaaaa", "abcdefgh", "qwertyui", "woaini1314", "%s2026!"} {
@@ -234,6 +239,7 @@ func TestCommonPasswordsAreRefused(t *testing.T) {
 
 // Every user can change their own password, with their current one.
 func TestEveryUserChangesTheirOwnPassword(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	alice := e.token("alice")
 	if st, _ := alice.doJSON("POST", "/api/v1/password", map[string]string{"current_password": "not-it-at-all", "new_password": "Kettle-orbit-77"}); st != http.StatusBadRequest {
@@ -271,6 +277,7 @@ func TestEveryUserChangesTheirOwnPassword(t *testing.T) {
 // A user an admin created, or whose password an admin reset, must set their own before any other
 // page or API call works.
 func TestAGivenPasswordMustBeChangedBeforeAnythingElse(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	root := e.token("root")
@@ -390,6 +397,7 @@ func (c *client) raw(method, path string) (int, string, string) {
 // Strict-Transport-Security is sent when the console is served over HTTPS: a trusted proxy says
 // so (X-Forwarded-Proto: https). An untrusted peer's word is not taken.
 func TestHSTSWhenServedOverHTTPS(t *testing.T) {
+	t.Parallel()
 	hsts := func(e *env, headers map[string]string) string {
 		_, _, h := e.anonymous().withHeaders("GET", "/login", nil, headers)
 		return h.Get("Strict-Transport-Security")

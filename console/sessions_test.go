@@ -12,6 +12,7 @@ import (
 // agent's reply — by the conversation page, its messages, the API and the case timelines; head
 // office sees both.
 func TestEachBranchSeesOnlyItsOwnSessions(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	first := e.registerCase(custA, "城东支行", "柜员态度很差") // phone 13812345678
 	// A handoff about the first case: 王丽 answers and ends it.

@@ -13,6 +13,7 @@ import (
 // A survey sent by hand from the case page reaches the customer once however often the button is
 // pressed; an unresolved case cannot be surveyed; the customer's rating lands on the survey.
 func TestSurveyByHandFromTheCasePage(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差，让我在窗口等了一个小时也没人理")

@@ -27,6 +27,7 @@ type tasksJSON struct {
 // the deadline named, and as overdue after it; the count is on every page; carol of another
 // branch sees none of it.
 func TestTasksCaseNearReplyDate(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
@@ -78,6 +79,7 @@ func TestTasksCaseNearReplyDate(t *testing.T) {
 // A low rating's follow-up and the undeliverable notice of its reopened case (the customer's
 // window closed) are sue's tasks and not carol's.
 func TestTasksFollowUpsAndCallsByBranch(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	rateLow(t, e)
 	e.Deliver()

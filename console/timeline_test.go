@@ -8,6 +8,7 @@ import (
 
 // A case's timeline shows what the customer said; the bot's questions and menus are folded.
 func TestCaseTimelineFoldsTheBotsPrompts(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "柜员态度很差")
 	_, tl := e.login("alice").do("GET", "/cases/"+number+"/timeline", nil)

@@ -8,6 +8,7 @@ import (
 // A customer's hidden direction override shows as a visible mark on the case page, in the API and
 // in the export, so that 订单号\u202E1234567 is not read by an agent as 订单号7654321.
 func TestHiddenDirectionOverridesAreShown(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t, nil)
 	number := e.registerCase(custA, "城东支行", "订单号\u202E1234567\u202C被重复扣款，柜员\u200B态度很差")
 	alice := e.login("alice")

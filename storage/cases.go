@@ -149,11 +149,37 @@ func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]compla
 	if err != nil {
 		return nil, fmt.Errorf("list cases of customer: %w", err)
 	}
-	var out []complaintbot.CaseSummary
-	if err := cur.All(ctx, &out); err != nil {
+	var docs []summaryDoc
+	if err := cur.All(ctx, &docs); err != nil {
 		return nil, fmt.Errorf("list cases of customer: %w", err)
 	}
+	out := make([]complaintbot.CaseSummary, len(docs))
+	for i := range docs {
+		out[i] = docs[i].summary()
+	}
 	return out, nil
+}
+
+// summaryDoc is a case document as summaryProjection reads it.
+type summaryDoc struct {
+	complaintbot.CaseSummary `bson:",inline"`
+	Work                     struct {
+		Resolution *struct {
+			At time.Time `bson:"at"`
+		} `bson:"resolution"`
+	} `bson:"work"`
+}
+
+// summary is the customer's summary; a case decided before decided_at was recorded is decided
+// when its resolution was recorded.
+func (d *summaryDoc) summary() complaintbot.CaseSummary {
+	c := d.CaseSummary
+	if c.Decided == nil && d.Work.Resolution != nil && !d.Work.Resolution.At.IsZero() &&
+		(c.Status == complaintbot.StatusResolved || c.Status == complaintbot.StatusClosed) {
+		at := d.Work.Resolution.At
+		c.Decided = &at
+	}
+	return c
 }
 
 // CaseSummaries returns the summaries of the cases with the given numbers, newest (last) first,
@@ -161,7 +187,7 @@ func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]compla
 func (s *Store) CaseSummaries(ctx context.Context, numbers []string, limit int) ([]complaintbot.CaseSummary, error) {
 	var out []complaintbot.CaseSummary
 	for i := len(numbers) - 1; i >= 0 && len(out) < limit; i-- {
-		var c complaintbot.CaseSummary
+		var c summaryDoc
 		err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: numbers[i]}}, options.FindOne().SetProjection(summaryProjection)).Decode(&c)
 		if notFound(err) == ErrNotFound {
 			continue
@@ -169,13 +195,14 @@ func (s *Store) CaseSummaries(ctx context.Context, numbers []string, limit int) 
 		if err != nil {
 			return nil, fmt.Errorf("load case %s: %w", numbers[i], err)
 		}
-		out = append(out, c)
+		out = append(out, c.summary())
 	}
 	return out, nil
 }
 
 var summaryProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1}, {Key: "status", Value: 1}, {Key: "category", Value: 1},
-	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}, {Key: "decided_at", Value: 1}, {Key: "review", Value: 1}}
+	{Key: "branch", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1}, {Key: "decided_at", Value: 1}, {Key: "review", Value: 1},
+	{Key: "work.resolution.at", Value: 1}}
 
 // AddToCase appends a customer's further story and evidence, recorded by the turn turnID, to an
 // open case of theirs. Applying the same turn twice adds it once. The case is read and written by

@@ -65,3 +65,35 @@ func TestCasesOfReadsOnlyByID(t *testing.T) {
 		t.Fatalf("commands reading more than by _id: %+v", scans)
 	}
 }
+
+// A case decided before the decision's time was recorded on its own (decided_at) is decided,
+// for the customer's review window, when its resolution was recorded.
+func TestSummaryOfACaseDecidedBeforeDecidedAt(t *testing.T) {
+	ctx := context.Background()
+	st, err := storage.Open(ctx, storage.Options{DataDir: t.TempDir(), Database: "decided", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(ctx)
+	at := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	old := &complaintbot.Case{Number: "TS20261101-0001", Kind: complaintbot.KindComplaint, Status: complaintbot.StatusResolved,
+		OpenID: "oOld", Received: at.AddDate(0, 0, -10), SourceTurn: "t-old",
+		Work: complaintbot.CaseWork{Rev: 3, Resolution: &complaintbot.Resolution{Text: "r", Reply: "r", By: "alice", At: at}}}
+	open := &complaintbot.Case{Number: "TS20261101-0002", Kind: complaintbot.KindComplaint, Status: complaintbot.StatusReceived,
+		OpenID: "oOld", Received: at, SourceTurn: "t-open"}
+	for _, c := range []*complaintbot.Case{old, open} {
+		if err := st.InsertCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cs, err := st.CaseSummaries(ctx, []string{old.Number, open.Number}, 10)
+	if err != nil || len(cs) != 2 {
+		t.Fatalf("summaries: %+v %v", cs, err)
+	}
+	if cs[1].Decided == nil || !cs[1].Decided.Equal(at) {
+		t.Errorf("the old decided case: Decided = %v, want %v", cs[1].Decided, at)
+	}
+	if cs[0].Decided != nil {
+		t.Errorf("the open case: Decided = %v, want none", cs[0].Decided)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"syscall"
 
@@ -33,6 +34,9 @@ type embeddedServer struct {
 // read held an old snapshot (1.36 GB was seen beside a 356 MB database). Store.CheckpointWAL
 // truncates it to nothing.
 const walSizeLimit = 16 << 20
+
+// newServerMu serializes ferretdb.New (see startEmbedded).
+var newServerMu sync.Mutex
 
 // ErrDataDirLocked means another process already serves the data folder.
 var ErrDataDirLocked = errors.New("the data folder is in use by another complaintbot process")
@@ -65,12 +69,16 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 	}
 	// FerretDB logs every error reply (duplicate keys included) as a warning: keep only errors.
 	quiet := slog.New(logger.Handler()).With("component", "ferretdb")
+	// ferretdb.New writes a package variable of FerretDB's: two stores opening at once (tests run
+	// in parallel, a tool opening two data folders) must not call it together.
+	newServerMu.Lock()
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 		Handler:   "sqlite",
 		SQLiteURL: "file:" + dbDir + "/?_pragma=" + url.QueryEscape(fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)),
 		Logger:    slog.New(levelFilter{quiet.Handler(), slog.LevelError}),
 	})
+	newServerMu.Unlock()
 	if err != nil {
 		lock.Close()
 		return nil, fmt.Errorf("embedded database: %w", err)
