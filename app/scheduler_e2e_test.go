@@ -142,6 +142,9 @@ func wantSent(t *testing.T, h *apptest.Harness, who string, want ...string) {
 		t.Fatalf("sent to the customer:\n  %s\nwant %d messages containing %q", strings.Join(got, "\n  "), len(want), want)
 	}
 	for i, w := range want {
+		if strings.HasPrefix(got[i], "BROKEN:") {
+			t.Fatalf("message %d breaks WeChat's template rules: %q", i, got[i])
+		}
 		for _, part := range strings.Split(w, "|") {
 			if !strings.Contains(got[i], part) {
 				t.Fatalf("message %d: %q, want it to contain %q\nall: %q", i, got[i], part, got)
