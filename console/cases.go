@@ -188,6 +188,28 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 		return conflict("案件状态已变为“" + statusName(e.Status) + "”，请刷新后重试。")
 	case cases.ErrStatusMove:
 		return invalid("案件不能从“" + statusName(e.Status) + "”改为“" + statusName(e.To) + "”。")
+	case cases.ErrWithdrawFinished:
+		return conflict("案件已“" + statusName(e.Status) + "”，不能撤回。")
+	case cases.ErrWithdrawReason:
+		return invalid("请填写撤回说明（客户如何提出撤回）。")
+	case cases.ErrWithdrawReasonTooLong:
+		return invalid(fmt.Sprintf("撤回说明最多 %d 字。", cases.MaxWithdrawReason))
+	case cases.ErrReviewUndecided:
+		return conflict("案件尚未办结答复，不能申请核查。")
+	case cases.ErrReviewWindow:
+		return conflict("核查须在答复后规定期限内申请，本案已于 " + flows.FormatDate(e.Date) + " 截止。")
+	case cases.ErrReviewOpen:
+		return conflict("本案已有进行中的核查。")
+	case cases.ErrReviewDone:
+		return conflict("本案的处理结果已核查过。")
+	case cases.ErrReviewNone:
+		return conflict("本案没有进行中的核查。")
+	case cases.ErrReviewHeadOffice:
+		return &Error{403, "核查结果由总行记录。"}
+	case cases.ErrReviewResultEmpty:
+		return invalid("请填写核查结果（将告知客户）。")
+	case cases.ErrReviewResultTooLong:
+		return invalid(fmt.Sprintf("核查结果最多 %d 字。", cases.MaxReply))
 	case cases.ErrExtendFinished:
 		return conflict("案件已办结，不能延期。")
 	case cases.ErrReasonEmpty:

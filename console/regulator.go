@@ -1,7 +1,6 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
@@ -64,29 +63,18 @@ func (c *Console) apiRegulator(g *gin.Context) {
 
 func (c *Console) regulatorXLSX(g *gin.Context) {
 	who := actorOf(g)
-	api := strings.HasPrefix(g.Request.URL.Path, "/api/")
 	r, err := c.regulatorOf(g.Request.Context(), who, g.Request.URL.Query())
-	var buf bytes.Buffer
-	if err == nil {
-		err = r.WriteXLSX(&buf)
-	}
-	if err == nil {
-		err = c.audit(g.Request.Context(), who, "report.export", "report", r.Period, r.Branch, "", "regulator.xlsx "+r.Period)
-	}
 	if err != nil {
-		if api {
-			c.apiError(g, err)
-		} else {
-			c.pageError(g, err)
-		}
+		c.downloadError(g, err)
 		return
 	}
 	name := "regulator-" + r.Period
 	if r.Branch != "" {
 		name += "-" + r.Branch
 	}
-	g.Header("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-	g.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	c.sendXLSX(g, name, r.WriteXLSX, func() error {
+		return c.audit(g.Request.Context(), who, "report.export", "report", r.Period, r.Branch, "", "regulator.xlsx "+r.Period)
+	})
 }
 
 // regulatorTable is one table of the page.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"html/template"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -148,7 +149,7 @@ func (c *Console) exportReportCases(g *gin.Context, format string) {
 			if format == "csv" {
 				err = reports.WriteCSV(&buf, rows, full)
 			} else {
-				ctype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+				ctype = xlsxType
 				err = reports.WriteXLSX(&buf, rows, full)
 			}
 			name := fmt.Sprintf("cases-%s-%s.%s", f.From.Format("20060102"), f.To.Format("20060102"), format)
@@ -221,25 +222,42 @@ func (c *Console) apiRegister(g *gin.Context) {
 
 func (c *Console) registerXLSX(g *gin.Context) {
 	who := actorOf(g)
-	api := strings.HasPrefix(g.Request.URL.Path, "/api/")
 	r, err := c.registerOf(g.Request.Context(), who, g.Request.URL.Query())
-	var buf bytes.Buffer
-	if err == nil {
-		err = r.WriteXLSX(&buf)
-	}
-	if err == nil {
-		err = c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.xlsx %d rows", len(r.Rows)))
-	}
 	if err != nil {
-		if api {
-			c.apiError(g, err)
-		} else {
-			c.pageError(g, err)
-		}
+		c.downloadError(g, err)
 		return
 	}
-	g.Header("Content-Disposition", `attachment; filename="register-`+r.Branch+`-`+r.Month+`.xlsx"`)
-	g.Data(http.StatusOK, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", buf.Bytes())
+	c.sendXLSX(g, "register-"+r.Branch+"-"+r.Month, r.WriteXLSX, func() error {
+		return c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.xlsx %d rows", len(r.Rows)))
+	})
+}
+
+// sendXLSX answers with the workbook write makes, as the download name.xlsx, once audit has
+// recorded it; an error is answered as the API or the page would (downloadError).
+func (c *Console) sendXLSX(g *gin.Context, name string, write func(io.Writer) error, audit func() error) {
+	var buf bytes.Buffer
+	err := write(&buf)
+	if err == nil {
+		err = audit()
+	}
+	if err != nil {
+		c.downloadError(g, err)
+		return
+	}
+	g.Header("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+	g.Data(http.StatusOK, xlsxType, buf.Bytes())
+}
+
+// xlsxType is the media type of an .xlsx workbook.
+const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+// downloadError answers a failed download as JSON under /api/, as a page elsewhere.
+func (c *Console) downloadError(g *gin.Context, err error) {
+	if strings.HasPrefix(g.Request.URL.Path, "/api/") {
+		c.apiError(g, err)
+		return
+	}
+	c.pageError(g, err)
 }
 
 func (c *Console) registerPage(g *gin.Context) {

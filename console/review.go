@@ -2,13 +2,9 @@ package console
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/cases"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -41,40 +37,7 @@ func (c *Console) actRequest(ctx context.Context, by complaintbot.Actor, number 
 	default:
 		return false, nil
 	}
-	return true, c.requestError(ctx, err)
-}
-
-// requestError words the refusals of withdrawals and reviews; others go to caseError.
-func (c *Console) requestError(ctx context.Context, err error) error {
-	var e *cases.Error
-	if !errors.As(err, &e) {
-		return err
-	}
-	switch e.Reason {
-	case cases.ErrWithdrawFinished:
-		return conflict("案件已“" + statusName(e.Status) + "”，不能撤回。")
-	case cases.ErrWithdrawReason:
-		return invalid("请填写撤回说明（客户如何提出撤回）。")
-	case cases.ErrWithdrawReasonTooLong:
-		return invalid(fmt.Sprintf("撤回说明最多 %d 字。", cases.MaxWithdrawReason))
-	case cases.ErrReviewUndecided:
-		return conflict("案件尚未办结答复，不能申请核查。")
-	case cases.ErrReviewWindow:
-		return conflict("核查须在答复后规定期限内申请，本案已于 " + flows.FormatDate(e.Date) + " 截止。")
-	case cases.ErrReviewOpen:
-		return conflict("本案已有进行中的核查。")
-	case cases.ErrReviewDone:
-		return conflict("本案的处理结果已核查过。")
-	case cases.ErrReviewNone:
-		return conflict("本案没有进行中的核查。")
-	case cases.ErrReviewHeadOffice:
-		return &Error{403, "核查结果由总行记录。"}
-	case cases.ErrReviewResultEmpty:
-		return invalid("请填写核查结果（将告知客户）。")
-	case cases.ErrReviewResultTooLong:
-		return invalid(fmt.Sprintf("核查结果最多 %d 字。", cases.MaxReply))
-	}
-	return c.caseError(ctx, err)
+	return true, c.caseError(ctx, err)
 }
 
 // reviewTask is an open review on head office's task list.

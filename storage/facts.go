@@ -283,20 +283,26 @@ func (s *Store) EachReportFact(ctx context.Context, day string, filter FactFilte
 	if err != nil {
 		return fmt.Errorf("read report facts of %s: %w", day, err)
 	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var f ReportFact
-		if err := cur.Decode(&f); err != nil {
-			return fmt.Errorf("read report facts of %s: %w", day, err)
-		}
-		if err := fn(&f); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
+	if err := eachDecoded(ctx, cur, fn); err != nil {
 		return fmt.Errorf("read report facts of %s: %w", day, err)
 	}
 	return nil
+}
+
+// eachDecoded decodes every document of cur in turn and calls fn with it, then closes cur; fn's
+// error ends the walk and is returned as it is.
+func eachDecoded[T any](ctx context.Context, cur *mongo.Cursor, fn func(*T) error) error {
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var v T
+		if err := cur.Decode(&v); err != nil {
+			return err
+		}
+		if err := fn(&v); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
 }
 
 // MarkReportDirty marks the day ("2026-11-27"), its ISO week ("2026-W48") and its month

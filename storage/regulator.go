@@ -124,17 +124,7 @@ func (s *Store) EachRegulatorFact(ctx context.Context, day string, branches []st
 	if err != nil {
 		return fmt.Errorf("read regulator facts of %s: %w", day, err)
 	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var f RegulatorFact
-		if err := cur.Decode(&f); err != nil {
-			return fmt.Errorf("read regulator facts of %s: %w", day, err)
-		}
-		if err := fn(&f); err != nil {
-			return err
-		}
-	}
-	if err := cur.Err(); err != nil {
+	if err := eachDecoded(ctx, cur, fn); err != nil {
 		return fmt.Errorf("read regulator facts of %s: %w", day, err)
 	}
 	return nil

@@ -539,6 +539,18 @@ func (s *Server) customSend(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) templateSend(w http.ResponseWriter, r *http.Request) {
+	s.keywordSend(w, r, "template")
+}
+
+// subscribeSend accepts a subscribe message as WeChat does: 43101 for a customer who refused
+// that template (RefuseSubscribe).
+func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
+	s.keywordSend(w, r, "subscribe")
+}
+
+// keywordSend accepts a message of template keywords, kind "template" (its link in url, answered
+// with a msgid) or "subscribe" (its page in page; 43101 for a customer who refused it).
+func (s *Server) keywordSend(w http.ResponseWriter, r *http.Request, kind string) {
 	if !allow(w, r, http.MethodPost) || !s.checkToken(w, r) {
 		return
 	}
@@ -546,39 +558,6 @@ func (s *Server) templateSend(w http.ResponseWriter, r *http.Request) {
 		ToUser     string `json:"touser"`
 		TemplateID string `json:"template_id"`
 		URL        string `json:"url"`
-		Data       map[string]struct {
-			Value string `json:"value"`
-		} `json:"data"`
-	}
-	if !decodeBody(w, r, &req) {
-		return
-	}
-	switch {
-	case req.ToUser == "":
-		writeErr(w, 40003)
-		return
-	case req.TemplateID == "":
-		writeErr(w, 40037)
-		return
-	}
-	m := Sent{Kind: "template", ToUser: req.ToUser, TemplateID: req.TemplateID, URL: req.URL,
-		Data: make(map[string]string, len(req.Data))}
-	for k, v := range req.Data {
-		m.Data[k] = v.Value
-	}
-	seq := s.record(m)
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": seq})
-}
-
-// subscribeSend accepts a subscribe message as WeChat does: 43101 for a customer who refused
-// that template (RefuseSubscribe).
-func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
-	if !allow(w, r, http.MethodPost) || !s.checkToken(w, r) {
-		return
-	}
-	var req struct {
-		ToUser     string `json:"touser"`
-		TemplateID string `json:"template_id"`
 		Page       string `json:"page"`
 		Data       map[string]struct {
 			Value string `json:"value"`
@@ -596,19 +575,23 @@ func (s *Server) subscribeSend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	refused := s.subscribeRefused[req.ToUser]
+	refused := kind == "subscribe" && s.subscribeRefused[req.ToUser]
 	s.mu.Unlock()
 	if refused {
 		writeErr(w, 43101)
 		return
 	}
-	m := Sent{Kind: "subscribe", ToUser: req.ToUser, TemplateID: req.TemplateID, URL: req.Page,
+	m := Sent{Kind: kind, ToUser: req.ToUser, TemplateID: req.TemplateID, URL: req.URL + req.Page,
 		Data: make(map[string]string, len(req.Data))}
 	for k, v := range req.Data {
 		m.Data[k] = v.Value
 	}
-	s.record(m)
-	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+	seq := s.record(m)
+	if kind == "subscribe" {
+		writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok"})
+		return
+	}
+	writeJSON(w, map[string]any{"errcode": 0, "errmsg": "ok", "msgid": seq})
 }
 
 // RefuseSubscribe makes the Server answer 43101 (the customer did not accept the subscribe
