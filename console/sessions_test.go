@@ -93,3 +93,42 @@ func TestEachBranchSeesOnlyItsOwnSessions(t *testing.T) {
 	_, all := e.token("root").do("GET", "/api/v1/conversations/"+custA, nil)
 	check("root", "the conversation", all, append(firstOnly, secondOnly...), nil)
 }
+
+// An agent's reply in a later session stays with that session when a notice about an earlier
+// case of another branch reached the customer just before it: 城西支行's agent keeps her own reply,
+// and 城东支行 does not get it with its case's notice.
+func TestAReplyAfterAnotherBranchsNoticeStaysWithItsSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	first := e.registerCase(custA, "城东支行", "柜员态度很差")
+	e.Clock.Advance(6 * time.Hour)
+	for _, line := range []string{"我要投诉", "1", "城西支行", "今天上午10点", "城西支行的保安也很凶，对我大吼大叫", "希望支行道歉", "13900001111"} {
+		e.say(custA, line)
+	}
+	if second := regexp.MustCompile(`TS\d{8}-\d{4}`).FindString(e.say(custA, "确认")); second == "" || second == first {
+		t.Fatalf("no second case (%q)", second)
+	}
+	e.Deliver()
+	e.Clock.Advance(time.Minute)
+	e.say(custA, "人工")
+	carol, alice := e.token("carol"), e.token("alice")
+	if st, body := carol.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
+		t.Fatalf("carol claims: %d %s", st, body)
+	}
+	// 城东支行 accepts its case meanwhile: its notice goes out first.
+	if st, body := alice.doJSON("POST", "/api/v1/cases/"+first+"/accept", nil); st != 200 {
+		t.Fatalf("accept: %d %s", st, body)
+	}
+	e.Deliver()
+	e.Clock.Advance(time.Minute)
+	if st, body := carol.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": "请告诉我保安的工号"}); st != 200 {
+		t.Fatalf("reply: %d %s", st, body)
+	}
+	e.Deliver()
+	if _, body := carol.do("GET", "/api/v1/conversations/"+custA, nil); !strings.Contains(body, "请告诉我保安的工号") {
+		t.Errorf("carol (0201) does not see her own reply after 0101's notice: %.300s", body)
+	}
+	if _, body := alice.do("GET", "/api/v1/conversations/"+custA, nil); strings.Contains(body, "请告诉我保安的工号") {
+		t.Errorf("alice (0101) sees 0201's reply because it followed 0101's notice")
+	}
+}

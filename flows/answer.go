@@ -107,7 +107,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		switch {
 		case len(filled)+len(changed) > 0 || t.added:
 			t.notes(filled, changed)
-			t.add(t.question())
+			t.add(t.questionAgain(s))
 		case !t.d.question(n) && t.storyPiece(s, n):
 			t.add(t.question()) // a piece of the story ("但是卡里扣了"), kept; the question stands
 		case t.d.question(n) && !h.story:
@@ -336,6 +336,7 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	}
 	if !ok && h.category >= 0 {
 		i, ok = h.category, true
+		t.storyAtChoice(n) // "问她还翻白眼": the category, and more of the story
 	}
 	if !ok && len(h.candidates) > 1 {
 		return ask(t.candidatesQuestion(h.candidates))
@@ -349,6 +350,31 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	c := cats[i].Category
 	t.st.Draft.Category, t.st.Guessed = &c, false
 	return done()
+}
+
+// storyAtChoice adds a message that answered the category question in the words of the story to
+// the story told before, when it tells more of it.
+func (t *turn) storyAtChoice(n string) {
+	st := t.st
+	if !st.done(complaintbot.FieldDescription) || t.d.question(n) || t.d.told(n) < t.d.file.Understanding.DescContent {
+		return
+	}
+	if strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n)) {
+		return
+	}
+	t.draftFields()[complaintbot.FieldDescription] += "，" + t.orig
+	t.add(t.u().StoryAdded)
+	t.added = true
+}
+
+// questionAgain asks the question s again after a message that answered others: the category
+// question shortly, its list being just above.
+func (t *turn) questionAgain(s *stepDef) string {
+	q := t.question()
+	if s.Type == stepChoice && q == fill(s.Prompt, "choices", numbered(t.categoryNames())) {
+		return t.u().ChoiceAgain
+	}
+	return q
 }
 
 // answerWhen reads the time; "不知道" is an answer.

@@ -29,6 +29,18 @@ func parsePhone(text string) (string, bool) {
 	return "", false
 }
 
+// withoutPhoneRuns blanks the phone numbers in a text, written in digits or read out in Chinese
+// digits, in groups or not.
+func withoutPhoneRuns(text string) string {
+	s := spokenDigits(textnorm.HalfWidth(text))
+	return phoneRunRe.ReplaceAllStringFunc(s, func(run string) string {
+		if _, ok := phoneDigits(run); ok {
+			return " "
+		}
+		return run
+	})
+}
+
 // spokenDigits writes a long run of Chinese digits as digits ("幺三八一二三四五六七八", "一三九 五七一二
 // 三四五六", as voice recognition writes a number read out in groups).
 func spokenDigits(s string) string {

@@ -46,6 +46,7 @@ func (d *Definition) told(n string) int { return d.countContent(n, false) }
 func (d *Definition) countContent(n string, judged bool) int {
 	u := d.u
 	total := 0
+	n = withoutPhoneRuns(n) // "我电话是一三九 一二三四 五六七八": read out in groups, still no story
 	for _, c := range clauses(n) {
 		k := key(c)
 		if k == "" || d.pointsAtPicture(k) || u.meta.in(k) || d.intro(k) {
@@ -318,7 +319,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			continue
 		}
 		done := st.done(s.Field)
-		more := s.Field == complaintbot.FieldDescription && done && h.story && !override && h.request == "" &&
+		more := s.Field == complaintbot.FieldDescription && done && h.story && !override && h.request == "" && !t.added &&
 			skip != "" && skip != complaintbot.FieldRequest // the request question decides for itself
 		if done && !override && !more {
 			continue

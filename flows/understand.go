@@ -81,6 +81,7 @@ type understandingTexts struct {
 	ChoiceClosest         string `yaml:"choice_closest"`
 	ChoiceNone            string `yaml:"choice_none"`
 	ChoiceCandidates      string `yaml:"choice_candidates"`
+	ChoiceAgain           string `yaml:"choice_again"`
 	WhenUnknown           string `yaml:"when_unknown"`
 	WhenSpan              string `yaml:"when_span"`
 	ReadbackLong          string `yaml:"readback_long"`

@@ -55,11 +55,15 @@ func (s *Service) ViewFor(ctx context.Context, u *complaintbot.User, v *Conversa
 		return u.Covers(branches[session])
 	}
 	view := &View{Cases: map[int][]string{}}
-	visible := sees(0) // what the first lines between turns follow
+	// The lines between turns (agents' replies, notes) follow the turn before them; a notice
+	// about a case follows its case alone, and the lines after it the turn again.
+	inTurn := sees(0)
 	for _, l := range lines {
+		visible := inTurn
 		switch {
 		case l.FromTurn:
-			visible = sees(l.Session)
+			inTurn = sees(l.Session)
+			visible = inTurn
 		case l.Case != "":
 			if b, ok := caseBranch[l.Case]; ok {
 				visible = u.Covers(b)
@@ -132,11 +136,13 @@ func (s *Service) CaseSessions(ctx context.Context, openID, number string, limit
 		}
 	}
 	var out []Line
-	keep := false
+	inTurn := false // as in ViewFor: a notice follows its case, the lines after it the turn
 	for _, l := range lines {
+		keep := inTurn
 		switch {
 		case l.FromTurn:
-			keep = mine[l.Session]
+			inTurn = mine[l.Session]
+			keep = inTurn
 		case l.Case != "":
 			keep = l.Case == number
 		}
