@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -51,7 +52,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
-		if t.onlyMissing(s) && (s.Type == stepChoice || s.Type == stepDateTime) {
+		if t.onlyMissing(s) && (s.Type == stepDateTime || (s.Type == stepChoice && !t.storyPointsAtCategories())) {
 			// Everything else is told and the customer means to finish: 其他 (the last category)
 			// or an unknown time, which the read-back shows and the customer can still change.
 			if s.Type == stepChoice {
@@ -96,6 +97,11 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		r = t.answerText(s, n, h)
 	}
 	filled, changed := t.absorb(h, t.orig, s.Field, override)
+	if r.outcome == failed && len(filled)+len(changed) == 0 && !override && t.answersOnlyPrefilled(h) {
+		// "周四上午", "城东新区支行" at another question: the customer puts right what the bot
+		// took from their story.
+		filled, changed = t.absorb(h, t.orig, s.Field, true)
+	}
 	switch r.outcome {
 	case answered:
 		t.notes(filled, changed)
@@ -124,8 +130,12 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 func (t *turn) storyPiece(s *stepDef, n string) bool {
 	st, kind := t.st, t.d.kind(t.st.Draft.Kind)
 	desc := kind.step(complaintbot.FieldDescription)
-	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch) {
-		return false // a failed choice or phone is an attempt at that answer, not the story
+	storyMissing := s.Type == stepChoice && desc != nil && !st.done(complaintbot.FieldDescription)
+	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch && !storyMissing) {
+		// A failed phone, or a failed choice once the story is told, is an attempt at that
+		// answer; before the story, a choice that fits nothing may be its first piece
+		// ("办理社保卡激活").
+		return false
 	}
 	han := 0
 	for _, r := range t.d.stripSlots(key(n)) {
@@ -352,12 +362,46 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	return done()
 }
 
+// storyPointsAtCategories reports whether the story's words point at several categories (the
+// customer was asked among those): confirming then picks none of them.
+func (t *turn) storyPointsAtCategories() bool {
+	d := t.st.Draft
+	return len(t.d.categoryCandidates(d.Kind, t.d.normalize(d.Fields[complaintbot.FieldDescription]+"，"+t.st.Piece))) > 1
+}
+
+// answersOnlyPrefilled reports whether a message answers nothing but questions whose answers the
+// bot took from the story (not asked), and at least one.
+func (t *turn) answersOnlyPrefilled(h hits) bool {
+	if h.story || h.request != "" || h.person != "" {
+		return false
+	}
+	var fields []string
+	if h.branch != nil {
+		fields = append(fields, fieldBranch)
+	}
+	if h.when != nil {
+		fields = append(fields, fieldOccurredAt)
+	}
+	if h.phone != "" {
+		fields = append(fields, complaintbot.FieldPhone)
+	}
+	for _, f := range fields {
+		if !slices.Contains(t.st.Draft.Prefilled, f) {
+			return false
+		}
+	}
+	return len(fields) > 0
+}
+
 // storyAtChoice adds a message that answered the category question in the words of the story to
 // the story told before, when it tells more of it.
 func (t *turn) storyAtChoice(n string) {
 	st := t.st
 	if !st.done(complaintbot.FieldDescription) || t.d.question(n) || t.d.told(n) < t.d.file.Understanding.DescContent {
 		return
+	}
+	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) {
+		return // "电话写错了，是138…" puts an answer right; it tells nothing of what happened
 	}
 	if strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n)) {
 		return

@@ -54,7 +54,8 @@ func (d *Definition) withoutKindClauses(orig string) string {
 		for _, kind := range kindOrder {
 			named = named || d.u.kindNames[kind].in(k)
 		}
-		if !named {
+		// "就是建议手机银行加个大字版" names a kind and says what it is about: kept.
+		if !named || d.content(d.normalize(c)) >= d.file.Understanding.DescContent {
 			keep = append(keep, c)
 		}
 	}

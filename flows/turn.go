@@ -288,8 +288,9 @@ func (t *turn) waiting(raw string) {
 		t.dispatch(text, cmdResume)
 	case cmd == cmdCancel || ((t.d.u.leaveQueue.in(k) || (short && newWords(t.d.file.Commands.Cancel).in(k))) && !kindAsked && !intent):
 		leave()
-		if rest := t.withoutLeaving(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.StoryContent {
-			// "不要人工了，我直接说：营业部的取号机坏了…": the story goes to the bot.
+		if rest := t.withoutLeaving(t.orig); rest != "" && (t.urgent >= 0 || t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.StoryContent) {
+			// "不要人工了，我直接说：营业部的取号机坏了…", "算了，我直接说吧，ATM吞了我的卡": the
+			// story goes to the bot.
 			t.orig = rest
 			t.dispatch(t.d.normalize(rest), cmdNone)
 			t.markUrgent()
