@@ -159,7 +159,7 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 // onlyMissing reports whether s is the only question of the draft's kind still unanswered.
 func (t *turn) onlyMissing(s *stepDef) bool {
 	for _, o := range t.d.kind(t.st.Draft.Kind).Steps {
-		if o.Field != s.Field && !t.st.done(o.Field) {
+		if o.Field != s.Field && !t.st.done(o.Field) && !o.IfTold {
 			return false
 		}
 	}

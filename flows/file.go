@@ -160,7 +160,11 @@ type stepDef struct {
 	Help     string `yaml:"help"`
 	Example  string `yaml:"example"`
 	Optional bool   `yaml:"optional"`
-	Min      int    `yaml:"min"`
+	// IfTold marks an optional question that is never asked: its answer is kept when the
+	// customer gives it unasked (the branch a suggestion names), shown and changeable at the
+	// read-back.
+	IfTold bool `yaml:"if_told"`
+	Min    int  `yaml:"min"`
 	Max      int    `yaml:"max"`
 }
 

@@ -122,7 +122,9 @@ func (e *Engine) CheckForm(f Form, now time.Time) (complaintbot.Draft, []FormPro
 		case stepBranch:
 			code := strings.TrimSpace(f.Branch)
 			if code == "" {
-				bad(s, m.Required)
+				if !s.Optional {
+					bad(s, m.Required)
+				}
 				continue
 			}
 			b, ok := d.branchByCode(code)

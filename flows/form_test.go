@@ -16,7 +16,7 @@ func TestFormReadbackIsTheChats(t *testing.T) {
 	c.say("手机银行", "请写下您的建议")
 	c.say("希望手机银行转账记录能按月导出", "联系电话")
 	chat := c.say("13812345678", "1. 类型：建议")
-	draft, problems := c.e.CheckForm(Form{Kind: complaintbot.KindSuggestion, Category: "s-app",
+	draft, problems := c.e.CheckForm(Form{Kind: complaintbot.KindSuggestion, Category: "s-app", Branch: complaintbot.NoBranchCode,
 		Fields: map[string]string{complaintbot.FieldDescription: "希望手机银行转账记录能按月导出", complaintbot.FieldPhone: "138-1234-5678"}}, c.now)
 	if len(problems) != 0 {
 		t.Fatalf("problems: %+v", problems)

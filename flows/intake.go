@@ -25,7 +25,7 @@ func (t *turn) start(kind complaintbot.Kind, story string) {
 func (t *turn) advance(first bool) {
 	st := t.st
 	for _, s := range t.d.kind(st.Draft.Kind).Steps {
-		if !st.done(s.Field) {
+		if !st.done(s.Field) && !s.IfTold {
 			st.Step = s.Field
 			t.add(t.prompt(&s))
 			if first {

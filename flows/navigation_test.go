@@ -51,8 +51,9 @@ func TestCorrectionsFromTheReadback(t *testing.T) {
 	// 1 changes the kind: the new kind's category is asked, answers it shares are kept.
 	c.say("1", "改为哪一类")
 	c.say("建议", "建议是关于哪方面")
-	c.say("1", "请核对", "1. 类型：建议", "2. 主题：网点服务", "3. 建议内容：柜员一直在看手机", "4. 联系电话：0571-88886666")
-	if _, ok := c.st.Draft.Fields[complaintbot.FieldRequest]; ok || c.st.Draft.Branch != nil || c.st.Draft.OccurredAt != nil {
+	// A suggestion keeps the branch it names (never asked, so its line comes last).
+	c.say("1", "请核对", "1. 类型：建议", "2. 主题：网点服务", "3. 建议内容：柜员一直在看手机", "4. 联系电话：0571-88886666", "5. 网点：人民路支行")
+	if _, ok := c.st.Draft.Fields[complaintbot.FieldRequest]; ok || c.st.Draft.OccurredAt != nil {
 		t.Fatalf("fields a suggestion does not ask must go: %+v", c.st.Draft)
 	}
 	c.say("确认")

@@ -210,6 +210,9 @@ func validateKind(path string, k *kindDef, hasCategories bool) error {
 		if err := validateStepType(p, s, hasCategories); err != nil {
 			return err
 		}
+		if s.IfTold && !s.Optional {
+			return fmt.Errorf("%s: a question asked only if told (if_told) must be optional", p)
+		}
 	}
 	return nil
 }
