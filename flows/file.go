@@ -165,7 +165,7 @@ type stepDef struct {
 	// read-back.
 	IfTold bool `yaml:"if_told"`
 	Min    int  `yaml:"min"`
-	Max      int    `yaml:"max"`
+	Max    int  `yaml:"max"`
 }
 
 // Step types.
