@@ -316,6 +316,13 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 			return done()
 		}
 	}
+	if st.Piece == "" && asksRequest {
+		if r := t.d.requestIn(t.orig); r != "" && t.d.content(t.d.normalize(strings.Replace(t.orig, r, "", 1))) == 0 {
+			// "道歉" at this question says what they want (absorb takes it as the request), not
+			// what happened: the question stands.
+			return refuse(u.Messages.DescriptionNeeded)
+		}
+	}
 	text := t.withPiece(t.orig)
 	content := t.d.told(t.d.normalize(text))
 	switch size := runes(text); {
@@ -346,7 +353,7 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	}
 	if !ok && h.category >= 0 {
 		i, ok = h.category, true
-		t.storyAtChoice(n) // "问她还翻白眼": the category, and more of the story
+		t.storyAtChoice(n, h) // "问她还翻白眼": the category, and more of the story
 	}
 	if !ok && len(h.candidates) > 1 {
 		return ask(t.candidatesQuestion(h.candidates))
@@ -395,10 +402,13 @@ func (t *turn) answersOnlyPrefilled(h hits) bool {
 
 // storyAtChoice adds a message that answered the category question in the words of the story to
 // the story told before, when it tells more of it.
-func (t *turn) storyAtChoice(n string) {
+func (t *turn) storyAtChoice(n string, h hits) {
 	st := t.st
 	if !st.done(complaintbot.FieldDescription) || t.d.question(n) || t.d.told(n) < t.d.file.Understanding.DescContent {
 		return
+	}
+	if h.request != "" {
+		return // "尽快修好ATM" says what the customer wants: the request takes it
 	}
 	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) {
 		return // "电话写错了，是138…" puts an answer right; it tells nothing of what happened
@@ -475,6 +485,12 @@ func (t *turn) answerBranch(s *stepDef, n string) stepResult {
 			st.Choices = append(st.Choices, b.Code)
 		}
 		return ask(t.branchQuestion())
+	}
+	if t.d.u.dontKnow.in(key(n)) {
+		// "不记得是哪个了，在市中心那边": an answer; what else it says is kept with the story,
+		// and the agent finds out.
+		st.Draft.Branch = nil
+		return done()
 	}
 	names := make([]string, 0, len(t.d.file.Branches))
 	for _, b := range t.d.file.Branches {
@@ -582,6 +598,9 @@ func (t *turn) value(s *stepDef) string {
 	case fieldBranch:
 		if d.Branch != nil {
 			return d.Branch.Name
+		}
+		if t.st.done(fieldBranch) && !s.IfTold {
+			return t.u().BranchUnknown // "不记得是哪个网点了"
 		}
 	case fieldOccurredAt:
 		return t.d.formatOccurred(d.OccurredAt, d.OccurredPrecision, d.Fields[FieldOccurredPeriod])

@@ -61,7 +61,7 @@ func (d *Definition) caseQuery(text string) (string, bool) {
 	if k == "" || d.command(rest) == cmdProgress {
 		return number, true
 	}
-	if d.u != nil && runes(k) <= 10 && (d.u.askBot.in(k) || d.u.progress.in(k) || only(k, d.u.polite, d.u.noContent)) {
+	if d.u != nil && runes(k) <= 10 && (d.u.askBot.in(k) || d.u.progress.in(k) || d.question(rest) || only(k, d.u.polite, d.u.noContent)) {
 		return number, true // "查一下TS…", "请问TS…处理得怎么样了"
 	}
 	return "", false

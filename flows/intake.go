@@ -11,7 +11,8 @@ func (t *turn) start(kind complaintbot.Kind, story string) {
 	st := t.st
 	st.clear()
 	st.Flow = FlowIntake
-	st.Draft = &complaintbot.Draft{Kind: kind, StartedAt: t.now, Fields: map[string]string{}}
+	st.Draft = &complaintbot.Draft{Kind: kind, StartedAt: t.now, Fields: map[string]string{}, Evidence: st.Pictures}
+	st.Pictures = nil
 	st.DraftAt = t.now
 	t.add(t.d.kind(kind).Intro)
 	if story != "" {
@@ -45,7 +46,7 @@ func (t *turn) advance(first bool) {
 func (t *turn) intake(text string, cmd command) {
 	st := t.st
 	if cmd == cmdNone && st.Step != stepKind && st.Step != stepDuplicate {
-		if kind, ok := t.d.switchTo(text, st.Draft.Kind); ok {
+		if kind, ok := t.d.switchTo(text, st.Draft.Kind, len(st.Done) == 0); ok {
 			t.changeKindMidway(kind, text)
 			return
 		}

@@ -6,17 +6,26 @@ import (
 	"github.com/complaintbot/complaintbot"
 )
 
-// image keeps a picture as evidence during an intake.
+// maxPictures bounds the pictures kept before a draft is opened.
+const maxPictures = 9
+
+// image keeps a picture as evidence during an intake, or before one for the next draft.
 func (t *turn) image() {
 	st := t.st
+	at := t.in.At
+	if at.IsZero() {
+		at = t.now
+	}
+	if st.Draft == nil && st.Flow == FlowIdle && len(st.Pictures) < maxPictures {
+		// A picture before the story: kept for the draft the story opens.
+		st.Pictures = append(st.Pictures, complaintbot.Evidence{MediaID: t.in.MediaID, Type: "image", At: at})
+		t.add(t.msgs().ImageIdle)
+		return
+	}
 	if st.Draft == nil || (st.Flow != FlowIntake && st.Flow != FlowResume) {
 		t.add(t.msgs().ImageIdle)
 		t.remind()
 		return
-	}
-	at := t.in.At
-	if at.IsZero() {
-		at = t.now
 	}
 	st.Draft.Evidence = append(st.Draft.Evidence, complaintbot.Evidence{MediaID: t.in.MediaID, Type: "image", At: at})
 	t.add(fill(t.msgs().ImageReceived, "count", strconv.Itoa(len(st.Draft.Evidence)), "kind", t.d.kindName(st.Draft.Kind)))

@@ -11,8 +11,13 @@ import (
 func TestMediaDuringAndOutsideIntake(t *testing.T) {
 	c := newChat(t)
 	c.send(complaintbot.Input{Type: complaintbot.InputImage, MediaID: "m0"})
-	if c.st.Draft != nil || !contains(c.last, "先回复“投诉”") {
+	if c.st.Draft != nil || !contains(c.last, "图片会随登记内容一并提交") || len(c.st.Pictures) != 1 {
 		t.Fatalf("image while idle: %q", c.last.Replies)
+	}
+	// The story that follows opens a draft with the picture as its evidence.
+	c.send(complaintbot.Input{Type: complaintbot.InputText, Text: "这是扣费短信，城东支行多收了我20块手续费"})
+	if c.st.Draft == nil || len(c.st.Draft.Evidence) != 1 || c.st.Draft.Evidence[0].MediaID != "m0" || len(c.st.Pictures) != 0 {
+		t.Fatalf("the picture sent first is not the draft's: %+v", c.st)
 	}
 	c = toStep(t, "description")
 	at := saturday.Add(-30 * time.Second)

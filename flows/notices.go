@@ -22,7 +22,8 @@ const (
 	NoticeEscalatedOverdue  NoticeKind = "escalated_overdue"   // a missed deadline sent the case to head office
 	NoticeExtended          NoticeKind = "extended"            // the decision deadline moved later ({reason})
 	NoticeExtendedApproved  NoticeKind = "extended_approved"   // an approved extension beyond the first rung ({reason})
-	NoticeResolved          NoticeKind = "resolved"            // handling finished ({reply})
+	NoticeResolved          NoticeKind = "resolved"            // handling finished ({reply}): the decision notice, with the remedies
+	NoticeResolvedOther     NoticeKind = "resolved_other"      // a suggestion or praise handled ({reply}): thanks, no remedies
 	NoticeReopened          NoticeKind = "reopened"            // an agent started the handling again
 	NoticeReopenedLowRating NoticeKind = "reopened_low_rating" // a low rating started the handling again
 	NoticeProgress          NoticeKind = "progress"            // nothing new for a while: still working on it
@@ -40,6 +41,7 @@ type noticesDef struct {
 	Extended          string `yaml:"extended"`
 	ExtendedApproved  string `yaml:"extended_approved"`
 	Resolved          string `yaml:"resolved"`
+	ResolvedOther     string `yaml:"resolved_other"`
 	Reopened          string `yaml:"reopened"`
 	ReopenedLowRating string `yaml:"reopened_low_rating"`
 	Progress          string `yaml:"progress"`
@@ -67,6 +69,8 @@ func (n *noticesDef) text(kind NoticeKind) string {
 		return n.ExtendedApproved
 	case NoticeResolved:
 		return n.Resolved
+	case NoticeResolvedOther:
+		return n.ResolvedOther
 	case NoticeReopened:
 		return n.Reopened
 	case NoticeReopenedLowRating:
@@ -105,8 +109,13 @@ type NoticeData struct {
 	Result    string
 }
 
-// Notice renders a notice about case c. It returns "" for an unknown kind.
+// Notice renders a notice about case c. It returns "" for an unknown kind. The decision notice
+// (NoticeResolved) of a suggestion or a praise is NoticeResolvedOther: the remedies of a
+// complaint's decision (review, mediation, the regulator's hotline) are not theirs.
 func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, d NoticeData) string {
+	if kind == NoticeResolved && c.Kind != complaintbot.KindComplaint && c.Kind != "" {
+		kind = NoticeResolvedOther
+	}
 	tmpl := e.def.file.Notices.text(kind)
 	if tmpl == "" {
 		return ""
@@ -211,7 +220,7 @@ func (n *noticesDef) fillSplit() {
 
 // noticeNeeds are the placeholders a notice must use: the customer is promised what they stand for
 // (the console says so to the agent).
-var noticeNeeds = map[string]string{"extended": "{reason}", "extended_approved": "{reason}", "resolved": "{reply}", "review_requested": "{review}", "review_decided": "{result}"}
+var noticeNeeds = map[string]string{"extended": "{reason}", "extended_approved": "{reason}", "resolved": "{reply}", "resolved_other": "{reply}", "review_requested": "{review}", "review_decided": "{result}"}
 
 // validateNotices checks that every notice text is set, with the placeholders it must use.
 func validateNotices(n *noticesDef) error {

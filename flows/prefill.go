@@ -64,8 +64,10 @@ func (d *Definition) withoutKindClauses(orig string) string {
 
 // switchTo returns the kind a message asks to change to mid-way: one that negates the current kind
 // ("我不是提建议，我是要投诉"), or a short wish for another kind and nothing else ("其实我是想表扬",
-// "改成建议"). A story that merely contains a kind's word ("建议你们加强培训") is not a switch.
-func (d *Definition) switchTo(n string, current complaintbot.Kind) (complaintbot.Kind, bool) {
+// "改成建议"); with fresh (nothing answered yet) or after a correction ("不对不对"), also such a wish
+// followed by the story ("我是想表扬，城东支行的王经理…"). A story that merely contains a kind's word
+// ("建议你们加强培训") is not a switch.
+func (d *Definition) switchTo(n string, current complaintbot.Kind, fresh bool) (complaintbot.Kind, bool) {
 	k := key(n)
 	if w, ok := d.kindWord(n); ok && w != current && runes(k) > 1 { // "我要投诉" (not a bare "2")
 		return w, true
@@ -84,7 +86,7 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind) (complaintbot
 			for _, mid := range d.u.switchFillers {
 				if i := strings.Index(k, p+mid+name); i >= 0 {
 					rest := d.u.correction.strip(k[:i] + " " + k[i+len(p+mid+name):])
-					if d.content(rest) < d.file.Understanding.DescContent {
+					if d.content(rest) < d.file.Understanding.DescContent || fresh || d.u.correction.in(k[:i]) {
 						return target, true
 					}
 				}

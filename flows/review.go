@@ -16,6 +16,8 @@ func (t *turn) askReview(cases []complaintbot.CaseSummary, number, text string) 
 			return
 		}
 		switch t.reviewable(c) {
+		case reviewNotComplaint:
+			t.add(t.fillCase(cr.ReviewNotComplaint, *c))
 		case reviewUndecided:
 			t.add(t.fillCase(cr.ReviewUndecided, *c))
 		case reviewExpired:
@@ -60,11 +62,15 @@ const (
 	reviewExpired
 	reviewPending
 	reviewDone
+	reviewNotComplaint
 )
 
 // reviewable says whether a review of c can be asked for now. The case workflow
 // (cases.RequestReview) applies the same rule to the case itself.
 func (t *turn) reviewable(c *complaintbot.CaseSummary) int {
+	if c.Kind != complaintbot.KindComplaint {
+		return reviewNotComplaint // a review is a complaint's remedy
+	}
 	if c.Status != complaintbot.StatusResolved && c.Status != complaintbot.StatusClosed || c.Decided == nil {
 		return reviewUndecided
 	}

@@ -51,6 +51,9 @@ type State struct {
 	// Context is the customer's last message when it asked something off the topic while nothing
 	// was being filled in ("城东支行周日开门吗"): a story that follows may lean on it for the branch.
 	Context string `bson:"context,omitempty"`
+	// Pictures are the pictures sent while nothing was being filled in ("先发图片再说"): the next
+	// draft takes them as its evidence.
+	Pictures []complaintbot.Evidence `bson:"pictures,omitempty"`
 	// Piece is the beginning of a story told in pieces ("我去取钱"), too short to be the
 	// description yet; the next pieces are joined to it.
 	Piece string `bson:"piece,omitempty"`
@@ -111,6 +114,7 @@ func (s State) clone() State {
 	s.Done = slices.Clone(s.Done)
 	s.History = slices.Clone(s.History)
 	s.Choices = slices.Clone(s.Choices)
+	s.Pictures = slices.Clone(s.Pictures)
 	if s.Survey != nil {
 		sv := *s.Survey
 		s.Survey = &sv

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,5 +83,21 @@ func TestChooseKindTimesOut(t *testing.T) {
 	c.say("2", "哪方面")
 	if c.st.Story != "" || c.st.Draft.Fields[complaintbot.FieldDescription] != "" {
 		t.Fatalf("a stale story must be dropped: %+v", c.st)
+	}
+}
+
+// A wish said at the description question ("道歉") is the request, not the beginning of the
+// story: it is kept once, and what happened is asked again.
+func TestAWishAtTheDescriptionQuestionIsTheRequest(t *testing.T) {
+	c := newChat(t)
+	c.say("投诉 城西 态度差", "什么时候")
+	c.say("昨天", "经过")
+	reply := c.say("道歉", "诉求 道歉")
+	if strings.Contains(reply, "请接着说") || c.st.Piece != "" {
+		t.Fatalf("the wish was also kept as a piece of the story: %q (piece %q)", reply, c.st.Piece)
+	}
+	c.say("问柜员问题她爱答不理", "联系电话")
+	if got := c.st.Draft.Fields[complaintbot.FieldDescription]; got != "问柜员问题她爱答不理" {
+		t.Fatalf("description %q", got)
 	}
 }

@@ -83,6 +83,7 @@ type understandingTexts struct {
 	ChoiceCandidates      string `yaml:"choice_candidates"`
 	ChoiceAgain           string `yaml:"choice_again"`
 	WhenUnknown           string `yaml:"when_unknown"`
+	BranchUnknown         string `yaml:"branch_unknown"`
 	WhenSpan              string `yaml:"when_span"`
 	ReadbackLong          string `yaml:"readback_long"`
 }

@@ -81,10 +81,12 @@ type caseRequestsDef struct {
 	ReviewAsked      string   `yaml:"review_asked"`
 	ReviewNone       string   `yaml:"review_none"`
 	ReviewUndecided  string   `yaml:"review_undecided"`
-	ReviewExpired    string   `yaml:"review_expired"`
-	ReviewPending    string   `yaml:"review_pending"`
-	ReviewDone       string   `yaml:"review_done"`
-	RequestDropped   string   `yaml:"request_dropped"`
+	// ReviewNotComplaint: a review (核查) is a complaint's; a suggestion or praise has none.
+	ReviewNotComplaint string `yaml:"review_not_complaint"`
+	ReviewExpired      string `yaml:"review_expired"`
+	ReviewPending      string `yaml:"review_pending"`
+	ReviewDone         string `yaml:"review_done"`
+	RequestDropped     string `yaml:"request_dropped"`
 }
 
 // requestWords are the case_requests word lists, compiled (Definition.requests).
@@ -103,7 +105,8 @@ var (
 // fillReviewTexts takes the case_requests section and the notices of withdrawals and reviews
 // from the embedded default when an operator's file, written before they existed, lacks them.
 func (f *fileDef) fillReviewTexts() error {
-	if len(f.CaseRequests.WithdrawWords) > 0 && f.Notices.Withdrawn != "" && f.Notices.ReviewRequested != "" && f.Notices.ReviewDecided != "" {
+	if len(f.CaseRequests.WithdrawWords) > 0 && f.Notices.Withdrawn != "" && f.Notices.ReviewRequested != "" && f.Notices.ReviewDecided != "" &&
+		f.CaseRequests.ReviewNotComplaint != "" && f.Notices.ResolvedOther != "" {
 		return nil
 	}
 	requestDefaultsOnce.Do(func() { requestDefaultsErr = yaml.Unmarshal(defaultYAML, &requestDefaults) })
@@ -112,6 +115,9 @@ func (f *fileDef) fillReviewTexts() error {
 	}
 	if len(f.CaseRequests.WithdrawWords) == 0 {
 		f.CaseRequests = requestDefaults.CaseRequests
+	}
+	if f.CaseRequests.ReviewNotComplaint == "" { // written before suggestions were kept from reviews
+		f.CaseRequests.ReviewNotComplaint = requestDefaults.CaseRequests.ReviewNotComplaint
 	}
 	if f.Notices.empty() {
 		return nil // the whole section comes from the default
@@ -124,6 +130,9 @@ func (f *fileDef) fillReviewTexts() error {
 	}
 	if f.Notices.ReviewDecided == "" {
 		f.Notices.ReviewDecided = requestDefaults.Notices.ReviewDecided
+	}
+	if f.Notices.ResolvedOther == "" { // written before a suggestion's or praise's own result notice
+		f.Notices.ResolvedOther = requestDefaults.Notices.ResolvedOther
 	}
 	return nil
 }
