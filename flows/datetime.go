@@ -96,6 +96,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	}
 	w := when{t: today}
 	rest := s
+	dateEnd := -1 // where the date found ends in rest
 	dates := dateRe.FindAllStringSubmatchIndex(s, -1)
 	for i, m := range dates {
 		if m[0] > 0 && isDigit(s[m[0]-1]) {
@@ -118,10 +119,14 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 			return w, dateBadDay
 		}
 		if period == "刚才" {
-			return when{t: now.Truncate(time.Minute), clock: true, dated: true}, dateOK
+			if !clockRe.MatchString(s[:m[0]] + " " + s[m[1]:]) {
+				return when{t: now.Truncate(time.Minute), clock: true, dated: true}, dateOK
+			}
+			day, period = today, "" // "刚才九点半": today, at the hour given
 		}
 		w.t, w.period, w.dated = day, period, true
 		rest = s[:m[0]] + " " + s[m[1]:]
+		dateEnd = m[0] + 1
 		break
 	}
 	if !w.dated {
@@ -138,6 +143,16 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		}
 	}
 	clockFound := false
+	if story && w.dated && w.period == "" && dateEnd >= 0 {
+		// "11月21日上午我到…，最后下午三点才取到钱": the part of the day said with the date is
+		// the event's; a later hour in the story is something else.
+		after := strings.TrimLeft(rest[dateEnd:], " ")
+		if p := periodRe.FindString(after); p != "" && strings.HasPrefix(after, p) {
+			if c := clockRe.FindStringIndex(after); c == nil || c[0] != 0 {
+				w.period, rest = p, ""
+			}
+		}
+	}
 	for _, m := range clockRe.FindAllStringSubmatchIndex(rest, -1) {
 		if m[4] > 0 && isDigit(rest[m[4]-1]) {
 			continue

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"strconv"
+	"strings"
 
 	"github.com/complaintbot/complaintbot"
 )
@@ -191,7 +192,12 @@ func (t *turn) choose(text string, cmd command) {
 		return
 	}
 	if kind, ok := t.kindAnswer(text); ok {
-		t.start(kind, t.st.Story)
+		story := t.st.Story
+		if t.d.content(text) >= 2 {
+			// "我要投诉城西支行乱收费，存折补办收了我10块": the kind, and the story with it.
+			story = strings.TrimPrefix(story+"，"+t.orig, "，")
+		}
+		t.start(kind, story)
 		return
 	}
 	if _, number := choiceNumber(text); !number && (t.d.content(text) >= 2 || t.saysMore(text) || t.urgent >= 0) {

@@ -279,6 +279,10 @@ func (d *Definition) requestIn(orig string) string {
 				c = string(rc[first:])
 			}
 		}
+		if i == 0 && len(cs) > 1 && !d.u.request.in(key(d.normalize(cs[1]))) &&
+			d.content(d.normalize(strings.Join(cs[1:], "，"))) >= d.file.Understanding.StoryContent {
+			return c // "我要求你们给个说法！城东支行的柜员把我的钱存到别人账户去了": the story follows the wish
+		}
 		return strings.Join(append([]string{c}, cs[i+1:]...), "，")
 	}
 	return ""
