@@ -101,3 +101,14 @@ func TestAWishAtTheDescriptionQuestionIsTheRequest(t *testing.T) {
 		t.Fatalf("description %q", got)
 	}
 }
+
+// A bank's suspicion is not the customer's emergency: a frozen card "涉嫌电信诈骗" gets no advice
+// to call the police, while being defrauded does.
+func TestSuspicionIsNotAnEmergency(t *testing.T) {
+	c := newChat(t)
+	if reply := c.say("我的卡被冻结了，说是涉嫌电信诈骗，我什么都没干"); strings.Contains(reply, "110") {
+		t.Fatalf("a frozen card is told to call the police: %q", reply)
+	}
+	c = newChat(t)
+	c.say("我被骗了，刚转了两万给冒充公安的人", "110")
+}

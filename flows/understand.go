@@ -43,6 +43,9 @@ type understandingDef struct {
 	IntroStarts     []string            `yaml:"intro_starts"`
 	IntroWords      []string            `yaml:"intro_words"`
 	MetaWords       []string            `yaml:"meta_words"`
+	// NotUrgent are words that make a message's money-at-risk words someone else's suspicion, not
+	// the customer's emergency ("卡被冻结了，说是涉嫌电信诈骗").
+	NotUrgent []string `yaml:"not_urgent"`
 	FunctionChars   string              `yaml:"function_chars"`
 	FunctionWords   []string            `yaml:"function_words"`
 	Judgments       []string            `yaml:"judgments"`
@@ -224,6 +227,7 @@ type understanding struct {
 	introStarts    words
 	introWords     words
 	meta           words
+	notUrgent      words
 	function       string
 	functionWords  map[string]bool // English words that carry no content ("the", "was")
 	degree         words           // intensifiers left out when matching category keywords (太, 很)
@@ -305,6 +309,7 @@ func (d *Definition) compileUnderstanding() {
 	c.introStarts = newWords(u.IntroStarts)
 	c.introWords = newWords(u.IntroWords)
 	c.meta = newWords(u.MetaWords)
+	c.notUrgent = newWords(u.NotUrgent)
 	c.function = u.FunctionChars
 	c.functionWords = map[string]bool{}
 	for _, w := range u.FunctionWords {
