@@ -123,6 +123,10 @@ func (t *turn) metaOrIntro(text string) bool {
 // storyOf starts a story whose kind is known (an urgent matter is a complaint; "我有个建议…").
 func (t *turn) storyOf(kind complaintbot.Kind, story string) {
 	st := t.st
+	if st.Draft != nil && kind == st.Draft.Kind && !t.otherBranch(t.d.normalize(story)) {
+		t.goOn(t.d.normalize(story)) // the same complaint, told again after a pause or 取消
+		return
+	}
 	if st.Draft != nil {
 		st.Flow, st.Step, st.Story = FlowResume, string(kind), story
 		t.add(t.resumeOffer())
@@ -168,6 +172,10 @@ func (t *turn) story(text string) {
 		kind, clear = complaintbot.KindComplaint, true
 	}
 	if st.Draft != nil {
+		if (!clear || kind == st.Draft.Kind) && !t.otherBranch(n) {
+			t.goOn(text) // "我还是要投诉，城西支行的保安推了我一把": the same complaint, told again
+			return
+		}
 		st.Flow, st.Step, st.Story = FlowResume, string(kind), text
 		t.add(t.resumeOffer())
 		return
@@ -276,15 +284,71 @@ func (t *turn) resume(text string, cmd command) {
 		return
 	}
 	if t.idled {
+		// Back after a long pause: asked first, the message kept for the draft (继续 takes it).
+		st.Story = t.orig
 		t.add(t.resumeOffer())
+		return
+	}
+	if (st.Step == "" || complaintbot.Kind(st.Step) == st.Draft.Kind) && t.answersSomething(text) {
+		// Neither 继续 nor 重新开始, but an answer ("今天上午", "要求道歉"): the customer goes on
+		// with the draft, and what they said before it too; nobody is held at the offer.
+		if st.Story != "" {
+			t.orig = st.Story + "，" + t.orig
+			text = t.d.normalize(t.orig)
+		}
+		st.Story = ""
+		t.goOn(text)
 		return
 	}
 	t.fail(m.NotUnderstood)
 }
 
+// goOn goes back into the parked draft with a message that answers its questions.
+func (t *turn) goOn(text string) {
+	st := t.st
+	st.resetIntake()
+	st.Flow, st.Story, st.Step = FlowIntake, "", stepReadback
+	for _, s := range t.d.kind(st.Draft.Kind).Steps {
+		if !st.done(s.Field) && !s.IfTold {
+			st.Step = s.Field // where the draft stopped
+			break
+		}
+	}
+	t.add(t.msgs().Resumed)
+	t.intake(text, cmdNone)
+}
+
+// answersSomething reports whether a message gives an answer a draft can take: a time, a phone,
+// a branch, a wish, or a piece of the story.
+func (t *turn) answersSomething(n string) bool {
+	if _, ok := parsePhone(n); ok {
+		return true
+	}
+	if _, ok := t.d.findBranch(n); ok {
+		return true
+	}
+	if _, ok := t.d.findWhen(n, t.now); ok {
+		return true
+	}
+	return t.d.requestIn(t.orig) != "" || t.d.content(n) >= t.d.file.Understanding.DescContent
+}
+
+// otherBranch reports whether a story names a branch other than the parked draft's.
+func (t *turn) otherBranch(n string) bool {
+	b, ok := t.d.findBranch(n)
+	d := t.st.Draft
+	return ok && d.Branch != nil && d.Branch.Code != b.Code
+}
+
 // continueDraft goes back into the parked draft where it stopped.
 func (t *turn) continueDraft() {
 	st := t.st
+	if story := st.Story; story != "" && st.Draft != nil && t.answersSomething(t.d.normalize(story)) {
+		// 继续 after a message kept at the offer: the draft takes it.
+		t.orig = story
+		t.goOn(t.d.normalize(story))
+		return
+	}
 	st.resetIntake()
 	st.Flow, st.Story = FlowIntake, ""
 	t.add(t.msgs().Resumed)

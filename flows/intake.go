@@ -128,9 +128,10 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 	correction := t.d.u.correction.in(key(n))
 	h := t.scan(n)
 	h.story, h.request = false, "" // "我不是提建议，我是要投诉" is neither the story nor a request
-	if rest := t.d.withoutKindClauses(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.StoryContent {
+	if rest := t.d.withoutKindClauses(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.DescContent {
 		t.orig = rest
 		h = t.scan(t.d.normalize(rest))
+		h.story = true // "城东支行取号机老坏" after the switch is what happened, however short
 	}
 	filled, changed := t.absorb(h, t.orig, "", correction)
 	t.notes(filled, changed)

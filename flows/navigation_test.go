@@ -120,8 +120,11 @@ func TestIdleTimeoutOffersToContinue(t *testing.T) {
 	if c.st.done("description") || c.st.Flow != FlowResume {
 		t.Fatalf("after the timeout the message must not be taken as an answer: %+v", c.st)
 	}
-	c.say("继续", "经过")
-	c.say("柜员一直在看手机，让我等了很久。", "如何处理")
+	// 继续 goes on with the message kept at the offer: nothing said is lost.
+	c.say("继续", "接着来", "如何处理")
+	if !strings.Contains(c.st.Draft.Fields["description"], "柜员一直在看手机") {
+		t.Fatalf("the message said before 继续 is lost: %+v", c.st.Draft.Fields)
+	}
 	// Idle again, then a different kind from the menu: offered the draft first.
 	c.wait(2 * time.Hour)
 	c.send(complaintbot.Input{Type: complaintbot.InputMenu, Text: "SUGGESTION"})
@@ -142,4 +145,14 @@ func TestSwitchingKindMidIntakeKeepsTheDraft(t *testing.T) {
 	}
 	c.send(complaintbot.Input{Type: complaintbot.InputMenu, Text: "PRAISE"})
 	c.say("继续", "如何处理")
+}
+
+// A free-text answer is corrected in words at the read-back: its label, a word for changing it
+// and the new text replace it whole.
+func TestTextCorrectedInWordsAtTheReadback(t *testing.T) {
+	c := toStep(t, "readback")
+	c.say("经过改一下：早上八点在城西支行取钱，柜员一直看手机", "已改为", "请核对", "早上八点在城西支行取钱")
+	if got := c.st.Draft.Fields["description"]; got != "早上八点在城西支行取钱，柜员一直看手机" {
+		t.Fatalf("description %q", got)
+	}
 }

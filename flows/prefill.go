@@ -181,7 +181,10 @@ func (t *turn) prefill(story string) {
 	st := t.st
 	draft := st.Draft
 	n := t.d.normalize(story)
+	orig := t.orig
+	t.orig = story // the story may be pieces of several messages ("我要求退钱" then the rest)
 	h := t.scan(n)
+	t.orig = orig
 	if h.branch == nil && t.context != "" {
 		// "城东支行周日开门吗" then "上周日去了没开": the branch of the question just before.
 		if b, ok := t.d.findBranch(t.d.normalize(t.context)); ok {

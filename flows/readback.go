@@ -50,6 +50,14 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 		t.submit()
 		return
 	}
+	if s, v := t.textCorrection(t.orig); s != nil {
+		// "经过改一下：早上八点在…": the new text, whole.
+		t.draftFields()[s.Field] = v
+		t.notes(nil, []string{t.item(s)})
+		st.resetIntake()
+		t.advance(false)
+		return
+	}
 	if _, number := choiceNumber(text); !number {
 		h := t.scan(text)
 		h.story = false // the story is not retold at the read-back
@@ -121,4 +129,37 @@ func (t *turn) changeKind(kind complaintbot.Kind) {
 		}
 		st.DupChecked = ""
 	}
+}
+
+// textCorrection reads a correction of a free-text answer in words at the read-back: the field's
+// label, a word for changing it, and the new text after a colon or comma ("经过改一下：…", "诉求改成：
+// 退钱并道歉"). It returns the step and the new text, or nil.
+func (t *turn) textCorrection(orig string) (*stepDef, string) {
+	steps := t.d.kind(t.st.Draft.Kind).Steps
+	for i := range steps {
+		s := &steps[i]
+		if s.Type != stepText || !strings.HasPrefix(orig, s.Label) {
+			continue
+		}
+		rest := strings.TrimSpace(orig[len(s.Label):])
+		changing := false
+		for _, w := range t.d.u.textChange {
+			if strings.HasPrefix(rest, w) {
+				rest, changing = strings.TrimSpace(rest[len(w):]), true
+				break
+			}
+		}
+		if !changing {
+			continue
+		}
+		cut := strings.IndexAny(rest, "：:，,")
+		if cut < 0 {
+			continue
+		}
+		v := strings.TrimSpace(strings.TrimLeft(rest[cut:], "：:，, "))
+		if n := runes(v); n >= max(s.Min, 1) && n <= s.Max {
+			return s, v
+		}
+	}
+	return nil, ""
 }

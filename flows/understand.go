@@ -45,24 +45,27 @@ type understandingDef struct {
 	MetaWords       []string     `yaml:"meta_words"`
 	// NotUrgent are words that make a message's money-at-risk words someone else's suspicion, not
 	// the customer's emergency ("卡被冻结了，说是涉嫌电信诈骗").
-	NotUrgent      []string            `yaml:"not_urgent"`
-	FunctionChars  string              `yaml:"function_chars"`
-	FunctionWords  []string            `yaml:"function_words"`
-	Judgments      []string            `yaml:"judgments"`
-	DegreeWords    []string            `yaml:"degree_words"`
-	ReferBack      []string            `yaml:"refer_back"`
-	RiskWords      []string            `yaml:"risk_words"`
-	StoryContent   int                 `yaml:"story_content"`
-	DescContent    int                 `yaml:"description_content"`
-	KindNames      map[string][]string `yaml:"kind_names"`
-	SwitchPrefixes []string            `yaml:"switch_prefixes"`
-	SwitchFillers  []string            `yaml:"switch_fillers"`
-	BranchSuffixes []string            `yaml:"branch_suffixes"`
-	Negations      []string            `yaml:"negations"`
-	PersonTitles   []string            `yaml:"person_titles"`
-	Surnames       string              `yaml:"surnames"`
-	SummaryChars   int                 `yaml:"summary_chars"`
-	Messages       understandingTexts  `yaml:"messages"`
+	NotUrgent []string `yaml:"not_urgent"`
+	// TextChangeWords, after a free-text answer's label at the read-back, say it is to change
+	// ("经过改一下：…").
+	TextChangeWords []string            `yaml:"text_change_words"`
+	FunctionChars   string              `yaml:"function_chars"`
+	FunctionWords   []string            `yaml:"function_words"`
+	Judgments       []string            `yaml:"judgments"`
+	DegreeWords     []string            `yaml:"degree_words"`
+	ReferBack       []string            `yaml:"refer_back"`
+	RiskWords       []string            `yaml:"risk_words"`
+	StoryContent    int                 `yaml:"story_content"`
+	DescContent     int                 `yaml:"description_content"`
+	KindNames       map[string][]string `yaml:"kind_names"`
+	SwitchPrefixes  []string            `yaml:"switch_prefixes"`
+	SwitchFillers   []string            `yaml:"switch_fillers"`
+	BranchSuffixes  []string            `yaml:"branch_suffixes"`
+	Negations       []string            `yaml:"negations"`
+	PersonTitles    []string            `yaml:"person_titles"`
+	Surnames        string              `yaml:"surnames"`
+	SummaryChars    int                 `yaml:"summary_chars"`
+	Messages        understandingTexts  `yaml:"messages"`
 }
 
 // understandingTexts are the texts of the understanding section; all are required.
@@ -228,6 +231,7 @@ type understanding struct {
 	introWords     words
 	meta           words
 	notUrgent      words
+	textChange     words
 	function       string
 	functionWords  map[string]bool // English words that carry no content ("the", "was")
 	degree         words           // intensifiers left out when matching category keywords (太, 很)
@@ -310,6 +314,7 @@ func (d *Definition) compileUnderstanding() {
 	c.introWords = newWords(u.IntroWords)
 	c.meta = newWords(u.MetaWords)
 	c.notUrgent = newWords(u.NotUrgent)
+	c.textChange = newWords(u.TextChangeWords)
 	c.function = u.FunctionChars
 	c.functionWords = map[string]bool{}
 	for _, w := range u.FunctionWords {
