@@ -362,12 +362,15 @@ const (
 	RiskRepeat = "repeat"
 	// RiskAgent: an agent raised the flag in the console.
 	RiskAgent = "agent"
+	// RiskMoney: the customer's money is at risk (Case.Urgent: a swallowed or lost card, theft,
+	// fraud, a wrong transfer): the branch supervisor must act at once.
+	RiskMoney = "money"
 )
 
 // Risk is a case's risk flag (风险提示): the customer may escalate (the media, a lawsuit, the
 // regulator) and the branch supervisor should look at once.
 type Risk struct {
-	// Reason is RiskWords, RiskRepeat or RiskAgent.
+	// Reason is RiskWords, RiskRepeat, RiskAgent or RiskMoney.
 	Reason string `bson:"reason" json:"reason"`
 	// Words are the escalation words found (RiskWords).
 	Words []string `bson:"words,omitempty" json:"words,omitempty"`
@@ -386,6 +389,25 @@ func RiskLabel(reason string) string {
 		return "重复投诉"
 	case RiskAgent:
 		return "人工标记"
+	case RiskMoney:
+		return "资金风险"
 	}
 	return reason
+}
+
+// UrgentLabel returns the Chinese name of a money-at-risk matter (Case.Urgent), for staff.
+func UrgentLabel(code string) string {
+	switch code {
+	case UrgentCardSwallowed:
+		return "银行卡被吞"
+	case UrgentCardLost:
+		return "银行卡丢失"
+	case UrgentTheft:
+		return "资金被盗用"
+	case UrgentFraud:
+		return "电信诈骗"
+	case UrgentWrongTransfer:
+		return "转错账"
+	}
+	return code
 }

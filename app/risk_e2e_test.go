@@ -207,3 +207,51 @@ func TestAdditionRaisesTheRiskFlag(t *testing.T) {
 		t.Fatalf("robot post %q", post)
 	}
 }
+
+// Money at risk (the bot's urgent matters: here a stolen card) flags the case for the branch
+// supervisor at registration: the hotline advice first in the chat, then the flag 资金风险 on the
+// case, the branch's reminder and the WeCom robot.
+func TestMoneyAtRiskFlagsTheCaseForTheSupervisor(t *testing.T) {
+	url, posts := robotPosts(t)
+	h := apptest.New(t, func(c *config.Config) { c.Scheduler.WeComRobotURL = url })
+	who := "oE2ERisk0004money"
+	got := expect(t, h, who, "我的信用卡昨晚被盗刷了两万块，我人一直在家", "95588")
+	for range 6 {
+		switch {
+		case strings.Contains(got, "内容无误"):
+		case strings.Contains(got, "网点"):
+			got = h.Say(who, "城东支行")
+		case strings.Contains(got, "什么时候"):
+			got = h.Say(who, "昨天晚上11点")
+		case strings.Contains(got, "如何处理"):
+			got = h.Say(who, "把钱追回来")
+		case strings.Contains(got, "电话"):
+			got = h.Say(who, "13812345678")
+		}
+	}
+	if !strings.Contains(got, "内容无误") {
+		t.Fatalf("no read-back: %s", got)
+	}
+	expect(t, h, who, "确认", "TS")
+	cs := cases(t, h, who)
+	if len(cs) != 1 {
+		t.Fatalf("cases %+v", cs)
+	}
+	c, err := h.App.Store.Case(context.Background(), cs[0].Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Urgent != complaintbot.UrgentTheft || c.Risk == nil || c.Risk.Reason != complaintbot.RiskMoney || c.Risk.Note != "资金被盗用" {
+		t.Fatalf("urgent %q risk %+v", c.Urgent, c.Risk)
+	}
+	if post := nextPost(t, posts); !strings.Contains(post, c.Number) || strings.Contains(post, "13812345678") {
+		t.Fatalf("robot post %q", post)
+	}
+	rem, err := h.App.Store.Reminders(context.Background(), []string{c.Branch.Code}, h.Clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(rem, func(r storage.Reminder) bool { return r.Kind == "risk" && r.Case == c.Number }) {
+		t.Fatalf("reminders %+v", rem)
+	}
+}

@@ -607,9 +607,11 @@ func TestTwoSchedulerInstances(t *testing.T) {
 	if len(r) != 0 {
 		t.Fatalf("reminders left open: %+v", r)
 	}
-	all, _ := h.App.Store.Collection("reminders").CountDocuments(ctx, bson.D{})
+	// The deadline reminders, one each (the three complaints share a phone number, so the third is
+	// a repeat complaint with a risk alert of its own: not counted here).
+	all, _ := h.App.Store.Collection("reminders").CountDocuments(ctx, bson.D{{Key: "kind", Value: bson.D{{Key: "$ne", Value: "risk"}}}})
 	if all != int64(2*len(numbers)) {
-		t.Fatalf("%d reminders, want %d", all, 2*len(numbers))
+		t.Fatalf("%d deadline reminders, want %d", all, 2*len(numbers))
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -172,4 +173,63 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// A wait on the customer pauses the deadlines' clock: when it ends they move later by the time
+// waited, but a regulator's referral's reply date stays: the deadlines stop there, the timeline
+// says so, and no extension passes it afterwards.
+func TestPauseNeverPassesTheReferralsReplyDate(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	reg := &cases.Registry{Calendar: calendar.Default(), ReplyDays: 3, ReplyUnit: calendar.WorkingDays, DecisionDays: 15}
+	draft := complaintbot.Draft{Kind: complaintbot.KindComplaint, Branch: &complaintbot.Branch{Code: "0101", Name: "城东支行"},
+		Fields: map[string]string{complaintbot.FieldDescription: "柜员态度很差，不耐烦"}}
+	c, _, err := cases.NewRegistrar(e.svc, reg).Register(ctx, e.actor("alice"), cases.Registration{Draft: draft, Channel: complaintbot.ReceivedRegulator,
+		Token: strings.Repeat("9", 32), Referral: &complaintbot.Referral{Authority: complaintbot.Referral12378, Number: "12378-2026-0001", ReplyBy: shanghaiDay(2026, 12, 20)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const plain = "TS20261127-0041" // no referral: the deadlines move by the whole wait
+	e.open(plain, complaintbot.StatusInvestigating)
+
+	e.clock.Advance(24 * time.Hour) // 28 Nov: both wait on the customer, for 20 days
+	for _, n := range []string{c.Number, plain} {
+		if err := e.st.WaitOnCustomer(ctx, n, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(20 * 24 * time.Hour) // 18 Dec
+	for _, n := range []string{c.Number, plain} {
+		if waited, err := e.st.StopWaiting(ctx, n, e.clock.Now(), true); err != nil || waited != 20*24*time.Hour {
+			t.Fatalf("stop waiting: %v %v", waited, err)
+		}
+	}
+	r := e.rec(c.Number)
+	if end := r.Referral.ReplyBy; end.In(complaintbot.Shanghai).Format(time.DateOnly) != "2026-12-20" || !r.DecisionDue.Equal(end) || !r.ReplyDue.Equal(end) {
+		t.Fatalf("after the pause: decision %v, reply %v; want both the referral's %v", r.DecisionDue, r.ReplyDue, end)
+	}
+	last := r.Work.Timeline[len(r.Work.Timeline)-1]
+	if last.Kind != "pause" || !strings.Contains(last.Text, "回复期限 2026-12-20 不变") || last.To != "2026-12-20" {
+		t.Fatalf("timeline %+v", last)
+	}
+	if p := e.rec(plain); !p.DecisionDue.Equal(endOf(2027, 1, 1)) || !p.ReplyDue.Equal(endOf(2026, 12, 22)) {
+		t.Fatalf("a case without a referral: decision %v, reply %v", p.DecisionDue, p.ReplyDue)
+	}
+	// The pause moved the ladder's rungs; the referral's date still bounds an extension.
+	err = e.svc.Extend(ctx, e.actor("alice"), c.Number, shanghaiDay(2026, 12, 27), "需调取监控录像")
+	if ce := refused(t, err, cases.ErrDueAfterReferral); !ce.Date.Equal(r.Referral.ReplyBy) {
+		t.Fatalf("refusal names %v", ce.Date)
+	}
+	// A second wait once the deadline stands at the reply date: it stays there.
+	if err := e.st.WaitOnCustomer(ctx, c.Number, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(24 * time.Hour)
+	if _, err := e.st.StopWaiting(ctx, c.Number, e.clock.Now(), true); err != nil {
+		t.Fatal(err)
+	}
+	if r := e.rec(c.Number); !r.DecisionDue.Equal(r.Referral.ReplyBy) {
+		t.Fatalf("after a second pause: %v", r.DecisionDue)
+	}
 }

@@ -190,7 +190,13 @@ func (r *Registrar) Register(ctx context.Context, who complaintbot.Actor, reg Re
 	}
 	c := r.reg.NewCase(number, "", key, reg.Draft, now)
 	c.Channel = reg.Channel
-	r.reg.AssessRisk(c, reg.Draft, nil) // the risk flag for the customer's words (risk.go)
+	// The risk flag for the customer's words and for a repeat complaint: their complaints by
+	// phone number through every channel (risk.go).
+	prior, err := r.reg.PriorComplaints(ctx, s.store, c)
+	if err != nil {
+		s.log.Error("count the customer's earlier complaints", "case", c.Number, "err", err)
+	}
+	r.reg.AssessRisk(c, reg.Draft, prior)
 	if ref := reg.Referral; ref != nil {
 		ref := *ref
 		ref.ReplyBy = r.reg.Calendar.Due(ref.ReplyBy, 0, calendar.CalendarDays)
@@ -213,6 +219,9 @@ func (r *Registrar) Register(ctx context.Context, who complaintbot.Actor, reg Re
 	}
 	if err := s.store.InsertCase(ctx, c); err != nil {
 		return nil, false, fmt.Errorf("register case %s: %w", c.Number, err)
+	}
+	if err := RecordComplaint(ctx, s.store, c); err != nil { // the customer's next complaint counts it
+		s.log.Error("record the customer's complaint", "case", c.Number, "err", err)
 	}
 	// The scheduler watches the new case's deadlines; lists and reports pick it up.
 	if err := s.store.CaseChanged(ctx, c.Number, now); err != nil {

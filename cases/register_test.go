@@ -81,3 +81,47 @@ func TestExtensionNeverPassesTheReferralsReplyDate(t *testing.T) {
 		t.Fatalf("decision due %v, want the end of the referral's day %v", got, c.Referral.ReplyBy)
 	}
 }
+
+// A suggestion's or a praise's result notice thanks the customer and tells the result, without a
+// complaint's remedies (review, mediation, 12378); no review of it is taken, from the chat or by
+// an agent. A complaint's decision notice still tells them.
+func TestResultOfASuggestionOffersNoReview(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	alice := e.actor("alice")
+	for _, k := range []complaintbot.Kind{complaintbot.KindSuggestion, complaintbot.KindPraise} {
+		n := k.Prefix() + "20261127-0301"
+		c := &complaintbot.Case{Number: n, Kind: k, Status: complaintbot.StatusReceived, OpenID: "oSugg" + n, Coding: coded,
+			Channel: complaintbot.ReceivedWeChat, Branch: complaintbot.Branch{Code: "0101", Name: "城东支行"}, Received: t0,
+			ReplyDue: t0.AddDate(0, 0, 5), DecisionDue: t0.AddDate(0, 0, 15), SourceTurn: "turn:" + n, Day: "2026-11-27", Month: "2026-11", Updated: t0}
+		if err := e.st.InsertCase(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.Resolve(ctx, alice, n, "已转交网点负责人", "您的意见已转交网点，我们将改进排队叫号安排"); err != nil {
+			t.Fatal(err)
+		}
+		got := e.notices(n)
+		if len(got) != 1 || !strings.Contains(got[0], "感谢您的") || !strings.Contains(got[0], "我们将改进排队叫号安排") || !strings.Contains(got[0], n) {
+			t.Fatalf("%s: result notice %q", k, got)
+		}
+		for _, remedy := range []string{"核查", "调解", "12378"} {
+			if strings.Contains(got[0], remedy) {
+				t.Fatalf("%s: the result notice offers %s: %q", k, remedy, got[0])
+			}
+		}
+		refused(t, e.svc.CustomerReview(ctx, c.OpenID, n, "申请核查"), cases.ErrReviewNotComplaint)
+		refused(t, e.svc.RequestReview(ctx, alice, n, "客户来电要求核查"), cases.ErrReviewNotComplaint)
+		if e.rec(n).Review != nil {
+			t.Fatalf("%s: a review was registered", k)
+		}
+	}
+	const n = "TS20261127-0302"
+	e.open(n, complaintbot.StatusInvestigating)
+	if err := e.svc.Resolve(ctx, alice, n, "核实属实", "已批评教育"); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.notices(n); len(got) != 1 || !strings.Contains(got[0], "申请核查 "+n) || !strings.Contains(got[0], "12378") {
+		t.Fatalf("a complaint's decision notice %q", got)
+	}
+}

@@ -106,6 +106,9 @@ func (s *Service) requestReview(ctx context.Context, who complaintbot.Actor, ope
 		if openID != "" && rec.OpenID != openID {
 			return nil, fmt.Errorf("case %s is not the customer's: %w", rec.Number, storage.ErrNotFound)
 		}
+		if rec.Kind != complaintbot.KindComplaint {
+			return nil, refuse(rec, ErrReviewNotComplaint)
+		}
 		at := decided(rec)
 		if (rec.Status != complaintbot.StatusResolved && rec.Status != complaintbot.StatusClosed) || at.IsZero() {
 			return nil, refuse(rec, ErrReviewUndecided)

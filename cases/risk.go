@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -182,10 +183,11 @@ const riskAlertTimeout = 15 * time.Second
 const RepeatWindow = 30
 
 // AssessRisk raises the risk flag of the new case c, registered from draft d, when the customer's
-// words signal escalation (RiskWords, in the description, request and person fields) or when it is
+// money is at risk (c.Urgent: RiskMoney, first), when the customer's words signal escalation (RiskWords, in the description, request and person fields) or when it is
 // a complaint that makes RepeatCases complaints by the customer within RepeatWindow days; prior
-// are the numbers of the customer's cases registered before (storage.Turn.Cases), whose day is in
-// the number, so no case is read. The flag is the bot's, at c.Received; the caller alerts
+// are the numbers of the customer's cases registered before (storage.Turn.Cases, and their
+// complaints through every channel: PriorComplaints), whose day is in the number, so no case is
+// read; a number given twice counts once. The flag is the bot's, at c.Received; the caller alerts
 // (Service.RiskRegistered) once the case is stored.
 func (r *Registry) AssessRisk(c *complaintbot.Case, d complaintbot.Draft, prior []string) {
 	if c.Risk != nil {
@@ -206,6 +208,10 @@ func (r *Registry) AssessRisk(c *complaintbot.Case, d complaintbot.Draft, prior 
 		repeat = 1 + recentComplaints(prior, c.Number, c.Received)
 	}
 	switch {
+	case c.Urgent != "" && c.Kind == complaintbot.KindComplaint:
+		// Money at risk comes first: the supervisor must act today, whatever else the words say.
+		c.Risk = &complaintbot.Risk{Reason: complaintbot.RiskMoney, Note: complaintbot.UrgentLabel(c.Urgent), Words: words,
+			By: complaintbot.BotUser, At: c.Received}
 	case len(words) > 0:
 		c.Risk = &complaintbot.Risk{Reason: complaintbot.RiskWords, Words: words, By: complaintbot.BotUser, At: c.Received}
 		if repeat >= r.RepeatCases && r.RepeatCases > 0 {
@@ -218,14 +224,57 @@ func (r *Registry) AssessRisk(c *complaintbot.Case, d complaintbot.Draft, prior 
 
 func repeatNote(n int) string { return fmt.Sprintf("%d天内第%d次投诉", RepeatWindow, n) }
 
-// recentComplaints counts the complaints (TS numbers) among numbers, but self, registered within
-// RepeatWindow days up to at: on at's day (Asia/Shanghai) or the RepeatWindow days before it.
+// repeatSince is the start of the repeat window of a case received at at: the start of the
+// RepeatWindow-th day before at's day (Asia/Shanghai).
+func repeatSince(at time.Time) time.Time {
+	l := at.In(complaintbot.Shanghai)
+	return time.Date(l.Year(), l.Month(), l.Day()-RepeatWindow, 0, 0, 0, 0, complaintbot.Shanghai)
+}
+
+// PriorComplaints returns the numbers of the complaints by the customer of the new complaint c
+// received within its repeat window, through any channel: the customer is known by the openid
+// and by the phone number (Fields[FieldPhone]), and storage keeps each one's complaints
+// (storage.CustomerKeys, RecordComplaint) as a few entries read by _id. Pass them to AssessRisk
+// with the conversation's own numbers. A suggestion or a praise, or a registry that counts no
+// repeats, reads nothing.
+func (r *Registry) PriorComplaints(ctx context.Context, st *storage.Store, c *complaintbot.Case) ([]string, error) {
+	if c.Kind != complaintbot.KindComplaint || r.RepeatCases <= 0 {
+		return nil, nil
+	}
+	keys := storage.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	numbers, err := st.RecentCustomerCases(ctx, keys, repeatSince(c.Received), 4*r.RepeatCases)
+	if err != nil {
+		return nil, fmt.Errorf("the earlier complaints of the customer of case %s: %w", c.Number, err)
+	}
+	return numbers, nil
+}
+
+// RecordComplaint records the registered complaint c among its customer's complaints (by openid
+// and by phone), for the repeat count of their next one (PriorComplaints); a suggestion or a
+// praise is not recorded. Recording a case twice records it once.
+func RecordComplaint(ctx context.Context, st *storage.Store, c *complaintbot.Case) error {
+	if c.Kind != complaintbot.KindComplaint {
+		return nil
+	}
+	keys := storage.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
+	if len(keys) == 0 {
+		return nil
+	}
+	return st.AddCustomerCase(ctx, keys, c.Number, c.Received)
+}
+
+// recentComplaints counts the complaints (TS numbers) among numbers, each once, but self,
+// registered within RepeatWindow days up to at: on at's day (Asia/Shanghai) or the RepeatWindow
+// days before it.
 func recentComplaints(numbers []string, self string, at time.Time) int {
 	l := at.In(complaintbot.Shanghai)
-	first := time.Date(l.Year(), l.Month(), l.Day()-RepeatWindow, 0, 0, 0, 0, complaintbot.Shanghai).Format("20060102")
+	first := repeatSince(at).Format("20060102")
 	n := 0
-	for _, x := range numbers {
-		if x == self || !complaintbot.IsCaseNumber(x) || !strings.HasPrefix(x, complaintbot.KindComplaint.Prefix()) {
+	for i, x := range numbers {
+		if x == self || !complaintbot.IsCaseNumber(x) || !strings.HasPrefix(x, complaintbot.KindComplaint.Prefix()) || slices.Contains(numbers[:i], x) {
 			continue
 		}
 		if day := x[2:10]; day >= first && day <= l.Format("20060102") {

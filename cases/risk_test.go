@@ -166,6 +166,13 @@ func TestRegistryAssessesRisk(t *testing.T) {
 	if c.Risk != nil {
 		t.Fatalf("two complaints within 30 days raised %+v", c.Risk)
 	}
+	// Money at risk (the bot's urgent matters) flags the case for the supervisor, first.
+	c, d = newCase("卡被盗刷了两万，我要找媒体")
+	c.Urgent = complaintbot.UrgentTheft
+	reg.AssessRisk(c, d, nil)
+	if c.Risk == nil || c.Risk.Reason != complaintbot.RiskMoney || c.Risk.Note != "资金被盗用" || !slices.Equal(c.Risk.Words, []string{"媒体"}) {
+		t.Fatalf("an urgent complaint's risk %+v", c.Risk)
+	}
 }
 
 func TestRiskWordsOfTheFlowFile(t *testing.T) {

@@ -1,10 +1,12 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,8 +22,8 @@ import (
 // leaves the list but by a person: resend (only while the customer's window is open again), mark
 // called with a note, or close.
 
-// callListLimit bounds how many messages the list reads.
-const callListLimit = 1000
+// callPage is how many messages a page of the call list shows.
+const callPage = 25
 
 // callRow is a message on the call list as the page and the API show it.
 type callRow struct {
@@ -53,56 +55,101 @@ var purposeNames = map[string]string{
 	complaintbot.PurposeHandoff: "人工会话结束通知",
 }
 
-// callRows lists the call list of the user's branches, newest first; withWindow also reads each
-// customer's messaging window (by _id on the main connection; the task count skips it).
-func (c *Console) callRows(ctx context.Context, u *storage.User, withWindow bool) ([]callRow, error) {
-	msgs, err := c.store.UndeliverableOutbox(ctx, callListLimit) // the read-only connection
+// callList is one page of the call list of the user's branches, newest first.
+type callList struct {
+	Rows []callRow
+	// Total is how many there are in all; Page is this page's number (from 1) of Pages.
+	Total, Page, Pages int
+	// Prev and Next are the numbers of the pages before and after (0: none).
+	Prev, Next int
+}
+
+// callRows reads page (from 1) of size messages of the call list of the user's branches; size 0
+// counts them only. The count comes from the list's entries (storage.CallList) and the branches
+// and phone numbers from the case index; only the page's messages are read, by _id. withWindow
+// also reads each listed customer's messaging window (by _id on the main connection).
+func (c *Console) callRows(ctx context.Context, u *storage.User, withWindow bool, page, size int) (*callList, error) {
+	es, err := c.store.CallList(ctx) // the read-only connection
+	if err != nil {
+		return nil, err
+	}
+	var numbers []string
+	for _, e := range es {
+		if e.Case != "" {
+			numbers = append(numbers, e.Case)
+		}
+	}
+	cases, err := c.store.CaseRows(ctx, numbers)
+	if err != nil {
+		return nil, err
+	}
+	branchOf := func(number string) string {
+		if cs := cases[number]; cs != nil {
+			return cs.Branch.Code
+		}
+		return ""
+	}
+	mine := es[:0]
+	for _, e := range es {
+		if u.Covers(branchOf(e.Case)) {
+			mine = append(mine, e)
+		}
+	}
+	slices.SortFunc(mine, func(a, b storage.CallEntry) int { return cmp.Or(b.At.Compare(a.At), strings.Compare(b.ID, a.ID)) })
+	l := &callList{Rows: []callRow{}, Total: len(mine), Page: max(page, 1), Pages: 1}
+	if size <= 0 {
+		return l, nil
+	}
+	defer func() {
+		if l.Page > 1 {
+			l.Prev = min(l.Page, l.Pages+1) - 1
+		}
+		if l.Page < l.Pages {
+			l.Next = l.Page + 1
+		}
+	}()
+	l.Pages = max(1, (len(mine)+size-1)/size)
+	var ids []string
+	for _, e := range mine[min(len(mine), (l.Page-1)*size):min(len(mine), l.Page*size)] {
+		ids = append(ids, e.ID)
+	}
+	msgs, err := c.store.OutboxMessagesByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	now := c.clock.Now()
-	cases := map[string]*complaintbot.Case{}
 	windows := map[string]bool{}
-	out := []callRow{}
 	for _, m := range msgs {
+		if !slices.Contains(storage.NeedsPerson, m.Status) || m.Purpose == complaintbot.PurposeSystem {
+			continue // dealt with since its entry was read
+		}
 		r := callRow{ID: m.ID, Purpose: m.Purpose, Status: m.Status, StatusName: outboxLabel(m.Status), PurposeName: purposeNames[m.Purpose],
 			Case: m.CaseNumber, Text: m.Text, LastError: m.LastError, Created: m.Created, Done: m.Done, PathID: url.PathEscape(m.ID)}
 		if r.PurposeName == "" {
 			r.PurposeName = m.Purpose
 		}
-		if m.CaseNumber != "" {
-			cs, ok := cases[m.CaseNumber]
-			if !ok {
-				if cs, err = c.store.ScanCase(ctx, m.CaseNumber); err != nil && !errors.Is(err, storage.ErrNotFound) {
-					return nil, err
-				}
-				cases[m.CaseNumber] = cs
-			}
-			if cs != nil {
-				r.Branch, r.Phone = cs.Branch.Code, cs.Fields[complaintbot.FieldPhone]
-			}
+		if cs := cases[m.CaseNumber]; cs != nil {
+			r.Branch, r.Phone = cs.Branch.Code, cs.Fields[complaintbot.FieldPhone]
 		}
 		if !u.Covers(r.Branch) {
 			continue
 		}
 		r.BranchName = c.branchName(r.Branch)
-		if !withWindow {
-			out = append(out, r)
-			continue
-		}
-		open, ok := windows[m.OpenID]
-		if !ok {
-			w, err := c.store.MessagingWindow(ctx, m.OpenID, now)
-			if err != nil {
-				return nil, err
+		if withWindow {
+			open, ok := windows[m.OpenID]
+			if !ok {
+				w, err := c.store.MessagingWindow(ctx, m.OpenID, now)
+				if err != nil {
+					return nil, err
+				}
+				open = w.Open()
+				windows[m.OpenID] = open
 			}
-			open = w.Open()
-			windows[m.OpenID] = open
+			r.WindowOpen = open
 		}
-		r.WindowOpen = open
-		out = append(out, r)
+		l.Rows = append(l.Rows, r)
 	}
-	return out, nil
+	return l, nil
 }
 
 // callAction resends ("resend"), marks called ("called", with a note) or closes ("close") a message
@@ -176,12 +223,12 @@ func (c *Console) callAction(ctx context.Context, who *actor, id, action string,
 }
 
 func (c *Console) callsPage(g *gin.Context) {
-	rows, err := c.callRows(g.Request.Context(), actorOf(g).user, true)
+	l, err := c.callRows(g.Request.Context(), actorOf(g).user, true, pageNumber(g), callPage)
 	if err != nil {
 		c.pageError(g, err)
 		return
 	}
-	c.render(g, http.StatusOK, "calls", c.newView(g, "待联系客户", "calls", rows), nil)
+	c.render(g, http.StatusOK, "calls", c.newView(g, "待联系客户", "calls", l), nil)
 }
 
 func (c *Console) callsSubmit(g *gin.Context) {
@@ -194,12 +241,12 @@ func (c *Console) callsSubmit(g *gin.Context) {
 }
 
 func (c *Console) apiCalls(g *gin.Context) {
-	rows, err := c.callRows(g.Request.Context(), actorOf(g).user, true)
+	l, err := c.callRows(g.Request.Context(), actorOf(g).user, true, pageNumber(g), callPage)
 	if err != nil {
 		c.apiError(g, err)
 		return
 	}
-	g.JSON(http.StatusOK, gin.H{"calls": rows})
+	g.JSON(http.StatusOK, gin.H{"calls": l.Rows, "total": l.Total, "page": l.Page, "pages": l.Pages})
 }
 
 func (c *Console) apiCallAction(g *gin.Context) {

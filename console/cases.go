@@ -196,6 +196,8 @@ func (c *Console) caseError(ctx context.Context, err error) error {
 		return invalid(fmt.Sprintf("撤回说明最多 %d 字。", cases.MaxWithdrawReason))
 	case cases.ErrReviewUndecided:
 		return conflict("案件尚未办结答复，不能申请核查。")
+	case cases.ErrReviewNotComplaint:
+		return conflict("核查只适用于投诉的处理结果，建议和表扬不能申请核查。")
 	case cases.ErrReviewWindow:
 		return conflict("核查须在答复后规定期限内申请，本案已于 " + flows.FormatDate(e.Date) + " 截止。")
 	case cases.ErrReviewOpen:

@@ -1,11 +1,13 @@
 package console
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -70,24 +72,72 @@ func (c *Console) followUpDue(f *storage.FollowUp) time.Time {
 	return c.cal.Due(f.Created, followUpDays, calendar.WorkingDays)
 }
 
-// followUpRows lists the follow-ups of the user's branches, open ones first (oldest first).
-func (c *Console) followUpRows(ctx context.Context, u *storage.User) ([]followUpRow, error) {
-	// Open and done are read apart: the store answers at most 1000, oldest first, and done calls
-	// piling up must not push open ones off the list.
-	fs, err := c.store.FollowUps(ctx, scopeBranches(u), storage.FollowUpOpen)
+// followUpPage is how many follow-ups a page of the 回访 list shows.
+const followUpPage = 25
+
+// followUpList is one page of the follow-ups of the user's branches: open ones first (oldest
+// first), then done ones (latest first).
+type followUpList struct {
+	Rows []followUpRow
+	// Open and Done are how many there are in all; Page is this page's number (from 1) of Pages.
+	Open, Done, Page, Pages int
+	// Prev and Next are the numbers of the pages before and after (0: none).
+	Prev, Next int
+}
+
+// followUpList reads page (from 1) of size follow-ups of the user's branches (onlyOpen: open
+// ones only); size 0 counts them only. The counts come from the follow-ups' list entries
+// (storage.FollowUpList), and only the page's follow-ups are read, by _id.
+func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bool, page, size int) (*followUpList, error) {
+	es, err := c.store.FollowUpList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	done, err := c.store.FollowUps(ctx, scopeBranches(u), storage.FollowUpDone)
+	var open, done []storage.FollowUpEntry
+	for _, e := range es {
+		switch {
+		case !u.Covers(e.Branch):
+		case e.Done == nil:
+			open = append(open, e)
+		default:
+			done = append(done, e)
+		}
+	}
+	slices.SortFunc(open, func(a, b storage.FollowUpEntry) int {
+		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
+	})
+	slices.SortFunc(done, func(a, b storage.FollowUpEntry) int {
+		return cmp.Or(b.Done.Compare(*a.Done), strings.Compare(a.ID, b.ID))
+	})
+	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done), Page: max(page, 1), Pages: 1}
+	all := open
+	if !onlyOpen {
+		all = append(all, done...)
+	}
+	if size <= 0 {
+		return l, nil
+	}
+	defer func() {
+		if l.Page > 1 {
+			l.Prev = min(l.Page, l.Pages+1) - 1
+		}
+		if l.Page < l.Pages {
+			l.Next = l.Page + 1
+		}
+	}()
+	l.Pages = max(1, (len(all)+size-1)/size)
+	var ids []string
+	for _, e := range all[min(len(all), (l.Page-1)*size):min(len(all), l.Page*size)] {
+		ids = append(ids, e.ID)
+	}
+	fs, err := c.store.FollowUpsByID(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	fs = append(fs, done...)
 	now := c.clock.Now()
 	names := c.labeler(ctx)
-	open, closed := []followUpRow{}, []followUpRow{}
 	for _, f := range fs {
-		if !u.Covers(f.Branch) {
+		if onlyOpen && f.Status == storage.FollowUpDone {
 			continue
 		}
 		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(&f), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
@@ -105,13 +155,18 @@ func (c *Console) followUpRows(ctx context.Context, u *storage.User) ([]followUp
 		default:
 			r.State, r.StateName = followUpDue, "待回访"
 		}
-		if r.State == followUpDone {
-			closed = append(closed, r)
-		} else {
-			open = append(open, r)
-		}
+		l.Rows = append(l.Rows, r)
 	}
-	return append(open, closed...), nil
+	return l, nil
+}
+
+// pageNumber is the page a list was asked for (?p=, from 1).
+func pageNumber(g *gin.Context) int {
+	p, err := strconv.Atoi(g.Query("p"))
+	if err != nil || p < 1 {
+		return 1
+	}
+	return p
 }
 
 // followUpAction takes ("take"), records ("done") or reopens the case of ("reopen") a follow-up.
@@ -191,19 +246,19 @@ func (c *Console) followUpAction(ctx context.Context, who *actor, id, action str
 }
 
 type followUpsData struct {
-	Rows []followUpRow
+	*followUpList
 	// CanWork says the user may take and record calls.
 	CanWork bool
 }
 
 func (c *Console) followUpsPage(g *gin.Context) {
 	who := actorOf(g)
-	rows, err := c.followUpRows(g.Request.Context(), who.user)
+	l, err := c.followUpList(g.Request.Context(), who.user, false, pageNumber(g), followUpPage)
 	if err != nil {
 		c.pageError(g, err)
 		return
 	}
-	d := followUpsData{Rows: rows, CanWork: who.user.Role.AtLeast(storage.RoleSupervisor)}
+	d := followUpsData{followUpList: l, CanWork: who.user.Role.AtLeast(storage.RoleSupervisor)}
 	c.render(g, http.StatusOK, "followups", c.newView(g, "回访", "followups", d), nil)
 }
 
@@ -220,12 +275,12 @@ func (c *Console) followUpsSubmit(g *gin.Context) {
 }
 
 func (c *Console) apiFollowUps(g *gin.Context) {
-	rows, err := c.followUpRows(g.Request.Context(), actorOf(g).user)
+	l, err := c.followUpList(g.Request.Context(), actorOf(g).user, false, pageNumber(g), followUpPage)
 	if err != nil {
 		c.apiError(g, err)
 		return
 	}
-	g.JSON(http.StatusOK, gin.H{"follow_ups": rows})
+	g.JSON(http.StatusOK, gin.H{"follow_ups": l.Rows, "open": l.Open, "done": l.Done, "page": l.Page, "pages": l.Pages})
 }
 
 func (c *Console) apiFollowUpAction(g *gin.Context) {

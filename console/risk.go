@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
@@ -64,4 +65,17 @@ func levelName(level string) string {
 		return ""
 	}
 	return complaintbot.LevelLabel(level)
+}
+
+// riskAlertFor reports whether the raised risk flag of the case is a live alert for u: for the
+// supervisors and admins covering the case's branch (head office: every branch), and for the
+// agent the case is assigned to (it is their case; the flag heads their task list). Other agents
+// of the branch are not alerted: they see the flag in the lists when these refresh (data, not an
+// alert).
+func (c *Console) riskAlertFor(ctx context.Context, u *storage.User, number string) bool {
+	rec, err := c.caseFor(ctx, u, number)
+	if err != nil {
+		return false
+	}
+	return cases.CanApprove(u) || (rec.Work.Assignee != "" && rec.Work.Assignee == u.Name)
 }

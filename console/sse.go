@@ -127,8 +127,9 @@ func (c *Console) events(g *gin.Context) {
 					dirty = true
 				}
 			case events.Risk:
-				// The branch's users (its supervisor first) are alerted of a raised risk flag.
-				if _, err := c.caseFor(ctx, who.user, e.Ref); err == nil && !send("risk") {
+				// A raised risk flag is an alert for the branch's supervisors (head office: all)
+				// and the case's assignee only (riskAlertFor).
+				if c.riskAlertFor(ctx, who.user, e.Ref) && !send("risk") {
 					return
 				}
 			}

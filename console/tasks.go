@@ -20,8 +20,17 @@ import (
 // taskHorizon is how soon a deadline must fall to be a task.
 const taskHorizon = 24 * time.Hour
 
-// taskCaseLimit bounds how many open cases the task list reads.
-const taskCaseLimit = 5000
+// openStatuses are the statuses of a case still awaiting handling (Status.Open).
+var openStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
+	complaintbot.StatusReopened}
+
+// taskCasesShown is how many cases the task list shows (with their total), the most urgent
+// first; taskWorkShown how many follow-ups and call-list messages (the oldest follow-ups and the
+// newest messages): the 回访 and 待联系客户 pages show the rest.
+const (
+	taskCasesShown = 100
+	taskWorkShown  = 20
+)
 
 // taskDeadline is one deadline of a case on the task list.
 type taskDeadline struct {
@@ -57,17 +66,22 @@ type tasks struct {
 	Calls     []callRow     `json:"calls"`
 	// Reviews are the open reviews (核查), for head office (review.go).
 	Reviews []reviewTask `json:"reviews"`
-	Count   int          `json:"count"`
+	// CasesTotal, FollowUpsTotal and CallsTotal are how many there are of each (the lists hold
+	// the first taskCasesShown and taskWorkShown); Count is the sum of all.
+	CasesTotal     int `json:"cases_total"`
+	FollowUpsTotal int `json:"follow_ups_total"`
+	CallsTotal     int `json:"calls_total"`
+	Count          int `json:"count"`
 }
 
 // taskCases lists the cases of the user's tasks, soonest deadline first.
 func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, error) {
 	now := c.clock.Now()
-	f := storage.CaseFilter{Branches: scopeBranches(u)}
+	f := storage.CaseFilter{Branches: scopeBranches(u), Status: openStatuses}
 	if !u.Role.AtLeast(storage.RoleSupervisor) {
 		f.Assignee = u.Name
 	}
-	list, err := c.store.ListCases(ctx, f, 0, taskCaseLimit)
+	list, err := c.store.ListCases(ctx, f, 0, 0) // every open case: from the case index, in memory
 	if err != nil {
 		return nil, err
 	}
@@ -78,16 +92,9 @@ func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, e
 			continue
 		}
 		var ds []taskDeadline
-		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(taskHorizon)) {
-			// The reply deadline is met once a person replied: the list does not carry that, so
-			// the few cases near it are read whole (by _id, on the read-only connection).
-			full, err := c.store.ScanCase(ctx, cs.Number)
-			if err != nil {
-				return nil, err
-			}
-			if full.RepliedAt == nil {
-				ds = append(ds, taskDeadline{Kind: storage.DeadlineReply, Name: "答复期限", Due: cs.ReplyDue, Overdue: !now.Before(cs.ReplyDue)})
-			}
+		// The reply deadline is met once a person replied (the list carries when).
+		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(taskHorizon)) && cs.RepliedAt == nil {
+			ds = append(ds, taskDeadline{Kind: storage.DeadlineReply, Name: "答复期限", Due: cs.ReplyDue, Overdue: !now.Before(cs.ReplyDue)})
 		}
 		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(taskHorizon)) {
 			ds = append(ds, taskDeadline{Kind: storage.DeadlineDecision, Name: "处理期限", Due: cs.DecisionDue, Overdue: !now.Before(cs.DecisionDue)})
@@ -114,29 +121,35 @@ func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, e
 	return out, nil
 }
 
-// tasksOf returns the user's task list; withWindow reads the call list's messaging windows too.
-func (c *Console) tasksOf(ctx context.Context, u *storage.User, withWindow bool) (*tasks, error) {
-	t := &tasks{FollowUps: []followUpRow{}}
+// tasksOf returns the user's task list; list false counts the tasks only (every page's sign),
+// reading no follow-up or message. The call list's messages come without their messaging window
+// (WindowOpen false: the 待联系客户 page reads it).
+func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tasks, error) {
+	t := &tasks{}
 	var err error
 	if t.Cases, err = c.taskCases(ctx, u); err != nil {
 		return nil, err
 	}
-	fs, err := c.followUpRows(ctx, u)
+	t.CasesTotal = len(t.Cases)
+	t.Cases = t.Cases[:min(len(t.Cases), taskCasesShown)]
+	shown := 0
+	if list {
+		shown = taskWorkShown
+	}
+	fs, err := c.followUpList(ctx, u, true, 1, shown)
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range fs {
-		if f.State != followUpDone {
-			t.FollowUps = append(t.FollowUps, f)
-		}
-	}
-	if t.Calls, err = c.callRows(ctx, u, withWindow); err != nil {
+	t.FollowUps, t.FollowUpsTotal = fs.Rows, fs.Open
+	calls, err := c.callRows(ctx, u, false, 1, shown)
+	if err != nil {
 		return nil, err
 	}
+	t.Calls, t.CallsTotal = calls.Rows, calls.Total
 	if t.Reviews, err = c.reviewTasks(ctx, u); err != nil {
 		return nil, err
 	}
-	t.Count = len(t.Cases) + len(t.FollowUps) + len(t.Calls) + len(t.Reviews)
+	t.Count = t.CasesTotal + t.FollowUpsTotal + t.CallsTotal + len(t.Reviews)
 	return t, nil
 }
 

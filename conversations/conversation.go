@@ -269,7 +269,7 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 			}
 			se.Case = c.registry.NewCase(number, turn.OpenID, turn.ID, *e.Draft, turn.At)
 			// The risk flag: escalation words, a repeat complaint (turn.Cases are the earlier cases).
-			c.registry.AssessRisk(se.Case, *e.Draft, turn.Cases)
+			c.assessRisk(ctx, se.Case, *e.Draft, turn.Cases)
 			se.Draft = nil // the case holds it
 			turn.Cases = append(slices.Clip(turn.Cases), number)
 		}
@@ -288,6 +288,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 			if e.Case != nil {
 				err = c.store.InsertCase(ctx, e.Case)
 				if err == nil { // the scheduler watches the new case's deadlines
+					c.recordComplaint(ctx, e.Case) // and the customer's next complaint counts it
 					err = c.store.CaseChanged(ctx, e.Case.Number, c.clock.Now())
 				}
 				if err == nil { // lists and reports pick it up

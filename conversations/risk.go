@@ -2,8 +2,10 @@ package conversations
 
 import (
 	"context"
+	"slices"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/cases"
 )
 
 // RiskFlags raises and announces the risk flags found in customers' messages (cases.Service is
@@ -36,5 +38,27 @@ func (c *Service) riskAdded(ctx context.Context, number, text string) {
 	}
 	if _, err := c.Risks.FlagRisk(ctx, number, complaintbot.Risk{Reason: complaintbot.RiskWords, Words: words}); err != nil {
 		c.log.Error("raise the risk flag of an addition", "case", number, "err", err)
+	}
+}
+
+// assessRisk raises the risk flag of the new case cs, registered from draft d, for the customer's
+// words and for a repeat complaint: prior are the conversation's own cases (storage.Turn.Cases),
+// and the customer's complaints through every channel (by openid and by phone, from their
+// complaint records: cases.Registry.PriorComplaints) count too. Records that cannot be read are
+// logged: the conversation's own cases are counted.
+func (c *Service) assessRisk(ctx context.Context, cs *complaintbot.Case, d complaintbot.Draft, prior []string) {
+	more, err := c.registry.PriorComplaints(ctx, c.store, cs)
+	if err != nil {
+		c.log.Error("count the customer's earlier complaints", "case", cs.Number, "err", err)
+	}
+	c.registry.AssessRisk(cs, d, append(slices.Clip(prior), more...))
+}
+
+// recordComplaint records the new case among its customer's complaints (by openid and phone),
+// for the repeat count of their next one, whatever channel it comes through. A failure is logged:
+// the case is registered.
+func (c *Service) recordComplaint(ctx context.Context, cs *complaintbot.Case) {
+	if err := cases.RecordComplaint(ctx, c.store, cs); err != nil {
+		c.log.Error("record the customer's complaint", "case", cs.Number, "err", err)
 	}
 }

@@ -168,9 +168,11 @@ func sameTrack(a, b *storage.CaseTrack) bool {
 		a.Seq == b.Seq && a.Episode == b.Episode && a.NoticeAt.Equal(b.NoticeAt)
 }
 
-// paused reports whether the case's deadline clock stands still (it waits on the customer).
+// paused reports whether the case's deadline clock stands still (it waits on the customer). A
+// regulator referral's never does: a pause cannot move its deadlines past the referral's reply
+// date, so they are watched while it waits.
 func (x *Scheduler) paused(c *complaintbot.Case) bool {
-	return x.cfg.PauseWhileWaitingCustomer && c.WaitingSince != nil
+	return x.cfg.PauseWhileWaitingCustomer && c.WaitingSince != nil && c.Referral == nil
 }
 
 // caseTimers are the entries that watch an open case's current deadlines.

@@ -134,8 +134,10 @@ func (s *Store) WaitOnCustomer(ctx context.Context, number string, at time.Time)
 }
 
 // StopWaiting ends the case's wait on the customer at at. With shift, the deadlines not met yet
-// move later by the time waited (the clock paused). It returns how long the case waited (0 when
-// it was not waiting) and tells the scheduler.
+// move later by the time waited (the clock paused), never past a regulator's referral's reply
+// date (Case.Referral.ReplyBy: the bank cannot move the regulator's deadline), and the case's
+// timeline says so (an entry of kind "pause"). It returns how long the case waited (0 when it
+// was not waiting) and tells the scheduler.
 func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, shift bool) (time.Duration, error) {
 	c, err := s.ScanCase(ctx, number)
 	if err != nil {
@@ -146,18 +148,25 @@ func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, sh
 	}
 	waited := max(at.Sub(*c.WaitingSince), 0)
 	set := bson.D{{Key: "updated_at", Value: at}}
+	update := bson.D{{Key: "$unset", Value: bson.D{{Key: "waiting_since", Value: ""}}}}
 	if shift {
 		set = append(set, bson.E{Key: "paused_ns", Value: c.Paused + waited})
 		if c.Status.Open() {
-			set = append(set, bson.E{Key: "decision_due", Value: c.DecisionDue.Add(waited)})
+			decision, capped := pausedDue(c, c.DecisionDue, waited)
+			set = append(set, bson.E{Key: "decision_due", Value: decision})
 			if c.RepliedAt == nil {
-				set = append(set, bson.E{Key: "reply_due", Value: c.ReplyDue.Add(waited)})
+				reply, replyCapped := pausedDue(c, c.ReplyDue, waited)
+				set = append(set, bson.E{Key: "reply_due", Value: reply})
+				capped = capped || replyCapped
+			}
+			if waited > 0 {
+				update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "work.timeline", Value: pauseEntry(c, decision, waited, capped, at)}}})
 			}
 		}
 	}
+	update = append(update, bson.E{Key: "$set", Value: set})
 	// The filter on waiting_since makes a second call (or a concurrent one) change nothing.
-	r, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: *c.WaitingSince}},
-		bson.D{{Key: "$set", Value: set}, {Key: "$unset", Value: bson.D{{Key: "waiting_since", Value: ""}}}})
+	r, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: *c.WaitingSince}}, update)
 	if err != nil {
 		return 0, fmt.Errorf("end the wait of case %s: %w", number, err)
 	}
@@ -165,6 +174,32 @@ func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, sh
 		return 0, nil
 	}
 	return waited, s.CaseChanged(ctx, number, at)
+}
+
+// pausedDue is the deadline due moved later by the time the case waited, but never past its
+// referral's reply date (nor earlier than due); capped says the reply date stopped it.
+func pausedDue(c *complaintbot.Case, due time.Time, waited time.Duration) (_ time.Time, capped bool) {
+	moved := due.Add(waited)
+	if r := c.Referral; r != nil && !r.ReplyBy.IsZero() && moved.After(r.ReplyBy) {
+		if due.After(r.ReplyBy) {
+			return due, true
+		}
+		return r.ReplyBy, true
+	}
+	return moved, false
+}
+
+// pauseEntry is the timeline entry of a wait on the customer that moved the case's decision
+// deadline to decision; capped says a referral's reply date stopped it (the deadline stays).
+func pauseEntry(c *complaintbot.Case, decision time.Time, waited time.Duration, capped bool, at time.Time) complaintbot.TimelineEntry {
+	day := func(t time.Time) string { return t.In(complaintbot.Shanghai).Format("2006-01-02") }
+	text := fmt.Sprintf("等待客户 %.1f 天，期间暂停计时，处理期限顺延至 %s", waited.Hours()/24, day(decision))
+	if capped {
+		text = fmt.Sprintf("等待客户 %.1f 天，期间暂停计时；监管转办回复期限 %s 不变，处理期限最晚至该日（%s）", waited.Hours()/24,
+			day(c.Referral.ReplyBy), day(decision))
+	}
+	return complaintbot.TimelineEntry{ID: fmt.Sprintf("pause#%d", at.UnixNano()), At: at, By: complaintbot.SystemUser, Kind: "pause",
+		From: day(c.DecisionDue), To: day(decision), Text: text}
 }
 
 // CaseTrack is what the scheduler last saw of a case, to tell what changed.

@@ -240,14 +240,14 @@ var caseListProjection = bson.D{{Key: "_id", Value: 1}, {Key: "kind", Value: 1},
 	{Key: "branch", Value: 1}, {Key: "fields", Value: 1}, {Key: "received_at", Value: 1}, {Key: "reply_due", Value: 1},
 	{Key: "decision_due", Value: 1}, {Key: "work.assignee", Value: 1}, {Key: "work.malicious", Value: 1},
 	{Key: "level", Value: 1}, {Key: "risk", Value: 1}, {Key: "work.extension_request", Value: 1},
-	{Key: "coding", Value: 1}}
+	{Key: "coding", Value: 1}, {Key: "replied_at", Value: 1}}
 
 // newestFirst is the order of every case list: newest receipt first, then by number.
 var newestFirst = bson.D{{Key: "received_at", Value: -1}, {Key: "_id", Value: -1}}
 
 // ListCases returns up to limit cases matching f, newest first, after skipping skip of them. Only
 // the list's fields are read: number, kind, status, category, branch, fields, received_at,
-// reply_due, decision_due, level, risk, and the work's assignee, malicious flag and pending
+// reply_due, decision_due, replied_at, level, risk, and the work's assignee, malicious flag and pending
 // extension request. On the embedded server the
 // list is answered from the store's case index (see caseIndex).
 func (s *Store) ListCases(ctx context.Context, f CaseFilter, skip, limit int) ([]complaintbot.Case, error) {

@@ -48,6 +48,8 @@ type indexRow struct {
 	extensionRequest                *complaintbot.ExtensionRequest
 	coding                          *taxonomy.Coding // shared; nil when uncoded
 	received, replyDue, decisionDue int64
+	// repliedAt is when a person first replied (0: not yet), for the task list's reply deadline.
+	repliedAt int64
 	// text holds the texts a search reads, one after the other: description, request, name and
 	// phone (one allocation instead of four); ends are where the first three end.
 	text string
@@ -132,6 +134,9 @@ func newIndexRow(c *complaintbot.Case, in *interner) indexRow {
 		assignee: in.str(c.Work.Assignee), category: in.category(c.Category), branch: in.branch(c.Branch), malicious: c.Work.Malicious,
 		level: in.str(c.Level), risk: c.Risk, extensionRequest: c.Work.ExtensionRequest, coding: in.coding(c.Coding),
 		received: c.Received.UnixMilli(), replyDue: c.ReplyDue.UnixMilli(), decisionDue: c.DecisionDue.UnixMilli()}
+	if c.RepliedAt != nil {
+		r.repliedAt = c.RepliedAt.UnixMilli()
+	}
 	d, q, n, p := c.Fields[complaintbot.FieldDescription], c.Fields[complaintbot.FieldRequest], c.Fields[complaintbot.FieldName], c.Fields[complaintbot.FieldPhone]
 	r.text = d + q + n + p
 	r.ends = [3]uint32{uint32(len(d)), uint32(len(d) + len(q)), uint32(len(d) + len(q) + len(n))}
@@ -153,6 +158,10 @@ func (r *indexRow) listCase() complaintbot.Case {
 		c.Work.Malicious = &f
 	}
 	c.Level = r.level
+	if r.repliedAt != 0 {
+		t := msTime(r.repliedAt)
+		c.RepliedAt = &t
+	}
 	if r.risk != nil {
 		x := *r.risk
 		c.Risk = &x

@@ -24,6 +24,8 @@ var migrations = []struct {
 }{
 	{"transcript-lines-by-customer", migrateLines},
 	{"window-sends-from-outbox", migrateWindowSends},
+	{"work-lists", migrateWorkLists},                  // worklists.go
+	{"customer-cases-backfill", migrateCustomerCases}, // customer_cases.go
 }
 
 // migrate runs the migrations not recorded as done.

@@ -34,6 +34,9 @@ func (s *Store) Enqueue(ctx context.Context, m *complaintbot.OutboxMessage) (boo
 	if err != nil {
 		return false, fmt.Errorf("enqueue outbox message (%s): %w", m.Purpose, err)
 	}
+	if slices.Contains(NeedsPerson, m.Status) {
+		s.noteCallEntry(ctx, m.ID, m.CaseNumber, m.Purpose, m.Status, m.Created)
+	}
 	if hook, _ := s.onEnqueue.Load().(func()); hook != nil {
 		hook()
 	}
@@ -64,9 +67,12 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []complaintbot.OutboxMessa
 		return 0, fmt.Errorf("enqueue %d outbox messages: %w", len(msgs), err)
 	}
 	n := 0
-	for _, d := range dup {
+	for i, d := range dup {
 		if !d {
 			n++
+			if m := &msgs[i]; slices.Contains(NeedsPerson, m.Status) {
+				s.noteCallEntry(ctx, m.ID, m.CaseNumber, m.Purpose, m.Status, m.Created)
+			}
 		}
 	}
 	if hook, _ := s.onEnqueue.Load().(func()); hook != nil && n > 0 {
@@ -166,10 +172,18 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if o.Unknown {
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
 	}
+	// A message needing a person goes on the call list first (worklists.go), so that whoever sees
+	// its status sees it listed.
+	s.noteCallOutcome(ctx, id, o)
 	_, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
 	s.noteOutbox(ctx, id, o.OpenID, o.Status, o.NextAt)
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
+	}
+	// The call list (worklists.go): one that needed a person before (an unknown outcome, a
+	// requeue: never a first attempt) comes off.
+	if !slices.Contains(NeedsPerson, o.Status) && n > 1 {
+		s.noteCallEntry(ctx, id, "", "", o.Status, o.At)
 	}
 	if o.Channel == "custom" && (o.Status == complaintbot.OutboxSent || o.Unknown) {
 		if o.OpenID == "" {
@@ -212,6 +226,7 @@ func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.
 		return fmt.Errorf("resolve outbox message %s: %w", id, err)
 	}
 	s.noteOutbox(ctx, id, "", complaintbot.OutboxHandled, time.Time{})
+	s.noteCallEntry(ctx, id, "", "", complaintbot.OutboxHandled, at)
 	return nil
 }
 
@@ -253,6 +268,7 @@ func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) erro
 		return fmt.Errorf("requeue outbox message %s: %w", id, err)
 	}
 	s.noteOutbox(ctx, id, "", complaintbot.OutboxPending, at)
+	s.noteCallEntry(ctx, id, "", "", complaintbot.OutboxPending, at)
 	return nil
 }
 

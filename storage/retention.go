@@ -575,6 +575,9 @@ func (s *Store) EraseCustomers(ctx context.Context, openIDs []string, now time.T
 			return e, err
 		}
 	}
+	if err := take(e)(s.eraseCustomerCases(ctx, openIDs)); err != nil { // customer_cases.go
+		return e, err
+	}
 	if err := take(e)(s.scrubAudit(ctx, bson.D{{Key: "target_type", Value: "conversation"}, {Key: "target", Value: inIDs}}, openIDs, true)); err != nil {
 		return e, err
 	}

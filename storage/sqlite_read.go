@@ -63,7 +63,7 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 	const j = sjsonColumn
 	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.kind', `+j+`->>'$.status', `+j+`->'$.category', `+
 		j+`->'$.branch', `+j+`->'$.fields', `+j+`->>'$.received_at', `+j+`->>'$.reply_due', `+j+`->>'$.decision_due', `+
-		j+`->>'$.work.assignee', `+j+`->'$.work.malicious', `+j+`->>'$.level', `+j+`->'$.risk', `+j+`->'$.work.extension_request' FROM "`+table+`"`)
+		j+`->>'$.work.assignee', `+j+`->'$.work.malicious', `+j+`->>'$.level', `+j+`->'$.risk', `+j+`->'$.work.extension_request', `+j+`->>'$.replied_at' FROM "`+table+`"`)
 	if err != nil {
 		return fmt.Errorf("read the cases table: %w", err)
 	}
@@ -76,9 +76,10 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 			malicious                   sql.NullString
 			level, risk, extension      sql.NullString
 			received, replyDue, decided sql.NullInt64
+			replied                     sql.NullInt64
 		)
 		r = complaintbot.Case{}
-		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious, &level, &risk, &extension); err != nil {
+		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious, &level, &risk, &extension, &replied); err != nil {
 			return fmt.Errorf("read the cases table: %w", err)
 		}
 		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
@@ -111,6 +112,10 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 			r.Work.Malicious = &complaintbot.Flag{Reason: f.Reason, By: f.By, At: sjsonTime(sql.NullInt64{Int64: f.At, Valid: true})}
 		}
 		r.Level = level.String
+		if replied.Valid {
+			t := sjsonTime(replied)
+			r.RepliedAt = &t
+		}
 		if risk.Valid && risk.String != "null" {
 			var f struct {
 				Reason string   `json:"reason"`

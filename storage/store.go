@@ -70,6 +70,7 @@ type Store struct {
 	opts                                                  Options
 	onEnqueue                                             atomic.Value // func(), see OnEnqueue
 	openMsgs                                              openOutbox   // the embedded server's list of open outbox messages
+	workLists                                             workLists    // the embedded server's work-list entries (worklists.go)
 	caseIndex                                             *caseIndex   // the embedded server's case lists (nil on MongoDB)
 
 	seqMu sync.Mutex

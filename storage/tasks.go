@@ -207,7 +207,17 @@ func (s *Store) RecordFollowUp(ctx context.Context, id, by string, call FollowUp
 	if r.MatchedCount == 0 {
 		return fmt.Errorf("record follow-up %s: %w", id, ErrNotFound)
 	}
-	return nil
+	return s.followUpDone(ctx, id, at)
+}
+
+// followUpDone marks the follow-up's list entry done (worklists.go), writing it whole if it is
+// missing.
+func (s *Store) followUpDone(ctx context.Context, id string, at time.Time) error {
+	f, err := s.FollowUpByID(ctx, id)
+	if err != nil {
+		return fmt.Errorf("list follow-up %s as done: %w", id, err)
+	}
+	return s.putFollowUpEntry(ctx, FollowUpEntry{ID: id, Branch: f.Branch, Created: f.Created, Done: &at})
 }
 
 // FollowUpID is the id of the follow-up raised by a survey.
@@ -219,6 +229,10 @@ func (s *Store) RaiseFollowUp(ctx context.Context, sv *complaintbot.Survey, at t
 		Category: sv.Category, CategoryName: sv.CategoryName, Kind: sv.Kind, Agent: sv.Agent, Rating: sv.Rating, Comment: sv.Comment,
 		Status: FollowUpOpen, Created: at}
 	if _, err := s.db.Collection("follow_ups").InsertOne(ctx, f); err != nil && !IsDuplicate(err) {
+		return fmt.Errorf("raise follow-up for survey %s: %w", sv.ID, err)
+	}
+	// Its list entry (worklists.go): inserted, so that raising it again keeps a done one done.
+	if err := s.addFollowUpEntry(ctx, FollowUpEntry{ID: f.ID, Branch: f.Branch, Created: at}); err != nil {
 		return fmt.Errorf("raise follow-up for survey %s: %w", sv.ID, err)
 	}
 	return nil
@@ -255,7 +269,7 @@ func (s *Store) CompleteFollowUp(ctx context.Context, id, by, note string, at ti
 	if r.MatchedCount == 0 {
 		return fmt.Errorf("complete follow-up %s: %w", id, ErrNotFound)
 	}
-	return nil
+	return s.followUpDone(ctx, id, at)
 }
 
 // PurgeReminders deletes reminders done before before.

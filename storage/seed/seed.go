@@ -99,9 +99,20 @@ func (b *Batch) Survey(ctx context.Context, sv complaintbot.Survey) error {
 	return b.add(ctx, "surveys", sv)
 }
 
-// FollowUp writes the follow-up call of a low rating.
+// FollowUp writes the follow-up call of a low rating, with its entry in the follow-up list
+// (storage.FollowUpListCollection).
 func (b *Batch) FollowUp(ctx context.Context, f storage.FollowUp) error {
-	return b.add(ctx, "follow_ups", f)
+	if err := b.add(ctx, "follow_ups", f); err != nil {
+		return err
+	}
+	e := storage.FollowUpEntry{ID: f.ID, Branch: f.Branch, Created: f.Created}
+	if f.Status == storage.FollowUpDone {
+		e.Done = f.Done
+		if e.Done == nil {
+			e.Done = &f.Created
+		}
+	}
+	return b.add(ctx, storage.FollowUpListCollection, e)
 }
 
 // Line writes the customer's n-th transcript line (n from 1, in time order, no gaps), as

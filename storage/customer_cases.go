@@ -1,0 +1,406 @@
+package storage
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+)
+
+// Each customer's complaints, whatever channel they came through (issue #14, the repeat-complaint
+// rule): a customer is known by their openid (WeChat) and by their phone number (an agent's
+// registrations carry one; WeChat cases often too). For each key (CustomerKeys: a hash of the
+// openid, a hash of the normalised phone) the collection customer_cases holds one small entry
+// per complaint, with _id key#1, key#2, …: appending is an insert at the next free _id (a unique
+// key: two writers of one entry get E11000 and the second takes the next), and reading is a few
+// lookups by _id (the last entry is found by doubling and halving), so the customer's path never
+// scans a collection nor updates one (design.md §7).
+//
+// The entries hold the keys' hashes, never a phone number or an openid.
+
+func init() { addCollection("customer_cases") }
+
+// CustomerCase is one complaint of a customer (an entry of customer_cases).
+type CustomerCase struct {
+	ID   string    `bson:"_id"` // key#n
+	Case string    `bson:"case"`
+	At   time.Time `bson:"at"` // when the case was received
+}
+
+// customerBackfillID is the _id of the mark of a finished BackfillCustomerCases.
+const customerBackfillID = "backfill#v1"
+
+// maxCustomerScan bounds the entries read back per key (RecentCustomerCases) and the probes of
+// the search for a key's last entry.
+const maxCustomerScan = 64
+
+// CustomerKeys returns the keys of the customer's entries (customer_cases): one of the openid and
+// one of the phone number, normalised (digits only, without a leading 86 on a mobile), for those
+// given. The keys are hashes: they hold neither.
+func CustomerKeys(openID, phone string) []string {
+	var keys []string
+	if openID != "" {
+		keys = append(keys, customerKey("o", openID))
+	}
+	if p := normalPhone(phone); p != "" {
+		keys = append(keys, customerKey("p", p))
+	}
+	return keys
+}
+
+func customerKey(kind, v string) string {
+	sum := sha256.Sum256([]byte("complaintbot/customer/" + kind + "/" + v))
+	return kind + hex.EncodeToString(sum[:16])
+}
+
+// normalPhone is the digits of a phone number, "" when too few to be one: 13812345678 for
+// "+86 138-1234-5678", 057188886666 for "0571-88886666".
+func normalPhone(p string) string {
+	d := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return r
+		}
+		return -1
+	}, p)
+	d = strings.TrimPrefix(d, "00")
+	if len(d) == 13 && strings.HasPrefix(d, "861") {
+		d = d[2:]
+	}
+	if len(d) < 7 {
+		return ""
+	}
+	return d
+}
+
+func customerEntryID(key string, n int) string { return fmt.Sprintf("%s#%d", key, n) }
+
+// customerLast finds the number of the key's last entry (0: none), reading the entries it probes
+// into seen.
+func (s *Store) customerLast(ctx context.Context, key string, seen map[int]CustomerCase) (int, error) {
+	c := s.db.Collection("customer_cases")
+	probes := 0
+	has := func(n int) (bool, error) {
+		if _, ok := seen[n]; ok {
+			return true, nil
+		}
+		probes++
+		if probes > maxCustomerScan {
+			return false, fmt.Errorf("find the last complaint of a customer: more than %d lookups", maxCustomerScan)
+		}
+		var e CustomerCase
+		err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e)
+		if errors.Is(notFound(err), ErrNotFound) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("load a complaint of a customer: %w", err)
+		}
+		seen[n] = e
+		return true, nil
+	}
+	ok, err := has(1)
+	if err != nil || !ok {
+		return 0, err
+	}
+	lo, hi := 1, 2 // entry lo exists; hi is probed
+	for {
+		ok, err := has(hi)
+		if err != nil {
+			return 0, err
+		}
+		if !ok {
+			break
+		}
+		lo, hi = hi, hi*2
+	}
+	for hi-lo > 1 { // lo exists, hi does not
+		mid := (lo + hi) / 2
+		ok, err := has(mid)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
+// customerEntry returns the key's n-th entry, from seen or read by _id.
+func (s *Store) customerEntry(ctx context.Context, key string, n int, seen map[int]CustomerCase) (CustomerCase, error) {
+	if e, ok := seen[n]; ok {
+		return e, nil
+	}
+	var e CustomerCase
+	if err := s.db.Collection("customer_cases").FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err != nil {
+		return e, fmt.Errorf("load a complaint of a customer: %w", notFound(err))
+	}
+	seen[n] = e
+	return e, nil
+}
+
+// RecentCustomerCases returns the numbers of the complaints recorded for any of the keys
+// (CustomerKeys) that were received at or after since, each once, newest entries first; it reads
+// back at most limit entries per key (at most 64). Lookups by _id only.
+func (s *Store) RecentCustomerCases(ctx context.Context, keys []string, since time.Time, limit int) ([]string, error) {
+	limit = min(max(limit, 1), maxCustomerScan)
+	var out []string
+	for _, key := range keys {
+		seen := map[int]CustomerCase{}
+		last, err := s.customerLast(ctx, key, seen)
+		if err != nil {
+			return nil, err
+		}
+		for n := last; n >= 1 && n > last-limit; n-- {
+			e, err := s.customerEntry(ctx, key, n, seen)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return nil, err
+			}
+			if e.At.Before(since) {
+				break // entries are appended in the order cases are received
+			}
+			if !slices.Contains(out, e.Case) {
+				out = append(out, e.Case)
+			}
+		}
+	}
+	return out, nil
+}
+
+// AddCustomerCase records the complaint number, received at at, for each of the keys
+// (CustomerKeys). Recording it again (a turn applied twice) adds nothing when the number is among
+// the key's last few entries.
+func (s *Store) AddCustomerCase(ctx context.Context, keys []string, number string, at time.Time) error {
+	c := s.db.Collection("customer_cases")
+	for _, key := range keys {
+		seen := map[int]CustomerCase{}
+		last, err := s.customerLast(ctx, key, seen)
+		if err != nil {
+			return err
+		}
+		dup := false
+		for n := last; n >= 1 && n > last-4 && !dup; n-- {
+			e, err := s.customerEntry(ctx, key, n, seen)
+			if err != nil && !errors.Is(err, ErrNotFound) {
+				return err
+			}
+			dup = e.Case == number
+		}
+		for n := last + 1; !dup; n++ {
+			_, err := c.InsertOne(ctx, CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})
+			if err == nil {
+				break
+			}
+			if !IsDuplicate(err) || n > last+maxCustomerScan {
+				return fmt.Errorf("record complaint %s of a customer: %w", number, err)
+			}
+			// Another writer took n: the next one, unless it recorded this number.
+			var e CustomerCase
+			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err == nil && e.Case == number {
+				dup = true
+			}
+		}
+	}
+	return nil
+}
+
+// ForgetCustomerCases deletes the entries of the keys (CustomerKeys), for the erasure of one
+// customer's personal data; it returns how many it deleted.
+func (s *Store) ForgetCustomerCases(ctx context.Context, keys []string) (int, error) {
+	c := s.db.Collection("customer_cases")
+	deleted := 0
+	for _, key := range keys {
+		last, err := s.customerLast(ctx, key, map[int]CustomerCase{})
+		if err != nil {
+			return deleted, err
+		}
+		for n := last; n >= 1; n-- { // from the last: an interrupted erasure leaves a prefix to find
+			r, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}})
+			if err != nil {
+				return deleted, fmt.Errorf("erase the complaints of a customer: %w", err)
+			}
+			deleted += int(r.DeletedCount)
+		}
+	}
+	return deleted, nil
+}
+
+// migrateCustomerCases backfills the customers' complaints (BackfillCustomerCases) of the repeat
+// window and a day before the newest complaint stored: the store has no clock at Open, and the
+// newest complaint tells the time of the data.
+func migrateCustomerCases(ctx context.Context, s *Store) error {
+	newest, err := s.newestComplaint(ctx)
+	if err != nil || newest.IsZero() {
+		return err // no complaints: nothing to backfill
+	}
+	n, err := s.BackfillCustomerCases(ctx, newest.AddDate(0, 0, -customerBackfillDays))
+	if n > 0 {
+		s.log.Info("backfilled the customers' complaints for the repeat count", "cases", n)
+	}
+	return err
+}
+
+// newestComplaint returns when the newest complaint stored was received (zero: none). On the
+// embedded server it reads the SQLite file (a sorted query there reads and sorts every case in
+// Go: minutes on a year of cases, past the store's opening deadline).
+func (s *Store) newestComplaint(ctx context.Context) (time.Time, error) {
+	if s.Embedded() {
+		db, table, err := s.readSQLite(ctx, "cases")
+		if err != nil || table == "" {
+			return time.Time{}, err
+		}
+		defer db.Close()
+		var ms sql.NullInt64
+		const j = sjsonColumn
+		if err := db.QueryRowContext(ctx, `SELECT MAX(`+j+`->>'$.received_at') FROM "`+table+`" WHERE `+j+`->>'$.kind' = ?`,
+			string(complaintbot.KindComplaint)).Scan(&ms); err != nil {
+			return time.Time{}, fmt.Errorf("find the newest complaint: %w", err)
+		}
+		return sjsonTime(ms), nil
+	}
+	var newest complaintbot.Case
+	err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "kind", Value: complaintbot.KindComplaint}},
+		options.FindOne().SetSort(bson.D{{Key: "received_at", Value: -1}}).SetProjection(bson.D{{Key: "received_at", Value: 1}})).Decode(&newest)
+	if errors.Is(notFound(err), ErrNotFound) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("find the newest complaint: %w", err)
+	}
+	return newest.Received, nil
+}
+
+// complaintsSince returns the complaints received at or after since (number, openid, phone,
+// received), oldest first: from the SQLite file on the embedded server, through the read-only
+// connection otherwise.
+func (s *Store) complaintsSince(ctx context.Context, since time.Time) ([]complaintbot.Case, error) {
+	if !s.Embedded() {
+		filter := bson.D{{Key: "kind", Value: complaintbot.KindComplaint}, {Key: "received_at", Value: bson.D{{Key: "$gte", Value: since}}}}
+		cur, err := s.ScanCollection("cases").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}}).
+			SetProjection(bson.D{{Key: "_id", Value: 1}, {Key: "openid", Value: 1}, {Key: "fields", Value: 1}, {Key: "received_at", Value: 1}}))
+		if err != nil {
+			return nil, err
+		}
+		var list []complaintbot.Case
+		return list, cur.All(ctx, &list)
+	}
+	db, table, err := s.readSQLite(ctx, "cases")
+	if err != nil || table == "" {
+		return nil, err
+	}
+	defer db.Close()
+	const j = sjsonColumn
+	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.openid', `+j+`->>'$.fields.phone', `+j+`->>'$.received_at' FROM "`+
+		table+`" WHERE `+j+`->>'$.kind' = ? AND `+j+`->>'$.received_at' >= ? ORDER BY 4`, string(complaintbot.KindComplaint), since.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var list []complaintbot.Case
+	for rows.Next() {
+		var openID, phone sql.NullString
+		var at sql.NullInt64
+		var c complaintbot.Case
+		if err := rows.Scan(&c.Number, &openID, &phone, &at); err != nil {
+			return nil, err
+		}
+		c.OpenID, c.Received = openID.String, sjsonTime(at)
+		if phone.String != "" {
+			c.Fields = map[string]string{complaintbot.FieldPhone: phone.String}
+		}
+		list = append(list, c)
+	}
+	return list, rows.Err()
+}
+
+// customerBackfillDays is how far before the newest case the backfill goes: the repeat window
+// (cases.RepeatWindow, 30 days) and a day.
+const customerBackfillDays = 31
+
+// eraseCustomerCases deletes the complaint entries kept under the customers' openids, for
+// EraseCustomers. (The entries under a phone's hash name only case numbers, anonymised by then.)
+func (s *Store) eraseCustomerCases(ctx context.Context, openIDs []string) (Erasure, error) {
+	var keys []string
+	for _, id := range openIDs {
+		keys = append(keys, CustomerKeys(id, "")...)
+	}
+	e := Erasure{}
+	n, err := s.ForgetCustomerCases(ctx, keys)
+	if n > 0 {
+		e["customer_cases"] = n
+	}
+	return e, err
+}
+
+// BackfillCustomerCases records, once, the complaints received at or after since that were
+// registered before the customer_cases records existed, oldest first; a finished backfill leaves
+// a mark, and a second call does nothing. The cases are read from the SQLite file on the embedded
+// server (complaintsSince), through the read-only connection otherwise; the entries are written
+// in groups. It returns how many complaints it recorded. Call it at start, before customers' messages are taken, so the entries
+// stay in the order the cases were received.
+func (s *Store) BackfillCustomerCases(ctx context.Context, since time.Time) (int, error) {
+	c := s.db.Collection("customer_cases")
+	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerBackfillID}}).Err()
+	if err == nil {
+		return 0, nil
+	}
+	if !errors.Is(notFound(err), ErrNotFound) {
+		return 0, fmt.Errorf("backfill the customers' complaints: %w", err)
+	}
+	list, err := s.complaintsSince(ctx, since)
+	if err != nil {
+		return 0, fmt.Errorf("backfill the customers' complaints: %w", err)
+	}
+	// The collection is new: each key's entries are numbered from 1 in the order received and
+	// written in groups. An entry someone wrote meanwhile (a duplicate _id) is appended one by one.
+	next := map[string]int{}
+	var docs []any
+	n := 0
+	for _, cs := range list {
+		keys := CustomerKeys(cs.OpenID, cs.Fields[complaintbot.FieldPhone])
+		if len(keys) == 0 {
+			continue
+		}
+		for _, k := range keys {
+			next[k]++
+			docs = append(docs, CustomerCase{ID: customerEntryID(k, next[k]), Case: cs.Number, At: cs.Received})
+		}
+		n++
+	}
+	for len(docs) > 0 {
+		batch := docs[:min(len(docs), 1000)]
+		docs = docs[len(batch):]
+		_, err := c.InsertMany(ctx, batch, options.InsertMany().SetOrdered(false))
+		for i, e := range eachError(err, len(batch), "insert") {
+			if e == nil {
+				continue
+			}
+			if !IsDuplicate(e) {
+				return n, fmt.Errorf("backfill the customers' complaints: %w", e)
+			}
+			d := batch[i].(CustomerCase)
+			key, _, _ := strings.Cut(d.ID, "#")
+			if err := s.AddCustomerCase(ctx, []string{key}, d.Case, d.At); err != nil {
+				return n, fmt.Errorf("backfill the customers' complaints: %w", err)
+			}
+		}
+	}
+	if _, err := c.InsertOne(ctx, bson.D{{Key: "_id", Value: customerBackfillID}, {Key: "at", Value: since}, {Key: "cases", Value: n}}); err != nil && !IsDuplicate(err) {
+		return n, fmt.Errorf("backfill the customers' complaints: %w", err)
+	}
+	return n, nil
+}
