@@ -53,6 +53,7 @@ func (a *App) backgroundJobs() []scheduler.Job {
 		{Name: reports.JobRebuild, Spec: reports.RebuildSpec, Run: func(ctx context.Context) (int, error) { return 0, a.Reports.Rebuild(ctx) }},
 		a.Media.Job(),
 		a.retention().Job(),
+		a.erasures().Job(),
 	}
 	if a.Store.Embedded() {
 		jobs = append(jobs, scheduler.Job{Name: JobIndexEmbedded, Spec: indexEmbeddedSpec,
