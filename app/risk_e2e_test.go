@@ -56,19 +56,7 @@ func complain(t *testing.T, h *apptest.Harness, who, description string) *compla
 	expect(t, h, who, "1", "网点")
 	expect(t, h, who, "城东支行", "什么时候")
 	expect(t, h, who, "昨天下午3点", "经过")
-	got := h.Say(who, description)
-	for range 3 { // what is still asked before the read-back: the request, the phone number
-		switch {
-		case strings.Contains(got, "内容无误"):
-		case strings.Contains(got, "如何处理"):
-			got = h.Say(who, "希望支行道歉并改进服务")
-		case strings.Contains(got, "电话"):
-			got = h.Say(who, "138 1234 5678")
-		}
-	}
-	if !strings.Contains(got, "内容无误") {
-		t.Fatalf("no read-back: %s", got)
-	}
+	toReadback(t, h, who, h.Say(who, description), "希望支行道歉并改进服务")
 	done := expect(t, h, who, "确认", "TS")
 	cs := cases(t, h, who)
 	if len(cs) == 0 || !strings.Contains(done, cs[0].Number) {
@@ -79,6 +67,27 @@ func complain(t *testing.T, h *apptest.Harness, who, description string) *compla
 		t.Fatal(err)
 	}
 	return c
+}
+
+// toReadback answers what the bot still asks after got (the branch 城东支行, the time, the request
+// given, the phone number) until the read-back.
+func toReadback(t *testing.T, h *apptest.Harness, who, got, request string) {
+	t.Helper()
+	for range 6 {
+		switch {
+		case strings.Contains(got, "内容无误"):
+			return
+		case strings.Contains(got, "网点"):
+			got = h.Say(who, "城东支行")
+		case strings.Contains(got, "什么时候"):
+			got = h.Say(who, "昨天晚上11点")
+		case strings.Contains(got, "如何处理"):
+			got = h.Say(who, request)
+		case strings.Contains(got, "电话"):
+			got = h.Say(who, "138 1234 5678")
+		}
+	}
+	t.Fatalf("no read-back: %s", got)
 }
 
 // A customer who threatens to go to the media raises the case's risk flag at registration: the
@@ -215,23 +224,7 @@ func TestMoneyAtRiskFlagsTheCaseForTheSupervisor(t *testing.T) {
 	url, posts := robotPosts(t)
 	h := apptest.New(t, func(c *config.Config) { c.Scheduler.WeComRobotURL = url })
 	who := "oE2ERisk0004money"
-	got := expect(t, h, who, "我的信用卡昨晚被盗刷了两万块，我人一直在家", "95588")
-	for range 6 {
-		switch {
-		case strings.Contains(got, "内容无误"):
-		case strings.Contains(got, "网点"):
-			got = h.Say(who, "城东支行")
-		case strings.Contains(got, "什么时候"):
-			got = h.Say(who, "昨天晚上11点")
-		case strings.Contains(got, "如何处理"):
-			got = h.Say(who, "把钱追回来")
-		case strings.Contains(got, "电话"):
-			got = h.Say(who, "13812345678")
-		}
-	}
-	if !strings.Contains(got, "内容无误") {
-		t.Fatalf("no read-back: %s", got)
-	}
+	toReadback(t, h, who, expect(t, h, who, "我的信用卡昨晚被盗刷了两万块，我人一直在家", "95588"), "把钱追回来")
 	expect(t, h, who, "确认", "TS")
 	cs := cases(t, h, who)
 	if len(cs) != 1 {

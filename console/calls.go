@@ -58,10 +58,9 @@ var purposeNames = map[string]string{
 // callList is one page of the call list of the user's branches, newest first.
 type callList struct {
 	Rows []callRow
-	// Total is how many there are in all; Page is this page's number (from 1) of Pages.
-	Total, Page, Pages int
-	// Prev and Next are the numbers of the pages before and after (0: none).
-	Prev, Next int
+	// Total is how many there are in all.
+	Total int
+	pager
 }
 
 // callRows reads page (from 1) of size messages of the call list of the user's branches; size 0
@@ -96,21 +95,13 @@ func (c *Console) callRows(ctx context.Context, u *storage.User, withWindow bool
 		}
 	}
 	slices.SortFunc(mine, func(a, b storage.CallEntry) int { return cmp.Or(b.At.Compare(a.At), strings.Compare(b.ID, a.ID)) })
-	l := &callList{Rows: []callRow{}, Total: len(mine), Page: max(page, 1), Pages: 1}
-	if size <= 0 {
+	l := &callList{Rows: []callRow{}, Total: len(mine)}
+	var shown []storage.CallEntry
+	if l.pager, shown = pageOf(mine, page, size); size <= 0 {
 		return l, nil
 	}
-	defer func() {
-		if l.Page > 1 {
-			l.Prev = min(l.Page, l.Pages+1) - 1
-		}
-		if l.Page < l.Pages {
-			l.Next = l.Page + 1
-		}
-	}()
-	l.Pages = max(1, (len(mine)+size-1)/size)
 	var ids []string
-	for _, e := range mine[min(len(mine), (l.Page-1)*size):min(len(mine), l.Page*size)] {
+	for _, e := range shown {
 		ids = append(ids, e.ID)
 	}
 	msgs, err := c.store.OutboxMessagesByID(ctx, ids)

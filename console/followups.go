@@ -79,10 +79,32 @@ const followUpPage = 25
 // first), then done ones (latest first).
 type followUpList struct {
 	Rows []followUpRow
-	// Open and Done are how many there are in all; Page is this page's number (from 1) of Pages.
-	Open, Done, Page, Pages int
-	// Prev and Next are the numbers of the pages before and after (0: none).
-	Prev, Next int
+	// Open and Done are how many there are in all.
+	Open, Done int
+	pager
+}
+
+// pager is where a page of a long list stands: Page is this page's number (from 1) of Pages,
+// Prev and Next the numbers of the pages before and after (0: none).
+type pager struct {
+	Page, Pages, Prev, Next int
+}
+
+// pageOf returns page (from 1) of size items of all, and where it stands; size 0 gives no items
+// and page 1 of 1.
+func pageOf[T any](all []T, page, size int) (pager, []T) {
+	p := pager{Page: max(page, 1), Pages: 1}
+	if size <= 0 {
+		return p, nil
+	}
+	p.Pages = max(1, (len(all)+size-1)/size)
+	if p.Page > 1 {
+		p.Prev = min(p.Page, p.Pages+1) - 1
+	}
+	if p.Page < p.Pages {
+		p.Next = p.Page + 1
+	}
+	return p, all[min(len(all), (p.Page-1)*size):min(len(all), p.Page*size)]
 }
 
 // followUpList reads page (from 1) of size follow-ups of the user's branches (onlyOpen: open
@@ -109,25 +131,17 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bo
 	slices.SortFunc(done, func(a, b storage.FollowUpEntry) int {
 		return cmp.Or(b.Done.Compare(*a.Done), strings.Compare(a.ID, b.ID))
 	})
-	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done), Page: max(page, 1), Pages: 1}
+	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done)}
 	all := open
 	if !onlyOpen {
 		all = append(all, done...)
 	}
-	if size <= 0 {
+	var shown []storage.FollowUpEntry
+	if l.pager, shown = pageOf(all, page, size); size <= 0 {
 		return l, nil
 	}
-	defer func() {
-		if l.Page > 1 {
-			l.Prev = min(l.Page, l.Pages+1) - 1
-		}
-		if l.Page < l.Pages {
-			l.Next = l.Page + 1
-		}
-	}()
-	l.Pages = max(1, (len(all)+size-1)/size)
 	var ids []string
-	for _, e := range all[min(len(all), (l.Page-1)*size):min(len(all), l.Page*size)] {
+	for _, e := range shown {
 		ids = append(ids, e.ID)
 	}
 	fs, err := c.store.FollowUpsByID(ctx, ids)
