@@ -172,6 +172,18 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if o.Unknown {
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
 	}
+	// A customer-service message sent (or perhaps sent) counts against the window before it
+	// leaves the queue (noteOutbox): a count in between (WindowWithQueue) sees it twice rather
+	// than not at all. A failure to count is returned once the outcome is stored: the message
+	// went out and must not be sent again.
+	var windowErr error
+	if o.Channel == "custom" && (o.Status == complaintbot.OutboxSent || o.Unknown) {
+		if o.OpenID == "" {
+			windowErr = fmt.Errorf("record outcome of %s: a customer-service message without its customer cannot be counted in the window", id)
+		} else if err := s.noteWindowSend(ctx, o.OpenID, o.At); err != nil {
+			windowErr = fmt.Errorf("record outcome of %s: %w", id, err)
+		}
+	}
 	// A message needing a person goes on the call list first (worklists.go), so that whoever sees
 	// its status sees it listed.
 	s.noteCallOutcome(ctx, id, o)
@@ -185,15 +197,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if !slices.Contains(NeedsPerson, o.Status) && n > 1 {
 		s.noteCallEntry(ctx, id, "", "", o.Status, o.At)
 	}
-	if o.Channel == "custom" && (o.Status == complaintbot.OutboxSent || o.Unknown) {
-		if o.OpenID == "" {
-			return fmt.Errorf("record outcome of %s: a customer-service message without its customer cannot be counted in the window", id)
-		}
-		if err := s.noteWindowSend(ctx, o.OpenID, o.At); err != nil {
-			return fmt.Errorf("record outcome of %s: %w", id, err)
-		}
-	}
-	return nil
+	return windowErr
 }
 
 // NeedsPerson lists the statuses of messages a person must deal with: the console's "call the
