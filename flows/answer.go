@@ -223,6 +223,9 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 	case complaintbot.FieldDescription:
 		return t.answerDescription(s, n)
 	case complaintbot.FieldRequest:
+		if h.branch != nil && t.d.content(n) == 0 {
+			return refuse(m.NotUnderstood) // "城东支行" here names a branch, not a wish: absorb takes it
+		}
 		k := key(n)
 		if t.d.u.pieceDone.is(k) && st.done(complaintbot.FieldDescription) {
 			return ask(t.question()) // "就这些": the story is told; what they want is still to say

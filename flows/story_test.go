@@ -112,3 +112,14 @@ func TestSuspicionIsNotAnEmergency(t *testing.T) {
 	c = newChat(t)
 	c.say("我被骗了，刚转了两万给冒充公安的人", "110")
 }
+
+// A branch named at the request question puts right the branch the bot took from the story; the
+// request is still asked.
+func TestABranchAtTheRequestQuestionIsTheBranch(t *testing.T) {
+	c := newChat(t)
+	c.say("我的信用卡昨晚被盗刷了3000块，我人一直在家", "不涉及网点", "如何处理")
+	c.say("城东支行", "已改为：网点 城东支行", "如何处理")
+	if b := c.st.Draft.Branch; b == nil || b.Code != "0101" || c.st.Draft.Fields[complaintbot.FieldRequest] != "" {
+		t.Fatalf("branch %+v, request %q", b, c.st.Draft.Fields[complaintbot.FieldRequest])
+	}
+}
