@@ -308,11 +308,8 @@ func (t *turn) goOn(text string) {
 	st := t.st
 	st.resetIntake()
 	st.Flow, st.Story, st.Step = FlowIntake, "", stepReadback
-	for _, s := range t.d.kind(st.Draft.Kind).Steps {
-		if !st.done(s.Field) && !s.IfTold {
-			st.Step = s.Field // where the draft stopped
-			break
-		}
+	if s := t.nextStep(); s != nil {
+		st.Step = s.Field // where the draft stopped
 	}
 	t.add(t.msgs().Resumed)
 	t.intake(text, cmdNone)

@@ -25,21 +25,31 @@ func (t *turn) start(kind complaintbot.Kind, story string) {
 // and then shows the read-back. first adds the how-to line to the intake's first question.
 func (t *turn) advance(first bool) {
 	st := t.st
-	for _, s := range t.d.kind(st.Draft.Kind).Steps {
-		if !st.done(s.Field) && !s.IfTold {
-			st.Step = s.Field
-			t.add(t.prompt(&s))
-			if first {
-				t.add(t.msgs().HowTo)
-			}
-			return
+	if s := t.nextStep(); s != nil {
+		st.Step = s.Field
+		t.add(t.prompt(s))
+		if first {
+			t.add(t.msgs().HowTo)
 		}
+		return
 	}
 	if t.duplicate() || t.err != nil {
 		return
 	}
 	st.Step = stepReadback
 	t.add(t.readback())
+}
+
+// nextStep is the draft's first question not answered yet (never one asked only if told), nil
+// when all are.
+func (t *turn) nextStep() *stepDef {
+	steps := t.d.kind(t.st.Draft.Kind).Steps
+	for i := range steps {
+		if !t.st.done(steps[i].Field) && !steps[i].IfTold {
+			return &steps[i]
+		}
+	}
+	return nil
 }
 
 // intake handles a message while a draft is being filled in.

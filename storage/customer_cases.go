@@ -83,8 +83,8 @@ func normalPhone(p string) string {
 
 func customerEntryID(key string, n int) string { return fmt.Sprintf("%s#%d", key, n) }
 
-// customerLast finds the number of the key's last entry (0: none), reading the entries it probes
-// into seen.
+// customerLast finds the number of the key's last entry (0: none, probeLatest), reading the
+// entries it probes into seen.
 func (s *Store) customerLast(ctx context.Context, key string, seen map[int]CustomerCase) (int, error) {
 	c := s.db.Collection("customer_cases")
 	probes := 0
@@ -107,34 +107,8 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	ok, err := has(1)
-	if err != nil || !ok {
-		return 0, err
-	}
-	lo, hi := 1, 2 // entry lo exists; hi is probed
-	for {
-		ok, err := has(hi)
-		if err != nil {
-			return 0, err
-		}
-		if !ok {
-			break
-		}
-		lo, hi = hi, hi*2
-	}
-	for hi-lo > 1 { // lo exists, hi does not
-		mid := (lo + hi) / 2
-		ok, err := has(mid)
-		if err != nil {
-			return 0, err
-		}
-		if ok {
-			lo = mid
-		} else {
-			hi = mid
-		}
-	}
-	return lo, nil
+	n, err := probeLatest(func(n int64) (bool, error) { return has(int(n)) })
+	return int(n), err
 }
 
 // customerEntry returns the key's n-th entry, from seen or read by _id.
