@@ -173,14 +173,14 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 		update = append(update, bson.E{Key: "$inc", Value: bson.D{{Key: "unknowns", Value: 1}}})
 	}
 	// A customer-service message sent (or perhaps sent) counts against the window before it
-	// leaves the queue (noteOutbox): a count in between (WindowWithQueue) sees it twice rather
-	// than not at all. A failure to count is returned once the outcome is stored: the message
-	// went out and must not be sent again.
+	// leaves the queue (noteOutbox): a count in between (WindowWithQueue) sees it, once by its
+	// id. A failure to count is returned once the outcome is stored: the message went out and
+	// must not be sent again.
 	var windowErr error
 	if o.Channel == "custom" && (o.Status == complaintbot.OutboxSent || o.Unknown) {
 		if o.OpenID == "" {
 			windowErr = fmt.Errorf("record outcome of %s: a customer-service message without its customer cannot be counted in the window", id)
-		} else if err := s.noteWindowSend(ctx, o.OpenID, o.At); err != nil {
+		} else if err := s.noteWindowSend(ctx, o.OpenID, id, o.At); err != nil {
 			windowErr = fmt.Errorf("record outcome of %s: %w", id, err)
 		}
 	}

@@ -163,17 +163,21 @@ func (s *Store) dueEmbedded(ctx context.Context, now time.Time, limit int, skip 
 	return out, nil
 }
 
-// queuedEmbedded counts the customer's open messages on the embedded server.
-func (s *Store) queuedEmbedded(ctx context.Context, openID string) (int, error) {
+// queuedEmbedded is queuedIDs on the embedded server.
+func (s *Store) queuedEmbedded(ctx context.Context, openID string) ([]string, error) {
 	if err := s.openMsgs.load(ctx, s); err != nil {
-		return 0, err
+		return nil, err
 	}
 	ids := s.openMsgs.candidates(func(e openEntry) bool { return e.openID == openID })
 	out, err := s.openMsgs.read(ctx, s, ids, 0, func(m *complaintbot.OutboxMessage) bool { return m.OpenID == openID })
 	if err != nil {
-		return 0, fmt.Errorf("count queued messages: %w", err)
+		return nil, fmt.Errorf("count queued messages: %w", err)
 	}
-	return len(out), nil
+	open := make([]string, len(out))
+	for i, m := range out {
+		open[i] = m.ID
+	}
+	return open, nil
 }
 
 // noteOutbox tells the embedded server's list of open messages (see openOutbox) what was just

@@ -45,7 +45,7 @@ func (s *Store) MessagingWindow(ctx context.Context, openID string, now time.Tim
 		return Window{}, err
 	}
 	w := Window{LastInbound: last, Closes: last.Add(WindowLength)}
-	if w.Sent, err = s.windowSent(ctx, openID, last); err != nil {
+	if _, w.Sent, err = s.windowSent(ctx, openID, last); err != nil {
 		return Window{}, err
 	}
 	w.Remaining = w.remaining(now, 0)
@@ -63,14 +63,25 @@ func init() { addCollection(WindowSendsCollection) }
 const windowKeep = 4 * WindowAllowance
 
 type windowSends struct {
-	OpenID string      `bson:"_id"`
-	Sent   []time.Time `bson:"sent"`
+	OpenID string `bson:"_id"`
+	// Sends are the messages counted, each with its outbox id, so that a message both counted
+	// here and still in the queue is counted once (WindowWithQueue).
+	Sends []windowSend `bson:"sends,omitempty"`
+	// Sent holds the times of sends recorded by an older version, without their ids.
+	Sent []time.Time `bson:"sent,omitempty"`
 }
 
-// noteWindowSend records that a customer-service message went (or may have gone) to the customer at at.
-func (s *Store) noteWindowSend(ctx context.Context, openID string, at time.Time) error {
+type windowSend struct {
+	ID string    `bson:"id"`
+	At time.Time `bson:"at"`
+}
+
+// noteWindowSend records that the customer-service message id went (or may have gone) to the
+// customer at at.
+func (s *Store) noteWindowSend(ctx context.Context, openID, id string, at time.Time) error {
 	c := s.db.Collection(WindowSendsCollection)
-	_, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}}, bson.D{{Key: "$push", Value: bson.D{{Key: "sent", Value: at}}}},
+	_, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}},
+		bson.D{{Key: "$push", Value: bson.D{{Key: "sends", Value: windowSend{ID: id, At: at}}}}},
 		options.UpdateOne().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("count a customer-service message in the window: %w", err)
@@ -78,35 +89,42 @@ func (s *Store) noteWindowSend(ctx context.Context, openID string, at time.Time)
 	return nil
 }
 
-// windowSent counts the customer-service messages sent to the customer since since, and trims the
-// record to its newest windowKeep sends when it has grown past twice that.
-func (s *Store) windowSent(ctx context.Context, openID string, since time.Time) (int, error) {
+// windowSent returns the outbox ids of the customer-service messages sent to the customer since
+// since, and how many were sent in all (older records carry no ids); it trims the record to its
+// newest windowKeep sends when it has grown past twice that.
+func (s *Store) windowSent(ctx context.Context, openID string, since time.Time) (ids []string, n int, err error) {
 	c := s.db.Collection(WindowSendsCollection)
 	var ws windowSends
-	err := c.FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&ws)
+	err = c.FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&ws)
 	if notFound(err) == ErrNotFound {
-		return 0, nil
+		return nil, 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("count messages sent in window: %w", err)
+		return nil, 0, fmt.Errorf("count messages sent in window: %w", err)
 	}
-	n := 0
 	for _, t := range ws.Sent {
 		if !t.Before(since) {
 			n++
 		}
 	}
-	if len(ws.Sent) > 2*windowKeep {
+	for _, e := range ws.Sends {
+		if !e.At.Before(since) && !slices.Contains(ids, e.ID) {
+			ids = append(ids, e.ID)
+			n++
+		}
+	}
+	if len(ws.Sends)+len(ws.Sent) > 2*windowKeep {
 		// A send recorded between the read and this write could be lost on MongoDB, where another
 		// instance may be sending: the count would then be one short, and WeChat's refusal
 		// (45047) is handled as for any closed window.
-		slices.SortFunc(ws.Sent, time.Time.Compare)
-		kept := ws.Sent[len(ws.Sent)-windowKeep:]
-		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}}, bson.D{{Key: "$set", Value: bson.D{{Key: "sent", Value: kept}}}}); err != nil {
+		slices.SortFunc(ws.Sends, func(a, b windowSend) int { return a.At.Compare(b.At) })
+		kept := ws.Sends[max(0, len(ws.Sends)-windowKeep):]
+		update := bson.D{{Key: "$set", Value: bson.D{{Key: "sends", Value: kept}}}, {Key: "$unset", Value: bson.D{{Key: "sent", Value: ""}}}}
+		if _, err := c.UpdateOne(ctx, bson.D{{Key: "_id", Value: openID}}, update); err != nil {
 			s.log.Warn("trim the window record", "customer", complaintbot.MaskOpenID(openID), "err", err)
 		}
 	}
-	return n, nil
+	return ids, n, nil
 }
 
 // remaining is how many more customer-service messages may go at now, with queued ones on the way.
@@ -156,28 +174,53 @@ func (s *Store) lastInbound(ctx context.Context, openID string) (time.Time, erro
 
 // WindowWithQueue is MessagingWindow counting, besides the customer-service messages sent since the
 // customer's last message, those still queued for delivery (or of unknown outcome): what an agent
-// may still send without WeChat refusing it. A message delivered between the two counts may be
-// counted twice, never not at all.
+// may still send without WeChat refusing it. A message is counted once, whether it is being sent
+// while this counts or not; queued is how many of the count are not yet sent.
 func (s *Store) WindowWithQueue(ctx context.Context, openID string, now time.Time) (w Window, queued int, err error) {
 	last, err := s.lastInbound(ctx, openID)
 	if err != nil || last.IsZero() {
 		return Window{}, 0, err
 	}
 	w = Window{LastInbound: last, Closes: last.Add(WindowLength)}
+	var open []string
 	if s.embedded != nil {
-		queued, err = s.queuedEmbedded(ctx, openID)
+		open, err = s.queuedEmbedded(ctx, openID)
 	} else {
-		var n int64
-		n, err = s.outbox.CountDocuments(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.OutboxPending, complaintbot.OutboxUnknown}}}}})
-		queued = int(n)
+		open, err = s.queuedIDs(ctx, openID)
 	}
 	if err != nil {
 		return Window{}, 0, fmt.Errorf("count messages queued in window: %w", err)
 	}
-	// Counted after the queue: a message sent in between counts twice rather than not at all.
-	if w.Sent, err = s.windowSent(ctx, openID, last); err != nil {
+	// Counted after the queue: a message leaves the queue only once it is counted as sent
+	// (RecordOutcome), so one sent in between is in the count, and by its id only once.
+	sentIDs, sent, err := s.windowSent(ctx, openID, last)
+	if err != nil {
 		return Window{}, 0, err
+	}
+	w.Sent = sent
+	for _, id := range open {
+		if !slices.Contains(sentIDs, id) {
+			queued++
+		}
 	}
 	w.Remaining = w.remaining(now, queued)
 	return w, queued, nil
+}
+
+// queuedIDs returns the ids of the customer's messages queued for delivery or of unknown outcome.
+func (s *Store) queuedIDs(ctx context.Context, openID string) ([]string, error) {
+	cur, err := s.outbox.Find(ctx, bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.OutboxPending, complaintbot.OutboxUnknown}}}}},
+		options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	var ms []complaintbot.OutboxMessage
+	if err := cur.All(ctx, &ms); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(ms))
+	for i, m := range ms {
+		ids[i] = m.ID
+	}
+	return ids, nil
 }
