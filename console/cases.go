@@ -467,6 +467,13 @@ func deadlineItems(rec *complaintbot.Case) []TimelineItem {
 			out = append(out, TimelineItem{At: at, Kind: "overdue", Who: "系统", Title: "超期：" + deadlineNames[d] + "已过"})
 		}
 	}
+	if r := rec.Review; r != nil {
+		for seq := 1; seq <= r.Seq; seq++ {
+			if at, ok := rec.Missed[storage.ReviewDeadline(seq)]; ok {
+				out = append(out, TimelineItem{At: at, Kind: "overdue", Who: "系统", Title: fmt.Sprintf("超期：核查（%s-HC%d）答复期限已过", rec.Number, seq)})
+			}
+		}
+	}
 	if rec.Escalated != nil {
 		why := strings.TrimPrefix(rec.Escalation.Reason, "overdue_")
 		out = append(out, TimelineItem{At: *rec.Escalated, Kind: "escalation", Who: "系统",

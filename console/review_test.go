@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/complaintbot/complaintbot"
 )
@@ -115,6 +116,28 @@ func TestReviewAskedInTheChatAndDecidedByHeadOffice(t *testing.T) {
 	tk.Reviews = nil
 	if st := alice.getJSON("/api/v1/tasks", &tk); st != 200 || len(tk.Reviews) != 0 {
 		t.Fatalf("a branch agent's tasks: %d %+v", st, tk)
+	}
+	// Past the review's deadline (15 days): the deadlines job marks it overdue on the case's
+	// timeline, and head office's task list says so.
+	e.Clock.Advance(16 * 24 * time.Hour)
+	if err := e.App.Scheduler.RunDue(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	alice, root = e.token("alice"), e.token("root") // a new sign-in after 16 days
+	if st, page := e.login("alice").do("GET", "/cases/"+n+"/timeline", nil); st != 200 || !strings.Contains(page, "超期：核查（"+id+"）答复期限已过") {
+		t.Fatalf("timeline after the review's deadline: %d %s", st, page)
+	}
+	var late struct {
+		Reviews []struct {
+			Overdue bool `json:"overdue"`
+		} `json:"reviews"`
+	}
+	if st := root.getJSON("/api/v1/tasks", &late); st != 200 || len(late.Reviews) != 1 || !late.Reviews[0].Overdue {
+		t.Fatalf("head office's tasks after the deadline: %d %+v", st, late)
+	}
+	// The customer asking now is not promised the date that has passed.
+	if got := e.say(custA, "申请核查 "+n); !strings.Contains(got, "仍在办理") || !strings.Contains(got, "非常抱歉") {
+		t.Fatalf("the customer asks after the review's deadline: %s", got)
 	}
 	// Only head office records the result; the customer is told it.
 	if st, body := alice.doJSON("POST", "/api/v1/cases/"+n+"/review_result", map[string]string{"text": "维持原处理结果"}); st != http.StatusForbidden {

@@ -23,7 +23,11 @@ func (t *turn) askReview(cases []complaintbot.CaseSummary, number, text string) 
 		case reviewExpired:
 			t.add(t.fillCase(cr.ReviewExpired, *c))
 		case reviewPending:
-			t.add(t.fillCase(cr.ReviewPending, *c))
+			if c.Review.Overdue(t.now) {
+				t.add(t.fillCase(cr.ReviewLate, *c))
+			} else {
+				t.add(t.fillCase(cr.ReviewPending, *c))
+			}
 		case reviewDone:
 			t.add(t.fillCase(cr.ReviewDone, *c))
 		default:

@@ -85,8 +85,10 @@ type caseRequestsDef struct {
 	ReviewNotComplaint string `yaml:"review_not_complaint"`
 	ReviewExpired      string `yaml:"review_expired"`
 	ReviewPending      string `yaml:"review_pending"`
-	ReviewDone         string `yaml:"review_done"`
-	RequestDropped     string `yaml:"request_dropped"`
+	// ReviewLate: the review going on is past the date the customer was promised.
+	ReviewLate     string `yaml:"review_late"`
+	ReviewDone     string `yaml:"review_done"`
+	RequestDropped string `yaml:"request_dropped"`
 }
 
 // requestWords are the case_requests word lists, compiled (Definition.requests).
@@ -106,7 +108,7 @@ var (
 // from the embedded default when an operator's file, written before they existed, lacks them.
 func (f *fileDef) fillReviewTexts() error {
 	if len(f.CaseRequests.WithdrawWords) > 0 && f.Notices.Withdrawn != "" && f.Notices.ReviewRequested != "" && f.Notices.ReviewDecided != "" &&
-		f.CaseRequests.ReviewNotComplaint != "" && f.Notices.ResolvedOther != "" {
+		f.CaseRequests.ReviewNotComplaint != "" && f.CaseRequests.ReviewLate != "" && f.Notices.ResolvedOther != "" {
 		return nil
 	}
 	requestDefaultsOnce.Do(func() { requestDefaultsErr = yaml.Unmarshal(defaultYAML, &requestDefaults) })
@@ -118,6 +120,9 @@ func (f *fileDef) fillReviewTexts() error {
 	}
 	if f.CaseRequests.ReviewNotComplaint == "" { // written before suggestions were kept from reviews
 		f.CaseRequests.ReviewNotComplaint = requestDefaults.CaseRequests.ReviewNotComplaint
+	}
+	if f.CaseRequests.ReviewLate == "" { // written before an overdue review had its own answer
+		f.CaseRequests.ReviewLate = requestDefaults.CaseRequests.ReviewLate
 	}
 	if f.Notices.empty() {
 		return nil // the whole section comes from the default

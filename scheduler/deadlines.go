@@ -17,7 +17,8 @@ import (
 // sweepCheckpoint names the checkpoint of the deadlines job's sweep of changed cases.
 const sweepCheckpoint = "deadlines.sweep"
 
-// deadlines runs the deadlines job: reminders and overdue checks that are due, then the sweep.
+// deadlines runs the deadlines job: reminders and overdue checks that are due (of cases, then of
+// reviews), then the sweep.
 func (x *Scheduler) deadlines(ctx context.Context) (int, error) {
 	kinds := []string{storage.DueRemind, storage.DueOverdue}
 	n, err := x.pass(ctx, JobDeadlines, JobDeadlines, kinds, func(ctx context.Context, batch []storage.DueEntry, now time.Time) error {
@@ -31,8 +32,12 @@ func (x *Scheduler) deadlines(ctx context.Context) (int, error) {
 	if err != nil {
 		return n, err
 	}
+	r, err := x.reviews(ctx, x.clock.Now())
+	if err != nil {
+		return n + r, err
+	}
 	m, err := x.sweep(ctx)
-	return n + m, err
+	return n + r + m, err
 }
 
 // deadlineEntry raises the reminder of a deadline that is near, or marks a missed one overdue and
@@ -131,7 +136,7 @@ func (x *Scheduler) sweep(ctx context.Context) (int, error) {
 // postRobot posts the reminder to the WeCom group robot (no customer data: case number, branch,
 // assignee, deadline).
 func (x *Scheduler) postRobot(ctx context.Context, r *storage.Reminder) error {
-	what := map[string]string{storage.DeadlineReply: "答复期限", storage.DeadlineDecision: "办结期限"}[r.Deadline]
+	what := map[string]string{storage.DeadlineReply: "答复期限", storage.DeadlineDecision: "办结期限", storage.DeadlineReview: "核查答复期限"}[r.Deadline]
 	text := fmt.Sprintf("【投诉处理提醒】案件 %s（%s）%s为%s，即将到期，请及时处理。", r.Case, r.BranchName, what, flows.FormatDate(r.Due))
 	if r.Kind == storage.ReminderOverdue {
 		text = fmt.Sprintf("【投诉处理超期】案件 %s（%s）已超过%s（%s）", r.Case, r.BranchName, what, flows.FormatDate(r.Due))

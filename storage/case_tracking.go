@@ -3,6 +3,7 @@ package storage
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -20,11 +21,17 @@ func init() {
 	addCollection("sched_cases")
 }
 
-// Deadlines of a case (the keys of complaintbot.Case.Missed).
+// Deadlines of a case (the keys of complaintbot.Case.Missed; a review's is ReviewDeadline).
 const (
 	DeadlineReply    = "reply"
 	DeadlineDecision = "decision"
+	// DeadlineReview names a review's deadline (complaintbot.Review.Due) in reminders.
+	DeadlineReview = "review"
 )
+
+// ReviewDeadline is the key in complaintbot.Case.Missed of the deadline of the case's review
+// number seq (each review of a case is marked overdue once).
+func ReviewDeadline(seq int) string { return DeadlineReview + strconv.Itoa(seq) }
 
 // ScanCase returns the case with the given number, or ErrNotFound, like Case but through the
 // read-only connection (see ScanCollection), as the scheduler's and the reports' other reads do: a
