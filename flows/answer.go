@@ -51,6 +51,15 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	if t.skip(s, n, cmd) {
 		return
 	}
+	if kind, ok := t.d.intent(n); ok && kind == st.Draft.Kind && cmd == cmdNone && t.d.content(n) == 0 && !t.saysMore(n) {
+		// "我要投诉" again: it is being taken; the question stands, in one line at the category.
+		if s.Type == stepChoice {
+			t.add(fill(t.u().ChoiceWish, "kind", t.d.kindName(kind)))
+		} else {
+			t.add(t.question())
+		}
+		return
+	}
 	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
 		if t.onlyMissing(s) && (s.Type == stepDateTime || (s.Type == stepChoice && !t.storyPointsAtCategories())) {
 			// Everything else is told and the customer means to finish: 其他 (the last category)
@@ -355,8 +364,7 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 		}
 	}
 	if !ok && h.category >= 0 {
-		i, ok = h.category, true
-		t.storyAtChoice(n, h) // "问她还翻白眼": the category, and more of the story
+		i, ok = h.category, true // "问她还翻白眼": the category; absorb adds it to the story (moreStory)
 	}
 	if !ok && len(h.candidates) > 1 {
 		return ask(t.candidatesQuestion(h.candidates))
@@ -403,25 +411,41 @@ func (t *turn) answersOnlyPrefilled(h hits) bool {
 	return len(fields) > 0
 }
 
-// storyAtChoice adds a message that answered the category question in the words of the story to
-// the story told before, when it tells more of it.
-func (t *turn) storyAtChoice(n string, h hits) {
+// tellsStory reports whether a message at another question (skip) tells something of what
+// happened: enough content for a story, or at the category question an answer in the story's words
+// that says more than the category ("排了三个小时的队": more of it than 排了; after a story, "问她还
+// 翻白眼"). Not a name or a judgment alone ("服务态度", "态度很差", "the teller was rude，不耐烦").
+func (t *turn) tellsStory(h hits, orig, skip string) bool {
+	if h.story {
+		return true
+	}
+	n := t.d.normalize(orig)
+	if skip != fieldCategory || h.category < 0 || t.d.question(n) {
+		return false
+	}
+	if t.st.done(complaintbot.FieldDescription) {
+		return t.d.told(n) >= t.d.file.Understanding.DescContent
+	}
+	return t.d.content(t.d.withoutKeywords(t.st.Draft.Kind, n)) >= t.d.file.Understanding.DescContent
+}
+
+// moreStory reports whether a message at another question (skip) tells more of the story already
+// kept, which is then added to it, never dropped (tellsStory); not a wish (the request takes it),
+// not a phone or a correction ("电话写错了，是138…" puts an answer right), and not what the story
+// already says.
+func (t *turn) moreStory(h hits, orig, skip string) bool {
 	st := t.st
-	if !st.done(complaintbot.FieldDescription) || t.d.question(n) || t.d.told(n) < t.d.file.Understanding.DescContent {
-		return
+	if !st.done(complaintbot.FieldDescription) || t.added || h.request != "" || skip == "" || skip == complaintbot.FieldRequest {
+		return false // the request question decides for itself
 	}
-	if h.request != "" {
-		return // "尽快修好ATM" says what the customer wants: the request takes it
+	if !t.tellsStory(h, orig, skip) {
+		return false
 	}
+	n := t.d.normalize(orig)
 	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) {
-		return // "电话写错了，是138…" puts an answer right; it tells nothing of what happened
+		return false
 	}
-	if strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n)) {
-		return
-	}
-	t.draftFields()[complaintbot.FieldDescription] += "，" + t.orig
-	t.add(t.u().StoryAdded)
-	t.added = true
+	return !strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n))
 }
 
 // questionAgain asks the question s again after a message that answered others: the category

@@ -41,7 +41,13 @@ func (d *Definition) command(text string) command {
 		}
 		return cmdNone
 	}
-	return d.commands[k]
+	if cmd, ok := d.commands[k]; ok {
+		return cmd
+	}
+	if d.u != nil && onlyWith(k, d.cancels, d.u.polite) {
+		return cmdCancel // "算了不投诉了", "不填了取消吧": only words for cancelling
+	}
+	return cmdNone
 }
 
 // caseNumberRe finds a case number, tolerant of case, spaces and a missing dash.

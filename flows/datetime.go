@@ -88,6 +88,9 @@ func (d *Definition) findWhen(text string, now time.Time) (when, bool) {
 }
 
 func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
+	if d.u != nil {
+		text = d.u.notTime.strip(text) // "这周一直这样": this week, not Monday
+	}
 	s := cnNumerals(textnorm.HalfWidth(text))
 	now = now.In(complaintbot.Shanghai)
 	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, complaintbot.Shanghai)

@@ -25,6 +25,7 @@ type Definition struct {
 	file     fileDef
 	kinds    map[complaintbot.Kind]*kindDef
 	commands map[string]command // normalised word → command
+	cancels  words              // commands.cancel, for a message made of them ("算了不投诉了")
 	u        *understanding     // compiled word lists
 	sounds   []branchSound      // branch names by sound, for typos
 	requests requestWords       // the case_requests words, compiled (withdraw.go)
@@ -144,6 +145,7 @@ func (d *Definition) index() {
 			}
 		}
 	}
+	d.cancels = newWords(c.Cancel)
 	d.compileUnderstanding()
 	d.indexSounds()
 }

@@ -68,6 +68,13 @@ func (t *turn) idle(text string, cmd command) {
 		return
 	}
 	if kind, clear := t.d.storyKind(text, t.now); clear && t.saysMore(text) {
+		if t.infoQuestion(text) {
+			// "你们信用卡年费多少钱？": a category's word (年费), but a question, not a complaint.
+			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
+			t.add(t.u().FAQAfter)
+			t.st.Context = t.orig
+			return
+		}
 		t.storyOf(kind, t.orig) // "城东支行垃圾": short, but it names the branch
 		return
 	}
@@ -84,13 +91,24 @@ func (t *turn) idle(text string, cmd command) {
 		t.story(t.orig)
 		return
 	}
-	if content >= 3 && t.st.Draft == nil { // "我去取钱": the first piece of a story
+	if (content >= 3 || t.saysMore(text)) && t.st.Draft == nil {
+		// "我去取钱", "前天去高新区支行": the first piece of a story
 		t.st.Flow, t.st.Story = FlowChooseKind, t.orig
 		t.add(t.u().PieceMore)
 		return
 	}
 	t.add(m.NotUnderstood)
 	t.add(t.d.file.Welcome)
+}
+
+// infoQuestion reports whether a message only asks for information ("你们信用卡年费多少钱？"): a
+// short question with an information word, and no words of a complaint's story, of anger, or of a
+// request, and no day.
+func (t *turn) infoQuestion(text string) bool {
+	k := key(text)
+	u := t.d.u
+	return t.d.question(text) && len(clauses(text)) <= 2 && u.infoQuestions.in(k) && !u.complaintStory.in(k) &&
+		!u.insults.in(k) && !u.request.in(k) && !u.stopWishes.in(k) && !t.d.dated(text, t.now)
 }
 
 // saysMore reports whether a message that asks for a kind also names a branch, a time, a phone or

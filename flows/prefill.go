@@ -23,10 +23,25 @@ func (d *Definition) intent(n string) (complaintbot.Kind, bool) {
 	switch {
 	case len(wanted) == 0:
 		return "", false
+	case len(wanted) == 1 && wanted[0] == complaintbot.KindSuggestion && d.praiseBefore(k):
+		return complaintbot.KindPraise, true // "李经理特别好，…建议其他网点也学学": praise, with a wish
 	case wanted[0] == complaintbot.KindComplaint || len(wanted) == 1:
 		return wanted[0], true
 	}
 	return "", false
+}
+
+// praiseBefore reports whether a message praises someone (the praise kind's story words, no
+// complaint's) before it first names a suggestion.
+func (d *Definition) praiseBefore(k string) bool {
+	first := len(k)
+	for _, name := range d.u.kindNames[complaintbot.KindSuggestion] {
+		if i := strings.Index(k, name); i >= 0 {
+			first = min(first, i)
+		}
+	}
+	before := k[:first]
+	return d.u.praiseStory.in(before) && !d.u.complaintStory.in(before) && !d.u.insults.in(before)
 }
 
 // mentions reports whether k holds a kind name that no negation precedes; with negated, whether
@@ -124,8 +139,10 @@ func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.K
 		return complaintbot.KindPraise, true
 	case says(d.u.suggestStory) && !d.u.request.in(k) && !d.u.stopWishes.in(k) && !d.dated(story, now):
 		return complaintbot.KindSuggestion, true // "排号机能不能搞个语音播报": a machine named, nothing wrong with it
-	case len(d.categoryCandidates(complaintbot.KindComplaint, story)) > 0 || d.u.request.in(k):
-		return complaintbot.KindComplaint, true // a complaint category's words ("保安凶我"), a request ("要求道歉")
+	case len(d.categoryCandidates(complaintbot.KindComplaint, story)) > 0 || d.u.request.in(k) || d.dated(story, now):
+		// A complaint category's words ("保安凶我"), a request ("要求道歉"), or something that
+		// happened on a day ("昨天下午去补卡，说要等七个工作日，能不能快一点").
+		return complaintbot.KindComplaint, true
 	case says(d.u.suggestStory):
 		return complaintbot.KindSuggestion, true
 	}
@@ -146,6 +163,12 @@ func (t *turn) urgentCategory() int {
 		}
 	}
 	return -1
+}
+
+// urgentNoBranch reports whether this message's money at risk concerns no branch unless one is
+// named (urgent entries with no_branch: a card lost in the street).
+func (t *turn) urgentNoBranch() bool {
+	return t.urgent >= 0 && t.d.file.Urgent[t.urgent].NoBranch
 }
 
 // urgentCategoryCode is the category code an urgent entry points to, "" for none.

@@ -50,12 +50,18 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 		t.submit()
 		return
 	}
-	if s, v := t.textCorrection(t.orig); s != nil {
-		// "经过改一下：早上八点在…": the new text, whole.
-		t.draftFields()[s.Field] = v
-		t.notes(nil, []string{t.item(s)})
+	if s, v := t.labelledAnswer(t.orig); s != nil {
+		// "经过改一下：早上八点在…", "诉求改成：退钱并道歉", "经过补充一下：…": the same as choosing
+		// the item's number and then answering its question, in one message.
 		st.resetIntake()
-		t.advance(false)
+		st.Step, st.Correcting = s.Field, true
+		t.orig = v
+		said := len(t.say)
+		t.answer(s, t.d.normalize(v), cmdNone)
+		if st.Step == stepReadback || st.Step == stepDuplicate { // taken: say so before the read-back
+			note := fill(t.u().Corrected, "items", t.item(s))
+			t.say = append(t.say[:said], append([]string{note}, t.say[said:]...)...)
+		}
 		return
 	}
 	if _, number := choiceNumber(text); !number {
@@ -131,25 +137,34 @@ func (t *turn) changeKind(kind complaintbot.Kind) {
 	}
 }
 
-// textCorrection reads a correction of a free-text answer in words at the read-back: the field's
-// label, a word for changing it, and the new text after a colon or comma ("经过改一下：…", "诉求改成：
-// 退钱并道歉"). It returns the step and the new text, or nil.
-func (t *turn) textCorrection(orig string) (*stepDef, string) {
+// labelledAnswer reads a new answer given in words at the read-back: an item's label, a word for
+// changing it (or, for a free text, for adding to it), and the answer after a colon or comma
+// ("经过改一下：…", "诉求改成：退钱并道歉", "经过补充一下：…"). It returns the step and the answer
+// as its question would get it (for an addition, the text so far and the addition), or nil.
+func (t *turn) labelledAnswer(orig string) (*stepDef, string) {
 	steps := t.d.kind(t.st.Draft.Kind).Steps
 	for i := range steps {
 		s := &steps[i]
-		if s.Type != stepText || !strings.HasPrefix(orig, s.Label) {
+		if !strings.HasPrefix(orig, s.Label) {
 			continue
 		}
 		rest := strings.TrimSpace(orig[len(s.Label):])
-		changing := false
+		changing, adding := false, false
 		for _, w := range t.d.u.textChange {
 			if strings.HasPrefix(rest, w) {
 				rest, changing = strings.TrimSpace(rest[len(w):]), true
 				break
 			}
 		}
-		if !changing {
+		if !changing && s.Type == stepText {
+			for _, w := range t.d.u.textAdd {
+				if strings.HasPrefix(rest, w) {
+					rest, adding = strings.TrimSpace(rest[len(w):]), true
+					break
+				}
+			}
+		}
+		if !changing && !adding {
 			continue
 		}
 		cut := strings.IndexAny(rest, "：:，,")
@@ -157,9 +172,13 @@ func (t *turn) textCorrection(orig string) (*stepDef, string) {
 			continue
 		}
 		v := strings.TrimSpace(strings.TrimLeft(rest[cut:], "：:，, "))
-		if n := runes(v); n >= max(s.Min, 1) && n <= s.Max {
-			return s, v
+		if v == "" {
+			continue
 		}
+		if old := t.st.Draft.Fields[s.Field]; adding && old != "" {
+			v = old + "，" + v
+		}
+		return s, v
 	}
 	return nil, ""
 }

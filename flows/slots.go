@@ -15,6 +15,21 @@ func clauses(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) || unicode.IsSymbol(r) })
 }
 
+// phrases splits a message like clauses, but keeps the words of an English phrase together ("need
+// it back" is one wish, not three clauses).
+func phrases(s string) []string {
+	s = latinSpaceRe.ReplaceAllString(s, "$1\x00$2")
+	s = latinSpaceRe.ReplaceAllString(s, "$1\x00$2") // overlapping pairs ("a b c")
+	cs := clauses(s)
+	for i, c := range cs {
+		cs[i] = strings.ReplaceAll(c, "\x00", " ")
+	}
+	return cs
+}
+
+// latinSpaceRe is a space between two Latin letters or digits.
+var latinSpaceRe = regexp.MustCompile(`([A-Za-z0-9'])\s+([A-Za-z0-9])`)
+
 // phoneLikeRe is a run of digits as long as a phone number.
 var phoneLikeRe = regexp.MustCompile(`\d{7,}`)
 
@@ -135,6 +150,7 @@ type hits struct {
 	category   int   // index among the kind's categories; -1 when none or several fit
 	candidates []int // the categories that fit, when several do
 	branch     *complaintbot.Branch
+	forgotten  bool // the customer does not remember the branch ("不记得是哪个支行了")
 	when       *when
 	phone      string
 	person     string
@@ -162,9 +178,11 @@ func (t *turn) scan(n string) hits {
 		case stepBranch:
 			if b, ok := d.findBranch(n); ok {
 				h.branch = &b
-			} else if d.u.noBranchStory.in(k) && len(d.branchesIn(k, false)) == 0 {
+			} else if (d.u.noBranchStory.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
 				nb := d.noBranch()
 				h.branch = &nb
+			} else {
+				h.forgotten = d.branchForgotten(n)
 			}
 		case stepDateTime:
 			if w, ok := d.findWhen(n, t.now); ok {
@@ -229,7 +247,7 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 				out = append(out, i)
 				break
 			}
-			if lw := d.u.degree.remove(kw); runes(lw) >= 2 {
+			if lw := strings.ReplaceAll(d.u.degree.remove(kw), "没有", "没"); runes(lw) >= 2 {
 				if j := strings.Index(lk, lw); j >= 0 && !d.negated(lk, j) {
 					out = append(out, i)
 					break
@@ -243,25 +261,51 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 	return out
 }
 
+// branchForgotten reports whether a message says the customer does not remember the branch: a
+// clause with a word for not knowing and a word for a branch ("不记得是哪个支行了").
+func (d *Definition) branchForgotten(n string) bool {
+	for _, c := range clauses(n) {
+		k := key(c)
+		if d.u.dontKnow.in(k) && slices.ContainsFunc(d.u.branchSuffixes, func(s string) bool { return strings.Contains(k, s) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// withoutKeywords is a message without the category keywords it holds (as written there).
+func (d *Definition) withoutKeywords(kind complaintbot.Kind, n string) string {
+	for _, c := range d.file.Categories[string(kind)] {
+		for _, w := range c.Keywords {
+			if kw := key(w); kw != "" && !strings.Contains(w, "…") {
+				n = strings.ReplaceAll(n, kw, " ")
+			}
+		}
+	}
+	return n
+}
+
 // loose is a message's matching key without intensifiers (understanding.degree_words) and
-// function characters, for matching keywords however the customer puts them.
+// function characters, and with 没有 read as 没, for matching keywords however the customer puts
+// them.
 func (d *Definition) loose(k string) string {
 	if d.u == nil {
 		return k
 	}
-	return strings.Map(func(r rune) rune {
+	k = strings.Map(func(r rune) rune {
 		if strings.ContainsRune(d.u.function, r) {
 			return -1
 		}
 		return r
 	}, d.u.degree.remove(k))
+	return strings.ReplaceAll(k, "没有", "没") // "没有人过来" holds 没人过来
 }
 
 // requestIn returns the part of a message (as the customer wrote it) that says what they want:
 // from the first clause holding a request word ("希望道歉") to the end — from the word itself in a
 // long clause — leaving out a phone number given with it.
 func (d *Definition) requestIn(orig string) string {
-	cs := withoutPhone(clauses(orig))
+	cs := withoutPhone(phrases(orig))
 	for i, c := range cs {
 		n := d.normalize(c)
 		k := key(n)
@@ -323,8 +367,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			continue
 		}
 		done := st.done(s.Field)
-		more := s.Field == complaintbot.FieldDescription && done && h.story && !override && h.request == "" && !t.added &&
-			skip != "" && skip != complaintbot.FieldRequest // the request question decides for itself
+		more := s.Field == complaintbot.FieldDescription && !override && t.moreStory(h, orig, skip)
 		if done && !override && !more {
 			continue
 		}
@@ -342,6 +385,8 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			if h.branch != nil && (draft.Branch == nil || draft.Branch.Code != h.branch.Code || !done) {
 				b := copyBranch(*h.branch)
 				draft.Branch, set = &b, true
+			} else if h.branch == nil && h.forgotten && !done {
+				draft.Branch, set = nil, true // an answer: the agent finds out (answerBranch)
 			}
 		case stepDateTime:
 			if h.when != nil && (!done || !t.sameWhen(*h.when)) {
@@ -361,7 +406,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				v = h.person
 			case complaintbot.FieldDescription:
 				switch {
-				case h.story && !done:
+				case !done && t.tellsStory(h, orig, skip):
 					v = t.withPiece(orig)
 				case more:
 					// More of the story at another question: it is added, never dropped.

@@ -26,46 +26,54 @@ type understandingDef struct {
 	ProgressPhrases []string     `yaml:"progress_phrases"`
 	QuestionWords   []string     `yaml:"question_words"`
 	AskBot          []string     `yaml:"ask_bot"`
-	RequestWords    []string     `yaml:"request_words"`
-	RequestShort    []string     `yaml:"request_short"`
-	RequestMarkers  []string     `yaml:"request_markers"`
-	StopWishes      []string     `yaml:"stop_wishes"`
-	NotRequest      []string     `yaml:"not_request"`
-	NarrativeWords  []string     `yaml:"narrative_words"`
-	NarrativeSubj   []string     `yaml:"narrative_subjects"`
-	PraiseDeeds     []string     `yaml:"praise_deeds"`
-	CorrectionWords []string     `yaml:"correction_words"`
-	PieceDone       []string     `yaml:"piece_done"`
-	Filler          []string     `yaml:"filler"`
-	Insults         []string     `yaml:"insults"`
-	EvidenceRefs    []string     `yaml:"evidence_refs"`
-	EvidencePoint   []string     `yaml:"evidence_pointers"`
-	IntroStarts     []string     `yaml:"intro_starts"`
-	IntroWords      []string     `yaml:"intro_words"`
-	MetaWords       []string     `yaml:"meta_words"`
+	// InfoQuestions ask for information ("年费多少钱？"): such a question that tells no complaint is
+	// answered as off the topic, not taken as a story.
+	InfoQuestions   []string `yaml:"info_questions"`
+	RequestWords    []string `yaml:"request_words"`
+	RequestShort    []string `yaml:"request_short"`
+	RequestMarkers  []string `yaml:"request_markers"`
+	StopWishes      []string `yaml:"stop_wishes"`
+	NotRequest      []string `yaml:"not_request"`
+	NarrativeWords  []string `yaml:"narrative_words"`
+	NarrativeSubj   []string `yaml:"narrative_subjects"`
+	PraiseDeeds     []string `yaml:"praise_deeds"`
+	CorrectionWords []string `yaml:"correction_words"`
+	PieceDone       []string `yaml:"piece_done"`
+	Filler          []string `yaml:"filler"`
+	Insults         []string `yaml:"insults"`
+	EvidenceRefs    []string `yaml:"evidence_refs"`
+	EvidencePoint   []string `yaml:"evidence_pointers"`
+	IntroStarts     []string `yaml:"intro_starts"`
+	IntroWords      []string `yaml:"intro_words"`
+	MetaWords       []string `yaml:"meta_words"`
 	// NotUrgent are words that make a message's money-at-risk words someone else's suspicion, not
 	// the customer's emergency ("卡被冻结了，说是涉嫌电信诈骗").
 	NotUrgent []string `yaml:"not_urgent"`
-	// TextChangeWords, after a free-text answer's label at the read-back, say it is to change
-	// ("经过改一下：…").
-	TextChangeWords []string            `yaml:"text_change_words"`
-	FunctionChars   string              `yaml:"function_chars"`
-	FunctionWords   []string            `yaml:"function_words"`
-	Judgments       []string            `yaml:"judgments"`
-	DegreeWords     []string            `yaml:"degree_words"`
-	ReferBack       []string            `yaml:"refer_back"`
-	RiskWords       []string            `yaml:"risk_words"`
-	StoryContent    int                 `yaml:"story_content"`
-	DescContent     int                 `yaml:"description_content"`
-	KindNames       map[string][]string `yaml:"kind_names"`
-	SwitchPrefixes  []string            `yaml:"switch_prefixes"`
-	SwitchFillers   []string            `yaml:"switch_fillers"`
-	BranchSuffixes  []string            `yaml:"branch_suffixes"`
-	Negations       []string            `yaml:"negations"`
-	PersonTitles    []string            `yaml:"person_titles"`
-	Surnames        string              `yaml:"surnames"`
-	SummaryChars    int                 `yaml:"summary_chars"`
-	Messages        understandingTexts  `yaml:"messages"`
+	// TextChangeWords, after an answer's label at the read-back, say it is to change ("经过改一下：…").
+	TextChangeWords []string `yaml:"text_change_words"`
+	// TextAddWords, after a free-text answer's label at the read-back, say the text that follows is
+	// to be added to it ("经过补充一下：…").
+	TextAddWords  []string `yaml:"text_add_words"`
+	FunctionChars string   `yaml:"function_chars"`
+	FunctionWords []string `yaml:"function_words"`
+	Judgments     []string `yaml:"judgments"`
+	DegreeWords   []string `yaml:"degree_words"`
+	ReferBack     []string `yaml:"refer_back"`
+	// NotTimeWords are words whose characters would read as a time but are not one ("这周一直这样"
+	// is no Monday): left out before a time is read.
+	NotTimeWords   []string            `yaml:"not_time_words"`
+	RiskWords      []string            `yaml:"risk_words"`
+	StoryContent   int                 `yaml:"story_content"`
+	DescContent    int                 `yaml:"description_content"`
+	KindNames      map[string][]string `yaml:"kind_names"`
+	SwitchPrefixes []string            `yaml:"switch_prefixes"`
+	SwitchFillers  []string            `yaml:"switch_fillers"`
+	BranchSuffixes []string            `yaml:"branch_suffixes"`
+	Negations      []string            `yaml:"negations"`
+	PersonTitles   []string            `yaml:"person_titles"`
+	Surnames       string              `yaml:"surnames"`
+	SummaryChars   int                 `yaml:"summary_chars"`
+	Messages       understandingTexts  `yaml:"messages"`
 }
 
 // understandingTexts are the texts of the understanding section; all are required.
@@ -88,10 +96,13 @@ type understandingTexts struct {
 	ChoiceNone            string `yaml:"choice_none"`
 	ChoiceCandidates      string `yaml:"choice_candidates"`
 	ChoiceAgain           string `yaml:"choice_again"`
-	WhenUnknown           string `yaml:"when_unknown"`
-	BranchUnknown         string `yaml:"branch_unknown"`
-	WhenSpan              string `yaml:"when_span"`
-	ReadbackLong          string `yaml:"readback_long"`
+	// ChoiceWish answers a wish repeated at the category question ("我要投诉" again): the
+	// question again in one line, its list being just above. {kind}.
+	ChoiceWish    string `yaml:"choice_wish"`
+	WhenUnknown   string `yaml:"when_unknown"`
+	BranchUnknown string `yaml:"branch_unknown"`
+	WhenSpan      string `yaml:"when_span"`
+	ReadbackLong  string `yaml:"readback_long"`
 }
 
 // rewriteDef rewrites spellings before a message is read.
@@ -112,6 +123,9 @@ type urgentDef struct {
 	Words    []string `yaml:"words"`
 	Category string   `yaml:"category"`
 	Text     string   `yaml:"text"`
+	// NoBranch: a story of this kind that names no branch concerns none (a card lost in the
+	// street), so the branch is not asked.
+	NoBranch bool `yaml:"no_branch"`
 }
 
 func (u *understandingDef) empty() bool { return reflect.ValueOf(*u).IsZero() }
@@ -207,6 +221,7 @@ type understanding struct {
 	progress       words
 	question       words
 	askBot         words
+	infoQuestions  words
 	request        words
 	requestShort   words
 	requestMarkers words
@@ -232,10 +247,12 @@ type understanding struct {
 	meta           words
 	notUrgent      words
 	textChange     words
+	textAdd        words
 	function       string
 	functionWords  map[string]bool // English words that carry no content ("the", "was")
 	degree         words           // intensifiers left out when matching category keywords (太, 很)
 	referBack      words           // "接着刚才的": the conversation, not a time
+	notTime        words           // "一直": no 周一
 	risk           words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
 	kindNames      map[complaintbot.Kind]words
 	switchPrefixes words
@@ -290,6 +307,7 @@ func (d *Definition) compileUnderstanding() {
 	c.progress = newWords(u.ProgressPhrases)
 	c.question = newWords(u.QuestionWords)
 	c.askBot = newWords(u.AskBot)
+	c.infoQuestions = newWords(u.InfoQuestions)
 	c.request = newWords(u.RequestWords)
 	c.requestShort = newWords(u.RequestShort)
 	c.requestMarkers = newWords(u.RequestMarkers)
@@ -315,6 +333,7 @@ func (d *Definition) compileUnderstanding() {
 	c.meta = newWords(u.MetaWords)
 	c.notUrgent = newWords(u.NotUrgent)
 	c.textChange = newWords(u.TextChangeWords)
+	c.textAdd = newWords(u.TextAddWords)
 	c.function = u.FunctionChars
 	c.functionWords = map[string]bool{}
 	for _, w := range u.FunctionWords {
@@ -322,6 +341,7 @@ func (d *Definition) compileUnderstanding() {
 	}
 	c.degree = newWords(u.DegreeWords)
 	c.referBack = newWords(u.ReferBack)
+	c.notTime = newWords(u.NotTimeWords)
 	c.risk = newWords(u.RiskWords)
 	c.kindNames = map[complaintbot.Kind]words{}
 	for _, k := range kindOrder {
@@ -340,6 +360,7 @@ func (d *Definition) compileUnderstanding() {
 	alts := []string{
 		`工号\s*\d+(?:\s*的?` + named + `)?`, // 工号0427的张经理
 		`(?:\d+号(?:窗口|柜台)的?)?` + named,
+		`\d+号(?:窗口|柜台)的` + sn + `\p{Han}{1,2}`, // 3号窗口的王小丽: the counter and a full name
 		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
 		`(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`,
 	}
