@@ -22,6 +22,10 @@ import (
 // password is every test user's password.
 const password = "correct-horse-1"
 
+// The console's tests add and sign in hundreds of users: with bcrypt's real work factor that was
+// half of their time (cmd/complaintbot's tests check the service uses the real one).
+func init() { users.UseQuickHashesInTests() }
+
 // The customers of the tests: one complains about 城东支行 (0101), one about 城西支行 (0201).
 const (
 	custA = "oTestCustomerA0001"

@@ -41,6 +41,10 @@ var newServerMu sync.Mutex
 // ErrDataDirLocked means another process already serves the data folder.
 var ErrDataDirLocked = errors.New("the data folder is in use by another complaintbot process")
 
+// LockFile is the file in the data folder that one running service holds locked, so that a
+// second one refuses to start on the same folder.
+const LockFile = "complaintbot.lock"
+
 func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error) {
 	if dataDir == "" {
 		return nil, errors.New("embedded database: data_dir is empty")
@@ -53,7 +57,7 @@ func startEmbedded(dataDir string, logger *slog.Logger) (*embeddedServer, error)
 	if err := os.MkdirAll(dbDir, 0o700); err != nil {
 		return nil, fmt.Errorf("embedded database: create %s: %w", dbDir, err)
 	}
-	lock, err := os.OpenFile(filepath.Join(dataDir, "complaintbot.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	lock, err := os.OpenFile(filepath.Join(dataDir, LockFile), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("embedded database: open lock: %w", err)
 	}

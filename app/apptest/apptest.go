@@ -12,6 +12,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app"
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/wechatsim"
 )
 
@@ -60,6 +61,10 @@ func NewWith(t testing.TB, edit func(*config.Config), opts app.Options) *Harness
 	}
 	if problems := cfg.Validate(); len(problems) > 0 {
 		t.Fatalf("test config: %v", problems)
+	}
+	if cfg.MongoDB.URI == "" && cfg.DataDir == dir {
+		// The first start's database, made once per test process: a fresh one costs a second.
+		storagetest.CopyEmpty(t, dir, cfg.MongoDB.Database)
 	}
 	h := &Harness{Clock: complaintbot.NewManualClock(Start), Dir: dir, cfg: cfg, opts: opts, t: t}
 	h.start()

@@ -2,12 +2,15 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/complaintbot/complaintbot/config"
+	"github.com/complaintbot/complaintbot/storage"
+	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 )
 
@@ -58,5 +61,18 @@ func TestUserCommandManagesConsoleAccounts(t *testing.T) {
 	}
 	if code, _, _ := do("", "passwd", "nobody"); code == 0 {
 		t.Fatal("passwd of an unknown user succeeded")
+	}
+	// The service hashes with bcrypt's real work factor (other packages' tests lower it).
+	st, err := storage.Open(context.Background(), storage.Options{DataDir: cfg.DataDir, Database: cfg.MongoDB.Database})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close(context.Background())
+	u, err := st.UserByName(context.Background(), "wangli")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cost, err := bcrypt.Cost([]byte(u.PasswordHash)); err != nil || cost != bcrypt.DefaultCost {
+		t.Fatalf("password hashed with work factor %d (%v), want %d", cost, err, bcrypt.DefaultCost)
 	}
 }

@@ -20,14 +20,20 @@ var seq atomic.Int64
 // Open returns a store with empty collections; it is closed when the test ends.
 func Open(t testing.TB) *storage.Store {
 	t.Helper()
-	return OpenDir(t, t.TempDir())
+	if os.Getenv("COMPLAINTBOT_TEST_MONGODB_URI") != "" {
+		return OpenDir(t, t.TempDir())
+	}
+	return OpenDir(t, FreshDir(t, testDatabase))
 }
+
+// testDatabase names the database of the stores Open and OpenDir open.
+const testDatabase = "complaintbot_test"
 
 // OpenDir opens the store whose embedded files live in dir (to reopen after a simulated restart);
 // it is closed when the test ends unless closed before.
 func OpenDir(t testing.TB, dir string) *storage.Store {
 	t.Helper()
-	opts := storage.Options{DataDir: dir, Database: "complaintbot_test", Logger: slog.New(slog.DiscardHandler)}
+	opts := storage.Options{DataDir: dir, Database: testDatabase, Logger: slog.New(slog.DiscardHandler)}
 	if uri := os.Getenv("COMPLAINTBOT_TEST_MONGODB_URI"); uri != "" {
 		opts.URI = uri
 		name := strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())

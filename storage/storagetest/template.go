@@ -1,0 +1,117 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/complaintbot/complaintbot/storage"
+)
+
+// Creating the embedded database's collections and indexes is most of what starting a test's
+// service costs (a second under the race detector). FreshDir copies a folder made once per test
+// process instead: the same files a first start leaves, byte for byte.
+
+var (
+	templatesMu sync.Mutex
+	templates   = map[string]string{} // database name -> folder
+)
+
+// FreshDir returns a new temporary data folder holding an empty embedded database named database,
+// as a first start of the store leaves it (collections, indexes, migrations recorded, a clean stop
+// recorded). It is removed when the test ends.
+func FreshDir(t testing.TB, database string) string {
+	t.Helper()
+	dir := t.TempDir()
+	CopyEmpty(t, dir, database)
+	return dir
+}
+
+// CopyEmpty puts into the empty folder dir the files of an empty embedded database named
+// database, as FreshDir does.
+func CopyEmpty(t testing.TB, dir, database string) {
+	t.Helper()
+	tpl, err := template(database)
+	if err != nil {
+		t.Fatalf("empty data folder: %v", err)
+	}
+	if err := copyTree(tpl, dir); err != nil {
+		t.Fatalf("empty data folder: %v", err)
+	}
+}
+
+// template returns the folder of the process's empty database named database, making it first.
+func template(database string) (string, error) {
+	templatesMu.Lock()
+	defer templatesMu.Unlock()
+	if dir, ok := templates[database]; ok {
+		return dir, nil
+	}
+	dir, err := os.MkdirTemp("", "complaintbot-empty-"+database+"-")
+	if err != nil {
+		return "", err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := storage.Open(ctx, storage.Options{DataDir: dir, Database: database, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return "", fmt.Errorf("create the empty database: %w", err)
+	}
+	if err := st.Close(ctx); err != nil {
+		return "", fmt.Errorf("close the empty database: %w", err)
+	}
+	templates[database] = dir
+	return dir, nil
+}
+
+// copyTree copies the files under src into dst with their modification times (the clean-stop
+// record names the database file's), leaving out the lock file.
+func copyTree(src, dst string) error {
+	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		to := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(to, 0o700)
+		}
+		if d.Name() == storage.LockFile {
+			return nil
+		}
+		return copyFile(path, to)
+	})
+}
+
+func copyFile(from, to string) error {
+	fi, err := os.Stat(from)
+	if err != nil {
+		return err
+	}
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
+}
