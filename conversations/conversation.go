@@ -39,7 +39,7 @@ type Service struct {
 	// Requests, when set, carries out the customer's withdrawals and reviews (requests.go).
 	Requests CaseRequests
 
-	locks [64]sync.Mutex // one customer's messages are applied one after the other in this process
+	locks [1024]sync.Mutex // one customer's messages are applied one after the other in this process
 	seed  maphash.Seed
 	cache *stateCache
 }

@@ -27,7 +27,7 @@ var caseNumberRe = regexp.MustCompile(`(TS|JY|BY)\d{8}-\d{4,}`)
 // would refuse a sixth), so every eighth message registers a case.
 func complaintScript(prefix string) loadtest.Script {
 	return func(c, i int) (string, string) {
-		return fmt.Sprintf("%s%04d-%d", prefix, c, i/len(complaint)), complaint[i%len(complaint)]
+		return complaintLine(prefix, c, i)
 	}
 }
 

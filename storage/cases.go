@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -20,32 +22,73 @@ import (
 // numbers, so a restart costs about 2·log2(numbers of the day) lookups, on a year of cases too.
 func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) (string, error) {
 	// A turn's second try (rare: the first was cut off before its turn was stored) finds its
-	// number when its claim below fails; the first try, nearly every time, pays no lookup.
+	// number when its claim below fails; the first try, nearly every time, pays no lookup. The
+	// number is handed out in memory and reserved in the database after: concurrent registrations
+	// do not wait for each other's round trips.
 	base := prefix + day + "-"
-	s.seqMu.Lock()
-	defer s.seqMu.Unlock()
-	if s.seq == nil {
-		s.seq = map[string]int{}
+	// Tries of one turn in this process take turns, and a later one is given the number of the
+	// first: a number is not handed out and given back, which would leave a gap.
+	turnMu := &s.numberTurnMu[maphash.String(numberSeed, turnID)%uint64(len(s.numberTurnMu))]
+	turnMu.Lock()
+	defer turnMu.Unlock()
+	if number, ok := s.turnNumbers.get(turnID); ok {
+		return number, nil
 	}
-	n, ok := s.seq[base]
-	if !ok {
-		last, err := s.lastCaseNumber(ctx, base)
+	number, err := s.reserveCaseNumber(ctx, base, turnID)
+	if err == nil {
+		s.turnNumbers.put(turnID, number)
+	}
+	return number, err
+}
+
+// numberSeed spreads turns over Store.numberTurnMu.
+var numberSeed = maphash.MakeSeed()
+
+// turnNumbers remembers the case numbers recently reserved for turns (NextCaseNumber), bounded.
+type turnNumbers struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// maxTurnNumbers bounds turnNumbers: past it, it starts over (a try after that finds its number
+// in the database, by its claim).
+const maxTurnNumbers = 10_000
+
+func (t *turnNumbers) get(turnID string) (string, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n, ok := t.m[turnID]
+	return n, ok
+}
+
+func (t *turnNumbers) put(turnID, number string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil || len(t.m) >= maxTurnNumbers {
+		t.m = map[string]string{}
+	}
+	t.m[turnID] = number
+}
+
+// reserveCaseNumber reserves the day's next number for the turn, or returns the one the turn
+// reserved before (its claim).
+func (s *Store) reserveCaseNumber(ctx context.Context, base, turnID string) (string, error) {
+	taken := 0 // a number found reserved by another instance
+	for range 1000 {
+		n, err := s.takeCaseNumber(ctx, base, taken)
 		if err != nil {
 			return "", err
 		}
-		n = last
-	}
-	for range 1000 {
-		n++
 		number := caseNumber(base, n)
-		_, err := s.caseNumbers.InsertOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})
+		_, err = s.caseNumbers.InsertOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})
 		if IsDuplicate(err) {
-			continue // another instance took it
+			taken = n // another instance took it
+			continue
 		}
 		if err != nil {
+			s.giveBackCaseNumber(base, n)
 			return "", fmt.Errorf("reserve case number %s: %w", number, err)
 		}
-		s.seq[base] = n
 		// The turn's claim on its number: a second try of the same turn that got here first
 		// holds one already, and this one is given back.
 		_, err = s.caseNumberTurns.InsertOne(ctx, bson.D{{Key: "_id", Value: turnID}, {Key: "number", Value: number}})
@@ -59,12 +102,44 @@ func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) 
 		if ferr != nil || mine == "" {
 			return "", fmt.Errorf("reserve case number %s: the turn's claim: %w", number, errors.Join(ferr, ErrNotFound))
 		}
-		if _, err := s.caseNumbers.DeleteOne(ctx, bson.D{{Key: "_id", Value: number}}); err == nil && s.seq[base] == n {
-			s.seq[base] = n - 1
+		if _, err := s.caseNumbers.DeleteOne(ctx, bson.D{{Key: "_id", Value: number}}); err == nil {
+			s.giveBackCaseNumber(base, n)
 		}
 		return mine, nil
 	}
 	return "", fmt.Errorf("reserve case number %s: no free number after 1000 tries", base)
+}
+
+// takeCaseNumber hands out the day's next case number: after the last one handed out, found by
+// probing at the day's first (or after taken, a number another instance reserved: the probe goes
+// on upwards from it).
+func (s *Store) takeCaseNumber(ctx context.Context, base string, taken int) (int, error) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if s.seq == nil {
+		s.seq = map[string]int{}
+	}
+	n, ok := s.seq[base]
+	if !ok || taken >= n {
+		last, err := s.lastCaseNumberFrom(ctx, base, taken)
+		if err != nil {
+			return 0, err
+		}
+		n = max(n, last)
+	}
+	n++
+	s.seq[base] = n
+	return n, nil
+}
+
+// giveBackCaseNumber takes back the number n that was handed out and not kept, when no later one
+// was handed out since (one handed out since leaves a gap: a number is never given twice).
+func (s *Store) giveBackCaseNumber(base string, n int) {
+	s.seqMu.Lock()
+	defer s.seqMu.Unlock()
+	if s.seq[base] == n {
+		s.seq[base] = n - 1
+	}
 }
 
 // CaseNumberTurnsCollection holds each registering turn's claim on its case number, by turn id.
@@ -93,10 +168,11 @@ func (s *Store) caseNumberOfTurn(ctx context.Context, turnID string) (string, er
 	return doc.Number, nil
 }
 
-// lastCaseNumber finds the day's last reserved number by probing numbers by _id (numbers are
-// reserved in order, so the reserved ones form a run from 1).
-func (s *Store) lastCaseNumber(ctx context.Context, base string) (int, error) {
-	n, err := probeLatest(func(n int64) (bool, error) {
+// lastCaseNumberFrom finds the day's last reserved number by probing numbers by _id, from hint
+// (0: none), a number known reserved (numbers are reserved in order, so the reserved ones form a
+// run from 1, but for the rare one given back).
+func (s *Store) lastCaseNumberFrom(ctx context.Context, base string, hint int) (int, error) {
+	n, err := probeLatestFrom(int64(hint), func(n int64) (bool, error) {
 		err := s.caseNumbers.FindOne(ctx, bson.D{{Key: "_id", Value: caseNumber(base, int(n))}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 		if err == nil {

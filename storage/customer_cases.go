@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -107,8 +108,51 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	n, err := probeLatest(func(n int64) (bool, error) { return has(int(n)) })
+	n, err := probeLatestFrom(int64(s.customerHints.get(key)), func(n int64) (bool, error) { return has(int(n)) })
+	if err == nil {
+		s.customerHints.set(key, int(n))
+	}
 	return int(n), err
+}
+
+// lastHints remembers, per key, the number of the key's last entry this process saw, where the
+// next search for it starts (two lookups instead of 2·log2(n) for a phone number with many
+// complaints). A hint may be stale (another instance appended, an erasure deleted): the search
+// checks it and goes on upwards or starts over.
+type lastHints struct {
+	mu sync.Mutex
+	m  map[string]int
+	// writers serialises the appends to one key (AddCustomerCase), by the key's hash.
+	writers [64]sync.Mutex
+}
+
+// lock takes the writer lock of key and returns its release.
+func (h *lastHints) lock(key string) func() {
+	var sum uint32
+	for i := 0; i < len(key); i++ {
+		sum = sum*31 + uint32(key[i])
+	}
+	m := &h.writers[sum%uint32(len(h.writers))]
+	m.Lock()
+	return m.Unlock
+}
+
+// maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
+const maxHints = 200_000
+
+func (h *lastHints) get(key string) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.m[key]
+}
+
+func (h *lastHints) set(key string, n int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil || len(h.m) >= maxHints {
+		h.m = map[string]int{}
+	}
+	h.m[key] = n
 }
 
 // customerEntry returns the key's n-th entry, from seen or read by _id.
@@ -159,37 +203,51 @@ func (s *Store) RecentCustomerCases(ctx context.Context, keys []string, since ti
 // (CustomerKeys). Recording it again (a turn applied twice) adds nothing when the number is among
 // the key's last few entries.
 func (s *Store) AddCustomerCase(ctx context.Context, keys []string, number string, at time.Time) error {
-	c := s.db.Collection("customer_cases")
 	for _, key := range keys {
-		seen := map[int]CustomerCase{}
-		last, err := s.customerLast(ctx, key, seen)
-		if err != nil {
+		if err := s.addCustomerEntry(ctx, key, number, at); err != nil {
 			return err
-		}
-		dup := false
-		for n := last; n >= 1 && n > last-4 && !dup; n-- {
-			e, err := s.customerEntry(ctx, key, n, seen)
-			if err != nil && !errors.Is(err, ErrNotFound) {
-				return err
-			}
-			dup = e.Case == number
-		}
-		for n := last + 1; !dup; n++ {
-			_, err := c.InsertOne(ctx, CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})
-			if err == nil {
-				break
-			}
-			if !IsDuplicate(err) || n > last+maxCustomerScan {
-				return fmt.Errorf("record complaint %s of a customer: %w", number, err)
-			}
-			// Another writer took n: the next one, unless it recorded this number.
-			var e CustomerCase
-			if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err == nil && e.Case == number {
-				dup = true
-			}
 		}
 	}
 	return nil
+}
+
+// addCustomerEntry appends the complaint number to the key's entries unless it is among the last
+// few.
+func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at time.Time) error {
+	// One writer of a key at a time in this process: concurrent complaints under one phone
+	// number would otherwise race for each next entry (a lookup and a retry per collision).
+	unlock := s.customerHints.lock(key)
+	defer unlock()
+	c := s.db.Collection("customer_cases")
+	seen := map[int]CustomerCase{}
+	last, err := s.customerLast(ctx, key, seen)
+	if err != nil {
+		return err
+	}
+	for n := last; n >= 1 && n > last-4; n-- {
+		e, err := s.customerEntry(ctx, key, n, seen)
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		if e.Case == number {
+			return nil
+		}
+	}
+	for n := last + 1; ; n++ {
+		_, err := c.InsertOne(ctx, CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})
+		if err == nil {
+			s.customerHints.set(key, n)
+			return nil
+		}
+		if !IsDuplicate(err) || n > last+maxCustomerScan {
+			return fmt.Errorf("record complaint %s of a customer: %w", number, err)
+		}
+		// Another instance took n: the next one, unless it recorded this number.
+		var e CustomerCase
+		if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err == nil && e.Case == number {
+			return nil
+		}
+	}
 }
 
 // ForgetCustomerCases deletes the entries of the keys (CustomerKeys), for the erasure of one

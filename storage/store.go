@@ -64,6 +64,8 @@ type Store struct {
 	tokens          *mongo.Collection
 	customers       *mongo.Collection
 
+	// customerHints speeds up finding a customer's last complaint entry (customer_cases.go).
+	customerHints lastHints
 	// Grouped writes on the customers' path (see groupWriter).
 	turnWriter, caseWriter, pendingWriter, pendingClearer *groupWriter
 	dedupe                                                *dedupeLog
@@ -75,6 +77,10 @@ type Store struct {
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
+	// numberTurnMu orders the tries of one turn to reserve a case number (by the turn's hash);
+	// turnNumbers remembers what they reserved.
+	numberTurnMu [256]sync.Mutex
+	turnNumbers  turnNumbers
 }
 
 // Open connects to the database (starting the embedded server when no URI is given) and creates

@@ -245,7 +245,25 @@ func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error)
 // exist form a run from 1 (0 when 1 does not exist): doubling up and then halving, about
 // 2·log2(n) calls.
 func probeLatest(exists func(n int64) (bool, error)) (int64, error) {
-	lo, hi := int64(0), int64(1) // lo exists (or is 0), hi is the next probe
+	return probeLatestFrom(0, exists)
+}
+
+// probeLatestFrom is probeLatest starting from hint, a number believed to exist (0: none): two
+// calls when hint is the latest, a search upwards from it when more exist, and the whole search
+// when it does not exist (the run was deleted).
+func probeLatestFrom(hint int64, exists func(n int64) (bool, error)) (int64, error) {
+	lo := int64(0) // exists (or is 0)
+	if hint > 0 {
+		ok, err := exists(hint)
+		if err != nil {
+			return 0, err
+		}
+		if ok {
+			lo = hint
+		}
+	}
+	step := int64(1)
+	hi := lo + step // the next probe
 	for {
 		ok, err := exists(hi)
 		if err != nil {
@@ -254,7 +272,8 @@ func probeLatest(exists func(n int64) (bool, error)) (int64, error) {
 		if !ok {
 			break
 		}
-		lo, hi = hi, hi*2
+		lo, step = hi, step*2
+		hi = lo + step
 	}
 	for hi-lo > 1 {
 		mid := lo + (hi-lo)/2
