@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -108,7 +109,7 @@ func (h *Webhook) background(fn func()) {
 }
 
 // Wait blocks until no message is being processed, also those answered "success" at the reply
-// deadline whose processing goes on.
+// deadline whose processing goes on, and those answered whose effects are still being applied.
 func (h *Webhook) Wait() {
 	h.busyMu.Lock()
 	defer h.busyMu.Unlock()
@@ -195,7 +196,10 @@ func (h *Webhook) receive(c *gin.Context) {
 		c.String(http.StatusOK, "success")
 		return
 	}
-	m := conversations.Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now())}
+	m := conversations.Message{OpenID: string(cb.msg.FromUserName), Dedupe: dedupeKey(&cb.msg), Input: toInput(&cb.msg, h.clock.Now()),
+		AfterReply: true}
+	h.working(1)
+	defer h.working(-1) // after the aftermath below
 	out, answered, err := h.process(c, m, deadline)
 	defer h.answered(c, out) // once the answer is written: the turn's aftermath is complete
 	if answered {            // the reply budget ran out: the replies are queued and WeChat has had its "success"
@@ -318,8 +322,6 @@ func (h *Webhook) process(c *gin.Context, m conversations.Message, deadline time
 			c.Writer = answeredWriter{c.Writer}
 		}
 	}()
-	h.working(1)
-	defer h.working(-1)
 	ctx, cancel := context.WithTimeout(context.Background(), h.workTimeout)
 	defer cancel()
 	h.requestMedia(ctx, m)
@@ -379,6 +381,9 @@ func (h *Webhook) writeTransfer(c *gin.Context, cb *callback) {
 		c.String(http.StatusOK, "success")
 		return
 	}
+	// Its length declared, the answer is whole once flushed: WeChat need not wait for the
+	// effects applied after it (see answered).
+	c.Header("Content-Length", strconv.Itoa(len(body)))
 	c.Data(http.StatusOK, "application/xml; charset=utf-8", body)
 }
 
@@ -397,6 +402,9 @@ func (h *Webhook) writeText(c *gin.Context, cb *callback, text string) {
 		c.String(http.StatusOK, "success")
 		return
 	}
+	// Its length declared, the answer is whole once flushed: WeChat need not wait for the
+	// effects applied after it (see answered).
+	c.Header("Content-Length", strconv.Itoa(len(body)))
 	c.Data(http.StatusOK, "application/xml; charset=utf-8", body)
 }
 

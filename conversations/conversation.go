@@ -59,6 +59,12 @@ type Message struct {
 	// OnLate, when set, is called on Handle's goroutine once the replies of a message past its
 	// reply budget are queued for the outbox: from then on WeChat may be answered "success".
 	OnLate func()
+	// AfterReply, when set, leaves the stored turn's effects (the case written, its customer's
+	// repeat count, the scheduler's entries…; not a queue entry) to Outcome.Finish, which the
+	// caller must call once it has written the answer: the customer waits for one round trip the
+	// less per effect. The customer's next message waits for Finish; a crash before it is
+	// finished by Recover.
+	AfterReply bool
 }
 
 // Outcome is what became of a message.
@@ -76,6 +82,17 @@ type Outcome struct {
 	// Pending means the turn's aftermath is marked as unfinished until the caller reports the
 	// answer delivered with Answered; a crash before that is finished by Recover.
 	Pending bool
+
+	finish func(ctx context.Context)
+}
+
+// Finish applies the effects Handle left for after the answer (Message.AfterReply) and lets the
+// customer's next message in; it does nothing for an outcome with none, and nothing the second
+// time.
+func (o Outcome) Finish(ctx context.Context) {
+	if o.finish != nil {
+		o.finish(ctx)
+	}
 }
 
 // Handle applies the message. passive is called once the turn is ready to be written: it reports
@@ -84,7 +101,12 @@ type Outcome struct {
 func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (Outcome, error) {
 	mu := &c.locks[maphash.String(c.seed, m.OpenID)%uint64(len(c.locks))]
 	mu.Lock()
-	defer mu.Unlock()
+	held := true // until Outcome.Finish when the effects wait for it
+	defer func() {
+		if held {
+			mu.Unlock()
+		}
+	}()
 
 	var reserved map[int]string // case numbers reserved by an earlier try of this message
 	for range 8 {
@@ -149,9 +171,25 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				}
 				m.lateQueued()
 			}
+			out := Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}
+			event := events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now}
+			// A queue entry is applied at once: the answer hands the customer to WeChat's
+			// customer service in its mode, which must find the entry.
+			if m.AfterReply && !late && pending && !queued {
+				held = false // Finish lets the customer's next message in
+				var once sync.Once
+				out.finish = func(ctx context.Context) {
+					once.Do(func() {
+						defer mu.Unlock()
+						c.apply(ctx, turn.ID, m.OpenID, effects)
+						c.bus.Publish(event)
+					})
+				}
+				return out, nil
+			}
 			c.apply(ctx, turn.ID, m.OpenID, effects)
-			c.bus.Publish(events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now})
-			return Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}, nil
+			c.bus.Publish(event)
+			return out, nil
 		case errors.As(err, &dup):
 			return c.duplicate(ctx, dup.Existing, cur.state.Handoff, passive, m.lateQueued)
 		case errors.Is(err, storage.ErrVersionConflict):

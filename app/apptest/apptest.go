@@ -121,6 +121,7 @@ func (h *Harness) Say(openID, text string) string {
 	if r.Status != 200 {
 		h.t.Fatalf("send %q: HTTP %d %s", text, r.Status, r.Body)
 	}
+	h.App.Webhook.Wait() // the effects applied after the answer (a case registered, a queue entry)
 	return r.Text
 }
 
