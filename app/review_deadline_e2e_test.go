@@ -76,6 +76,13 @@ func TestAReviewsDeadlineIsWatched(t *testing.T) {
 	if c.Status != complaintbot.StatusResolved {
 		t.Fatalf("an overdue review changed the case's status to %s", c.Status)
 	}
+	// Head office records the result: the review's reminders are closed.
+	if err := h.App.Cases.RecordReview(ctx, agent, number, "经总行核查，维持原处理结果"); err != nil {
+		t.Fatal(err)
+	}
+	if r := reviewReminders(); len(r) != 0 {
+		t.Fatalf("reminders of a reviewed case: %+v", r)
+	}
 	select {
 	case p := <-posts:
 		t.Fatalf("the robot was told again: %q", p)

@@ -56,7 +56,7 @@ func (x *Scheduler) reviewEntry(ctx context.Context, t storage.ReviewTask, now t
 			return err
 		}
 	}
-	r.ID = fmt.Sprintf("%s:%s:%s:%d", r.Kind, rv.ID, storage.DeadlineReview, rv.Due.Unix())
+	r.ID = storage.ReviewReminderID(r.Kind, rv.ID, rv.Due)
 	added, err := x.store.AddReminder(ctx, r)
 	if err != nil || !added {
 		return err

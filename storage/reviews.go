@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
@@ -27,12 +28,26 @@ type ReviewTask struct {
 	Done *time.Time `bson:"done_at,omitempty" json:"done_at,omitempty"`
 }
 
-// PutReviewTask stores the task, replacing the one with its id (one write by _id).
+// PutReviewTask stores the task, replacing the one with its id (one write by _id); a task done
+// closes the reminders of its deadline (ReviewReminderID), by _id.
 func (s *Store) PutReviewTask(ctx context.Context, t *ReviewTask) error {
 	if _, err := s.db.Collection(ReviewTasksCollection).ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.ID}}, t, options.Replace().SetUpsert(true)); err != nil {
 		return fmt.Errorf("save review task %s: %w", t.ID, err)
 	}
+	if t.Done != nil {
+		for _, kind := range []string{ReminderDueSoon, ReminderOverdue} {
+			if err := s.DismissReminder(ctx, ReviewReminderID(kind, t.ID, t.Due), complaintbot.SystemUser, *t.Done); err != nil {
+				return fmt.Errorf("review task %s: %w", t.ID, err)
+			}
+		}
+	}
 	return nil
+}
+
+// ReviewReminderID is the _id of the reminder of the given kind (ReminderDueSoon,
+// ReminderOverdue) of the review's deadline due.
+func ReviewReminderID(kind, review string, due time.Time) string {
+	return fmt.Sprintf("%s:%s:%s:%d", kind, review, DeadlineReview, due.Unix())
 }
 
 // OpenReviewTasks returns the reviews awaiting their result, soonest deadline first, at most
