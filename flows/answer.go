@@ -235,6 +235,11 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 		if h.branch != nil && t.d.content(n) == 0 {
 			return refuse(m.NotUnderstood) // "城东支行" here names a branch, not a wish: absorb takes it
 		}
+		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h)) {
+			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
+			// story: a time, not a wish (absorb takes it).
+			return refuse(m.NotUnderstood)
+		}
 		k := key(n)
 		if t.d.u.pieceDone.is(k) && st.done(complaintbot.FieldDescription) {
 			return ask(t.question()) // "就这些": the story is told; what they want is still to say
@@ -305,6 +310,9 @@ func (t *turn) storyGoesOn(n, k string) bool {
 	}
 	if c < 8 {
 		return false
+	}
+	if t.d.u.requestMarkers.in(k) && t.d.u.future.in(k) {
+		return false // "就叫他以后对俺们老年人耐心点": a wish for what comes, though it names him
 	}
 	return !t.d.u.requestMarkers.in(k) || t.d.u.narrativeSubj.in(k)
 }
@@ -426,7 +434,14 @@ func (t *turn) tellsStory(h hits, orig, skip string) bool {
 	if t.st.done(complaintbot.FieldDescription) {
 		return t.d.told(n) >= t.d.file.Understanding.DescContent
 	}
-	return t.d.content(t.d.withoutKeywords(t.st.Draft.Kind, n)) >= t.d.file.Understanding.DescContent
+	rest := t.d.content(t.d.withoutKeywords(t.st.Draft.Kind, n))
+	if piece := t.d.content(t.d.normalize(t.st.Piece)); piece >= t.d.file.Understanding.DescContent && rest > 0 &&
+		slices.Contains(t.d.categoryCandidates(t.st.Draft.Kind, n), h.category) {
+		// "柜员数钱", then "少给我一百块": the next piece of a story told in pieces, in the
+		// category's words; with the piece kept before, it is what happened.
+		rest += piece
+	}
+	return rest >= t.d.file.Understanding.DescContent
 }
 
 // moreStory reports whether a message at another question (skip) tells more of the story already
@@ -444,6 +459,9 @@ func (t *turn) moreStory(h hits, orig, skip string) bool {
 	n := t.d.normalize(orig)
 	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) {
 		return false
+	}
+	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) {
+		return false // "我哪知道叫啥，就人民路上那个": about the answer, not more of the story
 	}
 	return !strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n))
 }
@@ -473,7 +491,36 @@ func (t *turn) answerWhen(n string) stepResult {
 		return refuse(m.DateTooOld)
 	}
 	t.setWhen(w)
+	if w.precision == complaintbot.OccurredUnknown {
+		t.keepAround(n) // "俺哪晓得，扣了好几个月了": the rest is more of the story
+	}
 	return done()
+}
+
+// keepAround adds to the story the clauses of an "I don't know" answer that tell something
+// ("扣了好几个月了"), so that they are not dropped.
+func (t *turn) keepAround(n string) {
+	st := t.st
+	if !st.done(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
+		return
+	}
+	var rest []string
+	for _, c := range clauses(t.orig) {
+		nc := t.d.normalize(c)
+		if !t.d.u.dontKnow.in(key(nc)) && !t.d.question(nc) && t.d.content(nc) >= t.d.file.Understanding.DescContent {
+			rest = append(rest, c)
+		}
+	}
+	if len(rest) == 0 || len(rest) == len(clauses(t.orig)) {
+		return
+	}
+	add := strings.Join(rest, "，")
+	if strings.Contains(key(t.d.normalize(t.draftFields()[complaintbot.FieldDescription])), key(t.d.normalize(add))) {
+		return
+	}
+	t.draftFields()[complaintbot.FieldDescription] += "，" + add
+	t.add(t.u().StoryAdded)
+	t.added = true
 }
 
 // setWhen stores a moment in the draft.

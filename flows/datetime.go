@@ -701,3 +701,30 @@ func cnValue(run string) string {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// refinesWhen reports whether a moment makes the draft's approximate time precise: a day (with or
+// without the hour) inside the month, the part of the month, the week or the year held, or any
+// moment when the time was unknown ("这个月" in the story, then "扣钱是这个月五号").
+func (t *turn) refinesWhen(w when) bool {
+	d := t.st.Draft
+	if !t.st.done(fieldOccurredAt) || w.precision != complaintbot.OccurredExact || !w.dated {
+		return false
+	}
+	if d.OccurredPrecision == complaintbot.OccurredUnknown {
+		return true
+	}
+	if d.OccurredAt == nil {
+		return false
+	}
+	old := d.OccurredAt.In(complaintbot.Shanghai)
+	nw := w.t.In(complaintbot.Shanghai)
+	switch d.OccurredPrecision {
+	case complaintbot.OccurredMonth, complaintbot.OccurredPartOfMonth:
+		return old.Year() == nw.Year() && old.Month() == nw.Month()
+	case complaintbot.OccurredYear:
+		return old.Year() == nw.Year()
+	case complaintbot.OccurredWeek:
+		return !nw.Before(old) && nw.Before(old.AddDate(0, 0, 7))
+	}
+	return false
+}

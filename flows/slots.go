@@ -368,12 +368,21 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		}
 		done := st.done(s.Field)
 		more := s.Field == complaintbot.FieldDescription && !override && t.moreStory(h, orig, skip)
-		if done && !override && !more {
+		refine := s.Type == stepDateTime && h.when != nil && t.refinesWhen(*h.when) // "扣钱是这个月五号"
+		if done && !override && !more && !refine {
 			continue
 		}
 		set := false
 		switch s.Type {
 		case stepChoice:
+			if done && draft.Category != nil {
+				if i := d.categorySwitch(draft.Kind, d.normalize(orig), draft.Category.Code); i >= 0 {
+					// "其实也不是收费的事，是…态度太差": the customer changes their mind.
+					c := d.file.Categories[string(draft.Kind)][i].Category
+					draft.Category, set, st.Guessed = &c, true, false
+					break
+				}
+			}
 			if h.category >= 0 {
 				c := d.file.Categories[string(draft.Kind)][h.category].Category
 				if draft.Category == nil || draft.Category.Code != c.Code || !done {

@@ -36,6 +36,7 @@ type understandingDef struct {
 	NotRequest      []string `yaml:"not_request"`
 	NarrativeWords  []string `yaml:"narrative_words"`
 	NarrativeSubj   []string `yaml:"narrative_subjects"`
+	FutureWords     []string `yaml:"future_words"`
 	PraiseDeeds     []string `yaml:"praise_deeds"`
 	CorrectionWords []string `yaml:"correction_words"`
 	PieceDone       []string `yaml:"piece_done"`
@@ -232,6 +233,7 @@ type understanding struct {
 	notRequest     words
 	narrative      words
 	narrativeSubj  words
+	future         words
 	praiseDeeds    words
 	switchFillers  []string // with "" first: no filler
 	branchSuffixes []string
@@ -318,6 +320,7 @@ func (d *Definition) compileUnderstanding() {
 	c.notRequest = newWords(u.NotRequest)
 	c.narrative = newWords(u.NarrativeWords)
 	c.narrativeSubj = newWords(u.NarrativeSubj)
+	c.future = newWords(u.FutureWords)
 	c.praiseDeeds = newWords(u.PraiseDeeds)
 	c.switchFillers = append([]string{""}, newWords(u.SwitchFillers)...)
 	c.branchSuffixes = newWords(u.BranchSuffixes)

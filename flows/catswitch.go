@@ -1,0 +1,67 @@
+package flows
+
+import (
+	"strings"
+
+	"github.com/complaintbot/complaintbot"
+)
+
+// categorySwitch reads a customer changing their mind about the category in a later message
+// ("其实也不是收费的事，是那个柜员态度太差", "主要不是排队的事，是…系统坏了"): the message names
+// the draft's category after a negation, and then another category's word. It returns the index
+// of that other category (the first named after the negation), or -1.
+func (d *Definition) categorySwitch(kind complaintbot.Kind, n, current string) int {
+	k := key(n)
+	cats := d.file.Categories[string(kind)]
+	rejected := -1 // where the current category is negated
+	for _, c := range cats {
+		if c.Code != current {
+			continue
+		}
+		for _, w := range c.Keywords {
+			kw := key(w)
+			if kw == "" || d.u.keywordGaps[w] != nil {
+				continue
+			}
+			for from := 0; ; {
+				j := strings.Index(k[from:], kw)
+				if j < 0 {
+					break
+				}
+				if at := from + j; d.negated(k, at) && (rejected < 0 || at < rejected) {
+					rejected = at
+				}
+				from += j + len(kw)
+			}
+		}
+	}
+	if rejected < 0 {
+		return -1
+	}
+	best, bestAt := -1, len(k)
+	for i, c := range cats[:len(cats)-1] { // 其他 is not a change of mind
+		if c.Code == current {
+			continue
+		}
+		for _, w := range c.Keywords {
+			kw := key(w)
+			if kw == "" || d.u.keywordGaps[w] != nil {
+				continue
+			}
+			for from := rejected; ; {
+				j := strings.Index(k[from:], kw)
+				if j < 0 {
+					break
+				}
+				if at := from + j; !d.negated(k, at) {
+					if at < bestAt {
+						best, bestAt = i, at
+					}
+					break
+				}
+				from += j + len(kw)
+			}
+		}
+	}
+	return best
+}
