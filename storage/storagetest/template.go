@@ -7,7 +7,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -53,7 +56,8 @@ func template(database string) (string, error) {
 	if dir, ok := templates[database]; ok {
 		return dir, nil
 	}
-	dir, err := os.MkdirTemp("", "complaintbot-empty-"+database+"-")
+	removeOrphans()
+	dir, err := os.MkdirTemp("", fmt.Sprintf("%s%d-%s-", templatePrefix, os.Getpid(), database))
 	if err != nil {
 		return "", err
 	}
@@ -68,6 +72,29 @@ func template(database string) (string, error) {
 	}
 	templates[database] = dir
 	return dir, nil
+}
+
+// templatePrefix starts the names of the template folders, followed by the process id.
+const templatePrefix = "complaintbot-empty-"
+
+// removeOrphans removes the template folders of test processes that have ended (no test process
+// outlives its folders' use, but none can remove them as it ends).
+func removeOrphans() {
+	entries, _ := os.ReadDir(os.TempDir())
+	for _, e := range entries {
+		rest, ok := strings.CutPrefix(e.Name(), templatePrefix)
+		if !ok || !e.IsDir() {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.SplitN(rest, "-", 2)[0])
+		if err != nil || pid == os.Getpid() {
+			continue
+		}
+		if p, err := os.FindProcess(pid); err == nil && p.Signal(syscall.Signal(0)) == nil {
+			continue // still running
+		}
+		_ = os.RemoveAll(filepath.Join(os.TempDir(), e.Name()))
+	}
 }
 
 // copyTree copies the files under src into dst with their modification times (the clean-stop
