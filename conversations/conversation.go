@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"log/slog"
 	"slices"
 	"sync"
@@ -13,6 +12,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/keylock"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -39,15 +39,14 @@ type Service struct {
 	// Requests, when set, carries out the customer's withdrawals and reviews (requests.go).
 	Requests CaseRequests
 
-	locks [1024]sync.Mutex // one customer's messages are applied one after the other in this process
-	seed  maphash.Seed
+	locks keylock.Set // one customer's messages are applied one after the other in this process
 	cache *stateCache
 }
 
 // New wires the conversation service; it announces every applied turn on bus.
 func New(store *storage.Store, engine *flows.Engine, registry *Registry, clock complaintbot.Clock, log *slog.Logger, bus *events.Bus) *Service {
 	return &Service{store: store, engine: engine, registry: registry, clock: clock, log: log, bus: bus,
-		seed: maphash.MakeSeed(), cache: newStateCache(20000)}
+		cache: newStateCache(20000)}
 }
 
 // Message is one customer message to apply.
@@ -99,12 +98,11 @@ func (o Outcome) Finish(ctx context.Context) {
 // whether the caller can still answer passively; when it returns false the turn is marked late and
 // its replies are queued for the outbox.
 func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (Outcome, error) {
-	mu := &c.locks[maphash.String(c.seed, m.OpenID)%uint64(len(c.locks))]
-	mu.Lock()
+	unlock := c.locks.Lock(m.OpenID)
 	held := true // until Outcome.Finish when the effects wait for it
 	defer func() {
 		if held {
-			mu.Unlock()
+			unlock()
 		}
 	}()
 
@@ -180,7 +178,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				var once sync.Once
 				out.finish = func(ctx context.Context) {
 					once.Do(func() {
-						defer mu.Unlock()
+						defer unlock()
 						c.apply(ctx, turn.ID, m.OpenID, effects)
 						c.bus.Publish(event)
 					})
@@ -439,9 +437,7 @@ func (c *Service) current(ctx context.Context, openID string, guess bool) (cache
 // versioned, and survives restarts. note says what happened (it is stored, never shown to the
 // customer); replies, if any, are recorded in the transcript and must be delivered by the caller.
 func (c *Service) Control(ctx context.Context, openID, note string, change func(st *flows.State) (replies []string, err error)) (flows.State, error) {
-	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
-	mu.Lock()
-	defer mu.Unlock()
+	defer c.locks.Lock(openID)()
 	for range 8 {
 		cur, err := c.current(ctx, openID, true)
 		if err != nil {
@@ -477,9 +473,7 @@ func (c *Service) Control(ctx context.Context, openID, note string, change func(
 
 // State returns the customer's current conversation state.
 func (c *Service) State(ctx context.Context, openID string) (flows.State, error) {
-	mu := &c.locks[maphash.String(c.seed, openID)%uint64(len(c.locks))]
-	mu.Lock()
-	defer mu.Unlock()
+	defer c.locks.Lock(openID)()
 	cur, err := c.current(ctx, openID, false) // nothing is written: no version check to catch a guess
 	return cur.state, err
 }

@@ -1,8 +1,6 @@
 package flows
 
 import (
-	"strings"
-
 	"github.com/complaintbot/complaintbot"
 )
 
@@ -13,25 +11,14 @@ import (
 func (d *Definition) categorySwitch(kind complaintbot.Kind, n, current string) int {
 	k := key(n)
 	cats := d.file.Categories[string(kind)]
-	rejected := -1 // where the current category is negated
+	rejected := -1 // where the current category is negated first
 	for _, c := range cats {
 		if c.Code != current {
 			continue
 		}
-		for _, w := range c.Keywords {
-			kw := key(w)
-			if kw == "" || d.u.keywordGaps[w] != nil {
-				continue
-			}
-			for from := 0; ; {
-				j := strings.Index(k[from:], kw)
-				if j < 0 {
-					break
-				}
-				if at := from + j; d.negated(k, at) && (rejected < 0 || at < rejected) {
-					rejected = at
-				}
-				from += j + len(kw)
+		for _, w := range d.plainKeywords(c) {
+			if at := d.mention(k, w, 0, true); at >= 0 && (rejected < 0 || at < rejected) {
+				rejected = at
 			}
 		}
 	}
@@ -43,25 +30,23 @@ func (d *Definition) categorySwitch(kind complaintbot.Kind, n, current string) i
 		if c.Code == current {
 			continue
 		}
-		for _, w := range c.Keywords {
-			kw := key(w)
-			if kw == "" || d.u.keywordGaps[w] != nil {
-				continue
-			}
-			for from := rejected; ; {
-				j := strings.Index(k[from:], kw)
-				if j < 0 {
-					break
-				}
-				if at := from + j; !d.negated(k, at) {
-					if at < bestAt {
-						best, bestAt = i, at
-					}
-					break
-				}
-				from += j + len(kw)
+		for _, w := range d.plainKeywords(c) {
+			if at := d.mention(k, w, rejected, false); at >= 0 && at < bestAt {
+				best, bestAt = i, at
 			}
 		}
 	}
 	return best
+}
+
+// plainKeywords are the category's keywords as found in a message's key, without those matched
+// with gaps (keywordGaps).
+func (d *Definition) plainKeywords(c categoryDef) []string {
+	var out []string
+	for _, w := range c.Keywords {
+		if kw := key(w); kw != "" && d.u.keywordGaps[w] == nil {
+			out = append(out, kw)
+		}
+	}
+	return out
 }

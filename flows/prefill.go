@@ -47,16 +47,26 @@ func (d *Definition) praiseBefore(k string) bool {
 // mentions reports whether k holds a kind name that no negation precedes; with negated, whether
 // it holds one that a negation precedes.
 func (d *Definition) mentions(k, name string, negated bool) bool {
-	for off := 0; ; {
-		i := strings.Index(k[off:], name)
+	return d.mention(k, name, 0, negated) >= 0
+}
+
+// mention returns where k holds word at or after from, the first time no negation precedes it
+// (with negated: the first time one does); -1 when it does not.
+func (d *Definition) mention(k, word string, from int, negated bool) int {
+	if word == "" {
+		return -1
+	}
+	for off := from; off <= len(k); {
+		i := strings.Index(k[off:], word)
 		if i < 0 {
-			return false
+			return -1
 		}
 		if d.negated(k, off+i) == negated {
-			return true
+			return off + i
 		}
-		off += i + len(name)
+		off += i + len(word)
 	}
+	return -1
 }
 
 // withoutKindClauses is a message (as written) without its clauses that name a kind ("其实也不算投诉",

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -542,39 +540,10 @@ func SeededFolder(shape YearShape, seed func(dir string) error) (dir string, see
 	return dir, true, nil
 }
 
-// CopyFolder copies the folder src (a seeded data folder) to dst, which must not exist, leaving
-// out the data folder's lock.
+// CopyFolder copies the seeded data folder src to dst as storage.CopyDataFolder does (modification
+// times kept, lock left out), without the seed's completion mark.
 func CopyFolder(src, dst string) error {
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o700)
-		}
-		if d.Name() == "complaintbot.lock" || d.Name() == "complete" || strings.HasSuffix(d.Name(), "-shm") {
-			return nil
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(out, in); err != nil {
-			out.Close()
-			return err
-		}
-		return out.Close()
-	})
+	return storage.CopyDataFolder(src, dst, "complete")
 }
 
 // FolderSize is the size in bytes of the files under dir.

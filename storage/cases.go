@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"slices"
 	"sync"
 	"time"
@@ -28,9 +27,7 @@ func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) 
 	base := prefix + day + "-"
 	// Tries of one turn in this process take turns, and a later one is given the number of the
 	// first: a number is not handed out and given back, which would leave a gap.
-	turnMu := &s.numberTurnMu[maphash.String(numberSeed, turnID)%uint64(len(s.numberTurnMu))]
-	turnMu.Lock()
-	defer turnMu.Unlock()
+	defer s.numberTurns.Lock(turnID)()
 	if number, ok := s.turnNumbers.get(turnID); ok {
 		return number, nil
 	}
@@ -40,9 +37,6 @@ func (s *Store) NextCaseNumber(ctx context.Context, prefix, day, turnID string) 
 	}
 	return number, err
 }
-
-// numberSeed spreads turns over Store.numberTurnMu.
-var numberSeed = maphash.MakeSeed()
 
 // turnNumbers remembers the case numbers recently reserved for turns (NextCaseNumber), bounded.
 type turnNumbers struct {

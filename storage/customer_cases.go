@@ -122,19 +122,6 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 type lastHints struct {
 	mu sync.Mutex
 	m  map[string]int
-	// writers serialises the appends to one key (AddCustomerCase), by the key's hash.
-	writers [64]sync.Mutex
-}
-
-// lock takes the writer lock of key and returns its release.
-func (h *lastHints) lock(key string) func() {
-	var sum uint32
-	for i := 0; i < len(key); i++ {
-		sum = sum*31 + uint32(key[i])
-	}
-	m := &h.writers[sum%uint32(len(h.writers))]
-	m.Lock()
-	return m.Unlock
 }
 
 // maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
@@ -216,8 +203,7 @@ func (s *Store) AddCustomerCase(ctx context.Context, keys []string, number strin
 func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at time.Time) error {
 	// One writer of a key at a time in this process: concurrent complaints under one phone
 	// number would otherwise race for each next entry (a lookup and a retry per collision).
-	unlock := s.customerHints.lock(key)
-	defer unlock()
+	defer s.customerWriters.Lock(key)()
 	c := s.db.Collection("customer_cases")
 	seen := map[int]CustomerCase{}
 	last, err := s.customerLast(ctx, key, seen)

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/complaintbot/complaintbot/keylock"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/event"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -66,6 +67,8 @@ type Store struct {
 
 	// customerHints speeds up finding a customer's last complaint entry (customer_cases.go).
 	customerHints lastHints
+	// customerWriters orders the appends to one customer key (addCustomerEntry).
+	customerWriters keylock.Set
 	// Grouped writes on the customers' path (see groupWriter).
 	turnWriter, caseWriter, pendingWriter, pendingClearer *groupWriter
 	dedupe                                                *dedupeLog
@@ -77,10 +80,10 @@ type Store struct {
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
-	// numberTurnMu orders the tries of one turn to reserve a case number (by the turn's hash);
-	// turnNumbers remembers what they reserved.
-	numberTurnMu [256]sync.Mutex
-	turnNumbers  turnNumbers
+	// numberTurns orders the tries of one turn to reserve a case number; turnNumbers remembers
+	// what they reserved.
+	numberTurns keylock.Set
+	turnNumbers turnNumbers
 }
 
 // Open connects to the database (starting the embedded server when no URI is given) and creates

@@ -3,7 +3,6 @@ package storagetest
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -44,7 +43,7 @@ func CopyEmpty(t testing.TB, dir, database string) {
 	if err != nil {
 		t.Fatalf("empty data folder: %v", err)
 	}
-	if err := copyTree(tpl, dir); err != nil {
+	if err := storage.CopyDataFolder(tpl, dir); err != nil {
 		t.Fatalf("empty data folder: %v", err)
 	}
 }
@@ -95,50 +94,4 @@ func removeOrphans() {
 		}
 		_ = os.RemoveAll(filepath.Join(os.TempDir(), e.Name()))
 	}
-}
-
-// copyTree copies the files under src into dst with their modification times (the clean-stop
-// record names the database file's), leaving out the lock file.
-func copyTree(src, dst string) error {
-	return filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		to := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(to, 0o700)
-		}
-		if d.Name() == storage.LockFile {
-			return nil
-		}
-		return copyFile(path, to)
-	})
-}
-
-func copyFile(from, to string) error {
-	fi, err := os.Stat(from)
-	if err != nil {
-		return err
-	}
-	in, err := os.Open(from)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, fi.Mode().Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	if err := out.Close(); err != nil {
-		return err
-	}
-	return os.Chtimes(to, fi.ModTime(), fi.ModTime())
 }
