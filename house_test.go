@@ -52,7 +52,7 @@ const module = "github.com/complaintbot/complaintbot"
 //
 // A new package must be placed here, or the test fails.
 var layers = [][]string{
-	{"", "config", "events", "metrics", "gcfloor"},
+	{"", "config", "events", "metrics", "gcfloor", "keylock"},
 	{"textnorm", "taxonomy", "calendar"},
 	{"flows"},
 	{"storage", "storage/seed", "storage/storagetest", "wechatapi", "wechatapi/fakewechat", "wechatsim"},
