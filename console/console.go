@@ -240,7 +240,7 @@ func (c *Console) userError(err error) (int, string) {
 	if errors.Is(err, storage.ErrNotFound) {
 		return errNotFound.Status, errNotFound.Msg
 	}
-	if errors.Is(err, context.Canceled) {
+	if errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrCallerGone) {
 		return 499, "请求已取消。"
 	}
 	c.log.Error("console request failed", "err", err)

@@ -53,6 +53,8 @@ type AuditFilter struct {
 
 // AuditLog returns the newest entries matching f.
 func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	filter := bson.D{}
 	if f.TargetType != "" {
 		filter = append(filter, bson.E{Key: "target_type", Value: f.TargetType})

@@ -276,6 +276,8 @@ func migrateCustomerCases(ctx context.Context, s *Store) error {
 // embedded server it reads the SQLite file (a sorted query there reads and sorts every case in
 // Go: minutes on a year of cases, past the store's opening deadline).
 func (s *Store) newestComplaint(ctx context.Context) (time.Time, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	if s.Embedded() {
 		db, table, err := s.readSQLite(ctx, "cases")
 		if err != nil || table == "" {
@@ -306,6 +308,8 @@ func (s *Store) newestComplaint(ctx context.Context) (time.Time, error) {
 // received), oldest first: from the SQLite file on the embedded server, through the read-only
 // connection otherwise.
 func (s *Store) complaintsSince(ctx context.Context, since time.Time) ([]complaintbot.Case, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	if !s.Embedded() {
 		filter := bson.D{{Key: "kind", Value: complaintbot.KindComplaint}, {Key: "received_at", Value: bson.D{{Key: "$gte", Value: since}}}}
 		cur, err := s.ScanCollection("cases").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "received_at", Value: 1}}).

@@ -46,6 +46,8 @@ const phoneCandidates = 10000
 // takes tens of seconds on a year of data; otherwise the scan connection); each is then read by
 // _id through the scan connection and kept only if its phone's digits are phone's.
 func (s *Store) CasesWithPhone(ctx context.Context, phone string) (PhoneCases, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	var out PhoneCases
 	want := phoneDigits(phone)
 	if want == "" {
@@ -95,6 +97,8 @@ type CaseToErase struct {
 
 // CaseForErasure reads the case by _id through the scan connection (ErrNotFound: no such case).
 func (s *Store) CaseForErasure(ctx context.Context, number string) (CaseToErase, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	var c struct {
 		OpenID     string     `bson:"openid"`
 		Anonymised *time.Time `bson:"anonymised_at"`
@@ -173,6 +177,8 @@ func (s *Store) RequestErasure(ctx context.Context, r *ErasureRequest) error {
 // ErasureRequests returns the requests, newest first, at most limit (0: all), read through the
 // scan connection (the collection holds one small document per request).
 func (s *Store) ErasureRequests(ctx context.Context, limit int) ([]ErasureRequest, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	cur, err := s.ScanCollection(ErasuresCollection).Find(ctx, bson.D{})
 	if err != nil {
 		return nil, fmt.Errorf("list erasure requests: %w", err)

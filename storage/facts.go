@@ -125,6 +125,8 @@ type ReportFact struct {
 // ScanCollection): the reports' refreshes follow the cases registered, and must not take turns
 // with the customers' writes.
 func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]complaintbot.Case) error) error {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	filter := bson.D{}
 	if !from.IsZero() {
 		filter = bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
@@ -148,6 +150,8 @@ type ReportSurvey struct {
 // EachReportSurvey calls fn with every case survey changed since since (sent, answered or
 // expired at or after it; zero: all), batch at a time.
 func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
 	if !since.IsZero() {
 		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
@@ -161,6 +165,8 @@ func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int
 
 // ReportSurveyByID returns the survey with the given id, or ErrNotFound.
 func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	var sv ReportSurvey
 	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
@@ -171,6 +177,8 @@ func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey,
 // FollowUpStatusOf returns the status of the survey's follow-up call, "" when it has none. Call it
 // only for a low-rated survey (one that has a follow-up): a missing _id costs a scan.
 func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpStatus, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	var f struct {
 		Status FollowUpStatus `bson:"status"`
 	}
@@ -187,6 +195,8 @@ func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpSt
 
 // ReportFactOf returns the stored fact of the case received on day, or ErrNotFound.
 func (s *Store) ReportFactOf(ctx context.Context, day, number string) (*ReportFact, error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	var f ReportFact
 	if err := s.ScanCollection(FactCollection(day)).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&f); err != nil {
 		return nil, fmt.Errorf("load report fact %s: %w", number, notFound(err))
@@ -279,6 +289,8 @@ func (s *Store) DropReportFacts(ctx context.Context, day string) error {
 
 // EachReportFact calls fn with the facts of day that the filter selects.
 func (s *Store) EachReportFact(ctx context.Context, day string, filter FactFilter, fn func(*ReportFact) error) error {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, filter.query())
 	if err != nil {
 		return fmt.Errorf("read report facts of %s: %w", day, err)
@@ -324,6 +336,8 @@ func (s *Store) MarkReportDirty(ctx context.Context, day string) error {
 
 // DirtyReports returns the days, weeks and months marked dirty (a small collection).
 func (s *Store) DirtyReports(ctx context.Context) (days, weeks, months []string, err error) {
+	ctx, stop := scanContext(ctx)
+	defer stop()
 	cur, err := s.ScanCollection("report_dirty").Find(ctx, bson.D{})
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("list dirty reports: %w", err)

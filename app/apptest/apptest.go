@@ -29,6 +29,7 @@ type Harness struct {
 	opts  app.Options
 	t     testing.TB
 	down  bool
+	log   *slog.Logger
 }
 
 // Config returns the configuration tests start from: loopback ports, sandbox mode, a temporary
@@ -67,6 +68,7 @@ func NewWith(t testing.TB, edit func(*config.Config), opts app.Options) *Harness
 		storagetest.CopyEmpty(t, dir, cfg.MongoDB.Database)
 	}
 	h := &Harness{Clock: complaintbot.NewManualClock(Start), Dir: dir, cfg: cfg, opts: opts, t: t}
+	h.log = new(failureLog).logger(t)
 	h.start()
 	t.Cleanup(func() { h.Stop() })
 	return h
@@ -75,7 +77,7 @@ func NewWith(t testing.TB, edit func(*config.Config), opts app.Options) *Harness
 func (h *Harness) start() {
 	h.t.Helper()
 	opts := h.opts
-	opts.Clock, opts.Logger = h.Clock, slog.New(slog.DiscardHandler)
+	opts.Clock, opts.Logger = h.Clock, h.log
 	a, err := app.New(context.Background(), h.cfg, opts)
 	if err != nil {
 		h.t.Fatalf("start service: %v", err)
