@@ -61,6 +61,12 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
+		if s.Type == stepChoice && t.guessCategory() {
+			// "好的", "对" at the question among the categories the story fits: the customer goes
+			// on; the story's best fit is taken, and the read-back shows it to be put right.
+			t.accept(s)
+			return
+		}
 		if t.onlyMissing(s) && (s.Type == stepDateTime || (s.Type == stepChoice && !t.storyPointsAtCategories())) {
 			// Everything else is told and the customer means to finish: 其他 (the last category)
 			// or an unknown time, which the read-back shows and the customer can still change.
@@ -105,7 +111,16 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	default:
 		r = t.answerText(s, n, h)
 	}
+	storyBefore := st.done(complaintbot.FieldDescription)
 	filled, changed := t.absorb(h, t.orig, s.Field, override)
+	if r.outcome != answered && s.Type == stepChoice && storyBefore && len(filled)+len(changed) > 0 && t.guessCategory() {
+		// The customer answers other questions instead of the one among the categories the story
+		// fits ("上个月", "让她道歉，电话138…"): asked again and again they would be trapped; the
+		// story's best fit is taken, and the read-back shows it to be put right.
+		t.notes(filled, changed)
+		t.accept(s)
+		return
+	}
 	if r.outcome == failed && len(filled)+len(changed) == 0 && !override && t.answersOnlyPrefilled(h) {
 		// "周四上午", "城东新区支行" at another question: the customer puts right what the bot
 		// took from their story.
@@ -232,8 +247,11 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 	case complaintbot.FieldDescription:
 		return t.answerDescription(s, n)
 	case complaintbot.FieldRequest:
-		if h.branch != nil && t.d.content(n) == 0 {
-			return refuse(m.NotUnderstood) // "城东支行" here names a branch, not a wish: absorb takes it
+		if h.branch != nil && (t.d.content(n) == 0 || h.request == "" && !t.d.u.requestMarkers.in(key(n)) &&
+			t.d.content(n) < t.d.file.Understanding.StoryContent) {
+			// "城东支行", "是人民广场支行开的卡", "手机银行的事，不涉及网点" here name a branch, not a
+			// wish: absorb takes it, and the question stands.
+			return refuse(m.NotUnderstood)
 		}
 		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h)) {
 			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
@@ -388,6 +406,22 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	return done()
 }
 
+// guessCategory sets the category to the story's best fit when the story points at several
+// (storyPointsAtCategories); it reports whether it did.
+func (t *turn) guessCategory() bool {
+	d := t.st.Draft
+	if d.Category != nil || !t.storyPointsAtCategories() {
+		return false
+	}
+	i := t.d.bestCategory(d.Kind, t.d.normalize(d.Fields[complaintbot.FieldDescription]+"，"+t.st.Piece))
+	if i < 0 {
+		return false
+	}
+	c := t.d.file.Categories[string(d.Kind)][i].Category
+	d.Category, t.st.Guessed = &c, false
+	return true
+}
+
 // storyPointsAtCategories reports whether the story's words point at several categories (the
 // customer was asked among those): confirming then picks none of them.
 func (t *turn) storyPointsAtCategories() bool {
@@ -450,8 +484,8 @@ func (t *turn) tellsStory(h hits, orig, skip string) bool {
 // already says.
 func (t *turn) moreStory(h hits, orig, skip string) bool {
 	st := t.st
-	if !st.done(complaintbot.FieldDescription) || t.added || h.request != "" || skip == "" || skip == complaintbot.FieldRequest {
-		return false // the request question decides for itself
+	if !st.done(complaintbot.FieldDescription) || t.added || h.request != "" || h.noPhone || skip == "" || skip == complaintbot.FieldRequest {
+		return false // the request question decides for itself; "我没手机号，不留了" declines the phone
 	}
 	if !t.tellsStory(h, orig, skip) {
 		return false

@@ -56,8 +56,9 @@ var (
 			`|(最近\s*(?:1\s*)?个?\s*月|近\s*1\s*个?\s*月|这\s*1\s*个?\s*月|(?:最近|近|这)\s*[2-4]\s*个?\s*(?:星期|礼拜|周)|(?:最近|近|这)\s*(?:[89]|[1-3]\d)\s*天)` + // 6 recent month (and 2-4 weeks, 8-39 days: the 30 days)
 			`|(最近\s*(?:1\s*)?个?\s*(?:星期|礼拜|周)|(?:最近|近)\s*[2-7]\s*天|近\s*1\s*(?:周|星期)|这\s*1\s*个?\s*(?:星期|礼拜|周)|好几天|几天了|这几天|前几天|最近几天|这\s*2\s*天|前\s*2\s*天|近几天|前些天|最近)` + // 7 recent days
 			`|(去年|前年|今年)`) // 8 year
-	// agoRe is a time counted back from today: "3天前", "半个月前", "两周前", "1年前".
-	agoRe     = regexp.MustCompile(`(\d{1,2}|半|几)\s*个?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*(?:之前|以前|前)`)
+	// agoRe is a time counted back from today: "3天前", "半个月前", "两周前", "1年前", and how long
+	// something has gone on, counted ("申请房贷一个多月了": since a month ago; not "好几个月了").
+	agoRe     = regexp.MustCompile(`(\d{1,2}|半|几)\s*个?\s*多?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*多?\s*(?:之前|以前|前)|(\d{1,2}|半)\s*个?\s*多?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*多?\s*了`)
 	clockRe   = regexp.MustCompile(`(凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜)?\s*(\d{1,2})\s*(?::\s*(\d{2})|[点时](?:\s*(半)|\s*([123])\s*刻|\s*(\d{1,2})\s*分?)?)`)
 	periodRe  = regexp.MustCompile(`凌晨|早上|早晨|上午|中午|下午|傍晚|晚上|夜里|夜间|半夜`)
 	cnRunRe   = regexp.MustCompile(`[零〇一二两三四五六七八九十幺]+`)
@@ -116,6 +117,14 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		}
 		if m[16] >= 0 && m[14] < 0 && duration(s[:m[0]]) {
 			continue // "一个星期天天都打": a week long, not a Sunday
+		}
+		if story && m[0] > 0 {
+			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
+				(a.precision == complaintbot.OccurredMonth || a.precision == complaintbot.OccurredYear || a.period != "") {
+				// "上个月在营业部存钱……今儿个俺孙子一看": a story names its event's time first; a
+				// day named after it is when something later happened.
+				return a, p
+			}
 		}
 		day, period, ok := dateOf(s, m, now, today)
 		if !ok {
@@ -518,6 +527,11 @@ func agoOf(s string, today time.Time) (w when, at []int, ok bool) {
 	all := agoRe.FindAllStringSubmatchIndex(s, -1)
 	if len(all) == 0 {
 		return when{}, nil, false
+	}
+	for i, a := range all {
+		if a[2] < 0 { // the second form ("…了"): its groups moved to the first's places
+			all[i] = append(a[:2:2], a[8:]...)
+		}
 	}
 	at = all[0]
 	for _, a := range all {

@@ -199,6 +199,9 @@ type categoryDef struct {
 	// Answers pick the category only as the whole answer to the category question ("别的", "都不
 	// 是"): inside a story they mean something else ("别的银行").
 	Answers []string `yaml:"answers"`
+	// Minor marks a category that mostly comes with another one ("没人告诉我" with a fee): when
+	// a message's words point at it and at others, it is not one of the candidates.
+	Minor bool `yaml:"minor"`
 }
 
 // shown is what the customer reads for the category: its label, else its name.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/textnorm"
@@ -153,6 +154,7 @@ type hits struct {
 	forgotten  bool // the customer does not remember the branch ("不记得是哪个支行了")
 	when       *when
 	phone      string
+	noPhone    bool // the customer will not leave a phone ("我没手机号，不留了")
 	person     string
 	request    string
 	story      bool // the message tells (part of) what happened
@@ -174,6 +176,11 @@ func (t *turn) scan(n string) hits {
 			if i := t.urgentCategory(); i >= 0 {
 				// Money at risk is what the complaint is about, wherever it happened ("在ATM取钱，卡被调包").
 				h.category, h.candidates = i, nil
+			} else if t.urgent >= 0 && h.category < 0 && len(h.candidates) == 0 && kind == complaintbot.KindComplaint {
+				// Money at risk of no category of its own and no other words ("我的卡丢了！！"): 其他,
+				// a guess the rest of the story may put right (recheckCategory), never a question
+				// the customer, busy saving their money, is trapped at.
+				h.category = len(d.file.Categories[string(kind)]) - 1
 			}
 		case stepBranch:
 			if b, ok := d.findBranch(n); ok {
@@ -191,6 +198,8 @@ func (t *turn) scan(n string) hits {
 		case stepPhone:
 			if p, ok := parsePhone(n); ok {
 				h.phone = p
+			} else if s.Optional && d.u.phoneRefusals.in(k) {
+				h.noPhone = true
 			}
 		case stepText:
 			switch s.Field {
@@ -258,7 +267,63 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last {
 		out = out[:len(out)-1] // 其他 is for what fits nothing else
 	}
+	if major := slices.DeleteFunc(slices.Clone(out), func(i int) bool { return d.file.Categories[string(kind)][i].Minor }); len(major) > 0 {
+		out = major // "扣了我管理费，没人告诉我": the fee, not what was not told
+	}
 	return out
+}
+
+// bestCategory is the one of a message's category candidates (categoryCandidates) its words
+// cover most: per category, the characters its keywords cover, each occurrence counted ("办不了",
+// twice, over "系统坏了" once); a tie goes to the earlier in the list. -1 when there is none.
+func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
+	at := d.categoryCandidates(kind, n)
+	if len(at) == 0 {
+		return -1
+	}
+	cats := d.file.Categories[string(kind)]
+	k := key(n)
+	best, bestScore := at[0], -1
+	for _, i := range at {
+		covered := make([]bool, len(k))
+		for _, w := range cats[i].Keywords {
+			if re := d.u.keywordGaps[w]; re != nil {
+				for _, loc := range re.FindAllStringIndex(k, -1) {
+					for j := loc[0]; j < loc[1]; j++ {
+						covered[j] = true
+					}
+				}
+				continue
+			}
+			kw := key(w)
+			if kw == "" {
+				continue
+			}
+			for from := 0; ; {
+				j := strings.Index(k[from:], kw)
+				if j < 0 {
+					break
+				}
+				j += from
+				if !d.negated(k, j) {
+					for b := j; b < j+len(kw); b++ {
+						covered[b] = true
+					}
+				}
+				from = j + len(kw)
+			}
+		}
+		score := 0
+		for j, c := range covered {
+			if c && utf8.RuneStart(k[j]) {
+				score++
+			}
+		}
+		if score > bestScore {
+			best, bestScore = i, score
+		}
+	}
+	return best
 }
 
 // branchForgotten reports whether a message says the customer does not remember the branch: a
@@ -309,7 +374,7 @@ func (d *Definition) requestIn(orig string) string {
 	for i, c := range cs {
 		n := d.normalize(c)
 		k := key(n)
-		if !d.u.request.in(k) || d.u.notRequest.in(k) {
+		if !d.wishIn(k) || d.u.notRequest.in(k) {
 			continue
 		}
 		if rc, rn := []rune(c), []rune(n); len(rc) > 12 && len(rc) == len(rn) {
@@ -330,6 +395,25 @@ func (d *Definition) requestIn(orig string) string {
 		return strings.Join(append([]string{c}, cs[i+1:]...), "，")
 	}
 	return ""
+}
+
+// wishIn reports whether a clause's key holds a request word that is not denied right before it:
+// "第一次不说清楚要带什么" tells what was not done, "说清楚" alone is a wish.
+func (d *Definition) wishIn(k string) bool {
+	for _, w := range d.u.request {
+		for from := 0; ; {
+			j := strings.Index(k[from:], w)
+			if j < 0 {
+				break
+			}
+			j += from
+			if !strings.HasSuffix(k[:j], "不") && !strings.HasSuffix(k[:j], "没") {
+				return true
+			}
+			from = j + len(w)
+		}
+	}
+	return false
 }
 
 // withoutPhone drops the clauses that give a phone number.
@@ -369,7 +453,12 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		done := st.done(s.Field)
 		more := s.Field == complaintbot.FieldDescription && !override && t.moreStory(h, orig, skip)
 		refine := s.Type == stepDateTime && h.when != nil && t.refinesWhen(*h.when) // "扣钱是这个月五号"
-		if done && !override && !more && !refine {
+		if s.Type == stepBranch && done && h.branch != nil && h.branch.Code != complaintbot.NoBranchCode &&
+			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) {
+			refine = true // "卡丢了" (no branch, guessed), then "昨天去营业部挂失…": the branch named
+		}
+		moreWish := t.moreWish(s, h, skip)
+		if done && !override && !more && !refine && !moreWish {
 			continue
 		}
 		set := false
@@ -405,12 +494,20 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		case stepPhone:
 			if h.phone != "" && (!done || t.draftFields()[s.Field] != h.phone) {
 				t.draftFields()[s.Field], set = h.phone, true
+			} else if h.noPhone && !done {
+				// "我没手机号，不留了" at another question: the optional phone is answered, empty;
+				// not more of the story.
+				delete(t.draftFields(), s.Field)
+				set = true
 			}
 		case stepText:
 			v := ""
 			switch s.Field {
 			case complaintbot.FieldRequest:
 				v = h.request
+				if moreWish && !override {
+					v = t.draftFields()[s.Field] + "；" + h.request
+				}
 			case complaintbot.FieldPerson:
 				v = h.person
 			case complaintbot.FieldDescription:
@@ -422,6 +519,10 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 					t.draftFields()[s.Field] += "，" + orig
 					t.add(t.u().StoryAdded)
 					t.added = true
+					if last := len(d.file.Categories[string(draft.Kind)]) - 1; draft.Category != nil && st.Guessed &&
+						draft.Category.Code == d.file.Categories[string(draft.Kind)][last].Code {
+						defer t.recheckCategory() // 其他 was a guess for want of words: the story now has some
+					}
 					continue
 				}
 			}
@@ -441,6 +542,10 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			continue
 		}
 		st.markDone(s.Field)
+		if h.noPhone && s.Type == stepPhone {
+			filled = append(filled, s.Label+" "+t.d.file.Readback.Unset) // "联系电话 未填写"
+			continue
+		}
 		if done {
 			changed = append(changed, t.item(s))
 		} else {
@@ -450,13 +555,48 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 	return filled, changed
 }
 
-// withPiece joins a message to the story pieces told before it, unless it repeats them.
+// moreWish reports whether a message at another question says a wish besides the request the bot
+// took from the story, never asked ("帮我冻结对方的账户" in the story, then "能不能快一点帮我把钱
+// 要回来"): it is added to the request, not dropped.
+func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
+	d := t.st.Draft
+	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == "" || skip == s.Field ||
+		!t.st.done(s.Field) || !slices.Contains(d.Prefilled, s.Field) {
+		return false
+	}
+	old := d.Fields[s.Field]
+	return !strings.Contains(old, h.request) && !strings.Contains(h.request, old)
+}
+
+// withPiece joins a message to the story pieces told before it, unless it repeats them; a lead-in
+// before the story is left out (withoutLeadIn).
 func (t *turn) withPiece(orig string) string {
-	p := t.st.Piece
+	orig = t.d.withoutLeadIn(orig)
+	p := t.d.withoutLeadIn(t.st.Piece)
 	if p == "" || strings.Contains(orig, p) {
 		return orig
 	}
 	return p + "，" + orig
+}
+
+// withoutLeadIn drops the first clauses of a story that are only a lead-in ("是这样的，", "我跟你说
+// 啊，"), with the pause after them; the story itself is never dropped.
+func (d *Definition) withoutLeadIn(s string) string {
+	for {
+		i := strings.IndexFunc(s, func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+		if i <= 0 {
+			return s
+		}
+		k := key(d.normalize(s[:i]))
+		if k == "" || !onlyWith(k, d.u.leadIns, d.u.polite) {
+			return s
+		}
+		rest := strings.TrimLeftFunc(s[i:], func(r rune) bool { return unicode.IsPunct(r) || unicode.IsSpace(r) })
+		if key(d.normalize(rest)) == "" {
+			return s
+		}
+		s = rest
+	}
 }
 
 // sameWhen reports whether a moment is the one the draft holds.
@@ -511,6 +651,11 @@ func (t *turn) recheckCategory() {
 	switch {
 	case len(at) == 1:
 		c := cats[at[0]].Category
+		draft.Category = &c
+	case len(at) > 1 && draft.Category.Code == cats[len(cats)-1].Code:
+		// 其他 was guessed for want of words (money at risk, nothing else said): the story's
+		// best fit, shown at the read-back.
+		c := cats[d.bestCategory(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription]))].Category
 		draft.Category = &c
 	case len(at) > 1:
 		draft.Category, st.Guessed = nil, false

@@ -41,6 +41,8 @@ type understandingDef struct {
 	CorrectionWords []string `yaml:"correction_words"`
 	PieceDone       []string `yaml:"piece_done"`
 	Filler          []string `yaml:"filler"`
+	LeadIns         []string `yaml:"lead_ins"`
+	PhoneRefusals   []string `yaml:"phone_refusals"`
 	Insults         []string `yaml:"insults"`
 	EvidenceRefs    []string `yaml:"evidence_refs"`
 	EvidencePoint   []string `yaml:"evidence_pointers"`
@@ -240,6 +242,8 @@ type understanding struct {
 	correction     words
 	pieceDone      words
 	noContent      words // filler and insults
+	leadIns        words // "是这样的", "我跟你说啊": said before a story, not part of it
+	phoneRefusals  words // "不留电话", "没手机号": the optional phone declined at another question
 	judgments      words // "态度很差": what the customer thinks, not what happened
 	insults        words
 	evidence       words
@@ -326,7 +330,9 @@ func (d *Definition) compileUnderstanding() {
 	c.branchSuffixes = newWords(u.BranchSuffixes)
 	c.correction = newWords(u.CorrectionWords)
 	c.pieceDone = newWords(u.PieceDone)
-	c.noContent = newWords(u.Filler, u.Insults)
+	c.noContent = newWords(u.Filler, u.Insults, u.LeadIns)
+	c.leadIns = newWords(u.LeadIns)
+	c.phoneRefusals = newWords(u.PhoneRefusals)
 	c.judgments = newWords(u.Judgments)
 	c.insults = newWords(u.Insults)
 	c.evidence = newWords(u.EvidenceRefs)
