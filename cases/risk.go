@@ -247,7 +247,7 @@ func (r *Registry) PriorComplaints(ctx context.Context, st *storage.Store, c *co
 	}
 	numbers, err := st.RecentCustomerCases(ctx, keys, repeatSince(c.Received), 4*r.RepeatCases)
 	if err != nil {
-		return nil, fmt.Errorf("the earlier complaints of the customer of case %s: %w", c.Number, err)
+		return nil, fmt.Errorf("the earlier complaints of the customer: %w", err)
 	}
 	return numbers, nil
 }

@@ -291,11 +291,13 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 	for i, e := range res.Effects {
 		se := storage.TurnEffect{Effect: e}
 		if e.Type == flows.EffectCreateCase && e.Draft != nil {
+			earlier := c.earlierComplaints(ctx, turn.OpenID, turn.ID, *e.Draft, turn.At)
 			number := reserved[i]
 			if number == "" {
 				var err error
 				number, err = c.store.NextCaseNumber(ctx, e.Draft.Kind.Prefix(), turn.At.In(complaintbot.Shanghai).Format("20060102"), turn.ID)
 				if err != nil {
+					_, _ = earlier()
 					return nil, reserved, err
 				}
 				if reserved == nil {
@@ -305,7 +307,7 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 			}
 			se.Case = c.registry.NewCase(number, turn.OpenID, turn.ID, *e.Draft, turn.At)
 			// The risk flag: escalation words, a repeat complaint (turn.Cases are the earlier cases).
-			c.assessRisk(ctx, se.Case, *e.Draft, turn.Cases)
+			c.assessRisk(se.Case, *e.Draft, turn.Cases, earlier)
 			se.Draft = nil // the case holds it
 			turn.Cases = append(slices.Clip(turn.Cases), number)
 		}

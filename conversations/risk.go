@@ -3,6 +3,7 @@ package conversations
 import (
 	"context"
 	"slices"
+	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
@@ -43,15 +44,36 @@ func (c *Service) riskAdded(ctx context.Context, number, text string) {
 
 // assessRisk raises the risk flag of the new case cs, registered from draft d, for the customer's
 // words and for a repeat complaint: prior are the conversation's own cases (storage.Turn.Cases),
-// and the customer's complaints through every channel (by openid and by phone, from their
-// complaint records: cases.Registry.PriorComplaints) count too. Records that cannot be read are
-// logged: the conversation's own cases are counted.
-func (c *Service) assessRisk(ctx context.Context, cs *complaintbot.Case, d complaintbot.Draft, prior []string) {
-	more, err := c.registry.PriorComplaints(ctx, c.store, cs)
+// and the customer's complaints through every channel (earlier: see earlierComplaints) count too.
+// Records that cannot be read are logged: the conversation's own cases are counted.
+func (c *Service) assessRisk(cs *complaintbot.Case, d complaintbot.Draft, prior []string, earlier func() ([]string, error)) {
+	more, err := earlier()
 	if err != nil {
 		c.log.Error("count the customer's earlier complaints", "case", cs.Number, "err", err)
 	}
 	c.registry.AssessRisk(cs, d, append(slices.Clip(prior), more...))
+}
+
+// earlierComplaints starts looking up the complaints of the customer of a case about to be
+// registered from d (by openid and by phone, from their complaint records:
+// cases.Registry.PriorComplaints) and returns the wait for them, to be called once. The lookup
+// runs while the case's number is reserved: the confirmation waits for the database once for
+// both, not once for each.
+func (c *Service) earlierComplaints(ctx context.Context, openID, turnID string, d complaintbot.Draft, at time.Time) func() ([]string, error) {
+	type found struct {
+		numbers []string
+		err     error
+	}
+	provisional := c.registry.NewCase("", openID, turnID, d, at) // the number is not needed
+	done := make(chan found, 1)
+	go func() {
+		numbers, err := c.registry.PriorComplaints(ctx, c.store, provisional)
+		done <- found{numbers, err}
+	}()
+	return func() ([]string, error) {
+		f := <-done
+		return f.numbers, f.err
+	}
 }
 
 // recordComplaint records the new case among its customer's complaints (by openid and phone),

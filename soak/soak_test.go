@@ -438,8 +438,11 @@ func (r *run) wave(w int) {
 	}
 	r.j.add("", "wave %d: %d of %d customers confirm at once", w, len(ready), len(cs))
 	startedBase, endedBase := r.wx.confirmStarted.Load(), r.wx.confirmEnded.Load()
-	answered := int64(r.intn(max(1, len(ready)-5)))
-	jitter := time.Duration(r.intn(10_000)) * time.Microsecond
+	// The confirmations are answered in groups (their writes go to the database together), so
+	// the kill comes within a few milliseconds of the first few answers: later, every one of
+	// them may be answered already.
+	answered := int64(r.intn(min(4, len(ready))))
+	jitter := time.Duration(r.intn(2_000)) * time.Microsecond
 	burst := make(chan time.Time, 1)
 	stop, killed = make(chan struct{}), make(chan struct{})
 	go func() {

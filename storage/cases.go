@@ -74,7 +74,7 @@ func (s *Store) reserveCaseNumber(ctx context.Context, base, turnID string) (str
 			return "", err
 		}
 		number := caseNumber(base, n)
-		_, err = s.caseNumbers.InsertOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})
+		err = s.grouped.insert(ctx, s.caseNumbers.Name(), bson.D{{Key: "_id", Value: number}, {Key: "turn", Value: turnID}})[0]
 		if IsDuplicate(err) {
 			taken = n // another instance took it
 			continue
@@ -85,7 +85,7 @@ func (s *Store) reserveCaseNumber(ctx context.Context, base, turnID string) (str
 		}
 		// The turn's claim on its number: a second try of the same turn that got here first
 		// holds one already, and this one is given back.
-		_, err = s.caseNumberTurns.InsertOne(ctx, bson.D{{Key: "_id", Value: turnID}, {Key: "number", Value: number}})
+		err = s.grouped.insert(ctx, s.caseNumberTurns.Name(), bson.D{{Key: "_id", Value: turnID}, {Key: "number", Value: number}})[0]
 		if err == nil {
 			return number, nil
 		}

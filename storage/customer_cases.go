@@ -14,6 +14,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
@@ -108,9 +109,10 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	n, err := probeLatestFrom(int64(s.customerHints.get(key)), func(n int64) (bool, error) { return has(int(n)) })
+	n, err := probeLatestFrom(int64(s.customerHints.get(key).n), func(n int64) (bool, error) { return has(int(n)) })
 	if err == nil {
-		s.customerHints.set(key, int(n))
+		e, read := seen[int(n)]
+		s.customerHints.set(key, int(n), e.Case, read || n == 0)
 	}
 	return int(n), err
 }
@@ -121,25 +123,40 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 // checks it and goes on upwards or starts over.
 type lastHints struct {
 	mu sync.Mutex
-	m  map[string]int
+	m  map[string]lastHint
+}
+
+// lastHint is the number of a key's last entry (0: none) and the case it records; known says
+// that the entry (or that there is none) was read or written, not only guessed.
+type lastHint struct {
+	n     int
+	last  string
+	known bool
 }
 
 // maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
 const maxHints = 200_000
 
-func (h *lastHints) get(key string) int {
+func (h *lastHints) get(key string) lastHint {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.m[key]
 }
 
-func (h *lastHints) set(key string, n int) {
+func (h *lastHints) set(key string, n int, number string, known bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.m == nil || len(h.m) >= maxHints {
-		h.m = map[string]int{}
+		h.m = map[string]lastHint{}
 	}
-	h.m[key] = n
+	h.m[key] = lastHint{n, number, known}
+}
+
+// forget drops the key's hint (its entries were erased).
+func (h *lastHints) forget(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, key)
 }
 
 // customerEntry returns the key's n-th entry, from seen or read by _id.
@@ -205,6 +222,24 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 	// number would otherwise race for each next entry (a lookup and a retry per collision).
 	defer s.customerWriters.Lock(key)()
 	c := s.db.Collection("customer_cases")
+	if h := s.customerHints.get(key); s.Embedded() && h.known {
+		// The embedded server has one instance (the data folder's lock), so what this process
+		// last saw of the key is the key's last entry: append after it without looking (the
+		// assessment of the complaint has just read it). A duplicate key (the hint was stale)
+		// takes the way of the lookups below. The case recorded twice in a row is not added
+		// again; a case found twice further back counts once all the same (RecentCustomerCases).
+		if h.n > 0 && h.last == number {
+			return nil
+		}
+		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, h.n+1), Case: number, At: at})[0]
+		if err == nil {
+			s.customerHints.set(key, h.n+1, number, true)
+			return nil
+		}
+		if !IsDuplicate(err) {
+			return fmt.Errorf("record complaint %s of a customer: %w", number, err)
+		}
+	}
 	seen := map[int]CustomerCase{}
 	last, err := s.customerLast(ctx, key, seen)
 	if err != nil {
@@ -220,9 +255,9 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 		}
 	}
 	for n := last + 1; ; n++ {
-		_, err := c.InsertOne(ctx, CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})
+		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})[0]
 		if err == nil {
-			s.customerHints.set(key, n)
+			s.customerHints.set(key, n, number, true)
 			return nil
 		}
 		if !IsDuplicate(err) || n > last+maxCustomerScan {
@@ -242,17 +277,30 @@ func (s *Store) ForgetCustomerCases(ctx context.Context, keys []string) (int, er
 	c := s.db.Collection("customer_cases")
 	deleted := 0
 	for _, key := range keys {
-		last, err := s.customerLast(ctx, key, map[int]CustomerCase{})
+		n, err := s.forgetCustomerKey(ctx, c, key)
+		deleted += n
 		if err != nil {
 			return deleted, err
 		}
-		for n := last; n >= 1; n-- { // from the last: an interrupted erasure leaves a prefix to find
-			r, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}})
-			if err != nil {
-				return deleted, fmt.Errorf("erase the complaints of a customer: %w", err)
-			}
-			deleted += int(r.DeletedCount)
+	}
+	return deleted, nil
+}
+
+// forgetCustomerKey deletes the key's entries, with the key's appends held off meanwhile.
+func (s *Store) forgetCustomerKey(ctx context.Context, c *mongo.Collection, key string) (int, error) {
+	defer s.customerWriters.Lock(key)()
+	defer s.customerHints.forget(key)
+	last, err := s.customerLast(ctx, key, map[int]CustomerCase{})
+	if err != nil {
+		return 0, err
+	}
+	deleted := 0
+	for n := last; n >= 1; n-- { // from the last: an interrupted erasure leaves a prefix to find
+		r, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}})
+		if err != nil {
+			return deleted, fmt.Errorf("erase the complaints of a customer: %w", err)
 		}
+		deleted += int(r.DeletedCount)
 	}
 	return deleted, nil
 }

@@ -219,8 +219,10 @@ func (s *Store) InsertDue(ctx context.Context, entries []DueEntry) error {
 		if err != nil {
 			return err
 		}
-		if _, err := insertManyDups(ctx, c, byDay[d]); err != nil {
-			return fmt.Errorf("schedule %d entries on %s: %w", len(byDay[d]), d, err)
+		for _, err := range s.grouped.insert(ctx, c.Name(), byDay[d]...) {
+			if err != nil && !IsDuplicate(err) {
+				return fmt.Errorf("schedule %d entries on %s: %w", len(byDay[d]), d, err)
+			}
 		}
 	}
 	return nil

@@ -90,27 +90,44 @@ func eachError(err error, n int, what string) []error {
 // write writes the document (for a deleter: deletes the _id) and returns its own error (a
 // duplicate key error for this document).
 func (w *groupWriter) write(ctx context.Context, doc any) error {
-	req := &groupReq{doc: doc, result: make(chan error, 1)}
+	return w.writeAll(ctx, []any{doc})[0]
+}
+
+// writeAll writes the documents, in one group or with others', and returns each one's own error.
+func (w *groupWriter) writeAll(ctx context.Context, docs []any) []error {
+	reqs := make([]*groupReq, len(docs))
+	for i, d := range docs {
+		reqs[i] = &groupReq{doc: d, result: make(chan error, 1)}
+	}
+	errs := make([]error, len(docs))
 	w.mu.Lock()
 	if w.closed {
 		w.mu.Unlock()
-		return errWriterClosed
+		for i := range errs {
+			errs[i] = errWriterClosed
+		}
+		return errs
 	}
 	if w.writing {
-		w.queue = append(w.queue, req) // the group being written takes it along when done
+		w.queue = append(w.queue, reqs...) // the group being written takes them along when done
 		w.mu.Unlock()
-		select {
-		case err := <-req.result:
-			return err
-		case <-ctx.Done():
-			// The document may still be written (for a turn: a retry of the message finds it by
-			// its dedupe key).
-			return ctx.Err()
+		for i, r := range reqs {
+			select {
+			case errs[i] = <-r.result:
+			case <-ctx.Done():
+				// The documents may still be written (for a turn: a retry of the message finds
+				// it by its dedupe key).
+				for j := i; j < len(errs); j++ {
+					errs[j] = ctx.Err()
+				}
+				return errs
+			}
 		}
+		return errs
 	}
 	w.writing = true
 	w.mu.Unlock()
-	w.run([]*groupReq{req})
+	w.run(reqs)
 	if batch := w.take(); batch != nil {
 		// Documents queued up meanwhile: a goroutine writes them, so that this caller answers now.
 		w.drains.Add(1)
@@ -121,7 +138,65 @@ func (w *groupWriter) write(ctx context.Context, doc any) error {
 			}
 		}()
 	}
-	return <-req.result
+	for i, r := range reqs {
+		errs[i] = <-r.result
+	}
+	return errs
+}
+
+// inserters groups the inserts into collections named at run time (one writer per collection,
+// made on first use): the small per-case records of the customers' path.
+type inserters struct {
+	db     *mongo.Database
+	mu     sync.Mutex
+	m      map[string]*groupWriter
+	closed bool
+}
+
+// of returns the grouping inserter of the named collection, nil once closed.
+func (in *inserters) of(name string) *groupWriter {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.closed {
+		return nil
+	}
+	w := in.m[name]
+	if w == nil {
+		if in.m == nil {
+			in.m = map[string]*groupWriter{}
+		}
+		w = newInserter(in.db.Collection(name))
+		in.m[name] = w
+	}
+	return w
+}
+
+// insert inserts the documents into the named collection with other callers' and returns each
+// one's own error (a duplicate key for that document).
+func (in *inserters) insert(ctx context.Context, name string, docs ...any) []error {
+	w := in.of(name)
+	if w == nil {
+		errs := make([]error, len(docs))
+		for i := range errs {
+			errs[i] = errWriterClosed
+		}
+		return errs
+	}
+	return w.writeAll(ctx, docs)
+}
+
+// close refuses further inserts and waits for the queued ones (until ctx ends).
+func (in *inserters) close(ctx context.Context) {
+	in.mu.Lock()
+	in.closed = true
+	ws := make([]*groupWriter, 0, len(in.m))
+	for _, w := range in.m {
+		ws = append(ws, w)
+	}
+	in.mu.Unlock()
+	for _, w := range ws {
+		w.close(ctx)
+	}
 }
 
 // take returns the next group of queued documents to write, or nil (and ends the writing) when

@@ -71,12 +71,15 @@ type Store struct {
 	customerWriters keylock.Set
 	// Grouped writes on the customers' path (see groupWriter).
 	turnWriter, caseWriter, pendingWriter, pendingClearer *groupWriter
-	dedupe                                                *dedupeLog
-	opts                                                  Options
-	onEnqueue                                             atomic.Value // func(), see OnEnqueue
-	openMsgs                                              openOutbox   // the embedded server's list of open outbox messages
-	workLists                                             workLists    // the embedded server's work-list entries (worklists.go)
-	caseIndex                                             *caseIndex   // the embedded server's case lists (nil on MongoDB)
+	// Grouped inserts of the small per-case records (case numbers, customers' entries, due
+	// entries, report marks).
+	grouped   *inserters
+	dedupe    *dedupeLog
+	opts      Options
+	onEnqueue atomic.Value // func(), see OnEnqueue
+	openMsgs  openOutbox   // the embedded server's list of open outbox messages
+	workLists workLists    // the embedded server's work-list entries (worklists.go)
+	caseIndex *caseIndex   // the embedded server's case lists (nil on MongoDB)
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day
@@ -118,6 +121,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s.client = client
 	s.db = client.Database(opts.Database)
+	s.grouped = &inserters{db: s.db}
 	s.scanDB = s.db
 	if s.embedded != nil {
 		scanOpts := options.Client().SetTimeout(5 * time.Minute).SetAppName("complaintbot-scan").SetMaxPoolSize(2)
@@ -191,6 +195,7 @@ func (s *Store) Close(ctx context.Context) error {
 		for _, w := range []*groupWriter{s.turnWriter, s.caseWriter, s.pendingWriter, s.pendingClearer} {
 			w.close(ctx)
 		}
+		s.grouped.close(ctx)
 		s.turnWriter = nil
 	}
 	if s.dedupe != nil {
