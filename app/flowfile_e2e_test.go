@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -17,6 +18,9 @@ import (
 func TestOperatorFlowFileReplacesTheBuiltInFlow(t *testing.T) {
 	custom := strings.Replace(string(flows.DefaultYAML()), "name: 服务态度,", "name: 服务态度与礼仪,", 1)
 	custom = strings.Replace(custom, "branches:\n", "branches:\n  - code: \"0901\"\n    name: 滨江支行\n    aliases: [滨江网点]\n", 1)
+	// An older flow file, without the short question for an opening that tells nothing yet:
+	// such an opening gets the category list, as it did.
+	custom = regexp.MustCompile(`(?m)^\s*no_story:.*\n`).ReplaceAllString(custom, "")
 	if custom == string(flows.DefaultYAML()) {
 		t.Fatal("the test's edit did not apply")
 	}

@@ -41,7 +41,7 @@ func cases(t *testing.T, h *apptest.Harness, who string) []complaintbot.CaseSumm
 func toReadBack(t *testing.T, h *apptest.Harness, who string) {
 	t.Helper()
 	expect(t, h, who, "你好", "投诉")
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 	expect(t, h, who, "1", "网点")
 	expect(t, h, who, "城东支行", "什么时候")
 	expect(t, h, who, "昨天下午3点", "经过")
@@ -125,7 +125,7 @@ func TestRetriedConfirmationRegistersOneCase(t *testing.T) {
 func TestRestartInTheMiddleLosesNothing(t *testing.T) {
 	h := apptest.New(t, nil)
 	who := "oE2E000004dave"
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 	expect(t, h, who, "1", "网点")
 	h.Restart()
 	expect(t, h, who, "城东支行", "什么时候")
@@ -145,7 +145,7 @@ func TestRestartInTheMiddleLosesNothing(t *testing.T) {
 func TestConcurrentMessagesFromOneCustomerAreAppliedInTurn(t *testing.T) {
 	h := apptest.New(t, nil)
 	who := "oE2E000006fay"
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 	var wg sync.WaitGroup
 	for _, line := range []string{"帮助", "帮助", "帮助", "帮助"} {
 		wg.Add(1)

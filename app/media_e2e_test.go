@@ -23,7 +23,7 @@ func TestPictureIsKeptWithoutHoldingUpTheCustomer(t *testing.T) {
 	h := apptest.NewWith(t, nil, app.Options{ObserveStore: log.observe})
 	h.App.Sandbox.HangNext(fakewechat.PathMediaGet, 1000)
 	who := "oMedia000001erin"
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 	expect(t, h, who, "1", "网点")
 	expect(t, h, who, "城东支行", "什么时候")
 	log.watch(true)

@@ -25,5 +25,5 @@ func TestWaitingCustomerCanLeaveTheQueue(t *testing.T) {
 	if waiting, _ := h.App.Store.WaitingHandoffs(context.Background(), 10); len(waiting) != 0 {
 		t.Fatalf("the queue entry stays after the customer left: %+v", waiting)
 	}
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 }

@@ -52,7 +52,7 @@ func nextPost(t *testing.T, posts <-chan string) string {
 // complain registers a complaint about 城东支行 with the description given and returns the case.
 func complain(t *testing.T, h *apptest.Harness, who, description string) *complaintbot.Case {
 	t.Helper()
-	expect(t, h, who, "我要投诉", "服务态度")
+	expect(t, h, who, "我要投诉", "发生了什么")
 	expect(t, h, who, "1", "网点")
 	expect(t, h, who, "城东支行", "什么时候")
 	expect(t, h, who, "昨天下午3点", "经过")

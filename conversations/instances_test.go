@@ -32,7 +32,7 @@ func TestTwoInstancesServeOneCustomer(t *testing.T) {
 		conversations.New(st, engine, reg, clock, log, &events.Bus{}),
 	}
 	script := []struct{ say, want string }{
-		{"我要投诉", "服务态度"}, {"1", "网点"}, {"城东支行", "什么时候"}, {"昨天下午3点", "经过"},
+		{"我要投诉", "发生了什么"}, {"1", "网点"}, {"城东支行", "什么时候"}, {"昨天下午3点", "经过"},
 		{"柜员态度很差，让我在窗口等了一个小时也没人理", "如何处理"}, {"希望道歉", "电话"}, {"13812345678", "确认"},
 		{"确认", "TS20261127-0001"},
 	}

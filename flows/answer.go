@@ -61,20 +61,39 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
+		if st.Correcting && st.done(s.Field) {
+			// "对" at a question reopened from the read-back: the answer held stands.
+			t.accept(s)
+			return
+		}
 		if s.Type == stepChoice && t.guessCategory() {
 			// "好的", "对" at the question among the categories the story fits: the customer goes
 			// on; the story's best fit is taken, and the read-back shows it to be put right.
 			t.accept(s)
 			return
 		}
-		if t.onlyMissing(s) && (s.Type == stepDateTime || (s.Type == stepChoice && !t.storyPointsAtCategories())) {
-			// Everything else is told and the customer means to finish: 其他 (the last category)
-			// or an unknown time, which the read-back shows and the customer can still change.
-			if s.Type == stepChoice {
+		if s.Field == complaintbot.FieldRequest && t.u().RequestUnstated != "" && st.done(complaintbot.FieldDescription) {
+			// "对" / "确认" at the request question: no wish to tell; asked again and again the
+			// customer would be trapped. The read-back shows it, the agent asks.
+			t.draftFields()[s.Field] = t.u().RequestUnstated
+			t.accept(s)
+			return
+		}
+		if (t.onlyMissing(s) && (s.Type == stepDateTime || s.Type == stepBranch)) || (s.Type == stepChoice && !t.storyPointsAtCategories() && st.done(complaintbot.FieldDescription)) {
+			// Everything else is told and the customer means to finish: an unknown time, or no
+			// particular branch (a fraud by phone, a branch the bot did not know). At the
+			// whole category list, a story told and "对" / "好的" go on with 其他 (the last
+			// category), whatever is still to ask — asked the list again and again the customer
+			// would be trapped; the read-back shows it and the customer can still change it.
+			switch s.Type {
+			case stepChoice:
 				cats := t.d.file.Categories[string(st.Draft.Kind)]
 				c := cats[len(cats)-1].Category
 				st.Draft.Category = &c
-			} else {
+			case stepBranch:
+				b := t.d.noBranch()
+				st.Draft.Branch = &b
+			default:
 				t.setWhen(when{precision: complaintbot.OccurredUnknown})
 			}
 			t.accept(s)
@@ -83,7 +102,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		t.add(t.question()) // "好的", "谢谢": nothing to store, the question stands
 		return
 	}
-	if t.d.question(n) && t.d.u.askBot.in(key(n)) && !t.complaintWords(n) {
+	if t.d.question(n) && t.d.u.askBot.in(key(n)) && !t.complaintWords(n) && !t.wishAsked(s, n) {
 		t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline)) // "能帮我查一下余额吗？"
 		t.add(t.question())
 		return
@@ -121,13 +140,16 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		t.accept(s)
 		return
 	}
-	if r.outcome == failed && len(filled)+len(changed) == 0 && !override && t.answersOnlyPrefilled(h) {
+	if r.outcome == failed && len(filled)+len(changed) == 0 && !override && (t.answersOnlyPrefilled(h) || onlyTime(h)) {
 		// "周四上午", "城东新区支行" at another question: the customer puts right what the bot
-		// took from their story.
+		// took from their story; "11月初开始的" after "踢皮球一个月了": the time, said better.
 		filled, changed = t.absorb(h, t.orig, s.Field, true)
 	}
 	switch r.outcome {
 	case answered:
+		if s.Type == stepChoice && len(filled)+len(changed) == 0 {
+			t.keepChoicePiece(n) // "柜员态度不好" at "what happened?": the category, and the story's start
+		}
 		t.notes(filled, changed)
 		t.accept(s)
 	case handled:
@@ -137,16 +159,35 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		switch {
 		case len(filled)+len(changed) > 0 || t.added:
 			t.notes(filled, changed)
+			if s.Type == stepChoice && st.done(complaintbot.FieldDescription) && !t.storyPointsAtCategories() {
+				if st.Failures >= 1 {
+					// The whole list asked again, and again the customer answers the other
+					// questions: 其他 (the last category), shown at the read-back to be put
+					// right, rather than the list a third time.
+					cats := t.d.file.Categories[string(st.Draft.Kind)]
+					c := cats[len(cats)-1].Category
+					st.Draft.Category = &c
+					t.accept(s)
+					return
+				}
+				st.Failures++ // asked again: the second time goes on
+			}
 			t.add(t.questionAgain(s))
 		case !t.d.question(n) && t.storyPiece(s, n):
 			t.add(t.question()) // a piece of the story ("但是卡里扣了"), kept; the question stands
-		case t.d.question(n) && !h.story:
+		case t.d.question(n) && !h.story && !t.wishAsked(s, n):
 			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
 			t.add(t.question())
 		default:
 			t.fail(r.reason)
 		}
 	}
+}
+
+// wishAsked reports whether a message at the request question is a wish put as a question
+// ("能不能帮我追回来"): the answer, not a question off the topic.
+func (t *turn) wishAsked(s *stepDef, n string) bool {
+	return s.Field == complaintbot.FieldRequest && t.d.requestIn(t.orig) != ""
 }
 
 // storyPiece keeps a short message that answers nothing asked but says something of what happened
@@ -178,6 +219,40 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	st.Piece = t.withPiece(t.orig)
 	t.add(t.u().PieceMore)
 	return true
+}
+
+// onlyTime reports whether a message answers nothing but the time.
+func onlyTime(h hits) bool {
+	return h.when != nil && !h.story && h.branch == nil && h.request == "" && h.phone == "" && h.person == "" &&
+		h.category < 0 && len(h.candidates) == 0 && !h.noPhone
+}
+
+// keepChoicePiece keeps an answer to the category question, asked before the story, as the
+// story's first piece when it says more than a category's name ("柜员态度不好", not "服务态度"):
+// the description question then goes on from it.
+func (t *turn) keepChoicePiece(n string) {
+	st := t.st
+	if st.done(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
+		return
+	}
+	if _, number := choiceNumber(t.orig); number {
+		return
+	}
+	k := key(n)
+	for _, c := range t.d.file.Categories[string(st.Draft.Kind)] {
+		if k == key(c.Name) || (c.Label != "" && k == key(c.Label)) {
+			return
+		}
+	}
+	han := 0
+	for _, r := range t.d.stripSlots(k) {
+		if unicode.Is(unicode.Han, r) && !strings.ContainsRune(t.d.u.function, r) {
+			han++
+		}
+	}
+	if han >= 5 {
+		st.Piece = t.withPiece(t.orig)
+	}
 }
 
 // onlyMissing reports whether s is the only question of the draft's kind still unanswered.
@@ -253,7 +328,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// wish: absorb takes it, and the question stands.
 			return refuse(m.NotUnderstood)
 		}
-		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h)) {
+		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when)) {
 			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
 			// story: a time, not a wish (absorb takes it).
 			return refuse(m.NotUnderstood)

@@ -248,7 +248,7 @@ func (d *Definition) indexSounds() {
 				continue
 			}
 			s.spelled = spellings(s.sounds)
-			for _, suf := range branchSuffixes {
+			for _, suf := range append(slices.Clip(branchSuffixes), "营业部") { // "营叶部的柜员": a name that is itself a suffix
 				if len([]rune(suf)) >= 2 && strings.HasSuffix(k, suf) {
 					s.suffixed = true
 				}

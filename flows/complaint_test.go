@@ -10,7 +10,7 @@ import (
 
 func TestComplaintHappyPath(t *testing.T) {
 	c := newChat(t)
-	c.say("投诉", "抱歉", "哪方面", "1 服务态度", "返回")
+	c.say("投诉", "抱歉", "发生了什么", "哪方面", "返回")
 	c.say("1", "哪个网点")
 	c.say("城西支行", "什么时候")
 	c.say("昨天下午3点", "经过")

@@ -180,6 +180,10 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 			return w, dateMissing
 		}
 		w.t = w.t.Add(time.Duration(h)*time.Hour + time.Duration(mi)*time.Minute)
+		if m[2] < 0 && w.period == "" && h >= 1 && h < 12 && w.t.Equal(today.Add(time.Duration(h)*time.Hour+time.Duration(mi)*time.Minute)) &&
+			!w.t.Add(12*time.Hour).After(now) {
+			w.t = w.t.Add(12 * time.Hour) // "十一点左右" said at 23:40 today: the last eleven o'clock, not the morning's
+		}
 		if nextDay && w.dated {
 			w.t = w.t.AddDate(0, 0, 1) // "昨晚2点", "11月20日夜里1点": the small hours after that evening
 		}

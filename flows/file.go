@@ -153,10 +153,13 @@ func (k *kindDef) step(field string) *stepDef {
 
 // stepDef is one question.
 type stepDef struct {
-	Field    string `yaml:"field"`
-	Type     string `yaml:"type"`
-	Label    string `yaml:"label"`
-	Prompt   string `yaml:"prompt"`
+	Field  string `yaml:"field"`
+	Type   string `yaml:"type"`
+	Label  string `yaml:"label"`
+	Prompt string `yaml:"prompt"`
+	// NoStory is the choice question asked while nothing of what happened is told (an opening of
+	// only 投诉): what happened, first; a category (its number or name) is still an answer.
+	NoStory  string `yaml:"no_story"`
 	Help     string `yaml:"help"`
 	Example  string `yaml:"example"`
 	Optional bool   `yaml:"optional"`

@@ -116,10 +116,14 @@ func (t *turn) currentStep() *stepDef {
 func (t *turn) prompt(s *stepDef) string {
 	if s.Type == stepChoice {
 		d := t.st.Draft
-		if story := d.Fields[complaintbot.FieldDescription] + "，" + t.st.Piece; key(story) != "" {
+		story := d.Fields[complaintbot.FieldDescription] + "，" + t.st.Piece
+		if key(story) != "" {
 			if at := t.d.categoryCandidates(d.Kind, t.d.normalize(story)); len(at) > 1 {
 				return t.candidatesQuestion(at)
 			}
+		}
+		if s.NoStory != "" && !t.st.done(complaintbot.FieldDescription) && d.Category == nil {
+			return s.NoStory // "投诉" or "我去取钱" alone: what happened, not the whole list
 		}
 		return fill(s.Prompt, "choices", numbered(t.categoryNames()))
 	}

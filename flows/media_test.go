@@ -77,7 +77,7 @@ func TestUnsubscribe(t *testing.T) {
 
 func TestMenuKeys(t *testing.T) {
 	for key, want := range map[string]string{
-		"COMPLAINT": "投诉的是哪方面", "SUGGESTION": "建议是关于哪方面", "PRAISE": "要表扬的是哪个网点",
+		"COMPLAINT": "发生了什么", "SUGGESTION": "建议是关于哪方面", "PRAISE": "要表扬的是哪个网点",
 		"PROGRESS": "暂未查到", "NOPE": "欢迎",
 	} {
 		c := newChat(t)

@@ -400,6 +400,9 @@ func (d *Definition) requestIn(orig string) string {
 // wishIn reports whether a clause's key holds a request word that is not denied right before it:
 // "第一次不说清楚要带什么" tells what was not done, "说清楚" alone is a wish.
 func (d *Definition) wishIn(k string) bool {
+	if d.wishForm(k) {
+		return true
+	}
 	for _, w := range d.u.request {
 		for from := 0; ; {
 			j := strings.Index(k[from:], w)
@@ -411,6 +414,50 @@ func (d *Definition) wishIn(k string) bool {
 				return true
 			}
 			from = j + len(w)
+		}
+	}
+	return false
+}
+
+// wishForm reports whether a clause's key is a wish by its form: a wish marker followed within a
+// few characters by a verb of remedy that is not told as done ("把钱退了" is no wish, "把钱退给我"
+// is) and not denied ("没给我退").
+func (d *Definition) wishForm(k string) bool {
+	for _, v := range d.u.remedyVerbs {
+		for _, e := range d.u.remedyEnds {
+			if i := strings.Index(k, v+e); i >= 0 && !strings.HasPrefix(k[i+len(v+e):], "了") &&
+				!strings.ContainsAny(lastRunes(k[:i], 3), "不没已") {
+				return true // "全部退给我", not "已经退给我了", "没退给我"
+			}
+		}
+	}
+	for _, m := range d.u.wishMarkers {
+		for from := 0; ; {
+			j := strings.Index(k[from:], m)
+			if j < 0 {
+				break
+			}
+			j += from
+			from = j + len(m)
+			if strings.HasSuffix(k[:j], "不") || strings.HasSuffix(k[:j], "没") || strings.HasSuffix(k[:j], "没有") {
+				continue
+			}
+			after := []rune(k[from:])
+			if len(after) > 10 {
+				after = after[:10]
+			}
+			a := string(after)
+			for _, v := range d.u.remedyVerbs {
+				i := strings.Index(a, v)
+				if i < 0 {
+					continue
+				}
+				before, rest := a[:i], a[i+len(v):]
+				if strings.ContainsAny(before, "不没了") || strings.HasPrefix(rest, "了") || strings.HasPrefix(rest, "过") {
+					continue
+				}
+				return true
+			}
 		}
 	}
 	return false
@@ -458,7 +505,8 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			refine = true // "卡丢了" (no branch, guessed), then "昨天去营业部挂失…": the branch named
 		}
 		moreWish := t.moreWish(s, h, skip)
-		if done && !override && !more && !refine && !moreWish {
+		wishNow := t.wishReplaces(s, h, skip)
+		if done && !override && !more && !refine && !moreWish && !wishNow {
 			continue
 		}
 		set := false
@@ -507,6 +555,12 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				v = h.request
 				if moreWish && !override {
 					v = t.draftFields()[s.Field] + "；" + h.request
+				} else if wishNow && !override {
+					// The request held said no wish ("房东那边等不了了"): it is more of the story,
+					// and this is what the customer wants.
+					if _, ok := draft.Fields[complaintbot.FieldDescription]; ok {
+						draft.Fields[complaintbot.FieldDescription] += "，" + t.draftFields()[s.Field]
+					}
 				}
 			case complaintbot.FieldPerson:
 				v = h.person
@@ -568,15 +622,63 @@ func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
 	return !strings.Contains(old, h.request) && !strings.Contains(h.request, old)
 }
 
+// wishReplaces reports whether a wish said at another question replaces a request that holds no
+// wish at all ("房东那边等不了了" at the request question, then "尽快给我批" at the phone question).
+func (t *turn) wishReplaces(s *stepDef, h hits, skip string) bool {
+	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == s.Field || !t.st.done(s.Field) {
+		return false
+	}
+	old := t.st.Draft.Fields[s.Field]
+	return old != "" && t.d.requestIn(old) == "" && !t.d.u.requestMarkers.in(key(t.d.normalize(old)))
+}
+
 // withPiece joins a message to the story pieces told before it, unless it repeats them; a lead-in
 // before the story is left out (withoutLeadIn).
 func (t *turn) withPiece(orig string) string {
-	orig = t.d.withoutLeadIn(orig)
+	orig = t.d.withoutLeadIn(t.d.storyWithoutPhone(orig))
 	p := t.d.withoutLeadIn(t.st.Piece)
 	if p == "" || strings.Contains(orig, p) {
 		return orig
 	}
 	return p + "，" + orig
+}
+
+// storyWithoutPhone leaves out of a story the phone number it gives, with the words that lead to
+// it ("城东支行柜员骂人 我电话13512121212" → "城东支行柜员骂人"): the number is kept as the phone. A
+// number written otherwise than in ASCII digits, or a story that would be left empty, is kept.
+func (d *Definition) storyWithoutPhone(s string) string {
+	if _, ok := parsePhone(s); !ok {
+		return s
+	}
+	out := s
+	for _, m := range slices.Backward(phoneRunRe.FindAllStringIndex(s, -1)) {
+		if _, ok := phoneDigits(s[m[0]:m[1]]); !ok {
+			continue
+		}
+		before := strings.TrimRight(out[:m[0]], " ：:，,")
+		for _, w := range d.u.phoneLeadIns {
+			if strings.HasSuffix(before, w) {
+				before = strings.TrimSuffix(before, w)
+				break
+			}
+		}
+		after := strings.TrimLeft(out[m[1]:], " ：:，,")
+		for _, w := range d.u.phoneTails {
+			if strings.HasPrefix(after, w) {
+				after = strings.TrimLeft(strings.TrimPrefix(after, w), " ：:，,。")
+				break
+			}
+		}
+		if b := strings.TrimRight(before, " ：:，,。"); b != "" && after != "" && after != out[m[1]:] {
+			after = " " + after
+		}
+		out = strings.TrimRight(before, " ：:，,。") + after
+	}
+	out = strings.Trim(out, " ：:，,。")
+	if d.content(d.normalize(out)) == 0 {
+		return s
+	}
+	return out
 }
 
 // withoutLeadIn drops the first clauses of a story that are only a lead-in ("是这样的，", "我跟你说

@@ -28,9 +28,17 @@ type understandingDef struct {
 	AskBot          []string     `yaml:"ask_bot"`
 	// InfoQuestions ask for information ("年费多少钱？"): such a question that tells no complaint is
 	// answered as off the topic, not taken as a story.
-	InfoQuestions   []string `yaml:"info_questions"`
-	RequestWords    []string `yaml:"request_words"`
-	RequestShort    []string `yaml:"request_short"`
+	InfoQuestions []string `yaml:"info_questions"`
+	RequestWords  []string `yaml:"request_words"`
+	RequestShort  []string `yaml:"request_short"`
+	// WishMarkers and RemedyVerbs make a wish by their form, whatever the words between: a marker
+	// (把, 给我, 帮我) followed closely by a verb of remedy not put in the past ("把本金全额退给我们",
+	// "按规定给我降下来", "帮我把卡拿出来").
+	WishMarkers []string `yaml:"wish_markers"`
+	RemedyVerbs []string `yaml:"remedy_verbs"`
+	// RemedyEnds follow a verb of remedy to make a wish of it with no marker before ("全部退给我",
+	// "把…" not needed): 给我, 回来.
+	RemedyEnds      []string `yaml:"remedy_ends"`
 	RequestMarkers  []string `yaml:"request_markers"`
 	StopWishes      []string `yaml:"stop_wishes"`
 	NotRequest      []string `yaml:"not_request"`
@@ -43,12 +51,17 @@ type understandingDef struct {
 	Filler          []string `yaml:"filler"`
 	LeadIns         []string `yaml:"lead_ins"`
 	PhoneRefusals   []string `yaml:"phone_refusals"`
-	Insults         []string `yaml:"insults"`
-	EvidenceRefs    []string `yaml:"evidence_refs"`
-	EvidencePoint   []string `yaml:"evidence_pointers"`
-	IntroStarts     []string `yaml:"intro_starts"`
-	IntroWords      []string `yaml:"intro_words"`
-	MetaWords       []string `yaml:"meta_words"`
+	// PhoneLeadIns are the words before a phone number given inside a story ("我电话138…"): they
+	// leave the story with the number, which is kept as the phone, not as what happened.
+	PhoneLeadIns []string `yaml:"phone_lead_ins"`
+	// PhoneTails follow a phone number given first ("13822200017 这是我电话，…"): they leave too.
+	PhoneTails    []string `yaml:"phone_tails"`
+	Insults       []string `yaml:"insults"`
+	EvidenceRefs  []string `yaml:"evidence_refs"`
+	EvidencePoint []string `yaml:"evidence_pointers"`
+	IntroStarts   []string `yaml:"intro_starts"`
+	IntroWords    []string `yaml:"intro_words"`
+	MetaWords     []string `yaml:"meta_words"`
 	// NotUrgent are words that make a message's money-at-risk words someone else's suspicion, not
 	// the customer's emergency ("卡被冻结了，说是涉嫌电信诈骗").
 	NotUrgent []string `yaml:"not_urgent"`
@@ -88,17 +101,21 @@ type understandingTexts struct {
 	DescriptionNeeded     string `yaml:"description_needed"`
 	PieceMore             string `yaml:"piece_more"`
 	AlreadyNoted          string `yaml:"already_noted"`
-	StoryAdded            string `yaml:"story_added"`
-	StoryCut              string `yaml:"story_cut"`
-	KindSwitched          string `yaml:"kind_switched"`
-	Corrected             string `yaml:"corrected"`
-	Noted                 string `yaml:"noted"`
-	OffTopic              string `yaml:"off_topic"`
-	FAQAfter              string `yaml:"faq_after"`
-	ChoiceClosest         string `yaml:"choice_closest"`
-	ChoiceNone            string `yaml:"choice_none"`
-	ChoiceCandidates      string `yaml:"choice_candidates"`
-	ChoiceAgain           string `yaml:"choice_again"`
+	// ReadbackSame answers, at the read-back, a message that says again what it shows.
+	ReadbackSame string `yaml:"readback_same"`
+	// RequestUnstated is the request stored when the customer, asked, only agrees ("对", "确认").
+	RequestUnstated  string `yaml:"request_unstated"`
+	StoryAdded       string `yaml:"story_added"`
+	StoryCut         string `yaml:"story_cut"`
+	KindSwitched     string `yaml:"kind_switched"`
+	Corrected        string `yaml:"corrected"`
+	Noted            string `yaml:"noted"`
+	OffTopic         string `yaml:"off_topic"`
+	FAQAfter         string `yaml:"faq_after"`
+	ChoiceClosest    string `yaml:"choice_closest"`
+	ChoiceNone       string `yaml:"choice_none"`
+	ChoiceCandidates string `yaml:"choice_candidates"`
+	ChoiceAgain      string `yaml:"choice_again"`
 	// ChoiceWish answers a wish repeated at the category question ("我要投诉" again): the
 	// question again in one line, its list being just above. {kind}.
 	ChoiceWish    string `yaml:"choice_wish"`
@@ -227,6 +244,9 @@ type understanding struct {
 	infoQuestions  words
 	request        words
 	requestShort   words
+	wishMarkers    words
+	remedyVerbs    words
+	remedyEnds     words
 	requestMarkers words
 	stopWishes     words // "别发了": a wish that something stop is a complaint, not a suggestion
 	complaintStory words
@@ -241,10 +261,12 @@ type understanding struct {
 	branchSuffixes []string
 	correction     words
 	pieceDone      words
-	noContent      words // filler and insults
-	leadIns        words // "是这样的", "我跟你说啊": said before a story, not part of it
-	phoneRefusals  words // "不留电话", "没手机号": the optional phone declined at another question
-	judgments      words // "态度很差": what the customer thinks, not what happened
+	noContent      words    // filler and insults
+	leadIns        words    // "是这样的", "我跟你说啊": said before a story, not part of it
+	phoneRefusals  words    // "不留电话", "没手机号": the optional phone declined at another question
+	phoneLeadIns   []string // as written, longest first
+	phoneTails     []string // as written, longest first
+	judgments      words    // "态度很差": what the customer thinks, not what happened
 	insults        words
 	evidence       words
 	evidencePoint  words
@@ -316,6 +338,9 @@ func (d *Definition) compileUnderstanding() {
 	c.infoQuestions = newWords(u.InfoQuestions)
 	c.request = newWords(u.RequestWords)
 	c.requestShort = newWords(u.RequestShort)
+	c.wishMarkers = newWords(u.WishMarkers)
+	c.remedyVerbs = newWords(u.RemedyVerbs)
+	c.remedyEnds = newWords(u.RemedyEnds)
 	c.requestMarkers = newWords(u.RequestMarkers)
 	c.stopWishes = newWords(u.StopWishes)
 	c.complaintStory = newWords(f.Kinds.Complaint.StoryWords)
@@ -333,6 +358,10 @@ func (d *Definition) compileUnderstanding() {
 	c.noContent = newWords(u.Filler, u.Insults, u.LeadIns)
 	c.leadIns = newWords(u.LeadIns)
 	c.phoneRefusals = newWords(u.PhoneRefusals)
+	c.phoneLeadIns = slices.Clone(u.PhoneLeadIns)
+	sort.SliceStable(c.phoneLeadIns, func(i, j int) bool { return len(c.phoneLeadIns[i]) > len(c.phoneLeadIns[j]) })
+	c.phoneTails = slices.Clone(u.PhoneTails)
+	sort.SliceStable(c.phoneTails, func(i, j int) bool { return len(c.phoneTails[i]) > len(c.phoneTails[j]) })
 	c.judgments = newWords(u.Judgments)
 	c.insults = newWords(u.Insults)
 	c.evidence = newWords(u.EvidenceRefs)
