@@ -2,6 +2,7 @@ package conversations
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"time"
 
@@ -67,6 +68,11 @@ func (c *Service) earlierComplaints(ctx context.Context, openID, turnID string, 
 	provisional := c.registry.NewCase("", openID, turnID, d, at) // the number is not needed
 	done := make(chan found, 1)
 	go func() {
+		defer func() { // a fault in the lookup costs the count, not the service
+			if p := recover(); p != nil {
+				done <- found{err: fmt.Errorf("look up the earlier complaints: panic: %v", p)}
+			}
+		}()
 		numbers, err := c.registry.PriorComplaints(ctx, c.store, provisional)
 		done <- found{numbers, err}
 	}()

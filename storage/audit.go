@@ -53,7 +53,7 @@ type AuditFilter struct {
 
 // AuditLog returns the newest entries matching f.
 func (s *Store) AuditLog(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{}
 	if f.TargetType != "" {

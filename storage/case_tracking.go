@@ -38,7 +38,7 @@ func ReviewDeadline(seq int) string { return DeadlineReview + strconv.Itoa(seq) 
 // job looks at hundreds of cases after a busy hour, and must not take turns with the customers'
 // writes for it. (Every change the scheduler makes is guarded by its own filter.)
 func (s *Store) ScanCase(ctx context.Context, number string) (*complaintbot.Case, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var c complaintbot.Case
 	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
@@ -67,7 +67,7 @@ func (s *Store) notifyCaseChange(number string) { s.caseIndex.caseChanged(number
 
 // ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
 func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]complaintbot.Case) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
 	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
@@ -268,7 +268,7 @@ func (s *Store) SaveCaseTracks(ctx context.Context, tracks []CaseTrack, isNew []
 
 // CaseTrack returns what the scheduler last saw of the case, or ErrNotFound.
 func (s *Store) CaseTrack(ctx context.Context, number string) (*CaseTrack, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var t CaseTrack
 	if err := s.ScanCollection("sched_cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&t); err != nil {

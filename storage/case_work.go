@@ -259,7 +259,7 @@ func (s *Store) ListCases(ctx context.Context, f CaseFilter, skip, limit int) ([
 
 // listCasesFromServer is ListCases through the database's query.
 func (s *Store) listCasesFromServer(ctx context.Context, f CaseFilter, skip, limit int) ([]complaintbot.Case, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	opts := options.Find().SetSort(newestFirst).SetSkip(int64(skip)).SetLimit(int64(limit)).SetProjection(caseListProjection)
 	cur, err := s.ScanCollection("cases").Find(ctx, f.bson(), opts)
@@ -279,7 +279,7 @@ func (s *Store) listCasesFromServer(ctx context.Context, f CaseFilter, skip, lim
 // resolution), and one read of the collection costs the server less than thousands of reads by
 // _id.
 func (s *Store) EachCase(ctx context.Context, f CaseFilter, limit int, fn func(*complaintbot.Case) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	opts := options.Find().SetSort(newestFirst).SetLimit(int64(limit)).
 		SetProjection(bson.D{{Key: "work.timeline", Value: 0}, {Key: "additions", Value: 0}})
@@ -315,7 +315,7 @@ func (s *Store) CountCasesBy(ctx context.Context, f CaseFilter, field string) (m
 
 // countCasesFromServer is CountCasesBy through the database's aggregation.
 func (s *Store) countCasesFromServer(ctx context.Context, f CaseFilter, field string) (map[string]int, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	pipe := mongo.Pipeline{
 		{{Key: "$match", Value: f.bson()}},
@@ -341,7 +341,7 @@ func (s *Store) countCasesFromServer(ctx context.Context, f CaseFilter, field st
 
 // caseListRow reads one case's list fields (see ListCases), or ErrNotFound.
 func (s *Store) caseListRow(ctx context.Context, number string) (*complaintbot.Case, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var c complaintbot.Case
 	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}, options.FindOne().SetProjection(caseListProjection)).Decode(&c); err != nil {

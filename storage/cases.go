@@ -204,7 +204,7 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 // year of cases, for one conversation page), the numbers come from the customer's newest turn,
 // which carries all of them (Turn.Cases), and each case is read by _id.
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if s.embedded != nil {
 		t, err := s.LatestTurn(ctx, openID)

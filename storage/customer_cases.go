@@ -109,10 +109,11 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	n, err := probeLatestFrom(int64(s.customerHints.get(key).n), func(n int64) (bool, error) { return has(int(n)) })
+	hint, gen := s.customerHints.get(key)
+	n, err := probeLatestFrom(int64(hint.n), func(n int64) (bool, error) { return has(int(n)) })
 	if err == nil {
 		e, read := seen[int(n)]
-		s.customerHints.set(key, int(n), e.Case, read || n == 0)
+		s.customerHints.observe(gen, key, int(n), e.Case, read || n == 0)
 	}
 	return int(n), err
 }
@@ -124,39 +125,73 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 type lastHints struct {
 	mu sync.Mutex
 	m  map[string]lastHint
+	// erasures counts the keys forgotten: a search that began before one does not leave its
+	// hint behind (it may have read entries the erasure deleted).
+	erasures uint64
 }
 
-// lastHint is the number of a key's last entry (0: none) and the case it records; known says
-// that the entry (or that there is none) was read or written, not only guessed.
+// lastHint is the number of a key's last entry (0: none) and the cases of the last few entries
+// up to it, oldest first; known says that the entry (or that there is none) was read or
+// written, not only guessed.
 type lastHint struct {
-	n     int
-	last  string
-	known bool
+	n      int
+	recent []string
+	known  bool
 }
 
-// maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
+// maxHints bounds the keys remembered (about 100 bytes each); past it they are forgotten at once.
 const maxHints = 200_000
 
-func (h *lastHints) get(key string) lastHint {
+// hintRecent is how many of a key's last cases a hint holds.
+const hintRecent = 4
+
+// get returns the key's hint and the erasure count to give back to observe.
+func (h *lastHints) get(key string) (lastHint, uint64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.m[key]
+	return h.m[key], h.erasures
 }
 
-func (h *lastHints) set(key string, n int, number string, known bool) {
+// observe records what a search found, unless an erasure came since get returned erasures or
+// the hint knows of a later entry already.
+func (h *lastHints) observe(erasures uint64, key string, n int, last string, known bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if erasures != h.erasures || h.m[key].n > n {
+		return
+	}
+	var recent []string
+	if last != "" {
+		recent = []string{last}
+	}
+	h.put(key, lastHint{n, recent, known})
+}
+
+// appended records the entry n the key's writer added with case number (the writer holds the
+// key's lock, as an erasure does).
+func (h *lastHints) appended(key string, n int, number string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var recent []string
+	if prev := h.m[key]; prev.n == n-1 {
+		recent = append(recent, prev.recent[max(0, len(prev.recent)-hintRecent+1):]...)
+	}
+	h.put(key, lastHint{n, append(recent, number), true})
+}
+
+func (h *lastHints) put(key string, hint lastHint) {
 	if h.m == nil || len(h.m) >= maxHints {
 		h.m = map[string]lastHint{}
 	}
-	h.m[key] = lastHint{n, number, known}
+	h.m[key] = hint
 }
 
-// forget drops the key's hint (its entries were erased).
+// forget drops the key's hint (its entries are being erased).
 func (h *lastHints) forget(key string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	delete(h.m, key)
+	h.erasures++
 }
 
 // customerEntry returns the key's n-th entry, from seen or read by _id.
@@ -222,18 +257,18 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 	// number would otherwise race for each next entry (a lookup and a retry per collision).
 	defer s.customerWriters.Lock(key)()
 	c := s.db.Collection("customer_cases")
-	if h := s.customerHints.get(key); s.Embedded() && h.known {
+	if h, _ := s.customerHints.get(key); s.Embedded() && h.known {
 		// The embedded server has one instance (the data folder's lock), so what this process
 		// last saw of the key is the key's last entry: append after it without looking (the
 		// assessment of the complaint has just read it). A duplicate key (the hint was stale)
-		// takes the way of the lookups below. The case recorded twice in a row is not added
-		// again; a case found twice further back counts once all the same (RecentCustomerCases).
-		if h.n > 0 && h.last == number {
+		// takes the way of the lookups below. A case among the last few this process recorded
+		// is not added again.
+		if slices.Contains(h.recent, number) {
 			return nil
 		}
 		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, h.n+1), Case: number, At: at})[0]
 		if err == nil {
-			s.customerHints.set(key, h.n+1, number, true)
+			s.customerHints.appended(key, h.n+1, number)
 			return nil
 		}
 		if !IsDuplicate(err) {
@@ -257,7 +292,7 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 	for n := last + 1; ; n++ {
 		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})[0]
 		if err == nil {
-			s.customerHints.set(key, n, number, true)
+			s.customerHints.appended(key, n, number)
 			return nil
 		}
 		if !IsDuplicate(err) || n > last+maxCustomerScan {
@@ -324,7 +359,7 @@ func migrateCustomerCases(ctx context.Context, s *Store) error {
 // embedded server it reads the SQLite file (a sorted query there reads and sorts every case in
 // Go: minutes on a year of cases, past the store's opening deadline).
 func (s *Store) newestComplaint(ctx context.Context) (time.Time, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if s.Embedded() {
 		db, table, err := s.readSQLite(ctx, "cases")
@@ -356,7 +391,7 @@ func (s *Store) newestComplaint(ctx context.Context) (time.Time, error) {
 // received), oldest first: from the SQLite file on the embedded server, through the read-only
 // connection otherwise.
 func (s *Store) complaintsSince(ctx context.Context, since time.Time) ([]complaintbot.Case, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if !s.Embedded() {
 		filter := bson.D{{Key: "kind", Value: complaintbot.KindComplaint}, {Key: "received_at", Value: bson.D{{Key: "$gte", Value: since}}}}

@@ -18,7 +18,7 @@ func init() {
 // embedded server answers the query by reading every turn (a year: a million), so it reads
 // through the read-only connection, not the one customers' messages wait on.
 func (s *Store) ScanDraftTurns(ctx context.Context, after, upTo time.Time, batch int, fn func(openIDs []string) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}},
 		{Key: "state.draft", Value: bson.D{{Key: "$exists", Value: true}}}}

@@ -252,7 +252,7 @@ func (s *Store) CancelDue(ctx context.Context, id string, from, to time.Time) er
 // whole day, through the read-only connection); entries are not deleted, so fn must be
 // idempotent. fn's error stops the scan.
 func (s *Store) ScanDue(ctx context.Context, kinds []string, after, upTo time.Time, batch int, fn func([]DueEntry) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	days, err := s.dueDays(ctx)
 	if err != nil {

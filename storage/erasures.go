@@ -46,7 +46,7 @@ const phoneCandidates = 10000
 // takes tens of seconds on a year of data; otherwise the scan connection); each is then read by
 // _id through the scan connection and kept only if its phone's digits are phone's.
 func (s *Store) CasesWithPhone(ctx context.Context, phone string) (PhoneCases, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var out PhoneCases
 	want := phoneDigits(phone)
@@ -97,7 +97,7 @@ type CaseToErase struct {
 
 // CaseForErasure reads the case by _id through the scan connection (ErrNotFound: no such case).
 func (s *Store) CaseForErasure(ctx context.Context, number string) (CaseToErase, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var c struct {
 		OpenID     string     `bson:"openid"`
@@ -177,7 +177,7 @@ func (s *Store) RequestErasure(ctx context.Context, r *ErasureRequest) error {
 // ErasureRequests returns the requests, newest first, at most limit (0: all), read through the
 // scan connection (the collection holds one small document per request).
 func (s *Store) ErasureRequests(ctx context.Context, limit int) ([]ErasureRequest, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection(ErasuresCollection).Find(ctx, bson.D{})
 	if err != nil {

@@ -125,7 +125,7 @@ type ReportFact struct {
 // ScanCollection): the reports' refreshes follow the cases registered, and must not take turns
 // with the customers' writes.
 func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]complaintbot.Case) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{}
 	if !from.IsZero() {
@@ -150,7 +150,7 @@ type ReportSurvey struct {
 // EachReportSurvey calls fn with every case survey changed since since (sent, answered or
 // expired at or after it; zero: all), batch at a time.
 func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
 	if !since.IsZero() {
@@ -165,7 +165,7 @@ func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int
 
 // ReportSurveyByID returns the survey with the given id, or ErrNotFound.
 func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var sv ReportSurvey
 	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
@@ -177,7 +177,7 @@ func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey,
 // FollowUpStatusOf returns the status of the survey's follow-up call, "" when it has none. Call it
 // only for a low-rated survey (one that has a follow-up): a missing _id costs a scan.
 func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpStatus, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var f struct {
 		Status FollowUpStatus `bson:"status"`
@@ -195,7 +195,7 @@ func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpSt
 
 // ReportFactOf returns the stored fact of the case received on day, or ErrNotFound.
 func (s *Store) ReportFactOf(ctx context.Context, day, number string) (*ReportFact, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var f ReportFact
 	if err := s.ScanCollection(FactCollection(day)).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&f); err != nil {
@@ -289,7 +289,7 @@ func (s *Store) DropReportFacts(ctx context.Context, day string) error {
 
 // EachReportFact calls fn with the facts of day that the filter selects.
 func (s *Store) EachReportFact(ctx context.Context, day string, filter FactFilter, fn func(*ReportFact) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, filter.query())
 	if err != nil {
@@ -336,7 +336,7 @@ func (s *Store) MarkReportDirty(ctx context.Context, day string) error {
 
 // DirtyReports returns the days, weeks and months marked dirty (a small collection).
 func (s *Store) DirtyReports(ctx context.Context) (days, weeks, months []string, err error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("report_dirty").Find(ctx, bson.D{})
 	if err != nil {

@@ -50,7 +50,7 @@ func (s *Store) MarkCaseReport(ctx context.Context, number, survey string, at ti
 // PendingReports returns up to limit marks (0: all), oldest first. It reads through the read-only
 // connection (the collection is small: the marks of the last few seconds).
 func (s *Store) PendingReports(ctx context.Context, limit int) ([]PendingReport, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("report_pending").Find(ctx, bson.D{})
 	if err != nil {
@@ -88,7 +88,7 @@ func (s *Store) ClearPendingReports(ctx context.Context, ids []string) error {
 // one that was undeliverable. Ask only for a message that exists (a missing _id is a scan on the
 // embedded server).
 func (s *Store) ReportOutboxStatus(ctx context.Context, id string) (complaintbot.OutboxStatus, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var m struct {
 		Status complaintbot.OutboxStatus `bson:"status"`

@@ -115,11 +115,7 @@ func (w *groupWriter) writeAll(ctx context.Context, docs []any) []error {
 			select {
 			case errs[i] = <-r.result:
 			case <-ctx.Done():
-				// The documents may still be written (for a turn: a retry of the message finds
-				// it by its dedupe key).
-				for j := i; j < len(errs); j++ {
-					errs[j] = ctx.Err()
-				}
+				w.withdraw(ctx, reqs[i:], errs[i:])
 				return errs
 			}
 		}
@@ -142,6 +138,31 @@ func (w *groupWriter) writeAll(ctx context.Context, docs []any) []error {
 		errs[i] = <-r.result
 	}
 	return errs
+}
+
+// withdraw takes the caller's documents that no group has taken yet out of the queue, with
+// ctx's error as their result; those a group has taken already get their real result (a group
+// is bounded by run's timeout). So a caller told its document failed can count on its not being
+// written later (a case number given back is not also stored).
+func (w *groupWriter) withdraw(ctx context.Context, reqs []*groupReq, errs []error) {
+	mine := make(map[*groupReq]bool, len(reqs))
+	for _, r := range reqs {
+		mine[r] = true
+	}
+	w.mu.Lock()
+	kept := w.queue[:0:0]
+	for _, q := range w.queue {
+		if mine[q] {
+			q.result <- ctx.Err() // buffered: its own result, read below
+			continue
+		}
+		kept = append(kept, q)
+	}
+	w.queue = kept
+	w.mu.Unlock()
+	for i, r := range reqs {
+		errs[i] = <-r.result
+	}
 }
 
 // inserters groups the inserts into collections named at run time (one writer per collection,

@@ -66,7 +66,7 @@ func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Tim
 
 // WaitingHandoffs returns the queued requests, oldest first.
 func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]complaintbot.Handoff, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("handoffs").Find(ctx, bson.D{{Key: "status", Value: complaintbot.HandoffWaiting}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}).SetLimit(int64(limit)))
@@ -82,7 +82,7 @@ func (s *Store) WaitingHandoffs(ctx context.Context, limit int) ([]complaintbot.
 
 // ActiveHandoffs returns the requests waiting or held by an agent, oldest first.
 func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]complaintbot.Handoff, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.HandoffWaiting, complaintbot.HandoffClaimed}}}}}
 	cur, err := s.ScanCollection("handoffs").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(int64(limit)))
@@ -99,7 +99,7 @@ func (s *Store) ActiveHandoffs(ctx context.Context, limit int) ([]complaintbot.H
 // HandoffByID returns the queue entry id, or ErrNotFound. It reads on the scan connection (the
 // console's view of a conversation's sessions).
 func (s *Store) HandoffByID(ctx context.Context, id string) (*complaintbot.Handoff, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var h complaintbot.Handoff
 	if err := s.ScanCollection("handoffs").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h); err != nil {
@@ -110,7 +110,7 @@ func (s *Store) HandoffByID(ctx context.Context, id string) (*complaintbot.Hando
 
 // ActiveHandoffOf returns the customer's newest waiting or held request, or ErrNotFound.
 func (s *Store) ActiveHandoffOf(ctx context.Context, openID string) (*complaintbot.Handoff, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "openid", Value: openID}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.HandoffWaiting, complaintbot.HandoffClaimed}}}}}
 	var h complaintbot.Handoff

@@ -169,7 +169,7 @@ func (s *Store) RequestMedia(ctx context.Context, r MediaRequest) error {
 
 // MediaRequestByID returns the request for the picture (ErrNotFound when there is none).
 func (s *Store) MediaRequestByID(ctx context.Context, id string) (MediaRequest, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var r MediaRequest
 	err := s.ScanCollection(mediaRequests).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&r)
@@ -384,7 +384,7 @@ func (s *Store) finishMedia(ctx context.Context, f MediaFile) error {
 // worker is done with it (stored or expired), else a pending one while WeChat still has it and
 // an expired one after; ErrNotFound when no customer sent it.
 func (s *Store) MediaState(ctx context.Context, id string, now time.Time) (MediaFile, MediaRequest, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	r, err := s.MediaRequestByID(ctx, id)
 	if err != nil {
@@ -409,7 +409,7 @@ func (s *Store) MediaState(ctx context.Context, id string, now time.Time) (Media
 // MediaData reads a stored picture's bytes, chunk by chunk by _id, and checks them against the
 // file's checksum.
 func (s *Store) MediaData(ctx context.Context, f MediaFile) ([]byte, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if f.Status != MediaStored {
 		return nil, fmt.Errorf("media %s: %w", f.ID, ErrNotFound)

@@ -52,7 +52,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // migrateLines moves transcript lines written before lines were numbered per customer (their _id
 // was the caller's key) into each customer's sequence, oldest first.
 func migrateLines(ctx context.Context, s *Store) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("messages").Find(ctx, bson.D{{Key: "key", Value: bson.D{{Key: "$exists", Value: false}}}},
 		options.Find().SetSort(bson.D{{Key: "at", Value: 1}}))
@@ -77,7 +77,7 @@ func migrateLines(ctx context.Context, s *Store) error {
 // migrateWindowSends builds the per-customer record of customer-service messages sent (see
 // WindowSendsCollection) from the outbox of an older version, which counted them there.
 func migrateWindowSends(ctx context.Context, s *Store) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("outbox").Find(ctx, bson.D{{Key: "status", Value: complaintbot.OutboxSent}, {Key: "channel", Value: "custom"}},
 		options.Find().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "done_at", Value: 1}}))

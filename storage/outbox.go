@@ -99,7 +99,7 @@ func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]comp
 // DueOutboxExcept is DueOutbox without the messages to the customers in skip (those a worker is
 // delivering already), so that they do not take the places of others'.
 func (s *Store) DueOutboxExcept(ctx context.Context, now time.Time, limit int, skip []string) ([]complaintbot.OutboxMessage, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if s.embedded != nil {
 		return s.dueEmbedded(ctx, now, limit, skip)
@@ -212,7 +212,7 @@ var NeedsPerson = []complaintbot.OutboxStatus{complaintbot.OutboxUndeliverable, 
 // unknown (an attempt was cut off mid-send; it may have arrived). Informational messages
 // (PurposeSystem) are not listed. ResolveOutbox takes one off the list, RequeueOutbox sends it again.
 func (s *Store) UndeliverableOutbox(ctx context.Context, limit int) ([]complaintbot.OutboxMessage, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}, {Key: "purpose", Value: bson.D{{Key: "$ne", Value: complaintbot.PurposeSystem}}}}
 	cur, err := s.ScanCollection("outbox").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "done_at", Value: -1}}).SetLimit(int64(limit)))

@@ -124,7 +124,7 @@ func (o *openOutbox) candidates(match func(openEntry) bool) []string {
 // read loads the candidates by _id (on the scan connection) until keep has accepted limit of them
 // (limit ≤ 0: all), correcting the notes from what it reads.
 func (o *openOutbox) read(ctx context.Context, s *Store, ids []string, limit int, keep func(*complaintbot.OutboxMessage) bool) ([]complaintbot.OutboxMessage, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var out []complaintbot.OutboxMessage
 	coll := s.ScanCollection("outbox")

@@ -45,7 +45,7 @@ func (s *Store) ClearPending(ctx context.Context, turnID string) error {
 // PendingTurns returns every pending-turn mark, oldest first. The collection holds only the turns
 // in flight (a handful), so reading it whole is cheap on both databases.
 func (s *Store) PendingTurns(ctx context.Context) ([]PendingTurn, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection(PendingCollection).Find(ctx, bson.D{})
 	if err != nil {

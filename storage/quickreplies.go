@@ -18,7 +18,7 @@ func init() { addCollection("quick_replies") }
 // QuickReplies returns every quick reply, oldest first. The list is small (a few per branch) and
 // read on the scan connection.
 func (s *Store) QuickReplies(ctx context.Context) ([]complaintbot.QuickReply, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("quick_replies").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "updated_at", Value: 1}, {Key: "_id", Value: 1}}).SetLimit(5000))
 	if err != nil {

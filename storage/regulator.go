@@ -46,7 +46,7 @@ type regulatorDoc struct {
 
 // RegulatorDayOf returns the stored summary of day, or nil when there is none.
 func (s *Store) RegulatorDayOf(ctx context.Context, day string) (*RegulatorDay, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var d regulatorDoc
 	err := s.ScanCollection(RegulatorCollection).FindOne(ctx, bson.D{{Key: "_id", Value: day}}).Decode(&d)
@@ -121,7 +121,7 @@ var regulatorProjection = bson.D{
 // to the branch codes in branches when branches is not nil. It reads on the read-only connection
 // (ScanCollection): a day's fact collection is small, but a quarter is ninety of them.
 func (s *Store) EachRegulatorFact(ctx context.Context, day string, branches []string, fn func(*RegulatorFact) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	q := FactFilter{Branches: branches, Kind: string(complaintbot.KindComplaint)}
 	cur, err := s.ScanCollection(FactCollection(day)).Find(ctx, q.query(), options.Find().SetProjection(regulatorProjection).SetBatchSize(1000))

@@ -70,7 +70,7 @@ var endedStatuses = bson.A{string(complaintbot.StatusResolved), string(complaint
 // ScanExpiredCases calls fn with the cases that ended (resolved, closed or withdrawn), did not
 // change after before and are not anonymised yet, batch at a time, read through the scan connection.
 func (s *Store) ScanExpiredCases(ctx context.Context, before time.Time, batch int, fn func([]ExpiredCase) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: before}}},
 		{Key: "status", Value: bson.D{{Key: "$in", Value: endedStatuses}}},
@@ -91,7 +91,7 @@ type CustomerRetention struct {
 // CustomerRetention reads the customer's newest turn and their cases by _id; the cases in
 // treatAnonymised count as anonymised already.
 func (s *Store) CustomerRetention(ctx context.Context, openID string, treatAnonymised ...string) (CustomerRetention, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var out CustomerRetention
 	v, err := s.latestVersion(ctx, openID)
@@ -131,7 +131,7 @@ func (s *Store) CustomerRetention(ctx context.Context, openID string, treatAnony
 // AnonymiseCases anonymises the cases (see the top of this file) and their records. A case already
 // anonymised is left as it is; a number with no case is skipped.
 func (s *Store) AnonymiseCases(ctx context.Context, numbers []string, now time.Time) (Erasure, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	e := Erasure{}
 	type pending struct {
@@ -406,7 +406,7 @@ func (s *Store) deleteIDs(ctx context.Context, coll string, ids []any) (Erasure,
 }
 
 func (s *Store) idsWhere(ctx context.Context, coll string, filter bson.D) ([]any, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection(coll).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
 	if err != nil {
@@ -428,7 +428,7 @@ func (s *Store) idsWhere(ctx context.Context, coll string, filter bson.D) ([]any
 // scrubAudit empties the before/after texts of the audit entries filter selects, unless they are
 // codes (scrubText); with maskTarget, a target that is one of secrets (an openid) is masked.
 func (s *Store) scrubAudit(ctx context.Context, filter bson.D, secrets []string, maskTarget bool) (Erasure, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("audit").Find(ctx, filter)
 	if err != nil {
@@ -731,7 +731,7 @@ func (s *Store) BlankCustomerBefore(ctx context.Context, openID string, before t
 // turns at a time (a customer may come up more than once), read through the scan connection; the
 // caller checks each one's newest turn.
 func (s *Store) ScanQuietCustomers(ctx context.Context, after, upTo time.Time, batch int, fn func(openIDs []string) error) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
 	type owner struct {
@@ -752,7 +752,7 @@ func (s *Store) ScanQuietCustomers(ctx context.Context, after, upTo time.Time, b
 
 // CustomerOfCase returns the openid of the case's customer ("" when the case has none any more).
 func (s *Store) CustomerOfCase(ctx context.Context, number string) (string, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var c struct {
 		OpenID string `bson:"openid"`

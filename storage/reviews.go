@@ -53,7 +53,7 @@ func ReviewReminderID(kind, review string, due time.Time) string {
 // OpenReviewTasks returns the reviews awaiting their result, soonest deadline first, at most
 // limit, read on the scan connection.
 func (s *Store) OpenReviewTasks(ctx context.Context, limit int) ([]ReviewTask, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection(ReviewTasksCollection).Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "due", Value: 1}, {Key: "_id", Value: 1}}))
 	if err != nil {

@@ -191,7 +191,7 @@ func (s *Store) ComputeDayRollup(ctx context.Context, day string, now time.Time)
 // ComputeDayRollupByPipelines is ComputeDayRollup by the database's pipelines, on either server:
 // what MongoDB runs, and what FoldFacts is checked against on the embedded server.
 func (s *Store) ComputeDayRollupByPipelines(ctx context.Context, day string, now time.Time) (*ReportRollup, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	c := s.ScanCollection(FactCollection(day))
 	cells := map[CellKey]*ReportCell{}
@@ -427,7 +427,7 @@ func (s *Store) InsertReportRollups(ctx context.Context, rs []*ReportRollup) err
 // lookup of a missing _id scans on the embedded server, so callers ask only for the periods
 // ReportPeriods lists.
 func (s *Store) ReportRollups(ctx context.Context, ids []string) ([]*ReportRollup, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	out := make([]*ReportRollup, len(ids))
 	c := s.ScanCollection("report_rollups")
@@ -450,7 +450,7 @@ func (s *Store) ReportRollups(ctx context.Context, ids []string) ([]*ReportRollu
 // ReportPeriods returns the ids of every stored rollup (days and months), read from one small
 // index document kept up to date by MarkReportPeriod.
 func (s *Store) ReportPeriods(ctx context.Context) (map[string]bool, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var doc struct {
 		IDs []string `bson:"ids"`

@@ -11,20 +11,25 @@ import (
 // cancellation, on purpose: see scanContext.
 var ErrCallerGone = fmt.Errorf("the caller went away: %w", context.DeadlineExceeded)
 
-// scanContext is ctx for reads on the scan connections; stop releases it when the read is over.
-// The caller's cancellation ends the read as a deadline would: the request under way finishes
-// and the read stops before its next one.
+// scanContext is ctx for reads on the embedded server's scan connections; stop releases it when
+// the read is over. The caller's cancellation ends the read as a deadline would: the request under
+// way finishes and the read stops before its next one.
 //
 // A cancelled context makes the MongoDB driver close the connection the request was on, and the
 // embedded server closes with a connection every cursor that was opened on it. The scan
 // connections are a pool that readers share between batches, so one reader going away would cut
 // another's export or rebuild short in the middle of its cursor. A deadline does not close the
-// connection (the driver reads the late answer off it before using it again).
-func scanContext(ctx context.Context) (scan context.Context, stop func()) {
-	if _, ok := ctx.(*callerGoneContext); ok || ctx.Done() == nil {
+// connection (the driver reads the late answer off it before using it again). On MongoDB a
+// cursor does not belong to a connection, and ctx is returned as it is: a cancelled query stops.
+func (s *Store) scanContext(ctx context.Context) (scan context.Context, stop func()) {
+	if _, ok := ctx.(*callerGoneContext); ok || s.embedded == nil || ctx.Done() == nil {
 		return ctx, func() {}
 	}
 	c := &callerGoneContext{Context: ctx, done: make(chan struct{})}
+	if ctx.Err() != nil { // gone already: no request goes out
+		close(c.done)
+		return c, func() {}
+	}
 	// Its own Done channel: contexts the driver derives from it then take their error from
 	// its Err, not from the cancelled parent's.
 	stopAfter := context.AfterFunc(ctx, func() { close(c.done) })

@@ -300,7 +300,7 @@ func (s *Store) SearchLines(ctx context.Context, q string, limit int, catchUp ti
 // searchMongo answers a search on MongoDB: a regular expression per word over the customers'
 // messages (newest first, through the index on "at") and the other lines, on the scan connection.
 func (s *Store) searchMongo(ctx context.Context, q string, limit int) (SearchResult, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var res SearchResult
 	var conds, lineConds bson.A

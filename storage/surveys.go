@@ -156,7 +156,7 @@ func (s *Store) Survey(ctx context.Context, id string) (*complaintbot.Survey, er
 
 // SurveysOfCase returns the case's surveys, at most limit of them.
 func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]complaintbot.Survey, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var out []complaintbot.Survey
 	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []complaintbot.Survey) error {

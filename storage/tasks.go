@@ -63,7 +63,7 @@ func (s *Store) AddReminder(ctx context.Context, r *Reminder) (bool, error) {
 // Reminders returns the reminders still to act on raised by now, soonest deadline first, for the
 // cases of the given branch codes (nil or empty: all branches, for head office).
 func (s *Store) Reminders(ctx context.Context, branches []string, now time.Time) ([]Reminder, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "done", Value: false}, {Key: "at", Value: bson.D{{Key: "$lte", Value: now}}}}
 	if len(branches) > 0 {
@@ -243,7 +243,7 @@ func (s *Store) RaiseFollowUp(ctx context.Context, sv *complaintbot.Survey, at t
 // FollowUps returns the follow-ups with the given status ("" for any), oldest first, for the
 // given branch codes (nil or empty: all branches, for head office); at most 1000.
 func (s *Store) FollowUps(ctx context.Context, branches []string, status FollowUpStatus) ([]FollowUp, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{}
 	if status != "" {

@@ -156,7 +156,7 @@ func (s *Store) LoginAttemptsSince(ctx context.Context, since time.Time, limit i
 }
 
 func (s *Store) loginAttempts(ctx context.Context, filter bson.D, limit int) ([]LoginAttempt, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("login_attempts").Find(ctx, filter, // not on the customers' connection: it filters on more than _id
 		options.Find().SetSort(bson.D{{Key: "at", Value: -1}, {Key: "_id", Value: -1}}).SetLimit(int64(limit)))

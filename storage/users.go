@@ -54,7 +54,7 @@ func (s *Store) UserByName(ctx context.Context, name string) (*User, error) {
 
 // Users lists every user by name.
 func (s *Store) Users(ctx context.Context) ([]User, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	cur, err := s.ScanCollection("users").Find(ctx, bson.D{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(5000))
 	if err != nil {

@@ -114,7 +114,7 @@ func (s *Store) addFollowUpEntry(ctx context.Context, e FollowUpEntry) error {
 
 // FollowUpList returns the entry of every follow-up, in no particular order.
 func (s *Store) FollowUpList(ctx context.Context) ([]FollowUpEntry, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	out := []FollowUpEntry{}
 	if s.embedded != nil {
@@ -159,7 +159,7 @@ func (s *Store) FollowUpList(ctx context.Context) ([]FollowUpEntry, error) {
 // FollowUpsByID reads the follow-ups of the ids by _id on the read-only connection, in the ids'
 // order; an id without a follow-up is left out.
 func (s *Store) FollowUpsByID(ctx context.Context, ids []string) ([]FollowUp, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	out := []FollowUp{}
 	coll := s.ScanCollection("follow_ups")
@@ -201,7 +201,7 @@ func (s *Store) noteCallEntry(ctx context.Context, id, caseNumber, purpose strin
 // noteCallOutcome puts a message whose attempt ended needing a person on the call list, reading
 // its case and purpose by _id on the read-only connection (the outcome does not carry them).
 func (s *Store) noteCallOutcome(ctx context.Context, id string, o OutboxOutcome) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	if !slices.Contains(NeedsPerson, o.Status) {
 		return
@@ -220,7 +220,7 @@ func (s *Store) noteCallOutcome(ctx context.Context, id string, o OutboxOutcome)
 
 // CallList returns the entry of every message on the call list, in no particular order.
 func (s *Store) CallList(ctx context.Context) ([]CallEntry, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	out := []CallEntry{}
 	if s.embedded != nil {
@@ -260,7 +260,7 @@ func (s *Store) CallList(ctx context.Context) ([]CallEntry, error) {
 // OutboxMessagesByID reads the messages of the ids by _id on the read-only connection, in the
 // ids' order; an id without a message is left out.
 func (s *Store) OutboxMessagesByID(ctx context.Context, ids []string) ([]complaintbot.OutboxMessage, error) {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	out := []complaintbot.OutboxMessage{}
 	coll := s.ScanCollection("outbox")
@@ -334,7 +334,7 @@ func entryTime(v sql.NullString) time.Time {
 // follow-ups and outbox messages an older version wrote, reading them on the read-only
 // connection (on the embedded server straight from SQLite). Entries written since are kept.
 func migrateWorkLists(ctx context.Context, s *Store) error {
-	ctx, stop := scanContext(ctx)
+	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var fus []FollowUpEntry
 	var calls []CallEntry

@@ -1,0 +1,88 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"testing"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
+
+// openInternal opens a store on the embedded server in a fresh folder for the tests of this file.
+func openInternal(t *testing.T) *Store {
+	t.Helper()
+	st, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "grouped", Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	return st
+}
+
+// A confirmation that gives up while its case number waits behind other customers' numbers is
+// told it failed, and the number is not stored later: the retry of the same turn gets that
+// number, with no gap in the day's sequence.
+func TestACaseNumberGivenUpInTheQueueIsNotStored(t *testing.T) {
+	t.Parallel()
+	st := openInternal(t)
+	ctx := context.Background()
+	w := st.grouped.of(st.caseNumbers.Name())
+	w.mu.Lock()
+	w.writing = true // a group of other customers' numbers is on its way
+	w.mu.Unlock()
+	gaveUp, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	if n, err := st.NextCaseNumber(gaveUp, "TS", "20261202", "turnA#1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a number reserved while the writer is held: %q, %v; want the deadline", n, err)
+	}
+	for b := w.take(); b != nil; b = w.take() { // the group under way ends; the queue is written
+		w.run(b)
+	}
+	if err := st.caseNumbers.FindOne(ctx, bson.D{{Key: "_id", Value: "TS20261202-0001"}}).Err(); err == nil {
+		t.Fatal("the number given up is stored all the same")
+	}
+	if n, err := st.NextCaseNumber(ctx, "TS", "20261202", "turnA#1"); err != nil || n != "TS20261202-0001" {
+		t.Fatalf("the retry of the turn: %q, %v; want TS20261202-0001", n, err)
+	}
+}
+
+// A customer's entries stay findable whatever a search running beside an erasure leaves behind,
+// and a case recorded again (a turn applied twice) after another is not added twice.
+func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
+	t.Parallel()
+	st := openInternal(t)
+	ctx := context.Background()
+	keys := CustomerKeys("o_grouped", "")
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for _, n := range []string{"TS20261201-0001", "TS20261201-0002", "TS20261201-0003"} {
+		if err := st.AddCustomerCase(ctx, keys, n, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A search (RecentCustomerCases, without the key's lock) began before the erasure and
+	// records what it found after it.
+	stale, erasures := st.customerHints.get(keys[0])
+	if _, err := st.ForgetCustomerCases(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	st.customerHints.observe(erasures, keys[0], stale.n, stale.recent[len(stale.recent)-1], true)
+	for _, n := range []string{"TS20261202-0001", "TS20261202-0002", "TS20261202-0001"} {
+		if err := st.AddCustomerCase(ctx, keys, n, at.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stored, err := st.db.Collection("customer_cases").CountDocuments(ctx, bson.D{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored != 2 {
+		t.Errorf("%d entries stored after the erasure, want 2 (TS20261202-0001 applied twice counts once)", stored)
+	}
+	st.customerHints = lastHints{} // a fresh process
+	got, err := st.RecentCustomerCases(ctx, keys, at, 8)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("the complaints recorded after the erasure, read by a fresh process: %v, %v; want both", got, err)
+	}
+}
