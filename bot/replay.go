@@ -40,10 +40,8 @@ const maintainTimeout = 30 * time.Second
 // msg_signature covers the encrypted body, so another body fails the signature check, and the
 // same body again is a retry the dedupe answers.
 //
-// The record costs an insert on the database connection every customer's message waits for, so
-// the callbacks that arrive while one is being recorded wait and go together in one insert (as
-// the turn writer does for turns); when nothing is being recorded the callback records its own
-// pair at once.
+// The record costs an insert on the database connection every customer's message waits for; the
+// store writes the pairs of callbacks arriving together in one insert (its grouped inserts).
 //
 // Once an hour (on the injected clock), the first callback starts the records' maintenance in
 // the background, which prepares the coming hours and drops the past ones. Background work
@@ -60,89 +58,17 @@ type replayGuard struct {
 	retryAt    time.Time // after a failed maintenance, the next is not tried before this
 	running    bool
 	plaintext  bool // a plaintext callback came: the coming hours are prepared
-
-	wmu     sync.Mutex
-	writing bool       // a group of pairs is on its way to the database
-	queue   []*pairReq // pairs waiting for the next group
 }
-
-type pairReq struct {
-	pair storage.CallbackPair
-	done chan pairResult // buffered: the writer never waits for the caller
-}
-
-type pairResult struct {
-	seen storage.CallbackSeen
-	err  error
-}
-
-// maxPairBatch bounds one group of pairs.
-const maxPairBatch = 256
-
-// pairWriteTimeout bounds the insert of a group recorded for others.
-const pairWriteTimeout = 10 * time.Second
 
 // seen records the callback's pair and says whether it was seen before.
 func (g *replayGuard) seen(ctx context.Context, ts int64, nonce string, body []byte) (storage.CallbackSeen, error) {
 	g.maybeMaintain(true)
 	sum := sha256.Sum256(body)
-	req := &pairReq{pair: storage.CallbackPair{TS: ts, Nonce: nonce, BodyHash: hex.EncodeToString(sum[:16])}, done: make(chan pairResult, 1)}
-	g.wmu.Lock()
-	if g.writing {
-		g.queue = append(g.queue, req) // the group being written takes it along when done
-		g.wmu.Unlock()
-		select {
-		case r := <-req.done:
-			return r.seen, r.err
-		case <-ctx.Done():
-			return storage.CallbackNew, ctx.Err() // it is recorded all the same
-		}
+	seen, err := g.store.RecordCallbacks(ctx, []storage.CallbackPair{{TS: ts, Nonce: nonce, BodyHash: hex.EncodeToString(sum[:16])}})
+	if err != nil {
+		return storage.CallbackNew, err
 	}
-	g.writing = true
-	g.wmu.Unlock()
-	g.write(ctx, []*pairReq{req})
-	if batch := g.take(); batch != nil {
-		// Pairs queued up meanwhile: recorded in the background, so that this caller goes on now.
-		g.spawn(func() {
-			for ; batch != nil; batch = g.take() {
-				ctx, cancel := context.WithTimeout(context.Background(), pairWriteTimeout)
-				g.write(ctx, batch)
-				cancel()
-			}
-		})
-	}
-	r := <-req.done
-	return r.seen, r.err
-}
-
-// take returns the next group of queued pairs, or nil (and ends the writing) when none is queued.
-func (g *replayGuard) take() []*pairReq {
-	g.wmu.Lock()
-	defer g.wmu.Unlock()
-	if len(g.queue) == 0 {
-		g.writing = false
-		return nil
-	}
-	n := min(len(g.queue), maxPairBatch)
-	batch := g.queue[:n:n]
-	g.queue = g.queue[n:]
-	return batch
-}
-
-// write records a group of pairs and hands each caller its answer.
-func (g *replayGuard) write(ctx context.Context, batch []*pairReq) {
-	pairs := make([]storage.CallbackPair, len(batch))
-	for i, r := range batch {
-		pairs[i] = r.pair
-	}
-	seen, err := g.store.RecordCallbacks(ctx, pairs)
-	for i, r := range batch {
-		if err != nil {
-			r.done <- pairResult{err: err}
-			continue
-		}
-		r.done <- pairResult{seen: seen[i]}
-	}
+	return seen[0], nil
 }
 
 // maybeMaintain starts the maintenance if it has not run in this hour (or, for the first

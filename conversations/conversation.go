@@ -291,7 +291,7 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 	for i, e := range res.Effects {
 		se := storage.TurnEffect{Effect: e}
 		if e.Type == flows.EffectCreateCase && e.Draft != nil {
-			earlier := c.earlierComplaints(ctx, turn.OpenID, turn.ID, *e.Draft, turn.At)
+			earlier := c.earlierComplaints(ctx, turn.OpenID, *e.Draft, turn.At)
 			number := reserved[i]
 			if number == "" {
 				var err error

@@ -60,12 +60,13 @@ func (c *Service) assessRisk(cs *complaintbot.Case, d complaintbot.Draft, prior 
 // cases.Registry.PriorComplaints) and returns the wait for them, to be called once. The lookup
 // runs while the case's number is reserved: the confirmation waits for the database once for
 // both, not once for each.
-func (c *Service) earlierComplaints(ctx context.Context, openID, turnID string, d complaintbot.Draft, at time.Time) func() ([]string, error) {
+func (c *Service) earlierComplaints(ctx context.Context, openID string, d complaintbot.Draft, at time.Time) func() ([]string, error) {
 	type found struct {
 		numbers []string
 		err     error
 	}
-	provisional := c.registry.NewCase("", openID, turnID, d, at) // the number is not needed
+	// What the lookup reads of the case to come: its kind, customer, phone and time.
+	provisional := &complaintbot.Case{Kind: d.Kind, OpenID: openID, Fields: d.Fields, Received: at}
 	done := make(chan found, 1)
 	go func() {
 		defer func() { // a fault in the lookup costs the count, not the service

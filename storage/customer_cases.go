@@ -109,11 +109,9 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	hint, gen := s.customerHints.get(key)
-	n, err := probeLatestFrom(int64(hint.n), func(n int64) (bool, error) { return has(int(n)) })
+	n, err := probeLatestFrom(int64(s.customerHints.get(key)), func(n int64) (bool, error) { return has(int(n)) })
 	if err == nil {
-		e, read := seen[int(n)]
-		s.customerHints.observe(gen, key, int(n), e.Case, read || n == 0)
+		s.customerHints.set(key, int(n))
 	}
 	return int(n), err
 }
@@ -124,74 +122,25 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 // checks it and goes on upwards or starts over.
 type lastHints struct {
 	mu sync.Mutex
-	m  map[string]lastHint
-	// erasures counts the keys forgotten: a search that began before one does not leave its
-	// hint behind (it may have read entries the erasure deleted).
-	erasures uint64
+	m  map[string]int
 }
 
-// lastHint is the number of a key's last entry (0: none) and the cases of the last few entries
-// up to it, oldest first; known says that the entry (or that there is none) was read or
-// written, not only guessed.
-type lastHint struct {
-	n      int
-	recent []string
-	known  bool
-}
-
-// maxHints bounds the keys remembered (about 100 bytes each); past it they are forgotten at once.
+// maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
 const maxHints = 200_000
 
-// hintRecent is how many of a key's last cases a hint holds.
-const hintRecent = 4
-
-// get returns the key's hint and the erasure count to give back to observe.
-func (h *lastHints) get(key string) (lastHint, uint64) {
+func (h *lastHints) get(key string) int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.m[key], h.erasures
+	return h.m[key]
 }
 
-// observe records what a search found, unless an erasure came since get returned erasures or
-// the hint knows of a later entry already.
-func (h *lastHints) observe(erasures uint64, key string, n int, last string, known bool) {
+func (h *lastHints) set(key string, n int) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if erasures != h.erasures || h.m[key].n > n {
-		return
-	}
-	var recent []string
-	if last != "" {
-		recent = []string{last}
-	}
-	h.put(key, lastHint{n, recent, known})
-}
-
-// appended records the entry n the key's writer added with case number (the writer holds the
-// key's lock, as an erasure does).
-func (h *lastHints) appended(key string, n int, number string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	var recent []string
-	if prev := h.m[key]; prev.n == n-1 {
-		recent = append(recent, prev.recent[max(0, len(prev.recent)-hintRecent+1):]...)
-	}
-	h.put(key, lastHint{n, append(recent, number), true})
-}
-
-func (h *lastHints) put(key string, hint lastHint) {
 	if h.m == nil || len(h.m) >= maxHints {
-		h.m = map[string]lastHint{}
+		h.m = map[string]int{}
 	}
-	h.m[key] = hint
-}
-
-// forget drops the key's hint (its entries are being erased).
-func (h *lastHints) forget(key string) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	delete(h.m, key)
-	h.erasures++
+	h.m[key] = n
 }
 
 // customerEntry returns the key's n-th entry, from seen or read by _id.
@@ -257,24 +206,6 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 	// number would otherwise race for each next entry (a lookup and a retry per collision).
 	defer s.customerWriters.Lock(key)()
 	c := s.db.Collection("customer_cases")
-	if h, _ := s.customerHints.get(key); s.Embedded() && h.known {
-		// The embedded server has one instance (the data folder's lock), so what this process
-		// last saw of the key is the key's last entry: append after it without looking (the
-		// assessment of the complaint has just read it). A duplicate key (the hint was stale)
-		// takes the way of the lookups below. A case among the last few this process recorded
-		// is not added again.
-		if slices.Contains(h.recent, number) {
-			return nil
-		}
-		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, h.n+1), Case: number, At: at})[0]
-		if err == nil {
-			s.customerHints.appended(key, h.n+1, number)
-			return nil
-		}
-		if !IsDuplicate(err) {
-			return fmt.Errorf("record complaint %s of a customer: %w", number, err)
-		}
-	}
 	seen := map[int]CustomerCase{}
 	last, err := s.customerLast(ctx, key, seen)
 	if err != nil {
@@ -292,7 +223,7 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 	for n := last + 1; ; n++ {
 		err := s.grouped.insert(ctx, c.Name(), CustomerCase{ID: customerEntryID(key, n), Case: number, At: at})[0]
 		if err == nil {
-			s.customerHints.appended(key, n, number)
+			s.customerHints.set(key, n)
 			return nil
 		}
 		if !IsDuplicate(err) || n > last+maxCustomerScan {
@@ -324,7 +255,6 @@ func (s *Store) ForgetCustomerCases(ctx context.Context, keys []string) (int, er
 // forgetCustomerKey deletes the key's entries, with the key's appends held off meanwhile.
 func (s *Store) forgetCustomerKey(ctx context.Context, c *mongo.Collection, key string) (int, error) {
 	defer s.customerWriters.Lock(key)()
-	defer s.customerHints.forget(key)
 	last, err := s.customerLast(ctx, key, map[int]CustomerCase{})
 	if err != nil {
 		return 0, err

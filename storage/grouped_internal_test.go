@@ -63,11 +63,11 @@ func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
 	}
 	// A search (RecentCustomerCases, without the key's lock) began before the erasure and
 	// records what it found after it.
-	stale, erasures := st.customerHints.get(keys[0])
+	stale := st.customerHints.get(keys[0])
 	if _, err := st.ForgetCustomerCases(ctx, keys); err != nil {
 		t.Fatal(err)
 	}
-	st.customerHints.observe(erasures, keys[0], stale.n, stale.recent[len(stale.recent)-1], true)
+	st.customerHints.set(keys[0], stale)
 	for _, n := range []string{"TS20261202-0001", "TS20261202-0002", "TS20261202-0001"} {
 		if err := st.AddCustomerCase(ctx, keys, n, at.Add(24*time.Hour)); err != nil {
 			t.Fatal(err)

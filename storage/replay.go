@@ -101,13 +101,13 @@ func (s *Store) RecordCallbacks(ctx context.Context, pairs []CallbackPair) ([]Ca
 		for j, i := range idx {
 			docs[j] = bson.D{{Key: "_id", Value: callbackID(pairs[i])}, {Key: "h", Value: pairs[i].BodyHash}}
 		}
-		dup, err := insertManyDups(ctx, c, docs)
-		if err != nil {
-			return nil, fmt.Errorf("record %d callback nonces: %w", len(docs), err)
-		}
+		errs := s.grouped.insert(ctx, b, docs...) // with other callbacks' pairs of the moment
 		for j, i := range idx {
-			if !dup[j] {
+			if errs[j] == nil {
 				continue
+			}
+			if !IsDuplicate(errs[j]) {
+				return nil, fmt.Errorf("record callback nonce: %w", errs[j])
 			}
 			var doc struct {
 				Hash string `bson:"h"`
