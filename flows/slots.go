@@ -153,6 +153,7 @@ type hits struct {
 	branch     *complaintbot.Branch
 	forgotten  bool // the customer does not remember the branch ("不记得是哪个支行了")
 	when       *when
+	future     *when // a moment named that has not come yet ("今天上午十点" said at 3 a.m.)
 	phone      string
 	noPhone    bool // the customer will not leave a phone ("我没手机号，不留了")
 	person     string
@@ -192,8 +193,10 @@ func (t *turn) scan(n string) hits {
 				h.forgotten = d.branchForgotten(n)
 			}
 		case stepDateTime:
-			if w, ok := d.findWhen(n, t.now); ok {
+			if w, p := d.scanWhen(n, t.now, true); p == dateOK {
 				h.when = &w
+			} else if p == dateFuture {
+				h.future = &w
 			}
 		case stepPhone:
 			if p, ok := parsePhone(n); ok {
@@ -538,6 +541,9 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			if h.when != nil && (!done || !t.sameWhen(*h.when)) {
 				t.setWhen(*h.when)
 				set = true
+			} else if h.when == nil && h.future != nil && !done {
+				// Said, but not yet come: the customer is told why the time is asked.
+				t.add(fill(t.msgs().DateFuture, "date", d.formatOccurred(&h.future.t, h.future.precision, h.future.period)))
 			}
 		case stepPhone:
 			if h.phone != "" && (!done || t.draftFields()[s.Field] != h.phone) {
