@@ -78,3 +78,57 @@ func pageName(path string) string {
 	}
 	return string(out)
 }
+
+// deskMenu is what the menu measures on a desktop page.
+type deskMenu struct {
+	// ItemHeight is the tallest menu link: more than a line means its words broke up.
+	ItemHeight float64 `json:"itemHeight"`
+	// HeaderBottom is where the header ends; MainTop where the page's content begins.
+	HeaderBottom float64 `json:"headerBottom"`
+	MainTop      float64 `json:"mainTop"`
+	// Items counts the links the menu shows; Rightmost is the right edge of the furthest one.
+	Items     int     `json:"items"`
+	Rightmost float64 `json:"rightmost"`
+	// PageWidth is the page's scroll width.
+	PageWidth float64 `json:"pageWidth"`
+}
+
+const measureDeskMenu = `(() => {
+  const links = [...document.querySelectorAll('header.top nav a')].map(a => a.getBoundingClientRect());
+  return {itemHeight: Math.max(0, ...links.map(r => r.height)), items: links.length,
+    rightmost: Math.max(0, ...links.map(r => r.right)),
+    headerBottom: document.querySelector('header.top').getBoundingClientRect().bottom,
+    mainTop: document.querySelector('main').getBoundingClientRect().top,
+    pageWidth: document.documentElement.scrollWidth};
+})()`
+
+// An admin's whole menu (fourteen items) on a laptop and a small desktop screen: every item's words
+// stay on one line, every item is on the screen, and the header never covers the page.
+func TestBrowserAdminMenuStaysWholeOnADesktop(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := browser(t)
+	e.browserLogin(t, ctx, "root")
+	for _, width := range []int64{1280, 1024} {
+		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800), chromedp.Navigate(e.url+"/inbox"), chromedp.WaitVisible(chromedp.CSS("#inbox"))); err != nil {
+			t.Fatalf("%d px: %v", width, err)
+		}
+		m, err := chromedp.Run(ctx, chromedp.Evaluate[deskMenu](measureDeskMenu))
+		if err != nil {
+			t.Fatal(err)
+		}
+		screenshot(t, ctx, fmt.Sprintf("admin-menu-%d", width))
+		if m.Items < 12 {
+			t.Fatalf("%d px: the admin's menu shows %d links", width, m.Items)
+		}
+		if m.ItemHeight > 48 {
+			t.Errorf("%d px: a menu link is %.0f px tall (its words wrapped)", width, m.ItemHeight)
+		}
+		if m.Rightmost > float64(width) || m.PageWidth > float64(width) {
+			t.Errorf("%d px: a menu link ends at %.0f px, the page is %.0f px wide", width, m.Rightmost, m.PageWidth)
+		}
+		if m.MainTop < m.HeaderBottom {
+			t.Errorf("%d px: the header ends at %.0f px, over the page starting at %.0f px", width, m.HeaderBottom, m.MainTop)
+		}
+	}
+}
