@@ -159,10 +159,13 @@ type stepDef struct {
 	Prompt string `yaml:"prompt"`
 	// NoStory is the choice question asked while nothing of what happened is told (an opening of
 	// only 投诉): what happened, first; a category (its number or name) is still an answer.
-	NoStory  string `yaml:"no_story"`
-	Help     string `yaml:"help"`
-	Example  string `yaml:"example"`
-	Optional bool   `yaml:"optional"`
+	NoStory string `yaml:"no_story"`
+	// NoStoryAtBranch is NoStory for an opening that names the branch only ("我要投诉城东支行"):
+	// {branch} is its name, and the branch is not asked for again. Without it, NoStory is asked.
+	NoStoryAtBranch string `yaml:"no_story_at_branch"`
+	Help            string `yaml:"help"`
+	Example         string `yaml:"example"`
+	Optional        bool   `yaml:"optional"`
 	// IfTold marks an optional question that is never asked: its answer is kept when the
 	// customer gives it unasked (the branch a suggestion names), shown and changeable at the
 	// read-back.

@@ -123,6 +123,9 @@ func (t *turn) prompt(s *stepDef) string {
 			}
 		}
 		if s.NoStory != "" && !t.st.done(complaintbot.FieldDescription) && d.Category == nil {
+			if d.Branch != nil && d.Branch.Code != "" && d.Branch.Code != complaintbot.NoBranchCode && s.NoStoryAtBranch != "" {
+				return fill(s.NoStoryAtBranch, "branch", d.Branch.Name) // "我要投诉城东支行": the branch is not asked again
+			}
 			return s.NoStory // "投诉" or "我去取钱" alone: what happened, not the whole list
 		}
 		return fill(s.Prompt, "choices", numbered(t.categoryNames()))
