@@ -241,7 +241,7 @@ func (r *Registry) PriorComplaints(ctx context.Context, st *storage.Store, c *co
 	if c.Kind != complaintbot.KindComplaint || r.RepeatCases <= 0 {
 		return nil, nil
 	}
-	keys := storage.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
+	keys := st.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -259,7 +259,7 @@ func RecordComplaint(ctx context.Context, st *storage.Store, c *complaintbot.Cas
 	if c.Kind != complaintbot.KindComplaint {
 		return nil
 	}
-	keys := storage.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
+	keys := st.CustomerKeys(c.OpenID, c.Fields[complaintbot.FieldPhone])
 	if len(keys) == 0 {
 		return nil
 	}

@@ -2,6 +2,8 @@ package storage
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -39,7 +41,7 @@ type CustomerCase struct {
 }
 
 // customerBackfillID is the _id of the mark of a finished BackfillCustomerCases.
-const customerBackfillID = "backfill#v1"
+const customerBackfillID = "backfill#v2"
 
 // maxCustomerScan bounds the entries read back per key (RecentCustomerCases) and the probes of
 // the search for a key's last entry.
@@ -47,21 +49,65 @@ const maxCustomerScan = 64
 
 // CustomerKeys returns the keys of the customer's entries (customer_cases): one of the openid and
 // one of the phone number, normalised (digits only, without a leading 86 on a mobile), for those
-// given. The keys are hashes: they hold neither.
-func CustomerKeys(openID, phone string) []string {
+// given. The keys are hashes keyed with this database's own secret: they hold neither, and a
+// phone number cannot be found from its key by trying every number.
+func (s *Store) CustomerKeys(openID, phone string) []string {
 	var keys []string
 	if openID != "" {
-		keys = append(keys, customerKey("o", openID))
+		keys = append(keys, s.customerKey("O", openID))
 	}
 	if p := normalPhone(phone); p != "" {
-		keys = append(keys, customerKey("p", p))
+		keys = append(keys, s.customerKey("P", p))
 	}
 	return keys
 }
 
-func customerKey(kind, v string) string {
-	sum := sha256.Sum256([]byte("complaintbot/customer/" + kind + "/" + v))
-	return kind + hex.EncodeToString(sum[:16])
+func (s *Store) customerKey(kind, v string) string {
+	m := hmac.New(sha256.New, s.customerSecret)
+	m.Write([]byte(kind + "/" + v))
+	return kind + hex.EncodeToString(m.Sum(nil)[:16])
+}
+
+// customerSecretID is the _id (in MetaCollection) of the secret the customer keys are made with.
+const customerSecretID = "customer-key-secret"
+
+// loadCustomerSecret returns this database's secret for CustomerKeys, made at its first Open (32
+// random bytes, written once: every instance on the database uses the first one written).
+func (s *Store) loadCustomerSecret(ctx context.Context) ([]byte, error) {
+	meta := s.db.Collection(MetaCollection)
+	fresh := make([]byte, 32)
+	if _, err := rand.Read(fresh); err != nil {
+		return nil, fmt.Errorf("make the customer key secret: %w", err)
+	}
+	if _, err := meta.InsertOne(ctx, bson.D{{Key: "_id", Value: customerSecretID}, {Key: "key", Value: fresh}}); err != nil && !IsDuplicate(err) {
+		return nil, fmt.Errorf("store the customer key secret: %w", err)
+	}
+	var d struct {
+		Key []byte `bson:"key"`
+	}
+	if err := meta.FindOne(ctx, bson.D{{Key: "_id", Value: customerSecretID}}).Decode(&d); err != nil {
+		return nil, fmt.Errorf("load the customer key secret: %w", notFound(err))
+	}
+	if len(d.Key) < 16 {
+		return nil, fmt.Errorf("load the customer key secret: %d bytes stored", len(d.Key))
+	}
+	return d.Key, nil
+}
+
+// migrateCustomerKeys replaces the entries of an older version, keyed by plain hashes (a phone
+// number could be found from its key by trying every number), with entries under CustomerKeys:
+// the old entries and their backfill mark are deleted and the backfill runs again.
+func migrateCustomerKeys(ctx context.Context, s *Store) error {
+	c := s.db.Collection("customer_cases")
+	legacy := bson.D{{Key: "_id", Value: bson.D{{Key: "$regex", Value: "^([op][0-9a-f]{32}#|backfill#v1$)"}}}}
+	r, err := c.DeleteMany(ctx, legacy)
+	if err != nil {
+		return fmt.Errorf("delete the customers' entries under plain hashes: %w", err)
+	}
+	if r.DeletedCount > 0 {
+		s.log.Info("deleted the customers' entries under plain hashes", "entries", r.DeletedCount)
+	}
+	return migrateCustomerCases(ctx, s)
 }
 
 // normalPhone is the digits of a phone number, "" when too few to be one: 13812345678 for
@@ -371,7 +417,7 @@ const customerBackfillDays = 31
 func (s *Store) eraseCustomerCases(ctx context.Context, openIDs []string) (Erasure, error) {
 	var keys []string
 	for _, id := range openIDs {
-		keys = append(keys, CustomerKeys(id, "")...)
+		keys = append(keys, s.CustomerKeys(id, "")...)
 	}
 	e := Erasure{}
 	n, err := s.ForgetCustomerCases(ctx, keys)
@@ -406,7 +452,7 @@ func (s *Store) BackfillCustomerCases(ctx context.Context, since time.Time) (int
 	var docs []any
 	n := 0
 	for _, cs := range list {
-		keys := CustomerKeys(cs.OpenID, cs.Fields[complaintbot.FieldPhone])
+		keys := s.CustomerKeys(cs.OpenID, cs.Fields[complaintbot.FieldPhone])
 		if len(keys) == 0 {
 			continue
 		}

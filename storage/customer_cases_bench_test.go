@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
@@ -18,12 +17,12 @@ func BenchmarkCustomerCases(b *testing.B) {
 	ctx := context.Background()
 	at := time.Date(2026, 11, 20, 10, 0, 0, 0, complaintbot.Shanghai)
 	for i := range 5000 {
-		if err := st.AddCustomerCase(ctx, storage.CustomerKeys(fmt.Sprintf("oFill%06d", i), ""), fmt.Sprintf("TS20261120-%05d", i), at); err != nil {
+		if err := st.AddCustomerCase(ctx, st.CustomerKeys(fmt.Sprintf("oFill%06d", i), ""), fmt.Sprintf("TS20261120-%05d", i), at); err != nil {
 			b.Fatal(err)
 		}
 	}
 	for _, n := range []int{0, 3, 20} {
-		keys := storage.CustomerKeys(fmt.Sprintf("oBench%d", n), fmt.Sprintf("139%08d", n))
+		keys := st.CustomerKeys(fmt.Sprintf("oBench%d", n), fmt.Sprintf("139%08d", n))
 		for j := range n {
 			if err := st.AddCustomerCase(ctx, keys, fmt.Sprintf("TS20261121-%04d", j), at); err != nil {
 				b.Fatal(err)
@@ -41,7 +40,7 @@ func BenchmarkCustomerCases(b *testing.B) {
 		i := 0
 		for b.Loop() {
 			i++
-			keys := storage.CustomerKeys(fmt.Sprintf("oBenchAdd%d", i), fmt.Sprintf("137%08d", i))
+			keys := st.CustomerKeys(fmt.Sprintf("oBenchAdd%d", i), fmt.Sprintf("137%08d", i))
 			if err := st.AddCustomerCase(ctx, keys, fmt.Sprintf("TS20261122-%05d", i), at); err != nil {
 				b.Fatal(err)
 			}
@@ -52,7 +51,7 @@ func BenchmarkCustomerCases(b *testing.B) {
 		for b.Loop() {
 			i++
 			b.StopTimer()
-			keys := storage.CustomerKeys(fmt.Sprintf("oBenchFour%d", i), "")
+			keys := st.CustomerKeys(fmt.Sprintf("oBenchFour%d", i), "")
 			for j := range 3 {
 				if err := st.AddCustomerCase(ctx, keys, fmt.Sprintf("TS20261123-%05d", 10*i+j), at); err != nil {
 					b.Fatal(err)

@@ -54,7 +54,7 @@ func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
 	t.Parallel()
 	st := openInternal(t)
 	ctx := context.Background()
-	keys := CustomerKeys("o_grouped", "")
+	keys := st.CustomerKeys("o_grouped", "")
 	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
 	for _, n := range []string{"TS20261201-0001", "TS20261201-0002", "TS20261201-0003"} {
 		if err := st.AddCustomerCase(ctx, keys, n, at); err != nil {

@@ -26,6 +26,7 @@ var migrations = []struct {
 	{"window-sends-from-outbox", migrateWindowSends},
 	{"work-lists", migrateWorkLists},                  // worklists.go
 	{"customer-cases-backfill", migrateCustomerCases}, // customer_cases.go
+	{"customer-cases-keyed", migrateCustomerKeys},     // customer_cases.go
 }
 
 // migrate runs the migrations not recorded as done.

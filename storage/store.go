@@ -65,6 +65,8 @@ type Store struct {
 	tokens          *mongo.Collection
 	customers       *mongo.Collection
 
+	// customerSecret keys the hashes of customer_cases (CustomerKeys): this database's own.
+	customerSecret []byte
 	// customerHints speeds up finding a customer's last complaint entry (customer_cases.go).
 	customerHints lastHints
 	// customerWriters orders the appends to one customer key (addCustomerEntry).
@@ -159,6 +161,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			s.Close(context.Background())
 			return nil, err
 		}
+	}
+	if s.customerSecret, err = s.loadCustomerSecret(ctx); err != nil {
+		s.Close(context.Background())
+		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close(context.Background())
