@@ -78,3 +78,20 @@ func TestLeadInLeftOutOfTheStory(t *testing.T) {
 		}
 	}
 }
+
+// A request word right after 不, 没 or 没有 tells what was not done, not a wish: "柜员也没有道歉" is
+// part of the story, "希望道歉" a request.
+func TestDeniedRequestWordsAreNoWish(t *testing.T) {
+	t.Parallel()
+	d := defaultDef()
+	for clause, want := range map[string]bool{
+		"希望道歉":        true,
+		"柜员也没有道歉":     false,
+		"他们不道歉":       false,
+		"没道歉，我希望给个说法": true, // the second word is not denied
+	} {
+		if got := d.wishIn(key(d.normalize(clause))); got != want {
+			t.Errorf("%s: a wish %v, want %v", clause, got, want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package flows
 
 import (
+	"iter"
 	"regexp"
 	"slices"
 	"strings"
@@ -302,18 +303,12 @@ func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
 			if kw == "" {
 				continue
 			}
-			for from := 0; ; {
-				j := strings.Index(k[from:], kw)
-				if j < 0 {
-					break
-				}
-				j += from
+			for j := range occurrences(k, kw) {
 				if !d.negated(k, j) {
 					for b := j; b < j+len(kw); b++ {
 						covered[b] = true
 					}
 				}
-				from = j + len(kw)
 			}
 		}
 		score := 0
@@ -407,19 +402,38 @@ func (d *Definition) wishIn(k string) bool {
 		return true
 	}
 	for _, w := range d.u.request {
-		for from := 0; ; {
-			j := strings.Index(k[from:], w)
-			if j < 0 {
-				break
-			}
-			j += from
-			if !strings.HasSuffix(k[:j], "不") && !strings.HasSuffix(k[:j], "没") {
+		for j := range occurrences(k, w) {
+			if !deniedBefore(k, j) {
 				return true
 			}
-			from = j + len(w)
 		}
 	}
 	return false
+}
+
+// occurrences yields the byte offsets in k where w occurs, left to right, without overlaps.
+func occurrences(k, w string) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if w == "" {
+			return
+		}
+		for from := 0; ; {
+			j := strings.Index(k[from:], w)
+			if j < 0 {
+				return
+			}
+			if !yield(from + j) {
+				return
+			}
+			from += j + len(w)
+		}
+	}
+}
+
+// deniedBefore reports whether the word at offset j of k follows 不, 没 or 没有 directly ("不说清楚",
+// "没有退钱").
+func deniedBefore(k string, j int) bool {
+	return strings.HasSuffix(k[:j], "不") || strings.HasSuffix(k[:j], "没") || strings.HasSuffix(k[:j], "没有")
 }
 
 // wishForm reports whether a clause's key is a wish by its form: a wish marker followed within a
@@ -435,17 +449,11 @@ func (d *Definition) wishForm(k string) bool {
 		}
 	}
 	for _, m := range d.u.wishMarkers {
-		for from := 0; ; {
-			j := strings.Index(k[from:], m)
-			if j < 0 {
-				break
-			}
-			j += from
-			from = j + len(m)
-			if strings.HasSuffix(k[:j], "不") || strings.HasSuffix(k[:j], "没") || strings.HasSuffix(k[:j], "没有") {
+		for j := range occurrences(k, m) {
+			if deniedBefore(k, j) {
 				continue
 			}
-			after := []rune(k[from:])
+			after := []rune(k[j+len(m):])
 			if len(after) > 10 {
 				after = after[:10]
 			}
