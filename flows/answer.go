@@ -72,6 +72,13 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 			t.accept(s)
 			return
 		}
+		if s.Type == stepPhone && s.Optional && !st.Correcting {
+			// "对" / "确认" at the optional phone question: the customer means to finish, and
+			// leaves no number (asked again and again they would be trapped).
+			t.unset(s)
+			t.accept(s)
+			return
+		}
 		if s.Field == complaintbot.FieldRequest && t.u().RequestUnstated != "" && st.done(complaintbot.FieldDescription) {
 			// "对" / "确认" at the request question: no wish to tell; asked again and again the
 			// customer would be trapped. The read-back shows it, the agent asks.
@@ -178,6 +185,13 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		case t.d.question(n) && !h.story && !t.wishAsked(s, n):
 			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
 			t.add(t.question())
+		case s.Type == stepDateTime && st.Failures >= 1 && !st.Correcting:
+			// A second answer that is no time ("一直都是", "好多次了"): asked a third time the
+			// customer would be trapped; the time is unknown, the agent finds it out, and the
+			// read-back shows it to be put right.
+			t.setWhen(when{precision: complaintbot.OccurredUnknown})
+			t.add(t.u().WhenLeftUnknown)
+			t.accept(s)
 		default:
 			t.fail(r.reason)
 		}
@@ -289,6 +303,14 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	if !skipping {
 		return false
 	}
+	if !s.Optional && s.Type == stepDateTime && t.st.Failures >= 1 && !t.st.Correcting {
+		// Skipped after a failed answer: unknown, rather than the question a third time (see
+		// answer's second failure at the time question).
+		t.setWhen(when{precision: complaintbot.OccurredUnknown})
+		t.add(t.u().WhenLeftUnknown)
+		t.accept(s)
+		return true
+	}
 	if !s.Optional {
 		t.fail(t.msgs().Required)
 		return true
@@ -328,9 +350,10 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// wish: absorb takes it, and the question stands.
 			return refuse(m.NotUnderstood)
 		}
-		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when)) {
+		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h)) {
 			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
-			// story: a time, not a wish (absorb takes it).
+			// story, "11月初开始的" the time counted back ("踢皮球一个月了"): a time, not a wish
+			// (absorb takes it).
 			return refuse(m.NotUnderstood)
 		}
 		k := key(n)
@@ -493,7 +516,7 @@ func (t *turn) guessCategory() bool {
 		return false
 	}
 	c := t.d.file.Categories[string(d.Kind)][i].Category
-	d.Category, t.st.Guessed = &c, false
+	d.Category, t.st.Guessed = &c, true // a guess: the customer naming a category later overrides it
 	return true
 }
 
@@ -566,8 +589,8 @@ func (t *turn) moreStory(h hits, orig, skip string) bool {
 		return false
 	}
 	n := t.d.normalize(orig)
-	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) {
-		return false
+	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) || t.categoryNamed(n) >= 0 {
+		return false // a phone, a correction, a category's name ("服务态度"): an answer, not the story
 	}
 	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) {
 		return false // "我哪知道叫啥，就人民路上那个": about the answer, not more of the story

@@ -50,3 +50,21 @@ func (d *Definition) plainKeywords(c categoryDef) []string {
 	}
 	return out
 }
+
+// categoryNamed returns the category a whole message names ("服务态度", "收费不合理"), by its
+// name or the customer's words for it exactly, or -1: the customer naming the category at
+// another question, after the bot guessed it.
+func (t *turn) categoryNamed(n string) int {
+	k := key(n)
+	if k == "" {
+		return -1
+	}
+	for i, names := range t.choiceNames() {
+		for _, name := range names {
+			if key(name) == k {
+				return i
+			}
+		}
+	}
+	return -1
+}

@@ -29,6 +29,7 @@ type Definition struct {
 	u        *understanding     // compiled word lists
 	sounds   []branchSound      // branch names by sound, for typos
 	requests requestWords       // the case_requests words, compiled (withdraw.go)
+	likely   map[complaintbot.Kind]*likelyModel
 }
 
 // DefaultDefinition returns the embedded default definition (flows/default.yaml). It panics only
@@ -147,6 +148,7 @@ func (d *Definition) index() {
 	}
 	d.cancels = newWords(c.Cancel)
 	d.compileUnderstanding()
+	d.compileLikely()
 	d.indexSounds()
 }
 

@@ -26,6 +26,8 @@ type fileDef struct {
 	Understanding understandingDef `yaml:"understanding"`
 	FAQ           []faqDef         `yaml:"faq"`
 	Urgent        []urgentDef      `yaml:"urgent"`
+	// CategoryExamples are customers' stories by kind and category code (likely.go).
+	CategoryExamples map[string]map[string][]string `yaml:"category_examples"`
 }
 
 type commandsDef struct {

@@ -167,8 +167,8 @@ func TestNaturalAnswersCustomersGive(t *testing.T) {
 
 	// A long imperative at the request question is the request, not more story.
 	c = newChat(t)
-	c.say("我今天早上被骗了，对方说是公安局的，让我把钱转到安全账户，转了两万", "95588", "哪个网点")
-	c.say("在手机银行上转的", "如何处理")
+	// A fraudster's call concerns no branch: it is not asked.
+	c.say("我今天早上被骗了，对方说是公安局的，让我把钱转到安全账户，转了两万", "95588", "网点 不涉及网点", "如何处理")
 	c.say("帮我把钱追回来，冻结对方账户", "联系电话")
 	if d := c.st.Draft; d.Fields[complaintbot.FieldRequest] != "帮我把钱追回来，冻结对方账户" || d.Category == nil || d.Category.Code != "funds" {
 		t.Fatalf("draft %+v", d)

@@ -178,11 +178,18 @@ func (t *turn) scan(n string) hits {
 			if i := t.urgentCategory(); i >= 0 {
 				// Money at risk is what the complaint is about, wherever it happened ("在ATM取钱，卡被调包").
 				h.category, h.candidates = i, nil
-			} else if t.urgent >= 0 && h.category < 0 && len(h.candidates) == 0 && kind == complaintbot.KindComplaint {
-				// Money at risk of no category of its own and no other words ("我的卡丢了！！"): 其他,
-				// a guess the rest of the story may put right (recheckCategory), never a question
-				// the customer, busy saving their money, is trapped at.
-				h.category = len(d.file.Categories[string(kind)]) - 1
+			} else if h.category < 0 && len(h.candidates) == 0 {
+				if i := t.likelyStoryCategory(n); i >= 0 {
+					// A story in words no category lists: the category its customers' stories
+					// most resemble, a guess shown at the read-back (and looked at again once
+					// the whole story is in: recheckCategory).
+					h.category = i
+				} else if t.urgent >= 0 && kind == complaintbot.KindComplaint {
+					// Money at risk of no category of its own and no other words ("我的卡丢了！！"):
+					// 其他, a guess the rest of the story may put right, never a question the
+					// customer, busy saving their money, is trapped at.
+					h.category = len(d.file.Categories[string(kind)]) - 1
+				}
 			}
 		case stepBranch:
 			if b, ok := d.findBranch(n); ok {
@@ -216,6 +223,22 @@ func (t *turn) scan(n string) hits {
 	}
 	h.story = d.content(n) >= d.file.Understanding.StoryContent
 	return h
+}
+
+// likelyStoryCategory is the category the story so far with a message (n) most likely belongs
+// to (likelyCategory) when the draft has none yet and neither names any category's words; -1
+// otherwise. The whole story decides, not a piece of it ("退掉保险" after a story naming two
+// categories is no story of its own).
+func (t *turn) likelyStoryCategory(n string) int {
+	draft := t.st.Draft
+	if draft.Category != nil {
+		return -1
+	}
+	story := t.d.normalize(draft.Fields[complaintbot.FieldDescription]+"，"+t.st.Piece) + "，" + n
+	if len(t.d.categoryCandidates(draft.Kind, story)) > 0 {
+		return -1
+	}
+	return t.d.likelyCategory(draft.Kind, story)
 }
 
 // negated reports whether the word at byte offset i of k follows a negation ("不是态度问题"); a
@@ -517,12 +540,20 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		}
 		moreWish := t.moreWish(s, h, skip)
 		wishNow := t.wishReplaces(s, h, skip)
-		if done && !override && !more && !refine && !moreWish && !wishNow {
+		named := s.Type == stepChoice && done && st.Guessed && t.categoryNamed(d.normalize(orig)) >= 0
+		if done && !override && !more && !refine && !moreWish && !wishNow && !named {
 			continue
 		}
 		set := false
 		switch s.Type {
 		case stepChoice:
+			if named {
+				// "服务态度" at the next question, after the bot took the story's best fit: the
+				// customer's own choice.
+				c := d.file.Categories[string(draft.Kind)][t.categoryNamed(d.normalize(orig))].Category
+				draft.Category, set, st.Guessed = &c, true, false
+				break
+			}
 			if done && draft.Category != nil {
 				if i := d.categorySwitch(draft.Kind, d.normalize(orig), draft.Category.Code); i >= 0 {
 					// "其实也不是收费的事，是…态度太差": the customer changes their mind.
@@ -587,9 +618,8 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 					t.draftFields()[s.Field] += "，" + orig
 					t.add(t.u().StoryAdded)
 					t.added = true
-					if last := len(d.file.Categories[string(draft.Kind)]) - 1; draft.Category != nil && st.Guessed &&
-						draft.Category.Code == d.file.Categories[string(draft.Kind)][last].Code {
-						defer t.recheckCategory() // 其他 was a guess for want of words: the story now has some
+					if draft.Category != nil && st.Guessed {
+						defer t.recheckCategory() // a guess from less of the story
 					}
 					continue
 				}
@@ -748,8 +778,8 @@ func (t *turn) notes(filled, changed []string) {
 }
 
 // recheckCategory looks at the category again once the whole story is in, when it was only
-// guessed from the words of an earlier message: the story's own words decide, and when they point
-// to several categories the customer is asked among those.
+// guessed from an earlier message: the story's own words decide (their best fit when they point
+// to several categories), and a story naming no category's words gets its likely category.
 func (t *turn) recheckCategory() {
 	st, d := t.st, t.d
 	draft := st.Draft
@@ -765,17 +795,21 @@ func (t *turn) recheckCategory() {
 		return // the story bears the guess out
 	}
 	switch {
+	case len(at) == 0:
+		// No category's words: the whole story's likely category (a guess from a piece of it, or
+		// 其他 for money at risk told in few words, may be put right).
+		if i := d.likelyCategory(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription])); i >= 0 {
+			c := cats[i].Category
+			draft.Category = &c
+		}
 	case len(at) == 1:
 		c := cats[at[0]].Category
 		draft.Category = &c
-	case len(at) > 1 && draft.Category.Code == cats[len(cats)-1].Code:
-		// 其他 was guessed for want of words (money at risk, nothing else said): the story's
-		// best fit, shown at the read-back.
+	case len(at) > 1:
+		// Guessed from a piece of the story (a category's words, its likely category, or 其他
+		// for money at risk told in few words) that the whole story does not bear out: the
+		// story's best fit, shown at the read-back.
 		c := cats[d.bestCategory(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription]))].Category
 		draft.Category = &c
-	case len(at) > 1:
-		draft.Category, st.Guessed = nil, false
-		st.Done = slices.DeleteFunc(st.Done, func(f string) bool { return f == fieldCategory })
-		draft.Prefilled = slices.DeleteFunc(draft.Prefilled, func(f string) bool { return f == fieldCategory })
 	}
 }

@@ -65,6 +65,10 @@ type understandingDef struct {
 	// NotUrgent are words that make a message's money-at-risk words someone else's suspicion, not
 	// the customer's emergency ("卡被冻结了，说是涉嫌电信诈骗").
 	NotUrgent []string `yaml:"not_urgent"`
+	// MoneySent are words telling that the customer's money has gone already ("转到安全账户",
+	// "转了八万"): the message is money at risk even with a not_urgent word ("说我涉嫌洗钱" is
+	// the fraudster's script).
+	MoneySent []string `yaml:"money_sent"`
 	// TextChangeWords, after an answer's label at the read-back, say it is to change ("经过改一下：…").
 	TextChangeWords []string `yaml:"text_change_words"`
 	// TextAddWords, after a free-text answer's label at the read-back, say the text that follows is
@@ -118,11 +122,13 @@ type understandingTexts struct {
 	ChoiceAgain      string `yaml:"choice_again"`
 	// ChoiceWish answers a wish repeated at the category question ("我要投诉" again): the
 	// question again in one line, its list being just above. {kind}.
-	ChoiceWish    string `yaml:"choice_wish"`
-	WhenUnknown   string `yaml:"when_unknown"`
-	BranchUnknown string `yaml:"branch_unknown"`
-	WhenSpan      string `yaml:"when_span"`
-	ReadbackLong  string `yaml:"readback_long"`
+	ChoiceWish string `yaml:"choice_wish"`
+	// WhenLeftUnknown tells the customer the time is kept as unknown after two failed answers.
+	WhenLeftUnknown string `yaml:"when_left_unknown"`
+	WhenUnknown     string `yaml:"when_unknown"`
+	BranchUnknown   string `yaml:"branch_unknown"`
+	WhenSpan        string `yaml:"when_span"`
+	ReadbackLong    string `yaml:"readback_long"`
 }
 
 // rewriteDef rewrites spellings before a message is read.
@@ -274,6 +280,7 @@ type understanding struct {
 	introWords     words
 	meta           words
 	notUrgent      words
+	moneySent      words
 	textChange     words
 	textAdd        words
 	function       string
@@ -370,6 +377,7 @@ func (d *Definition) compileUnderstanding() {
 	c.introWords = newWords(u.IntroWords)
 	c.meta = newWords(u.MetaWords)
 	c.notUrgent = newWords(u.NotUrgent)
+	c.moneySent = newWords(u.MoneySent)
 	c.textChange = newWords(u.TextChangeWords)
 	c.textAdd = newWords(u.TextAddWords)
 	c.function = u.FunctionChars

@@ -74,6 +74,9 @@ func (d *Definition) validate() error {
 			return err
 		}
 	}
+	if err := f.validateCategoryExamples(); err != nil {
+		return err
+	}
 	if err := d.validateUnderstanding(); err != nil {
 		return err
 	}
