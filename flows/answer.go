@@ -72,9 +72,9 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 			t.accept(s)
 			return
 		}
-		if s.Type == stepPhone && s.Optional && !st.Correcting {
-			// "对" / "确认" at the optional phone question: the customer means to finish, and
-			// leaves no number (asked again and again they would be trapped).
+		if s.Optional && !st.Correcting && (s.Type == stepPhone || s.Type == stepText) {
+			// "对" / "确认" at an optional question (the phone, the person): the customer means
+			// to finish, and leaves it empty (asked again and again they would be trapped).
 			t.unset(s)
 			t.accept(s)
 			return
@@ -178,6 +178,14 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 					return
 				}
 				st.Failures++ // asked again: the second time goes on
+			} else if s.Type == stepChoice && t.storyPointsAtCategories() {
+				if st.Failures >= 1 && t.guessCategory() {
+					// Asked among the few categories twice, and twice the customer told more
+					// instead: the story's best fit, shown at the read-back.
+					t.accept(s)
+					return
+				}
+				st.Failures++
 			}
 			t.add(t.questionAgain(s))
 		case !t.d.question(n) && t.storyPiece(s, n):
@@ -592,8 +600,10 @@ func (t *turn) moreStory(h hits, orig, skip string) bool {
 	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) || t.categoryNamed(n) >= 0 {
 		return false // a phone, a correction, a category's name ("服务态度"): an answer, not the story
 	}
-	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) {
-		return false // "我哪知道叫啥，就人民路上那个": about the answer, not more of the story
+	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) && t.d.told(n) < t.d.file.Understanding.StoryContent {
+		// "我哪知道叫啥，就人民路上那个": about the answer, not more of the story (a long
+		// message that says 不知道怎么了 still tells it).
+		return false
 	}
 	return !strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n))
 }

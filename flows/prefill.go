@@ -150,9 +150,10 @@ func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.K
 		return complaintbot.KindPraise, true
 	case says(d.u.suggestStory) && !d.u.request.in(k) && !d.u.stopWishes.in(k) && !d.dated(story, now):
 		return complaintbot.KindSuggestion, true // "排号机能不能搞个语音播报": a machine named, nothing wrong with it
-	case len(d.categoryCandidates(complaintbot.KindComplaint, story)) > 0 || d.u.request.in(k) || d.dated(story, now):
-		// A complaint category's words ("保安凶我"), a request ("要求道歉"), or something that
-		// happened on a day ("昨天下午去补卡，说要等七个工作日，能不能快一点").
+	case len(d.categoryCandidates(complaintbot.KindComplaint, story)) > 0 || d.u.request.in(k) || d.u.stopWishes.in(k) || d.dated(story, now):
+		// A complaint category's words ("保安凶我"), a request ("要求道歉"), a wish that something
+		// stop ("能不能别让你们的人再给我打电话了"), or something that happened on a day
+		// ("昨天下午去补卡，说要等七个工作日，能不能快一点").
 		return complaintbot.KindComplaint, true
 	case says(d.u.suggestStory):
 		return complaintbot.KindSuggestion, true

@@ -291,6 +291,7 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 			}
 		}
 	}
+	out = d.withoutSubsumed(kind, k, out)
 	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last {
 		out = out[:len(out)-1] // 其他 is for what fits nothing else
 	}
@@ -313,25 +314,9 @@ func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
 	best, bestScore := at[0], -1
 	for _, i := range at {
 		covered := make([]bool, len(k))
-		for _, w := range cats[i].Keywords {
-			if re := d.u.keywordGaps[w]; re != nil {
-				for _, loc := range re.FindAllStringIndex(k, -1) {
-					for j := loc[0]; j < loc[1]; j++ {
-						covered[j] = true
-					}
-				}
-				continue
-			}
-			kw := key(w)
-			if kw == "" {
-				continue
-			}
-			for j := range occurrences(k, kw) {
-				if !d.negated(k, j) {
-					for b := j; b < j+len(kw); b++ {
-						covered[b] = true
-					}
-				}
+		for _, sp := range d.keywordSpans(cats[i], k) {
+			for b := sp[0]; b < sp[1]; b++ {
+				covered[b] = true
 			}
 		}
 		score := 0
@@ -345,6 +330,67 @@ func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
 		}
 	}
 	return best
+}
+
+// keywordSpans returns where a category's keywords occur in k (byte offsets), those after a
+// negation left out.
+func (d *Definition) keywordSpans(c categoryDef, k string) [][2]int {
+	var out [][2]int
+	for _, w := range c.Keywords {
+		if re := d.u.keywordGaps[w]; re != nil {
+			for _, loc := range re.FindAllStringIndex(k, -1) {
+				out = append(out, [2]int{loc[0], loc[1]})
+			}
+			continue
+		}
+		kw := key(w)
+		if kw == "" {
+			continue
+		}
+		for j := range occurrences(k, kw) {
+			if !d.negated(k, j) {
+				out = append(out, [2]int{j, j + len(kw)})
+			}
+		}
+	}
+	return out
+}
+
+// withoutSubsumed leaves out of several candidates those whose every keyword occurrence lies
+// inside another candidate's ("不然贷款批不下来" is the bundling's condition, not a refusal of
+// its own: 批不下来 within 不然…批不下来).
+func (d *Definition) withoutSubsumed(kind complaintbot.Kind, k string, at []int) []int {
+	if len(at) < 2 {
+		return at
+	}
+	cats := d.file.Categories[string(kind)]
+	spans := make([][][2]int, len(at))
+	for x, i := range at {
+		spans[x] = d.keywordSpans(cats[i], k)
+	}
+	covers := func(a, b [][2]int) bool { // every occurrence in a lies inside one in b
+		for _, sp := range a {
+			if !slices.ContainsFunc(b, func(o [2]int) bool { return o[0] <= sp[0] && sp[1] <= o[1] }) {
+				return false
+			}
+		}
+		return true
+	}
+	var out []int
+	for x, i := range at {
+		subsumed := false
+		for y := range at {
+			// Two categories matching the very same words both stay.
+			if y != x && len(spans[x]) > 0 && covers(spans[x], spans[y]) && !covers(spans[y], spans[x]) {
+				subsumed = true
+				break
+			}
+		}
+		if !subsumed {
+			out = append(out, i)
+		}
+	}
+	return out
 }
 
 // branchForgotten reports whether a message says the customer does not remember the branch: a
