@@ -80,6 +80,13 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 			t.add(t.question())
 			return
 		}
+		if ph := t.d.kind(st.Draft.Kind).step(complaintbot.FieldPhone); ph != nil && t.draftFields()[complaintbot.FieldPhone] == "" &&
+			(h.noPhone || cmd == cmdSkip) && h.when == nil && h.branch == nil && h.request == "" {
+			// "不用留" / "不用了" when the read-back shows no phone: nothing to change.
+			t.add(t.u().ReadbackSame)
+			t.add(t.question())
+			return
+		}
 	}
 	steps := t.d.kind(st.Draft.Kind).Steps
 	labels := []string{t.d.file.Readback.TypeLabel}
