@@ -193,6 +193,11 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		case t.d.question(n) && !h.story && !t.wishAsked(s, n):
 			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
 			t.add(t.question())
+		case t.restatesHeld(h, n):
+			// "手机上的，不是在网点" at another question, when the draft holds just that: agreed,
+			// nothing to change; the question stands.
+			t.add(t.u().ReadbackSame)
+			t.add(t.question())
 		case s.Type == stepDateTime && st.Failures >= 1 && !st.Correcting:
 			// A second answer that is no time ("一直都是", "好多次了"): asked a third time the
 			// customer would be trapped; the time is unknown, the agent finds it out, and the
@@ -204,6 +209,22 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 			t.fail(r.reason)
 		}
 	}
+}
+
+// restatesHeld reports whether a message only says again a branch or a time the draft holds
+// ("不是在网点" when it holds 不涉及网点), with nothing else of the story or a wish.
+func (t *turn) restatesHeld(h hits, n string) bool {
+	d := t.st.Draft
+	if h.story || h.request != "" || h.phone != "" || h.person != "" || (h.branch == nil && h.when == nil) {
+		return false
+	}
+	if h.branch != nil && (d.Branch == nil || d.Branch.Code != h.branch.Code) {
+		return false
+	}
+	if h.when != nil && !t.sameWhen(*h.when) {
+		return false
+	}
+	return true
 }
 
 // wishAsked reports whether a message at the request question is a wish put as a question
