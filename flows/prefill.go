@@ -127,7 +127,7 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind, fresh bool) (
 // no request word, no wish to stop (understanding.stop_wishes: "能不能别发了") and no day of an
 // incident (now is the time of the message), else a complaint when it has a complaint category's
 // words or a request ("能不能别再发了"), else a suggestion, else a complaint when it tells something
-// and is no question (likelyCategory). clear is false when it tells nothing of any kind.
+// gone wrong (understanding.problem_words) and is no question. clear is false otherwise.
 func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.Kind, clear bool) {
 	if kind, ok := d.intent(story); ok {
 		return kind, true
@@ -157,9 +157,10 @@ func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.K
 		return complaintbot.KindComplaint, true
 	case says(d.u.suggestStory):
 		return complaintbot.KindSuggestion, true
-	case !d.question(story) && d.likelyCategory(complaintbot.KindComplaint, story) >= 0:
-		// Something told, in no kind's words ("信用卡账单上多了一笔我不认识的消费"): to a
-		// complaints window, a complaint; the read-back shows the kind to be put right.
+	case !d.question(story) && d.u.problem.in(k) && d.likelyCategory(complaintbot.KindComplaint, story) >= 0:
+		// Something gone wrong, in no kind's words ("信用卡账单上多了一笔我不认识的消费"): to a
+		// complaints window, a complaint; the read-back shows the kind to be put right. An
+		// errand ("我想办一张信用卡") is asked its kind.
 		return complaintbot.KindComplaint, true
 	}
 	return "", false

@@ -38,9 +38,12 @@ type understandingDef struct {
 	RemedyVerbs []string `yaml:"remedy_verbs"`
 	// RemedyEnds follow a verb of remedy to make a wish of it with no marker before ("全部退给我",
 	// "把…" not needed): 给我, 回来.
-	RemedyEnds      []string `yaml:"remedy_ends"`
-	RequestMarkers  []string `yaml:"request_markers"`
-	StopWishes      []string `yaml:"stop_wishes"`
+	RemedyEnds     []string `yaml:"remedy_ends"`
+	RequestMarkers []string `yaml:"request_markers"`
+	StopWishes     []string `yaml:"stop_wishes"`
+	// ProblemWords tell that something went wrong ("没收到", "多了一笔", "结果"): a story with one,
+	// in no kind's words, is a complaint; without one ("我想办一张信用卡") the kind is asked.
+	ProblemWords    []string `yaml:"problem_words"`
 	NotRequest      []string `yaml:"not_request"`
 	NarrativeWords  []string `yaml:"narrative_words"`
 	NarrativeSubj   []string `yaml:"narrative_subjects"`
@@ -255,6 +258,7 @@ type understanding struct {
 	remedyEnds     words
 	requestMarkers words
 	stopWishes     words // "别发了": a wish that something stop is a complaint, not a suggestion
+	problem        words
 	complaintStory words
 	praiseStory    words
 	suggestStory   words
@@ -350,6 +354,7 @@ func (d *Definition) compileUnderstanding() {
 	c.remedyEnds = newWords(u.RemedyEnds)
 	c.requestMarkers = newWords(u.RequestMarkers)
 	c.stopWishes = newWords(u.StopWishes)
+	c.problem = newWords(u.ProblemWords)
 	c.complaintStory = newWords(f.Kinds.Complaint.StoryWords)
 	c.praiseStory = newWords(f.Kinds.Praise.StoryWords)
 	c.suggestStory = newWords(f.Kinds.Suggestion.StoryWords)
