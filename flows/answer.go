@@ -257,6 +257,7 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	if st.done(complaintbot.FieldDescription) {
 		t.draftFields()[complaintbot.FieldDescription] += "，" + t.orig
 		t.add(t.u().StoryAdded)
+		t.recheckCategory() // a guess from less of the story
 		return true
 	}
 	st.Piece = t.withPiece(t.orig)
@@ -393,6 +394,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.draftFields()[complaintbot.FieldDescription] += "，" + text
 			t.add(t.u().StoryAdded)
+			t.recheckCategory() // a guess from less of the story
 			return ask(t.question())
 		}
 		if _, ok := parsePhone(text); ok { // "希望简化手续，电话135…": the phone is taken on its own
@@ -683,6 +685,7 @@ func (t *turn) keepAround(n string) {
 	}
 	t.draftFields()[complaintbot.FieldDescription] += "，" + add
 	t.add(t.u().StoryAdded)
+	t.recheckCategory() // a guess from less of the story
 	t.added = true
 }
 

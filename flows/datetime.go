@@ -13,7 +13,8 @@ import (
 // FieldOccurredPeriod is the Draft.Fields key that keeps the part of the day ("下午") when the
 // customer gave a date and a part of the day but no hour; Draft.OccurredAt then holds a
 // representative hour (下午 → 15:00) and read-backs show "2026年11月27日下午". With
-// complaintbot.OccurredPartOfMonth it keeps the part of the month instead (上旬, 中旬, 下旬, 初, 底).
+// complaintbot.OccurredPartOfMonth it keeps the part of the month instead (上旬, 中旬, 下旬; 月初 is
+// 上旬 and 月底 下旬).
 const FieldOccurredPeriod = "occurred_period"
 
 // when is a moment (or a period) a customer named.
@@ -88,6 +89,9 @@ func (d *Definition) findWhen(text string, now time.Time) (when, bool) {
 	return w, p == dateOK
 }
 
+// bareMonthPart is a part of the month named with no month ("月初", "月底"): this month's.
+var bareMonthPart = regexp.MustCompile(`(^|[^\d上这本个年])月(初|底|末)`)
+
 func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dateProblem) {
 	if d.u != nil {
 		text = d.u.notTime.strip(text) // "这周一直这样": this week, not Monday
@@ -98,6 +102,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	if d.u != nil {
 		s = d.u.referBack.strip(s) // "接着刚才的": the conversation, not the time
 	}
+	s = bareMonthPart.ReplaceAllString(s, "${1}这个月$2") // "从月初开始": this month's
 	w := when{t: today}
 	rest := s
 	dateEnd := -1 // where the date found ends in rest
@@ -312,13 +317,13 @@ func approxOf(s string, now, today time.Time, story bool) (when, dateProblem, bo
 		w.precision = complaintbot.OccurredMonth
 		switch part := group(4); part {
 		case "上旬", "初":
-			w.precision, w.period = complaintbot.OccurredPartOfMonth, part
+			w.precision, w.period = complaintbot.OccurredPartOfMonth, "上旬" // 月初 is its first ten days
 		case "中旬", "中":
 			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, "中旬", 11
 		case "下旬":
 			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, part, 21
 		case "底", "末":
-			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, "底", 21
+			w.precision, w.period, day = complaintbot.OccurredPartOfMonth, "下旬", 21 // 月底 is its last ten days
 		}
 		w.t = time.Date(y, time.Month(mo), day, 0, 0, 0, 0, complaintbot.Shanghai)
 	case group(5) != "":

@@ -72,7 +72,7 @@ func TestApproximateAndUnknownTimes(t *testing.T) {
 		{"最近三天", day(11, 22), complaintbot.OccurredWeek, "2026年11月22日至11月28日之间"},
 		{"大概上个月吧", day(10, 1), complaintbot.OccurredMonth, "2026年10月"},
 		{"11月中旬", day(11, 11), complaintbot.OccurredPartOfMonth, "2026年11月中旬"},
-		{"上个月底", day(10, 21), complaintbot.OccurredPartOfMonth, "2026年10月底"},
+		{"上个月底", day(10, 21), complaintbot.OccurredPartOfMonth, "2026年10月下旬"},
 		{"去年12月", day(12, 1).AddDate(-1, 0, 0), complaintbot.OccurredMonth, "2025年12月"},
 		{"去年", day(1, 1).AddDate(-1, 0, 0), complaintbot.OccurredYear, "2025年"},
 	}
