@@ -461,7 +461,20 @@ func (t *turn) storyGoesOn(n, k string) bool {
 	if t.d.u.requestMarkers.in(k) && t.d.u.future.in(k) {
 		return false // "就叫他以后对俺们老年人耐心点": a wish for what comes, though it names him
 	}
-	return !t.d.u.requestMarkers.in(k) || t.d.u.narrativeSubj.in(k)
+	return !t.d.marksWish(k) || t.d.u.narrativeSubj.in(k)
+}
+
+// marksWish reports whether k holds a word of a wish (understanding.request_markers) not denied
+// right before it: "卡也没退" tells what did not happen, it wishes nothing.
+func (d *Definition) marksWish(k string) bool {
+	for _, w := range d.u.requestMarkers {
+		for j := range occurrences(k, w) {
+			if !deniedBefore(k, j) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // answerDescription reads what happened, perhaps one piece at a time.
