@@ -198,13 +198,11 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 			// nothing to change; the question stands.
 			t.add(t.u().ReadbackSame)
 			t.add(t.question())
-		case s.Type == stepDateTime && st.Failures >= 1 && !st.Correcting:
-			// A second answer that is no time ("一直都是", "好多次了"): asked a third time the
-			// customer would be trapped; the time is unknown, the agent finds it out, and the
+		case (s.Type == stepDateTime || s.Type == stepBranch) && st.Failures >= 1 && !st.Correcting:
+			// A second answer that is no time ("一直都是", "好多次了") or no branch: asked a third
+			// time the customer would be trapped; it is unknown, the agent finds it out, and the
 			// read-back shows it to be put right.
-			t.setWhen(when{precision: complaintbot.OccurredUnknown})
-			t.add(t.u().WhenLeftUnknown)
-			t.accept(s)
+			t.leaveUnknown(s)
 		default:
 			t.fail(r.reason)
 		}
@@ -333,12 +331,10 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	if !skipping {
 		return false
 	}
-	if !s.Optional && s.Type == stepDateTime && t.st.Failures >= 1 && !t.st.Correcting {
+	if !s.Optional && (s.Type == stepDateTime || s.Type == stepBranch) && t.st.Failures >= 1 && !t.st.Correcting {
 		// Skipped after a failed answer: unknown, rather than the question a third time (see
-		// answer's second failure at the time question).
-		t.setWhen(when{precision: complaintbot.OccurredUnknown})
-		t.add(t.u().WhenLeftUnknown)
-		t.accept(s)
+		// answer's second failure at the time and branch questions).
+		t.leaveUnknown(s)
 		return true
 	}
 	if !s.Optional {
@@ -348,6 +344,18 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	t.unset(s)
 	t.accept(s)
 	return true
+}
+
+// leaveUnknown keeps the time or the branch asked as unknown, says so, and goes on.
+func (t *turn) leaveUnknown(s *stepDef) {
+	if s.Type == stepBranch {
+		t.st.Draft.Branch = nil // "记不清了": the agent finds out (answerBranch)
+		t.add(t.u().BranchLeftUnknown)
+	} else {
+		t.setWhen(when{precision: complaintbot.OccurredUnknown})
+		t.add(t.u().WhenLeftUnknown)
+	}
+	t.accept(s)
 }
 
 // skipWords are the words of commands.skip, for finding a refusal inside a sentence.

@@ -128,10 +128,12 @@ type understandingTexts struct {
 	ChoiceWish string `yaml:"choice_wish"`
 	// WhenLeftUnknown tells the customer the time is kept as unknown after two failed answers.
 	WhenLeftUnknown string `yaml:"when_left_unknown"`
-	WhenUnknown     string `yaml:"when_unknown"`
-	BranchUnknown   string `yaml:"branch_unknown"`
-	WhenSpan        string `yaml:"when_span"`
-	ReadbackLong    string `yaml:"readback_long"`
+	// BranchLeftUnknown is the same for the branch.
+	BranchLeftUnknown string `yaml:"branch_left_unknown"`
+	WhenUnknown       string `yaml:"when_unknown"`
+	BranchUnknown     string `yaml:"branch_unknown"`
+	WhenSpan          string `yaml:"when_span"`
+	ReadbackLong      string `yaml:"readback_long"`
 }
 
 // rewriteDef rewrites spellings before a message is read.
