@@ -131,6 +131,22 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		if p, ok := parsePhone(n); ok {
 			t.draftFields()[s.Field] = p
 			r = done()
+		} else if req := t.draftFields()[complaintbot.FieldRequest]; h.request != "" && st.done(complaintbot.FieldRequest) &&
+			(!h.story || t.d.content(t.d.normalize(withoutClauses(t.orig, h.request))) < t.d.file.Understanding.DescContent) &&
+			!strings.ContainsAny(n, "0123456789") && !strings.Contains(req, h.request) {
+			// "希望一次性告知所有材料" asked for a phone: a wish, added to the request held — or in
+			// its place when the request held wishes nothing ("不能一次说清楚吗", "没去网点": it
+			// goes to the story); the question stands.
+			if t.d.requestIn(req) != "" {
+				t.draftFields()[complaintbot.FieldRequest] = req + "；" + h.request
+			} else {
+				if _, ok := t.draftFields()[complaintbot.FieldDescription]; ok {
+					t.draftFields()[complaintbot.FieldDescription] += "，" + req
+				}
+				t.draftFields()[complaintbot.FieldRequest] = h.request
+			}
+			t.add(fill(t.u().Corrected, "items", t.item(t.d.kind(st.Draft.Kind).step(complaintbot.FieldRequest))))
+			r = ask(t.question())
 		} else {
 			r = refuse(t.msgs().PhoneInvalid)
 		}
@@ -344,6 +360,14 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	t.unset(s)
 	t.accept(s)
 	return true
+}
+
+// withoutClauses is text without the clauses of part (joined by "，", as requestIn gives them).
+func withoutClauses(text, part string) string {
+	for _, c := range strings.Split(part, "，") {
+		text = strings.Replace(text, c, "", 1)
+	}
+	return text
 }
 
 // leaveUnknown keeps the time or the branch asked as unknown, says so, and goes on.

@@ -556,7 +556,8 @@ func withoutPhone(cs []string) []string {
 
 // personIn returns the person a message names: 王经理, 小李, 工号1234, 3号窗口的柜员.
 func (d *Definition) personIn(n string) string {
-	return d.u.personRe.FindString(cnNumerals(textnorm.HalfWidth(n)))
+	p := d.u.personRe.FindString(cnNumerals(textnorm.HalfWidth(n)))
+	return strings.TrimPrefix(strings.TrimPrefix(p, "个叫"), "位叫") // "一个叫李莉的": 李莉
 }
 
 // question reports whether a message asks something.

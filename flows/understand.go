@@ -416,6 +416,7 @@ func (d *Definition) compileUnderstanding() {
 		`\d+号(?:窗口|柜台)的` + sn + `\p{Han}{1,2}`, // 3号窗口的王小丽: the counter and a full name
 		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
 		`(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`,
+		`(?:个|位)叫` + sn + `\p{Han}{1,2}`,                                                   // 一个叫李莉的小姐姐
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
