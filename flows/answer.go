@@ -131,22 +131,6 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		if p, ok := parsePhone(n); ok {
 			t.draftFields()[s.Field] = p
 			r = done()
-		} else if req := t.draftFields()[complaintbot.FieldRequest]; h.request != "" && st.done(complaintbot.FieldRequest) &&
-			(!h.story || t.d.content(t.d.normalize(withoutClauses(t.orig, h.request))) < t.d.file.Understanding.DescContent) &&
-			!strings.ContainsAny(n, "0123456789") && !strings.Contains(req, h.request) {
-			// "希望一次性告知所有材料" asked for a phone: a wish, added to the request held — or in
-			// its place when the request held wishes nothing ("不能一次说清楚吗", "没去网点": it
-			// goes to the story); the question stands.
-			if t.d.requestIn(req) != "" {
-				t.draftFields()[complaintbot.FieldRequest] = req + "；" + h.request
-			} else {
-				if _, ok := t.draftFields()[complaintbot.FieldDescription]; ok {
-					t.draftFields()[complaintbot.FieldDescription] += "，" + req
-				}
-				t.draftFields()[complaintbot.FieldRequest] = h.request
-			}
-			t.add(fill(t.u().Corrected, "items", t.item(t.d.kind(st.Draft.Kind).step(complaintbot.FieldRequest))))
-			r = ask(t.question())
 		} else {
 			r = refuse(t.msgs().PhoneInvalid)
 		}
@@ -226,9 +210,14 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 }
 
 // restatesHeld reports whether a message only says again a branch or a time the draft holds
-// ("不是在网点" when it holds 不涉及网点), with nothing else of the story or a wish.
+// ("不是在网点", "不涉及网点" when it holds 不涉及网点), with nothing else of the story or a wish:
+// at a question or at the read-back, the customer agrees, nothing changes.
 func (t *turn) restatesHeld(h hits, n string) bool {
 	d := t.st.Draft
+	if h.branch == nil && t.d.isNoBranch(n) {
+		nb := t.d.noBranch()
+		h.branch = &nb
+	}
 	if h.story || h.request != "" || h.phone != "" || h.person != "" || (h.branch == nil && h.when == nil) {
 		return false
 	}
@@ -269,9 +258,7 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 		return false
 	}
 	if st.done(complaintbot.FieldDescription) {
-		t.draftFields()[complaintbot.FieldDescription] += "，" + t.orig
-		t.add(t.u().StoryAdded)
-		t.recheckCategory() // a guess from less of the story
+		t.addToStory(t.orig)
 		return true
 	}
 	st.Piece = t.withPiece(t.orig)
@@ -362,6 +349,14 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	return true
 }
 
+// addToStory adds more of the story to the description held, says so, and looks again at a
+// category guessed from less of it.
+func (t *turn) addToStory(text string) {
+	t.draftFields()[complaintbot.FieldDescription] += "，" + text
+	t.add(t.u().StoryAdded)
+	t.recheckCategory()
+}
+
 // withoutClauses is text without the clauses of part (joined by "，", as requestIn gives them).
 func withoutClauses(text, part string) string {
 	for _, c := range strings.Split(part, "，") {
@@ -424,9 +419,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 		}
 		if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
-			t.draftFields()[complaintbot.FieldDescription] += "，" + text
-			t.add(t.u().StoryAdded)
-			t.recheckCategory() // a guess from less of the story
+			t.addToStory(text)
 			return ask(t.question())
 		}
 		if _, ok := parsePhone(text); ok { // "希望简化手续，电话135…": the phone is taken on its own
@@ -728,9 +721,7 @@ func (t *turn) keepAround(n string) {
 	if strings.Contains(key(t.d.normalize(t.draftFields()[complaintbot.FieldDescription])), key(t.d.normalize(add))) {
 		return
 	}
-	t.draftFields()[complaintbot.FieldDescription] += "，" + add
-	t.add(t.u().StoryAdded)
-	t.recheckCategory() // a guess from less of the story
+	t.addToStory(add)
 	t.added = true
 }
 

@@ -59,12 +59,5 @@ func (t *turn) categoryNamed(n string) int {
 	if k == "" {
 		return -1
 	}
-	for i, names := range t.choiceNames() {
-		for _, name := range names {
-			if key(name) == k {
-				return i
-			}
-		}
-	}
-	return -1
+	return exactChoice(k, t.choiceNames())
 }

@@ -63,12 +63,8 @@ func matchChoiceOf(text string, names [][]string) (int, bool) {
 	if k == "" {
 		return 0, false
 	}
-	for i, ns := range names {
-		for _, n := range ns {
-			if key(n) == k {
-				return i, true
-			}
-		}
+	if i := exactChoice(k, names); i >= 0 {
+		return i, true
 	}
 	found := -1
 	for i, ns := range names {
@@ -155,4 +151,16 @@ func shared(k, w []rune) int {
 		}
 	}
 	return n
+}
+
+// exactChoice returns the option one of whose names is k (a message's key) exactly, or -1.
+func exactChoice(k string, names [][]string) int {
+	for i, ns := range names {
+		for _, n := range ns {
+			if key(n) == k {
+				return i
+			}
+		}
+	}
+	return -1
 }

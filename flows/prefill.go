@@ -157,7 +157,7 @@ func (d *Definition) storyKind(story string, now time.Time) (kind complaintbot.K
 		return complaintbot.KindComplaint, true
 	case says(d.u.suggestStory):
 		return complaintbot.KindSuggestion, true
-	case !d.question(story) && !d.u.meta.in(k) && d.u.problem.in(k) && d.likelyCategory(complaintbot.KindComplaint, story) >= 0:
+	case !d.question(story) && !d.u.meta.in(k) && d.u.problem.in(k) && d.content(story) >= d.file.Understanding.StoryContent:
 		// Something gone wrong, in no kind's words ("信用卡账单上多了一笔我不认识的消费"): to a
 		// complaints window, a complaint; the read-back shows the kind to be put right. An
 		// errand ("我想办一张信用卡") is asked its kind.

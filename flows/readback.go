@@ -73,8 +73,7 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 			t.advance(false) // everything is answered: the duplicate check, then the read-back again
 			return
 		}
-		if b := st.Draft.Branch; b != nil && h.when == nil && h.request == "" && h.phone == "" &&
-			((h.branch != nil && h.branch.Code == b.Code) || (t.d.isNoBranch(text) && b.Code == t.d.noBranch().Code)) {
+		if t.restatesHeld(h, text) {
 			// "不涉及网点" when the read-back says so: the customer agrees with it, nothing to change.
 			t.add(t.u().ReadbackSame)
 			t.add(t.question())

@@ -587,17 +587,20 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		}
 		moreWish := t.moreWish(s, h, skip)
 		wishNow := t.wishReplaces(s, h, skip)
-		named := s.Type == stepChoice && done && st.Guessed && t.categoryNamed(d.normalize(orig)) >= 0
-		if done && !override && !more && !refine && !moreWish && !wishNow && !named {
+		named := -1 // the category the whole message names, over the bot's guess ("服务态度")
+		if s.Type == stepChoice && done && st.Guessed {
+			named = t.categoryNamed(d.normalize(orig))
+		}
+		if done && !override && !more && !refine && !moreWish && !wishNow && named < 0 {
 			continue
 		}
 		set := false
 		switch s.Type {
 		case stepChoice:
-			if named {
+			if named >= 0 {
 				// "服务态度" at the next question, after the bot took the story's best fit: the
 				// customer's own choice.
-				c := d.file.Categories[string(draft.Kind)][t.categoryNamed(d.normalize(orig))].Category
+				c := d.file.Categories[string(draft.Kind)][named].Category
 				draft.Category, set, st.Guessed = &c, true, false
 				break
 			}
@@ -662,12 +665,8 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 					v = t.withPiece(orig)
 				case more:
 					// More of the story at another question: it is added, never dropped.
-					t.draftFields()[s.Field] += "，" + orig
-					t.add(t.u().StoryAdded)
+					t.addToStory(orig)
 					t.added = true
-					if draft.Category != nil && st.Guessed {
-						defer t.recheckCategory() // a guess from less of the story
-					}
 					continue
 				}
 			}
@@ -705,8 +704,12 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 // 要回来"): it is added to the request, not dropped.
 func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
 	d := t.st.Draft
+	// "希望一次性告知所有材料" asked for a phone: a wish besides the request held, when the
+	// message tells little else (a request that held no wish is replaced instead: wishReplaces).
+	atPhone := skip == complaintbot.FieldPhone && h.phone == "" && !t.wishReplaces(s, h, skip) &&
+		(!h.story || t.d.content(t.d.normalize(withoutClauses(t.orig, h.request))) < t.d.file.Understanding.DescContent)
 	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == "" || skip == s.Field ||
-		!t.st.done(s.Field) || !slices.Contains(d.Prefilled, s.Field) {
+		!t.st.done(s.Field) || (!slices.Contains(d.Prefilled, s.Field) && !atPhone) {
 		return false
 	}
 	old := d.Fields[s.Field]
