@@ -43,8 +43,8 @@ func (d *Definition) categorySwitch(kind complaintbot.Kind, n, current string) i
 // with gaps (keywordGaps).
 func (d *Definition) plainKeywords(c categoryDef) []string {
 	var out []string
-	for _, w := range c.Keywords {
-		if kw := key(w); kw != "" && d.u.keywordGaps[w] == nil {
+	for _, kw := range c.keys {
+		if kw != "" {
 			out = append(out, kw)
 		}
 	}

@@ -210,6 +210,12 @@ type categoryDef struct {
 	// Minor marks a category that mostly comes with another one ("没人告诉我" with a fee): when
 	// a message's words point at it and at others, it is not one of the candidates.
 	Minor bool `yaml:"minor"`
+	// keys are the keywords as found in a message's key (key of each), "" for one written with a
+	// gap (understanding.keywordGaps); filled when the file is loaded.
+	keys []string
+	// looseKeys are the keys without intensifiers ("手续太麻烦" holds 手续麻烦), "" where that
+	// leaves less than two characters.
+	looseKeys []string
 }
 
 // shown is what the customer reads for the category: its label, else its name.

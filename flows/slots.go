@@ -267,28 +267,8 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 	lk := d.loose(k)
 	var out []int
 	for i, c := range d.file.Categories[string(kind)] {
-		for _, w := range c.Keywords {
-			if re := d.u.keywordGaps[w]; re != nil {
-				if loc := re.FindStringIndex(k); loc != nil && !d.negated(k, loc[0]) {
-					out = append(out, i)
-					break
-				}
-				continue
-			}
-			kw := key(w)
-			if kw == "" {
-				continue
-			}
-			if j := strings.Index(k, kw); j >= 0 && !d.negated(k, j) {
-				out = append(out, i)
-				break
-			}
-			if lw := strings.ReplaceAll(d.u.degree.remove(kw), "没有", "没"); runes(lw) >= 2 {
-				if j := strings.Index(lk, lw); j >= 0 && !d.negated(lk, j) {
-					out = append(out, i)
-					break
-				}
-			}
+		if d.anyKeyword(c, k) || d.looseKeyword(c, lk) {
+			out = append(out, i)
 		}
 	}
 	out = d.withoutSubsumed(kind, k, out)
@@ -336,24 +316,56 @@ func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
 // negation left out.
 func (d *Definition) keywordSpans(c categoryDef, k string) [][2]int {
 	var out [][2]int
-	for _, w := range c.Keywords {
-		if re := d.u.keywordGaps[w]; re != nil {
-			for _, loc := range re.FindAllStringIndex(k, -1) {
-				out = append(out, [2]int{loc[0], loc[1]})
+	for start, end := range d.keywordsIn(c, k) {
+		out = append(out, [2]int{start, end})
+	}
+	return out
+}
+
+// anyKeyword reports whether one of a category's keywords occurs in k, not after a negation.
+func (d *Definition) anyKeyword(c categoryDef, k string) bool {
+	for range d.keywordsIn(c, k) {
+		return true
+	}
+	return false
+}
+
+// keywordsIn yields the start and end (byte offsets in k) of each occurrence of a category's
+// keywords, those after a negation left out.
+func (d *Definition) keywordsIn(c categoryDef, k string) iter.Seq2[int, int] {
+	return func(yield func(int, int) bool) {
+		for x, w := range c.Keywords {
+			if re := d.u.keywordGaps[w]; re != nil {
+				for _, loc := range re.FindAllStringIndex(k, -1) {
+					if !d.negated(k, loc[0]) && !yield(loc[0], loc[1]) {
+						return
+					}
+				}
+				continue
 			}
-			continue
-		}
-		kw := key(w)
-		if kw == "" {
-			continue
-		}
-		for j := range occurrences(k, kw) {
-			if !d.negated(k, j) {
-				out = append(out, [2]int{j, j + len(kw)})
+			kw := c.keys[x]
+			if kw == "" {
+				continue
+			}
+			for j := range occurrences(k, kw) {
+				if !d.negated(k, j) && !yield(j, j+len(kw)) {
+					return
+				}
 			}
 		}
 	}
-	return out
+}
+
+// looseKeyword reports whether one of a category's keywords occurs in lk, a message's key with
+// function characters left out (loose), with intensifiers left out of the keyword too ("手续太麻
+// 烦" holds 手续麻烦), not after a negation.
+func (d *Definition) looseKeyword(c categoryDef, lk string) bool {
+	for _, lw := range c.looseKeys {
+		if j := strings.Index(lk, lw); lw != "" && j >= 0 && !d.negated(lk, j) {
+			return true
+		}
+	}
+	return false
 }
 
 // withoutSubsumed leaves out of several candidates those whose every keyword occurrence lies

@@ -425,10 +425,18 @@ func (d *Definition) compileUnderstanding() {
 	}
 	c.keywordGaps = map[string]*regexp.Regexp{}
 	for _, cats := range f.Categories {
-		for _, cat := range cats {
-			for _, w := range cat.Keywords {
+		for i := range cats {
+			cats[i].keys = make([]string, len(cats[i].Keywords))
+			cats[i].looseKeys = make([]string, len(cats[i].Keywords))
+			for j, w := range cats[i].Keywords {
 				if strings.Contains(w, "…") {
 					c.keywordGaps[w] = gapPattern(w)
+					continue
+				}
+				kw := key(w)
+				cats[i].keys[j] = kw
+				if lw := strings.ReplaceAll(c.degree.remove(kw), "没有", "没"); runes(lw) >= 2 {
+					cats[i].looseKeys[j] = lw
 				}
 			}
 		}
