@@ -203,7 +203,9 @@ func (t *turn) scan(n string) hits {
 		case stepDateTime:
 			if w, p := d.scanWhen(n, t.now, true); p == dateOK {
 				h.when = &w
-			} else if p == dateFuture {
+			} else if now := t.now.In(complaintbot.Shanghai); p == dateFuture && w.t.In(complaintbot.Shanghai).YearDay() == now.YearDay() && w.t.Year() == now.Year() {
+				// Later today ("今天上午十点" said at 3 a.m.): a time meant, not yet come. A day to come
+				// ("让我明天再来") is what someone said would happen, not when it happened.
 				h.future = &w
 			}
 		case stepPhone:
