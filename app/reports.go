@@ -10,15 +10,16 @@ import (
 )
 
 // buildReports rebuilds the supervisors' report facts and rollups from the cases and surveys when
-// there are none yet (a new database, or one from before the reports existed). New calls it once
-// the reports service exists; the rebuild reads the cases once.
+// there are none yet (a new database, or one from before the reports existed), and has rollups of
+// an older layout recomputed (reports.Service.UpgradeRollups). New calls it once the reports
+// service exists; the rebuild reads the cases once.
 func (a *App) buildReports(ctx context.Context) error {
 	periods, err := a.Store.ReportPeriods(ctx)
 	if err != nil {
 		return err
 	}
 	if len(periods) > 0 {
-		return nil
+		return a.Reports.UpgradeRollups(ctx)
 	}
 	return a.Reports.Rebuild(ctx)
 }

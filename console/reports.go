@@ -463,9 +463,9 @@ func (c *Console) reportsPage(g *gin.Context) {
 		// Complaints only (d.Complaints); suggestions and praise are counted apart, by kind.
 		{"投诉数量", []chart{countChart("c-kind", "按类型（投诉、建议、表扬分列）", "doughnut", "t-kind", d.ByKind), countChart("c-branch", "投诉按网点", "bar", "t-branch", d.ComplaintsByBranch),
 			countChart("c-channel", "按渠道（JR/T 0169）", "bar", "t-channel", d.ByChannel), countChart("c-business", "按业务类型（JR/T 0169）", "bar", "t-business", d.ByBusiness),
-			countChart("c-reason", "按原因（JR/T 0169）", "bar", "t-reason", d.ByReason), countChart("c-top", "投诉原因前十", "bar", "t-top", d.TopReasons)},
+			countChart("c-reason", "按原因（JR/T 0169）", "bar", "t-reason", d.ByReason), countChart("c-received", "按受理渠道", "bar", "t-received", d.ByReceived), countChart("c-top", "投诉原因前十", "bar", "t-top", d.TopReasons)},
 			[]table{countTable("t-kind", "按类型", d.ByKind), countTable("t-branch", "投诉按网点", d.ComplaintsByBranch), countTable("t-channel", "投诉按渠道（JR/T 0169）", d.ByChannel),
-				countTable("t-business", "投诉按业务类别（JR/T 0169）", d.ByBusiness), countTable("t-reason", "投诉按原因（JR/T 0169）", d.ByReason), countTable("t-top", "投诉原因前十（类别）", d.TopReasons), repeats}},
+				countTable("t-business", "投诉按业务类别（JR/T 0169）", d.ByBusiness), countTable("t-reason", "投诉按原因（JR/T 0169）", d.ByReason), countTable("t-received", "投诉按受理渠道", d.ByReceived), countTable("t-top", "投诉原因前十（类别）", d.TopReasons), repeats}},
 	}
 	var charts []chart
 	for _, s := range sections {

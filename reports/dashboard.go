@@ -125,7 +125,10 @@ type Dashboard struct {
 	ByChannel          []Group `json:"by_jr_channel"`
 	ByBusiness         []Group `json:"by_jr_business"`
 	ByReason           []Group `json:"by_jr_reason"`
-	TopReasons         []Group `json:"top_reasons"` // the ten categories with the most complaints
+	// ByReceived counts complaints by receiving channel (受理渠道: the Official Account, phone,
+	// counter, letter, e-mail, regulator referrals).
+	ByReceived []Group `json:"by_received_channel"`
+	TopReasons []Group `json:"top_reasons"` // the ten categories with the most complaints
 	// Repeat complainants: customers with two cases or more in the period.
 	RepeatCustomers int64    `json:"repeat_customers"`
 	RepeatCases     int64    `json:"repeat_cases"`
@@ -261,6 +264,8 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 			add("channel", c.Channel, or(JRTLabel(c.Channel), "—"), c)
 			add("business", c.Business, or(JRTLabel(c.Business), "—"), c)
 			add("reason", c.Reason, or(JRTLabel(c.Reason), "—"), c)
+			received := or(c.ReceivedVia, complaintbot.ReceivedWeChat)
+			add("received", received, complaintbot.ReceivedLabel(received), c)
 		}
 		for _, l := range r.Low {
 			if sel.MatchesCell(&l.CellKey) {
@@ -296,6 +301,7 @@ func (s *Service) Dashboard(ctx context.Context, f Filter) (*Dashboard, error) {
 	d.ByChannel = list("channel", false)
 	d.ByBusiness = list("business", false)
 	d.ByReason = list("reason", false)
+	d.ByReceived = list("received", false)
 	d.ComplaintsByBranch = list("c_branch", false)
 	top := list("c_category", false)
 	d.TopReasons = top[:min(10, len(top))]

@@ -423,9 +423,43 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	if err := s.rebuildDirty(ctx); err != nil {
 		return err
 	}
+	if err := s.store.SetReportLayout(ctx, storage.RollupLayout); err != nil {
+		return err
+	}
 	s.lastRepair = now
 	s.nextDue = map[string]time.Time{}
 	s.log.Info("report facts rebuilt", "cases", n, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// UpgradeRollups has the rollups stored under an older storage.RollupLayout recomputed: it marks
+// every stored day dirty, so that the next repair (within RepairSpec) or drain with work rolls them
+// up again from their facts, and records the current layout. Until then the dashboard shows every case of those days
+// as received through the Official Account. It changes nothing when the layout is current.
+func (s *Service) UpgradeRollups(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, err := s.store.ReportLayout(ctx)
+	if err != nil || v >= storage.RollupLayout {
+		return err
+	}
+	periods, err := s.store.ReportPeriods(ctx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	for id := range periods {
+		if len(id) == 10 {
+			if err := s.store.MarkReportDirty(ctx, id); err != nil {
+				return err
+			}
+			n++
+		}
+	}
+	if err := s.store.SetReportLayout(ctx, storage.RollupLayout); err != nil {
+		return err
+	}
+	s.log.Info("report rollups marked for recompute under the new layout", "days", n, "layout", storage.RollupLayout)
 	return nil
 }
 

@@ -30,6 +30,9 @@ type CellKey struct {
 	Reason       string `bson:"re" json:"jr_reason"`
 	Kind         string `bson:"k" json:"kind"`
 	Agent        string `bson:"a" json:"agent"`
+	// ReceivedVia is the receiving channel (受理渠道, ReportFact.ReceivedVia): "" in a fact stored
+	// before it was recorded, or in a rollup of RollupLayout 1.
+	ReceivedVia string `bson:"rv" json:"received_via"`
 }
 
 // CustomerCount is how many cases one customer registered; Key is the customer's one-way key
@@ -140,7 +143,7 @@ func (d *rollupDoc) rollup() (*ReportRollup, error) {
 
 var cellKeyExpr = bson.D{{Key: "b", Value: "$branch"}, {Key: "bn", Value: "$branch_name"}, {Key: "c", Value: "$category"},
 	{Key: "cn", Value: "$category_name"}, {Key: "ch", Value: "$jr_channel"}, {Key: "bu", Value: "$jr_business"},
-	{Key: "re", Value: "$jr_reason"}, {Key: "k", Value: "$kind"}, {Key: "a", Value: "$agent"}}
+	{Key: "re", Value: "$jr_reason"}, {Key: "k", Value: "$kind"}, {Key: "a", Value: "$agent"}, {Key: "rv", Value: "$received_via"}}
 
 func keyWith(extra ...bson.E) bson.D { return append(slices.Clone(cellKeyExpr), extra...) }
 
@@ -309,13 +312,13 @@ func (s *Store) ComputeDayRollupByPipelines(ctx context.Context, day string, now
 
 func factKey(f *ReportFact) CellKey {
 	return CellKey{Branch: f.Branch, BranchName: f.BranchName, Category: f.Category, CategoryName: f.CategoryName, Channel: f.Channel,
-		Business: f.Business, Reason: f.Reason, Kind: f.Kind, Agent: f.Agent}
+		Business: f.Business, Reason: f.Reason, Kind: f.Kind, Agent: f.Agent, ReceivedVia: f.ReceivedVia}
 }
 
 func sortCells(cells []ReportCell) {
 	slices.SortFunc(cells, func(a, b ReportCell) int {
 		return cmp.Or(cmp.Compare(a.Branch, b.Branch), cmp.Compare(a.Category, b.Category), cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Agent, b.Agent),
-			cmp.Compare(a.BranchName, b.BranchName), cmp.Compare(a.CategoryName, b.CategoryName))
+			cmp.Compare(a.BranchName, b.BranchName), cmp.Compare(a.CategoryName, b.CategoryName), cmp.Compare(a.ReceivedVia, b.ReceivedVia))
 	})
 }
 
@@ -473,6 +476,40 @@ func (s *Store) SetReportPeriods(ctx context.Context, ids []string) error {
 		bson.D{{Key: "_id", Value: "periods"}, {Key: "ids", Value: ids}}, options.Replace().SetUpsert(true))
 	if err != nil {
 		return fmt.Errorf("store report periods: %w", err)
+	}
+	return nil
+}
+
+// RollupLayout is the shape of the rollups this version stores: 2 since their cells count the
+// receiving channel (CellKey.ReceivedVia). Rollups stored under an older layout must be recomputed
+// from their facts, which hold every dimension (reports.Service.UpgradeRollups).
+const RollupLayout = 2
+
+// ReportLayout returns the layout the stored rollups were computed under (RollupLayout): 1 when
+// none was recorded (rollups stored before layouts were).
+func (s *Store) ReportLayout(ctx context.Context) (int, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	var doc struct {
+		V int `bson:"v"`
+	}
+	err := s.ScanCollection("report_meta").FindOne(ctx, bson.D{{Key: "_id", Value: "layout"}}).Decode(&doc)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read report layout: %w", err)
+	}
+	return doc.V, nil
+}
+
+// SetReportLayout records the layout the stored rollups are (or, once the days marked dirty are
+// recomputed, will be) computed under.
+func (s *Store) SetReportLayout(ctx context.Context, v int) error {
+	_, err := s.db.Collection("report_meta").ReplaceOne(ctx, bson.D{{Key: "_id", Value: "layout"}},
+		bson.D{{Key: "_id", Value: "layout"}, {Key: "v", Value: v}}, options.Replace().SetUpsert(true))
+	if err != nil {
+		return fmt.Errorf("store report layout: %w", err)
 	}
 	return nil
 }

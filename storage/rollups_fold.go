@@ -16,8 +16,7 @@ func FoldFacts(day string, built time.Time, facts []ReportFact) *ReportRollup {
 	r := &ReportRollup{ID: day, Low: []ReportLow{}}
 	for i := range facts {
 		f := &facts[i]
-		k := CellKey{Branch: f.Branch, BranchName: f.BranchName, Category: f.Category, CategoryName: f.CategoryName, Channel: f.Channel,
-			Business: f.Business, Reason: f.Reason, Kind: f.Kind, Agent: f.Agent}
+		k := factKey(f)
 		x := cells[k]
 		if x == nil {
 			x = &ReportCell{CellKey: k, Ratings: make([]int64, 6)}
