@@ -750,20 +750,6 @@ func (s *Store) ScanQuietCustomers(ctx context.Context, after, upTo time.Time, b
 	})
 }
 
-// CustomerOfCase returns the openid of the case's customer ("" when the case has none any more).
-func (s *Store) CustomerOfCase(ctx context.Context, number string) (string, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var c struct {
-		OpenID string `bson:"openid"`
-	}
-	err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}, options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}})).Decode(&c)
-	if err != nil {
-		return "", fmt.Errorf("load case %s: %w", number, notFound(err))
-	}
-	return c.OpenID, nil
-}
-
 // take returns a function that adds an Erasure to e and passes its error on.
 func take(e Erasure) func(Erasure, error) error {
 	return func(n Erasure, err error) error {
