@@ -16,16 +16,19 @@ import (
 // the engine read messages as customers really write them, and the texts that go with them. See
 // default.yaml for the meaning of each key.
 type understandingDef struct {
-	Rewrite         []rewriteDef `yaml:"rewrite"`
-	Polite          []string     `yaml:"polite"`
-	Closing         []string     `yaml:"closing"`
-	ClosingReply    string       `yaml:"closing_reply"`
-	DontKnow        []string     `yaml:"dont_know"`
-	TimeWords       []string     `yaml:"time_words"`
-	LeaveQueue      []string     `yaml:"leave_queue"`
-	ProgressPhrases []string     `yaml:"progress_phrases"`
-	QuestionWords   []string     `yaml:"question_words"`
-	AskBot          []string     `yaml:"ask_bot"`
+	Rewrite []rewriteDef `yaml:"rewrite"`
+	Polite  []string     `yaml:"polite"`
+	// Urging are words that hurry a confirmation ("是的 快点处理"): said with one at the read-back,
+	// it is still a confirmation.
+	Urging          []string `yaml:"urging"`
+	Closing         []string `yaml:"closing"`
+	ClosingReply    string   `yaml:"closing_reply"`
+	DontKnow        []string `yaml:"dont_know"`
+	TimeWords       []string `yaml:"time_words"`
+	LeaveQueue      []string `yaml:"leave_queue"`
+	ProgressPhrases []string `yaml:"progress_phrases"`
+	QuestionWords   []string `yaml:"question_words"`
+	AskBot          []string `yaml:"ask_bot"`
 	// InfoQuestions ask for information ("年费多少钱？"): such a question that tells no complaint is
 	// answered as off the topic, not taken as a story.
 	InfoQuestions []string `yaml:"info_questions"`
@@ -244,6 +247,7 @@ type understanding struct {
 	asciiTo        map[string]string
 	otherRewrite   *strings.Replacer
 	polite         words
+	urging         words
 	closing        words
 	confirm        words
 	dontKnow       words
@@ -340,6 +344,7 @@ func (d *Definition) compileUnderstanding() {
 	}
 	c.otherRewrite = strings.NewReplacer(other...)
 	c.polite = newWords(u.Polite)
+	c.urging = newWords(u.Urging)
 	c.closing = newWords(u.Closing)
 	c.confirm = newWords(f.Commands.Confirm)
 	c.dontKnow = newWords(u.DontKnow)
