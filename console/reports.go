@@ -363,9 +363,9 @@ func val(v *float64) float64 {
 }
 
 func satTable(id, title string, gs []reports.Group) table {
-	t := table{ID: id, Title: title, Head: []string{"名称", "案件数", "已发送", "已评价", "回复率", "过期", "平均分", "满意率（4–5 分）"}}
+	t := table{ID: id, Title: title, Head: []string{"名称", "案件数", "已发送", "已评价", "回复率", "过期", "未送达", "平均分", "满意率（4–5 分）"}}
 	for _, g := range gs {
-		t.Rows = append(t.Rows, []string{g.Label, n(g.Cases), n(g.Surveys), n(g.Answered), pct(g.Response), n(g.Expired), num(g.AvgRating), pct(g.SatShare)})
+		t.Rows = append(t.Rows, []string{g.Label, n(g.Cases), n(g.Surveys), n(g.Answered), pct(g.Response), n(g.Expired), n(g.Undeliverable), num(g.AvgRating), pct(g.SatShare)})
 	}
 	return t
 }
@@ -414,7 +414,7 @@ func (c *Console) reportsPage(g *gin.Context) {
 		{"fig-cases", "案件数", n(t.Cases), ""},
 		{"fig-avg", "平均满意度", num(t.AvgRating), fmt.Sprintf("%d 份评价", t.Answered)},
 		{"fig-satisfied", "满意率（4–5 分）", pct(t.SatShare), fmt.Sprintf("%d / %d", t.Satisfied, t.Answered)},
-		{"fig-response", "评价回复率", pct(t.Response), fmt.Sprintf("%d / %d 份已发送", t.Answered, t.Surveys)},
+		{"fig-response", "评价回复率", pct(t.Response), responseNote(t)},
 		{"fig-expired", "过期未评价", n(t.Expired), ""},
 		{"fig-reply", "按时答复率", pct(t.ReplyShare), fmt.Sprintf("%d 按时 / %d 超时", t.ReplyMet, t.ReplyMissed)},
 		{"fig-decision", "按时办结率", pct(t.DecisionShare), fmt.Sprintf("%d 按时 / %d 超时", t.DecisionMet, t.DecisionMissed)},
@@ -526,4 +526,14 @@ func filterCategories(byKind map[complaintbot.Kind][]complaintbot.Category) []co
 		}
 	}
 	return cats
+}
+
+// responseNote is the response-rate card's note: the surveys answered of those sent, and the
+// surveys that never reached the customer (counted apart, not among those sent) when there are any.
+func responseNote(t reports.Figures) string {
+	note := fmt.Sprintf("%d / %d 份已发送", t.Answered, t.Surveys)
+	if t.Undeliverable > 0 {
+		note += fmt.Sprintf("；另有 %d 份未送达", t.Undeliverable)
+	}
+	return note
 }

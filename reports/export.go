@@ -130,6 +130,8 @@ func SurveyLabel(s string) string {
 		return "已评价"
 	case complaintbot.SurveyExpired:
 		return "未评价（已过期）"
+	case complaintbot.SurveyUndeliverable:
+		return "未送达（消息未能发给客户）"
 	}
 	return "未发送"
 }

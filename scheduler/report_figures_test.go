@@ -95,6 +95,19 @@ func TestFiguresFollowTheSchedulersChangesAfterOneDrain(t *testing.T) {
 	}
 	drain(svc)
 	check("B's survey undeliverable", total(svc), 1, 0, 0, 1, 0)
+	// The register says what happened to each survey: A's is waiting for the rating, B's never
+	// reached the customer.
+	reg, err := svc.Register(ctx, nil, "", t0.Format("2006-01"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sat := map[string]string{}
+	for _, r := range reg.Rows {
+		sat[r.Number] = r.Satisfaction
+	}
+	if sat[a] != "待评价" || sat[b] != "未送达（消息未能发给客户）" {
+		t.Errorf("register satisfaction: A %q, B %q; want 待评价 and 未送达（消息未能发给客户）", sat[a], sat[b])
+	}
 
 	// Both lapse unanswered: A is expired; B, never asked, stays apart.
 	clock.Advance(72 * time.Hour)
