@@ -195,7 +195,7 @@ func (c *Console) followUpAction(ctx context.Context, who *actor, id, action str
 	if !who.user.Covers(f.Branch) {
 		return errNotFound
 	}
-	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
+	if !mayWorkFollowUps(who.user) {
 		return &Error{http.StatusForbidden, "回访由主管或管理员办理，坐席只能查看。"}
 	}
 	now := c.clock.Now()
@@ -314,3 +314,7 @@ func (c *Console) apiFollowUpAction(g *gin.Context) {
 	}
 	g.JSON(http.StatusOK, f)
 }
+
+// mayWorkFollowUps reports whether u may take and record follow-up calls (回访): supervisors and
+// admins; agents may only read them.
+func mayWorkFollowUps(u *storage.User) bool { return u.Role.AtLeast(storage.RoleSupervisor) }

@@ -78,9 +78,9 @@ type tasks struct {
 func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, error) {
 	now := c.clock.Now()
 	f := storage.CaseFilter{Branches: scopeBranches(u), Status: openStatuses}
-	if !u.Role.AtLeast(storage.RoleSupervisor) {
-		f.Assignee = u.Name
-	}
+	// An agent's cases are their own and the ones nobody has taken yet (a case from WeChat left
+	// untouched has no assignee); a supervisor's, every case of their branches.
+	own := !u.Role.AtLeast(storage.RoleSupervisor)
 	list, err := c.store.ListCases(ctx, f, 0, 0) // every open case: from the case index, in memory
 	if err != nil {
 		return nil, err
@@ -88,7 +88,7 @@ func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, e
 	names := c.labeler(ctx)
 	out := []taskCase{}
 	for _, cs := range list {
-		if !cs.Status.Open() || !u.Covers(cs.Branch.Code) {
+		if !cs.Status.Open() || !u.Covers(cs.Branch.Code) || own && cs.Assignee() != "" && cs.Assignee() != u.Name {
 			continue
 		}
 		var ds []taskDeadline
@@ -136,11 +136,14 @@ func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tas
 	if list {
 		shown = taskWorkShown
 	}
-	fs, err := c.followUpList(ctx, u, true, 1, shown)
-	if err != nil {
-		return nil, err
+	t.FollowUps = []followUpRow{}
+	if mayWorkFollowUps(u) { // agents may read follow-ups, not work them: they are no task of theirs
+		fs, err := c.followUpList(ctx, u, true, 1, shown)
+		if err != nil {
+			return nil, err
+		}
+		t.FollowUps, t.FollowUpsTotal = fs.Rows, fs.Open
 	}
-	t.FollowUps, t.FollowUpsTotal = fs.Rows, fs.Open
 	calls, err := c.callRows(ctx, u, false, 1, shown)
 	if err != nil {
 		return nil, err

@@ -104,3 +104,55 @@ func TestTasksFollowUpsAndCallsByBranch(t *testing.T) {
 		t.Fatalf("carol marks sue's call: %d %s", st, body)
 	}
 }
+
+// A case nobody has taken is a task of every agent of its branch as its reply date nears; once
+// bob takes it, it is his and leaves alice's tasks.
+func TestTasksHoldTheBranchsCasesNobodyTook(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	ctx := context.Background()
+	number := e.registerCase(custA, "城东支行", "柜员态度很差")
+	e.Deliver()
+	cs, err := e.App.Store.Case(ctx, number)
+	if err != nil || cs.ReplyDue.IsZero() || cs.Assignee() != "" {
+		t.Fatalf("case: %+v %v", cs, err)
+	}
+	e.Clock.Advance(cs.ReplyDue.Sub(e.Clock.Now()) - 12*time.Hour)
+	var got tasksJSON
+	for _, who := range []string{"alice", "bob"} {
+		if st := e.token(who).getJSON("/api/v1/tasks", &got); st != 200 || len(got.Cases) != 1 || got.Cases[0].Number != number {
+			t.Fatalf("%s's tasks with the case untaken: %d %+v", who, st, got)
+		}
+	}
+	if _, page := e.login("alice").do("GET", "/tasks", nil); !strings.Contains(page, number) || !strings.Contains(page, "未指派") {
+		t.Fatalf("alice's tasks page shows the untaken case as such: %s", page)
+	}
+	if st, body := e.token("sue").doJSON("POST", "/api/v1/cases/"+number+"/assign", map[string]string{"assignee": "bob"}); st != 200 {
+		t.Fatalf("assign: %d %s", st, body)
+	}
+	if st := e.token("alice").getJSON("/api/v1/tasks", &got); st != 200 || len(got.Cases) != 0 {
+		t.Fatalf("alice's tasks once bob has the case: %d %+v", st, got)
+	}
+	if st := e.token("bob").getJSON("/api/v1/tasks", &got); st != 200 || len(got.Cases) != 1 {
+		t.Fatalf("bob's tasks once he has the case: %d %+v", st, got)
+	}
+	if st := e.token("carol").getJSON("/api/v1/tasks", &got); st != 200 || got.Count != 0 {
+		t.Fatalf("carol's tasks: %d %+v", st, got)
+	}
+}
+
+// A follow-up call is worked by supervisors; an agent, who may only read it, does not have it
+// among their tasks or in their count.
+func TestTasksLeaveFollowUpsToSupervisors(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, nil)
+	rateLow(t, e)
+	e.Deliver()
+	var sue, alice tasksJSON
+	if st := e.token("sue").getJSON("/api/v1/tasks", &sue); st != 200 || len(sue.FollowUps) != 1 {
+		t.Fatalf("sue's tasks: %d %+v", st, sue)
+	}
+	if st := e.token("alice").getJSON("/api/v1/tasks", &alice); st != 200 || len(alice.FollowUps) != 0 || alice.Count != len(alice.Cases)+len(alice.Calls) {
+		t.Fatalf("alice's tasks: %d %+v", st, alice)
+	}
+}
