@@ -66,6 +66,9 @@ type followUpRow struct {
 	ReachedName string `json:"-"`
 	// PathID is the id escaped for a URL path (survey ids hold "#").
 	PathID string `json:"-"`
+	// Phone is the number the customer left in the case, to call ("" when they left none, or the
+	// survey was a conversation's, with no case).
+	Phone string `json:"phone,omitempty"`
 }
 
 func (c *Console) followUpDue(f *storage.FollowUp) time.Time {
@@ -148,6 +151,16 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bo
 	if err != nil {
 		return nil, err
 	}
+	var numbers []string
+	for _, f := range fs {
+		if f.Case != "" {
+			numbers = append(numbers, f.Case)
+		}
+	}
+	cases, err := c.store.CaseRows(ctx, numbers) // the phone numbers, from the case index
+	if err != nil {
+		return nil, err
+	}
 	now := c.clock.Now()
 	names := c.labeler(ctx)
 	for _, f := range fs {
@@ -156,6 +169,9 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bo
 		}
 		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(&f), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
 			PathID: url.PathEscape(f.ID)}
+		if cs := cases[f.Case]; cs != nil {
+			r.Phone = cs.Fields[complaintbot.FieldPhone]
+		}
 		switch {
 		case f.Status == storage.FollowUpDone:
 			r.State, r.StateName = followUpDone, "已回访"
@@ -272,7 +288,7 @@ func (c *Console) followUpsPage(g *gin.Context) {
 		c.pageError(g, err)
 		return
 	}
-	d := followUpsData{followUpList: l, CanWork: who.user.Role.AtLeast(storage.RoleSupervisor)}
+	d := followUpsData{followUpList: l, CanWork: mayWorkFollowUps(who.user)}
 	c.render(g, http.StatusOK, "followups", c.newView(g, "回访", "followups", d), nil)
 }
 

@@ -25,6 +25,7 @@ type followUpsJSON struct {
 		View                     string `json:"view"`
 		NewRating                int    `json:"new_rating"`
 		Rating                   int    `json:"rating"`
+		Phone                    string `json:"phone"`
 	} `json:"follow_ups"`
 }
 
@@ -63,6 +64,13 @@ func TestFollowUpWorkedToDone(t *testing.T) {
 	f := list.FollowUps[0]
 	if f.Case != number || f.State != "due" || f.Rating != 1 {
 		t.Fatalf("follow-up: %+v", f)
+	}
+	// The number to call is on the list, as the customer left it in the case.
+	if f.Phone != "13812345678" {
+		t.Errorf("follow-up phone %q, want the case's 13812345678", f.Phone)
+	}
+	if _, page := e.login("sue").do("GET", "/followups", nil); !strings.Contains(page, "13812345678") || !strings.Contains(page, "客户电话") {
+		t.Errorf("the 回访 page shows no number to call: %s", page)
 	}
 	var other followUpsJSON
 	if st := carol.getJSON("/api/v1/followups", &other); st != 200 || len(other.FollowUps) != 0 {
