@@ -2,15 +2,12 @@ package reports_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
-	"github.com/complaintbot/complaintbot/storage/storagetest"
-	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -71,22 +68,8 @@ func sameCounts(t *testing.T, what string, got, want map[string]int64) {
 
 func TestDashboardCountsComplaintsByReceivingChannel(t *testing.T) {
 	t.Parallel()
-	tx, err := taxonomy.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := storagetest.Open(t)
+	st, svc, all, _ := seedRegCases(t)
 	ctx := context.Background()
-	all := regCases(t, tx, 160)
-	for i := range all {
-		if _, err := st.Collection("cases").InsertOne(ctx, all[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc := reports.New(st, complaintbot.NewManualClock(time.Date(2026, 12, 31, 20, 0, 0, 0, complaintbot.Shanghai)), slog.New(slog.DiscardHandler))
-	if err := svc.Rebuild(ctx); err != nil {
-		t.Fatal(err)
-	}
 	want := receivedByHand(all)
 	if len(want) < 5 {
 		t.Fatalf("the seeded set has complaints from %d receiving channels only: %v", len(want), want)

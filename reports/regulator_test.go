@@ -14,6 +14,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/reports"
+	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/xuri/excelize/v2"
@@ -93,6 +94,29 @@ func regCases(t testing.TB, tx *taxonomy.Taxonomy, n int) []complaintbot.Case {
 	return out
 }
 
+// seedRegCases stores regCases' 160 cases and rebuilds the reports from them as of the last
+// evening of 2026.
+func seedRegCases(t *testing.T) (*storage.Store, *reports.Service, []complaintbot.Case, *taxonomy.Taxonomy) {
+	t.Helper()
+	tx, err := taxonomy.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	all := regCases(t, tx, 160)
+	for i := range all {
+		if _, err := st.Collection("cases").InsertOne(ctx, all[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := reports.New(st, complaintbot.NewManualClock(time.Date(2026, 12, 31, 20, 0, 0, 0, complaintbot.Shanghai)), slog.New(slog.DiscardHandler))
+	if err := svc.Rebuild(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return st, svc, all, tx
+}
+
 // handFigures counts the complaints that pass keep, the way a clerk would with the rules of the
 // report: every complaint counts; withdrawn ones as withdrawn; decided ones (not open, with a
 // resolution) in time when the resolution is not after the decision deadline.
@@ -145,22 +169,8 @@ func handFigures(cases []complaintbot.Case, keep func(*complaintbot.Case) bool) 
 
 func TestRegulatorFiguresMatchAHandCount(t *testing.T) {
 	t.Parallel()
-	tx, err := taxonomy.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := storagetest.Open(t)
+	_, svc, all, tx := seedRegCases(t)
 	ctx := context.Background()
-	all := regCases(t, tx, 160)
-	for i := range all {
-		if _, err := st.Collection("cases").InsertOne(ctx, all[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	svc := reports.New(st, complaintbot.NewManualClock(time.Date(2026, 12, 31, 20, 0, 0, 0, complaintbot.Shanghai)), slog.New(slog.DiscardHandler))
-	if err := svc.Rebuild(ctx); err != nil {
-		t.Fatal(err)
-	}
 	customers := map[string]int{"0001": 52000, "0101": 31000, "0201": 27000}
 	inPeriod := func(from, to time.Time) func(*complaintbot.Case) bool {
 		return func(c *complaintbot.Case) bool {
