@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -494,5 +496,51 @@ func TestRestartFinishesAnErasureCutShort(t *testing.T) {
 	st, audit := root.do("GET", "/api/v1/audit?type=customer", nil)
 	if st != 200 || !strings.Contains(audit, "customer.erased") || !strings.Contains(audit, id) {
 		t.Errorf("the audit trail lacks the result of the resumed request: %d %s", st, audit)
+	}
+}
+
+// A customer's message about no case on the call list (an idle return with the allowance used
+// up) leaves the list, and its count, when the customer's data is erased.
+func TestErasureTakesTheCustomersMessagesOffTheCallList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
+	ctx := context.Background()
+	e.askForPerson(custA, "城东支行")
+	alice := e.token("alice")
+	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
+		t.Fatalf("claim: %d %s", st, body)
+	}
+	for i := range storage.WindowAllowance - 1 {
+		if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": fmt.Sprintf("第%d条", i+1)}); st != 200 {
+			t.Fatalf("reply %d: %d %s", i, st, body)
+		}
+	}
+	e.Deliver()
+	e.Clock.Advance(11 * time.Minute)
+	if r, err := e.App.Scheduler.RunOnce(ctx, scheduler.JobIdleReturn); err != nil || r.Done != 1 {
+		t.Fatalf("idle return: %+v %v", r, err)
+	}
+	e.Deliver()
+	var calls struct {
+		Total int `json:"total"`
+	}
+	root := e.token("root")
+	if st := root.getJSON("/api/v1/calls", &calls); st != 200 || calls.Total != 1 {
+		t.Fatalf("the call list before the erasure: %d %+v", st, calls)
+	}
+	st, body := root.doJSON("POST", "/api/v1/erasures", map[string]string{"openid": custA})
+	var pv struct {
+		Preview struct {
+			Confirm string `json:"confirm"`
+		} `json:"preview"`
+	}
+	if st != 200 || json.Unmarshal([]byte(body), &pv) != nil || pv.Preview.Confirm == "" {
+		t.Fatalf("preview: %d %s", st, body)
+	}
+	st, body = root.doJSON("POST", "/api/v1/erasures", map[string]string{"openid": custA, "confirm": pv.Preview.Confirm})
+	acceptedErasure(t, st, body)
+	runErasures(t, e)
+	if st := root.getJSON("/api/v1/calls", &calls); st != 200 || calls.Total != 0 {
+		t.Errorf("the call list after the erasure: %d %+v", st, calls)
 	}
 }

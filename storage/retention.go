@@ -575,6 +575,20 @@ func (s *Store) EraseCustomers(ctx context.Context, openIDs []string, now time.T
 		bson.D{{Key: "text", Value: ""}, {Key: "openid", Value: ErasedOpenID}, {Key: "handled_note", Value: ""}})); err != nil {
 		return e, err
 	}
+	// The messages about no case go, and with them their call-list entries (keyed by the
+	// message's _id), which would otherwise still be counted on the call list.
+	gone, err := s.idsWhere(ctx, "outbox", bson.D{{Key: "openid", Value: inIDs}})
+	if err != nil {
+		return e, err
+	}
+	if err := take(e)(s.deleteIDs(ctx, CallListCollection, gone)); err != nil {
+		return e, err
+	}
+	for _, id := range gone {
+		if id, ok := id.(string); ok {
+			s.workLists.noteCall(CallEntry{ID: id}, false)
+		}
+	}
 	for _, coll := range []string{"outbox", "handoffs", "handoff_events", PendingCollection} {
 		if err := take(e)(s.deleteWhere(ctx, coll, bson.D{{Key: "openid", Value: inIDs}})); err != nil {
 			return e, err
