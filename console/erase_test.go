@@ -3,7 +3,6 @@ package console_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -504,23 +503,7 @@ func TestRestartFinishesAnErasureCutShort(t *testing.T) {
 func TestErasureTakesTheCustomersMessagesOffTheCallList(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
-	ctx := context.Background()
-	e.askForPerson(custA, "城东支行")
-	alice := e.token("alice")
-	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
-		t.Fatalf("claim: %d %s", st, body)
-	}
-	for i := range storage.WindowAllowance - 1 {
-		if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/reply", map[string]string{"text": fmt.Sprintf("第%d条", i+1)}); st != 200 {
-			t.Fatalf("reply %d: %d %s", i, st, body)
-		}
-	}
-	e.Deliver()
-	e.Clock.Advance(11 * time.Minute)
-	if r, err := e.App.Scheduler.RunOnce(ctx, scheduler.JobIdleReturn); err != nil || r.Done != 1 {
-		t.Fatalf("idle return: %+v %v", r, err)
-	}
-	e.Deliver()
+	idleReturnPastTheAllowance(t, e)
 	var calls struct {
 		Total int `json:"total"`
 	}

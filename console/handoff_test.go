@@ -339,13 +339,11 @@ func TestTransferQueueAndTakeOver(t *testing.T) {
 	}
 }
 
-// A conversation that goes back to the bot while the customer's allowance of customer-service
-// messages is used up is not returned silently: the notice is on the list of customers to call,
-// and the conversation shows it as not sent.
-func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
-	t.Parallel()
-	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
-	ctx := context.Background()
+// idleReturnPastTheAllowance has alice take custA's conversation (城东支行), use up the customer's
+// allowance of customer-service messages, and leave it idle until it returns to the bot: the
+// return's notice cannot be sent. The env's idle timeout must be 10 minutes.
+func idleReturnPastTheAllowance(t *testing.T, e *env) {
+	t.Helper()
 	e.askForPerson(custA, "城东支行")
 	alice := e.token("alice")
 	if st, body := alice.doJSON("POST", "/api/v1/conversations/"+custA+"/claim", nil); st != 200 {
@@ -361,10 +359,20 @@ func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
 		t.Fatalf("sent %d: %q", len(got), got)
 	}
 	e.Clock.Advance(11 * time.Minute)
-	if r, err := e.App.Scheduler.RunOnce(ctx, scheduler.JobIdleReturn); err != nil || r.Done != 1 {
+	if r, err := e.App.Scheduler.RunOnce(context.Background(), scheduler.JobIdleReturn); err != nil || r.Done != 1 {
 		t.Fatalf("idle return: %+v %v", r, err)
 	}
 	e.Deliver()
+}
+
+// A conversation that goes back to the bot while the customer's allowance of customer-service
+// messages is used up is not returned silently: the notice is on the list of customers to call,
+// and the conversation shows it as not sent.
+func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.Console.AgentIdleTimeout = config.Duration(10 * time.Minute) })
+	ctx := context.Background()
+	idleReturnPastTheAllowance(t, e)
 	if got := sentTexts(e, custA); len(got) != storage.WindowAllowance {
 		t.Fatalf("sent beyond the allowance: %q", got)
 	}
@@ -380,7 +388,7 @@ func TestIdleReturnWithTheAllowanceUsedUpListsTheCustomerToCall(t *testing.T) {
 		Status   string `json:"status"`
 		Messages []struct{ Text, Failed string }
 	}
-	if st := alice.getJSON("/api/v1/conversations/"+custA, &conv); st != 200 || conv.Status != "bot" {
+	if st := e.token("alice").getJSON("/api/v1/conversations/"+custA, &conv); st != 200 || conv.Status != "bot" {
 		t.Fatalf("conversation: %d %+v", st, conv)
 	}
 	if last := conv.Messages[len(conv.Messages)-1]; !strings.Contains(last.Text, "较长时间") || !strings.Contains(last.Failed, "电话联系客户") {

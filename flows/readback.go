@@ -46,7 +46,7 @@ func (t *turn) readbackLines() []string {
 // reads back again; a number (or a field's label) re-asks that field; anything else is explained.
 func (t *turn) readbackAnswer(text string, cmd command) {
 	st := t.st
-	if k := key(text); cmd == cmdConfirm || only(k, t.d.u.confirm, t.d.u.polite, t.d.u.urging) && t.d.u.confirm.in(k) {
+	if cmd == cmdConfirm || onlyWith(key(text), t.d.u.confirm, t.d.u.polite, t.d.u.urging) {
 		t.submit()
 		return
 	}

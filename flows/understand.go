@@ -236,9 +236,10 @@ func only(k string, lists ...words) bool {
 	return reach[len(k)]
 }
 
-// onlyWith reports whether k is made of main's words and polite ones, with at least one of main's.
-func onlyWith(k string, main, polite words) bool {
-	return only(k, main, polite) && main.in(k)
+// onlyWith reports whether k is made of main's words and those of the other lists (polite ones,
+// say), with at least one of main's.
+func onlyWith(k string, main words, others ...words) bool {
+	return only(k, append([]words{main}, others...)...) && main.in(k)
 }
 
 // understanding is the compiled understanding section.

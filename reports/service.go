@@ -377,14 +377,12 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for id := range periods {
-		if len(id) == 10 {
-			if err := s.store.DropReportFacts(ctx, id); err != nil {
-				return err
-			}
-			if err := s.store.MarkReportDirty(ctx, id); err != nil {
-				return err
-			}
+	for _, day := range storedDays(periods) {
+		if err := s.store.DropReportFacts(ctx, day); err != nil {
+			return err
+		}
+		if err := s.store.MarkReportDirty(ctx, day); err != nil {
+			return err
 		}
 	}
 	n := 0
@@ -433,9 +431,10 @@ func (s *Service) Rebuild(ctx context.Context) error {
 }
 
 // UpgradeRollups has the rollups stored under an older storage.RollupLayout recomputed: it marks
-// every stored day dirty, so that the next repair (within RepairSpec) or drain with work rolls them
-// up again from their facts, and records the current layout. Until then the dashboard shows every case of those days
-// as received through the Official Account. It changes nothing when the layout is current.
+// every stored day dirty, so that the next repair (within RepairSpec) or drain with work rolls
+// them up again from their facts, and records the current layout. Until then the dashboard shows
+// every case of those days as received through the Official Account. It changes nothing when the
+// layout is current.
 func (s *Service) UpgradeRollups(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -447,20 +446,29 @@ func (s *Service) UpgradeRollups(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	n := 0
-	for id := range periods {
-		if len(id) == 10 {
-			if err := s.store.MarkReportDirty(ctx, id); err != nil {
-				return err
-			}
-			n++
+	days := storedDays(periods)
+	for _, day := range days {
+		if err := s.store.MarkReportDirty(ctx, day); err != nil {
+			return err
 		}
 	}
 	if err := s.store.SetReportLayout(ctx, storage.RollupLayout); err != nil {
 		return err
 	}
-	s.log.Info("report rollups marked for recompute under the new layout", "days", n, "layout", storage.RollupLayout)
+	s.log.Info("report rollups marked for recompute under the new layout", "days", len(days), "layout", storage.RollupLayout)
 	return nil
+}
+
+// storedDays returns the days ("2026-11-27") among the stored periods (ReportPeriods also lists
+// weeks and months).
+func storedDays(periods map[string]bool) []string {
+	var days []string
+	for id := range periods {
+		if len(id) == len("2006-01-02") {
+			days = append(days, id)
+		}
+	}
+	return days
 }
 
 // DrainBatch is how many marks Drain takes at a time.

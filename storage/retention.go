@@ -581,15 +581,13 @@ func (s *Store) EraseCustomers(ctx context.Context, openIDs []string, now time.T
 	if err != nil {
 		return e, err
 	}
-	if err := take(e)(s.deleteIDs(ctx, CallListCollection, gone)); err != nil {
+	if err := take(e)(s.dropCallEntries(ctx, gone)); err != nil {
 		return e, err
 	}
-	for _, id := range gone {
-		if id, ok := id.(string); ok {
-			s.workLists.noteCall(CallEntry{ID: id}, false)
-		}
+	if err := take(e)(s.deleteIDs(ctx, "outbox", gone)); err != nil {
+		return e, err
 	}
-	for _, coll := range []string{"outbox", "handoffs", "handoff_events", PendingCollection} {
+	for _, coll := range []string{"handoffs", "handoff_events", PendingCollection} {
 		if err := take(e)(s.deleteWhere(ctx, coll, bson.D{{Key: "openid", Value: inIDs}})); err != nil {
 			return e, err
 		}

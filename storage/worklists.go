@@ -218,6 +218,18 @@ func (s *Store) noteCallOutcome(ctx context.Context, id string, o OutboxOutcome)
 	s.noteCallEntry(ctx, id, m.Case, m.Purpose, o.Status, o.At)
 }
 
+// dropCallEntries takes the messages of the ids (outbox _ids) off the call list, in the database
+// and in the list this process keeps (an erasure deleting the messages).
+func (s *Store) dropCallEntries(ctx context.Context, ids []any) (Erasure, error) {
+	e, err := s.deleteIDs(ctx, CallListCollection, ids)
+	for _, id := range ids {
+		if id, ok := id.(string); ok {
+			s.workLists.noteCall(CallEntry{ID: id}, false)
+		}
+	}
+	return e, err
+}
+
 // CallList returns the entry of every message on the call list, in no particular order.
 func (s *Store) CallList(ctx context.Context) ([]CallEntry, error) {
 	ctx, stop := s.scanContext(ctx)
