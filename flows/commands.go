@@ -44,6 +44,15 @@ func (d *Definition) command(text string) command {
 	if cmd, ok := d.commands[k]; ok {
 		return cmd
 	}
+	if d.u != nil {
+		for _, w := range d.u.asking {
+			if rest, ok := strings.CutPrefix(k, w); ok {
+				if cmd, ok := d.commands[rest]; ok {
+					return cmd // "我要找人工", "帮我转人工"
+				}
+			}
+		}
+	}
 	if d.u != nil && onlyWith(k, d.cancels, d.u.polite) {
 		return cmdCancel // "算了不投诉了", "不填了取消吧": only words for cancelling
 	}

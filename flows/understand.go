@@ -20,7 +20,10 @@ type understandingDef struct {
 	Polite  []string     `yaml:"polite"`
 	// Urging are words that hurry a confirmation ("是的 快点处理"): said with one at the read-back,
 	// it is still a confirmation.
-	Urging          []string `yaml:"urging"`
+	Urging []string `yaml:"urging"`
+	// Asking are the words said before a command ("我要找人工", "帮我转人工"): the message is still
+	// the command.
+	Asking          []string `yaml:"asking"`
 	Closing         []string `yaml:"closing"`
 	ClosingReply    string   `yaml:"closing_reply"`
 	DontKnow        []string `yaml:"dont_know"`
@@ -249,6 +252,7 @@ type understanding struct {
 	otherRewrite   *strings.Replacer
 	polite         words
 	urging         words
+	asking         words
 	closing        words
 	confirm        words
 	dontKnow       words
@@ -346,6 +350,7 @@ func (d *Definition) compileUnderstanding() {
 	c.otherRewrite = strings.NewReplacer(other...)
 	c.polite = newWords(u.Polite)
 	c.urging = newWords(u.Urging)
+	c.asking = newWords(u.Asking)
 	c.closing = newWords(u.Closing)
 	c.confirm = newWords(f.Commands.Confirm)
 	c.dontKnow = newWords(u.DontKnow)
