@@ -111,9 +111,20 @@ type Escalation struct {
 // leaves "escalation" out).
 func (e Escalation) IsZero() bool { return e == Escalation{} }
 
-// Overdue reports whether the case is open past its decision deadline at now.
+// Overdue reports whether the case is overdue (超期) at now: open, and past its promised reply
+// date with no reply from a person yet, or past its decision deadline (see IsOverdue).
 func (c *Case) Overdue(now time.Time) bool {
-	return c.Status.Open() && !c.DecisionDue.IsZero() && now.After(c.DecisionDue)
+	return IsOverdue(c.Status.Open(), c.ReplyDue, c.RepliedAt != nil, c.DecisionDue, now)
+}
+
+// IsOverdue is the one meaning of overdue (超期), for a case and for what is stored of it: the case
+// is open, and at now either its reply date (replyDue) has passed with no reply given, or its
+// decision deadline (decisionDue) has passed. A zero date is no deadline.
+func IsOverdue(open bool, replyDue time.Time, replied bool, decisionDue, now time.Time) bool {
+	if !open {
+		return false
+	}
+	return (!replyDue.IsZero() && !replied && now.After(replyDue)) || (!decisionDue.IsZero() && now.After(decisionDue))
 }
 
 // Assignee is the agent the case is assigned to, "" when none.

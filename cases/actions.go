@@ -259,11 +259,16 @@ func (s *Service) Resolve(ctx context.Context, who complaintbot.Actor, number, r
 		}
 		res := complaintbot.Resolution{Text: result, Reply: reply, By: who.User.Name, At: now}
 		to := complaintbot.StatusResolved
-		return &decision{before: string(rec.Status), after: string(to),
-			change: storage.CaseChange{FromStatus: rec.Status, Status: &to, Resolution: &res, Entries: []complaintbot.TimelineEntry{
-				{Kind: "resolution", Text: result},
-				{Kind: "status", From: string(rec.Status), To: string(to)},
-			}},
+		ch := storage.CaseChange{FromStatus: rec.Status, Status: &to, Resolution: &res, Entries: []complaintbot.TimelineEntry{
+			{Kind: "resolution", Text: result},
+			{Kind: "status", From: string(rec.Status), To: string(to)},
+		}}
+		if rec.RepliedAt == nil {
+			// The decision's reply is the customer's first reply: the reply deadline is met, also
+			// if the case is reopened later.
+			ch.Replied = &now
+		}
+		return &decision{before: string(rec.Status), after: string(to), change: ch,
 			notice: flows.NoticeResolved, data: flows.NoticeData{Expected: now, Decision: rec.DecisionDue, Reply: reply,
 				ReviewBy: complaintbot.ReviewBy(now, s.engine.Config().ReviewWindow)}}, nil // the decision notice: what the customer can do next
 	})

@@ -21,8 +21,8 @@ type Reply struct {
 
 var clientIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{8,64}$`)
 
-// SendReply queues the agent's reply for the customer-service message API, after checking that
-// WeChat will take it: within 48 hours of the customer's last message and within the allowance
+// SendReply queues the agent's reply for the customer-service message API, about the customer's
+// newest open case if they have one (see replyConcerns), after checking that WeChat will take it: within 48 hours of the customer's last message and within the allowance
 // (ErrWindowClosed, *AllowanceError otherwise). It returns the reply's outbox id; the same
 // ClientID again returns the same id and sends nothing more.
 func (s *Service) SendReply(ctx context.Context, who complaintbot.Actor, v *Conversation, r Reply) (string, error) {
@@ -51,7 +51,12 @@ func (s *Service) SendReply(ctx context.Context, who complaintbot.Actor, v *Conv
 	if err := s.CheckWindow(ctx, v.OpenID, now); err != nil {
 		return "", err
 	}
-	m := &complaintbot.OutboxMessage{ID: id, OpenID: v.OpenID, Text: text, Purpose: complaintbot.PurposeAgent, By: who.User.Name, Created: now}
+	number, err := s.replyConcerns(ctx, v.OpenID)
+	if err != nil {
+		return "", err
+	}
+	m := &complaintbot.OutboxMessage{ID: id, OpenID: v.OpenID, Text: text, Purpose: complaintbot.PurposeAgent, CaseNumber: number,
+		By: who.User.Name, Created: now}
 	if err := s.audit(ctx, who, "conversation.reply", v.OpenID, v.BranchCode, "", text); err != nil {
 		return "", err
 	}
@@ -64,6 +69,22 @@ func (s *Service) SendReply(ctx context.Context, who complaintbot.Actor, v *Conv
 	}
 	s.bus.Publish(events.Event{Kind: events.Turn, OpenID: v.OpenID, Ref: id, At: now})
 	return id, nil
+}
+
+// replyConcerns is the case an agent's reply to the customer is about: their newest open case
+// ("" when none is open). Once the reply is delivered, that case counts as replied to (its reply
+// deadline is met).
+func (s *Service) replyConcerns(ctx context.Context, openID string) (string, error) {
+	cs, err := s.store.CasesOf(ctx, openID, 20)
+	if err != nil {
+		return "", err
+	}
+	for _, c := range cs {
+		if c.Status.Open() {
+			return c.Number, nil
+		}
+	}
+	return "", nil
 }
 
 // CheckWindow tells, before anything is queued, whether WeChat will accept one more

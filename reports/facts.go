@@ -122,7 +122,7 @@ func Restate(f *storage.ReportFact, now time.Time) {
 			f.ReplyState = storage.DeadlineWithdrawn
 		}
 	}
-	f.Overdue = open && !f.DecisionDue.IsZero() && now.After(f.DecisionDue)
+	f.Overdue = complaintbot.IsOverdue(open, f.ReplyDue, f.RepliedAt != nil, f.DecisionDue, now)
 	f.AsOf = now
 }
 

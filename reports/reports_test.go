@@ -140,10 +140,11 @@ func TestDashboardFiguresMatchHandComputedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// November: 7 cases (the October one is outside the period).
+	// November: 7 cases (the October one is outside the period). Overdue now: TS20261110-0001, past
+	// its decision deadline, and TS20261120-0001, unanswered past its reply date.
 	same(t, "total", d.Total, reports.Figures{Cases: 7,
 		Surveys: 5, Answered: 3, Expired: 1, Response: f64(0.6), Ratings: [5]int64{0, 1, 0, 1, 1}, AvgRating: f64(3.67), Satisfied: 2, SatShare: f64(0.6667),
-		ReplyMet: 5, ReplyMissed: 2, ReplyShare: f64(0.7143), DecisionMet: 4, DecisionMissed: 2, DecisionShare: f64(0.6667), Overdue: 1,
+		ReplyMet: 5, ReplyMissed: 2, ReplyShare: f64(0.7143), DecisionMet: 4, DecisionMissed: 2, DecisionShare: f64(0.6667), Overdue: 2,
 		Replies: 6, ReplyAvg: f64(1000), ReplyP90: i64(5760), Resolved: 5, ResolveAvg: f64(7776), ResolveP90: i64(28800)})
 	if d.Trend != "week" {
 		t.Errorf("trend %q", d.Trend)
@@ -222,8 +223,9 @@ func TestDashboardFiguresMatchHandComputedValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Resolved 20 days 1 hour after receipt: 28860 minutes; still a missed decision, no longer overdue.
-	if d2.Total.Overdue != 0 || d2.Total.DecisionMissed != 2 || d2.Total.Resolved != 6 || *d2.Total.ResolveAvg != 11290 /* (38880+28860)/6 */ {
+	// Resolved 20 days 1 hour after receipt: 28860 minutes; still a missed decision, no longer
+	// overdue. TS20261120-0001, unanswered past its reply date, still is.
+	if d2.Total.Overdue != 1 || d2.Total.DecisionMissed != 2 || d2.Total.Resolved != 6 || *d2.Total.ResolveAvg != 11290 /* (38880+28860)/6 */ {
 		t.Errorf("after the change: %+v", d2.Total)
 	}
 }

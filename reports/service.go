@@ -38,7 +38,7 @@ func pendingDue(f *storage.ReportFact) time.Time {
 	if f.ReplyState == storage.DeadlinePending && !f.ReplyDue.IsZero() && f.ReplyDue.Before(due) {
 		due = f.ReplyDue
 	}
-	if complaintbot.Status(f.Status).Open() && !f.Overdue && !f.DecisionDue.IsZero() && f.DecisionDue.Before(due) {
+	if f.DecisionState == storage.DeadlinePending && !f.DecisionDue.IsZero() && f.DecisionDue.Before(due) {
 		due = f.DecisionDue
 	}
 	return due
@@ -316,7 +316,6 @@ func (s *Service) restateOpen(ctx context.Context, now time.Time, skip map[strin
 	if err != nil {
 		return err
 	}
-	open := []string{string(complaintbot.StatusReceived), string(complaintbot.StatusInvestigating), string(complaintbot.StatusEscalated), string(complaintbot.StatusReopened)}
 	for d := now.Add(-RepairLookback); !d.After(now); d = d.Add(24 * time.Hour) {
 		day := d.In(complaintbot.Shanghai).Format("2006-01-02")
 		if !periods[day] {
@@ -325,31 +324,39 @@ func (s *Service) restateOpen(ctx context.Context, now time.Time, skip map[strin
 		if nd, ok := s.nextDue[day]; ok && nd.After(now) {
 			continue // nothing of that day fell due since it was last looked at
 		}
-		var changed []storage.ReportFact
-		next := farFuture
-		err := s.store.EachReportFact(ctx, day, storage.FactFilter{Statuses: open}, func(f *storage.ReportFact) error {
-			if skip[f.Number] {
-				return nil
-			}
-			before := *f
-			Restate(f, now)
-			if f.ReplyState != before.ReplyState || f.DecisionState != before.DecisionState || f.Overdue != before.Overdue {
-				changed = append(changed, *f)
-			}
-			if d := pendingDue(f); d.Before(next) {
-				next = d
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		s.nextDue[day] = next
-		if err := s.store.PutReportFacts(ctx, changed); err != nil {
+		if err := s.restateDay(ctx, day, now, skip); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// restateDay re-dates the deadline states and overdue flags of the open cases' facts of day (but
+// those in skip), stores the facts that changed, and notes the day's next pending deadline; the
+// caller holds mu.
+func (s *Service) restateDay(ctx context.Context, day string, now time.Time, skip map[string]bool) error {
+	open := []string{string(complaintbot.StatusReceived), string(complaintbot.StatusInvestigating), string(complaintbot.StatusEscalated), string(complaintbot.StatusReopened)}
+	var changed []storage.ReportFact
+	next := farFuture
+	err := s.store.EachReportFact(ctx, day, storage.FactFilter{Statuses: open}, func(f *storage.ReportFact) error {
+		if skip[f.Number] {
+			return nil
+		}
+		before := *f
+		Restate(f, now)
+		if f.ReplyState != before.ReplyState || f.DecisionState != before.DecisionState || f.Overdue != before.Overdue {
+			changed = append(changed, *f)
+		}
+		if d := pendingDue(f); d.Before(next) {
+			next = d
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.nextDue[day] = next
+	return s.store.PutReportFacts(ctx, changed)
 }
 
 // Rebuild recomputes every fact and rollup from the cases and the surveys: the fact collections
@@ -432,9 +439,9 @@ func (s *Service) Rebuild(ctx context.Context) error {
 
 // UpgradeRollups has the rollups stored under an older storage.RollupLayout recomputed: it marks
 // every stored day dirty, so that the next repair (within RepairSpec) or drain with work rolls
-// them up again from their facts, and records the current layout. Until then the dashboard shows
-// every case of those days as received through the Official Account. It changes nothing when the
-// layout is current.
+// them up again from their facts, and records the current layout. From a layout before 3 it
+// first re-dates the open cases' facts of every stored day (their overdue flag). Until the
+// recompute the dashboard shows the older figures. It changes nothing when the layout is current.
 func (s *Service) UpgradeRollups(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -447,7 +454,15 @@ func (s *Service) UpgradeRollups(ctx context.Context) error {
 		return err
 	}
 	days := storedDays(periods)
+	now := s.clock.Now()
 	for _, day := range days {
+		if v < 3 {
+			// Layout 3: a case past its reply date unreplied is overdue too (complaintbot.IsOverdue);
+			// the open cases' facts say so from now on.
+			if err := s.restateDay(ctx, day, now, nil); err != nil {
+				return err
+			}
+		}
 		if err := s.store.MarkReportDirty(ctx, day); err != nil {
 			return err
 		}

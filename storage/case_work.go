@@ -35,6 +35,9 @@ type CaseChange struct {
 	Malicious      *complaintbot.Flag
 	ClearMalicious bool
 	Resolution     *complaintbot.Resolution
+	// Replied records the case's first reply (Case.RepliedAt): the change fails with
+	// ErrCaseChanged if the case has one by now.
+	Replied *time.Time
 	// Review sets the case's review (核查) request or its result.
 	Review      *complaintbot.Review
 	DecisionDue *time.Time
@@ -89,6 +92,10 @@ func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) er
 	}
 	if ch.ClearMalicious {
 		add("work.malicious", nil)
+	}
+	if ch.Replied != nil {
+		filter = append(filter, bson.E{Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}})
+		add("replied_at", *ch.Replied)
 	}
 	if ch.Resolution != nil {
 		add("work.resolution", *ch.Resolution)
@@ -146,7 +153,7 @@ type CaseFilter struct {
 	Branch   string // one branch code
 	// Assignee is a user name, or "-" for unassigned cases.
 	Assignee string
-	// Overdue selects open cases past their decision deadline at Now.
+	// Overdue selects the cases overdue at Now (complaintbot.IsOverdue).
 	Overdue bool
 	Now     time.Time
 	// Risk selects the cases with the risk flag raised.
@@ -186,8 +193,13 @@ func (f CaseFilter) bson() bson.D {
 		add("work.assignee", f.Assignee)
 	}
 	if f.Overdue {
+		// complaintbot.IsOverdue: open, and past the reply date unreplied or past the decision deadline.
 		add("status", bson.D{{Key: "$nin", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed, complaintbot.StatusWithdrawn}}})
-		add("decision_due", bson.D{{Key: "$lt", Value: f.Now}})
+		passed := bson.D{{Key: "$gt", Value: time.Time{}}, {Key: "$lt", Value: f.Now}}
+		add("$or", bson.A{
+			bson.D{{Key: "decision_due", Value: passed}},
+			bson.D{{Key: "reply_due", Value: passed}, {Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+		})
 	}
 	if f.Risk {
 		add("risk", bson.D{{Key: "$ne", Value: nil}})

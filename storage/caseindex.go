@@ -56,6 +56,20 @@ type indexRow struct {
 	ends [3]uint32
 }
 
+// overdue is complaintbot.IsOverdue of the row's case at now (Unix milliseconds, as the row's
+// times are: a time within a millisecond after a deadline is not past it, as in the database's
+// query).
+func (r *indexRow) overdue(now int64) bool {
+	if !r.status.Open() {
+		return false
+	}
+	passed := func(due int64) bool { return due > zeroTimeMs && due < now }
+	return passed(r.decisionDue) || (r.repliedAt == 0 && passed(r.replyDue))
+}
+
+// zeroTimeMs is the zero time.Time in Unix milliseconds: a deadline not set.
+var zeroTimeMs = time.Time{}.UnixMilli()
+
 func (r *indexRow) description() string { return r.text[:r.ends[0]] }
 func (r *indexRow) request() string     { return r.text[r.ends[0]:r.ends[1]] }
 func (r *indexRow) name() string        { return r.text[r.ends[1]:r.ends[2]] }
@@ -244,7 +258,7 @@ func (m *caseMatcher) match(r *indexRow) bool {
 			return false
 		}
 	}
-	if f.Overdue && (!r.status.Open() || r.decisionDue >= m.now) {
+	if f.Overdue && !r.overdue(m.now) {
 		return false
 	}
 	if f.Risk && r.risk == nil {

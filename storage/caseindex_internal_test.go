@@ -54,6 +54,10 @@ func indexTestStore(t *testing.T) (*Store, time.Time) {
 		case 2:
 			c.Work.Assignee = "lisi"
 		}
+		if i%5 == 0 {
+			replied := at.Add(time.Duration(i%3) * 40 * time.Hour) // before, after or well after the reply date
+			c.RepliedAt = &replied
+		}
 		if i%9 == 0 {
 			c.Work.Malicious = &complaintbot.Flag{Reason: "反复骚扰", By: "admin", At: at}
 		}
@@ -89,6 +93,9 @@ func TestCaseIndexAnswersAsTheDatabase(t *testing.T) {
 		"overdue at a deadline":    {Overdue: true, Now: due},
 		"overdue just after":       {Overdue: true, Now: due.Add(1500 * time.Microsecond)},
 		"overdue within a ms":      {Overdue: true, Now: due.Add(500 * time.Microsecond)},
+		"reply date passed only":   {Overdue: true, Now: t0.Add(75 * time.Hour)},
+		"at a reply date":          {Overdue: true, Now: t0.Add(72*time.Hour + 7*time.Hour)},
+		"just after a reply date":  {Overdue: true, Now: t0.Add(79*time.Hour + 1500*time.Microsecond)},
 		"overdue with status":      {Overdue: true, Now: t0.Add(20 * 24 * time.Hour), Status: []complaintbot.Status{complaintbot.StatusResolved, complaintbot.StatusEscalated}},
 		"from":                     {From: t0.Add(70 * time.Hour)},
 		"from within a ms":         {From: t0.Add(70*time.Hour + 400*time.Microsecond)},

@@ -77,6 +77,12 @@ func TestListCasesFiltersAndSearch(t *testing.T) {
 	if err := st.UpdateCase(ctx, "TS20261128-0002", storage.CaseChange{Assignee: &bob, At: t0}); err != nil {
 		t.Fatal(err)
 	}
+	// Every case but the twelfth was answered before its reply date.
+	for i := 1; i <= 11; i++ {
+		if err := st.MarkReplied(ctx, fmt.Sprintf("TS20261128-%04d", i), t0.Add(24*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
 	count := func(f storage.CaseFilter) int {
 		t.Helper()
 		rows, err := st.ListCases(ctx, f, 0, 100)
@@ -89,24 +95,25 @@ func TestListCasesFiltersAndSearch(t *testing.T) {
 		f    storage.CaseFilter
 		want int
 	}{
-		"all":               {storage.CaseFilter{}, 12},
-		"scoped":            {storage.CaseFilter{Branches: []string{"0201"}}, 4},
-		"scoped none":       {storage.CaseFilter{Branches: []string{}}, 0},
-		"number":            {storage.CaseFilter{Query: "ts20261128-0003"}, 1},
-		"number scoped out": {storage.CaseFilter{Query: "TS20261128-0003", Branches: []string{"0101"}}, 0},
-		"number prefix":     {storage.CaseFilter{Query: "TS20261128-001"}, 3},
-		"phone":             {storage.CaseFilter{Query: "13812340007"}, 1},
-		"text":              {storage.CaseFilter{Query: "第11号"}, 1},
-		"regex chars":       {storage.CaseFilter{Query: "(a+b)"}, 12},
-		"assignee":          {storage.CaseFilter{Assignee: "bob"}, 1},
-		"unassigned":        {storage.CaseFilter{Assignee: "-"}, 11},
-		"overdue":           {storage.CaseFilter{Overdue: true, Now: t0.Add(15*24*time.Hour + 150*time.Minute)}, 2},
-		"range":             {storage.CaseFilter{From: t0.Add(2 * time.Hour), To: t0.Add(5 * time.Hour)}, 3},
-		"status":            {storage.CaseFilter{Status: []complaintbot.Status{complaintbot.StatusClosed}}, 0},
-		"category":          {storage.CaseFilter{Category: "attitude", Kind: complaintbot.KindComplaint}, 12},
-		"branch in scope":   {storage.CaseFilter{Branches: []string{"0201"}, Branch: "0201"}, 4},
-		"branch out":        {storage.CaseFilter{Branches: []string{"0201"}, Branch: "0101"}, 0},
-		"overdue status":    {storage.CaseFilter{Status: []complaintbot.Status{complaintbot.StatusReceived}, Overdue: true, Now: t0.Add(40 * 24 * time.Hour)}, 12},
+		"all":                {storage.CaseFilter{}, 12},
+		"scoped":             {storage.CaseFilter{Branches: []string{"0201"}}, 4},
+		"scoped none":        {storage.CaseFilter{Branches: []string{}}, 0},
+		"number":             {storage.CaseFilter{Query: "ts20261128-0003"}, 1},
+		"number scoped out":  {storage.CaseFilter{Query: "TS20261128-0003", Branches: []string{"0101"}}, 0},
+		"number prefix":      {storage.CaseFilter{Query: "TS20261128-001"}, 3},
+		"phone":              {storage.CaseFilter{Query: "13812340007"}, 1},
+		"text":               {storage.CaseFilter{Query: "第11号"}, 1},
+		"regex chars":        {storage.CaseFilter{Query: "(a+b)"}, 12},
+		"assignee":           {storage.CaseFilter{Assignee: "bob"}, 1},
+		"unassigned":         {storage.CaseFilter{Assignee: "-"}, 11},
+		"overdue":            {storage.CaseFilter{Overdue: true, Now: t0.Add(15*24*time.Hour + 150*time.Minute)}, 3}, // two past the decision deadline, the twelfth unanswered
+		"overdue unanswered": {storage.CaseFilter{Overdue: true, Now: t0.Add(4 * 24 * time.Hour)}, 1},
+		"range":              {storage.CaseFilter{From: t0.Add(2 * time.Hour), To: t0.Add(5 * time.Hour)}, 3},
+		"status":             {storage.CaseFilter{Status: []complaintbot.Status{complaintbot.StatusClosed}}, 0},
+		"category":           {storage.CaseFilter{Category: "attitude", Kind: complaintbot.KindComplaint}, 12},
+		"branch in scope":    {storage.CaseFilter{Branches: []string{"0201"}, Branch: "0201"}, 4},
+		"branch out":         {storage.CaseFilter{Branches: []string{"0201"}, Branch: "0101"}, 0},
+		"overdue status":     {storage.CaseFilter{Status: []complaintbot.Status{complaintbot.StatusReceived}, Overdue: true, Now: t0.Add(40 * 24 * time.Hour)}, 12},
 	} {
 		if got := count(tc.f); got != tc.want {
 			t.Errorf("%s: %d cases, want %d", name, got, tc.want)

@@ -90,7 +90,7 @@ type ReportFact struct {
 	// ReplyState and DecisionState are DeadlineMet, DeadlineMissed or DeadlinePending as of AsOf.
 	ReplyState    string `bson:"reply_state" json:"reply_state"`
 	DecisionState string `bson:"decision_state" json:"decision_state"`
-	// Overdue: open and past the decision deadline at AsOf.
+	// Overdue: the case is overdue at AsOf (complaintbot.IsOverdue).
 	Overdue bool `bson:"overdue" json:"overdue"`
 	// HasReply/ReplyMin: minutes from receipt to the first reply; HasResolve/ResolveMin: to resolution.
 	HasReply   bool  `bson:"has_reply" json:"has_reply"`

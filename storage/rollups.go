@@ -481,9 +481,10 @@ func (s *Store) SetReportPeriods(ctx context.Context, ids []string) error {
 }
 
 // RollupLayout is the shape of the rollups this version stores: 2 since their cells count the
-// receiving channel (CellKey.ReceivedVia). Rollups stored under an older layout must be recomputed
-// from their facts, which hold every dimension (reports.Service.UpgradeRollups).
-const RollupLayout = 2
+// receiving channel (CellKey.ReceivedVia), 3 since a case past its reply date unreplied counts as
+// overdue (complaintbot.IsOverdue). Rollups stored under an older layout must be recomputed from
+// their facts, which hold every dimension (reports.Service.UpgradeRollups).
+const RollupLayout = 3
 
 // ReportLayout returns the layout the stored rollups were computed under (RollupLayout): 1 when
 // none was recorded (rollups stored before layouts were).
