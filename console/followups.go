@@ -82,9 +82,28 @@ const followUpPage = 25
 // first), then done ones (latest first).
 type followUpList struct {
 	Rows []followUpRow
-	// Open and Done are how many there are in all.
-	Open, Done int
+	// Open and Done are how many there are in all, Overdue how many of the open ones are past
+	// their due time.
+	Open, Done, Overdue int
+	// State is the state the list is limited to (followUpStates), "" for all.
+	State string
 	pager
+}
+
+// followUpStateLink is a state a follow-up list can be limited to (?state=Key), named.
+type followUpStateLink struct{ Key, Name string }
+
+// followUpStates are the states a follow-up list can be limited to, in the page's order: "" is
+// all, "open" due and overdue together.
+var followUpStates = []followUpStateLink{{"", "全部"}, {"open", "未完成"}, {followUpDue, "待回访"}, {followUpOverdue, "回访超期"}, {followUpDone, "已回访"}}
+
+// followUpState is the state the list was asked for (?state=), or an error a user understands.
+func followUpState(g *gin.Context) (string, error) {
+	st := g.Query("state")
+	if !slices.ContainsFunc(followUpStates, func(l followUpStateLink) bool { return l.Key == st }) {
+		return "", invalid("回访状态只能是 open（未完成）、due（待回访）、overdue（回访超期）或 done（已回访）。")
+	}
+	return st, nil
 }
 
 // pager is where a page of a long list stands: Page is this page's number (from 1) of Pages,
@@ -110,35 +129,40 @@ func pageOf[T any](all []T, page, size int) (pager, []T) {
 	return p, all[min(len(all), (p.Page-1)*size):min(len(all), p.Page*size)]
 }
 
-// followUpList reads page (from 1) of size follow-ups of the user's branches (onlyOpen: open
-// ones only); size 0 counts them only. The counts come from the follow-ups' list entries
-// (storage.FollowUpList), and only the page's follow-ups are read, by _id.
-func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bool, page, size int) (*followUpList, error) {
+// followUpList reads page (from 1) of size follow-ups of the user's branches in the state
+// (followUpStates; "" all); size 0 counts them only. The counts come from the follow-ups' list
+// entries (storage.FollowUpList), and only the page's follow-ups are read, by _id.
+func (c *Console) followUpList(ctx context.Context, u *storage.User, state string, page, size int) (*followUpList, error) {
 	es, err := c.store.FollowUpList(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var open, done []storage.FollowUpEntry
+	now := c.clock.Now()
+	var due, overdue, done []storage.FollowUpEntry
 	for _, e := range es {
 		switch {
 		case !u.Covers(e.Branch):
-		case e.Done == nil:
-			open = append(open, e)
-		default:
+		case e.Done != nil:
 			done = append(done, e)
+		case now.After(c.cal.Due(e.Created, followUpDays, calendar.WorkingDays)):
+			overdue = append(overdue, e)
+		default:
+			due = append(due, e)
 		}
 	}
-	slices.SortFunc(open, func(a, b storage.FollowUpEntry) int {
+	oldest := func(a, b storage.FollowUpEntry) int {
 		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
-	})
+	}
+	open := slices.Concat(overdue, due)
+	slices.SortFunc(open, oldest)
+	slices.SortFunc(overdue, oldest)
+	slices.SortFunc(due, oldest)
 	slices.SortFunc(done, func(a, b storage.FollowUpEntry) int {
 		return cmp.Or(b.Done.Compare(*a.Done), strings.Compare(a.ID, b.ID))
 	})
-	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done)}
-	all := open
-	if !onlyOpen {
-		all = append(all, done...)
-	}
+	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done), Overdue: len(overdue), State: state}
+	all := map[string][]storage.FollowUpEntry{"": slices.Concat(open, done), "open": open,
+		followUpDue: due, followUpOverdue: overdue, followUpDone: done}[state]
 	var shown []storage.FollowUpEntry
 	if l.pager, shown = pageOf(all, page, size); size <= 0 {
 		return l, nil
@@ -161,11 +185,10 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, onlyOpen bo
 	if err != nil {
 		return nil, err
 	}
-	now := c.clock.Now()
 	names := c.labeler(ctx)
 	for _, f := range fs {
-		if onlyOpen && f.Status == storage.FollowUpDone {
-			continue
+		if (state == "open" || state == followUpDue || state == followUpOverdue) && f.Status == storage.FollowUpDone {
+			continue // done since its list entry was read
 		}
 		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(&f), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
 			PathID: url.PathEscape(f.ID)}
@@ -279,16 +302,23 @@ type followUpsData struct {
 	*followUpList
 	// CanWork says the user may take and record calls.
 	CanWork bool
+	// States are the states the list can be limited to.
+	States []followUpStateLink
 }
 
 func (c *Console) followUpsPage(g *gin.Context) {
 	who := actorOf(g)
-	l, err := c.followUpList(g.Request.Context(), who.user, false, pageNumber(g), followUpPage)
+	state, err := followUpState(g)
 	if err != nil {
 		c.pageError(g, err)
 		return
 	}
-	d := followUpsData{followUpList: l, CanWork: mayWorkFollowUps(who.user)}
+	l, err := c.followUpList(g.Request.Context(), who.user, state, pageNumber(g), followUpPage)
+	if err != nil {
+		c.pageError(g, err)
+		return
+	}
+	d := followUpsData{followUpList: l, CanWork: mayWorkFollowUps(who.user), States: followUpStates}
 	c.render(g, http.StatusOK, "followups", c.newView(g, "回访", "followups", d), nil)
 }
 
@@ -305,12 +335,18 @@ func (c *Console) followUpsSubmit(g *gin.Context) {
 }
 
 func (c *Console) apiFollowUps(g *gin.Context) {
-	l, err := c.followUpList(g.Request.Context(), actorOf(g).user, false, pageNumber(g), followUpPage)
+	state, err := followUpState(g)
 	if err != nil {
 		c.apiError(g, err)
 		return
 	}
-	g.JSON(http.StatusOK, gin.H{"follow_ups": l.Rows, "open": l.Open, "done": l.Done, "page": l.Page, "pages": l.Pages})
+	l, err := c.followUpList(g.Request.Context(), actorOf(g).user, state, pageNumber(g), followUpPage)
+	if err != nil {
+		c.apiError(g, err)
+		return
+	}
+	g.JSON(http.StatusOK, gin.H{"follow_ups": l.Rows, "open": l.Open, "overdue": l.Overdue, "done": l.Done, "state": l.State,
+		"page": l.Page, "pages": l.Pages})
 }
 
 func (c *Console) apiFollowUpAction(g *gin.Context) {

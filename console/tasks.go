@@ -13,12 +13,9 @@ import (
 )
 
 // My tasks: the work waiting for the user. For an agent, their cases (assigned to them) whose
-// reply or decision deadline falls within taskHorizon or has passed, and their branches' open
+// reply or decision deadline falls within the task horizon (Deps.TaskHorizon) or has passed, and their branches' open
 // follow-up calls and call list; for a supervisor or admin, the same for every case of their
 // branches (head office: all). Every console page shows how many there are (/tasks/sign).
-
-// taskHorizon is how soon a deadline must fall to be a task.
-const taskHorizon = 24 * time.Hour
 
 // openStatuses are the statuses of a case still awaiting handling (Status.Open).
 var openStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
@@ -93,10 +90,10 @@ func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, e
 		}
 		var ds []taskDeadline
 		// The reply deadline is met once a person replied (the list carries when).
-		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(taskHorizon)) && cs.RepliedAt == nil {
+		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(c.taskHorizon)) && cs.RepliedAt == nil {
 			ds = append(ds, taskDeadline{Kind: storage.DeadlineReply, Name: "答复期限", Due: cs.ReplyDue, Overdue: !now.Before(cs.ReplyDue)})
 		}
-		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(taskHorizon)) {
+		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(c.taskHorizon)) {
 			ds = append(ds, taskDeadline{Kind: storage.DeadlineDecision, Name: "处理期限", Due: cs.DecisionDue, Overdue: !now.Before(cs.DecisionDue)})
 		}
 		// A risk flag is a task for whoever sees the case here; a pending extension for approvers.
@@ -138,7 +135,7 @@ func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tas
 	}
 	t.FollowUps = []followUpRow{}
 	if mayWorkFollowUps(u) { // agents may read follow-ups, not work them: they are no task of theirs
-		fs, err := c.followUpList(ctx, u, true, 1, shown)
+		fs, err := c.followUpList(ctx, u, "open", 1, shown)
 		if err != nil {
 			return nil, err
 		}

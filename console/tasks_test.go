@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/complaintbot/complaintbot/config"
 )
 
 // tasksJSON is GET /api/v1/tasks as a client reads it.
@@ -73,6 +75,28 @@ func TestTasksCaseNearReplyDate(t *testing.T) {
 	}
 	if _, sign := e.login("carol").do("GET", "/tasks/sign", nil); strings.Contains(sign, "任务") {
 		t.Fatalf("carol's sign: %q", sign)
+	}
+}
+
+// The task list looks as far ahead as the reminders do (scheduler.remind_before): with two days,
+// a case is alice's task a day and a half before its reply date, and not three days before.
+func TestTasksLookAheadAsFarAsTheReminders(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *config.Config) { c.Scheduler.RemindBefore = config.Duration(48 * time.Hour) })
+	number := e.registerCase(custA, "城东支行", "柜员态度很差")
+	cs, err := e.App.Store.Case(context.Background(), number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got tasksJSON
+	if early := cs.ReplyDue.Sub(e.Clock.Now()); early > 49*time.Hour {
+		if e.token("alice").getJSON("/api/v1/tasks", &got); len(got.Cases) != 0 {
+			t.Fatalf("tasks %v before the reply date: %+v", early, got)
+		}
+	}
+	e.Clock.Advance(cs.ReplyDue.Sub(e.Clock.Now()) - 36*time.Hour)
+	if e.token("alice").getJSON("/api/v1/tasks", &got); len(got.Cases) != 1 || got.Cases[0].Number != number || got.Cases[0].Deadlines[0].Name != "答复期限" {
+		t.Fatalf("alice's tasks 36 hours before the reply date, with reminders 48 hours before: %+v", got)
 	}
 }
 

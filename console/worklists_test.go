@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -46,7 +47,7 @@ func TestFollowUpsPageByPageWithTotals(t *testing.T) {
 	if st := sue.getJSON("/api/v1/followups?p=2", &p2); st != 200 || len(p2.FollowUps) != 6 || p2.FollowUps[5].ID != doneID || p2.FollowUps[5].State != "done" {
 		t.Fatalf("second page: %d %+v", st, p2)
 	}
-	if _, html := e.login("sue").do("GET", "/followups", nil); !strings.Contains(html, "待回访 30 条，已回访 1 条") || !strings.Contains(html, "/followups?p=2") {
+	if _, html := e.login("sue").do("GET", "/followups", nil); !strings.Contains(html, "待回访 30 条（其中回访超期 0 条），已回访 1 条") || !strings.Contains(html, "/followups?p=2") {
 		t.Fatalf("follow-ups page: %s", html)
 	}
 	var got struct {
@@ -62,6 +63,52 @@ func TestFollowUpsPageByPageWithTotals(t *testing.T) {
 	var other page
 	if st := e.token("carol").getJSON("/api/v1/followups", &other); st != 200 || len(other.FollowUps) != 0 || other.Open != 0 || other.Done != 0 {
 		t.Fatalf("carol's follow-ups: %d %+v", st, other)
+	}
+
+	// A week on, the 30 open ones are overdue; two raised now are due. The list is limited to a
+	// state by ?state=, page by page.
+	e.Clock.Advance(7 * 24 * time.Hour)
+	for i := range 2 {
+		sv := complaintbot.Survey{ID: fmt.Sprintf("TS20261108-%04d#1", i+1), Case: fmt.Sprintf("TS20261108-%04d", i+1), OpenID: fmt.Sprintf("oFV%04d", i),
+			Branch: "0101", BranchName: "城东支行", Rating: 2}
+		if err := e.App.Store.RaiseFollowUp(ctx, &sv, e.Clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sue = e.token("sue")
+	for _, c := range []struct {
+		state       string
+		rows, pages int
+		first       string
+	}{
+		{"overdue", 25, 2, "overdue"}, {"due", 2, 1, "due"}, {"done", 1, 1, "done"}, {"open", 25, 2, "overdue"}, {"", 25, 2, "overdue"},
+	} {
+		var p page
+		var counts struct{ Overdue int }
+		st, body := sue.do("GET", "/api/v1/followups?state="+c.state, nil)
+		if st != 200 || json.Unmarshal([]byte(body), &p) != nil || json.Unmarshal([]byte(body), &counts) != nil {
+			t.Fatalf("state %q: %d %s", c.state, st, body)
+		}
+		if len(p.FollowUps) != c.rows || p.Pages != c.pages || p.FollowUps[0].State != c.first || p.Open != 32 || counts.Overdue != 30 || p.Done != 1 {
+			t.Errorf("state %q: %d rows of %d pages, first %s, open %d overdue %d done %d; want %d rows of %d pages, first %s, 32 open, 30 overdue, 1 done",
+				c.state, len(p.FollowUps), p.Pages, p.FollowUps[0].State, p.Open, counts.Overdue, p.Done, c.rows, c.pages, c.first)
+		}
+		for _, r := range p.FollowUps {
+			if c.state != "" && c.state != "open" && r.State != c.state {
+				t.Errorf("state %q lists a follow-up that is %s", c.state, r.State)
+			}
+		}
+	}
+	if st, body := sue.do("GET", "/api/v1/followups?state=late", nil); st != 400 || !strings.Contains(body, "回访状态只能是") {
+		t.Errorf("unknown state: %d %s", st, body)
+	}
+	web := e.login("sue")
+	if _, html := web.do("GET", "/followups?state=overdue", nil); !strings.Contains(html, "<strong>回访超期</strong>") ||
+		!strings.Contains(html, "/followups?p=2&amp;state=overdue") || !strings.Contains(html, "其中回访超期 30 条") {
+		t.Errorf("the page limited to overdue follow-ups: %s", html)
+	}
+	if _, html := web.do("GET", "/followups?state=due", nil); strings.Count(html, `data-state="due"`) != 2 || strings.Contains(html, `data-state="overdue"`) {
+		t.Errorf("the page limited to due follow-ups shows others")
 	}
 }
 

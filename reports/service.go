@@ -440,7 +440,7 @@ func (s *Service) Rebuild(ctx context.Context) error {
 // UpgradeRollups has the rollups stored under an older storage.RollupLayout recomputed: it marks
 // every stored day dirty, so that the next repair (within RepairSpec) or drain with work rolls
 // them up again from their facts, and records the current layout. From a layout before 3 it
-// first re-dates the open cases' facts of every stored day (their overdue flag). Until the
+// first re-dates the open cases' facts of the last RepairLookback (their overdue flag). Until the
 // recompute the dashboard shows the older figures. It changes nothing when the layout is current.
 func (s *Service) UpgradeRollups(ctx context.Context) error {
 	s.mu.Lock()
@@ -453,16 +453,19 @@ func (s *Service) UpgradeRollups(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	days := storedDays(periods)
-	now := s.clock.Now()
-	for _, day := range days {
-		if v < 3 {
-			// Layout 3: a case past its reply date unreplied is overdue too (complaintbot.IsOverdue);
-			// the open cases' facts say so from now on.
-			if err := s.restateDay(ctx, day, now, nil); err != nil {
-				return err
-			}
+	if v < 3 {
+		// Layout 3: a case past its reply date unreplied is overdue too (complaintbot.IsOverdue).
+		// The open cases' facts of the last RepairLookback say so from now on; an open case
+		// received before is past its decision deadline (60 days at most on the extension
+		// ladder, bar waits on the customer), overdue already, and the nightly rebuild restates
+		// every fact.
+		clear(s.nextDue)
+		if err := s.restateOpen(ctx, s.clock.Now(), nil); err != nil {
+			return err
 		}
+	}
+	days := storedDays(periods)
+	for _, day := range days {
 		if err := s.store.MarkReportDirty(ctx, day); err != nil {
 			return err
 		}

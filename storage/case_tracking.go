@@ -9,7 +9,6 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
 func init() {
@@ -77,7 +76,7 @@ func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, bat
 // marked already keeps its first time.
 func (s *Store) MarkOverdue(ctx context.Context, number, deadline string, at time.Time) error {
 	field := "overdue." + deadline
-	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
+	_, err := s.updateIf(ctx, s.cases, number, bson.D{{Key: field, Value: bson.D{{Key: "$exists", Value: false}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: field, Value: at}}}})
 	if err != nil {
 		return fmt.Errorf("mark case %s overdue: %w", number, err)
@@ -90,41 +89,41 @@ func (s *Store) MarkOverdue(ctx context.Context, number, deadline string, at tim
 // head office) because it missed the deadline, and reports whether it did. A case is escalated once
 // per missed deadline: if someone moves it back down, it stays there.
 func (s *Store) EscalateOverdue(ctx context.Context, number, deadline string, at time.Time) (bool, error) {
-	filter := bson.D{{Key: "_id", Value: number}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{
+	conds := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{
 		complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusReopened}}}},
 		{Key: "escalation.reason", Value: bson.D{{Key: "$ne", Value: "overdue_" + deadline}}}}
-	r, err := s.cases.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusEscalated},
+	did, err := s.updateIf(ctx, s.cases, number, conds, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusEscalated},
 		{Key: "escalated_at", Value: at}, {Key: "escalation", Value: bson.D{{Key: "level", Value: "head_office"}, {Key: "reason", Value: "overdue_" + deadline}, {Key: "by", Value: complaintbot.SystemUser}}},
 		{Key: "updated_at", Value: at}}}})
 	if err != nil {
 		return false, fmt.Errorf("escalate case %s: %w", number, err)
 	}
-	if r.ModifiedCount > 0 {
+	if did {
 		s.notifyCaseChange(number)
 	}
-	return r.ModifiedCount > 0, nil
+	return did, nil
 }
 
 // ReopenCase reopens a resolved or closed case for reason (e.g. "low_rating") and ref (what
 // prompted it, e.g. the survey), and reports whether it did. A case is reopened once per ref.
 func (s *Store) ReopenCase(ctx context.Context, number, reason, ref string, at time.Time) (bool, error) {
-	filter := bson.D{{Key: "_id", Value: number}, {Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed}}}},
+	conds := bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.StatusResolved, complaintbot.StatusClosed}}}},
 		{Key: "reopened_for", Value: bson.D{{Key: "$ne", Value: ref}}}}
-	r, err := s.cases.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusReopened},
+	did, err := s.updateIf(ctx, s.cases, number, conds, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusReopened},
 		{Key: "reopened_at", Value: at}, {Key: "reopen_reason", Value: reason}, {Key: "reopened_for", Value: ref}, {Key: "updated_at", Value: at}}}})
 	if err != nil {
 		return false, fmt.Errorf("reopen case %s: %w", number, err)
 	}
-	if r.ModifiedCount > 0 {
+	if did {
 		s.notifyCaseChange(number)
 	}
-	return r.ModifiedCount > 0, nil
+	return did, nil
 }
 
 // MarkReplied records that a person replied to the customer about the case at at (the first
 // reply counts): the reply deadline is met.
 func (s *Store) MarkReplied(ctx context.Context, number string, at time.Time) error {
-	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}}},
+	_, err := s.updateIf(ctx, s.cases, number, bson.D{{Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "replied_at", Value: at}}}})
 	if err != nil {
 		return fmt.Errorf("mark case %s replied: %w", number, err)
@@ -136,7 +135,7 @@ func (s *Store) MarkReplied(ctx context.Context, number string, at time.Time) er
 // WaitOnCustomer marks the case as waiting on the customer from at (a case waiting already keeps
 // its start) and tells the scheduler.
 func (s *Store) WaitOnCustomer(ctx context.Context, number string, at time.Time) error {
-	_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: bson.D{{Key: "$exists", Value: false}}}},
+	_, err := s.updateIf(ctx, s.cases, number, bson.D{{Key: "waiting_since", Value: bson.D{{Key: "$exists", Value: false}}}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "waiting_since", Value: at}, {Key: "updated_at", Value: at}}}})
 	if err != nil {
 		return fmt.Errorf("mark case %s waiting on the customer: %w", number, err)
@@ -177,11 +176,11 @@ func (s *Store) StopWaiting(ctx context.Context, number string, at time.Time, sh
 	}
 	update = append(update, bson.E{Key: "$set", Value: set})
 	// The filter on waiting_since makes a second call (or a concurrent one) change nothing.
-	r, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: number}, {Key: "waiting_since", Value: *c.WaitingSince}}, update)
+	did, err := s.updateIf(ctx, s.cases, number, bson.D{{Key: "waiting_since", Value: *c.WaitingSince}}, update)
 	if err != nil {
 		return 0, fmt.Errorf("end the wait of case %s: %w", number, err)
 	}
-	if r.ModifiedCount == 0 {
+	if !did {
 		return 0, nil
 	}
 	return waited, s.CaseChanged(ctx, number, at)
@@ -259,7 +258,7 @@ func (s *Store) SaveCaseTracks(ctx context.Context, tracks []CaseTrack, isNew []
 		}
 	}
 	if len(models) > 0 {
-		if _, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+		if err := bulkWrite(ctx, c, models); err != nil {
 			return fmt.Errorf("save the schedules of %d cases: %w", len(models), err)
 		}
 	}

@@ -61,14 +61,14 @@ type CaseChange struct {
 // UpdateCase applies the change: one update of the case document guarded by its revision (and
 // status), atomic on MongoDB and on the embedded server (which runs on one connection).
 func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) error {
-	filter := bson.D{{Key: "_id", Value: number}}
+	var conds bson.D
 	if ch.Rev == 0 {
-		filter = append(filter, bson.E{Key: "work.rev", Value: bson.D{{Key: "$exists", Value: false}}})
+		conds = append(conds, bson.E{Key: "work.rev", Value: bson.D{{Key: "$exists", Value: false}}})
 	} else {
-		filter = append(filter, bson.E{Key: "work.rev", Value: ch.Rev})
+		conds = append(conds, bson.E{Key: "work.rev", Value: ch.Rev})
 	}
 	if ch.FromStatus != "" {
-		filter = append(filter, bson.E{Key: "status", Value: ch.FromStatus})
+		conds = append(conds, bson.E{Key: "status", Value: ch.FromStatus})
 	}
 	set := bson.D{{Key: "work.rev", Value: ch.Rev + 1}, {Key: "updated_at", Value: ch.At}}
 	add := func(k string, v any) { set = append(set, bson.E{Key: k, Value: v}) }
@@ -94,7 +94,7 @@ func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) er
 		add("work.malicious", nil)
 	}
 	if ch.Replied != nil {
-		filter = append(filter, bson.E{Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}})
+		conds = append(conds, bson.E{Key: "replied_at", Value: bson.D{{Key: "$exists", Value: false}}})
 		add("replied_at", *ch.Replied)
 	}
 	if ch.Resolution != nil {
@@ -132,11 +132,11 @@ func (s *Store) UpdateCase(ctx context.Context, number string, ch CaseChange) er
 	if len(ch.Entries) > 0 {
 		update = append(update, bson.E{Key: "$push", Value: bson.D{{Key: "work.timeline", Value: bson.D{{Key: "$each", Value: ch.Entries}}}}})
 	}
-	res, err := s.cases.UpdateOne(ctx, filter, update)
+	did, err := s.updateIf(ctx, s.cases, number, conds, update)
 	if err != nil {
 		return fmt.Errorf("update case %s: %w", number, err)
 	}
-	if res.MatchedCount == 0 {
+	if !did {
 		return ErrCaseChanged
 	}
 	// The scheduler re-reads the case's deadlines and status (notices, reminders, surveys).

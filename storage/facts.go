@@ -243,7 +243,7 @@ func (s *Store) PutReportFacts(ctx context.Context, facts []ReportFact) error {
 			}
 		}
 		if len(models) > 0 {
-			if _, err := c.BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false)); err != nil {
+			if err := bulkWrite(ctx, c, models); err != nil {
 				return fmt.Errorf("store %d report facts of %s: %w", len(models), day, err)
 			}
 		}

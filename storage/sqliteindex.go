@@ -160,10 +160,11 @@ func (s *Store) CheckpointWAL(ctx context.Context) (WALCheckpoint, error) {
 		out.Busy = busy != 0
 		return nil
 	}
-	if err := checkpoint("PASSIVE"); err != nil {
-		return out, err
-	}
 	// Reads end all the time: a few tries a little apart find a moment between them far more often.
+	// Each try first copies what it can without holding up writes (PASSIVE); only when that
+	// copied the whole log does it reset it (TRUNCATE), which then has next to nothing left to
+	// copy: a TRUNCATE that had to copy a large log itself would hold every write meanwhile
+	// (seconds, after a long read ended with tens of MB behind it).
 	for try := 0; try < checkpointTries; try++ {
 		if try > 0 {
 			select {
@@ -171,6 +172,13 @@ func (s *Store) CheckpointWAL(ctx context.Context) (WALCheckpoint, error) {
 				return out, ctx.Err()
 			case <-time.After(checkpointRetry):
 			}
+		}
+		if err := checkpoint("PASSIVE"); err != nil {
+			return out, err
+		}
+		if out.Copied < out.Frames {
+			out.Busy = true // a reader holds an older snapshot: try again
+			continue
 		}
 		if err := checkpoint("TRUNCATE"); err != nil {
 			return out, err

@@ -82,6 +82,8 @@ type Store struct {
 	openMsgs  openOutbox   // the embedded server's list of open outbox messages
 	workLists workLists    // the embedded server's work-list entries (worklists.go)
 	caseIndex *caseIndex   // the embedded server's case lists (nil on MongoDB)
+	// guardMu makes each conditional update on the embedded server one step (see updateIf).
+	guardMu sync.Mutex
 
 	seqMu sync.Mutex
 	seq   map[string]int // last case number handed out, by prefix and day

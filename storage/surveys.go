@@ -227,7 +227,7 @@ func (s *Store) CommentSurvey(ctx context.Context, id, comment string) error {
 		return fmt.Errorf("record comment of survey %s: %w", id, err)
 	}
 	if sv.Case != "" {
-		_, err := s.cases.UpdateOne(ctx, bson.D{{Key: "_id", Value: sv.Case}, {Key: "satisfaction.survey", Value: id}},
+		_, err := s.updateIf(ctx, s.cases, sv.Case, bson.D{{Key: "satisfaction.survey", Value: id}},
 			bson.D{{Key: "$set", Value: bson.D{{Key: "satisfaction.comment", Value: comment}}}})
 		if err != nil {
 			return fmt.Errorf("record comment on case %s: %w", sv.Case, err)
@@ -263,12 +263,12 @@ func (s *Store) ExpireSurvey(ctx context.Context, id string, at time.Time) (bool
 	if sv.Status != complaintbot.SurveySent {
 		return false, nil
 	}
-	_, err = s.db.Collection("surveys").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}, {Key: "status", Value: complaintbot.SurveySent}},
+	expired, err := s.updateIf(ctx, s.db.Collection("surveys"), id, bson.D{{Key: "status", Value: complaintbot.SurveySent}},
 		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.SurveyExpired}, {Key: "expired_at", Value: at}}}})
 	if err != nil {
 		return false, fmt.Errorf("expire survey %s: %w", id, err)
 	}
-	return true, nil
+	return expired, nil // not when it was answered meanwhile
 }
 
 // PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job

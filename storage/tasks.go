@@ -90,12 +90,41 @@ func (s *Store) DismissReminder(ctx context.Context, id, by string, at time.Time
 	return nil
 }
 
-// CloseCaseReminders marks every reminder of the case done (it was resolved).
+// CloseCaseReminders marks every reminder of the case done (it was resolved). On the embedded
+// server, where a filter on anything but _id reads the whole collection, the reminders are
+// found on the scan connection and each is marked by _id, so that the customers' connection
+// never waits on the read.
 func (s *Store) CloseCaseReminders(ctx context.Context, number string, at time.Time) error {
-	_, err := s.db.Collection("reminders").UpdateMany(ctx, bson.D{{Key: "case", Value: number}, {Key: "done", Value: false}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "done_at", Value: at}, {Key: "done_by", Value: "system"}}}})
+	filter := bson.D{{Key: "case", Value: number}, {Key: "done", Value: false}}
+	set := bson.D{{Key: "$set", Value: bson.D{{Key: "done", Value: true}, {Key: "done_at", Value: at}, {Key: "done_by", Value: "system"}}}}
+	if s.embedded == nil {
+		if _, err := s.db.Collection("reminders").UpdateMany(ctx, filter, set); err != nil {
+			return fmt.Errorf("close reminders of case %s: %w", number, err)
+		}
+		return nil
+	}
+	var ids []string
+	err := func() error {
+		ctx, stop := s.scanContext(ctx)
+		defer stop()
+		cur, err := s.ScanCollection("reminders").Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+		if err != nil {
+			return err
+		}
+		return eachDecoded(ctx, cur, func(r *struct {
+			ID string `bson:"_id"`
+		}) error {
+			ids = append(ids, r.ID)
+			return nil
+		})
+	}()
 	if err != nil {
-		return fmt.Errorf("close reminders of case %s: %w", number, err)
+		return fmt.Errorf("find reminders of case %s: %w", number, err)
+	}
+	for _, id := range ids {
+		if _, err := s.db.Collection("reminders").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, set); err != nil {
+			return fmt.Errorf("close reminder %s of case %s: %w", id, number, err)
+		}
 	}
 	return nil
 }
