@@ -3,8 +3,6 @@ package storage_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,21 +16,8 @@ import (
 // an action on a year of cases, with the customers waiting behind it). And each guard still
 // holds: a stale revision or status is refused, a mark made once is not made again.
 func TestGuardedCaseChangesWriteOnlyByID(t *testing.T) {
-	var mu sync.Mutex
-	var scans []storage.Command
 	ctx := context.Background()
-	st, err := storage.Open(ctx, storage.Options{DataDir: t.TempDir(), Database: "guarded", Logger: slog.New(slog.DiscardHandler),
-		Observe: func(c storage.Command) {
-			mu.Lock()
-			defer mu.Unlock()
-			if !c.ByID && (c.Collection == "cases" || c.Collection == "surveys") {
-				scans = append(scans, c)
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(ctx)
+	st, watch := openWatched(t, "guarded", false)
 	if !st.Embedded() {
 		t.Skip("MongoDB checks the guards in the update's own filter, by index")
 	}
@@ -95,9 +80,7 @@ func TestGuardedCaseChangesWriteOnlyByID(t *testing.T) {
 		t.Errorf("the case after the changes: missed %v, replied %v, waiting %v, status %s, assignee %q, escalation %+v",
 			rec.Missed, rec.RepliedAt, rec.WaitingSince, rec.Status, rec.Work.Assignee, rec.Escalation)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	for _, s := range scans {
+	for _, s := range watch.seen("cases", "surveys") {
 		t.Errorf("%s on %s filters on more than _id", s.Name, s.Collection)
 	}
 }

@@ -3,8 +3,6 @@ package storage_test
 import (
 	"context"
 	"errors"
-	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,28 +12,13 @@ import (
 // Releasing a customer's survey claim — done on their path, when they rate — removes only the
 // claim of that survey and reads nothing but by _id on the connection customers wait on.
 func TestReleaseSurveyClaimOnlyByID(t *testing.T) {
-	var mu sync.Mutex
-	var scans []storage.Command
 	ctx := context.Background()
-	st, err := storage.Open(ctx, storage.Options{DataDir: t.TempDir(), Database: "surveys", Logger: slog.New(slog.DiscardHandler),
-		Observe: func(c storage.Command) {
-			mu.Lock()
-			defer mu.Unlock()
-			if !c.ByID {
-				scans = append(scans, c)
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close(ctx)
+	st, watch := openWatched(t, "surveys", false)
 	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	if _, err := st.ClaimSurveys(ctx, []storage.SurveyClaim{{OpenID: "oA", Survey: "s1", At: t0, Expires: t0.Add(72 * time.Hour)}}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	scans = nil
-	mu.Unlock()
+	watch.reset()
 	if err := st.ReleaseSurveyClaim(ctx, "oA", "s0"); err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +34,7 @@ func TestReleaseSurveyClaimOnlyByID(t *testing.T) {
 	if err := st.ReleaseSurveyClaim(ctx, "oB", "s1"); err != nil {
 		t.Fatalf("a customer with no claim: %v", err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if st.Embedded() && len(scans) > 0 {
+	if scans := watch.seen(); st.Embedded() && len(scans) > 0 {
 		t.Fatalf("commands reading more than by _id: %+v", scans)
 	}
 }
