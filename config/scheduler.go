@@ -74,8 +74,8 @@ func defaultScheduler() Scheduler {
 	return Scheduler{
 		Lease:                     Duration(2 * time.Minute),
 		NoticesSpec:               "@every 1m",
-		DeadlinesSpec:             "@every 30s",
-		SurveysSpec:               "@every 30s",
+		DeadlinesSpec:             "*/10 * * * *",
+		SurveysSpec:               "@every 1m",
 		HousekeepingSpec:          "30 3 * * *",
 		BatchSize:                 500,
 		SweepInterval:             Duration(time.Hour),

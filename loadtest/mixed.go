@@ -36,7 +36,11 @@ type Mixed struct {
 	Readers      int
 	Console      *ConsoleClient
 	ConsolePages func(r, i int) string
-	Pause        time.Duration
+	// Writers each post ConsoleWrites(i) to Console (an agent's action on a case: a note, a
+	// status), Pause apart, until the customers are done.
+	Writers       int
+	ConsoleWrites func(w, i int) (path string, body any)
+	Pause         time.Duration
 	// MaxTime stops everyone after this long (0: no limit).
 	MaxTime time.Duration
 	// Observe, when set, is told of every answer to a first send of the customers' messages.
@@ -52,6 +56,8 @@ type MixedResult struct {
 	Returning Result
 	// Console is every console page fetched (an answer other than 200 is an error).
 	Console Result
+	// Writes is every agent's action posted (an answer other than 200 is an error).
+	Writes Result
 	// RetryDiffers counts the retries answered with another text than the first answer (a
 	// "success" to either included).
 	RetryDiffers int
@@ -96,7 +102,7 @@ func replyKind(r *wechatsim.Reply, err error) byte {
 
 // Run runs the mixed load and returns what it measured.
 func (m Mixed) Run() MixedResult {
-	var first, retries, returning, console collector
+	var first, retries, returning, console, writes collector
 	var differs atomic.Int64
 	var sent atomic.Int64
 	stop := make(chan struct{})
@@ -181,13 +187,30 @@ func (m Mixed) Run() MixedResult {
 			}
 		}()
 	}
+	for w := range m.Writers {
+		others.Add(1)
+		go func() {
+			defer others.Done()
+			for i := 0; !stopped(); i++ {
+				path, body := m.ConsoleWrites(w, i)
+				t0 := time.Now()
+				status, err := m.Console.Post(path, body)
+				kind := byte(0)
+				if err != nil || status != http.StatusOK {
+					kind = 'e'
+				}
+				writes.record(time.Since(t0), kind)
+				sleep(stop, m.Pause)
+			}
+		}()
+	}
 	customers.Wait()
 	halt()
 	others.Wait()
 	retryWG.Wait()
 	elapsed := time.Since(start)
 	res := MixedResult{First: first.result(m.Customers, elapsed), Retries: retries.result(m.Customers, elapsed),
-		Returning: returning.result(m.Returning, elapsed), Console: console.result(m.Readers, elapsed), RetryDiffers: int(differs.Load())}
+		Returning: returning.result(m.Returning, elapsed), Console: console.result(m.Readers, elapsed), Writes: writes.result(m.Writers, elapsed), RetryDiffers: int(differs.Load())}
 	res.Webhook = Merge([]Result{res.First, res.Retries, res.Returning})
 	res.Webhook.Elapsed = elapsed
 	res.Webhook.Customers = m.Customers + m.Returning
@@ -237,6 +260,27 @@ func (c *ConsoleClient) Get(path string) (int, error) {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, err = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, err
+}
+
+// Post posts body as JSON to the path (the answer read to its end) and returns the status.
+func (c *ConsoleClient) Post(path string, body any) (int, error) {
+	data, err := json.Marshal(body)
+	if err != nil {
+		return 0, err
+	}
+	req, err := http.NewRequest(http.MethodPost, c.Base+path, bytes.NewReader(data))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return 0, err

@@ -146,6 +146,7 @@ func BenchmarkYearMixed(b *testing.B) {
 	b.Log("retries:             ", res.Retries, fmt.Sprintf("(%d answered otherwise than the first time)", res.RetryDiffers))
 	b.Log("returning customers: ", res.Returning)
 	b.Log("console pages:       ", res.Console)
+	b.Log("agents' notes:       ", res.Writes)
 	b.Log("webhook, all:        ", res.Webhook)
 	b.ReportMetric(float64(res.Webhook.Success), "success")
 	b.ReportMetric(float64(res.RetryDiffers), "retries-differing")
@@ -153,12 +154,16 @@ func BenchmarkYearMixed(b *testing.B) {
 	b.ReportMetric(ms(res.Returning.P99), "returning-p99-ms")
 	b.ReportMetric(ms(res.Console.P50), "console-p50-ms")
 	b.ReportMetric(ms(res.Console.P99), "console-p99-ms")
+	b.ReportMetric(ms(res.Writes.P99), "note-p99-ms")
 	b.ReportMetric(float64(cases.n.Load()), "cases")
 	if out := svc.Output(); out != "" {
 		b.Logf("service errors:\n%s", truncate(out, 4000))
 	}
 	if res.Console.Errors > 0 {
 		b.Errorf("%d of %d console pages failed", res.Console.Errors, res.Console.Messages)
+	}
+	if res.Writes.Errors > 0 {
+		b.Errorf("%d of %d agents' notes failed", res.Writes.Errors, res.Writes.Messages)
 	}
 	report(b, res.Webhook)
 }
@@ -196,6 +201,14 @@ func yearMix(sim *wechatsim.Client, console *loadtest.ConsoleClient, sample []st
 			rngMu.Lock()
 			defer rngMu.Unlock()
 			return "/cases/" + sample[rng.IntN(len(sample))]
+		},
+		// An agent adds a note to a case of the year now and then: a guarded change of one case
+		// among the year's (by _id, or it reads every case on the customers' connection).
+		Writers: 1,
+		ConsoleWrites: func(w, i int) (string, any) {
+			rngMu.Lock()
+			defer rngMu.Unlock()
+			return "/api/v1/cases/" + sample[rng.IntN(len(sample))] + "/note", map[string]string{"text": fmt.Sprintf("压测备注 %d", i)}
 		},
 		Pause: 200 * time.Millisecond, MaxTime: *yearFor,
 	}

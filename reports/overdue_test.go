@@ -3,7 +3,9 @@ package reports_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -59,5 +61,37 @@ func TestUpgradeCountsCasesPastTheirReplyDateAsOverdue(t *testing.T) {
 	}
 	if n := overdueNow(); n != 2 {
 		t.Errorf("after the upgrade overdue now is %d, want 2", n)
+	}
+}
+
+// A deadline passing reaches the figures at the next drain (every 20 s), with no change to the
+// case, no mark from the deadlines job (every 10 min) and no repair: the drain re-dates the days
+// whose known next deadline has passed.
+func TestDrainRedatesADeadlineThatPassed(t *testing.T) {
+	_, svc, clock := setup(t)
+	ctx := context.Background()
+	if err := svc.Repair(ctx); err != nil { // the start's repair reads the open cases' deadlines
+		t.Fatal(err)
+	}
+	west := novFilter()
+	west.Branch = "0201"
+	missed := func() int64 {
+		t.Helper()
+		d, err := svc.Dashboard(ctx, west)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d.Total.DecisionMissed
+	}
+	if n := missed(); n != 0 {
+		t.Fatalf("decisions missed before 5 December: %d", n)
+	}
+	// TS20261120-0001's decision deadline is 5 December.
+	clock.Set(time.Date(2026, 12, 6, 9, 0, 0, 0, complaintbot.Shanghai))
+	if _, err := svc.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := missed(); n != 1 {
+		t.Errorf("decisions missed after the drain on 6 December: %d, want 1", n)
 	}
 }

@@ -331,6 +331,28 @@ func (s *Service) restateOpen(ctx context.Context, now time.Time, skip map[strin
 	return nil
 }
 
+// restatePassed re-dates the open cases' facts of the days where a deadline known to be pending
+// (nextDue, as of their last read) has passed by now, and rolls those days up again: a deadline
+// passing reaches the figures at the next drain, not only at the repair or once the deadlines job
+// marks the case. Days not read since the start are left to Repair. The caller holds mu.
+func (s *Service) restatePassed(ctx context.Context, now time.Time) error {
+	var days []string
+	for day, due := range s.nextDue {
+		if !due.After(now) {
+			days = append(days, day)
+		}
+	}
+	if len(days) == 0 {
+		return nil
+	}
+	for _, day := range days {
+		if err := s.restateDay(ctx, day, now, nil); err != nil {
+			return err
+		}
+	}
+	return s.rebuildDirty(ctx)
+}
+
 // restateDay re-dates the deadline states and overdue flags of the open cases' facts of day (but
 // those in skip), stores the facts that changed, and notes the day's next pending deadline; the
 // caller holds mu.
@@ -500,6 +522,9 @@ const DrainBatch = 500
 func (s *Service) Drain(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.restatePassed(ctx, s.clock.Now()); err != nil {
+		return 0, fmt.Errorf("drain report marks: %w", err)
+	}
 	done := 0
 	for {
 		marks, err := s.store.PendingReports(ctx, DrainBatch)
