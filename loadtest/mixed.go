@@ -171,39 +171,28 @@ func (m Mixed) Run() MixedResult {
 			}
 		}()
 	}
-	for rd := range m.Readers {
-		others.Add(1)
-		go func() {
-			defer others.Done()
-			for i := 0; !stopped(); i++ {
-				t0 := time.Now()
-				status, err := m.Console.Get(m.ConsolePages(rd, i))
-				kind := byte(0)
-				if err != nil || status != http.StatusOK {
-					kind = 'e'
+	// Console users: readers fetch pages, writers post actions; each answer other than 200 is an
+	// error.
+	users := func(n int, into *collector, call func(u, i int) (int, error)) {
+		for u := range n {
+			others.Add(1)
+			go func() {
+				defer others.Done()
+				for i := 0; !stopped(); i++ {
+					t0 := time.Now()
+					status, err := call(u, i)
+					kind := byte(0)
+					if err != nil || status != http.StatusOK {
+						kind = 'e'
+					}
+					into.record(time.Since(t0), kind)
+					sleep(stop, m.Pause)
 				}
-				console.record(time.Since(t0), kind)
-				sleep(stop, m.Pause)
-			}
-		}()
+			}()
+		}
 	}
-	for w := range m.Writers {
-		others.Add(1)
-		go func() {
-			defer others.Done()
-			for i := 0; !stopped(); i++ {
-				path, body := m.ConsoleWrites(w, i)
-				t0 := time.Now()
-				status, err := m.Console.Post(path, body)
-				kind := byte(0)
-				if err != nil || status != http.StatusOK {
-					kind = 'e'
-				}
-				writes.record(time.Since(t0), kind)
-				sleep(stop, m.Pause)
-			}
-		}()
-	}
+	users(m.Readers, &console, func(r, i int) (int, error) { return m.Console.Get(m.ConsolePages(r, i)) })
+	users(m.Writers, &writes, func(w, i int) (int, error) { return m.Console.Post(m.ConsoleWrites(w, i)) })
 	customers.Wait()
 	halt()
 	others.Wait()
