@@ -185,8 +185,12 @@ func TestRemindersByBranch(t *testing.T) {
 	if r, _ := st.Reminders(ctx, nil, t0.Add(-time.Minute)); len(r) != 0 {
 		t.Fatal("a reminder shown before it was raised")
 	}
-	_ = st.DismissReminder(ctx, "r2", "wang", t0)
-	_ = st.CloseCaseReminders(ctx, "C1", t0)
+	if err := st.DismissReminder(ctx, "r2", "wang", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CloseCaseReminders(ctx, "C1", t0); err != nil {
+		t.Fatal(err)
+	}
 	if r, _ := st.Reminders(ctx, nil, t0); len(r) != 1 || r[0].ID != "r0" {
 		t.Fatalf("after dismissing and closing: %+v", r)
 	}
