@@ -71,8 +71,9 @@ type followUpRow struct {
 	Phone string `json:"phone,omitempty"`
 }
 
-func (c *Console) followUpDue(f *storage.FollowUp) time.Time {
-	return c.cal.Due(f.Created, followUpDays, calendar.WorkingDays)
+// followUpDue is when a follow-up raised at created is due.
+func (c *Console) followUpDue(created time.Time) time.Time {
+	return c.cal.Due(created, followUpDays, calendar.WorkingDays)
 }
 
 // followUpPage is how many follow-ups a page of the 回访 list shows.
@@ -144,7 +145,7 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, state strin
 		case !u.Covers(e.Branch):
 		case e.Done != nil:
 			done = append(done, e)
-		case now.After(c.cal.Due(e.Created, followUpDays, calendar.WorkingDays)):
+		case now.After(c.followUpDue(e.Created)):
 			overdue = append(overdue, e)
 		default:
 			due = append(due, e)
@@ -190,7 +191,7 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, state strin
 		if (state == "open" || state == followUpDue || state == followUpOverdue) && f.Status == storage.FollowUpDone {
 			continue // done since its list entry was read
 		}
-		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(&f), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
+		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(f.Created), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
 			PathID: url.PathEscape(f.ID)}
 		if cs := cases[f.Case]; cs != nil {
 			r.Phone = cs.Fields[complaintbot.FieldPhone]

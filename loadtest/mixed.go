@@ -243,20 +243,7 @@ func (c *ConsoleClient) Login(user, password string) error {
 }
 
 // Get fetches the page (read to its end) and returns its status.
-func (c *ConsoleClient) Get(path string) (int, error) {
-	req, err := http.NewRequest(http.MethodGet, c.Base+path, nil)
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.HTTP.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	_, err = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, err
-}
+func (c *ConsoleClient) Get(path string) (int, error) { return c.do(http.MethodGet, path, nil) }
 
 // Post posts body as JSON to the path (the answer read to its end) and returns the status.
 func (c *ConsoleClient) Post(path string, body any) (int, error) {
@@ -264,12 +251,20 @@ func (c *ConsoleClient) Post(path string, body any) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	req, err := http.NewRequest(http.MethodPost, c.Base+path, bytes.NewReader(data))
+	return c.do(http.MethodPost, path, data)
+}
+
+// do sends the request as the logged-in user (a JSON body when not nil), reads the answer to
+// its end and returns its status.
+func (c *ConsoleClient) do(method, path string, body []byte) (int, error) {
+	req, err := http.NewRequest(method, c.Base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, err
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Content-Type", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
 		return 0, err

@@ -22,7 +22,7 @@ import (
 // writing the embedded database.
 //
 // conds holds equality with a value, or one operator of $exists, $ne, $in and $nin, on top-level
-// or dotted fields (not into arrays).
+// or dotted fields; a condition on a list is refused with an error (see pathValue).
 func (s *Store) updateIf(ctx context.Context, coll *mongo.Collection, id string, conds, update bson.D) (bool, error) {
 	if s.embedded == nil {
 		filter := append(bson.D{{Key: "_id", Value: id}}, conds...)
@@ -60,9 +60,10 @@ func (s *Store) updateIf(ctx context.Context, coll *mongo.Collection, id string,
 // meets reports whether doc meets every condition (see updateIf).
 func meets(doc bson.Raw, conds bson.D) (bool, error) {
 	for _, c := range conds {
-		// A field that is missing, or a path through a value that is no document: not there.
-		v, err := doc.LookupErr(strings.Split(c.Key, ".")...)
-		exists := err == nil
+		v, exists, err := pathValue(doc, c.Key)
+		if err != nil {
+			return false, err
+		}
 		op, arg, isOp := operator(c.Value)
 		if !isOp {
 			want, err := rawValue(c.Value)
@@ -119,6 +120,32 @@ func meets(doc bson.Raw, conds bson.D) (bool, error) {
 		}
 	}
 	return true, nil
+}
+
+// pathValue is the value at the dotted path of doc; exists is false when a field on the way is
+// missing or no document. A path that meets an array is refused: MongoDB would match its
+// elements, which these guards do not.
+func pathValue(doc bson.Raw, path string) (v bson.RawValue, exists bool, err error) {
+	cur := doc
+	keys := strings.Split(path, ".")
+	for i, k := range keys {
+		v, err := cur.LookupErr(k)
+		if err != nil {
+			return bson.RawValue{}, false, nil
+		}
+		if v.Type == bson.TypeArray {
+			return bson.RawValue{}, false, fmt.Errorf("condition %s: %s is a list, which the guards do not look into", path, k)
+		}
+		if i == len(keys)-1 {
+			return v, true, nil
+		}
+		d, ok := v.DocumentOK()
+		if !ok {
+			return bson.RawValue{}, false, nil
+		}
+		cur = d
+	}
+	return bson.RawValue{}, false, nil
 }
 
 // operator splits a condition value of one operator ({"$in": [...]}) into the operator and its

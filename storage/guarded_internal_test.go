@@ -50,4 +50,9 @@ func TestGuardsDecideAsTheFilterWould(t *testing.T) {
 	if _, err := meets(doc, bson.D{{Key: "work.rev", Value: bson.D{{Key: "$gt", Value: 1}}}}); err == nil {
 		t.Error("an operator the guards do not know was taken as met or unmet, not refused")
 	}
+	// A condition into a list (MongoDB would match any element) is refused, not read as missing.
+	withList, _ := bson.Marshal(bson.D{{Key: "_id", Value: "x"}, {Key: "additions", Value: bson.A{bson.D{{Key: "turn", Value: "t1"}}}}})
+	if _, err := meets(withList, bson.D{{Key: "additions.turn", Value: bson.D{{Key: "$ne", Value: "t1"}}}}); err == nil {
+		t.Error("a condition into a list was taken as met or unmet, not refused")
+	}
 }

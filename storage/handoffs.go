@@ -33,32 +33,15 @@ func (s *Store) QueueHandoff(ctx context.Context, h *complaintbot.Handoff) error
 
 // CloseHandoff closes the queue entry id if it is still waiting — the customer left the queue
 // ("customer_left"), or nobody took it in time ("expired") — recording why, and reports whether it
-// did. It reads the entry by _id; on MongoDB the update is
-// also conditional on the status (so an agent's claim at the same moment wins or loses whole), on
-// the embedded server, which serves every request on one connection, by _id alone (any other
-// filter would read the whole collection).
+// did. The status is the update's guard (updateIf: by _id alone on the embedded server).
 func (s *Store) CloseHandoff(ctx context.Context, id, reason string, at time.Time) (bool, error) {
-	var h complaintbot.Handoff
-	err := s.handoffs.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&h)
-	if notFound(err) == ErrNotFound {
-		return false, nil
-	}
+	did, err := s.updateIf(ctx, s.handoffs, id, bson.D{{Key: "status", Value: complaintbot.HandoffWaiting}},
+		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.HandoffClosed},
+			{Key: "closed_at", Value: at}, {Key: "closed_reason", Value: reason}}}})
 	if err != nil {
 		return false, fmt.Errorf("close handoff %s: %w", id, err)
 	}
-	if h.Status != complaintbot.HandoffWaiting {
-		return false, nil
-	}
-	filter := bson.D{{Key: "_id", Value: id}}
-	if s.embedded == nil {
-		filter = append(filter, bson.E{Key: "status", Value: complaintbot.HandoffWaiting})
-	}
-	r, err := s.handoffs.UpdateOne(ctx, filter, bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.HandoffClosed},
-		{Key: "closed_at", Value: at}, {Key: "closed_reason", Value: reason}}}})
-	if err != nil {
-		return false, fmt.Errorf("close handoff %s: %w", id, err)
-	}
-	return r.ModifiedCount > 0, nil
+	return did, nil
 }
 
 // The lists below filter on more than _id, which on the embedded server reads the whole

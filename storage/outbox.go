@@ -239,29 +239,13 @@ func (s *Store) ResolveOutbox(ctx context.Context, id, by, note string, at time.
 }
 
 // updateNeedsPerson applies update to the message if it is one a person must deal with, and
-// answers ErrNotFound if it is not. On the embedded server, where a filter on anything but _id
-// reads the whole outbox, the status is checked by reading the message by _id first (a person's
-// action on one message; only this process writes the embedded database).
+// answers ErrNotFound if it is not (the status is the update's guard: see updateIf).
 func (s *Store) updateNeedsPerson(ctx context.Context, id string, update bson.D) error {
-	filter := bson.D{{Key: "_id", Value: id}}
-	if s.embedded != nil {
-		var m struct {
-			Status complaintbot.OutboxStatus `bson:"status"`
-		}
-		if err := s.outbox.FindOne(ctx, filter, options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&m); err != nil {
-			return notFound(err)
-		}
-		if !slices.Contains(NeedsPerson, m.Status) {
-			return ErrNotFound
-		}
-	} else {
-		filter = append(filter, bson.E{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}})
-	}
-	r, err := s.outbox.UpdateOne(ctx, filter, update)
+	did, err := s.updateIf(ctx, s.outbox, id, bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: NeedsPerson}}}}, update)
 	if err != nil {
 		return err
 	}
-	if r.MatchedCount == 0 {
+	if !did {
 		return ErrNotFound
 	}
 	return nil
