@@ -27,7 +27,8 @@ func (k Kind) Prefix() string {
 	}
 }
 
-// Label returns the kind's Chinese name as a customer reads it.
+// Label returns the kind's Chinese name as staff read it (the console, exports, the audit trail).
+// What a customer reads for a kind is the flow file's name for it (flows.Definition.KindName).
 func (k Kind) Label() string {
 	switch k {
 	case KindSuggestion:
@@ -55,7 +56,11 @@ const (
 	StatusWithdrawn Status = "withdrawn"
 )
 
-// Label returns the status's Chinese name as a customer reads it.
+// Statuses are all the statuses of a case, in the order of the constants above.
+var Statuses = []Status{StatusReceived, StatusInvestigating, StatusEscalated, StatusResolved, StatusClosed, StatusReopened, StatusWithdrawn}
+
+// Label returns the status's Chinese name as staff read it (the console, exports, the audit
+// trail). What a customer reads is the flow file's statuses: (flows.Definition.StatusName).
 func (s Status) Label() string {
 	switch s {
 	case StatusReceived:

@@ -186,7 +186,7 @@ func New(ctx context.Context, cfg config.Config, opts Options) (_ *App, err erro
 	a.Media = &scheduler.MediaFetcher{Store: a.Store, API: a.WeChat, Clock: a.Clock, Log: a.Log}
 	host, _ := os.Hostname()
 	a.Outbox = &scheduler.OutboxWorker{Store: a.Store, Sender: a.WeChat, Clock: a.Clock, Log: a.Log, Metrics: a.Metrics,
-		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts}
+		Owner: fmt.Sprintf("%s:%d", host, os.Getpid()), Poll: cfg.Outbox.PollInterval.D(), MaxAttempts: cfg.Outbox.MaxAttempts, Names: def}
 	a.Reports = reports.New(a.Store, a.Clock, a.Log)
 	if err := a.buildConsole(ctx); err != nil {
 		return nil, err

@@ -69,6 +69,19 @@ func (s *Service) ReopenForLowRating(ctx context.Context, number, survey string,
 	return did, nil
 }
 
+// RemindProgress tells the customer of the open case c that it is still being worked on (notice
+// progress): one notice per quiet period, the period that started at since, however often it is
+// asked; at is now.
+func (s *Service) RemindProgress(ctx context.Context, c *complaintbot.Case, since, at time.Time) error {
+	return s.systemNotice(ctx, c, flows.NoticeProgress, fmt.Sprintf("notice:%s:progress:%d", c.Number, since.Unix()), at)
+}
+
+// RemindBeforeDue tells the customer of the open case c, shortly before its promised reply date
+// due, when to expect the answer (notice before_due): one notice per reply date; at is now.
+func (s *Service) RemindBeforeDue(ctx context.Context, c *complaintbot.Case, due, at time.Time) error {
+	return s.systemNotice(ctx, c, flows.NoticeBeforeDue, fmt.Sprintf("notice:%s:before:%d", c.Number, due.Unix()), at)
+}
+
 // systemNotice queues the notice of the given kind about c under id (a notice queued already is
 // left as it is).
 func (s *Service) systemNotice(ctx context.Context, c *complaintbot.Case, kind flows.NoticeKind, id string, at time.Time) error {

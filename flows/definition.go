@@ -104,21 +104,21 @@ func (d *Definition) noBranch() complaintbot.Branch {
 // kind returns the flow of a kind; validation guarantees all three kinds exist.
 func (d *Definition) kind(k complaintbot.Kind) *kindDef { return d.kinds[k] }
 
-// kindName is what customers read for a kind: the flow file's name for it.
+// kindName is what customers read for a kind: the flow file's name for it (the loader fills one
+// the file lacks from the embedded default).
 func (d *Definition) kindName(k complaintbot.Kind) string {
-	if kd := d.kinds[k]; kd != nil && kd.Name != "" {
+	if kd := d.kinds[k]; kd != nil {
 		return kd.Name
 	}
-	return k.Label()
+	return ""
 }
 
-// statusName is what customers read for a case status: the flow file's name for it.
-func (d *Definition) statusName(s complaintbot.Status) string {
-	if n := d.file.Statuses[s]; n != "" {
-		return n
-	}
-	return s.Label()
-}
+// statusName is what customers read for a case status: the flow file's name for it (the loader
+// fills one the file lacks from the embedded default).
+func (d *Definition) statusName(s complaintbot.Status) string { return d.file.Statuses[s] }
+
+// StatusName is what customers read for a case status (the flow file's statuses:).
+func (d *Definition) StatusName(s complaintbot.Status) string { return d.statusName(s) }
 
 // kindOrder lists the kinds in the order the customer is offered them (1 投诉 2 建议 3 表扬).
 var kindOrder = []complaintbot.Kind{complaintbot.KindComplaint, complaintbot.KindSuggestion, complaintbot.KindPraise}

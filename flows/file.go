@@ -15,7 +15,8 @@ type fileDef struct {
 	Kinds         kindsDef          `yaml:"kinds"`
 	NoBranch      noBranchDef       `yaml:"no_branch"`
 	QuickReplies  []string          `yaml:"quick_replies"`
-	// Statuses are the case statuses as customers read them; one missing reads Status.Label.
+	// Statuses are the case statuses as customers read them; one missing is taken from the
+	// embedded default.
 	Statuses   map[complaintbot.Status]string `yaml:"statuses"`
 	Branches   []complaintbot.Branch          `yaml:"branches"`
 	Categories map[string][]categoryDef       `yaml:"categories"`

@@ -175,6 +175,9 @@ func (f *fileDef) fillSections() error {
 	if err := f.fillReviewTexts(); err != nil {
 		return err
 	}
+	if err := f.fillNames(); err != nil {
+		return err
+	}
 	if !f.Survey.empty() && !f.Notices.empty() && !f.Understanding.empty() && f.FAQ != nil && f.Urgent != nil {
 		return nil
 	}
@@ -199,6 +202,42 @@ func (f *fileDef) fillSections() error {
 	}
 	if f.Urgent == nil {
 		f.Urgent = defaultFile.Urgent
+	}
+	return nil
+}
+
+// fillNames takes a case status's or a kind's name that an operator's file lacks (files written
+// before statuses: and kinds' name: existed) from the embedded default, so that what a customer
+// reads for {status} and {kind} always comes from a flow file.
+func (f *fileDef) fillNames() error {
+	missing := false
+	for _, s := range complaintbot.Statuses {
+		missing = missing || strings.TrimSpace(f.Statuses[s]) == ""
+	}
+	for _, k := range []*kindDef{f.Kinds.Complaint, f.Kinds.Suggestion, f.Kinds.Praise} {
+		missing = missing || (k != nil && strings.TrimSpace(k.Name) == "")
+	}
+	if !missing {
+		return nil
+	}
+	var err error
+	defaultOnce.Do(func() { err = yaml.Unmarshal(defaultYAML, &defaultFile) })
+	if err != nil {
+		return fmt.Errorf("embedded default.yaml: %w", err)
+	}
+	if f.Statuses == nil {
+		f.Statuses = map[complaintbot.Status]string{}
+	}
+	for _, s := range complaintbot.Statuses {
+		if strings.TrimSpace(f.Statuses[s]) == "" {
+			f.Statuses[s] = defaultFile.Statuses[s]
+		}
+	}
+	for _, k := range []struct{ mine, def *kindDef }{{f.Kinds.Complaint, defaultFile.Kinds.Complaint},
+		{f.Kinds.Suggestion, defaultFile.Kinds.Suggestion}, {f.Kinds.Praise, defaultFile.Kinds.Praise}} {
+		if k.mine != nil && strings.TrimSpace(k.mine.Name) == "" {
+			k.mine.Name = k.def.Name
+		}
 	}
 	return nil
 }

@@ -86,13 +86,20 @@ func TestKindAndStatusNamesComeFromTheFlowFile(t *testing.T) {
 	if got := def.statusName(complaintbot.StatusReceived); got != "已收到，待处理" {
 		t.Errorf("status name %q", got)
 	}
-	// A flow file without the names reads the built-in ones.
+	// A flow file without the names (written before they existed) reads the embedded default's.
 	old := strings.Replace(string(defaultYAML), "statuses:\n  received: 已受理\n", "statuses:\n", 1)
+	old = strings.Replace(old, "    name: 投诉\n", "", 1)
+	if old == string(defaultYAML) {
+		t.Fatal("the default file's layout changed: the test removes nothing")
+	}
 	d2, err := LoadDefinition([]byte(old))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := d2.statusName(complaintbot.StatusReceived); got != "已受理" {
-		t.Errorf("without a name in the file: %q", got)
+		t.Errorf("without a status name in the file: %q", got)
+	}
+	if got := d2.KindName(complaintbot.KindComplaint); got != "投诉" {
+		t.Errorf("without a kind name in the file: %q", got)
 	}
 }

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/cases"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -217,15 +215,16 @@ func (x *Scheduler) progress(ctx context.Context, c *complaintbot.Case, now time
 		// Something happened since this look was scheduled: look again a full interval after it.
 		return x.schedule(ctx, now, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, next.Unix()), Kind: storage.DueProgress, At: next, Case: c.Number})
 	}
-	// Keyed by the quiet period it ends, so two looks at the same period send one notice.
-	msg := x.notice(c, flows.NoticeProgress, fmt.Sprintf("notice:%s:progress:%d", c.Number, base.Unix()), now)
 	next := now.Add(interval)
 	if err := x.schedule(ctx, now, storage.DueEntry{ID: fmt.Sprintf("progress#%s#%d", c.Number, next.Unix()), Kind: storage.DueProgress, At: next, Case: c.Number}); err != nil {
 		return err
 	}
-	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
+	// The case workflow writes and queues the notice, keyed by the quiet period it ends, so two
+	// looks at the same period send one notice.
+	if err := x.cases.RemindProgress(ctx, c, base, now); err != nil {
 		return err
 	}
+	x.pokeOutbox()
 	tr.NoticeAt, tr.Updated = now, now
 	return x.store.SaveCaseTrack(ctx, tr, false)
 }
@@ -244,10 +243,10 @@ func (x *Scheduler) beforeDue(ctx context.Context, c *complaintbot.Case, e stora
 	if now.Sub(maxTime(tr.NoticeAt, c.LastNotice())) < x.cfg.NoticeBeforeDue.D()/2 {
 		return nil
 	}
-	msg := x.notice(c, flows.NoticeBeforeDue, fmt.Sprintf("notice:%s:before:%d", c.Number, e.Due.Unix()), now)
-	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
+	if err := x.cases.RemindBeforeDue(ctx, c, e.Due, now); err != nil {
 		return err
 	}
+	x.pokeOutbox()
 	tr.NoticeAt, tr.Updated = now, now
 	return x.store.SaveCaseTrack(ctx, tr, false)
 }
@@ -285,15 +284,4 @@ func (x *Scheduler) rated(ctx context.Context, e storage.DueEntry, now time.Time
 		return err
 	}
 	return x.reconcile(ctx, c, now)
-}
-
-// notice is the notice of the given kind about c, with the idempotency key id.
-func (x *Scheduler) notice(c *complaintbot.Case, kind flows.NoticeKind, id string, now time.Time) complaintbot.OutboxMessage {
-	text := x.engine.Notice(kind, summary(c), flows.NoticeData{Expected: cases.ExpectedBy(c, now), Decision: c.DecisionDue})
-	return complaintbot.OutboxMessage{ID: id, OpenID: c.OpenID, Text: text, Purpose: complaintbot.PurposeNotice, CaseNumber: c.Number, Created: now, By: complaintbot.SystemUser}
-}
-
-func summary(c *complaintbot.Case) complaintbot.CaseSummary {
-	return complaintbot.CaseSummary{Number: c.Number, Kind: c.Kind, Status: c.Status, Category: c.Category, Branch: c.Branch,
-		Received: c.Received, ReplyDue: c.ReplyDue}
 }

@@ -34,6 +34,12 @@ const (
 	ChannelTemplate = "template" // template message: any time, to followers, for configured notice kinds
 )
 
+// CaseNames names a case's kind and status as the customer reads them (flows.Definition does).
+type CaseNames interface {
+	KindName(complaintbot.Kind) string
+	StatusName(complaintbot.Status) string
+}
+
 // OutboxWorker delivers queued messages: one attempt at a time per message across all instances
 // (each attempt is claimed with an insert on a unique key), on the channel WeChat allows, at most
 // PerSecond messages a second, retried with backoff on transient errors, and given up after
@@ -79,6 +85,9 @@ type OutboxWorker struct {
 	// {number}, {kind}, {status}, {date}, {branch}; each value is fitted to WeChat's keyword
 	// rules (wechatapi.FillKeyword).
 	TemplateData map[string]string
+	// Names names a case's kind and status in a template's {kind} and {status} as the customer
+	// reads them: the service's flow definition (nil: the embedded default's).
+	Names CaseNames
 	// Subscribe sends the Templates as subscribe messages (订阅通知, message/subscribe/bizsend)
 	// instead of template messages.
 	Subscribe bool
@@ -546,7 +555,11 @@ func (w *OutboxWorker) templateData(ctx context.Context, m *complaintbot.OutboxM
 			return nil, err
 		}
 		if c != nil {
-			values["{kind}"], values["{status}"], values["{branch}"] = c.Kind.Label(), c.Status.Label(), c.Branch.Name
+			names := w.Names
+			if names == nil {
+				names = flows.DefaultDefinition()
+			}
+			values["{kind}"], values["{status}"], values["{branch}"] = names.KindName(c.Kind), names.StatusName(c.Status), c.Branch.Name
 			values["{date}"] = flows.FormatDate(cases.ExpectedBy(c, w.Clock.Now()))
 		}
 	}

@@ -340,6 +340,13 @@ func (x *Scheduler) enqueue(ctx context.Context, msgs []complaintbot.OutboxMessa
 	return nil
 }
 
+// pokeOutbox makes the outbox look for due messages at once (a notice was just queued).
+func (x *Scheduler) pokeOutbox() {
+	if x.outbox != nil {
+		x.outbox.Poke()
+	}
+}
+
 // schedule stores entries, none due before now.
 func (x *Scheduler) schedule(ctx context.Context, now time.Time, entries ...storage.DueEntry) error {
 	for i := range entries {
