@@ -118,7 +118,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	if s.Field == complaintbot.FieldPerson && h.story && !t.praiseStory(n) {
 		h.story = false // "是个戴眼镜的小伙子" says who, not what they did
 	}
-	override := t.d.u.correction.in(key(n))
+	override := t.d.corrects(key(n))
 	var r stepResult
 	switch s.Type {
 	case stepChoice:
@@ -417,7 +417,15 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 		if t.d.u.pieceDone.is(k) && st.done(complaintbot.FieldDescription) {
 			return ask(t.question()) // "就这些": the story is told; what they want is still to say
 		}
-		if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
+		if story, rest, ok := t.discovered(text, n, k); ok {
+			// "今年想取出来…才知道是买了保险…": what they found out is more of the story, though
+			// it names what they meant to do; a wish said after it is the answer.
+			t.addToStory(story)
+			if rest == "" {
+				return ask(t.question())
+			}
+			text = rest
+		} else if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.addToStory(text)
 			return ask(t.question())
@@ -468,6 +476,32 @@ func (t *turn) complaintWords(n string) bool {
 func (t *turn) praiseStory(n string) bool {
 	k := key(n)
 	return t.d.u.praiseDeeds.in(k) || t.d.u.praiseStory.in(k)
+}
+
+// discovered splits a message at the request question that tells what the customer found out
+// ("…才知道是买了保险…", understanding.discovery_words) into the story, up to the clause that
+// says so, and the wish said after it ("" none); a rhetorical question in it ("哪里交得起") is
+// part of the story. ok false for a message that tells no discovery
+// or no story.
+func (t *turn) discovered(text, n, k string) (story, rest string, ok bool) {
+	if !t.st.done(complaintbot.FieldDescription) || !t.d.u.discovery.in(k) || t.d.content(n) < t.d.file.Understanding.StoryContent {
+		return "", "", false
+	}
+	cs := clauses(text)
+	last := -1
+	for i, c := range cs {
+		if t.d.u.discovery.in(key(t.d.normalize(c))) {
+			last = i
+		}
+	}
+	if last < 0 {
+		return "", "", false
+	}
+	story = strings.Join(cs[:last+1], "，")
+	if after := strings.Join(cs[last+1:], "，"); after != "" && t.d.requestIn(after) != "" {
+		return story, after, true
+	}
+	return text, "", true
 }
 
 // storyGoesOn reports whether an answer to the request question tells more of the story rather
@@ -658,7 +692,7 @@ func (t *turn) moreStory(h hits, orig, skip string) bool {
 		return false
 	}
 	n := t.d.normalize(orig)
-	if _, phone := parsePhone(n); phone || t.d.u.correction.in(key(n)) || t.categoryNamed(n) >= 0 {
+	if _, phone := parsePhone(n); phone || t.d.corrects(key(n)) || t.categoryNamed(n) >= 0 {
 		return false // a phone, a correction, a category's name ("服务态度"): an answer, not the story
 	}
 	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) && t.d.told(n) < t.d.file.Understanding.StoryContent {

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -177,6 +178,9 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if story && m[2] < 0 && !w.dated {
 			continue // a bare "1点" in a story is not enough
 		}
+		if story && w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
+			continue // "从十号开始的……有时候晚上十点多还打": the day, not an hour that recurs
+		}
 		h, mi, nextDay, ok := clockOf(rest, m, w.period)
 		if !ok {
 			if story {
@@ -196,7 +200,13 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		break
 	}
 	if !clockFound && w.period == "" {
-		w.period = periodRe.FindString(rest)
+		for _, m := range periodRe.FindAllStringIndex(rest, -1) {
+			if story && w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
+				continue // "有时候晚上还打": a part of the day that recurs
+			}
+			w.period = rest[m[0]:m[1]]
+			break
+		}
 	}
 	if !w.dated && !clockFound && w.period == "" {
 		if d.unknownTime(text, story) {
@@ -741,13 +751,68 @@ func (t *turn) refinesWhen(w when) bool {
 	}
 	old := d.OccurredAt.In(complaintbot.Shanghai)
 	nw := w.t.In(complaintbot.Shanghai)
+	if d.OccurredPrecision == complaintbot.OccurredExact && d.Fields[FieldOccurredPeriod] != "" {
+		// "昨天下午" in the story, then "三点多钟": the hour in that part of that day.
+		return w.clock && sameDay(old, nw)
+	}
 	switch d.OccurredPrecision {
 	case complaintbot.OccurredMonth, complaintbot.OccurredPartOfMonth:
 		return old.Year() == nw.Year() && old.Month() == nw.Month()
 	case complaintbot.OccurredYear:
 		return old.Year() == nw.Year()
 	case complaintbot.OccurredWeek:
-		return !nw.Before(old) && nw.Before(old.AddDate(0, 0, 7))
+		if slices.Contains(d.Prefilled, fieldOccurredAt) {
+			// "前几天" guessed from the story, then "这个月20号扣的": a day named is the event's,
+			// also a little before the seven days the words were read as.
+			old = old.AddDate(0, 0, -7)
+		}
+		return !nw.Before(old) && nw.Before(d.OccurredAt.In(complaintbot.Shanghai).AddDate(0, 0, 7))
 	}
 	return false
+}
+
+func sameDay(a, b time.Time) bool {
+	return a.Year() == b.Year() && a.YearDay() == b.YearDay()
+}
+
+// periodHours are the hours (from, to: to not included) a part of the day holds, for an hour said
+// on its own after the part of the day was ("昨天下午", then "三点多钟").
+var periodHours = map[string][2]int{
+	"凌晨": {0, 6}, "早上": {5, 10}, "早晨": {5, 10}, "上午": {7, 12}, "中午": {11, 14}, "下午": {12, 19}, "傍晚": {16, 20},
+	"晚上": {18, 24}, "夜里": {20, 24}, "夜间": {20, 24}, "半夜": {0, 4},
+}
+
+// clockInPeriod reads an hour said on its own ("三点多钟") as the hour of the draft's time when
+// that was read from the story as a day with a part of the day and no hour ("昨天下午"), and the
+// hour falls in that part; ok false otherwise.
+func (t *turn) clockInPeriod(n string) (when, bool) {
+	d := t.st.Draft
+	if d == nil || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact || !slices.Contains(d.Prefilled, fieldOccurredAt) {
+		return when{}, false // a time the customer gave as the answer stands ("前天早上", then "都九点十分了")
+	}
+	period := d.Fields[FieldOccurredPeriod]
+	hours, ok := periodHours[period]
+	if !ok {
+		return when{}, false
+	}
+	s := cnNumerals(textnorm.HalfWidth(n))
+	for _, m := range clockRe.FindAllStringSubmatchIndex(s, -1) {
+		if m[4] > 0 && isDigit(s[m[4]-1]) {
+			continue
+		}
+		if m[2] >= 0 && s[m[2]:m[3]] != period {
+			continue // another part of the day: another moment
+		}
+		h, mi, nextDay, ok := clockOf(s, m, period)
+		if !ok || nextDay || h < hours[0] || h >= hours[1] {
+			continue
+		}
+		day := d.OccurredAt.In(complaintbot.Shanghai)
+		at := time.Date(day.Year(), day.Month(), day.Day(), h, mi, 0, 0, complaintbot.Shanghai)
+		if at.After(t.now) {
+			continue
+		}
+		return when{t: at, clock: true, dated: true}, true
+	}
+	return when{}, false
 }

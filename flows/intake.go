@@ -142,7 +142,7 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 	t.changeKind(kind)
 	st.Correcting = false
 	t.add(fill(t.u().KindSwitched, "kind", t.d.kindName(kind)))
-	correction := t.d.u.correction.in(key(n))
+	correction := t.d.corrects(key(n))
 	h := t.scan(n)
 	h.story, h.request = false, "" // "我不是提建议，我是要投诉" is neither the story nor a request
 	if rest := t.d.withoutKindClauses(t.orig); rest != "" && t.d.content(t.d.normalize(rest)) >= t.d.file.Understanding.DescContent {

@@ -203,6 +203,8 @@ func (t *turn) scan(n string) hits {
 		case stepDateTime:
 			if w, p := d.scanWhen(n, t.now, true); p == dateOK {
 				h.when = &w
+			} else if c, ok := t.clockInPeriod(n); ok {
+				h.when = &c
 			} else if now := t.now.In(complaintbot.Shanghai); p == dateFuture && w.t.In(complaintbot.Shanghai).YearDay() == now.YearDay() && w.t.Year() == now.Year() {
 				// Later today ("今天上午十点" said at 3 a.m.): a time meant, not yet come. A day to come
 				// ("让我明天再来") is what someone said would happen, not when it happened.
@@ -274,8 +276,8 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 		}
 	}
 	out = d.withoutSubsumed(kind, k, out)
-	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last {
-		out = out[:len(out)-1] // 其他 is for what fits nothing else
+	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last && !d.mostCovered(kind, k, out, last) {
+		out = out[:len(out)-1] // 其他 is for what fits nothing else, unless its words say most ("替他还…天天打电话")
 	}
 	if major := slices.DeleteFunc(slices.Clone(out), func(i int) bool { return d.file.Categories[string(kind)][i].Minor }); len(major) > 0 {
 		out = major // "扣了我管理费，没人告诉我": the fee, not what was not told
@@ -295,23 +297,42 @@ func (d *Definition) bestCategory(kind complaintbot.Kind, n string) int {
 	k := key(n)
 	best, bestScore := at[0], -1
 	for _, i := range at {
-		covered := make([]bool, len(k))
-		for _, sp := range d.keywordSpans(cats[i], k) {
-			for b := sp[0]; b < sp[1]; b++ {
-				covered[b] = true
-			}
-		}
-		score := 0
-		for j, c := range covered {
-			if c && utf8.RuneStart(k[j]) {
-				score++
-			}
-		}
-		if score > bestScore {
+		if score := d.coverage(cats[i], k); score > bestScore {
 			best, bestScore = i, score
 		}
 	}
 	return best
+}
+
+// coverage is how many characters of k a category's keywords cover (those after a negation left
+// out).
+func (d *Definition) coverage(c categoryDef, k string) int {
+	covered := make([]bool, len(k))
+	for _, sp := range d.keywordSpans(c, k) {
+		for b := sp[0]; b < sp[1]; b++ {
+			covered[b] = true
+		}
+	}
+	score := 0
+	for j, c := range covered {
+		if c && utf8.RuneStart(k[j]) {
+			score++
+		}
+	}
+	return score
+}
+
+// mostCovered reports whether category i's keywords cover more of k than those of every other
+// category in at.
+func (d *Definition) mostCovered(kind complaintbot.Kind, k string, at []int, i int) bool {
+	cats := d.file.Categories[string(kind)]
+	mine := d.coverage(cats[i], k)
+	for _, j := range at {
+		if j != i && d.coverage(cats[j], k) >= mine {
+			return false
+		}
+	}
+	return true
 }
 
 // keywordSpans returns where a category's keywords occur in k (byte offsets), those after a
@@ -598,6 +619,9 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		if s.Type == stepBranch && done && h.branch != nil && h.branch.Code != complaintbot.NoBranchCode &&
 			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) {
 			refine = true // "卡丢了" (no branch, guessed), then "昨天去营业部挂失…": the branch named
+		}
+		if s.Type == stepChoice && done && draft.Urgent == "" && t.urgentCategory() >= 0 && slices.Contains(draft.Prefilled, s.Field) {
+			refine = true // "ATM上取了两千块" (machines, from the story), then "卡还在我手上": money at risk decides
 		}
 		moreWish := t.moreWish(s, h, skip)
 		wishNow := t.wishReplaces(s, h, skip)

@@ -56,10 +56,16 @@ type understandingDef struct {
 	FutureWords     []string `yaml:"future_words"`
 	PraiseDeeds     []string `yaml:"praise_deeds"`
 	CorrectionWords []string `yaml:"correction_words"`
-	PieceDone       []string `yaml:"piece_done"`
-	Filler          []string `yaml:"filler"`
-	LeadIns         []string `yaml:"lead_ins"`
-	PhoneRefusals   []string `yaml:"phone_refusals"`
+	// NotCorrection are phrases that hold a correction word but put nothing right ("要不是她",
+	// "是不是"): left out before a message is read as a correction.
+	NotCorrection []string `yaml:"not_correction"`
+	// DiscoveryWords say the customer found something out ("才知道", "才发现"): at the request
+	// question such a message goes on with the story, though it names what they meant to do.
+	DiscoveryWords []string `yaml:"discovery_words"`
+	PieceDone      []string `yaml:"piece_done"`
+	Filler         []string `yaml:"filler"`
+	LeadIns        []string `yaml:"lead_ins"`
+	PhoneRefusals  []string `yaml:"phone_refusals"`
 	// PhoneLeadIns are the words before a phone number given inside a story ("我电话138…"): they
 	// leave the story with the number, which is kept as the phone, not as what happened.
 	PhoneLeadIns []string `yaml:"phone_lead_ins"`
@@ -90,7 +96,10 @@ type understandingDef struct {
 	ReferBack     []string `yaml:"refer_back"`
 	// NotTimeWords are words whose characters would read as a time but are not one ("这周一直这样"
 	// is no Monday): left out before a time is read.
-	NotTimeWords   []string            `yaml:"not_time_words"`
+	NotTimeWords []string `yaml:"not_time_words"`
+	// HabitWords say that what follows happens again and again ("有时候晚上十点多还打"): an hour
+	// after them in a story is not the hour of the event.
+	HabitWords     []string            `yaml:"habit_words"`
 	RiskWords      []string            `yaml:"risk_words"`
 	StoryContent   int                 `yaml:"story_content"`
 	DescContent    int                 `yaml:"description_content"`
@@ -281,6 +290,8 @@ type understanding struct {
 	switchFillers  []string // with "" first: no filler
 	branchSuffixes []string
 	correction     words
+	notCorrection  words // "要不是她": no correction
+	discovery      words // "才知道": more of the story
 	pieceDone      words
 	noContent      words    // filler and insults
 	leadIns        words    // "是这样的", "我跟你说啊": said before a story, not part of it
@@ -303,6 +314,7 @@ type understanding struct {
 	degree         words           // intensifiers left out when matching category keywords (太, 很)
 	referBack      words           // "接着刚才的": the conversation, not a time
 	notTime        words           // "一直": no 周一
+	habit          words           // "有时候": an hour that recurs
 	risk           words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
 	kindNames      map[complaintbot.Kind]words
 	switchPrefixes words
@@ -379,6 +391,8 @@ func (d *Definition) compileUnderstanding() {
 	c.switchFillers = append([]string{""}, newWords(u.SwitchFillers)...)
 	c.branchSuffixes = newWords(u.BranchSuffixes)
 	c.correction = newWords(u.CorrectionWords)
+	c.notCorrection = newWords(u.NotCorrection)
+	c.discovery = newWords(u.DiscoveryWords)
 	c.pieceDone = newWords(u.PieceDone)
 	c.noContent = newWords(u.Filler, u.Insults, u.LeadIns)
 	c.leadIns = newWords(u.LeadIns)
@@ -406,6 +420,7 @@ func (d *Definition) compileUnderstanding() {
 	c.degree = newWords(u.DegreeWords)
 	c.referBack = newWords(u.ReferBack)
 	c.notTime = newWords(u.NotTimeWords)
+	c.habit = newWords(u.HabitWords)
 	c.risk = newWords(u.RiskWords)
 	c.kindNames = map[complaintbot.Kind]words{}
 	for _, k := range kindOrder {
@@ -471,6 +486,12 @@ func (d *Definition) compileUnderstanding() {
 		}
 	}
 	d.u = c
+}
+
+// corrects reports whether a message (its key k) puts an answer right ("写错了", "不是城东，是城西"),
+// phrases that only hold a correction word ("要不是她") left out.
+func (d *Definition) corrects(k string) bool {
+	return d.u.correction.in(d.u.notCorrection.strip(k))
 }
 
 // gapPattern matches a word written with gaps ("卡…吞了"): its parts in order, at most a dozen
