@@ -115,7 +115,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	h := t.scan(n)
-	if s.Field == complaintbot.FieldPerson && h.story && !t.praiseStory(n) {
+	if s.Field == complaintbot.FieldPerson && h.story && !t.praiseStory(n) && !t.tellsEvents(n) {
 		h.story = false // "是个戴眼镜的小伙子" says who, not what they did
 	}
 	override := t.d.corrects(key(n))
@@ -130,6 +130,9 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	case stepPhone:
 		if p, ok := parsePhone(n); ok {
 			t.draftFields()[s.Field] = p
+			r = done()
+		} else if s.Optional && t.d.u.phoneRefusals.in(key(n)) {
+			t.unset(s) // "电话就别打了，我不想接": declined in a sentence
 			r = done()
 		} else {
 			r = refuse(t.msgs().PhoneInvalid)
@@ -465,6 +468,13 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 	return done()
 }
 
+// tellsEvents reports whether a message at the person question tells what happened rather than
+// who ("上周我送外卖把钱包丢了…"): a long message in the past that names nobody and is no "不知道".
+func (t *turn) tellsEvents(n string) bool {
+	k := key(n)
+	return t.d.content(n) >= t.d.file.Understanding.DescContent && t.d.personIn(n) == "" && !t.d.u.dontKnow.in(k) && strings.Contains(k, "了")
+}
+
 // complaintWords reports whether a message holds the words of a complaint's story.
 func (t *turn) complaintWords(n string) bool {
 	return t.d.u.complaintStory.in(key(n)) ||
@@ -526,6 +536,7 @@ func (t *turn) storyGoesOn(n, k string) bool {
 // marksWish reports whether k holds a word of a wish (understanding.request_markers) not denied
 // right before it: "卡也没退" tells what did not happen, it wishes nothing.
 func (d *Definition) marksWish(k string) bool {
+	k = d.u.notMarker.strip(k) // "别的银行", "替客户着想": no wish
 	for _, w := range d.u.requestMarkers {
 		for j := range occurrences(k, w) {
 			if !deniedBefore(k, j) {
@@ -584,7 +595,11 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 // for it, or by keywords; several fitting keywords ask among those only.
 func (t *turn) answerChoice(n string, h hits) stepResult {
 	cats := t.d.file.Categories[string(t.st.Draft.Kind)]
-	i, ok := matchChoiceOf(n, t.choiceNames())
+	names := t.choiceNames()
+	i, ok := matchChoiceOf(n, names)
+	if ok && h.story && h.category >= 0 && i != h.category && exactChoice(key(n), names) < 0 {
+		i = h.category // "…其他窗口的人坐里面聊天": a story's words, not a choice named in passing
+	}
 	for j := range cats {
 		if !ok && newWords(cats[j].Answers).is(key(n)) {
 			i, ok = j, true // "别的", "都不是"

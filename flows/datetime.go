@@ -245,14 +245,15 @@ func (w when) check(now, today time.Time) dateProblem {
 	return dateOK
 }
 
-// unknownTime reports whether a message says the customer does not know when: the whole answer,
-// or in a story a clause with both a "don't know" word and a word for the time.
+// unknownTime reports whether a message says the customer does not know when: a short answer
+// with a "don't know" word, or (in a story, or a long answer) a clause with both a "don't know"
+// word and a word for the time; "我都不知道他借钱的时候填了我的电话" is more of the story.
 func (d *Definition) unknownTime(text string, story bool) bool {
 	if d.u == nil {
 		return false
 	}
-	if !story {
-		return d.u.dontKnow.in(key(text))
+	if !story && d.u.dontKnow.in(key(text)) && d.content(d.normalize(text)) < 2*d.file.Understanding.StoryContent {
+		return true
 	}
 	for _, c := range clauses(text) {
 		if k := key(c); d.u.dontKnow.in(k) && d.u.timeWords.in(k) {
@@ -736,15 +737,16 @@ func cnValue(run string) string {
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // refinesWhen reports whether a moment makes the draft's approximate time precise: a day (with or
-// without the hour) inside the month, the part of the month, the week or the year held, or any
-// moment when the time was unknown ("这个月" in the story, then "扣钱是这个月五号").
+// without the hour) inside the month, the part of the month, the week or the year held, an hour in
+// the part of the day read from the story, or any time, a period too, when the time was unknown
+// ("这个月" in the story, then "扣钱是这个月五号").
 func (t *turn) refinesWhen(w when) bool {
 	d := t.st.Draft
+	if t.st.done(fieldOccurredAt) && d.OccurredPrecision == complaintbot.OccurredUnknown && w.precision != complaintbot.OccurredUnknown {
+		return true // "不知道", then "从上周开始打的": a period is more than nothing
+	}
 	if !t.st.done(fieldOccurredAt) || w.precision != complaintbot.OccurredExact || !w.dated {
 		return false
-	}
-	if d.OccurredPrecision == complaintbot.OccurredUnknown {
-		return true
 	}
 	if d.OccurredAt == nil {
 		return false

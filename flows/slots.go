@@ -620,6 +620,12 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) {
 			refine = true // "卡丢了" (no branch, guessed), then "昨天去营业部挂失…": the branch named
 		}
+		if s.Type == stepBranch && done && draft.Branch == nil && h.branch != nil &&
+			(h.branch.Code != complaintbot.NoBranchCode || d.u.noBranchNames.in(key(d.normalize(orig)))) {
+			// Left unknown ("记不清了"), then a branch named or "跟网点没关系" said in so many
+			// words: the answer, given later (a story's hint of no branch is not enough).
+			refine = true
+		}
 		if s.Type == stepChoice && done && draft.Urgent == "" && t.urgentCategory() >= 0 && slices.Contains(draft.Prefilled, s.Field) {
 			refine = true // "ATM上取了两千块" (machines, from the story), then "卡还在我手上": money at risk decides
 		}
@@ -693,6 +699,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 					// and this is what the customer wants.
 					if _, ok := draft.Fields[complaintbot.FieldDescription]; ok {
 						draft.Fields[complaintbot.FieldDescription] += "，" + t.draftFields()[s.Field]
+						t.recheckCategory() // "这不就是搭售吗": the story's words decide again
 					}
 				}
 			case complaintbot.FieldPerson:
@@ -761,7 +768,7 @@ func (t *turn) wishReplaces(s *stepDef, h hits, skip string) bool {
 		return false
 	}
 	old := t.st.Draft.Fields[s.Field]
-	return old != "" && t.d.requestIn(old) == "" && !t.d.u.requestMarkers.in(key(t.d.normalize(old)))
+	return old != "" && t.d.requestIn(old) == "" && !t.d.marksWish(key(t.d.normalize(old)))
 }
 
 // withPiece joins a message to the story pieces told before it, unless it repeats them; a lead-in

@@ -62,10 +62,13 @@ type understandingDef struct {
 	// DiscoveryWords say the customer found something out ("才知道", "才发现"): at the request
 	// question such a message goes on with the story, though it names what they meant to do.
 	DiscoveryWords []string `yaml:"discovery_words"`
-	PieceDone      []string `yaml:"piece_done"`
-	Filler         []string `yaml:"filler"`
-	LeadIns        []string `yaml:"lead_ins"`
-	PhoneRefusals  []string `yaml:"phone_refusals"`
+	// NotMarkers are words that hold a request marker but ask for nothing ("别的银行", "着想"):
+	// left out before a message is read as a wish.
+	NotMarkers    []string `yaml:"not_markers"`
+	PieceDone     []string `yaml:"piece_done"`
+	Filler        []string `yaml:"filler"`
+	LeadIns       []string `yaml:"lead_ins"`
+	PhoneRefusals []string `yaml:"phone_refusals"`
 	// PhoneLeadIns are the words before a phone number given inside a story ("我电话138…"): they
 	// leave the story with the number, which is kept as the phone, not as what happened.
 	PhoneLeadIns []string `yaml:"phone_lead_ins"`
@@ -292,6 +295,7 @@ type understanding struct {
 	correction     words
 	notCorrection  words // "要不是她": no correction
 	discovery      words // "才知道": more of the story
+	notMarker      words // "别的": no wish
 	pieceDone      words
 	noContent      words    // filler and insults
 	leadIns        words    // "是这样的", "我跟你说啊": said before a story, not part of it
@@ -393,6 +397,7 @@ func (d *Definition) compileUnderstanding() {
 	c.correction = newWords(u.CorrectionWords)
 	c.notCorrection = newWords(u.NotCorrection)
 	c.discovery = newWords(u.DiscoveryWords)
+	c.notMarker = newWords(u.NotMarkers)
 	c.pieceDone = newWords(u.PieceDone)
 	c.noContent = newWords(u.Filler, u.Insults, u.LeadIns)
 	c.leadIns = newWords(u.LeadIns)
