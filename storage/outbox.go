@@ -279,3 +279,40 @@ func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error
 // OnEnqueue sets a function called after every message that Enqueue adds (the outbox worker's
 // wake-up, so that it need not poll often); it must not block.
 func (s *Store) OnEnqueue(fn func()) { s.onEnqueue.Store(fn) }
+
+// OutboxMessagesByID reads the messages of the ids by _id on the read-only connection, in the
+// ids' order; an id without a message is left out.
+func (s *Store) OutboxMessagesByID(ctx context.Context, ids []string) ([]complaintbot.OutboxMessage, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	out := []complaintbot.OutboxMessage{}
+	coll := s.ScanCollection("outbox")
+	for _, id := range ids {
+		var m complaintbot.OutboxMessage
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+		if notFound(err) == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load outbox message %s: %w", id, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// ReportOutboxStatus returns the status of the outbox message id (a survey's question), read by
+// _id through the read-only connection: the reports tell a survey that reached the customer from
+// one that was undeliverable. Ask only for a message that exists (a missing _id is a scan on the
+// embedded server).
+func (s *Store) ReportOutboxStatus(ctx context.Context, id string) (complaintbot.OutboxStatus, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	var m struct {
+		Status complaintbot.OutboxStatus `bson:"status"`
+	}
+	if err := s.ScanCollection("outbox").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
+		return "", fmt.Errorf("load outbox message %s for reports: %w", id, notFound(err))
+	}
+	return m.Status, nil
+}
