@@ -157,42 +157,6 @@ func (s *Store) RaiseFollowUp(ctx context.Context, sv *complaintbot.Survey, at t
 	return nil
 }
 
-// FollowUps returns the follow-ups with the given status ("" for any), oldest first, for the
-// given branch codes (nil or empty: all branches, for head office); at most 1000.
-func (s *Store) FollowUps(ctx context.Context, branches []string, status FollowUpStatus) ([]FollowUp, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	filter := bson.D{}
-	if status != "" {
-		filter = append(filter, bson.E{Key: "status", Value: status})
-	}
-	if len(branches) > 0 {
-		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
-	}
-	cur, err := s.ScanCollection("follow_ups").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "created_at", Value: 1}}).SetLimit(1000))
-	if err != nil {
-		return nil, fmt.Errorf("list follow-ups: %w", err)
-	}
-	out := []FollowUp{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list follow-ups: %w", err)
-	}
-	return out, nil
-}
-
-// CompleteFollowUp records that the supervisor called the customer back.
-func (s *Store) CompleteFollowUp(ctx context.Context, id, by, note string, at time.Time) error {
-	r, err := s.db.Collection("follow_ups").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},
-		bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: FollowUpDone}, {Key: "done_at", Value: at}, {Key: "done_by", Value: by}, {Key: "note", Value: note}}}})
-	if err != nil {
-		return fmt.Errorf("complete follow-up: %w", err)
-	}
-	if r.MatchedCount == 0 {
-		return fmt.Errorf("complete follow-up %s: %w", id, ErrNotFound)
-	}
-	return s.followUpDone(ctx, id, at)
-}
-
 // FollowUpStatusOf returns the status of the survey's follow-up call, "" when it has none. Call it
 // only for a low-rated survey (one that has a follow-up): a missing _id costs a scan.
 func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpStatus, error) {

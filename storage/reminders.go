@@ -53,26 +53,6 @@ func (s *Store) AddReminder(ctx context.Context, r *Reminder) (bool, error) {
 	return true, nil
 }
 
-// Reminders returns the reminders still to act on raised by now, soonest deadline first, for the
-// cases of the given branch codes (nil or empty: all branches, for head office).
-func (s *Store) Reminders(ctx context.Context, branches []string, now time.Time) ([]Reminder, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	filter := bson.D{{Key: "done", Value: false}, {Key: "at", Value: bson.D{{Key: "$lte", Value: now}}}}
-	if len(branches) > 0 {
-		filter = append(filter, bson.E{Key: "branch", Value: bson.D{{Key: "$in", Value: branches}}})
-	}
-	cur, err := s.ScanCollection("reminders").Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "due", Value: 1}}).SetLimit(1000))
-	if err != nil {
-		return nil, fmt.Errorf("list reminders: %w", err)
-	}
-	out := []Reminder{}
-	if err := cur.All(ctx, &out); err != nil {
-		return nil, fmt.Errorf("list reminders: %w", err)
-	}
-	return out, nil
-}
-
 // DismissReminder marks one reminder acted on.
 func (s *Store) DismissReminder(ctx context.Context, id, by string, at time.Time) error {
 	_, err := s.db.Collection("reminders").UpdateOne(ctx, bson.D{{Key: "_id", Value: id}},

@@ -154,23 +154,6 @@ func (s *Store) Survey(ctx context.Context, id string) (*complaintbot.Survey, er
 	return &sv, nil
 }
 
-// SurveysOfCase returns the case's surveys, at most limit of them.
-func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]complaintbot.Survey, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var out []complaintbot.Survey
-	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []complaintbot.Survey) error {
-		out = append(out, b...)
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, fmt.Errorf("list surveys of case %s: %w", number, err)
-	}
-	return out, nil
-}
-
-var errStop = errors.New("stop")
-
 // SurveyAnswer is a customer's rating of a survey, brought by a conversation turn.
 type SurveyAnswer struct {
 	Survey string
