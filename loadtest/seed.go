@@ -451,9 +451,9 @@ func seedScheduler(ctx context.Context, st *storage.Store, open []*yearCase, end
 // seedFact is the case's report fact as of end.
 func seedFact(c *yearCase, sv *complaintbot.Survey, end time.Time) storage.ReportFact {
 	rc := *c
-	var rs *storage.ReportSurvey
+	var rs *complaintbot.Survey
 	if sv != nil {
-		rs = &storage.ReportSurvey{ID: sv.ID, Case: sv.Case, Round: sv.Round, Status: sv.Status, Rating: sv.Rating, Low: sv.Low, Comment: sv.Comment}
+		rs = &complaintbot.Survey{ID: sv.ID, Case: sv.Case, Round: sv.Round, Status: sv.Status, Rating: sv.Rating, Low: sv.Low, Comment: sv.Comment}
 	}
 	follow := ""
 	if rs != nil && rs.Status == complaintbot.SurveyAnswered && rs.Low {

@@ -260,22 +260,9 @@ func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64,
 	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
 }
 
-// ReportSurvey is what the reports read of a survey.
-type ReportSurvey struct {
-	ID      string                    `bson:"_id"`
-	Case    string                    `bson:"case"`
-	Round   int                       `bson:"round"`
-	Status  complaintbot.SurveyStatus `bson:"status"`
-	Rating  int                       `bson:"rating"`
-	Low     bool                      `bson:"low"`
-	Comment string                    `bson:"comment"`
-	// Reminded is when the survey was asked again (nil: not yet).
-	Reminded *time.Time `bson:"reminded_at,omitempty"`
-}
-
 // EachReportSurvey calls fn with every case survey changed since since (sent, answered or
 // expired at or after it; zero: all), batch at a time.
-func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
+func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]complaintbot.Survey) error) error {
 	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
@@ -289,11 +276,12 @@ func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int
 	return scanBatches(ctx, s, s.ScanCollection("surveys"), filter, nil, batch, fn)
 }
 
-// ReportSurveyByID returns the survey with the given id, or ErrNotFound.
-func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
+// ReportSurveyByID returns the survey with the given id, or ErrNotFound, like Survey but through
+// the read-only connection (see ScanCollection), as the reports' other reads do.
+func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*complaintbot.Survey, error) {
 	ctx, stop := s.scanContext(ctx)
 	defer stop()
-	var sv ReportSurvey
+	var sv complaintbot.Survey
 	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
 	}
