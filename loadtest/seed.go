@@ -341,7 +341,7 @@ func seedCaseLife(ctx context.Context, b *seed.Batch, engine *flows.Engine, c *y
 	}
 	asked := resolved.Add(2 * time.Hour)
 	if asked.Before(end) {
-		seed := storage.SurveySeed{ID: c.Number + "#1", Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
+		seed := complaintbot.Survey{ID: c.Number + "#1", Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
 			Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: agent, By: complaintbot.SystemUser}
 		if c.Category != nil {
 			seed.Category, seed.CategoryName = c.Category.Code, c.Category.Name

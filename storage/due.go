@@ -79,8 +79,9 @@ type DueEntry struct {
 	Due      time.Time `bson:"due"`
 	// Ref is the survey a survey_remind, survey_expire or rated entry is about.
 	Ref string `bson:"ref,omitempty"`
-	// Survey is what a survey entry sends.
-	Survey *SurveySeed `bson:"-"`
+	// Survey is what a survey entry sends: the survey as known before it is asked (see NewSurvey;
+	// only the fields NewSurvey takes are stored).
+	Survey *complaintbot.Survey `bson:"-"`
 }
 
 // dueDoc is a DueEntry as stored. The survey seed is one JSON string: the embedded server parses
@@ -97,11 +98,44 @@ type dueDoc struct {
 	Seed     string    `bson:"seed,omitempty"`
 }
 
+// seedDoc is a survey entry's survey as dueDoc.Seed holds it (JSON, under the field names stored
+// entries have always had): the fields NewSurvey takes.
+type seedDoc struct {
+	ID           string
+	Subject      string
+	Case         string
+	Round        int
+	Handoff      string
+	OpenID       string
+	Kind         string
+	Branch       string
+	BranchName   string
+	Category     string
+	CategoryName string
+	Agent        string
+	Manual       bool
+	By           string
+}
+
+// seedOf is the stored form of the survey sv of a survey entry.
+func seedOf(sv *complaintbot.Survey) seedDoc {
+	return seedDoc{ID: sv.ID, Subject: sv.Subject, Case: sv.Case, Round: sv.Round, Handoff: sv.Handoff, OpenID: sv.OpenID,
+		Kind: sv.Kind, Branch: sv.Branch, BranchName: sv.BranchName, Category: sv.Category, CategoryName: sv.CategoryName,
+		Agent: sv.Agent, Manual: sv.Manual, By: sv.By}
+}
+
+// survey is the survey a stored seed describes.
+func (d *seedDoc) survey() *complaintbot.Survey {
+	return &complaintbot.Survey{ID: d.ID, Subject: d.Subject, Case: d.Case, Round: d.Round, Handoff: d.Handoff, OpenID: d.OpenID,
+		Kind: d.Kind, Branch: d.Branch, BranchName: d.BranchName, Category: d.Category, CategoryName: d.CategoryName,
+		Agent: d.Agent, Manual: d.Manual, By: d.By}
+}
+
 // MarshalBSON stores the entry as a dueDoc.
 func (e DueEntry) MarshalBSON() ([]byte, error) {
 	d := dueDoc{ID: e.ID, Kind: e.Kind, At: e.At, Case: e.Case, Deadline: e.Deadline, Due: e.Due, Ref: e.Ref}
 	if e.Survey != nil {
-		b, err := json.Marshal(e.Survey)
+		b, err := json.Marshal(seedOf(e.Survey))
 		if err != nil {
 			return nil, fmt.Errorf("encode survey seed: %w", err)
 		}
@@ -118,10 +152,11 @@ func (e *DueEntry) UnmarshalBSON(data []byte) error {
 	}
 	*e = DueEntry{ID: d.ID, Kind: d.Kind, At: d.At, Case: d.Case, Deadline: d.Deadline, Due: d.Due, Ref: d.Ref}
 	if d.Seed != "" {
-		e.Survey = new(SurveySeed)
-		if err := json.Unmarshal([]byte(d.Seed), e.Survey); err != nil {
+		var seed seedDoc
+		if err := json.Unmarshal([]byte(d.Seed), &seed); err != nil {
 			return fmt.Errorf("decode survey seed of %s: %w", d.ID, err)
 		}
+		e.Survey = seed.survey()
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 	if err != nil || taken[0] || !taken[1] {
 		t.Fatalf("claims: %v %v", taken, err)
 	}
-	seed := storage.SurveySeed{ID: "TS20261127-0001#1", Subject: complaintbot.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
+	seed := complaintbot.Survey{ID: "TS20261127-0001#1", Subject: complaintbot.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
 		Kind: "complaint", Branch: "0101", BranchName: "城东支行", Category: "attitude", CategoryName: "服务态度", Agent: "wang", By: "system"}
 	sv := storage.NewSurvey(seed, t0, t0.Add(72*time.Hour))
 	if sv.Day != "2026-11-28" || sv.Week != "2026-W48" || sv.Month != "2026-11" {

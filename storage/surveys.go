@@ -24,32 +24,15 @@ func init() {
 	addIndex("survey_open", false, "expires_at", 1)
 }
 
-// SurveySeed is what the scheduler knows of a survey before asking it.
-type SurveySeed struct {
-	// ID is the survey's id: "<case number>#<round>" for a case (round counts the case's
-	// resolutions), "conv#<handoff id>" for a conversation an agent handled.
-	ID      string `bson:"id"`
-	Subject string `bson:"subject"`
-	Case    string `bson:"case,omitempty"`
-	Round   int    `bson:"round,omitempty"`
-	Handoff string `bson:"handoff,omitempty"`
-	OpenID  string `bson:"openid"`
-	// Kind is the case's kind (complaint, suggestion, praise) or "conversation".
-	Kind         string `bson:"kind"`
-	Branch       string `bson:"branch"`
-	BranchName   string `bson:"branch_name"`
-	Category     string `bson:"category"`
-	CategoryName string `bson:"category_name"`
-	Agent        string `bson:"agent"`
-	Manual       bool   `bson:"manual,omitempty"`
-	By           string `bson:"by"`
-}
-
 // ErrSurveyOpen means the customer still has another survey to answer; one is asked at a time.
 var ErrSurveyOpen = errors.New("the customer has another survey open")
 
-// NewSurvey makes the survey of seed asked at at, expiring at expires.
-func NewSurvey(seed SurveySeed, at, expires time.Time) complaintbot.Survey {
+// NewSurvey makes the survey seed describes asked at at, expiring at expires. Of seed (what the
+// scheduler knows of a survey before asking it) it takes the id ("<case number>#<round>" for a
+// case, round counting the case's resolutions; "conv#<handoff id>" for a conversation an agent
+// handled), the subject, the case and round or the handoff, the customer, the report dimensions
+// (Kind: the case's kind or "conversation"), Manual and By; it sets the rest.
+func NewSurvey(seed complaintbot.Survey, at, expires time.Time) complaintbot.Survey {
 	local := at.In(complaintbot.Shanghai)
 	y, w := local.ISOWeek()
 	return complaintbot.Survey{ID: seed.ID, Subject: seed.Subject, Case: seed.Case, Round: seed.Round, Handoff: seed.Handoff, OpenID: seed.OpenID,
