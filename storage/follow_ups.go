@@ -129,7 +129,7 @@ func (s *Store) RecordFollowUp(ctx context.Context, id, by string, call FollowUp
 	return s.followUpDone(ctx, id, at)
 }
 
-// followUpDone marks the follow-up's list entry done (worklists.go), writing it whole if it is
+// followUpDone marks the follow-up's list entry done (list_entries.go), writing it whole if it is
 // missing.
 func (s *Store) followUpDone(ctx context.Context, id string, at time.Time) error {
 	f, err := s.FollowUpByID(ctx, id)
@@ -150,7 +150,7 @@ func (s *Store) RaiseFollowUp(ctx context.Context, sv *complaintbot.Survey, at t
 	if _, err := s.db.Collection("follow_ups").InsertOne(ctx, f); err != nil && !IsDuplicate(err) {
 		return fmt.Errorf("raise follow-up for survey %s: %w", sv.ID, err)
 	}
-	// Its list entry (worklists.go): inserted, so that raising it again keeps a done one done.
+	// Its list entry (list_entries.go): inserted, so that raising it again keeps a done one done.
 	if err := s.addFollowUpEntry(ctx, FollowUpEntry{ID: f.ID, Branch: f.Branch, Created: at}); err != nil {
 		return fmt.Errorf("raise follow-up for survey %s: %w", sv.ID, err)
 	}

@@ -186,7 +186,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 			windowErr = fmt.Errorf("record outcome of %s: %w", id, err)
 		}
 	}
-	// A message needing a person goes on the call list first (worklists.go), so that whoever sees
+	// A message needing a person goes on the call list first (list_entries.go), so that whoever sees
 	// its status sees it listed.
 	s.noteCallOutcome(ctx, id, o)
 	_, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
@@ -194,7 +194,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
-	// The call list (worklists.go): one that needed a person before (an unknown outcome, a
+	// The call list (list_entries.go): one that needed a person before (an unknown outcome, a
 	// requeue: never a first attempt) comes off.
 	if !slices.Contains(NeedsPerson, o.Status) && n > 1 {
 		s.noteCallEntry(ctx, id, "", "", o.Status, o.At)
