@@ -249,6 +249,10 @@ type Case struct {
 	ReopenedFor  string     `bson:"reopened_for,omitempty" json:"-"`
 	// Satisfaction is the customer's latest survey answer about the case.
 	Satisfaction *Satisfaction `bson:"satisfaction,omitempty" json:"-"`
+
+	// AnonymisedAt is when the case was anonymised (retention or an erasure, package storage): its
+	// customer's data and free texts are gone, its figures stay; nil while it keeps them.
+	AnonymisedAt *time.Time `bson:"anonymised_at,omitempty" json:"-"`
 }
 
 // CaseSummary is what a customer sees of one of their cases when asking for progress.

@@ -10,6 +10,7 @@ import (
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
 // A review (核查) the customer asked for in the chat has its deadline watched like a case's:
@@ -34,7 +35,7 @@ func TestAReviewsDeadlineIsWatched(t *testing.T) {
 	due := c.Review.Due // 16 Dec, end of the day
 	reviewReminders := func() []storage.Reminder {
 		t.Helper()
-		all, err := h.App.Store.Reminders(ctx, nil, h.Clock.Now())
+		all, err := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
 // robotPosts is a WeCom group robot that hands over each text posted to it.
@@ -116,7 +117,7 @@ func TestMediaThreatRaisesTheRiskFlag(t *testing.T) {
 		strings.Contains(post, "13812345678") {
 		t.Fatalf("robot post %q", post)
 	}
-	rem, err := h.App.Store.Reminders(context.Background(), []string{c.Branch.Code}, h.Clock.Now())
+	rem, err := storagetest.Reminders(context.Background(), h.App.Store, []string{c.Branch.Code}, h.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +241,7 @@ func TestMoneyAtRiskFlagsTheCaseForTheSupervisor(t *testing.T) {
 	if post := nextPost(t, posts); !strings.Contains(post, c.Number) || strings.Contains(post, "13812345678") {
 		t.Fatalf("robot post %q", post)
 	}
-	rem, err := h.App.Store.Reminders(context.Background(), []string{c.Branch.Code}, h.Clock.Now())
+	rem, err := storagetest.Reminders(context.Background(), h.App.Store, []string{c.Branch.Code}, h.Clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/taxonomy"
 	"github.com/complaintbot/complaintbot/wechatapi"
 	"github.com/complaintbot/complaintbot/wechatapi/fakewechat"
@@ -197,17 +198,17 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 
 	// A day before the promised reply date: the branch sees a reminder, the customer a notice.
 	at(t, h, shanghai(2026, 12, 1, 23, 59, 0))
-	if r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now()); len(r) != 0 {
+	if r, _ := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("reminder too early: %+v", r)
 	}
 	at(t, h, shanghai(2026, 12, 2, 0, 0, 0))
 	for _, branches := range [][]string{nil, {"0101"}} {
-		r, err := h.App.Store.Reminders(ctx, branches, h.Clock.Now())
+		r, err := storagetest.Reminders(ctx, h.App.Store, branches, h.Clock.Now())
 		if err != nil || len(r) != 1 || r[0].Kind != storage.ReminderDueSoon || r[0].Deadline != storage.DeadlineReply || r[0].Case != number {
 			t.Fatalf("reminders for %v: %+v %v", branches, r, err)
 		}
 	}
-	if r, _ := h.App.Store.Reminders(ctx, []string{"0201"}, h.Clock.Now()); len(r) != 0 {
+	if r, _ := storagetest.Reminders(ctx, h.App.Store, []string{"0201"}, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("another branch sees the reminder: %+v", r)
 	}
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理")
@@ -224,7 +225,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 		t.Fatalf("case after the reply deadline: status %s overdue %v", c.Status, c.Missed)
 	}
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门")
-	r, _ := h.App.Store.Reminders(ctx, []string{"0101"}, h.Clock.Now())
+	r, _ := storagetest.Reminders(ctx, h.App.Store, []string{"0101"}, h.Clock.Now())
 	if len(r) != 2 || r[1].Kind != storage.ReminderOverdue || !r[1].Escalated {
 		t.Fatalf("overdue reminder: %+v", r)
 	}
@@ -234,7 +235,7 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	setStatus(t, h, number, complaintbot.StatusResolved)
 	runJobs(t, h)
 	wantSent(t, h, who, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕")
-	if r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now()); len(r) != 0 {
+	if r, _ := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("reminders of a resolved case: %+v", r)
 	}
 	at(t, h, shanghai(2026, 12, 4, 11, 59, 0))
@@ -260,17 +261,17 @@ func TestCaseLifecycleNoticesDeadlinesSurvey(t *testing.T) {
 	if sv, _ := h.App.Store.Survey(ctx, survey); sv.Status != complaintbot.SurveyAnswered || sv.Rating != 2 || !sv.Low {
 		t.Fatalf("survey after the rating: %+v", sv)
 	}
-	fu, err := h.App.Store.FollowUps(ctx, []string{"0101"}, storage.FollowUpOpen)
+	fu, err := storagetest.FollowUps(ctx, h.App.Store, []string{"0101"}, storage.FollowUpOpen)
 	if err != nil || len(fu) != 1 || fu[0].Rating != 2 || fu[0].Case != number || fu[0].Comment != "办理太慢了，等了一个星期" {
 		t.Fatalf("follow-ups: %+v %v", fu, err)
 	}
-	if fu, _ := h.App.Store.FollowUps(ctx, []string{"0201"}, ""); len(fu) != 0 {
+	if fu, _ := storagetest.FollowUps(ctx, h.App.Store, []string{"0201"}, ""); len(fu) != 0 {
 		t.Fatal("another branch sees the follow-up")
 	}
-	if err := h.App.Store.CompleteFollowUp(ctx, fu[0].ID, "supervisor1", "已电话回访", h.Clock.Now()); err != nil {
+	if err := h.App.Store.RecordFollowUp(ctx, fu[0].ID, "supervisor1", storage.FollowUpCall{Reached: true, Note: "已电话回访"}, h.Clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if open, _ := h.App.Store.FollowUps(ctx, nil, storage.FollowUpOpen); len(open) != 0 {
+	if open, _ := storagetest.FollowUps(ctx, h.App.Store, nil, storage.FollowUpOpen); len(open) != 0 {
 		t.Fatal("completed follow-up still open")
 	}
 
@@ -603,7 +604,7 @@ func TestTwoSchedulerInstances(t *testing.T) {
 	for _, id := range who {
 		wantSent(t, h, id, "已由工作人员受理", "仍在处理中", "正在抓紧处理", "已提交上级部门", "已处理完毕", "打分", "还没有收到")
 	}
-	r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now().Add(-72*time.Hour))
+	r, _ := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now().Add(-72*time.Hour))
 	if len(r) != 0 {
 		t.Fatalf("reminders left open: %+v", r)
 	}
@@ -693,7 +694,7 @@ func TestLowRatingReopensTheCase(t *testing.T) {
 		t.Fatalf("status %s after a rating of 1", c.Status)
 	}
 	wantSent(t, h, who, "已处理完毕", "打分", "重新进入处理")
-	if fu, _ := h.App.Store.FollowUps(ctx, nil, storage.FollowUpOpen); len(fu) != 1 || fu[0].Rating != 1 {
+	if fu, _ := storagetest.FollowUps(ctx, h.App.Store, nil, storage.FollowUpOpen); len(fu) != 1 || fu[0].Rating != 1 {
 		t.Fatalf("follow-ups %+v", fu)
 	}
 	h.Clock.Advance(24 * time.Hour)
@@ -747,7 +748,7 @@ func TestDeadlinesPauseAndExtension(t *testing.T) {
 	runJobs(t, h)
 	at(t, h, shanghai(2026, 12, 2, 0, 0, 0))
 	at(t, h, shanghai(2026, 12, 3, 0, 0, 1))
-	if r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now()); len(r) != 0 {
+	if r, _ := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now()); len(r) != 0 {
 		t.Fatalf("reminders while waiting: %+v", r)
 	}
 	if c := caseState(t, h, number); c.Status != complaintbot.StatusReceived {
@@ -769,7 +770,7 @@ func TestDeadlinesPauseAndExtension(t *testing.T) {
 		}
 	}
 	at(t, h, shanghai(2026, 12, 5, 0, 0, 0))
-	if r, _ := h.App.Store.Reminders(ctx, nil, h.Clock.Now()); len(r) != 1 || r[0].Due.Unix() != c.ReplyDue.Unix() {
+	if r, _ := storagetest.Reminders(ctx, h.App.Store, nil, h.Clock.Now()); len(r) != 1 || r[0].Due.Unix() != c.ReplyDue.Unix() {
 		t.Fatalf("reminder after the pause: %+v", r)
 	}
 	// Extended by the console: the customer is told the new date once.

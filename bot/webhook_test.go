@@ -18,6 +18,7 @@ import (
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/wechatsim"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
 	"github.com/silenceper/wechat/v2/util"
@@ -310,7 +311,7 @@ func TestMessageTypesGetAnAnswer(t *testing.T) {
 	if !r.Success {
 		t.Fatalf("unsubscribe: %+v", r)
 	}
-	if sub, err := h.App.Store.Subscribed(context.Background(), who); err != nil || sub {
+	if sub, err := storagetest.Subscribed(context.Background(), h.App.Store, who); err != nil || sub {
 		t.Fatalf("unsubscribe not recorded: %v %v", sub, err)
 	}
 }

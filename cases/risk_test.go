@@ -11,6 +11,7 @@ import (
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
 // alertsSeen records the risk alerts the workflow sends (the scheduler's robot in the service).
@@ -67,7 +68,7 @@ func TestRiskFlagByAgentAlertsTheBranchOnce(t *testing.T) {
 	default:
 		t.Fatal("no risk event on the bus")
 	}
-	rem, err := e.st.Reminders(ctx, []string{"0101"}, e.clock.Now())
+	rem, err := storagetest.Reminders(ctx, e.st, []string{"0101"}, e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}

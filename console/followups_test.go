@@ -13,6 +13,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
 // followUpsJSON is GET /api/v1/followups as a client reads it.
@@ -156,7 +157,7 @@ func TestFollowUpReopensCase(t *testing.T) {
 	e := newEnv(t, nil)
 	ctx := context.Background()
 	number := rateLow(t, e)
-	fs, err := e.App.Store.FollowUps(ctx, nil, storage.FollowUpOpen)
+	fs, err := storagetest.FollowUps(ctx, e.App.Store, nil, storage.FollowUpOpen)
 	if err != nil || len(fs) != 1 {
 		t.Fatalf("follow-ups: %+v %v", fs, err)
 	}

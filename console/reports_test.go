@@ -31,7 +31,7 @@ func reportEnv(t *testing.T) (e *env, east, west string) {
 		number, openid, branch string
 		rating                 int
 	}{{east, custA, "0101", 5}, {west, custB, "0201", 1}} {
-		sv := storage.NewSurvey(storage.SurveySeed{ID: s.number + "#1", Subject: complaintbot.SurveyOfCase, Case: s.number, Round: 1, OpenID: s.openid,
+		sv := storage.NewSurvey(complaintbot.Survey{ID: s.number + "#1", Subject: complaintbot.SurveyOfCase, Case: s.number, Round: 1, OpenID: s.openid,
 			Kind: "complaint", Branch: s.branch, By: "system"}, now, now.Add(72*time.Hour))
 		if _, err := st.InsertSurveys(ctx, []complaintbot.Survey{sv}); err != nil {
 			t.Fatal(err)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
 
 // A survey sent by hand from the case page reaches the customer once however often the button is
@@ -50,7 +51,7 @@ func TestSurveyByHandFromTheCasePage(t *testing.T) {
 	}
 	e.Clock.Advance(time.Minute)
 	e.say(custA, "5")
-	surveys, err := e.App.Store.SurveysOfCase(ctx, number, 10)
+	surveys, err := storagetest.SurveysOfCase(ctx, e.App.Store, number, 10)
 	if err != nil || len(surveys) != 1 || surveys[0].Rating != 5 || surveys[0].Status != complaintbot.SurveyAnswered || !surveys[0].Manual {
 		t.Fatalf("surveys: %+v %v", surveys, err)
 	}

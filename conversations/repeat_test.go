@@ -110,7 +110,7 @@ func (e *repeatEnv) rec(number string) *complaintbot.Case {
 // alerted reports whether the branch supervisor holds a risk alert of the case.
 func (e *repeatEnv) alerted(number string) bool {
 	e.t.Helper()
-	rem, err := e.st.Reminders(context.Background(), []string{"0101"}, e.clock.Now().Add(time.Hour))
+	rem, err := storagetest.Reminders(context.Background(), e.st, []string{"0101"}, e.clock.Now().Add(time.Hour))
 	if err != nil {
 		e.t.Fatal(err)
 	}

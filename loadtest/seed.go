@@ -341,7 +341,7 @@ func seedCaseLife(ctx context.Context, b *seed.Batch, engine *flows.Engine, c *y
 	}
 	asked := resolved.Add(2 * time.Hour)
 	if asked.Before(end) {
-		seed := storage.SurveySeed{ID: c.Number + "#1", Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
+		seed := complaintbot.Survey{ID: c.Number + "#1", Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: 1, OpenID: c.OpenID, Kind: string(c.Kind),
 			Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: agent, By: complaintbot.SystemUser}
 		if c.Category != nil {
 			seed.Category, seed.CategoryName = c.Category.Code, c.Category.Name
@@ -451,9 +451,9 @@ func seedScheduler(ctx context.Context, st *storage.Store, open []*yearCase, end
 // seedFact is the case's report fact as of end.
 func seedFact(c *yearCase, sv *complaintbot.Survey, end time.Time) storage.ReportFact {
 	rc := *c
-	var rs *storage.ReportSurvey
+	var rs *complaintbot.Survey
 	if sv != nil {
-		rs = &storage.ReportSurvey{ID: sv.ID, Case: sv.Case, Round: sv.Round, Status: sv.Status, Rating: sv.Rating, Low: sv.Low, Comment: sv.Comment}
+		rs = &complaintbot.Survey{ID: sv.ID, Case: sv.Case, Round: sv.Round, Status: sv.Status, Rating: sv.Rating, Low: sv.Low, Comment: sv.Comment}
 	}
 	follow := ""
 	if rs != nil && rs.Status == complaintbot.SurveyAnswered && rs.Low {

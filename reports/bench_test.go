@@ -45,9 +45,9 @@ func synthFacts(rng *rand.Rand, day time.Time, n int, seq *int) []storage.Report
 		} else {
 			c.Work.Resolution = &complaintbot.Resolution{Text: "已处理", Reply: "已答复", By: c.Work.Assignee, At: reply.Add(time.Duration(rng.IntN(20*24*60)) * time.Minute)}
 		}
-		var sv *storage.ReportSurvey
+		var sv *complaintbot.Survey
 		if c.Work.Resolution != nil {
-			sv = &storage.ReportSurvey{ID: c.Number + "#1", Case: c.Number, Round: 1, Status: complaintbot.SurveySent}
+			sv = &complaintbot.Survey{ID: c.Number + "#1", Case: c.Number, Round: 1, Status: complaintbot.SurveySent}
 			switch rng.IntN(10) {
 			case 0, 1:
 				sv.Status = complaintbot.SurveyExpired

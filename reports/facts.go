@@ -48,7 +48,7 @@ func CustomerKey(openID string) string {
 
 // BuildFact makes the fact of a case as of now; sv is the case's latest survey (nil when none is
 // known) and followUp the status of its follow-up call ("" when none).
-func BuildFact(c *complaintbot.Case, sv *storage.ReportSurvey, followUp string, now time.Time) storage.ReportFact {
+func BuildFact(c *complaintbot.Case, sv *complaintbot.Survey, followUp string, now time.Time) storage.ReportFact {
 	local := c.Received.In(complaintbot.Shanghai)
 	y, w := local.ISOWeek()
 	f := storage.ReportFact{Number: c.Number, Day: local.Format("2006-01-02"), Week: fmt.Sprintf("%04d-W%02d", y, w), Month: local.Format("2006-01"),

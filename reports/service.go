@@ -80,7 +80,7 @@ func (s *Service) RefreshCases(ctx context.Context, numbers ...string) error {
 
 // refresh rebuilds the facts of the cases numbers; surveys holds, by case, a survey known to have
 // changed (nil: look it up as factOf does).
-func (s *Service) refresh(ctx context.Context, numbers []string, surveys map[string]*storage.ReportSurvey) error {
+func (s *Service) refresh(ctx context.Context, numbers []string, surveys map[string]*complaintbot.Survey) error {
 	now := s.clock.Now()
 	var facts []storage.ReportFact
 	for _, n := range numbers {
@@ -105,7 +105,7 @@ func (s *Service) refresh(ctx context.Context, numbers []string, surveys map[str
 // survey is the one the case's satisfaction names, or the one the stored fact knew. The fact is
 // marked New when none is stored yet (a case registered since the last look), so that it is
 // inserted rather than replaced.
-func (s *Service) factOf(ctx context.Context, c *complaintbot.Case, sv *storage.ReportSurvey, now time.Time) (storage.ReportFact, error) {
+func (s *Service) factOf(ctx context.Context, c *complaintbot.Case, sv *complaintbot.Survey, now time.Time) (storage.ReportFact, error) {
 	if sv == nil && c.Satisfaction != nil && c.Satisfaction.Survey != "" {
 		got, err := s.store.ReportSurveyByID(ctx, c.Satisfaction.Survey)
 		if err != nil && !errors.Is(err, storage.ErrNotFound) {
@@ -144,7 +144,7 @@ func (s *Service) factOf(ctx context.Context, c *complaintbot.Case, sv *storage.
 // outbox marked undeliverable, with no reminder that got through, never reached the customer and
 // is counted apart (storage.SurveyUndeliverable), not as asked. It reads the question's and the
 // reminder's outbox messages by _id.
-func (s *Service) reached(ctx context.Context, sv *storage.ReportSurvey) (*storage.ReportSurvey, error) {
+func (s *Service) reached(ctx context.Context, sv *complaintbot.Survey) (*complaintbot.Survey, error) {
 	if sv == nil || (sv.Status != complaintbot.SurveySent && sv.Status != complaintbot.SurveyExpired) {
 		return sv, nil
 	}
@@ -268,8 +268,8 @@ func (s *Service) Repair(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("report repair: %w", err)
 	}
-	surveys := map[string]*storage.ReportSurvey{}
-	err = s.store.EachReportSurvey(ctx, since, 500, func(b []storage.ReportSurvey) error {
+	surveys := map[string]*complaintbot.Survey{}
+	err = s.store.EachReportSurvey(ctx, since, 500, func(b []complaintbot.Survey) error {
 		for i := range b {
 			sv := b[i]
 			if prev := surveys[sv.Case]; prev == nil || sv.Round > prev.Round {
@@ -389,8 +389,8 @@ func (s *Service) Rebuild(ctx context.Context) error {
 	defer s.mu.Unlock()
 	start := time.Now()
 	now := s.clock.Now()
-	surveys := map[string]*storage.ReportSurvey{}
-	err := s.store.EachReportSurvey(ctx, time.Time{}, 1000, func(b []storage.ReportSurvey) error {
+	surveys := map[string]*complaintbot.Survey{}
+	err := s.store.EachReportSurvey(ctx, time.Time{}, 1000, func(b []complaintbot.Survey) error {
 		for i := range b {
 			sv := b[i]
 			if prev := surveys[sv.Case]; prev == nil || sv.Round > prev.Round {
@@ -535,7 +535,7 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 			return done, nil
 		}
 		seen := map[string]bool{}
-		surveys := map[string]*storage.ReportSurvey{}
+		surveys := map[string]*complaintbot.Survey{}
 		var numbers, ids []string
 		for _, m := range marks {
 			ids = append(ids, m.ID)

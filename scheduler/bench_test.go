@@ -94,7 +94,7 @@ func seedDueSurveys(tb testing.TB, st *storage.Store, n int, now time.Time) {
 				Fields: map[string]string{"description": "柜员态度很差，让我等了一个小时", "phone": "13812345678"}, Received: resolved.Add(-72 * time.Hour),
 				ReplyDue: resolved, DecisionDue: resolved.Add(240 * time.Hour), SourceTurn: "bench:" + number, Day: "2026-11-24", Month: "2026-11", Updated: resolved}
 			cases = append(cases, c)
-			seed := storage.SurveySeed{ID: number + "#1", Subject: complaintbot.SurveyOfCase, Case: number, Round: 1, OpenID: openID, Kind: "complaint",
+			seed := complaintbot.Survey{ID: number + "#1", Subject: complaintbot.SurveyOfCase, Case: number, Round: 1, OpenID: openID, Kind: "complaint",
 				Branch: "0101", BranchName: "城东支行", Category: "attitude", CategoryName: "服务态度", By: "system"}
 			due = append(due, storage.DueEntry{ID: "survey#" + seed.ID, Kind: storage.DueSurvey, At: resolved.Add(2 * time.Hour), Case: number, Survey: &seed})
 		}

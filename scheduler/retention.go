@@ -65,7 +65,7 @@ func (r *Retention) Run(ctx context.Context) (int, error) {
 	now := r.Clock.Now()
 	caseCutoff, quietCutoff := RetentionCutoffs(r.Config, now)
 	cases, customers, records := 0, 0, 0
-	err := r.Store.ScanExpiredCases(ctx, caseCutoff, batch, func(cs []storage.ExpiredCase) error {
+	err := r.Store.ScanExpiredCases(ctx, caseCutoff, batch, func(cs []complaintbot.Case) error {
 		// The customers first (their cases still name them), a batch at a time: those with
 		// nothing kept and quiet are erased whole, the others lose the conversation before.
 		numbers := make([]string, 0, len(cs))

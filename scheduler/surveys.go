@@ -18,7 +18,7 @@ var ErrSurveyOpen = storage.ErrSurveyOpen
 func (x *Scheduler) surveys(ctx context.Context) (int, error) {
 	kinds := []string{storage.DueSurvey, storage.DueSurveyRemind, storage.DueSurveyExpire}
 	return x.pass(ctx, JobSurveys, JobSurveys, kinds, func(ctx context.Context, batch []storage.DueEntry, now time.Time) error {
-		var seeds []storage.SurveySeed
+		var seeds []complaintbot.Survey
 		for _, e := range batch {
 			var err error
 			switch e.Kind {
@@ -52,7 +52,7 @@ func (x *Scheduler) surveys(ctx context.Context) (int, error) {
 // short and redone) asks nothing twice. A customer with another survey open is asked later, once
 // that one has lapsed; with manual it is ErrSurveyOpen instead. It returns how many surveys were
 // asked now.
-func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now time.Time, manual bool) (int, error) {
+func (x *Scheduler) ask(ctx context.Context, seeds []complaintbot.Survey, now time.Time, manual bool) (int, error) {
 	if len(seeds) == 0 {
 		return 0, nil
 	}
@@ -65,7 +65,7 @@ func (x *Scheduler) ask(ctx context.Context, seeds []storage.SurveySeed, now tim
 	if err != nil {
 		return 0, err
 	}
-	var asking []storage.SurveySeed
+	var asking []complaintbot.Survey
 	var later []storage.DueEntry
 	for i, s := range seeds {
 		if !taken[i] {
@@ -211,8 +211,8 @@ func ConversationSurveyID(handoffID string) string { return "conv#" + key(handof
 func surveyID(number string, round int) string { return number + "#" + strconv.Itoa(round) }
 
 // caseSeed is the survey of case c's round-th resolution, with its report dimensions as they are now.
-func caseSeed(c *complaintbot.Case, round int) storage.SurveySeed {
-	s := storage.SurveySeed{ID: surveyID(c.Number, round), Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: round, OpenID: c.OpenID,
+func caseSeed(c *complaintbot.Case, round int) complaintbot.Survey {
+	s := complaintbot.Survey{ID: surveyID(c.Number, round), Subject: complaintbot.SurveyOfCase, Case: c.Number, Round: round, OpenID: c.OpenID,
 		Kind: string(c.Kind), Branch: c.Branch.Code, BranchName: c.Branch.Name, Agent: c.Assignee(), By: complaintbot.SystemUser}
 	if s.Branch == "" {
 		s.Branch = complaintbot.NoBranchCode
@@ -246,7 +246,7 @@ func (x *Scheduler) SendSurveyNow(ctx context.Context, caseNumber, by string) er
 	}
 	seed := caseSeed(c, round)
 	seed.Manual, seed.By = true, by
-	if _, err := x.ask(ctx, []storage.SurveySeed{seed}, x.clock.Now(), true); err != nil {
+	if _, err := x.ask(ctx, []complaintbot.Survey{seed}, x.clock.Now(), true); err != nil {
 		return fmt.Errorf("send survey for case %s: %w", caseNumber, err)
 	}
 	return nil
@@ -258,7 +258,7 @@ func (x *Scheduler) SendSurveyNow(ctx context.Context, caseNumber, by string) er
 // survey's id is ConversationSurveyID(handoffID).
 func (x *Scheduler) ConversationEnded(ctx context.Context, openID, handoffID, agent string) error {
 	now := x.clock.Now()
-	seed := storage.SurveySeed{ID: ConversationSurveyID(handoffID), Subject: complaintbot.SurveyOfConversation, Handoff: handoffID, OpenID: openID,
+	seed := complaintbot.Survey{ID: ConversationSurveyID(handoffID), Subject: complaintbot.SurveyOfConversation, Handoff: handoffID, OpenID: openID,
 		Kind: complaintbot.SurveyOfConversation, Branch: complaintbot.NoBranchCode, Agent: agent, By: complaintbot.SystemUser}
 	return x.schedule(ctx, now, storage.DueEntry{ID: "survey#" + seed.ID, Kind: storage.DueSurvey, At: now.Add(x.cfg.SurveyDelay.D()), Survey: &seed})
 }

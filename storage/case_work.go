@@ -362,9 +362,9 @@ func (s *Store) caseListRow(ctx context.Context, number string) (*complaintbot.C
 	return &c, nil
 }
 
-// Matches reports whether the case passes the filter, exactly as the filter's query would (the
-// embedded server's case index matches with it).
-func (f CaseFilter) Matches(c *complaintbot.Case) bool {
+// matches reports whether the case passes the filter through the embedded server's case index's
+// matcher; the tests hold it against the filter's query, so the index answers as the database.
+func (f CaseFilter) matches(c *complaintbot.Case) bool {
 	m := f.matcher()
 	r := newIndexRow(c, nil)
 	return m.match(&r)

@@ -69,7 +69,7 @@ func indexTestStore(t *testing.T) (*Store, time.Time) {
 }
 
 // The embedded server's case index answers every filter exactly as the database's query does:
-// the same cases in the same order, and the same counts. (Matches, which the index uses, and the
+// the same cases in the same order, and the same counts. (matches, which the index uses, and the
 // filter's bson must agree.)
 func TestCaseIndexAnswersAsTheDatabase(t *testing.T) {
 	st, t0 := indexTestStore(t)
@@ -137,8 +137,8 @@ func TestCaseIndexAnswersAsTheDatabase(t *testing.T) {
 			nonEmpty++
 		}
 		for i := range want {
-			if c := want[i]; !f.Matches(&c) {
-				t.Errorf("%s: Matches refuses %s, which the database lists", name, c.Number)
+			if c := want[i]; !f.matches(&c) {
+				t.Errorf("%s: matches refuses %s, which the database lists", name, c.Number)
 			}
 		}
 		// A page further on.

@@ -142,6 +142,8 @@ const CaseNumberTurnsCollection = "case_number_turns"
 func init() {
 	addCollection("case_numbers")
 	addCollection(CaseNumberTurnsCollection)
+	// The deadlines job's sweep reads the cases changed since its last run (ScanCasesUpdated).
+	addIndex("cases", false, "updated_at", 1)
 }
 
 // caseNumber formats the n-th number of the day: four digits at least.
@@ -316,4 +318,41 @@ func (s *Store) AddToCase(ctx context.Context, number, openID, turnID, note stri
 		return fmt.Errorf("add to case %s: %w", number, err)
 	}
 	return nil
+}
+
+// ScanCase returns the case with the given number, or ErrNotFound, like Case but through the
+// read-only connection (see ScanCollection), as the scheduler's and the reports' other reads do: a
+// job looks at hundreds of cases after a busy hour, and must not take turns with the customers'
+// writes for it. (Every change the scheduler makes is guarded by its own filter.)
+func (s *Store) ScanCase(ctx context.Context, number string) (*complaintbot.Case, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	var c complaintbot.Case
+	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
+	}
+	return &c, nil
+}
+
+// ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
+func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]complaintbot.Case) error) error {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
+	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
+}
+
+// EachReportCase calls fn with every case (received_at in [from, to) when from is set), batch at
+// a time; the nightly rebuild uses it. Like every read of the reports (ScanCase for one case,
+// ScanCasesUpdated for the cases changed) it goes through the read-only connection (see
+// ScanCollection): the reports' refreshes follow the cases registered, and must not take turns
+// with the customers' writes.
+func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]complaintbot.Case) error) error {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	filter := bson.D{}
+	if !from.IsZero() {
+		filter = bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
+	}
+	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
 }

@@ -19,19 +19,3 @@ func (s *Store) RecordSubscription(ctx context.Context, openID string, subscribe
 	}
 	return nil
 }
-
-// Subscribed reports whether the customer follows the account; a customer never seen counts as
-// following (they wrote to us).
-func (s *Store) Subscribed(ctx context.Context, openID string) (bool, error) {
-	var doc struct {
-		Subscribed bool `bson:"subscribed"`
-	}
-	err := s.customers.FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&doc)
-	if notFound(err) == ErrNotFound {
-		return true, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("load subscription: %w", err)
-	}
-	return doc.Subscribed, nil
-}

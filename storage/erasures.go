@@ -58,11 +58,7 @@ func (s *Store) CasesWithPhone(ctx context.Context, phone string) (PhoneCases, e
 		return out, fmt.Errorf("find the cases of a phone: %w", err)
 	}
 	for _, c := range found {
-		var r struct {
-			OpenID     string            `bson:"openid"`
-			Fields     map[string]string `bson:"fields"`
-			Anonymised *time.Time        `bson:"anonymised_at"`
-		}
+		var r complaintbot.Case
 		err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: c.Number}},
 			options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "fields." + complaintbot.FieldPhone, Value: 1}, {Key: "anonymised_at", Value: 1}})).Decode(&r)
 		if notFound(err) == ErrNotFound {
@@ -71,7 +67,7 @@ func (s *Store) CasesWithPhone(ctx context.Context, phone string) (PhoneCases, e
 		if err != nil {
 			return out, fmt.Errorf("find the cases of a phone: load case %s: %w", c.Number, err)
 		}
-		if r.Anonymised != nil || phoneDigits(r.Fields[complaintbot.FieldPhone]) != want {
+		if r.AnonymisedAt != nil || phoneDigits(r.Fields[complaintbot.FieldPhone]) != want {
 			continue
 		}
 		out.Numbers = append(out.Numbers, c.Number)
@@ -99,16 +95,13 @@ type CaseToErase struct {
 func (s *Store) CaseForErasure(ctx context.Context, number string) (CaseToErase, error) {
 	ctx, stop := s.scanContext(ctx)
 	defer stop()
-	var c struct {
-		OpenID     string     `bson:"openid"`
-		Anonymised *time.Time `bson:"anonymised_at"`
-	}
+	var c complaintbot.Case
 	err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}},
 		options.FindOne().SetProjection(bson.D{{Key: "openid", Value: 1}, {Key: "anonymised_at", Value: 1}})).Decode(&c)
 	if err != nil {
 		return CaseToErase{}, fmt.Errorf("load case %s: %w", number, notFound(err))
 	}
-	return CaseToErase{OpenID: c.OpenID, Anonymised: c.Anonymised != nil}, nil
+	return CaseToErase{OpenID: c.OpenID, Anonymised: c.AnonymisedAt != nil}, nil
 }
 
 // EraseRequested erases what one request names: the customers whole (EraseCustomers) and the

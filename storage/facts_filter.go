@@ -24,8 +24,9 @@ type FactFilter struct {
 	Statuses []string
 }
 
-// Matches reports whether the fact passes the filter (the Go-side twin of the query).
-func (f *FactFilter) Matches(x *ReportFact) bool {
+// matches reports whether the fact passes the filter: the Go-side twin of the query, which the
+// tests hold against the database's answers (it shares matchesKey with MatchesCell).
+func (f *FactFilter) matches(x *ReportFact) bool {
 	if f.Statuses != nil && !slices.Contains(f.Statuses, x.Status) {
 		return false
 	}

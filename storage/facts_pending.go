@@ -82,19 +82,3 @@ func (s *Store) ClearPendingReports(ctx context.Context, ids []string) error {
 	}
 	return nil
 }
-
-// ReportOutboxStatus returns the status of the outbox message id (a survey's question), read by
-// _id through the read-only connection: the reports tell a survey that reached the customer from
-// one that was undeliverable. Ask only for a message that exists (a missing _id is a scan on the
-// embedded server).
-func (s *Store) ReportOutboxStatus(ctx context.Context, id string) (complaintbot.OutboxStatus, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var m struct {
-		Status complaintbot.OutboxStatus `bson:"status"`
-	}
-	if err := s.ScanCollection("outbox").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
-		return "", fmt.Errorf("load outbox message %s for reports: %w", id, notFound(err))
-	}
-	return m.Status, nil
-}

@@ -119,7 +119,7 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 	if err != nil || taken[0] || !taken[1] {
 		t.Fatalf("claims: %v %v", taken, err)
 	}
-	seed := storage.SurveySeed{ID: "TS20261127-0001#1", Subject: complaintbot.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
+	seed := complaintbot.Survey{ID: "TS20261127-0001#1", Subject: complaintbot.SurveyOfCase, Case: "TS20261127-0001", Round: 1, OpenID: "oS",
 		Kind: "complaint", Branch: "0101", BranchName: "城东支行", Category: "attitude", CategoryName: "服务态度", Agent: "wang", By: "system"}
 	sv := storage.NewSurvey(seed, t0, t0.Add(72*time.Hour))
 	if sv.Day != "2026-11-28" || sv.Week != "2026-W48" || sv.Month != "2026-11" {
@@ -146,7 +146,7 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 	}
 	got, _ := st.Survey(ctx, sv.ID)
 	c, _ := st.ScanCase(ctx, "TS20261127-0001")
-	fu, _ := st.FollowUps(ctx, []string{"0101"}, storage.FollowUpOpen)
+	fu, _ := storagetest.FollowUps(ctx, st, []string{"0101"}, storage.FollowUpOpen)
 	if got.Status != complaintbot.SurveyAnswered || got.Rating != 1 || got.Comment != "太慢" || c.Satisfaction == nil || c.Satisfaction.Rating != 1 ||
 		c.Satisfaction.Comment != "太慢" || len(fu) != 1 || fu[0].Comment != "太慢" || fu[0].Agent != "wang" {
 		t.Fatalf("survey %+v\ncase %+v\nfollow-ups %+v", got, c.Satisfaction, fu)
@@ -157,10 +157,10 @@ func TestSurveyClaimAnswerAndFollowUp(t *testing.T) {
 	if expired, err := st.ExpireSurvey(ctx, sv.ID, t0.Add(72*time.Hour)); expired || err != nil {
 		t.Fatalf("expired an answered survey: %v %v", expired, err)
 	}
-	if fu, _ := st.FollowUps(ctx, []string{"0201"}, ""); len(fu) != 0 {
+	if fu, _ := storagetest.FollowUps(ctx, st, []string{"0201"}, ""); len(fu) != 0 {
 		t.Fatal("another branch sees the follow-up")
 	}
-	if err := st.CompleteFollowUp(ctx, "nope", "x", "", t0); !errors.Is(err, storage.ErrNotFound) {
+	if err := st.RecordFollowUp(ctx, "nope", "x", storage.FollowUpCall{}, t0); !errors.Is(err, storage.ErrNotFound) {
 		t.Fatalf("unknown follow-up: %v", err)
 	}
 }
@@ -178,11 +178,11 @@ func TestRemindersByBranch(t *testing.T) {
 			t.Fatal("added twice")
 		}
 	}
-	r, _ := st.Reminders(ctx, []string{"0101"}, t0)
+	r, _ := storagetest.Reminders(ctx, st, []string{"0101"}, t0)
 	if len(r) != 2 || r[0].ID != "r2" {
 		t.Fatalf("0101: %+v", r)
 	}
-	if r, _ := st.Reminders(ctx, nil, t0.Add(-time.Minute)); len(r) != 0 {
+	if r, _ := storagetest.Reminders(ctx, st, nil, t0.Add(-time.Minute)); len(r) != 0 {
 		t.Fatal("a reminder shown before it was raised")
 	}
 	if err := st.DismissReminder(ctx, "r2", "wang", t0); err != nil {
@@ -191,7 +191,7 @@ func TestRemindersByBranch(t *testing.T) {
 	if err := st.CloseCaseReminders(ctx, "C1", t0); err != nil {
 		t.Fatal(err)
 	}
-	if r, _ := st.Reminders(ctx, nil, t0); len(r) != 1 || r[0].ID != "r0" {
+	if r, _ := storagetest.Reminders(ctx, st, nil, t0); len(r) != 1 || r[0].ID != "r0" {
 		t.Fatalf("after dismissing and closing: %+v", r)
 	}
 }

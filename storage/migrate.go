@@ -24,7 +24,7 @@ var migrations = []struct {
 }{
 	{"transcript-lines-by-customer", migrateLines},
 	{"window-sends-from-outbox", migrateWindowSends},
-	{"work-lists", migrateWorkLists},                  // worklists.go
+	{"work-lists", migrateWorkLists},                  // list_entries.go
 	{"customer-cases-backfill", migrateCustomerCases}, // customer_cases.go
 	{"customer-cases-keyed", migrateCustomerKeys},     // customer_cases.go
 }

@@ -186,7 +186,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 			windowErr = fmt.Errorf("record outcome of %s: %w", id, err)
 		}
 	}
-	// A message needing a person goes on the call list first (worklists.go), so that whoever sees
+	// A message needing a person goes on the call list first (list_entries.go), so that whoever sees
 	// its status sees it listed.
 	s.noteCallOutcome(ctx, id, o)
 	_, err := s.outbox.UpdateOne(ctx, bson.D{{Key: "_id", Value: id}}, update)
@@ -194,7 +194,7 @@ func (s *Store) RecordOutcome(ctx context.Context, id string, n int, o OutboxOut
 	if err != nil {
 		return fmt.Errorf("record outcome of %s: %w", id, err)
 	}
-	// The call list (worklists.go): one that needed a person before (an unknown outcome, a
+	// The call list (list_entries.go): one that needed a person before (an unknown outcome, a
 	// requeue: never a first attempt) comes off.
 	if !slices.Contains(NeedsPerson, o.Status) && n > 1 {
 		s.noteCallEntry(ctx, id, "", "", o.Status, o.At)
@@ -279,3 +279,40 @@ func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error
 // OnEnqueue sets a function called after every message that Enqueue adds (the outbox worker's
 // wake-up, so that it need not poll often); it must not block.
 func (s *Store) OnEnqueue(fn func()) { s.onEnqueue.Store(fn) }
+
+// OutboxMessagesByID reads the messages of the ids by _id on the read-only connection, in the
+// ids' order; an id without a message is left out.
+func (s *Store) OutboxMessagesByID(ctx context.Context, ids []string) ([]complaintbot.OutboxMessage, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	out := []complaintbot.OutboxMessage{}
+	coll := s.ScanCollection("outbox")
+	for _, id := range ids {
+		var m complaintbot.OutboxMessage
+		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
+		if notFound(err) == ErrNotFound {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("load outbox message %s: %w", id, err)
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
+// ReportOutboxStatus returns the status of the outbox message id (a survey's question), read by
+// _id through the read-only connection: the reports tell a survey that reached the customer from
+// one that was undeliverable. Ask only for a message that exists (a missing _id is a scan on the
+// embedded server).
+func (s *Store) ReportOutboxStatus(ctx context.Context, id string) (complaintbot.OutboxStatus, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	var m struct {
+		Status complaintbot.OutboxStatus `bson:"status"`
+	}
+	if err := s.ScanCollection("outbox").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
+		return "", fmt.Errorf("load outbox message %s for reports: %w", id, notFound(err))
+	}
+	return m.Status, nil
+}

@@ -34,7 +34,7 @@ const callbackMargin = time.Minute
 // CallbackSeen says whether a signed (timestamp, nonce) pair was seen before.
 type CallbackSeen int
 
-// What RecordCallback found.
+// What RecordCallbacks found of a pair.
 const (
 	// CallbackNew: the pair was not seen before; it is now recorded.
 	CallbackNew CallbackSeen = iota
@@ -68,21 +68,11 @@ type CallbackPair struct {
 	BodyHash string
 }
 
-// RecordCallback records that the webhook accepted a callback signed with timestamp ts (Unix
-// seconds) and nonce, whose body hashes to bodyHash, and says whether the pair was seen before:
-// one insert when it was not (the usual case); when it was, one lookup by _id to compare the
-// bodies.
-func (s *Store) RecordCallback(ctx context.Context, ts int64, nonce, bodyHash string) (CallbackSeen, error) {
-	seen, err := s.RecordCallbacks(ctx, []CallbackPair{{TS: ts, Nonce: nonce, BodyHash: bodyHash}})
-	if err != nil {
-		return CallbackNew, err
-	}
-	return seen[0], nil
-}
-
-// RecordCallbacks is RecordCallback for several callbacks at once: one unordered insert for
-// those of one hour (the callbacks that arrived together), and a lookup by _id for each pair
-// that was taken. Pairs that repeat within pairs count as seen before.
+// RecordCallbacks records that the webhook accepted callbacks, each signed with a timestamp TS
+// (Unix seconds) and a nonce and with a body that hashes to BodyHash, and says of each whether the
+// pair was seen before: one unordered insert for those of one hour (the callbacks that arrived
+// together), and a lookup by _id for each pair that was taken, to compare the bodies. Pairs that
+// repeat within pairs count as seen before.
 func (s *Store) RecordCallbacks(ctx context.Context, pairs []CallbackPair) ([]CallbackSeen, error) {
 	seen := make([]CallbackSeen, len(pairs))
 	byBucket := map[string][]int{}

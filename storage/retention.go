@@ -57,19 +57,13 @@ func (e Erasure) add(o Erasure) {
 // ErasedOpenID is what an anonymised document holds in place of the customer's openid.
 const ErasedOpenID = ""
 
-// ExpiredCase is a case the retention job anonymises.
-type ExpiredCase struct {
-	Number   string    `bson:"_id"`
-	OpenID   string    `bson:"openid"`
-	Received time.Time `bson:"received_at"`
-}
-
 // endedStatuses are the statuses of a case that is over: only such a case is ever anonymised by age.
 var endedStatuses = bson.A{string(complaintbot.StatusResolved), string(complaintbot.StatusClosed), string(complaintbot.StatusWithdrawn)}
 
 // ScanExpiredCases calls fn with the cases that ended (resolved, closed or withdrawn), did not
-// change after before and are not anonymised yet, batch at a time, read through the scan connection.
-func (s *Store) ScanExpiredCases(ctx context.Context, before time.Time, batch int, fn func([]ExpiredCase) error) error {
+// change after before and are not anonymised yet, batch at a time, read through the scan connection:
+// the cases the retention job anonymises.
+func (s *Store) ScanExpiredCases(ctx context.Context, before time.Time, batch int, fn func([]complaintbot.Case) error) error {
 	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$lt", Value: before}}},
@@ -109,10 +103,7 @@ func (s *Store) CustomerRetention(ctx context.Context, openID string, treatAnony
 		if slices.Contains(treatAnonymised, n) {
 			continue
 		}
-		var c struct {
-			Received   time.Time  `bson:"received_at"`
-			Anonymised *time.Time `bson:"anonymised_at"`
-		}
+		var c complaintbot.Case
 		err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: n}},
 			options.FindOne().SetProjection(bson.D{{Key: "received_at", Value: 1}, {Key: "anonymised_at", Value: 1}})).Decode(&c)
 		if notFound(err) == ErrNotFound {
@@ -121,7 +112,7 @@ func (s *Store) CustomerRetention(ctx context.Context, openID string, treatAnony
 		if err != nil {
 			return out, fmt.Errorf("load case %s: %w", n, err)
 		}
-		if c.Anonymised == nil && (out.KeptSince.IsZero() || c.Received.Before(out.KeptSince)) {
+		if c.AnonymisedAt == nil && (out.KeptSince.IsZero() || c.Received.Before(out.KeptSince)) {
 			out.KeptSince = c.Received
 		}
 	}

@@ -80,7 +80,7 @@ type Store struct {
 	opts      Options
 	onEnqueue atomic.Value // func(), see OnEnqueue
 	openMsgs  openOutbox   // the embedded server's list of open outbox messages
-	workLists workLists    // the embedded server's work-list entries (worklists.go)
+	workLists workLists    // the embedded server's work-list entries (list_entries.go)
 	caseIndex *caseIndex   // the embedded server's case lists (nil on MongoDB)
 	// guardMu makes each conditional update on the embedded server one step (see updateIf).
 	guardMu sync.Mutex

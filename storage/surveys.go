@@ -24,32 +24,15 @@ func init() {
 	addIndex("survey_open", false, "expires_at", 1)
 }
 
-// SurveySeed is what the scheduler knows of a survey before asking it.
-type SurveySeed struct {
-	// ID is the survey's id: "<case number>#<round>" for a case (round counts the case's
-	// resolutions), "conv#<handoff id>" for a conversation an agent handled.
-	ID      string `bson:"id"`
-	Subject string `bson:"subject"`
-	Case    string `bson:"case,omitempty"`
-	Round   int    `bson:"round,omitempty"`
-	Handoff string `bson:"handoff,omitempty"`
-	OpenID  string `bson:"openid"`
-	// Kind is the case's kind (complaint, suggestion, praise) or "conversation".
-	Kind         string `bson:"kind"`
-	Branch       string `bson:"branch"`
-	BranchName   string `bson:"branch_name"`
-	Category     string `bson:"category"`
-	CategoryName string `bson:"category_name"`
-	Agent        string `bson:"agent"`
-	Manual       bool   `bson:"manual,omitempty"`
-	By           string `bson:"by"`
-}
-
 // ErrSurveyOpen means the customer still has another survey to answer; one is asked at a time.
 var ErrSurveyOpen = errors.New("the customer has another survey open")
 
-// NewSurvey makes the survey of seed asked at at, expiring at expires.
-func NewSurvey(seed SurveySeed, at, expires time.Time) complaintbot.Survey {
+// NewSurvey makes the survey seed describes asked at at, expiring at expires. Of seed (what the
+// scheduler knows of a survey before asking it) it takes the id ("<case number>#<round>" for a
+// case, round counting the case's resolutions; "conv#<handoff id>" for a conversation an agent
+// handled), the subject, the case and round or the handoff, the customer, the report dimensions
+// (Kind: the case's kind or "conversation"), Manual and By; it sets the rest.
+func NewSurvey(seed complaintbot.Survey, at, expires time.Time) complaintbot.Survey {
 	local := at.In(complaintbot.Shanghai)
 	y, w := local.ISOWeek()
 	return complaintbot.Survey{ID: seed.ID, Subject: seed.Subject, Case: seed.Case, Round: seed.Round, Handoff: seed.Handoff, OpenID: seed.OpenID,
@@ -153,23 +136,6 @@ func (s *Store) Survey(ctx context.Context, id string) (*complaintbot.Survey, er
 	}
 	return &sv, nil
 }
-
-// SurveysOfCase returns the case's surveys, at most limit of them.
-func (s *Store) SurveysOfCase(ctx context.Context, number string, limit int) ([]complaintbot.Survey, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var out []complaintbot.Survey
-	err := scanBatches(ctx, s, s.db.Collection("surveys"), bson.D{{Key: "case", Value: number}}, nil, limit, func(b []complaintbot.Survey) error {
-		out = append(out, b...)
-		return errStop
-	})
-	if err != nil && !errors.Is(err, errStop) {
-		return nil, fmt.Errorf("list surveys of case %s: %w", number, err)
-	}
-	return out, nil
-}
-
-var errStop = errors.New("stop")
 
 // SurveyAnswer is a customer's rating of a survey, brought by a conversation turn.
 type SurveyAnswer struct {
@@ -275,4 +241,32 @@ func (s *Store) ExpireSurvey(ctx context.Context, id string, at time.Time) (bool
 // normally deletes them).
 func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64, error) {
 	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
+}
+
+// EachReportSurvey calls fn with every case survey changed since since (sent, answered or
+// expired at or after it; zero: all), batch at a time.
+func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]complaintbot.Survey) error) error {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
+	if !since.IsZero() {
+		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
+			bson.D{{Key: "sent_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+			bson.D{{Key: "answered_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+			bson.D{{Key: "expired_at", Value: bson.D{{Key: "$gte", Value: since}}}},
+		}})
+	}
+	return scanBatches(ctx, s, s.ScanCollection("surveys"), filter, nil, batch, fn)
+}
+
+// ReportSurveyByID returns the survey with the given id, or ErrNotFound, like Survey but through
+// the read-only connection (see ScanCollection), as the reports' other reads do.
+func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*complaintbot.Survey, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	var sv complaintbot.Survey
+	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
+	}
+	return &sv, nil
 }

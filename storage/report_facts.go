@@ -2,12 +2,10 @@ package storage
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
-	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -119,80 +117,6 @@ type ReportFact struct {
 	New bool `bson:"-" json:"-"`
 }
 
-// EachReportCase calls fn with every case (received_at in [from, to) when from is set), batch at
-// a time; the nightly rebuild uses it. Like every read of the reports (ScanCase for one case,
-// ScanCasesUpdated for the cases changed) it goes through the read-only connection (see
-// ScanCollection): the reports' refreshes follow the cases registered, and must not take turns
-// with the customers' writes.
-func (s *Store) EachReportCase(ctx context.Context, from, to time.Time, batch int, fn func([]complaintbot.Case) error) error {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	filter := bson.D{}
-	if !from.IsZero() {
-		filter = bson.D{{Key: "received_at", Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}
-	}
-	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, nil, batch, fn)
-}
-
-// ReportSurvey is what the reports read of a survey.
-type ReportSurvey struct {
-	ID      string                    `bson:"_id"`
-	Case    string                    `bson:"case"`
-	Round   int                       `bson:"round"`
-	Status  complaintbot.SurveyStatus `bson:"status"`
-	Rating  int                       `bson:"rating"`
-	Low     bool                      `bson:"low"`
-	Comment string                    `bson:"comment"`
-	// Reminded is when the survey was asked again (nil: not yet).
-	Reminded *time.Time `bson:"reminded_at,omitempty"`
-}
-
-// EachReportSurvey calls fn with every case survey changed since since (sent, answered or
-// expired at or after it; zero: all), batch at a time.
-func (s *Store) EachReportSurvey(ctx context.Context, since time.Time, batch int, fn func([]ReportSurvey) error) error {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	filter := bson.D{{Key: "subject", Value: complaintbot.SurveyOfCase}}
-	if !since.IsZero() {
-		filter = append(filter, bson.E{Key: "$or", Value: bson.A{
-			bson.D{{Key: "sent_at", Value: bson.D{{Key: "$gte", Value: since}}}},
-			bson.D{{Key: "answered_at", Value: bson.D{{Key: "$gte", Value: since}}}},
-			bson.D{{Key: "expired_at", Value: bson.D{{Key: "$gte", Value: since}}}},
-		}})
-	}
-	return scanBatches(ctx, s, s.ScanCollection("surveys"), filter, nil, batch, fn)
-}
-
-// ReportSurveyByID returns the survey with the given id, or ErrNotFound.
-func (s *Store) ReportSurveyByID(ctx context.Context, id string) (*ReportSurvey, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var sv ReportSurvey
-	if err := s.ScanCollection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
-		return nil, fmt.Errorf("load survey %s for reports: %w", id, notFound(err))
-	}
-	return &sv, nil
-}
-
-// FollowUpStatusOf returns the status of the survey's follow-up call, "" when it has none. Call it
-// only for a low-rated survey (one that has a follow-up): a missing _id costs a scan.
-func (s *Store) FollowUpStatusOf(ctx context.Context, survey string) (FollowUpStatus, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var f struct {
-		Status FollowUpStatus `bson:"status"`
-	}
-	err := s.ScanCollection("follow_ups").FindOne(ctx, bson.D{{Key: "_id", Value: FollowUpID(survey)}},
-		options.FindOne().SetProjection(bson.D{{Key: "status", Value: 1}})).Decode(&f)
-	if errors.Is(err, mongo.ErrNoDocuments) {
-		return "", nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("load follow-up of survey %s: %w", survey, err)
-	}
-	return f.Status, nil
-}
-
 // ReportFactOf returns the stored fact of the case received on day, or ErrNotFound.
 func (s *Store) ReportFactOf(ctx context.Context, day, number string) (*ReportFact, error) {
 	ctx, stop := s.scanContext(ctx)
@@ -299,22 +223,6 @@ func (s *Store) EachReportFact(ctx context.Context, day string, filter FactFilte
 		return fmt.Errorf("read report facts of %s: %w", day, err)
 	}
 	return nil
-}
-
-// eachDecoded decodes every document of cur in turn and calls fn with it, then closes cur; fn's
-// error ends the walk and is returned as it is.
-func eachDecoded[T any](ctx context.Context, cur *mongo.Cursor, fn func(*T) error) error {
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var v T
-		if err := cur.Decode(&v); err != nil {
-			return err
-		}
-		if err := fn(&v); err != nil {
-			return err
-		}
-	}
-	return cur.Err()
 }
 
 // MarkReportDirty marks the day ("2026-11-27"), its ISO week ("2026-W48") and its month

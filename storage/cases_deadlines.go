@@ -8,17 +8,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"go.mongodb.org/mongo-driver/v2/bson"
-	"go.mongodb.org/mongo-driver/v2/mongo"
 )
-
-func init() {
-	// The deadlines job's sweep reads the cases changed since its last run.
-	addIndex("cases", false, "updated_at", 1)
-	// What the scheduler saw of each case exists from the start, so that its _id index is usable
-	// on the embedded server (see IndexEmbedded): it is read for every case the notices job
-	// looks at.
-	addCollection("sched_cases")
-}
 
 // Deadlines of a case (the keys of complaintbot.Case.Missed; a review's is ReviewDeadline).
 const (
@@ -31,20 +21,6 @@ const (
 // ReviewDeadline is the key in complaintbot.Case.Missed of the deadline of the case's review
 // number seq (each review of a case is marked overdue once).
 func ReviewDeadline(seq int) string { return DeadlineReview + strconv.Itoa(seq) }
-
-// ScanCase returns the case with the given number, or ErrNotFound, like Case but through the
-// read-only connection (see ScanCollection), as the scheduler's and the reports' other reads do: a
-// job looks at hundreds of cases after a busy hour, and must not take turns with the customers'
-// writes for it. (Every change the scheduler makes is guarded by its own filter.)
-func (s *Store) ScanCase(ctx context.Context, number string) (*complaintbot.Case, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var c complaintbot.Case
-	if err := s.ScanCollection("cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
-		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
-	}
-	return &c, nil
-}
 
 // CaseChanged tells the scheduler that the case changed at at (now): its status, its deadlines,
 // its assignment. The scheduler's notices job then reschedules the case's reminders and, once it
@@ -63,14 +39,6 @@ func (s *Store) CaseChanged(ctx context.Context, number string, at time.Time) er
 // made through this store: every function that changes a case calls it (CaseChanged does, and the
 // scheduler's marks: overdue, escalated, reopened, replied).
 func (s *Store) notifyCaseChange(number string) { s.caseIndex.caseChanged(number) }
-
-// ScanCasesUpdated calls fn with the cases whose updated_at lies in (after, upTo], batch at a time.
-func (s *Store) ScanCasesUpdated(ctx context.Context, after, upTo time.Time, batch int, fn func([]complaintbot.Case) error) error {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	filter := bson.D{{Key: "updated_at", Value: bson.D{{Key: "$gt", Value: after}, {Key: "$lte", Value: upTo}}}}
-	return scanBatches(ctx, s, s.ScanCollection("cases"), filter, bson.D{{Key: "updated_at", Value: 1}}, batch, fn)
-}
 
 // MarkOverdue records that the case missed its deadline ("reply" or "decision") at at; a deadline
 // marked already keeps its first time.
@@ -210,87 +178,4 @@ func pauseEntry(c *complaintbot.Case, decision time.Time, waited time.Duration, 
 	}
 	return complaintbot.TimelineEntry{ID: fmt.Sprintf("pause#%d", at.UnixNano()), At: at, By: complaintbot.SystemUser, Kind: "pause",
 		From: day(c.DecisionDue), To: day(decision), Text: text}
-}
-
-// CaseTrack is what the scheduler last saw of a case, to tell what changed.
-type CaseTrack struct {
-	Number      string              `bson:"_id"`
-	Status      complaintbot.Status `bson:"status"`
-	ReplyDue    time.Time           `bson:"reply_due"`
-	DecisionDue time.Time           `bson:"decision_due"`
-	Paused      time.Duration       `bson:"paused_ns"`
-	// Seq counted the status notices the scheduler sent before the case workflow (package cases)
-	// sent them; stored tracks keep it, nothing increments it now.
-	Seq int `bson:"seq"`
-	// Episode counts the times the case was resolved; a survey is sent for each.
-	Episode int `bson:"episode"`
-	// NoticeAt is when the scheduler last sent the customer a notice about the case (progress,
-	// before the reply date); an agent's action's notices are on the case's timeline.
-	NoticeAt time.Time `bson:"notice_at"`
-	Updated  time.Time `bson:"updated_at"`
-}
-
-// SaveCaseTracks stores what the scheduler saw of several cases (isNew[i]: tracks[i] was not
-// stored before), in one insert of the new ones and one bulk replace of the others (and of new
-// ones another instance stored first).
-func (s *Store) SaveCaseTracks(ctx context.Context, tracks []CaseTrack, isNew []bool) error {
-	c := s.db.Collection("sched_cases")
-	var fresh []any
-	var freshIdx []int
-	var models []mongo.WriteModel
-	replace := func(t *CaseTrack) {
-		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.D{{Key: "_id", Value: t.Number}}).SetReplacement(t))
-	}
-	for i := range tracks {
-		if isNew[i] {
-			fresh, freshIdx = append(fresh, &tracks[i]), append(freshIdx, i)
-			continue
-		}
-		replace(&tracks[i])
-	}
-	dup, err := insertManyDups(ctx, c, fresh)
-	if err != nil {
-		return fmt.Errorf("save the schedules of %d cases: %w", len(fresh), err)
-	}
-	for j, d := range dup {
-		if d {
-			replace(&tracks[freshIdx[j]])
-		}
-	}
-	if len(models) > 0 {
-		if err := bulkWrite(ctx, c, models); err != nil {
-			return fmt.Errorf("save the schedules of %d cases: %w", len(models), err)
-		}
-	}
-	return nil
-}
-
-// CaseTrack returns what the scheduler last saw of the case, or ErrNotFound.
-func (s *Store) CaseTrack(ctx context.Context, number string) (*CaseTrack, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	var t CaseTrack
-	if err := s.ScanCollection("sched_cases").FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&t); err != nil {
-		return nil, fmt.Errorf("load schedule of case %s: %w", number, notFound(err))
-	}
-	return &t, nil
-}
-
-// SaveCaseTrack stores what the scheduler saw of the case (isNew: it was not stored before; a
-// concurrent first save by another instance is then overwritten).
-func (s *Store) SaveCaseTrack(ctx context.Context, t *CaseTrack, isNew bool) error {
-	c := s.db.Collection("sched_cases")
-	if isNew {
-		_, err := c.InsertOne(ctx, t)
-		if err == nil {
-			return nil
-		}
-		if !IsDuplicate(err) {
-			return fmt.Errorf("save schedule of case %s: %w", t.Number, err)
-		}
-	}
-	if _, err := c.ReplaceOne(ctx, bson.D{{Key: "_id", Value: t.Number}}, t); err != nil {
-		return fmt.Errorf("save schedule of case %s: %w", t.Number, err)
-	}
-	return nil
 }

@@ -156,27 +156,6 @@ func (s *Store) FollowUpList(ctx context.Context) ([]FollowUpEntry, error) {
 	return out, nil
 }
 
-// FollowUpsByID reads the follow-ups of the ids by _id on the read-only connection, in the ids'
-// order; an id without a follow-up is left out.
-func (s *Store) FollowUpsByID(ctx context.Context, ids []string) ([]FollowUp, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	out := []FollowUp{}
-	coll := s.ScanCollection("follow_ups")
-	for _, id := range ids {
-		var f FollowUp
-		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&f)
-		if notFound(err) == ErrNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("follow-up %s: %w", id, err)
-		}
-		out = append(out, f)
-	}
-	return out, nil
-}
-
 // noteCallEntry puts the message on the call list (status in NeedsPerson, not PurposeSystem) or
 // takes it off; a failure is logged: the list then misses or keeps the message until the
 // migration's next run or the message's next change, and the message itself is as written.
@@ -265,27 +244,6 @@ func (s *Store) CallList(ctx context.Context) ([]CallEntry, error) {
 	}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("read the call list: %w", err)
-	}
-	return out, nil
-}
-
-// OutboxMessagesByID reads the messages of the ids by _id on the read-only connection, in the
-// ids' order; an id without a message is left out.
-func (s *Store) OutboxMessagesByID(ctx context.Context, ids []string) ([]complaintbot.OutboxMessage, error) {
-	ctx, stop := s.scanContext(ctx)
-	defer stop()
-	out := []complaintbot.OutboxMessage{}
-	coll := s.ScanCollection("outbox")
-	for _, id := range ids {
-		var m complaintbot.OutboxMessage
-		err := coll.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m)
-		if notFound(err) == ErrNotFound {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("load outbox message %s: %w", id, err)
-		}
-		out = append(out, m)
 	}
 	return out, nil
 }
