@@ -5,8 +5,9 @@
 //
 // Every page and every API call checks the session and the user's branches on the server: what
 // lies outside a user's branches answers 404, exactly like what does not exist. Claims, replies,
-// transfers and hand-backs are the handoffs package's: the console checks access, calls it and
-// says its refusals in plain words.
+// transfers and hand-backs are the handoffs package's, follow-up calls the followups package's,
+// the call list the calls package's and erasure requests the erasures package's: the console
+// checks access, calls them and says their refusals in plain words.
 package console
 
 import (
