@@ -59,7 +59,7 @@ var layers = [][]string{
 	{"textnorm", "taxonomy", "calendar"},
 	{"flows"},
 	{"storage", "storage/seed", "storage/storagetest", "wechatapi", "wechatapi/fakewechat", "wechatsim"},
-	{"conversations", "cases", "handoffs", "users", "quickreplies"},
+	{"conversations", "cases", "handoffs", "users", "quickreplies", "followups", "calls", "erasures"},
 	{"scheduler", "reports"},
 	{"bot", "console"},
 	{"app", "app/apptest"},

@@ -18,12 +18,15 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/bot"
 	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/calls"
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/console"
 	"github.com/complaintbot/complaintbot/conversations"
+	"github.com/complaintbot/complaintbot/erasures"
 	"github.com/complaintbot/complaintbot/events"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/followups"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/reports"
@@ -79,6 +82,11 @@ type App struct {
 	Handoffs *handoffs.Service
 	// Cases is the case workflow (agents' actions, the scheduler's escalations and reopenings).
 	Cases *cases.Service
+	// FollowUps are the follow-up calls (回访), Calls the call list (待联系消息), Erasures the
+	// customers' erasure requests: the console's workflows beside the cases.
+	FollowUps *followups.Service
+	Calls     *calls.Service
+	Erasures  *erasures.Service
 	// Reports keeps the supervisors' report facts and rollups and answers the reports.
 	Reports *reports.Service
 

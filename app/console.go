@@ -6,8 +6,11 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/calls"
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/console"
+	"github.com/complaintbot/complaintbot/erasures"
+	"github.com/complaintbot/complaintbot/followups"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/quickreplies"
 	"github.com/complaintbot/complaintbot/users"
@@ -45,11 +48,15 @@ func (a *App) buildConsole(ctx context.Context) error {
 	if err := quick.Seed(ctx, seed); err != nil {
 		return err
 	}
+	// The work lists and the erasures (their jobs are the scheduler's).
+	a.FollowUps = followups.New(followups.Deps{Store: a.Store, Clock: a.Clock, Calendar: a.Registry.Calendar, Log: a.Log, Cases: a.Cases})
+	a.Calls = calls.New(calls.Deps{Store: a.Store, Clock: a.Clock, Log: a.Log})
+	a.Erasures = erasures.New(erasures.Deps{Store: a.Store, Clock: a.Clock, Log: a.Log})
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
 		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
 		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
-		TaskHorizon: a.Config.Scheduler.RemindBefore.D(),
-		Users:       users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
+		TaskHorizon: a.Config.Scheduler.RemindBefore.D(), FollowUps: a.FollowUps, Calls: a.Calls, Erasures: a.Erasures,
+		Users: users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,9 @@
 //
 // Every page and every API call checks the session and the user's branches on the server: what
 // lies outside a user's branches answers 404, exactly like what does not exist. Claims, replies,
-// transfers and hand-backs are the handoffs package's: the console checks access, calls it and
-// says its refusals in plain words.
+// transfers and hand-backs are the handoffs package's, follow-up calls the followups package's,
+// the call list the calls package's and erasure requests the erasures package's: the console
+// checks access, calls them and says their refusals in plain words.
 package console
 
 import (
@@ -21,10 +22,13 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/calls"
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/config"
 	"github.com/complaintbot/complaintbot/conversations"
+	"github.com/complaintbot/complaintbot/erasures"
 	"github.com/complaintbot/complaintbot/events"
+	"github.com/complaintbot/complaintbot/followups"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/quickreplies"
 	"github.com/complaintbot/complaintbot/reports"
@@ -63,6 +67,13 @@ type Deps struct {
 	Registrar *cases.Registrar
 	// QuickReplies are the agents' ready answers; nil: a service over Store.
 	QuickReplies *quickreplies.Service
+	// FollowUps are the follow-up calls (回访); nil: a service over Store, Clock, Calendar and
+	// Cases.
+	FollowUps *followups.Service
+	// Calls is the call list (待联系消息); nil: a service over Store.
+	Calls *calls.Service
+	// Erasures are the customers' erasure requests; nil: a service over Store.
+	Erasures *erasures.Service
 	// TimeTravel moves the service's clock in sandbox mode; nil outside it.
 	TimeTravel TimeTravel
 	// Reports answers the report pages and exports (the app keeps its facts current); nil: one
@@ -108,6 +119,10 @@ type Console struct {
 	users   *users.Service
 	trusted []netip.Prefix
 	quick   *quickreplies.Service
+	// followups, calls and erasures are the work lists' and the erasures' workflows.
+	followups *followups.Service
+	calls     *calls.Service
+	erasures  *erasures.Service
 	// timeTravel is sandbox mode's clock control, nil outside sandbox mode.
 	timeTravel TimeTravel
 }
@@ -131,6 +146,19 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 	c.registrar = d.Registrar
 	if c.quick = d.QuickReplies; c.quick == nil {
 		c.quick = quickreplies.New(d.Store, d.Clock, d.Log, d.Branches)
+	}
+	if c.followups = d.FollowUps; c.followups == nil {
+		fd := followups.Deps{Store: d.Store, Clock: d.Clock, Calendar: d.Calendar, Log: d.Log}
+		if d.Cases != nil {
+			fd.Cases = d.Cases
+		}
+		c.followups = followups.New(fd)
+	}
+	if c.calls = d.Calls; c.calls == nil {
+		c.calls = calls.New(calls.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log})
+	}
+	if c.erasures = d.Erasures; c.erasures == nil {
+		c.erasures = erasures.New(erasures.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log})
 	}
 	if c.users = d.Users; c.users == nil {
 		c.users = users.New(users.Deps{Store: d.Store, Clock: d.Clock, Log: d.Log, Config: d.Config, Branches: d.Branches})

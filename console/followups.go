@@ -1,7 +1,6 @@
 package console
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,52 +11,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/calendar"
+	"github.com/complaintbot/complaintbot/followups"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
 
-// Follow-up calls (回访): a customer who rated a survey 1–2 is called back by the branch. A
-// follow-up is due by the end of the second working day after it was raised (Asia/Shanghai,
-// the service's calendar); after that it is overdue until done. Supervisors and admins take and
-// record calls; agents see their branches' follow-ups read-only.
-
-// The audit codes of the work lists (named in auditActions by init).
-const (
-	auditFollowUpTake = "follow_up.take"
-	auditFollowUpDone = "follow_up.done"
-	auditCallResend   = "call.resend"
-	auditCallCalled   = "call.called"
-	auditCallClose    = "call.close"
-)
-
-func init() {
-	auditActions[auditFollowUpTake] = "领取回访"
-	auditActions[auditFollowUpDone] = "完成回访"
-	auditActions[auditCallResend] = "重新发送消息"
-	auditActions[auditCallCalled] = "已电话联系客户"
-	auditActions[auditCallClose] = "关闭待联系消息"
-	auditTargets["follow_up"] = "回访"
-	auditTargets["outbox"] = "待联系消息"
-}
-
-// followUpDays is how many working days after it was raised a follow-up call is due.
-const followUpDays = 2
-
-// The states of a follow-up as listed.
-const (
-	followUpDue     = "due"
-	followUpOverdue = "overdue"
-	followUpDone    = "done"
-)
+// Follow-up calls (回访): the rules — when a call is due, who may work one, what a call's record
+// must hold — are the followups package's; this file lists and words them.
 
 // followUpRow is a follow-up as the page and the API list it.
 type followUpRow struct {
 	storage.FollowUp
 	// DueBy is when the call is due; State is due, overdue or done.
-	DueBy time.Time `json:"due_by"`
-	State string    `json:"state"`
+	DueBy time.Time       `json:"due_by"`
+	State followups.State `json:"state"`
 	// StateName is State in Chinese; TakenByName and DoneByName are display names.
 	StateName   string `json:"state_name"`
 	TakenByName string `json:"taken_by_name,omitempty"`
@@ -71,10 +38,8 @@ type followUpRow struct {
 	Phone string `json:"phone,omitempty"`
 }
 
-// followUpDue is when a follow-up raised at created is due.
-func (c *Console) followUpDue(created time.Time) time.Time {
-	return c.cal.Due(created, followUpDays, calendar.WorkingDays)
-}
+// followUpStateNames names the states of a follow-up.
+var followUpStateNames = map[followups.State]string{followups.Due: "待回访", followups.Overdue: "回访超期", followups.Done: "已回访"}
 
 // followUpPage is how many follow-ups a page of the 回访 list shows.
 const followUpPage = 25
@@ -96,13 +61,17 @@ type followUpStateLink struct{ Key, Name string }
 
 // followUpStates are the states a follow-up list can be limited to, in the page's order: "" is
 // all, "open" due and overdue together.
-var followUpStates = []followUpStateLink{{"", "全部"}, {"open", "未完成"}, {followUpDue, "待回访"}, {followUpOverdue, "回访超期"}, {followUpDone, "已回访"}}
+var followUpStates = []followUpStateLink{{string(followups.All), "全部"}, {string(followups.Open), "未完成"},
+	{string(followups.Due), "待回访"}, {string(followups.Overdue), "回访超期"}, {string(followups.Done), "已回访"}}
+
+// errFollowUpState answers a list asked for a state it cannot be limited to.
+var errFollowUpState = invalid("回访状态只能是 open（未完成）、due（待回访）、overdue（回访超期）或 done（已回访）。")
 
 // followUpState is the state the list was asked for (?state=), or an error a user understands.
 func followUpState(g *gin.Context) (string, error) {
 	st := g.Query("state")
 	if !slices.ContainsFunc(followUpStates, func(l followUpStateLink) bool { return l.Key == st }) {
-		return "", invalid("回访状态只能是 open（未完成）、due（待回访）、overdue（回访超期）或 done（已回访）。")
+		return "", errFollowUpState
 	}
 	return st, nil
 }
@@ -113,101 +82,40 @@ type pager struct {
 	Page, Pages, Prev, Next int
 }
 
-// pageOf returns page (from 1) of size items of all, and where it stands; size 0 gives no items
-// and page 1 of 1.
-func pageOf[T any](all []T, page, size int) (pager, []T) {
+// pagerOf returns where page (from 1) of size items of a list of total stands; size 0 gives
+// page 1 of 1.
+func pagerOf(total, page, size int) pager {
 	p := pager{Page: max(page, 1), Pages: 1}
 	if size <= 0 {
-		return p, nil
+		return p
 	}
-	p.Pages = max(1, (len(all)+size-1)/size)
+	p.Pages = max(1, (total+size-1)/size)
 	if p.Page > 1 {
 		p.Prev = min(p.Page, p.Pages+1) - 1
 	}
 	if p.Page < p.Pages {
 		p.Next = p.Page + 1
 	}
-	return p, all[min(len(all), (p.Page-1)*size):min(len(all), p.Page*size)]
+	return p
 }
 
 // followUpList reads page (from 1) of size follow-ups of the user's branches in the state
-// (followUpStates; "" all); size 0 counts them only. The counts come from the follow-ups' list
-// entries (storage.FollowUpList), and only the page's follow-ups are read, by _id.
+// (followUpStates; "" all), named for the page; size 0 counts them only.
 func (c *Console) followUpList(ctx context.Context, u *storage.User, state string, page, size int) (*followUpList, error) {
-	es, err := c.store.FollowUpList(ctx)
+	fl, err := c.followups.List(ctx, u, followups.State(state), page, size)
 	if err != nil {
 		return nil, err
 	}
-	now := c.clock.Now()
-	var due, overdue, done []storage.FollowUpEntry
-	for _, e := range es {
-		switch {
-		case !u.Covers(e.Branch):
-		case e.Done != nil:
-			done = append(done, e)
-		case now.After(c.followUpDue(e.Created)):
-			overdue = append(overdue, e)
-		default:
-			due = append(due, e)
-		}
-	}
-	oldest := func(a, b storage.FollowUpEntry) int {
-		return cmp.Or(a.Created.Compare(b.Created), strings.Compare(a.ID, b.ID))
-	}
-	open := slices.Concat(overdue, due)
-	slices.SortFunc(open, oldest)
-	slices.SortFunc(overdue, oldest)
-	slices.SortFunc(due, oldest)
-	slices.SortFunc(done, func(a, b storage.FollowUpEntry) int {
-		return cmp.Or(b.Done.Compare(*a.Done), strings.Compare(a.ID, b.ID))
-	})
-	l := &followUpList{Rows: []followUpRow{}, Open: len(open), Done: len(done), Overdue: len(overdue), State: state}
-	all := map[string][]storage.FollowUpEntry{"": slices.Concat(open, done), "open": open,
-		followUpDue: due, followUpOverdue: overdue, followUpDone: done}[state]
-	var shown []storage.FollowUpEntry
-	if l.pager, shown = pageOf(all, page, size); size <= 0 {
-		return l, nil
-	}
-	var ids []string
-	for _, e := range shown {
-		ids = append(ids, e.ID)
-	}
-	fs, err := c.store.FollowUpsByID(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	var numbers []string
-	for _, f := range fs {
-		if f.Case != "" {
-			numbers = append(numbers, f.Case)
-		}
-	}
-	cases, err := c.store.CaseRows(ctx, numbers) // the phone numbers, from the case index
-	if err != nil {
-		return nil, err
-	}
+	l := &followUpList{Rows: []followUpRow{}, Open: fl.Open, Done: fl.Done, Overdue: fl.Overdue, State: state,
+		pager: pagerOf(fl.Total, page, size)}
 	names := c.labeler(ctx)
-	for _, f := range fs {
-		if (state == "open" || state == followUpDue || state == followUpOverdue) && f.Status == storage.FollowUpDone {
-			continue // done since its list entry was read
-		}
-		r := followUpRow{FollowUp: f, DueBy: c.followUpDue(f.Created), TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy),
-			PathID: url.PathEscape(f.ID)}
-		if cs := cases[f.Case]; cs != nil {
-			r.Phone = cs.Fields[complaintbot.FieldPhone]
-		}
-		switch {
-		case f.Status == storage.FollowUpDone:
-			r.State, r.StateName = followUpDone, "已回访"
-			if f.Reached != nil && *f.Reached {
-				r.ReachedName = "已联系到客户"
-			} else if f.Reached != nil {
-				r.ReachedName = "未联系到客户"
-			}
-		case now.After(r.DueBy):
-			r.State, r.StateName = followUpOverdue, "回访超期"
-		default:
-			r.State, r.StateName = followUpDue, "待回访"
+	for _, f := range fl.Rows {
+		r := followUpRow{FollowUp: f.FollowUp, DueBy: f.DueBy, State: f.State, StateName: followUpStateNames[f.State],
+			TakenByName: names.of(f.TakenBy), DoneByName: names.of(f.DoneBy), PathID: url.PathEscape(f.ID), Phone: f.Phone}
+		if f.State == followups.Done && f.Reached != nil && *f.Reached {
+			r.ReachedName = "已联系到客户"
+		} else if f.State == followups.Done && f.Reached != nil {
+			r.ReachedName = "未联系到客户"
 		}
 		l.Rows = append(l.Rows, r)
 	}
@@ -223,80 +131,68 @@ func pageNumber(g *gin.Context) int {
 	return p
 }
 
-// followUpAction takes ("take"), records ("done") or reopens the case of ("reopen") a follow-up.
+// followUpAction takes ("take"), records ("done") or reopens the case of ("reopen") a follow-up,
+// read from the form.
 func (c *Console) followUpAction(ctx context.Context, who *actor, id, action string, form func(string) string) error {
-	f, err := c.store.FollowUpByID(ctx, id)
-	if err != nil {
-		if errors.Is(err, storage.ErrNotFound) {
-			return errNotFound
-		}
-		return err
-	}
-	if !who.user.Covers(f.Branch) {
-		return errNotFound
-	}
-	if !mayWorkFollowUps(who.user) {
-		return &Error{http.StatusForbidden, "回访由主管或管理员办理，坐席只能查看。"}
-	}
-	now := c.clock.Now()
+	var err error
 	switch action {
 	case "take":
-		if f.Status != storage.FollowUpOpen {
-			return conflict("该回访已完成。")
-		}
-		if err := c.audit(ctx, who, auditFollowUpTake, "follow_up", f.ID, f.Branch, f.TakenBy, who.user.Name); err != nil {
-			return err
-		}
-		return c.store.TakeFollowUp(ctx, f.ID, who.user.Name, now)
+		err = c.followups.Take(ctx, who.by(), id)
 	case "done":
-		if f.Status != storage.FollowUpOpen {
-			return conflict("该回访已完成。")
-		}
-		call := storage.FollowUpCall{View: strings.TrimSpace(form("view")), Note: strings.TrimSpace(form("note"))}
+		call := followups.Call{View: form("view"), Note: form("note")}
 		switch form("reached") {
 		case "yes", "true", "1":
-			call.Reached = true
+			call.Reached = new(true)
 		case "no", "false", "0":
-		default:
-			return invalid("请选择是否联系到客户。")
-		}
-		if len([]rune(call.View)) > 500 || len([]rune(call.Note)) > 500 {
-			return invalid("客户意见和备注各最多 500 字。")
+			call.Reached = new(false)
 		}
 		if r := strings.TrimSpace(form("rating")); r != "" {
 			n, err := strconv.Atoi(r)
-			if err != nil || n < 1 || n > 5 {
-				return invalid("新的评分须为 1 到 5。")
+			if err != nil {
+				n = -1 // refused as a rating out of range
 			}
-			call.NewRating = n
+			call.Rating = &n
 		}
-		after := fmt.Sprintf("reached=%t rating=%d", call.Reached, call.NewRating)
-		if err := c.audit(ctx, who, auditFollowUpDone, "follow_up", f.ID, f.Branch, string(f.Status), after); err != nil {
-			return err
-		}
-		if err := c.store.RecordFollowUp(ctx, f.ID, who.user.Name, call, now); err != nil {
-			return err
-		}
-		// The dashboard's low ratings show the follow-up's state: marked for the reports' drain.
-		if err := c.store.MarkCaseReport(ctx, f.Case, f.Survey, now); err != nil {
-			c.log.Error("mark the case's report figures stale", "case", f.Case, "err", err)
-		}
-		return nil
+		err = c.followups.Record(ctx, who.by(), id, call)
 	case "reopen":
-		if f.Case == "" {
-			return invalid("该回访不涉及案件。")
+		err = c.followups.Reopen(ctx, who.by(), id, form("note"))
+	default:
+		// An unknown action on a follow-up the user may work is not found.
+		if _, err = c.followups.Workable(ctx, who.by(), id); err == nil {
+			err = errNotFound
 		}
-		if c.cases == nil {
-			return errForbidden
-		}
-		comment := "回访后重新处理"
-		if n := strings.TrimSpace(form("note")); n != "" {
-			comment += "：" + runes(n, 200)
-		}
-		// The case workflow checks the move, writes the audit entry and tells the customer.
-		return c.caseError(ctx, c.cases.SetStatus(ctx, who.by(), f.Case, "", complaintbot.StatusReopened, comment))
 	}
-	return errNotFound
+	return c.followUpError(ctx, err)
+}
+
+// followUpError words the follow-ups' refusals for the user (the case workflow's, when reopening,
+// as caseError does); other errors are returned as they are.
+func (c *Console) followUpError(ctx context.Context, err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, followups.ErrNotFound):
+		return errNotFound
+	case errors.Is(err, followups.ErrForbidden):
+		return &Error{http.StatusForbidden, "回访由主管或管理员办理，坐席只能查看。"}
+	case errors.Is(err, followups.ErrFinished):
+		return conflict("该回访已完成。")
+	case errors.Is(err, followups.ErrReached):
+		return invalid("请选择是否联系到客户。")
+	case errors.Is(err, followups.ErrTooLong):
+		return invalid(fmt.Sprintf("客户意见和备注各最多 %d 字。", followups.MaxText))
+	case errors.Is(err, followups.ErrRating):
+		return invalid("新的评分须为 1 到 5。")
+	case errors.Is(err, followups.ErrNoCase):
+		return invalid("该回访不涉及案件。")
+	case errors.Is(err, followups.ErrNoCases):
+		return errForbidden
+	case errors.Is(err, followups.ErrState):
+		return errFollowUpState
+	case errors.Is(err, followups.ErrUnaudited):
+		return errUnaudited
+	}
+	return c.caseError(ctx, err)
 }
 
 type followUpsData struct {
@@ -319,7 +215,7 @@ func (c *Console) followUpsPage(g *gin.Context) {
 		c.pageError(g, err)
 		return
 	}
-	d := followUpsData{followUpList: l, CanWork: mayWorkFollowUps(who.user), States: followUpStates}
+	d := followUpsData{followUpList: l, CanWork: followups.MayWork(who.user), States: followUpStates}
 	c.render(g, http.StatusOK, "followups", c.newView(g, "回访", "followups", d), nil)
 }
 
@@ -360,14 +256,10 @@ func (c *Console) apiFollowUpAction(g *gin.Context) {
 		c.apiError(g, err)
 		return
 	}
-	f, err := c.store.FollowUpByID(ctx, g.Param("id"))
+	f, err := c.followups.FollowUp(ctx, actorOf(g).by(), g.Param("id"))
 	if err != nil {
-		c.apiError(g, err)
+		c.apiError(g, c.followUpError(ctx, err))
 		return
 	}
 	g.JSON(http.StatusOK, f)
 }
-
-// mayWorkFollowUps reports whether u may take and record follow-up calls (回访): supervisors and
-// admins; agents may only read them.
-func mayWorkFollowUps(u *storage.User) bool { return u.Role.AtLeast(storage.RoleSupervisor) }

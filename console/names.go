@@ -6,7 +6,10 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/calls"
 	"github.com/complaintbot/complaintbot/cases"
+	"github.com/complaintbot/complaintbot/erasures"
+	"github.com/complaintbot/complaintbot/followups"
 )
 
 // nameCacheFor is how long the display names the pages show are kept before they are read again:
@@ -59,11 +62,11 @@ func (d *displayNames) of(name string) string {
 
 // auditTargets names the kinds of things the audit trail records actions on.
 var auditTargets = map[string]string{
-	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复", "sandbox": "沙箱", "customer": "客户",
+	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复", "sandbox": "沙箱",
 }
 
-// auditActions names the audit codes of the actions outside the case workflow (cases.AuditName
-// names those).
+// auditActions names the audit codes of the actions outside the workflows that name their own
+// (auditNamers).
 var auditActions = map[string]string{
 	"conversation.claim": "接入会话", "conversation.end": "结束人工服务", "conversation.idle_return": "超时交回智能助手",
 	"conversation.note": "添加会话备注", "conversation.queue": "转入人工排队", "conversation.release": "交回智能助手",
@@ -73,7 +76,16 @@ var auditActions = map[string]string{
 	"user.password_change": "修改本人密码", "user.password_change.failed": "修改密码失败", "user.role": "变更角色", "user.unlock": "解除锁定",
 	"report.export": "导出报表", "report.register": "导出投诉登记簿",
 	"quick_reply.add": "新建快捷回复", "quick_reply.change": "修改快捷回复", "quick_reply.delete": "删除快捷回复",
-	"sandbox.clock": "调整沙箱时间", "customer.erase": "申请删除客户个人信息", "customer.erased": "已删除客户个人信息",
+	"sandbox.clock": "调整沙箱时间",
+}
+
+// auditNamers are the workflows that name their own audit codes and target types: each returns a
+// code or type it does not know as it is.
+var auditNamers = []struct{ action, target func(string) string }{
+	{cases.AuditName, func(kind string) string { return kind }},
+	{followups.AuditName, followups.TargetName},
+	{calls.AuditName, calls.TargetName},
+	{erasures.AuditName, erasures.TargetName},
 }
 
 // auditName names any audit code in Chinese; an unknown one is shown as it is.
@@ -81,13 +93,23 @@ func auditName(code string) string {
 	if n, ok := auditActions[code]; ok {
 		return n
 	}
-	return cases.AuditName(code)
+	for _, w := range auditNamers {
+		if n := w.action(code); n != code {
+			return n
+		}
+	}
+	return code
 }
 
 // auditTarget names an audit entry's kind of target in Chinese.
 func auditTarget(kind string) string {
 	if n, ok := auditTargets[kind]; ok {
 		return n
+	}
+	for _, w := range auditNamers {
+		if n := w.target(kind); n != kind {
+			return n
+		}
 	}
 	return kind
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
+	"github.com/complaintbot/complaintbot/followups"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/gin-gonic/gin"
 )
@@ -134,7 +135,7 @@ func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tas
 		shown = taskWorkShown
 	}
 	t.FollowUps = []followUpRow{}
-	if mayWorkFollowUps(u) { // agents may read follow-ups, not work them: they are no task of theirs
+	if followups.MayWork(u) { // agents may read follow-ups, not work them: they are no task of theirs
 		fs, err := c.followUpList(ctx, u, "open", 1, shown)
 		if err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/erasures"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -18,10 +19,10 @@ const JobErasures = "erasures"
 // ErasuresSpec is when the erasures job looks for requests.
 const ErasuresSpec = "@every 1m"
 
-// Erasures carries out the erasure requests the console recorded (storage.ErasuresCollection),
-// oldest first, under the scheduler's lease: one instance at a time. A request a restart cut short
-// (执行中) is run again and finished; the audit trail gets the result (customer.erased) under the
-// name of the admin who asked.
+// Erasures carries out the erasure requests admins recorded (erasures.Service.Request, in
+// storage.ErasuresCollection), oldest first, under the scheduler's lease: one instance at a time.
+// A request a restart cut short (执行中) is run again and finished; the audit trail gets the
+// result (erasures.AuditErased) under the name of the admin who asked.
 type Erasures struct {
 	Store *storage.Store
 	Clock complaintbot.Clock
@@ -78,7 +79,7 @@ func (x *Erasures) Run(ctx context.Context) (int, error) {
 
 // audit writes the result of the request to the audit trail.
 func (x *Erasures) audit(ctx context.Context, log *slog.Logger, r storage.ErasureRequest, after string) {
-	e := &storage.AuditEntry{At: x.Clock.Now(), User: r.RequestedBy, Action: "customer.erased", TargetType: "customer",
+	e := &storage.AuditEntry{At: x.Clock.Now(), User: r.RequestedBy, Action: erasures.AuditErased, TargetType: erasures.AuditTarget,
 		Target: r.Subject, After: "request " + r.ID + ": " + after}
 	if err := x.Store.Audit(ctx, e); err != nil {
 		log.Error("customer erased, but its audit entry was not written", "erasure", r.ID, "err", err)
