@@ -97,25 +97,63 @@ func isDupCode(code int, msg string) bool {
 	return code == 11000 || code == 11001 || code == 12582 || strings.Contains(msg, "E11000")
 }
 
-// deleteByTime deletes the documents of c matching extra whose field lies in [from, to). The
-// embedded server refuses to delete tens of thousands of documents in one statement ("too many SQL
-// variables"), so a range it refuses is split in two, down to a second.
-func deleteByTime(ctx context.Context, c *mongo.Collection, field string, from, to time.Time, extra bson.D) (int64, error) {
+// deleteByTime deletes the documents of the collection name matching extra whose field lies in
+// [from, to), and returns how many it deleted. On MongoDB one DeleteMany does it, by index. On
+// the embedded server, where only a filter of exactly {_id} is served without reading the whole
+// collection, the documents are found on the scan connection and deleted by _id on the main one,
+// so that the customers' writes never wait behind a purge's scan.
+func (s *Store) deleteByTime(ctx context.Context, name, field string, from, to time.Time, extra bson.D) (int64, error) {
 	filter := append(bson.D{{Key: field, Value: bson.D{{Key: "$gte", Value: from}, {Key: "$lt", Value: to}}}}, extra...)
-	r, err := c.DeleteMany(ctx, filter)
-	if err == nil {
+	if s.embedded == nil {
+		r, err := s.db.Collection(name).DeleteMany(ctx, filter)
+		if err != nil {
+			return 0, fmt.Errorf("delete old documents of %s: %w", name, err)
+		}
 		return r.DeletedCount, nil
 	}
-	if !strings.Contains(err.Error(), "too many SQL variables") || to.Sub(from) <= time.Second {
-		return 0, fmt.Errorf("delete old documents of %s: %w", c.Name(), err)
-	}
-	mid := from.Add(to.Sub(from) / 2)
-	n1, err := deleteByTime(ctx, c, field, from, mid, extra)
+	ids, err := s.scanIDs(ctx, name, filter)
 	if err != nil {
-		return n1, err
+		return 0, fmt.Errorf("find old documents of %s: %w", name, err)
 	}
-	n2, err := deleteByTime(ctx, c, field, mid, to, extra)
-	return n1 + n2, err
+	var n int64
+	for start := 0; start < len(ids); start += maxDeleteStatements {
+		end := min(start+maxDeleteStatements, len(ids))
+		models := make([]mongo.WriteModel, 0, end-start)
+		for _, id := range ids[start:end] {
+			models = append(models, mongo.NewDeleteOneModel().SetFilter(bson.D{{Key: "_id", Value: id}}))
+		}
+		r, err := s.db.Collection(name).BulkWrite(ctx, models, options.BulkWrite().SetOrdered(false))
+		if r != nil {
+			n += r.DeletedCount
+		}
+		if err != nil {
+			return n, fmt.Errorf("delete old documents of %s (%d of %d done before): %w", name, start, len(ids), err)
+		}
+	}
+	return n, nil
+}
+
+// maxDeleteStatements bounds the deletes of one bulk write on the embedded server: each is its own
+// statement, and a short command lets the customers' writes in between.
+const maxDeleteStatements = 100
+
+// scanIDs returns the _id of every document of the collection name matching filter, read on the
+// scan connection.
+func (s *Store) scanIDs(ctx context.Context, name string, filter bson.D) ([]any, error) {
+	ctx, stop := s.scanContext(ctx)
+	defer stop()
+	cur, err := s.ScanCollection(name).Find(ctx, filter, options.Find().SetProjection(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, err
+	}
+	var ids []any
+	err = eachDecoded(ctx, cur, func(d *struct {
+		ID any `bson:"_id"`
+	}) error {
+		ids = append(ids, d.ID)
+		return nil
+	})
+	return ids, err
 }
 
 // purgeFrom is the earliest time a purge looks at.

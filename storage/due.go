@@ -248,6 +248,6 @@ func (s *Store) PurgeScheduler(ctx context.Context, dueBefore, leaseBefore time.
 		readyCollections.Delete(indexedDay{s.db, d})
 		n++
 	}
-	m, err := deleteByTime(ctx, s.db.Collection("sched_leases"), "at", purgeFrom, leaseBefore, nil)
+	m, err := s.deleteByTime(ctx, "sched_leases", "at", purgeFrom, leaseBefore, nil)
 	return n + m, err
 }

@@ -267,12 +267,12 @@ func (s *Store) RequeueOutbox(ctx context.Context, id string, at time.Time) erro
 // PurgeOutbox deletes messages sent or handled before before, and delivery claims made before
 // before. Their idempotency keys go with them: a message enqueued again after that is new.
 func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
-	n1, err := deleteByTime(ctx, s.outbox, "done_at", purgeFrom, before,
+	n1, err := s.deleteByTime(ctx, s.outbox.Name(), "done_at", purgeFrom, before,
 		bson.D{{Key: "status", Value: bson.D{{Key: "$in", Value: bson.A{complaintbot.OutboxSent, complaintbot.OutboxHandled}}}}})
 	if err != nil {
 		return n1, err
 	}
-	n2, err := deleteByTime(ctx, s.attempts, "at", purgeFrom, before, nil)
+	n2, err := s.deleteByTime(ctx, s.attempts.Name(), "at", purgeFrom, before, nil)
 	return n1 + n2, err
 }
 

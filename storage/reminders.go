@@ -104,5 +104,5 @@ func (s *Store) CloseCaseReminders(ctx context.Context, number string, at time.T
 
 // PurgeReminders deletes reminders done before before.
 func (s *Store) PurgeReminders(ctx context.Context, before time.Time) (int64, error) {
-	return deleteByTime(ctx, s.db.Collection("reminders"), "done_at", purgeFrom, before, bson.D{{Key: "done", Value: true}})
+	return s.deleteByTime(ctx, "reminders", "done_at", purgeFrom, before, bson.D{{Key: "done", Value: true}})
 }

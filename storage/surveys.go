@@ -240,7 +240,7 @@ func (s *Store) ExpireSurvey(ctx context.Context, id string, at time.Time) (bool
 // PurgeSurveyClaims deletes open-survey records that expired before before (their expiry job
 // normally deletes them).
 func (s *Store) PurgeSurveyClaims(ctx context.Context, before time.Time) (int64, error) {
-	return deleteByTime(ctx, s.db.Collection("survey_open"), "expires_at", purgeFrom, before, nil)
+	return s.deleteByTime(ctx, "survey_open", "expires_at", purgeFrom, before, nil)
 }
 
 // EachReportSurvey calls fn with every case survey changed since since (sent, answered or

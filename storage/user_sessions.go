@@ -86,10 +86,10 @@ func (s *Store) DeleteOtherSessions(ctx context.Context, user, keep string) erro
 
 // PurgeSessions deletes the sessions idle since before, and the login attempts older than it.
 func (s *Store) PurgeSessions(ctx context.Context, idleBefore, attemptsBefore time.Time) error {
-	if _, err := s.db.Collection("sessions").DeleteMany(ctx, bson.D{{Key: "last_seen", Value: bson.D{{Key: "$lt", Value: idleBefore}}}}); err != nil {
+	if _, err := s.deleteByTime(ctx, "sessions", "last_seen", purgeFrom, idleBefore, nil); err != nil {
 		return fmt.Errorf("purge sessions: %w", err)
 	}
-	if _, err := s.db.Collection("login_attempts").DeleteMany(ctx, bson.D{{Key: "at", Value: bson.D{{Key: "$lt", Value: attemptsBefore}}}}); err != nil {
+	if _, err := s.deleteByTime(ctx, "login_attempts", "at", purgeFrom, attemptsBefore, nil); err != nil {
 		return fmt.Errorf("purge login attempts: %w", err)
 	}
 	return nil
