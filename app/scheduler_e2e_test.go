@@ -14,7 +14,6 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
@@ -830,7 +829,7 @@ func TestHousekeepingExpiresDraftsAndQueue(t *testing.T) {
 	expect(t, h, drafter, "继续", "没有未提交")
 }
 
-type flowsState = flows.State
+type flowsState = complaintbot.ConversationState
 
 // After a restart the housekeeping job finds the idle draft in the stored conversation, not in the
 // (empty) memory of the new process.
