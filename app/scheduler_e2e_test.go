@@ -14,7 +14,6 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
@@ -663,7 +662,7 @@ func TestManualAndConversationSurveys(t *testing.T) {
 	wantSent(t, h, other, "custom:|人工客服的沟通")
 	// The customer is still queued in the bot's eyes until an agent or housekeeping acts; the
 	// rating is understood once the conversation is back with the bot.
-	if _, err := h.App.Convs.Control(ctx, other, "agent done", func(st *flowsState) ([]string, error) {
+	if _, err := h.App.Convs.Control(ctx, other, "agent done", func(st *complaintbot.ConversationState) ([]string, error) {
 		st.Handoff = ""
 		return nil, nil
 	}); err != nil {
@@ -829,8 +828,6 @@ func TestHousekeepingExpiresDraftsAndQueue(t *testing.T) {
 	}
 	expect(t, h, drafter, "继续", "没有未提交")
 }
-
-type flowsState = flows.State
 
 // After a restart the housekeeping job finds the idle draft in the stored conversation, not in the
 // (empty) memory of the new process.

@@ -14,9 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"github.com/complaintbot/complaintbot/wechatsim"
@@ -245,7 +245,7 @@ func holdConversation(t *testing.T, h *apptest.Harness, who string, d time.Durat
 	holding := make(chan struct{})
 	held := make(chan error, 1)
 	go func() {
-		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *flows.State) ([]string, error) {
+		_, err := h.App.Convs.Control(context.Background(), who, "test: held", func(st *complaintbot.ConversationState) ([]string, error) {
 			close(holding)
 			time.Sleep(d)
 			return nil, nil

@@ -185,7 +185,7 @@ const RepeatWindow = 30
 // AssessRisk raises the risk flag of the new case c, registered from draft d, when the customer's
 // money is at risk (c.Urgent: RiskMoney, first), when the customer's words signal escalation (RiskWords, in the description, request and person fields) or when it is
 // a complaint that makes RepeatCases complaints by the customer within RepeatWindow days; prior
-// are the numbers of the customer's cases registered before (storage.Turn.Cases, and their
+// are the numbers of the customer's cases registered before (complaintbot.Turn.Cases, and their
 // complaints through every channel: PriorComplaints), whose day is in the number, so no case is
 // read; a number given twice counts once. The flag is the bot's, at c.Received; the caller alerts
 // (Service.RiskRegistered) once the case is stored.

@@ -42,7 +42,7 @@ func BenchmarkPagesWith10000Cases(b *testing.B) {
 		c.Work.Assignee = "alice"
 		for j := range 3 {
 			c.Work.Timeline = append(c.Work.Timeline, complaintbot.TimelineEntry{ID: fmt.Sprintf("r%d", j), At: at, By: "alice", Kind: "note", Text: "已联系客户，正在核实"})
-			turns = append(turns, storage.Turn{ID: storage.TurnID(openID, int64(j+1)), OpenID: openID, Version: int64(j + 1), Dedupe: fmt.Sprintf("m:%d-%d", i, j),
+			turns = append(turns, complaintbot.Turn{ID: storage.TurnID(openID, int64(j+1)), OpenID: openID, Version: int64(j + 1), Dedupe: fmt.Sprintf("m:%d-%d", i, j),
 				At: at.Add(time.Duration(j) * time.Minute), In: complaintbot.Input{Type: complaintbot.InputText, Text: "我要投诉", At: at}, Replies: []string{"请问是哪方面的问题？"}})
 		}
 		docs = append(docs, c)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -132,9 +131,9 @@ type QueueItem struct {
 // ReasonLabel says why the customer is in the queue.
 func (q QueueItem) ReasonLabel() string {
 	switch q.Reason {
-	case flows.ReasonCustomerAsked:
+	case complaintbot.ReasonCustomerAsked:
 		return "客户要求人工"
-	case flows.ReasonRepeatedFailures:
+	case complaintbot.ReasonRepeatedFailures:
 		return "多次未能回答"
 	case handoffs.ReasonAgentChoice:
 		return "坐席转入"
@@ -193,7 +192,7 @@ func (c *Console) Inbox(ctx context.Context, u *storage.User) (*Inbox, error) {
 }
 
 // summary describes the draft, or the latest case u may see, of a waiting customer.
-func (c *Console) summary(ctx context.Context, u *storage.User, openID string, st flows.State) string {
+func (c *Console) summary(ctx context.Context, u *storage.User, openID string, st complaintbot.ConversationState) string {
 	if d := st.Draft; d != nil {
 		parts := []string{d.Kind.Label() + "（填写中）"}
 		if d.Category != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/scheduler"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -179,7 +178,7 @@ func TestTwoAgentsClaimAtOnceOneWins(t *testing.T) {
 		t.Fatalf("loser %s told %s", loser, r)
 	}
 	st, err := e.App.Convs.State(context.Background(), custA)
-	if err != nil || st.Handoff != flows.HandoffAgent {
+	if err != nil || st.Handoff != complaintbot.ConversationWithAgent {
 		t.Fatalf("state %+v %v", st, err)
 	}
 	h, err := e.App.Store.ActiveHandoffOf(context.Background(), custA)

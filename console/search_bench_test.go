@@ -9,7 +9,6 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/users"
 )
@@ -32,9 +31,9 @@ func BenchmarkSearchAPI(b *testing.B) {
 		for j := range each {
 			at := start.Add(time.Duration(i*each+j) * time.Minute)
 			text := fmt.Sprintf("第%d位客户的第%d条：柜员态度很差，电话138%08d", i, j, i)
-			doc, err := storage.TurnRecord(&storage.Turn{ID: storage.TurnID(openID, int64(j+1)), OpenID: openID, Version: int64(j + 1), Dedupe: fmt.Sprintf("m:%d-%d", i, j),
+			doc, err := storage.TurnRecord(&complaintbot.Turn{ID: storage.TurnID(openID, int64(j+1)), OpenID: openID, Version: int64(j + 1), Dedupe: fmt.Sprintf("m:%d-%d", i, j),
 				At: at, In: complaintbot.Input{Type: complaintbot.InputText, Text: text, At: at}, Replies: []string{"请问是哪方面的问题？"},
-				State: flows.State{Session: 1, LastActive: at}})
+				State: complaintbot.ConversationState{Session: 1, LastActive: at}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -113,11 +113,11 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 			return Outcome{}, err
 		}
 		now := c.clock.Now()
-		turn := &storage.Turn{OpenID: m.OpenID, Version: cur.version + 1, Dedupe: m.Dedupe, At: now, In: m.Input, Cases: cur.cases}
+		turn := &complaintbot.Turn{OpenID: m.OpenID, Version: cur.version + 1, Dedupe: m.Dedupe, At: now, In: m.Input, Cases: cur.cases}
 		turn.ID = storage.TurnID(m.OpenID, turn.Version)
 
 		var res flows.Result
-		var effects []storage.TurnEffect
+		var effects []complaintbot.TurnEffect
 		if cur.state.Handoff == "agent" {
 			// An agent holds the conversation: the bot says nothing; the message is recorded.
 			res.State = cur.state
@@ -135,12 +135,12 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 		// The turn belongs to the session going on, or begins the next one (design.md §9).
 		res.State.Session = cur.state.NextSession()
 		turn.Replies = append(turn.Replies, res.Replies...)
-		queued := slices.ContainsFunc(effects, func(e storage.TurnEffect) bool { return e.Type == flows.EffectQueueForAgent })
+		queued := slices.ContainsFunc(effects, func(e complaintbot.TurnEffect) bool { return e.Type == complaintbot.EffectQueueForAgent })
 		if queued { // the queue entry is keyed by this turn: leaving the queue closes it by _id
 			res.State.HandoffID = turn.ID
 		}
 		for _, e := range effects {
-			if e.Case != nil && e.Type == flows.EffectCreateCase {
+			if e.Case != nil && e.Type == complaintbot.EffectCreateCase {
 				turn.Replies = append(turn.Replies, c.engine.Registered(*e.Case))
 			}
 		}
@@ -205,7 +205,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 // went through the outbox if it was queued there: then the retry must not get it passively as
 // well; and when the retry too is past the reply budget, the stored replies are queued now
 // (keyed by the turn, so they go out once).
-func (c *Service) duplicate(ctx context.Context, existing *storage.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
+func (c *Service) duplicate(ctx context.Context, existing *complaintbot.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
 	c.applyStored(ctx, existing)
 	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
 	if len(existing.Replies) > 0 {
@@ -286,11 +286,11 @@ func (c *Service) Recover(ctx context.Context, settle time.Duration) (left int, 
 }
 
 // prepare turns the engine's effects into stored effects, registering case numbers for new cases.
-func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Result, reserved map[int]string) ([]storage.TurnEffect, map[int]string, error) {
-	var out []storage.TurnEffect
+func (c *Service) prepare(ctx context.Context, turn *complaintbot.Turn, res flows.Result, reserved map[int]string) ([]complaintbot.TurnEffect, map[int]string, error) {
+	var out []complaintbot.TurnEffect
 	for i, e := range res.Effects {
-		se := storage.TurnEffect{Effect: e}
-		if e.Type == flows.EffectCreateCase && e.Draft != nil {
+		se := complaintbot.TurnEffect{Effect: e}
+		if e.Type == complaintbot.EffectCreateCase && e.Draft != nil {
 			earlier := c.earlierComplaints(ctx, turn.OpenID, *e.Draft, turn.At)
 			number := reserved[i]
 			if number == "" {
@@ -318,11 +318,11 @@ func (c *Service) prepare(ctx context.Context, turn *storage.Turn, res flows.Res
 
 // apply carries out a committed turn's effects. Each is idempotent, keyed by the turn, so applying
 // a turn twice changes nothing; a failure is logged and repaired when the turn is applied again.
-func (c *Service) apply(ctx context.Context, turnID, openID string, effects []storage.TurnEffect) {
+func (c *Service) apply(ctx context.Context, turnID, openID string, effects []complaintbot.TurnEffect) {
 	for _, e := range effects {
 		var err error
 		switch e.Type {
-		case flows.EffectCreateCase:
+		case complaintbot.EffectCreateCase:
 			if e.Case != nil {
 				err = c.store.InsertCase(ctx, e.Case)
 				if err == nil { // the scheduler watches the new case's deadlines
@@ -334,7 +334,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 					c.riskRegistered(ctx, e.Case)
 				}
 			}
-		case flows.EffectAttachToCase:
+		case complaintbot.EffectAttachToCase:
 			if e.Draft != nil {
 				err = c.store.AddToCase(ctx, e.CaseNumber, openID, turnID, e.Draft.Fields[complaintbot.FieldDescription], e.Draft.Evidence, c.clock.Now())
 				if err == nil {
@@ -342,12 +342,12 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 					c.riskAdded(ctx, e.CaseNumber, e.Draft.Fields[complaintbot.FieldDescription])
 				}
 			}
-		case flows.EffectQueueForAgent:
+		case complaintbot.EffectQueueForAgent:
 			err = c.store.QueueHandoff(ctx, &complaintbot.Handoff{ID: turnID, OpenID: openID, Reason: e.Reason, Status: complaintbot.HandoffWaiting, At: c.clock.Now()})
 			if err == nil {
 				c.bus.Publish(events.Event{Kind: events.Queued, OpenID: openID, Ref: turnID, At: c.clock.Now()})
 			}
-		case flows.EffectLeaveQueue:
+		case complaintbot.EffectLeaveQueue:
 			if e.HandoffID != "" {
 				var closed bool
 				closed, err = c.store.CloseHandoff(ctx, e.HandoffID, "customer_left", c.clock.Now())
@@ -355,19 +355,19 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 					c.bus.Publish(events.Event{Kind: events.Handoff, OpenID: openID, Ref: e.HandoffID, At: c.clock.Now()})
 				}
 			}
-		case flows.EffectUnsubscribed:
+		case complaintbot.EffectUnsubscribed:
 			err = c.store.RecordSubscription(ctx, openID, false, c.clock.Now())
-		case flows.EffectSurveyAnswered:
+		case complaintbot.EffectSurveyAnswered:
 			err = c.store.AnswerSurvey(ctx, storage.SurveyAnswer{Survey: e.SurveyID, Rating: e.Rating, Low: e.Low, Turn: turnID, At: c.clock.Now()})
-		case flows.EffectSurveyComment:
+		case complaintbot.EffectSurveyComment:
 			err = c.store.CommentSurvey(ctx, e.SurveyID, e.Comment)
-		case flows.EffectWithdrawCase, flows.EffectRequestReview:
+		case complaintbot.EffectWithdrawCase, complaintbot.EffectRequestReview:
 			err = c.caseRequest(ctx, openID, e.Effect)
 		}
-		if err == nil && e.CaseNumber != "" && (e.Type == flows.EffectSurveyAnswered || e.Type == flows.EffectSurveyComment) {
+		if err == nil && e.CaseNumber != "" && (e.Type == complaintbot.EffectSurveyAnswered || e.Type == complaintbot.EffectSurveyComment) {
 			// The case's satisfaction changed: lists and reports pick it up within seconds (the
 			// durable mark survives a shutdown; the reports' drain job reads it).
-			if e.Type == flows.EffectSurveyAnswered {
+			if e.Type == complaintbot.EffectSurveyAnswered {
 				err = c.store.MarkCaseReport(ctx, e.CaseNumber, e.SurveyID, c.clock.Now())
 			}
 			c.bus.Publish(events.Event{Kind: events.Case, OpenID: openID, Ref: e.CaseNumber, At: c.clock.Now()})
@@ -378,7 +378,7 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []st
 	}
 }
 
-func (c *Service) applyStored(ctx context.Context, t *storage.Turn) {
+func (c *Service) applyStored(ctx context.Context, t *complaintbot.Turn) {
 	c.apply(ctx, t.ID, t.OpenID, t.Effects)
 }
 
@@ -386,7 +386,7 @@ func (c *Service) applyStored(ctx context.Context, t *storage.Turn) {
 func lateID(turnID string, i int) string { return fmt.Sprintf("late:%s/%d", turnID, i) }
 
 // queueLate hands a late turn's replies to the outbox, keyed by the turn so they go out once.
-func (c *Service) queueLate(ctx context.Context, t *storage.Turn) error {
+func (c *Service) queueLate(ctx context.Context, t *complaintbot.Turn) error {
 	for i, r := range t.Replies {
 		m := &complaintbot.OutboxMessage{ID: lateID(t.ID, i), OpenID: t.OpenID, Text: r, Purpose: "reply", By: complaintbot.BotUser, Created: t.At}
 		if _, err := c.store.Enqueue(ctx, m); err != nil {
@@ -398,7 +398,7 @@ func (c *Service) queueLate(ctx context.Context, t *storage.Turn) error {
 
 type cachedState struct {
 	version int64
-	state   flows.State
+	state   complaintbot.ConversationState
 	// cases are the customer's case numbers, oldest first.
 	cases []string
 	// stale marks an entry known to be behind (another writer got in first): its version is
@@ -438,17 +438,17 @@ func (c *Service) current(ctx context.Context, openID string, guess bool) (cache
 // is written as a turn with no customer message, so it is ordered with the customer's messages,
 // versioned, and survives restarts. note says what happened (it is stored, never shown to the
 // customer); replies, if any, are recorded in the transcript and must be delivered by the caller.
-func (c *Service) Control(ctx context.Context, openID, note string, change func(st *flows.State) (replies []string, err error)) (flows.State, error) {
+func (c *Service) Control(ctx context.Context, openID, note string, change func(st *complaintbot.ConversationState) (replies []string, err error)) (complaintbot.ConversationState, error) {
 	defer c.locks.Lock(openID)()
 	for range 8 {
 		cur, err := c.current(ctx, openID, true)
 		if err != nil {
-			return flows.State{}, err
+			return complaintbot.ConversationState{}, err
 		}
 		st := cur.state
 		replies, err := change(&st)
 		if err != nil {
-			return flows.State{}, err
+			return complaintbot.ConversationState{}, err
 		}
 		// An agent's action on an idle conversation (taking it over) begins a session of its own.
 		st.Session = cur.state.Session
@@ -456,7 +456,7 @@ func (c *Service) Control(ctx context.Context, openID, note string, change func(
 			st.Session++
 		}
 		now := c.clock.Now()
-		turn := &storage.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,
+		turn := &complaintbot.Turn{OpenID: openID, Version: cur.version + 1, At: now, Replies: replies, Cases: cur.cases,
 			In: complaintbot.Input{Type: complaintbot.InputControl, Text: note, At: now}, State: st}
 		err = c.store.AppendTurn(ctx, turn)
 		if errors.Is(err, storage.ErrVersionConflict) {
@@ -464,17 +464,17 @@ func (c *Service) Control(ctx context.Context, openID, note string, change func(
 			continue
 		}
 		if err != nil {
-			return flows.State{}, err
+			return complaintbot.ConversationState{}, err
 		}
 		c.cache.put(openID, cachedState{version: turn.Version, state: st, cases: cur.cases})
 		c.bus.Publish(events.Event{Kind: events.Handoff, OpenID: openID, Ref: turn.ID, At: now})
 		return st, nil
 	}
-	return flows.State{}, fmt.Errorf("change conversation: it kept changing concurrently")
+	return complaintbot.ConversationState{}, fmt.Errorf("change conversation: it kept changing concurrently")
 }
 
 // State returns the customer's current conversation state.
-func (c *Service) State(ctx context.Context, openID string) (flows.State, error) {
+func (c *Service) State(ctx context.Context, openID string) (complaintbot.ConversationState, error) {
 	defer c.locks.Lock(openID)()
 	cur, err := c.current(ctx, openID, false) // nothing is written: no version check to catch a guess
 	return cur.state, err

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot"
 )
 
 // CaseRequests carries out what customers ask of their own cases in the chat (cases.Service is
@@ -20,11 +20,11 @@ type CaseRequests interface {
 // caseRequest carries out a withdrawal or a review the engine asked for. A failure is logged by
 // the caller like every effect's; a request the case workflow refuses (the case changed between
 // the customer's question and their answer) changes nothing.
-func (c *Service) caseRequest(ctx context.Context, openID string, e flows.Effect) error {
+func (c *Service) caseRequest(ctx context.Context, openID string, e complaintbot.Effect) error {
 	if c.Requests == nil {
 		return fmt.Errorf("%s of case %s: no case workflow connected", e.Type, e.CaseNumber)
 	}
-	if e.Type == flows.EffectWithdrawCase {
+	if e.Type == complaintbot.EffectWithdrawCase {
 		return c.Requests.CustomerWithdraw(ctx, openID, e.CaseNumber)
 	}
 	return c.Requests.CustomerReview(ctx, openID, e.CaseNumber, e.Comment)

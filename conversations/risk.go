@@ -44,8 +44,9 @@ func (c *Service) riskAdded(ctx context.Context, number, text string) {
 }
 
 // assessRisk raises the risk flag of the new case cs, registered from draft d, for the customer's
-// words and for a repeat complaint: prior are the conversation's own cases (storage.Turn.Cases),
-// and the customer's complaints through every channel (earlier: see earlierComplaints) count too.
+// words and for a repeat complaint: prior are the conversation's own cases
+// (complaintbot.Turn.Cases), and the customer's complaints through every channel (earlier: see
+// earlierComplaints) count too.
 // Records that cannot be read are logged: the conversation's own cases are counted.
 func (c *Service) assessRisk(cs *complaintbot.Case, d complaintbot.Draft, prior []string, earlier func() ([]string, error)) {
 	more, err := earlier()

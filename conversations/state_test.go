@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
-	"github.com/complaintbot/complaintbot/flows"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
 
@@ -34,7 +34,7 @@ func TestLastActivityIsTheCustomersLastMessage(t *testing.T) {
 	}
 
 	h.Clock.Advance(10 * time.Minute) // an agent looks at the conversation later
-	if _, err := h.App.Convs.Control(ctx, who, "test: note", func(st *flows.State) ([]string, error) {
+	if _, err := h.App.Convs.Control(ctx, who, "test: note", func(st *complaintbot.ConversationState) ([]string, error) {
 		st.Failures = 1
 		return nil, nil
 	}); err != nil {

@@ -61,7 +61,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
-		if st.Correcting && st.done(s.Field) {
+		if st.Correcting && st.Answered(s.Field) {
 			// "对" at a question reopened from the read-back: the answer held stands.
 			t.accept(s)
 			return
@@ -79,14 +79,14 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 			t.accept(s)
 			return
 		}
-		if s.Field == complaintbot.FieldRequest && t.u().RequestUnstated != "" && st.done(complaintbot.FieldDescription) {
+		if s.Field == complaintbot.FieldRequest && t.u().RequestUnstated != "" && st.Answered(complaintbot.FieldDescription) {
 			// "对" / "确认" at the request question: no wish to tell; asked again and again the
 			// customer would be trapped. The read-back shows it, the agent asks.
 			t.draftFields()[s.Field] = t.u().RequestUnstated
 			t.accept(s)
 			return
 		}
-		if (t.onlyMissing(s) && (s.Type == stepDateTime || s.Type == stepBranch)) || (s.Type == stepChoice && !t.storyPointsAtCategories() && st.done(complaintbot.FieldDescription)) {
+		if (t.onlyMissing(s) && (s.Type == stepDateTime || s.Type == stepBranch)) || (s.Type == stepChoice && !t.storyPointsAtCategories() && st.Answered(complaintbot.FieldDescription)) {
 			// Everything else is told and the customer means to finish: an unknown time, or no
 			// particular branch (a fraud by phone, a branch the bot did not know). At the
 			// whole category list, a story told and "对" / "好的" go on with 其他 (the last
@@ -140,7 +140,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	default:
 		r = t.answerText(s, n, h)
 	}
-	storyBefore := st.done(complaintbot.FieldDescription)
+	storyBefore := st.Answered(complaintbot.FieldDescription)
 	filled, changed := t.absorb(h, t.orig, s.Field, override)
 	if r.outcome != answered && s.Type == stepChoice && storyBefore && len(filled)+len(changed) > 0 && t.guessCategory() {
 		// The customer answers other questions instead of the one among the categories the story
@@ -169,7 +169,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		switch {
 		case len(filled)+len(changed) > 0 || t.added:
 			t.notes(filled, changed)
-			if s.Type == stepChoice && st.done(complaintbot.FieldDescription) && !t.storyPointsAtCategories() {
+			if s.Type == stepChoice && st.Answered(complaintbot.FieldDescription) && !t.storyPointsAtCategories() {
 				if st.Failures >= 1 {
 					// The whole list asked again, and again the customer answers the other
 					// questions: 其他 (the last category), shown at the read-back to be put
@@ -244,7 +244,7 @@ func (t *turn) wishAsked(s *stepDef, n string) bool {
 func (t *turn) storyPiece(s *stepDef, n string) bool {
 	st, kind := t.st, t.d.kind(t.st.Draft.Kind)
 	desc := kind.step(complaintbot.FieldDescription)
-	storyMissing := s.Type == stepChoice && desc != nil && !st.done(complaintbot.FieldDescription)
+	storyMissing := s.Type == stepChoice && desc != nil && !st.Answered(complaintbot.FieldDescription)
 	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch && !storyMissing) {
 		// A failed phone, or a failed choice once the story is told, is an attempt at that
 		// answer; before the story, a choice that fits nothing may be its first piece
@@ -260,7 +260,7 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	if han < 4 {
 		return false
 	}
-	if st.done(complaintbot.FieldDescription) {
+	if st.Answered(complaintbot.FieldDescription) {
 		t.addToStory(t.orig)
 		return true
 	}
@@ -280,7 +280,7 @@ func onlyTime(h hits) bool {
 // the description question then goes on from it.
 func (t *turn) keepChoicePiece(n string) {
 	st := t.st
-	if st.done(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
+	if st.Answered(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
 		return
 	}
 	if _, number := choiceNumber(t.orig); number {
@@ -306,7 +306,7 @@ func (t *turn) keepChoicePiece(n string) {
 // onlyMissing reports whether s is the only question of the draft's kind still unanswered.
 func (t *turn) onlyMissing(s *stepDef) bool {
 	for _, o := range t.d.kind(t.st.Draft.Kind).Steps {
-		if o.Field != s.Field && !t.st.done(o.Field) && !o.IfTold {
+		if o.Field != s.Field && !t.st.Answered(o.Field) && !o.IfTold {
 			return false
 		}
 	}
@@ -315,7 +315,7 @@ func (t *turn) onlyMissing(s *stepDef) bool {
 
 // repeated reports whether a message repeats the story already kept (pasted again).
 func (t *turn) repeated(n string) bool {
-	if !t.st.done(complaintbot.FieldDescription) || runes(t.orig) < 10 {
+	if !t.st.Answered(complaintbot.FieldDescription) || runes(t.orig) < 10 {
 		return false
 	}
 	have := key(t.d.normalize(t.st.Draft.Fields[complaintbot.FieldDescription]))
@@ -417,7 +417,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			return refuse(m.NotUnderstood)
 		}
 		k := key(n)
-		if t.d.u.pieceDone.is(k) && st.done(complaintbot.FieldDescription) {
+		if t.d.u.pieceDone.is(k) && st.Answered(complaintbot.FieldDescription) {
 			return ask(t.question()) // "就这些": the story is told; what they want is still to say
 		}
 		if story, rest, ok := t.discovered(text, n, k); ok {
@@ -428,7 +428,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 				return ask(t.question())
 			}
 			text = rest
-		} else if h.request == "" && st.done(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
+		} else if h.request == "" && st.Answered(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.addToStory(text)
 			return ask(t.question())
@@ -494,7 +494,7 @@ func (t *turn) praiseStory(n string) bool {
 // part of the story. ok false for a message that tells no discovery
 // or no story.
 func (t *turn) discovered(text, n, k string) (story, rest string, ok bool) {
-	if !t.st.done(complaintbot.FieldDescription) || !t.d.u.discovery.in(k) || t.d.content(n) < t.d.file.Understanding.StoryContent {
+	if !t.st.Answered(complaintbot.FieldDescription) || !t.d.u.discovery.in(k) || t.d.content(n) < t.d.file.Understanding.StoryContent {
 		return "", "", false
 	}
 	cs := clauses(text)
@@ -557,7 +557,7 @@ func (t *turn) answerDescription(s *stepDef, n string) stepResult {
 			return done()
 		}
 	}
-	asksRequest := t.d.kind(st.Draft.Kind).step(complaintbot.FieldRequest) != nil && !st.done(complaintbot.FieldRequest)
+	asksRequest := t.d.kind(st.Draft.Kind).step(complaintbot.FieldRequest) != nil && !st.Answered(complaintbot.FieldRequest)
 	if st.Piece != "" && t.d.content(st.Piece) > 0 && asksRequest {
 		if r := t.d.requestIn(t.orig); r != "" && t.d.content(t.d.normalize(strings.Replace(t.orig, r, "", 1))) < u.DescContent {
 			// "ATM吞卡…" then "尽快还卡": the story was the first piece, this is what they want.
@@ -681,7 +681,7 @@ func (t *turn) tellsStory(h hits, orig, skip string) bool {
 	if skip != fieldCategory || h.category < 0 || t.d.question(n) {
 		return false
 	}
-	if t.st.done(complaintbot.FieldDescription) {
+	if t.st.Answered(complaintbot.FieldDescription) {
 		return t.d.told(n) >= t.d.file.Understanding.DescContent
 	}
 	rest := t.d.content(t.d.withoutKeywords(t.st.Draft.Kind, n))
@@ -700,7 +700,7 @@ func (t *turn) tellsStory(h hits, orig, skip string) bool {
 // already says.
 func (t *turn) moreStory(h hits, orig, skip string) bool {
 	st := t.st
-	if !st.done(complaintbot.FieldDescription) || t.added || h.request != "" || h.noPhone || skip == "" || skip == complaintbot.FieldRequest {
+	if !st.Answered(complaintbot.FieldDescription) || t.added || h.request != "" || h.noPhone || skip == "" || skip == complaintbot.FieldRequest {
 		return false // the request question decides for itself; "我没手机号，不留了" declines the phone
 	}
 	if !t.tellsStory(h, orig, skip) {
@@ -753,7 +753,7 @@ func (t *turn) answerWhen(n string) stepResult {
 // ("扣了好几个月了"), so that they are not dropped.
 func (t *turn) keepAround(n string) {
 	st := t.st
-	if !st.done(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
+	if !st.Answered(complaintbot.FieldDescription) || t.d.kind(st.Draft.Kind).step(complaintbot.FieldDescription) == nil {
 		return
 	}
 	var rest []string
@@ -924,7 +924,7 @@ func (t *turn) value(s *stepDef) string {
 		if d.Branch != nil {
 			return d.Branch.Name
 		}
-		if t.st.done(fieldBranch) && !s.IfTold {
+		if t.st.Answered(fieldBranch) && !s.IfTold {
 			return t.u().BranchUnknown // "不记得是哪个网点了"
 		}
 	case fieldOccurredAt:

@@ -9,18 +9,18 @@ import (
 	"github.com/complaintbot/complaintbot"
 )
 
-// The caller stores State as BSON between turns: a stored-and-loaded state must carry the
-// conversation on exactly as the in-memory one.
+// The caller stores the ConversationState as BSON between turns: a stored-and-loaded state must
+// carry the conversation on exactly as the in-memory one.
 func TestStateSurvivesBSON(t *testing.T) {
 	c := newChat(t)
 	roundTrip := func() {
 		t.Helper()
-		load := func(st State) State {
+		load := func(st complaintbot.ConversationState) complaintbot.ConversationState {
 			raw, err := bson.Marshal(st)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var back State
+			var back complaintbot.ConversationState
 			if err := bson.Unmarshal(raw, &back); err != nil {
 				t.Fatal(err)
 			}
@@ -58,8 +58,8 @@ func TestStateSurvivesBSON(t *testing.T) {
 	if _, err := bson.Marshal(ef); err != nil {
 		t.Fatal(err)
 	}
-	// A fresh customer is the zero State, which stores and loads as well.
-	var zero State
+	// A fresh customer is the zero ConversationState, which stores and loads as well.
+	var zero complaintbot.ConversationState
 	raw, err := bson.Marshal(zero)
 	if err != nil {
 		t.Fatal(err)

@@ -18,11 +18,11 @@ func TestDuplicateComplaintIsOfferedToAttach(t *testing.T) {
 	c.say("3", "没能识别")
 	c.say("1", "已将以下内容补充到您的投诉 TS20261125-0003", "3. 网点：城西支行", "回复“进度”")
 	ef := c.effect()
-	if ef.Type != EffectAttachToCase || ef.CaseNumber != "TS20261125-0003" || ef.Draft == nil ||
+	if ef.Type != complaintbot.EffectAttachToCase || ef.CaseNumber != "TS20261125-0003" || ef.Draft == nil ||
 		ef.Draft.Fields[complaintbot.FieldDescription] == "" {
 		t.Fatalf("effect %+v", ef)
 	}
-	if c.st.Draft != nil || c.st.Flow != FlowIdle {
+	if c.st.Draft != nil || c.st.Flow != complaintbot.FlowIdle {
 		t.Fatalf("state after attach: %+v", c.st)
 	}
 
@@ -35,7 +35,7 @@ func TestDuplicateComplaintIsOfferedToAttach(t *testing.T) {
 	c.say("7", "联系电话")
 	c.sayNot("13900001111", "补充到")
 	c.say("确认")
-	if ef := c.effect(); ef.Type != EffectCreateCase {
+	if ef := c.effect(); ef.Type != complaintbot.EffectCreateCase {
 		t.Fatalf("effect %+v", ef)
 	}
 }
@@ -73,14 +73,14 @@ func TestDailyCap(t *testing.T) {
 	c = toStepWith(t, c, "readback")
 	c.say("确认", "非常抱歉", "已提交了5件", "95588", "明天回复“继续”")
 	c.noEffects()
-	if c.st.Draft == nil || c.st.Flow != FlowIdle {
+	if c.st.Draft == nil || c.st.Flow != complaintbot.FlowIdle {
 		t.Fatalf("the draft must be kept: %+v", c.st)
 	}
 	// The next (Shanghai) morning the kept draft goes in.
 	c.wait(14 * time.Hour)
 	c.say("继续", "请核对", "3. 网点：城西支行")
 	c.say("确认")
-	if ef := c.effect(); ef.Type != EffectCreateCase {
+	if ef := c.effect(); ef.Type != complaintbot.EffectCreateCase {
 		t.Fatalf("effect %+v", ef)
 	}
 
@@ -90,7 +90,7 @@ func TestDailyCap(t *testing.T) {
 		"0101", "fees", time.Date(2026, 11, 27, 15, 59, 0, 0, time.UTC))) // 23:59 Shanghai on the 27th
 	c = toStepWith(t, c, "readback")
 	c.say("确认")
-	if ef := c.effect(); ef.Type != EffectCreateCase {
+	if ef := c.effect(); ef.Type != complaintbot.EffectCreateCase {
 		t.Fatalf("effect %+v", ef)
 	}
 }
@@ -135,7 +135,7 @@ func TestProgressListsOnlyOwnCases(t *testing.T) {
 
 func TestFactsErrorIsReturned(t *testing.T) {
 	e, _ := New(DefaultDefinition(), Config{})
-	st := State{}
+	st := complaintbot.ConversationState{}
 	_, err := e.Handle(st, complaintbot.Input{Type: complaintbot.InputText, Text: "进度"}, saturday, &memFacts{err: errFacts})
 	if err == nil || !strings.Contains(err.Error(), "database down") {
 		t.Fatalf("err %v", err)

@@ -23,7 +23,7 @@ func TestComplaintHappyPath(t *testing.T) {
 		t.Fatalf("the create-case turn should leave the reply to the caller, got %q", reply)
 	}
 	ef := c.effect()
-	if ef.Type != EffectCreateCase || ef.Draft == nil {
+	if ef.Type != complaintbot.EffectCreateCase || ef.Draft == nil {
 		t.Fatalf("want create_case with a draft, got %+v", ef)
 	}
 	d := ef.Draft
@@ -33,7 +33,7 @@ func TestComplaintHappyPath(t *testing.T) {
 		!d.OccurredAt.Equal(time.Date(2026, 11, 27, 15, 0, 0, 0, complaintbot.Shanghai)) {
 		t.Fatalf("draft: %+v", d)
 	}
-	if c.st.Flow != FlowIdle || c.st.Draft != nil {
+	if c.st.Flow != complaintbot.FlowIdle || c.st.Draft != nil {
 		t.Fatalf("after registering, the state should be idle: %+v", c.st)
 	}
 	if c.sent != 8 {
@@ -49,7 +49,7 @@ func TestSuggestionHappyPath(t *testing.T) {
 	c.say("跳过", "1. 类型：建议", "2. 主题：手机银行/网银", "3. 建议内容：希望手机银行转账记录能按月导出", "4. 联系电话：未填写")
 	c.say("确认")
 	ef := c.effect()
-	if ef.Type != EffectCreateCase || ef.Draft.Kind != complaintbot.KindSuggestion || ef.Draft.Category.Code != "s-app" {
+	if ef.Type != complaintbot.EffectCreateCase || ef.Draft.Kind != complaintbot.KindSuggestion || ef.Draft.Category.Code != "s-app" {
 		t.Fatalf("effect: %+v", ef)
 	}
 	if _, ok := ef.Draft.Fields[complaintbot.FieldPhone]; ok {
@@ -69,7 +69,7 @@ func TestPraiseHappyPath(t *testing.T) {
 	c.say("0571 8888 6666", "1. 类型：表扬", "2. 网点：人民路支行", "3. 表扬对象：3号窗口的李经理", "5. 联系电话：0571-88886666")
 	c.say("确定")
 	ef := c.effect()
-	if ef.Type != EffectCreateCase || ef.Draft.Kind != complaintbot.KindPraise || ef.Draft.Branch.Code != "0401" ||
+	if ef.Type != complaintbot.EffectCreateCase || ef.Draft.Kind != complaintbot.KindPraise || ef.Draft.Branch.Code != "0401" ||
 		ef.Draft.Fields[complaintbot.FieldPerson] != "3号窗口的李经理" || ef.Draft.Category != nil {
 		t.Fatalf("effect: %+v", ef.Draft)
 	}
@@ -149,15 +149,15 @@ func TestRequestNamingTheResultIsNotAProgressQuestion(t *testing.T) {
 // A conversation is idle when nothing is being filled in, kept to resume, or handed to a person:
 // what the customer says then begins the next session.
 func TestSessionsBeginWhenTheConversationIsIdle(t *testing.T) {
-	idle := State{Session: 3}
+	idle := complaintbot.ConversationState{Session: 3}
 	if !idle.Idle() || idle.NextSession() != 4 {
 		t.Errorf("idle state: Idle %v, next session %d; want true, 4", idle.Idle(), idle.NextSession())
 	}
-	for name, st := range map[string]State{
-		"filling in":  {Session: 3, Flow: FlowIntake, Draft: &complaintbot.Draft{}},
-		"kept draft":  {Session: 3, Flow: FlowIdle, Draft: &complaintbot.Draft{}},
-		"queued":      {Session: 3, Handoff: HandoffWaiting},
-		"agent holds": {Session: 3, Handoff: HandoffAgent},
+	for name, st := range map[string]complaintbot.ConversationState{
+		"filling in":  {Session: 3, Flow: complaintbot.FlowIntake, Draft: &complaintbot.Draft{}},
+		"kept draft":  {Session: 3, Flow: complaintbot.FlowIdle, Draft: &complaintbot.Draft{}},
+		"queued":      {Session: 3, Handoff: complaintbot.ConversationWaiting},
+		"agent holds": {Session: 3, Handoff: complaintbot.ConversationWithAgent},
 	} {
 		if st.Idle() || st.NextSession() != 3 {
 			t.Errorf("%s: Idle %v, next session %d; want false, 3", name, st.Idle(), st.NextSession())

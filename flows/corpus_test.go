@@ -203,13 +203,13 @@ func runCorpus(t *testing.T, cv *corpusConv) corpusResult {
 		case 'a':
 			switch s.text {
 			case "agent":
-				c.st.Handoff = HandoffAgent
+				c.st.Handoff = complaintbot.ConversationWithAgent
 			case "back":
-				c.st.Handoff = HandoffNone
+				c.st.Handoff = complaintbot.ConversationWithBot
 			}
 		case '>':
 			in := corpusInput(s.text)
-			before := c.st.clone()
+			before := cloneState(c.st)
 			if in.At.IsZero() {
 				in.At = c.now
 			}
@@ -231,8 +231,8 @@ func runCorpus(t *testing.T, cv *corpusConv) corpusResult {
 			if testing.Verbose() {
 				t.Logf("%s 客户: %s\n机器人: %s", loc(s), s.text, reply)
 			}
-			if len(res.Replies) == 0 && !slices.ContainsFunc(res.Effects, func(e Effect) bool {
-				return e.Type == EffectCreateCase || e.Type == EffectUnsubscribed
+			if len(res.Replies) == 0 && !slices.ContainsFunc(res.Effects, func(e complaintbot.Effect) bool {
+				return e.Type == complaintbot.EffectCreateCase || e.Type == complaintbot.EffectUnsubscribed
 			}) {
 				t.Fatalf("%s: no answer to %q", loc(s), s.text)
 			}
@@ -240,14 +240,14 @@ func runCorpus(t *testing.T, cv *corpusConv) corpusResult {
 				r.reasks++
 			}
 			for _, e := range res.Effects {
-				if (e.Type == EffectCreateCase || e.Type == EffectAttachToCase) && !r.registered {
+				if (e.Type == complaintbot.EffectCreateCase || e.Type == complaintbot.EffectAttachToCase) && !r.registered {
 					r.registered, r.messages = true, c.sent
 				}
-				if e.Type == EffectCreateCase { // the caller appends the registration message
+				if e.Type == complaintbot.EffectCreateCase { // the caller appends the registration message
 					reply = c.e.Registered(complaintbot.Case{Number: "TS20261128-0001", Kind: e.Draft.Kind, ReplyDue: c.now.AddDate(0, 0, 3)})
 				}
 			}
-			if !firstSeen && c.st.Flow == FlowIntake && (c.st.Step == stepReadback || c.st.Step == stepDuplicate) && c.st.Draft != nil {
+			if !firstSeen && c.st.Flow == complaintbot.FlowIntake && (c.st.Step == stepReadback || c.st.Step == stepDuplicate) && c.st.Draft != nil {
 				firstSeen, r.readback = true, true
 				r.firstRight = corpusCheck(c.st.Draft, cv.want) == ""
 			}
@@ -267,12 +267,12 @@ func runCorpus(t *testing.T, cv *corpusConv) corpusResult {
 	}
 	var created *complaintbot.Draft
 	for _, e := range c.effects {
-		if e.Type == EffectCreateCase || e.Type == EffectAttachToCase {
+		if e.Type == complaintbot.EffectCreateCase || e.Type == complaintbot.EffectAttachToCase {
 			created = e.Draft
 		}
 	}
 	for _, want := range cv.effects {
-		if !slices.ContainsFunc(c.effects, func(e Effect) bool { return string(e.Type) == strings.TrimSpace(want) }) {
+		if !slices.ContainsFunc(c.effects, func(e complaintbot.Effect) bool { return string(e.Type) == strings.TrimSpace(want) }) {
 			t.Errorf("%s:%d: no %s effect among %+v", cv.file, cv.line, want, c.effects)
 		}
 	}

@@ -742,10 +742,10 @@ func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 // ("这个月" in the story, then "扣钱是这个月五号").
 func (t *turn) refinesWhen(w when) bool {
 	d := t.st.Draft
-	if t.st.done(fieldOccurredAt) && d.OccurredPrecision == complaintbot.OccurredUnknown && w.precision != complaintbot.OccurredUnknown {
+	if t.st.Answered(fieldOccurredAt) && d.OccurredPrecision == complaintbot.OccurredUnknown && w.precision != complaintbot.OccurredUnknown {
 		return true // "不知道", then "从上周开始打的": a period is more than nothing
 	}
-	if !t.st.done(fieldOccurredAt) || w.precision != complaintbot.OccurredExact || !w.dated {
+	if !t.st.Answered(fieldOccurredAt) || w.precision != complaintbot.OccurredExact || !w.dated {
 		return false
 	}
 	if d.OccurredAt == nil {

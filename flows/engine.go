@@ -45,20 +45,20 @@ func (e *Engine) Welcome() string { return e.def.file.Welcome }
 // Replies hold exactly one non-empty message on every turn except two, where they are empty:
 //   - the turn that returns EffectCreateCase (the customer said "确认"): the engine does not know
 //     the case number, so the caller registers the case and sends Registered(case) itself;
-//   - the unsubscribe turn (EffectUnsubscribed): there is no one to answer. The returned State
+//   - the unsubscribe turn (EffectUnsubscribed): there is no one to answer. The returned state
 //     is fresh (the draft is dropped) except for Handoff, which stays for the caller to settle.
 //
 // Several things may be said on one turn (a note that a draft expired, a progress list and a
 // reminder of the current question); they are joined by newlines into that one message, so the
 // caller can always send it as the passive reply.
 //
-// On "人工" (or the AGENT menu key) the engine returns EffectQueueForAgent and sets
-// State.Handoff to HandoffWaiting (out of hours, when facts implement ServiceHours, it offers to
-// register the complaint now). While waiting, the customer is told how to leave the queue; 取消,
-// 不要人工了, 继续, a wish to complain or a story leave it (EffectLeaveQueue, Handoff back to "")
-// and the bot goes on; a progress question is answered. Otherwise the caller sets Handoff to
-// HandoffAgent (agent took over) or back to "" (handed back; the conversation continues where it
-// was).
+// On "人工" (or the AGENT menu key) the engine returns EffectQueueForAgent and sets the state's
+// Handoff to complaintbot.ConversationWaiting (out of hours, when facts implement ServiceHours, it
+// offers to register the complaint now). While waiting, the customer is told how to leave the
+// queue; 取消, 不要人工了, 继续, a wish to complain or a story leave it (EffectLeaveQueue, Handoff
+// back to "") and the bot goes on; a progress question is answered. Otherwise the caller sets
+// Handoff to complaintbot.ConversationWithAgent (agent took over) or back to "" (handed back; the
+// conversation continues where it was).
 //
 // Messages are read as customers write them (see Definition.normalize): traditional characters,
 // full-width text, emoji and English words are understood, branch names typed by their sound are
@@ -71,9 +71,9 @@ func (e *Engine) Welcome() string { return e.def.file.Welcome }
 // message within survey.comment_window is the comment (EffectSurveyComment) unless it is a command.
 //
 // Handle returns an error only when facts fail; the caller should then keep its old state.
-func (e *Engine) Handle(st State, in complaintbot.Input, now time.Time, facts Facts) (Result, error) {
+func (e *Engine) Handle(st complaintbot.ConversationState, in complaintbot.Input, now time.Time, facts Facts) (Result, error) {
 	now = now.In(complaintbot.Shanghai)
-	s := st.clone()
+	s := cloneState(st)
 	t := &turn{e: e, d: e.def, st: &s, in: in, now: now, facts: facts, urgent: -1}
 	t.run(st.LastActive)
 	if t.err != nil {

@@ -93,7 +93,7 @@ func (e *Engine) CheckForm(f Form, now time.Time) (complaintbot.Draft, []FormPro
 	if k == nil {
 		return draft, []FormProblem{{Field: "kind", Label: d.file.Readback.TypeLabel, Message: d.file.Messages.ChoiceInvalid}}
 	}
-	t := &turn{e: e, d: d, st: &State{Draft: &draft}, now: now}
+	t := &turn{e: e, d: d, st: &complaintbot.ConversationState{Draft: &draft}, now: now}
 	m := &d.file.Messages
 	var problems []FormProblem
 	bad := func(s *stepDef, msg string) {
@@ -184,6 +184,6 @@ func (e *Engine) CheckForm(f Form, now time.Time) (complaintbot.Draft, []FormPro
 // Readback returns the read-back of a draft exactly as the bot reads it to a customer in the chat
 // (首问责任制): the header and the numbered fields, without the chat's footer on how to answer.
 func (e *Engine) Readback(d complaintbot.Draft) (header string, lines []string) {
-	t := &turn{e: e, d: e.def, st: &State{Draft: &d}}
+	t := &turn{e: e, d: e.def, st: &complaintbot.ConversationState{Draft: &d}}
 	return e.def.file.Readback.Header, t.readbackLines()
 }

@@ -41,10 +41,10 @@ func (f *memFacts) Cases() ([]complaintbot.CaseSummary, error) {
 type chat struct {
 	t       *testing.T
 	e       *Engine
-	st      State
+	st      complaintbot.ConversationState
 	now     time.Time
 	facts   *memFacts
-	effects []Effect
+	effects []complaintbot.Effect
 	sent    int // customer messages so far
 	last    Result
 }
@@ -65,7 +65,7 @@ func (c *chat) send(in complaintbot.Input) string {
 	if in.At.IsZero() {
 		in.At = c.now
 	}
-	before := c.st.clone()
+	before := cloneState(c.st)
 	r, err := c.e.Handle(c.st, in, c.now, c.facts)
 	if err != nil {
 		c.t.Fatalf("Handle(%q): %v", in.Text, err)
@@ -79,7 +79,7 @@ func (c *chat) send(in complaintbot.Input) string {
 	}
 	silentOK := false
 	for _, ef := range r.Effects {
-		silentOK = silentOK || ef.Type == EffectCreateCase || ef.Type == EffectUnsubscribed
+		silentOK = silentOK || ef.Type == complaintbot.EffectCreateCase || ef.Type == complaintbot.EffectUnsubscribed
 	}
 	if len(r.Replies) == 0 && !silentOK {
 		c.t.Fatalf("Handle(%q): no reply", in.Text)
@@ -134,7 +134,7 @@ func (c *chat) sayNot(text string, nots ...string) string {
 func (c *chat) wait(d time.Duration) { c.now = c.now.Add(d) }
 
 // effect returns the only effect of the last turn, failing if there is not exactly one.
-func (c *chat) effect() Effect {
+func (c *chat) effect() complaintbot.Effect {
 	c.t.Helper()
 	if len(c.last.Effects) != 1 {
 		c.t.Fatalf("want one effect, got %+v", c.last.Effects)

@@ -31,7 +31,7 @@ func (t *turn) idle(text string, cmd command) {
 		return
 	case cmdCancel:
 		if st.Draft != nil {
-			st.clear()
+			clearDraft(st)
 			t.add(m.Discarded)
 			return
 		}
@@ -93,7 +93,7 @@ func (t *turn) idle(text string, cmd command) {
 	}
 	if (content >= 3 || t.saysMore(text)) && t.st.Draft == nil {
 		// "我去取钱", "前天去高新区支行": the first piece of a story
-		t.st.Flow, t.st.Story = FlowChooseKind, t.orig
+		t.st.Flow, t.st.Story = complaintbot.FlowChooseKind, t.orig
 		t.add(t.u().PieceMore)
 		return
 	}
@@ -146,7 +146,7 @@ func (t *turn) storyOf(kind complaintbot.Kind, story string) {
 		return
 	}
 	if st.Draft != nil {
-		st.Flow, st.Step, st.Story = FlowResume, string(kind), story
+		st.Flow, st.Step, st.Story = complaintbot.FlowResume, string(kind), story
 		t.add(t.resumeOffer())
 		return
 	}
@@ -158,22 +158,22 @@ func (t *turn) storyOf(kind complaintbot.Kind, story string) {
 func (t *turn) want(kind complaintbot.Kind) {
 	st := t.st
 	switch st.Flow {
-	case FlowChooseKind:
+	case complaintbot.FlowChooseKind:
 		t.start(kind, st.Story)
-	case FlowIntake:
+	case complaintbot.FlowIntake:
 		if st.Draft.Kind == kind {
 			t.remind()
 			return
 		}
-		st.resetIntake()
-		st.Flow, st.Step = FlowResume, string(kind)
+		resetIntake(st)
+		st.Flow, st.Step = complaintbot.FlowResume, string(kind)
 		t.add(t.resumeOffer())
-	case FlowResume:
+	case complaintbot.FlowResume:
 		st.Step = string(kind)
 		t.add(t.resumeOffer())
 	default:
 		if st.Draft != nil {
-			st.Flow, st.Step = FlowResume, string(kind)
+			st.Flow, st.Step = complaintbot.FlowResume, string(kind)
 			t.add(t.resumeOffer())
 			return
 		}
@@ -194,12 +194,12 @@ func (t *turn) story(text string) {
 			t.goOn(text) // "我还是要投诉，城西支行的保安推了我一把": the same complaint, told again
 			return
 		}
-		st.Flow, st.Step, st.Story = FlowResume, string(kind), text
+		st.Flow, st.Step, st.Story = complaintbot.FlowResume, string(kind), text
 		t.add(t.resumeOffer())
 		return
 	}
 	if !clear {
-		st.Flow, st.Story = FlowChooseKind, text
+		st.Flow, st.Story = complaintbot.FlowChooseKind, text
 		t.add(t.msgs().ChooseKind)
 		return
 	}
@@ -210,7 +210,7 @@ func (t *turn) story(text string) {
 func (t *turn) choose(text string, cmd command) {
 	switch cmd {
 	case cmdCancel:
-		t.st.clear()
+		clearDraft(t.st)
 		t.add(t.msgs().CancelledNothing)
 		return
 	case cmdHelp:
@@ -289,7 +289,7 @@ func (t *turn) resume(text string, cmd command) {
 		return
 	case cmdCancel:
 		st.Story = ""
-		st.park(t.now)
+		park(st, t.now)
 		t.add(t.cancelled())
 		return
 	case cmdHelp:
@@ -324,8 +324,8 @@ func (t *turn) resume(text string, cmd command) {
 // goOn goes back into the parked draft with a message that answers its questions.
 func (t *turn) goOn(text string) {
 	st := t.st
-	st.resetIntake()
-	st.Flow, st.Story, st.Step = FlowIntake, "", stepReadback
+	resetIntake(st)
+	st.Flow, st.Story, st.Step = complaintbot.FlowIntake, "", stepReadback
 	if s := t.nextStep(); s != nil {
 		st.Step = s.Field // where the draft stopped
 	}
@@ -364,8 +364,8 @@ func (t *turn) continueDraft() {
 		t.goOn(t.d.normalize(story))
 		return
 	}
-	st.resetIntake()
-	st.Flow, st.Story = FlowIntake, ""
+	resetIntake(st)
+	st.Flow, st.Story = complaintbot.FlowIntake, ""
 	t.add(t.msgs().Resumed)
 	t.advance(false)
 }

@@ -9,8 +9,8 @@ import (
 // start opens a new intake of a kind, prefilled from the opening story if there is one.
 func (t *turn) start(kind complaintbot.Kind, story string) {
 	st := t.st
-	st.clear()
-	st.Flow = FlowIntake
+	clearDraft(st)
+	st.Flow = complaintbot.FlowIntake
 	st.Draft = &complaintbot.Draft{Kind: kind, StartedAt: t.now, Fields: map[string]string{}, Evidence: st.Pictures}
 	st.Pictures = nil
 	st.DraftAt = t.now
@@ -45,7 +45,7 @@ func (t *turn) advance(first bool) {
 func (t *turn) nextStep() *stepDef {
 	steps := t.d.kind(t.st.Draft.Kind).Steps
 	for i := range steps {
-		if !t.st.done(steps[i].Field) && !steps[i].IfTold {
+		if !t.st.Answered(steps[i].Field) && !steps[i].IfTold {
 			return &steps[i]
 		}
 	}
@@ -63,7 +63,7 @@ func (t *turn) intake(text string, cmd command) {
 	}
 	switch cmd {
 	case cmdCancel:
-		st.park(t.now)
+		park(st, t.now)
 		t.add(t.cancelled())
 		return
 	case cmdHelp:
@@ -95,7 +95,7 @@ func (t *turn) intake(text string, cmd command) {
 	default:
 		s := t.currentStep()
 		if s == nil { // the definition changed under a stored state: ask what is missing
-			st.resetIntake()
+			resetIntake(st)
 			t.advance(false)
 			return
 		}
@@ -122,7 +122,7 @@ func (t *turn) prompt(s *stepDef) string {
 				return t.candidatesQuestion(at)
 			}
 		}
-		if s.NoStory != "" && !t.st.done(complaintbot.FieldDescription) && d.Category == nil {
+		if s.NoStory != "" && !t.st.Answered(complaintbot.FieldDescription) && d.Category == nil {
 			if d.Branch != nil && d.Branch.Code != "" && d.Branch.Code != complaintbot.NoBranchCode && s.NoStoryAtBranch != "" {
 				return fill(s.NoStoryAtBranch, "branch", d.Branch.Name) // "我要投诉城东支行": the branch is not asked again
 			}
@@ -159,9 +159,9 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 func (t *turn) question() string {
 	st := t.st
 	switch st.Flow {
-	case FlowResume:
+	case complaintbot.FlowResume:
 		return t.resumeOffer()
-	case FlowChooseKind:
+	case complaintbot.FlowChooseKind:
 		return t.msgs().ChooseKind
 	}
 	switch st.Step {
@@ -203,7 +203,7 @@ func (t *turn) help() {
 func (t *turn) back() {
 	st, m := t.st, t.msgs()
 	if st.Correcting || st.Step == stepKind {
-		st.resetIntake()
+		resetIntake(st)
 		st.Step = stepReadback
 		t.add(t.readback())
 		return
@@ -221,7 +221,7 @@ func (t *turn) back() {
 	prev := st.History[len(st.History)-1]
 	st.History = st.History[:len(st.History)-1]
 	st.Done = slices.DeleteFunc(st.Done, func(f string) bool { return f == prev })
-	st.resetIntake()
+	resetIntake(st)
 	st.Step = prev
 	t.add(m.BackDone)
 	t.askAgain()
@@ -239,10 +239,10 @@ func (t *turn) askAgain() {
 // accept records that the current step is answered and moves on.
 func (t *turn) accept(s *stepDef) {
 	st := t.st
-	st.markDone(s.Field)
+	st.MarkAnswered(s.Field)
 	if !st.Correcting {
 		st.History = append(slices.DeleteFunc(st.History, func(f string) bool { return f == s.Field }), s.Field)
 	}
-	st.resetIntake()
+	resetIntake(st)
 	t.advance(false)
 }

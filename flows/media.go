@@ -16,13 +16,13 @@ func (t *turn) image() {
 	if at.IsZero() {
 		at = t.now
 	}
-	if st.Draft == nil && st.Flow == FlowIdle && len(st.Pictures) < maxPictures {
+	if st.Draft == nil && st.Flow == complaintbot.FlowIdle && len(st.Pictures) < maxPictures {
 		// A picture before the story: kept for the draft the story opens.
 		st.Pictures = append(st.Pictures, complaintbot.Evidence{MediaID: t.in.MediaID, Type: "image", At: at})
 		t.add(t.msgs().ImageIdle)
 		return
 	}
-	if st.Draft == nil || (st.Flow != FlowIntake && st.Flow != FlowResume) {
+	if st.Draft == nil || (st.Flow != complaintbot.FlowIntake && st.Flow != complaintbot.FlowResume) {
 		t.add(t.msgs().ImageIdle)
 		t.remind()
 		return
@@ -35,7 +35,7 @@ func (t *turn) image() {
 // location answers a shared location; at the branch question its label is tried as a branch.
 func (t *turn) location() {
 	st := t.st
-	if st.Flow == FlowIntake && len(st.Choices) == 0 && clean(t.in.Text) != "" {
+	if st.Flow == complaintbot.FlowIntake && len(st.Choices) == 0 && clean(t.in.Text) != "" {
 		if s := t.currentStep(); s != nil && s.Type == stepBranch {
 			t.orig = clean(t.in.Text)
 			text := t.d.normalize(t.orig)

@@ -70,7 +70,7 @@ func TestLocationAnswersTheBranchQuestion(t *testing.T) {
 func TestUnsubscribe(t *testing.T) {
 	c := toStep(t, "description")
 	c.send(complaintbot.Input{Type: complaintbot.InputUnsubscribe})
-	if len(c.last.Replies) != 0 || c.effect().Type != EffectUnsubscribed || c.st.Draft != nil || c.st.Flow != FlowIdle {
+	if len(c.last.Replies) != 0 || c.effect().Type != complaintbot.EffectUnsubscribed || c.st.Draft != nil || c.st.Flow != complaintbot.FlowIdle {
 		t.Fatalf("unsubscribe: %+v", c.last)
 	}
 }
@@ -106,11 +106,11 @@ func contains(r Result, s string) bool {
 }
 
 func TestBrokenStoredStateIsRepaired(t *testing.T) {
-	for _, st := range []State{
-		{Flow: FlowIntake, Step: "branch"},
-		{Flow: FlowResume},
-		{Flow: FlowChooseKind},
-		{Flow: FlowIntake, Step: "nope", Draft: &complaintbot.Draft{Kind: "gossip"}},
+	for _, st := range []complaintbot.ConversationState{
+		{Flow: complaintbot.FlowIntake, Step: "branch"},
+		{Flow: complaintbot.FlowResume},
+		{Flow: complaintbot.FlowChooseKind},
+		{Flow: complaintbot.FlowIntake, Step: "nope", Draft: &complaintbot.Draft{Kind: "gossip"}},
 	} {
 		c := newChat(t)
 		c.st = st

@@ -15,7 +15,7 @@ func TestBack(t *testing.T) {
 	c.say("1")
 	c.say("城西支行")
 	c.say("返回", "回到上一步", "哪个网点", "您之前填写的是：城西支行")
-	if c.st.Step != "branch" || c.st.done("branch") {
+	if c.st.Step != "branch" || c.st.Answered("branch") {
 		t.Fatalf("back should re-ask the branch: %+v", c.st)
 	}
 	c.say("上一步", "哪方面", "您之前填写的是：服务态度")
@@ -57,7 +57,7 @@ func TestCorrectionsFromTheReadback(t *testing.T) {
 		t.Fatalf("fields a suggestion does not ask must go: %+v", c.st.Draft)
 	}
 	c.say("确认")
-	if ef := c.effect(); ef.Type != EffectCreateCase || ef.Draft.Kind != complaintbot.KindSuggestion {
+	if ef := c.effect(); ef.Type != complaintbot.EffectCreateCase || ef.Draft.Kind != complaintbot.KindSuggestion {
 		t.Fatalf("effect %+v", ef)
 	}
 
@@ -75,7 +75,7 @@ func TestCorrectionsFromTheReadback(t *testing.T) {
 func TestCancelAndResume(t *testing.T) {
 	c := toStep(t, "description")
 	c.say("取消", "已为您取消", "保留24小时", "继续")
-	if c.st.Flow != FlowIdle || c.st.Draft == nil || c.st.Draft.Branch.Name != "城西支行" {
+	if c.st.Flow != complaintbot.FlowIdle || c.st.Draft == nil || c.st.Draft.Branch.Name != "城西支行" {
 		t.Fatalf("the draft must be kept: %+v", c.st)
 	}
 	c.wait(3 * time.Hour)
@@ -117,7 +117,7 @@ func TestIdleTimeoutOffersToContinue(t *testing.T) {
 	if reply := c.say("柜员一直在看手机，让我等了很久。", "还没有提交", "继续", "重新开始"); strings.Contains(reply, "没有完全明白") {
 		t.Fatalf("coming back after a pause is not a mistake: %s", reply)
 	}
-	if c.st.done("description") || c.st.Flow != FlowResume {
+	if c.st.Answered("description") || c.st.Flow != complaintbot.FlowResume {
 		t.Fatalf("after the timeout the message must not be taken as an answer: %+v", c.st)
 	}
 	// 继续 goes on with the message kept at the offer: nothing said is lost.
@@ -128,7 +128,7 @@ func TestIdleTimeoutOffersToContinue(t *testing.T) {
 	// Idle again, then a different kind from the menu: offered the draft first.
 	c.wait(2 * time.Hour)
 	c.send(complaintbot.Input{Type: complaintbot.InputMenu, Text: "SUGGESTION"})
-	if c.st.Flow != FlowResume || !strings.Contains(c.last.Replies[0], "重新填写建议") {
+	if c.st.Flow != complaintbot.FlowResume || !strings.Contains(c.last.Replies[0], "重新填写建议") {
 		t.Fatalf("menu during an idle intake: %+v %q", c.st, c.last.Replies)
 	}
 	c.say("重新开始", "建议是关于哪方面")

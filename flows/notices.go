@@ -130,8 +130,8 @@ func (e *Engine) Notice(kind NoticeKind, c complaintbot.CaseSummary, d NoticeDat
 // would. It returns the new state and the message that tells the customer; ok is false (and st is
 // returned unchanged) when there is nothing to expire, or while the customer waits for or talks to
 // a person.
-func (e *Engine) ExpireDraft(st State, now time.Time) (_ State, message string, ok bool) {
-	if st.Draft == nil || st.Handoff != HandoffNone {
+func (e *Engine) ExpireDraft(st complaintbot.ConversationState, now time.Time) (_ complaintbot.ConversationState, message string, ok bool) {
+	if st.Draft == nil || st.Handoff != complaintbot.ConversationWithBot {
 		return st, "", false
 	}
 	since := st.DraftAt
@@ -142,20 +142,20 @@ func (e *Engine) ExpireDraft(st State, now time.Time) (_ State, message string, 
 		return st, "", false
 	}
 	kind := st.Draft.Kind
-	s := st.clone()
-	s.clear()
+	s := cloneState(st)
+	clearDraft(&s)
 	return s, fill(e.def.file.Notices.DraftExpired, "kind", e.def.kindName(kind)), true
 }
 
 // LeaveQueue takes a customer out of the queue for a person (nobody took the conversation). It
 // returns the new state and the message that tells the customer; ok is false (and st is returned
 // unchanged) when the customer is not waiting.
-func (e *Engine) LeaveQueue(st State) (_ State, message string, ok bool) {
-	if st.Handoff != HandoffWaiting {
+func (e *Engine) LeaveQueue(st complaintbot.ConversationState) (_ complaintbot.ConversationState, message string, ok bool) {
+	if st.Handoff != complaintbot.ConversationWaiting {
 		return st, "", false
 	}
-	s := st.clone()
-	s.Handoff, s.HandoffID = HandoffNone, ""
+	s := cloneState(st)
+	s.Handoff, s.HandoffID = complaintbot.ConversationWithBot, ""
 	return s, fill(e.def.file.Notices.QueueExpired, "hotline", e.def.file.Hotline), true
 }
 

@@ -233,11 +233,11 @@ func (t *turn) prefill(story string) {
 	}
 	filled, _ := t.absorb(h, story, "", false)
 	for _, s := range t.d.kind(draft.Kind).Steps {
-		if st.done(s.Field) {
+		if st.Answered(s.Field) {
 			draft.Prefilled = append(draft.Prefilled, s.Field)
 		}
 	}
-	if !st.done(complaintbot.FieldDescription) && t.d.content(n) > 0 && t.d.kind(draft.Kind).step(complaintbot.FieldDescription) != nil {
+	if !st.Answered(complaintbot.FieldDescription) && t.d.content(n) > 0 && t.d.kind(draft.Kind).step(complaintbot.FieldDescription) != nil {
 		st.Piece = story
 	}
 	if len(filled) > 0 {

@@ -53,7 +53,7 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 	if s, v := t.labelledAnswer(t.orig); s != nil {
 		// "经过改一下：早上八点在…", "诉求改成：退钱并道歉", "经过补充一下：…": the same as choosing
 		// the item's number and then answering its question, in one message.
-		st.resetIntake()
+		resetIntake(st)
 		st.Step, st.Correcting = s.Field, true
 		t.orig = v
 		said := len(t.say)
@@ -69,7 +69,7 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 		h.story = false // the story is not retold at the read-back
 		if filled, changed := t.absorb(h, t.orig, "", true); len(filled)+len(changed) > 0 {
 			t.notes(nil, append(changed, filled...))
-			st.resetIntake()
+			resetIntake(st)
 			t.advance(false) // everything is answered: the duplicate check, then the read-back again
 			return
 		}
@@ -103,11 +103,11 @@ func (t *turn) readbackAnswer(text string, cmd command) {
 	case !ok || n < 1 || n > len(labels):
 		t.fail(t.msgs().NotUnderstood)
 	case n == 1:
-		st.resetIntake()
+		resetIntake(st)
 		st.Step, st.Correcting = stepKind, true
 		t.add(t.msgs().ChangeKind)
 	default:
-		st.resetIntake()
+		resetIntake(st)
 		st.Step, st.Correcting = steps[n-2].Field, true
 		t.askAgain()
 	}
@@ -124,7 +124,7 @@ func (t *turn) switchKind(kind complaintbot.Kind) {
 func (t *turn) changeKind(kind complaintbot.Kind) {
 	st := t.st
 	draft := st.Draft
-	st.resetIntake()
+	resetIntake(st)
 	if kind != draft.Kind {
 		draft.Kind = kind
 		steps := t.d.kind(kind).Steps

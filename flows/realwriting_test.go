@@ -220,7 +220,7 @@ func TestSecondRoundOfCustomers(t *testing.T) {
 	c.say("多开窗口", "联系电话")
 	c.say("13599990000", "请核对")
 	c.say("没有问题")
-	if ef := c.effect(); ef.Type != EffectCreateCase || ef.Draft.Fields[complaintbot.FieldRequest] != "多开窗口" ||
+	if ef := c.effect(); ef.Type != complaintbot.EffectCreateCase || ef.Draft.Fields[complaintbot.FieldRequest] != "多开窗口" ||
 		ef.Draft.Fields[complaintbot.FieldDescription] != "上周六我去人民路支行取号以后等了快两个小时，中间好几个窗口都空着没人" {
 		t.Fatalf("没有问题 did not register the case as told: %+v", c.last.Effects)
 	}

@@ -31,7 +31,7 @@ func (t *turn) askReview(cases []complaintbot.CaseSummary, number, text string) 
 		case reviewDone:
 			t.add(t.fillCase(cr.ReviewDone, *c))
 		default:
-			t.effects = append(t.effects, Effect{Type: EffectRequestReview, CaseNumber: c.Number, Comment: text})
+			t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectRequestReview, CaseNumber: c.Number, Comment: text})
 			t.add(t.fillCase(cr.ReviewAsked, *c))
 		}
 		return
@@ -55,7 +55,7 @@ func (t *turn) askReview(cases []complaintbot.CaseSummary, number, text string) 
 	case 1:
 		t.askReview(cases, ok[0].Number, text)
 	default:
-		t.pick(RequestReview, cr.ReviewWhich, ok, text)
+		t.pick(complaintbot.RequestReview, cr.ReviewWhich, ok, text)
 	}
 }
 

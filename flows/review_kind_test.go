@@ -27,7 +27,7 @@ func TestReviewOfASuggestionIsRefusedPlainly(t *testing.T) {
 	done.Decided = &decided
 	c.facts.cases = append(c.facts.cases, done)
 	c.say("申请复核", "核查申请", "TS20261120-0002")
-	if e := c.effect(); e.Type != EffectRequestReview || e.CaseNumber != "TS20261120-0002" {
+	if e := c.effect(); e.Type != complaintbot.EffectRequestReview || e.CaseNumber != "TS20261120-0002" {
 		t.Fatalf("effect %+v", e)
 	}
 }

@@ -31,7 +31,7 @@ func TestReviewRequestedInTheWindow(t *testing.T) {
 	c := reviewChat(t)
 	c.say("申请核查 TS20261101-0001", "核查申请", "TS20261101-0001", "提交总行核查")
 	e := c.effect()
-	if e.Type != EffectRequestReview || e.CaseNumber != "TS20261101-0001" || e.Comment != "申请核查 TS20261101-0001" {
+	if e.Type != complaintbot.EffectRequestReview || e.CaseNumber != "TS20261101-0001" || e.Comment != "申请核查 TS20261101-0001" {
 		t.Fatalf("effect %+v", e)
 	}
 }
@@ -41,7 +41,7 @@ func TestReviewInWordsPicksTheDecidedCase(t *testing.T) {
 	c := reviewChat(t)
 	// Only TS20261101-0001 is decided and within the window: no question which.
 	c.say("我对处理结果不满意，要求复核", "核查申请", "TS20261101-0001")
-	if e := c.effect(); e.Type != EffectRequestReview || e.CaseNumber != "TS20261101-0001" {
+	if e := c.effect(); e.Type != complaintbot.EffectRequestReview || e.CaseNumber != "TS20261101-0001" {
 		t.Fatalf("effect %+v", e)
 	}
 
@@ -54,7 +54,7 @@ func TestReviewInWordsPicksTheDecidedCase(t *testing.T) {
 		t.Fatal("a case past the window was offered")
 	}
 	c.say("2", "核查申请", "TS20261101-0001")
-	if e := c.effect(); e.Type != EffectRequestReview || e.CaseNumber != "TS20261101-0001" || e.Comment != "申请复核" {
+	if e := c.effect(); e.Type != complaintbot.EffectRequestReview || e.CaseNumber != "TS20261101-0001" || e.Comment != "申请复核" {
 		t.Fatalf("effect %+v", e)
 	}
 }

@@ -613,7 +613,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		if s.Field == skip {
 			continue
 		}
-		done := st.done(s.Field)
+		done := st.Answered(s.Field)
 		more := s.Field == complaintbot.FieldDescription && !override && t.moreStory(h, orig, skip)
 		refine := s.Type == stepDateTime && h.when != nil && t.refinesWhen(*h.when) // "扣钱是这个月五号"
 		if s.Type == stepBranch && done && h.branch != nil && h.branch.Code != complaintbot.NoBranchCode &&
@@ -730,7 +730,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		if !set {
 			continue
 		}
-		st.markDone(s.Field)
+		st.MarkAnswered(s.Field)
 		if h.noPhone && s.Type == stepPhone {
 			filled = append(filled, s.Label+" "+t.d.file.Readback.Unset) // "联系电话 未填写"
 			continue
@@ -754,7 +754,7 @@ func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
 	atPhone := skip == complaintbot.FieldPhone && h.phone == "" && !t.wishReplaces(s, h, skip) &&
 		(!h.story || t.d.content(t.d.normalize(withoutClauses(t.orig, h.request))) < t.d.file.Understanding.DescContent)
 	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == "" || skip == s.Field ||
-		!t.st.done(s.Field) || (!slices.Contains(d.Prefilled, s.Field) && !atPhone) {
+		!t.st.Answered(s.Field) || (!slices.Contains(d.Prefilled, s.Field) && !atPhone) {
 		return false
 	}
 	old := d.Fields[s.Field]
@@ -764,7 +764,7 @@ func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
 // wishReplaces reports whether a wish said at another question replaces a request that holds no
 // wish at all ("房东那边等不了了" at the request question, then "尽快给我批" at the phone question).
 func (t *turn) wishReplaces(s *stepDef, h hits, skip string) bool {
-	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == s.Field || !t.st.done(s.Field) {
+	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == s.Field || !t.st.Answered(s.Field) {
 		return false
 	}
 	old := t.st.Draft.Fields[s.Field]

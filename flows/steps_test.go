@@ -57,7 +57,7 @@ func TestInvalidAnswersAtEveryStep(t *testing.T) {
 		t.Run(tc.step+"/"+tc.answer[:min(len(tc.answer), 12)], func(t *testing.T) {
 			c := toStep(t, tc.step)
 			c.say(tc.answer, tc.want)
-			if c.st.Step != tc.step || c.st.Failures != 1 || c.st.done(tc.step) {
+			if c.st.Step != tc.step || c.st.Failures != 1 || c.st.Answered(tc.step) {
 				t.Fatalf("a wrong answer must keep the question: step %q failures %d done %v", c.st.Step, c.st.Failures, c.st.Done)
 			}
 			c.noEffects()
@@ -91,10 +91,10 @@ func TestThreeFailuresOfferAPerson(t *testing.T) {
 	c.noEffects()
 	c.say("人工", "排队")
 	ef := c.effect()
-	if ef.Type != EffectQueueForAgent || ef.Reason != ReasonRepeatedFailures {
+	if ef.Type != complaintbot.EffectQueueForAgent || ef.Reason != complaintbot.ReasonRepeatedFailures {
 		t.Fatalf("effect %+v", ef)
 	}
-	if c.st.Handoff != HandoffWaiting {
+	if c.st.Handoff != complaintbot.ConversationWaiting {
 		t.Fatalf("handoff %q", c.st.Handoff)
 	}
 	// While queued the bot only says so, and queues nobody twice.
@@ -104,10 +104,10 @@ func TestThreeFailuresOfferAPerson(t *testing.T) {
 		t.Fatalf("queued twice: %+v", c.effects)
 	}
 	// An agent holds the conversation: the bot stays out of it.
-	c.st.Handoff = HandoffAgent
+	c.st.Handoff = complaintbot.ConversationWithAgent
 	c.say("你好", "人工客服正在为您服务")
 	// Handed back: the intake goes on where it was.
-	c.st.Handoff = HandoffNone
+	c.st.Handoff = complaintbot.ConversationWithBot
 	c.say("13812345678", "请核对", "7. 联系电话：13812345678")
 }
 
@@ -115,7 +115,7 @@ func TestAskingForAPersonAtAnyTime(t *testing.T) {
 	for _, word := range []string{"人工", "转人工", "客服", "转 人工！"} {
 		c := newChat(t)
 		c.say(word, "人工客服", "排队")
-		if ef := c.effect(); ef.Type != EffectQueueForAgent || ef.Reason != ReasonCustomerAsked {
+		if ef := c.effect(); ef.Type != complaintbot.EffectQueueForAgent || ef.Reason != complaintbot.ReasonCustomerAsked {
 			t.Fatalf("%q: effect %+v", word, ef)
 		}
 	}
@@ -123,12 +123,12 @@ func TestAskingForAPersonAtAnyTime(t *testing.T) {
 	c.say("不对")
 	c.say("不对")
 	c.say("客服", "排队")
-	if ef := c.effect(); ef.Reason != ReasonCustomerAsked {
+	if ef := c.effect(); ef.Reason != complaintbot.ReasonCustomerAsked {
 		t.Fatalf("two failures are not 'repeated failures': %+v", ef)
 	}
 	c = newChat(t)
 	c.send(complaintbot.Input{Type: complaintbot.InputMenu, Text: "AGENT"})
-	if ef := c.effect(); ef.Type != EffectQueueForAgent {
+	if ef := c.effect(); ef.Type != complaintbot.EffectQueueForAgent {
 		t.Fatalf("menu AGENT: %+v", ef)
 	}
 }

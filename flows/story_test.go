@@ -62,7 +62,7 @@ func TestStoryOfPraiseAndUnclearStory(t *testing.T) {
 	}
 	c = newChat(t)
 	c.say("请问手机银行的转账限额在哪里可以修改呢", "1 投诉 2 建议 3 表扬")
-	if c.st.Flow != FlowChooseKind {
+	if c.st.Flow != complaintbot.FlowChooseKind {
 		t.Fatalf("flow %q", c.st.Flow)
 	}
 	c.say("4", "没能识别")

@@ -23,12 +23,12 @@ func (t *turn) submit() {
 		}
 	}
 	if today >= t.e.cfg.DailyCaseCap {
-		st.park(t.now)
+		park(st, t.now)
 		t.add(fill(t.msgs().DailyCap, "cap", strconv.Itoa(t.e.cfg.DailyCaseCap), "hotline", t.d.file.Hotline))
 		return
 	}
-	t.effects = append(t.effects, Effect{Type: EffectCreateCase, Draft: cloneDraft(st.Draft)})
-	st.clear()
+	t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectCreateCase, Draft: cloneDraft(st.Draft)})
+	clearDraft(st)
 	t.silent = true
 }
 
@@ -116,11 +116,11 @@ func (t *turn) duplicateAnswer(text string) {
 	case ok && n == 1:
 		number := st.Choices[0]
 		summary := t.readbackLines()
-		t.effects = append(t.effects, Effect{Type: EffectAttachToCase, CaseNumber: number, Draft: cloneDraft(st.Draft)})
+		t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectAttachToCase, CaseNumber: number, Draft: cloneDraft(st.Draft)})
 		t.add(fill(t.msgs().Attached, "number", number, "summary", strings.Join(summary, "\n")))
-		st.clear()
+		clearDraft(st)
 	case ok && n == 2:
-		st.resetIntake()
+		resetIntake(st)
 		st.DupChecked = dupKey(st.Draft)
 		st.Step = stepReadback
 		t.add(t.readback())

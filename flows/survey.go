@@ -28,13 +28,6 @@ type OpenSurvey struct {
 	CaseNumber string
 }
 
-// SurveyState is kept in State between the rating and the comment that may follow it.
-type SurveyState struct {
-	ID         string    `bson:"id"`
-	CaseNumber string    `bson:"case_number,omitempty"`
-	Rated      time.Time `bson:"rated"`
-}
-
 // surveyDef is the survey section of the definition file.
 type surveyDef struct {
 	Question             string         `yaml:"question"`
@@ -187,7 +180,7 @@ func (t *turn) survey(text string, cmd command) bool {
 	if st.Survey != nil {
 		pending := *st.Survey
 		st.Survey = nil
-		if st.Flow == FlowIdle && t.now.Sub(pending.Rated) <= sv.commentWindow {
+		if st.Flow == complaintbot.FlowIdle && t.now.Sub(pending.Rated) <= sv.commentWindow {
 			switch {
 			case cmd == cmdSkip || cmd == cmdCancel || cmd == cmdConfirm:
 				t.add(sv.CommentSkipped)
@@ -202,12 +195,12 @@ func (t *turn) survey(text string, cmd command) bool {
 			if len(comment) > 500 {
 				comment = comment[:500]
 			}
-			t.effects = append(t.effects, Effect{Type: EffectSurveyComment, SurveyID: pending.ID, CaseNumber: pending.CaseNumber, Comment: string(comment)})
+			t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectSurveyComment, SurveyID: pending.ID, CaseNumber: pending.CaseNumber, Comment: string(comment)})
 			t.add(sv.CommentThanks)
 			return true
 		}
 	}
-	if st.Flow != FlowIdle || cmd == cmdAgent {
+	if st.Flow != complaintbot.FlowIdle || cmd == cmdAgent {
 		return false
 	}
 	rating, number := sv.parseRating(text)
@@ -231,8 +224,8 @@ func (t *turn) survey(text string, cmd command) bool {
 		return true
 	}
 	low := rating <= sv.LowAtMost
-	t.effects = append(t.effects, Effect{Type: EffectSurveyAnswered, SurveyID: open.ID, CaseNumber: open.CaseNumber, Rating: rating, Low: low})
-	st.Survey = &SurveyState{ID: open.ID, CaseNumber: open.CaseNumber, Rated: t.now}
+	t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectSurveyAnswered, SurveyID: open.ID, CaseNumber: open.CaseNumber, Rating: rating, Low: low})
+	st.Survey = &complaintbot.SurveyState{ID: open.ID, CaseNumber: open.CaseNumber, Rated: t.now}
 	thanks := sv.Thanks
 	if low {
 		thanks = sv.ThanksLow

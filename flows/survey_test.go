@@ -43,14 +43,14 @@ func TestSurveyAnsweredThenCommented(t *testing.T) {
 	c.facts.survey = &OpenSurvey{ID: "TS20261127-0001#1", CaseNumber: "TS20261127-0001"}
 	c.say("5", "感谢您的评价", "非常满意", "跳过")
 	e := c.effect()
-	if e.Type != EffectSurveyAnswered || e.SurveyID != "TS20261127-0001#1" || e.Rating != 5 || e.Low || e.CaseNumber != "TS20261127-0001" {
+	if e.Type != complaintbot.EffectSurveyAnswered || e.SurveyID != "TS20261127-0001#1" || e.Rating != 5 || e.Low || e.CaseNumber != "TS20261127-0001" {
 		t.Fatalf("effect %+v", e)
 	}
 	c.facts.survey = nil // the caller closed it
 	c.wait(10 * time.Minute)
 	c.say("柜员很耐心，谢谢", "已记录您的意见")
 	e = c.effect()
-	if e.Type != EffectSurveyComment || e.Comment != "柜员很耐心，谢谢" || e.SurveyID != "TS20261127-0001#1" {
+	if e.Type != complaintbot.EffectSurveyComment || e.Comment != "柜员很耐心，谢谢" || e.SurveyID != "TS20261127-0001#1" {
 		t.Fatalf("comment effect %+v", e)
 	}
 	if c.st.Survey != nil {
@@ -127,7 +127,7 @@ func TestSurveyIsNotTakenMidIntakeNorAsked(t *testing.T) {
 
 func TestSurveyFactsErrorIsReturned(t *testing.T) {
 	e, _ := New(DefaultDefinition(), Config{})
-	_, err := e.Handle(State{}, complaintbot.Input{Type: complaintbot.InputText, Text: "5"}, saturday, &memFacts{err: errFacts})
+	_, err := e.Handle(complaintbot.ConversationState{}, complaintbot.Input{Type: complaintbot.InputText, Text: "5"}, saturday, &memFacts{err: errFacts})
 	if err == nil {
 		t.Fatal("want the facts error")
 	}
@@ -183,7 +183,7 @@ func TestExpireDraftAndLeaveQueue(t *testing.T) {
 		t.Fatal("expired a fresh draft")
 	}
 	st, msg, ok := e.ExpireDraft(c.st, c.now.Add(25*time.Hour))
-	if !ok || st.Draft != nil || st.Flow != FlowIdle || !strings.Contains(msg, "投诉") || c.st.Draft == nil {
+	if !ok || st.Draft != nil || st.Flow != complaintbot.FlowIdle || !strings.Contains(msg, "投诉") || c.st.Draft == nil {
 		t.Fatalf("expire: %+v %q %v (original changed: %v)", st, msg, ok, c.st.Draft == nil)
 	}
 	c.say("人工", "排队")
@@ -191,7 +191,7 @@ func TestExpireDraftAndLeaveQueue(t *testing.T) {
 		t.Fatal("expired the draft of a queued customer")
 	}
 	st, msg, ok = e.LeaveQueue(c.st)
-	if !ok || st.Handoff != HandoffNone || !strings.Contains(msg, "95588") {
+	if !ok || st.Handoff != complaintbot.ConversationWithBot || !strings.Contains(msg, "95588") {
 		t.Fatalf("leave queue: %+v %q", st, msg)
 	}
 	if _, _, ok := e.LeaveQueue(st); ok {

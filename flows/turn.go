@@ -12,12 +12,12 @@ import (
 type turn struct {
 	e       *Engine
 	d       *Definition
-	st      *State
+	st      *complaintbot.ConversationState
 	in      complaintbot.Input
 	now     time.Time
 	facts   Facts
 	say     []string
-	effects []Effect
+	effects []complaintbot.Effect
 	silent  bool // no reply on this turn is correct (case created, unsubscribed)
 	err     error
 	idled   bool // this message ended an idle intake: it is answered with the offer to continue
@@ -28,7 +28,7 @@ type turn struct {
 	urgent  int      // the urgent section's entry this message is about, -1 for none
 	first   []string // said before anything else (what to do at once about money at risk)
 	added   bool     // this message was added to the story
-	context string   // the off-topic question just before this message (State.Context)
+	context string   // the off-topic question just before this message (ConversationState.Context)
 }
 
 // add queues a part of the reply; the parts become one message, one per line.
@@ -64,20 +64,20 @@ func (t *turn) run(prev time.Time) {
 	st, in := t.st, t.in
 	st.LastActive = t.now
 	if in.Type == complaintbot.InputUnsubscribe {
-		*st = State{Handoff: st.Handoff, LastActive: t.now}
-		t.effects = append(t.effects, Effect{Type: EffectUnsubscribed})
+		*st = complaintbot.ConversationState{Handoff: st.Handoff, LastActive: t.now}
+		t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectUnsubscribed})
 		t.silent = true
 		return
 	}
 	switch st.Handoff {
-	case HandoffWaiting:
+	case complaintbot.ConversationWaiting:
 		if text := clean(in.Text); text != "" && (in.Type == complaintbot.InputText || in.Type == complaintbot.InputVoice) {
 			t.waiting(text)
 			return
 		}
 		t.add(t.stillQueued())
 		return
-	case HandoffAgent:
+	case complaintbot.ConversationWithAgent:
 		t.add(t.msgs().WithAgent)
 		return
 	}
@@ -111,7 +111,7 @@ func (t *turn) run(prev time.Time) {
 		t.add(t.msgs().Other)
 		t.remind()
 	}
-	if st.Draft != nil && (st.Flow == FlowIntake || st.Flow == FlowResume) {
+	if st.Draft != nil && (st.Flow == complaintbot.FlowIntake || st.Flow == complaintbot.FlowResume) {
 		st.DraftAt = t.now
 	}
 }
@@ -121,13 +121,13 @@ func (t *turn) run(prev time.Time) {
 func (t *turn) repair() {
 	st := t.st
 	if st.Draft != nil && t.d.kind(st.Draft.Kind) == nil {
-		st.clear()
+		clearDraft(st)
 	}
-	if st.Draft == nil && (st.Flow == FlowIntake || st.Flow == FlowResume) {
-		st.clear()
+	if st.Draft == nil && (st.Flow == complaintbot.FlowIntake || st.Flow == complaintbot.FlowResume) {
+		clearDraft(st)
 	}
-	if st.Flow == FlowChooseKind && st.Story == "" {
-		st.clear()
+	if st.Flow == complaintbot.FlowChooseKind && st.Story == "" {
+		clearDraft(st)
 	}
 }
 
@@ -141,7 +141,7 @@ func (t *turn) expire(prev time.Time) {
 			since = prev
 		}
 		if !since.IsZero() && t.now.Sub(since) > cfg.DraftKeep {
-			st.clear()
+			clearDraft(st)
 			t.add(t.msgs().DraftExpired)
 			t.expired = true
 			return
@@ -151,12 +151,12 @@ func (t *turn) expire(prev time.Time) {
 		return
 	}
 	switch st.Flow {
-	case FlowIntake:
-		st.resetIntake()
-		st.Flow = FlowResume
+	case complaintbot.FlowIntake:
+		resetIntake(st)
+		st.Flow = complaintbot.FlowResume
 		t.idled = true
-	case FlowChooseKind:
-		st.clear()
+	case complaintbot.FlowChooseKind:
+		clearDraft(st)
 	}
 }
 
@@ -200,11 +200,11 @@ func (t *turn) text(raw string) {
 // dispatch hands a message to the flow the conversation is in.
 func (t *turn) dispatch(text string, cmd command) {
 	switch t.st.Flow {
-	case FlowIntake:
+	case complaintbot.FlowIntake:
 		t.intake(text, cmd)
-	case FlowResume:
+	case complaintbot.FlowResume:
 		t.resume(text, cmd)
-	case FlowChooseKind:
+	case complaintbot.FlowChooseKind:
 		t.choose(text, cmd)
 	default:
 		t.idle(text, cmd)
@@ -229,13 +229,13 @@ func (t *turn) menu(name string) {
 // queue puts the customer in line for a person. Out of hours it offers to register the complaint
 // with the bot now instead of only waiting.
 func (t *turn) queue() {
-	reason := ReasonCustomerAsked
+	reason := complaintbot.ReasonCustomerAsked
 	if t.st.Failures >= 3 {
-		reason = ReasonRepeatedFailures
+		reason = complaintbot.ReasonRepeatedFailures
 	}
-	t.st.Handoff, t.st.HandoffID = HandoffWaiting, "" // the caller sets HandoffID to its queue entry
+	t.st.Handoff, t.st.HandoffID = complaintbot.ConversationWaiting, "" // the caller sets HandoffID to its queue entry
 	t.st.Failures = 0
-	t.effects = append(t.effects, Effect{Type: EffectQueueForAgent, Reason: reason})
+	t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectQueueForAgent, Reason: reason})
 	if t.offDuty() {
 		text := t.u().QueuedAfterHours
 		if r, ok := t.facts.(AgentsReturn); ok {
@@ -275,8 +275,8 @@ func (t *turn) waiting(raw string) {
 	t.urgentFirst(text)
 	k := key(text)
 	leave := func() {
-		t.effects = append(t.effects, Effect{Type: EffectLeaveQueue, HandoffID: st.HandoffID})
-		st.Handoff, st.HandoffID, st.Failures = HandoffNone, "", 0
+		t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectLeaveQueue, HandoffID: st.HandoffID})
+		st.Handoff, st.HandoffID, st.Failures = complaintbot.ConversationWithBot, "", 0
 		t.add(t.u().LeftQueue)
 	}
 	_, kindAsked := t.d.kindWord(text)
@@ -296,7 +296,7 @@ func (t *turn) waiting(raw string) {
 			t.markUrgent()
 			return
 		}
-		if st.Flow == FlowIntake || st.Flow == FlowResume {
+		if st.Flow == complaintbot.FlowIntake || st.Flow == complaintbot.FlowResume {
 			t.remind()
 		} else {
 			t.add(t.d.file.Welcome)
@@ -304,7 +304,7 @@ func (t *turn) waiting(raw string) {
 	case cmd == cmdProgress || t.progressQuestion(text, cmd):
 		t.progress()
 		t.add(t.stillQueued())
-	case cmd == cmdNone && (kindAsked || intent || t.urgent >= 0 || (st.Flow != FlowIdle && t.d.content(text) >= t.d.file.Understanding.StoryContent)):
+	case cmd == cmdNone && (kindAsked || intent || t.urgent >= 0 || (st.Flow != complaintbot.FlowIdle && t.d.content(text) >= t.d.file.Understanding.StoryContent)):
 		leave()
 		if rest := t.withoutLeaving(t.orig); rest != "" && rest != t.orig && !kindAsked {
 			t.orig, text = rest, t.d.normalize(rest) // "不要人工了，我要投诉城西支行…": not the story
@@ -336,7 +336,7 @@ func (t *turn) urgentFirst(text string) {
 	if kind, ok := t.d.intent(text); ok && kind != complaintbot.KindComplaint {
 		return // praise for help with money at risk is not itself an emergency
 	}
-	if d := t.st.Draft; d != nil && d.Kind != complaintbot.KindComplaint && t.st.Flow == FlowIntake {
+	if d := t.st.Draft; d != nil && d.Kind != complaintbot.KindComplaint && t.st.Flow == complaintbot.FlowIntake {
 		return
 	}
 	k := key(text)
@@ -366,7 +366,7 @@ func (t *turn) urgentFirst(text string) {
 		return
 	}
 	t.urgent = found
-	if d := t.st.Draft; d == nil || d.Urgent == "" || t.st.Flow == FlowIdle {
+	if d := t.st.Draft; d == nil || d.Urgent == "" || t.st.Flow == complaintbot.FlowIdle {
 		t.first = append(t.first, fill(t.d.file.Urgent[found].Text, "hotline", t.d.file.Hotline))
 	}
 }
@@ -376,7 +376,7 @@ func (t *turn) markUrgent() {
 	if t.urgent < 0 {
 		return
 	}
-	if d := t.st.Draft; d != nil && d.Urgent == "" && (t.st.Flow == FlowIntake || t.st.Flow == FlowChooseKind) {
+	if d := t.st.Draft; d != nil && d.Urgent == "" && (t.st.Flow == complaintbot.FlowIntake || t.st.Flow == complaintbot.FlowChooseKind) {
 		d.Urgent = t.d.file.Urgent[t.urgent].Code
 	}
 }
@@ -388,7 +388,7 @@ func (t *turn) markUrgent() {
 // answers what the customer wants, "有处理结果了吗？" asks how an earlier one is going.
 func (t *turn) progressQuestion(text string, cmd command) bool {
 	k := key(text)
-	if t.st.Flow == FlowIntake && !t.d.question(text) {
+	if t.st.Flow == complaintbot.FlowIntake && !t.d.question(text) {
 		return false
 	}
 	return cmd == cmdNone && t.d.u.progress.in(k) && !t.d.u.insults.in(k) && runes(k) <= 40
@@ -410,14 +410,14 @@ func (t *turn) faq(text string, cmd command) bool {
 				return false // a question inside a story: the story matters
 			}
 			t.add(fill(t.d.file.FAQ[i].Answer, "hotline", t.d.file.Hotline))
-			if _, wants := t.d.intent(rest); wants && t.st.Flow == FlowIdle {
+			if _, wants := t.d.intent(rest); wants && t.st.Flow == complaintbot.FlowIdle {
 				// "请问几点下班？另外我想投诉一下": answered, and the complaint begins.
 				t.orig = clean(rest)
 				t.dispatch(t.orig, t.d.command(t.orig))
 				t.markUrgent()
 				return true
 			}
-			if t.st.Flow == FlowIdle {
+			if t.st.Flow == complaintbot.FlowIdle {
 				t.add(t.u().FAQAfter)
 				t.st.Context = t.orig
 			} else {
@@ -433,7 +433,7 @@ func (t *turn) faq(text string, cmd command) bool {
 func (t *turn) remind() {
 	st := t.st
 	switch st.Flow {
-	case FlowIntake:
+	case complaintbot.FlowIntake:
 		switch st.Step {
 		case stepReadback:
 			t.add(fill(t.msgs().ReminderReadback, "kind", t.d.kindName(st.Draft.Kind)))
@@ -442,9 +442,9 @@ func (t *turn) remind() {
 		default:
 			t.add(fill(t.msgs().Reminder, "kind", t.d.kindName(st.Draft.Kind), "prompt", t.question()))
 		}
-	case FlowResume:
+	case complaintbot.FlowResume:
 		t.add(t.resumeOffer())
-	case FlowChooseKind:
+	case complaintbot.FlowChooseKind:
 		t.add(t.msgs().ChooseKind)
 	}
 }

@@ -169,7 +169,7 @@ func TestWaitingCustomerLeavesTheQueue(t *testing.T) {
 	c.st.HandoffID = "turn-7" // the caller records its queue entry
 	c.say("还要多久", "正在排队", "回复“取消”")
 	c.say("取消", "结束人工排队", "什么时候")
-	if ef := c.effect(); c.st.Handoff != HandoffNone || c.st.HandoffID != "" || ef.Type != EffectLeaveQueue ||
+	if ef := c.effect(); c.st.Handoff != complaintbot.ConversationWithBot || c.st.HandoffID != "" || ef.Type != complaintbot.EffectLeaveQueue ||
 		ef.HandoffID != "turn-7" || c.st.Draft == nil {
 		t.Fatalf("state %+v effects %+v", c.st, c.last.Effects)
 	}

@@ -18,37 +18,7 @@ import (
 // answers; the caller carries the request out (EffectWithdrawCase, EffectRequestReview) through
 // the case workflow, which checks it again.
 
-// The effects of the customer's requests about their cases.
-const (
-	// EffectWithdrawCase: CaseNumber is set; withdraw the customer's open case (the customer
-	// confirmed, and was told).
-	EffectWithdrawCase EffectType = "withdraw_case"
-	// EffectRequestReview: CaseNumber is set, Comment holds what the customer wrote; register a
-	// review of the decision for head office and tell the customer its number and date (notice
-	// review_requested). The engine has acknowledged the request.
-	EffectRequestReview EffectType = "request_review"
-)
-
-// CaseRequest is a request about one of the customer's cases that awaits the customer's answer
-// (State.Request). It lapses after Config.IdleTimeout.
-type CaseRequest struct {
-	// Kind is RequestWithdraw or RequestReview.
-	Kind string `bson:"kind"`
-	// Step is requestPick (Choices are the cases offered, by number) or requestConfirm
-	// (Choices[0] is the case to withdraw).
-	Step    string   `bson:"step"`
-	Choices []string `bson:"choices,omitempty"`
-	// Text is the customer's message that asked (a review's reason).
-	Text string    `bson:"text,omitempty"`
-	At   time.Time `bson:"at"`
-}
-
-// The kinds of CaseRequest.
-const (
-	RequestWithdraw = "withdraw"
-	RequestReview   = "review"
-)
-
+// The steps of complaintbot.CaseRequest.
 const (
 	requestPick    = "pick"
 	requestConfirm = "confirm"
@@ -157,14 +127,14 @@ func (t *turn) caseRequest(text string, cmd command) bool {
 		return false
 	}
 	kind, number, ok := t.d.requestOf(text)
-	if !ok || (number == "" && st.Flow != FlowIdle) {
+	if !ok || (number == "" && st.Flow != complaintbot.FlowIdle) {
 		return false
 	}
 	cases, ok := t.customerCases()
 	if !ok {
 		return true
 	}
-	if kind == RequestWithdraw {
+	if kind == complaintbot.RequestWithdraw {
 		t.askWithdraw(cases, number)
 	} else {
 		t.askReview(cases, number, clean(t.orig))
@@ -188,15 +158,15 @@ func (d *Definition) requestOf(text string) (kind, number string, ok bool) {
 	}
 	switch {
 	case runes(k) <= withdrawMaxRunes && d.requests.withdraw.in(k):
-		return RequestWithdraw, number, true
+		return complaintbot.RequestWithdraw, number, true
 	case runes(k) <= reviewMaxRunes && d.requests.review.in(k):
-		return RequestReview, number, true
+		return complaintbot.RequestReview, number, true
 	}
 	return "", "", false
 }
 
 // answerRequest handles the answer to a pending request; false when the message is no answer.
-func (t *turn) answerRequest(r *CaseRequest, text string, cmd command) bool {
+func (t *turn) answerRequest(r *complaintbot.CaseRequest, text string, cmd command) bool {
 	cr := &t.d.file.CaseRequests
 	k := key(text)
 	if cmd == cmdCancel || (r.Step == requestConfirm && t.d.requests.keep.is(k)) {
@@ -223,7 +193,7 @@ func (t *turn) answerRequest(r *CaseRequest, text string, cmd command) bool {
 		if !c.Status.Open() {
 			t.add(t.withdrawRefusal(c))
 		} else {
-			t.effects = append(t.effects, Effect{Type: EffectWithdrawCase, CaseNumber: c.Number})
+			t.effects = append(t.effects, complaintbot.Effect{Type: complaintbot.EffectWithdrawCase, CaseNumber: c.Number})
 			t.add(t.fillCase(cr.Withdrawn, c))
 		}
 		t.remind()
@@ -248,7 +218,7 @@ func (t *turn) answerRequest(r *CaseRequest, text string, cmd command) bool {
 		if !ok {
 			return true
 		}
-		if r.Kind == RequestWithdraw {
+		if r.Kind == complaintbot.RequestWithdraw {
 			t.askWithdraw(cases, number)
 		} else {
 			t.askReview(cases, number, r.Text)
@@ -273,7 +243,7 @@ func (t *turn) askWithdraw(cases []complaintbot.CaseSummary, number string) {
 		case !c.Status.Open():
 			t.add(t.withdrawRefusal(*c))
 		default:
-			t.st.Request = &CaseRequest{Kind: RequestWithdraw, Step: requestConfirm, Choices: []string{c.Number}, At: t.now}
+			t.st.Request = &complaintbot.CaseRequest{Kind: complaintbot.RequestWithdraw, Step: requestConfirm, Choices: []string{c.Number}, At: t.now}
 			t.add(t.fillCase(cr.WithdrawConfirm, *c))
 		}
 		return
@@ -290,7 +260,7 @@ func (t *turn) askWithdraw(cases []complaintbot.CaseSummary, number string) {
 	case 1:
 		t.askWithdraw(cases, open[0].Number)
 	default:
-		t.pick(RequestWithdraw, cr.WithdrawWhich, open, "")
+		t.pick(complaintbot.RequestWithdraw, cr.WithdrawWhich, open, "")
 	}
 }
 
@@ -307,7 +277,7 @@ func (t *turn) pick(kind, header string, cases []complaintbot.CaseSummary, text 
 	if len(cases) > requestShown {
 		cases = cases[:requestShown]
 	}
-	r := &CaseRequest{Kind: kind, Step: requestPick, Text: text, At: t.now}
+	r := &complaintbot.CaseRequest{Kind: kind, Step: requestPick, Text: text, At: t.now}
 	var lines []string
 	for i, c := range cases {
 		r.Choices = append(r.Choices, c.Number)

@@ -28,7 +28,7 @@ func TestWithdrawReadsBackThenWithdraws(t *testing.T) {
 	c.say("撤回投诉 TS20261127-0003", "您要撤回的是", "TS20261127-0003", "城西支行", "确认撤回请回复“确认”")
 	c.noEffects() // nothing happens before the confirmation
 	c.say("确认", "已撤回", "TS20261127-0003")
-	if e := c.effect(); e.Type != EffectWithdrawCase || e.CaseNumber != "TS20261127-0003" {
+	if e := c.effect(); e.Type != complaintbot.EffectWithdrawCase || e.CaseNumber != "TS20261127-0003" {
 		t.Fatalf("effect %+v", e)
 	}
 	if c.st.Request != nil || !c.st.Idle() {
@@ -56,7 +56,7 @@ func TestWithdrawWithoutNumberOffersTheOpenCase(t *testing.T) {
 	c.say("5", "没能识别您的选择") // asked again
 	c.say("2", "您要撤回的是", "TS20261127-0003")
 	c.say("是的", "已撤回", "TS20261127-0003")
-	if e := c.effect(); e.Type != EffectWithdrawCase || e.CaseNumber != "TS20261127-0003" {
+	if e := c.effect(); e.Type != complaintbot.EffectWithdrawCase || e.CaseNumber != "TS20261127-0003" {
 		t.Fatalf("effect %+v", e)
 	}
 }
@@ -105,10 +105,10 @@ func TestWithdrawDuringIntakeNeedsTheNumber(t *testing.T) {
 	c.say("投诉")
 	c.say("撤回投诉 TS20261127-0003", "您要撤回的是", "请继续回答")
 	c.say("确认", "已撤回")
-	if e := c.effect(); e.Type != EffectWithdrawCase {
+	if e := c.effect(); e.Type != complaintbot.EffectWithdrawCase {
 		t.Fatalf("effect %+v", e)
 	}
-	if c.st.Flow != FlowIntake || c.st.Draft == nil {
+	if c.st.Flow != complaintbot.FlowIntake || c.st.Draft == nil {
 		t.Fatalf("the intake was lost: %+v", c.st)
 	}
 }

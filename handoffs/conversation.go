@@ -5,14 +5,13 @@ import (
 	"errors"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
 // Conversation is where a customer's conversation stands in the handoff workflow.
 type Conversation struct {
 	OpenID string
-	State  flows.State
+	State  complaintbot.ConversationState
 	// Handoff is the waiting or held request, nil when the bot has the conversation.
 	Handoff *complaintbot.Handoff
 	// BranchCode is the branch the conversation is routed to ("" head office).
@@ -24,9 +23,9 @@ type Conversation struct {
 // Status returns "bot", "waiting" or "agent".
 func (v *Conversation) Status() string {
 	switch {
-	case v.State.Handoff == flows.HandoffAgent:
+	case v.State.Handoff == complaintbot.ConversationWithAgent:
 		return "agent"
-	case v.State.Handoff == flows.HandoffWaiting || (v.Handoff != nil && v.Handoff.Status == complaintbot.HandoffWaiting):
+	case v.State.Handoff == complaintbot.ConversationWaiting || (v.Handoff != nil && v.Handoff.Status == complaintbot.HandoffWaiting):
 		return "waiting"
 	}
 	return "bot"
@@ -62,7 +61,7 @@ func (s *Service) Conversation(ctx context.Context, openID string) (*Conversatio
 // routeBranch works out the branch a conversation belongs to: the branch a request was routed to,
 // else the branch of the customer's draft, else of their latest case; "" (head office) when none.
 // A request remembers its branch, so the inbox works it out once.
-func (s *Service) routeBranch(ctx context.Context, openID string, st flows.State, h *complaintbot.Handoff) (string, error) {
+func (s *Service) routeBranch(ctx context.Context, openID string, st complaintbot.ConversationState, h *complaintbot.Handoff) (string, error) {
 	if h != nil && h.BranchCode != nil {
 		return *h.BranchCode, nil
 	}
@@ -97,7 +96,7 @@ type Request struct {
 	// State is the customer's conversation state, read for a waiting request (its draft says what
 	// the customer told the bot so far) and for one whose branch was not known yet; otherwise the
 	// zero State.
-	State flows.State
+	State complaintbot.ConversationState
 }
 
 // ActiveRequests returns the requests waiting or held by an agent, oldest first, at most limit.
@@ -109,7 +108,7 @@ func (s *Service) ActiveRequests(ctx context.Context, limit int) ([]Request, err
 	out := make([]Request, 0, len(hs))
 	for i := range hs {
 		h := &hs[i]
-		var st flows.State
+		var st complaintbot.ConversationState
 		if h.BranchCode == nil || h.Status == complaintbot.HandoffWaiting {
 			if st, err = s.convs.State(ctx, h.OpenID); err != nil {
 				return nil, err

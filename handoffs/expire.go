@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 )
 
 // ExpireWaiting takes the customers who have waited for a person since before cutoff out of the
@@ -31,11 +30,11 @@ func (s *Service) ExpireWaiting(ctx context.Context, cutoff time.Time, limit int
 		if err != nil {
 			return expired, len(waiting), fmt.Errorf("expire the queue: %w", err)
 		}
-		if st.Handoff == flows.HandoffAgent {
+		if st.Handoff == complaintbot.ConversationWithAgent {
 			continue // an agent has the conversation; the console settles the entry
 		}
 		if _, text, ok := s.engine.LeaveQueue(st); ok {
-			if _, err := s.convs.Control(ctx, h.OpenID, "queue expired", func(st *flows.State) ([]string, error) {
+			if _, err := s.convs.Control(ctx, h.OpenID, "queue expired", func(st *complaintbot.ConversationState) ([]string, error) {
 				if left, _, ok := s.engine.LeaveQueue(*st); ok {
 					*st = left
 				}

@@ -11,7 +11,6 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/config"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/storage"
 )
@@ -107,7 +106,7 @@ func TestTwoClaimsOneWinsAndTheCustomerIsToldWho(t *testing.T) {
 		t.Fatalf("claims: %v", errs)
 	}
 	v := e.conv()
-	if v.Status() != "agent" || v.Holder != winner || v.State.Handoff != flows.HandoffAgent {
+	if v.Status() != "agent" || v.Holder != winner || v.State.Handoff != complaintbot.ConversationWithAgent {
 		t.Fatalf("after the claim: %s %q", v.Status(), v.Holder)
 	}
 	want := "客服 " + e.users[winner].DisplayName + " 为您服务"

@@ -59,7 +59,7 @@ func (s *Service) ReturnIdle(ctx context.Context) (int, error) {
 			}
 			return n, err
 		}
-		if err := s.setHandoff(ctx, h.OpenID, "returned to the bot after agent idle", flows.HandoffNone, ""); err != nil {
+		if err := s.setHandoff(ctx, h.OpenID, "returned to the bot after agent idle", complaintbot.ConversationWithBot, ""); err != nil {
 			return n, err
 		}
 		s.cacheEvent(ctx, h, e)

@@ -45,7 +45,7 @@ func (s *Service) Claim(ctx context.Context, who complaintbot.Actor, v *Conversa
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}
-	if err := s.setHandoff(ctx, v.OpenID, "claimed by "+who.User.Name, flows.HandoffAgent, ""); err != nil {
+	if err := s.setHandoff(ctx, v.OpenID, "claimed by "+who.User.Name, complaintbot.ConversationWithAgent, ""); err != nil {
 		return err
 	}
 	s.cacheEvent(ctx, h, e)
@@ -82,7 +82,7 @@ func (s *Service) Release(ctx context.Context, who complaintbot.Actor, v *Conver
 	if err := s.change(ctx, v.Handoff, e); err != nil {
 		return err
 	}
-	if err := s.setHandoff(ctx, v.OpenID, kind+" by "+who.User.Name, flows.HandoffNone, ""); err != nil {
+	if err := s.setHandoff(ctx, v.OpenID, kind+" by "+who.User.Name, complaintbot.ConversationWithBot, ""); err != nil {
 		return err
 	}
 	s.cacheEvent(ctx, v.Handoff, e)
@@ -139,7 +139,7 @@ func (s *Service) Transfer(ctx context.Context, who complaintbot.Actor, v *Conve
 		if err := s.change(ctx, v.Handoff, e); err != nil {
 			return err
 		}
-		if err := s.setHandoff(ctx, v.OpenID, "requeued to branch "+toBranch+" by "+who.User.Name, flows.HandoffWaiting, v.Handoff.ID); err != nil {
+		if err := s.setHandoff(ctx, v.OpenID, "requeued to branch "+toBranch+" by "+who.User.Name, complaintbot.ConversationWaiting, v.Handoff.ID); err != nil {
 			return err
 		}
 		s.cacheEvent(ctx, v.Handoff, e)
@@ -172,14 +172,14 @@ func (s *Service) Queue(ctx context.Context, who complaintbot.Actor, v *Conversa
 		return err
 	}
 	h.BranchCode = &code
-	if err := s.setHandoff(ctx, v.OpenID, "queued by "+who.User.Name, flows.HandoffWaiting, id); err != nil {
+	if err := s.setHandoff(ctx, v.OpenID, "queued by "+who.User.Name, complaintbot.ConversationWaiting, id); err != nil {
 		return err
 	}
 	s.bus.Publish(events.Event{Kind: events.Queued, OpenID: v.OpenID, Ref: id, At: now})
 	if take {
 		queued := *v
 		queued.Handoff = h
-		queued.State.Handoff, queued.State.HandoffID = flows.HandoffWaiting, id
+		queued.State.Handoff, queued.State.HandoffID = complaintbot.ConversationWaiting, id
 		return s.Claim(ctx, who, &queued)
 	}
 	s.tell(ctx, v.OpenID, id, s.def.HandoffMessage(flows.HandoffQueuedByAgent, "")+s.AfterHoursNote(now))
@@ -236,7 +236,7 @@ func (s *Service) cacheEvent(ctx context.Context, h *complaintbot.Handoff, e *co
 // setHandoff changes the conversation state's Handoff through a control turn; a customer put in
 // the queue keeps the entry handoffID, so that their leaving the queue closes that entry.
 func (s *Service) setHandoff(ctx context.Context, openID, note, to, handoffID string) error {
-	_, err := s.convs.Control(ctx, openID, note, func(st *flows.State) ([]string, error) {
+	_, err := s.convs.Control(ctx, openID, note, func(st *complaintbot.ConversationState) ([]string, error) {
 		st.Handoff, st.HandoffID = to, handoffID
 		return nil, nil
 	})

@@ -34,8 +34,8 @@ import (
 // Conversations changes a customer's conversation on behalf of someone other than the customer
 // and reads its state; *conversations.Service is one.
 type Conversations interface {
-	State(ctx context.Context, openID string) (flows.State, error)
-	Control(ctx context.Context, openID, note string, change func(st *flows.State) ([]string, error)) (flows.State, error)
+	State(ctx context.Context, openID string) (complaintbot.ConversationState, error)
+	Control(ctx context.Context, openID, note string, change func(st *complaintbot.ConversationState) ([]string, error)) (complaintbot.ConversationState, error)
 }
 
 // Surveys lets the customer rate a conversation an agent handled (the scheduler).

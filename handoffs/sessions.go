@@ -10,13 +10,13 @@ import (
 )
 
 // Who sees what of a conversation (design.md §9). A customer's chat never ends, so it is cut into
-// sessions (flows.State.Session): an intake and what follows it, a handoff, a progress question,
-// a survey answer — each begun by a message or an agent's action that found the conversation
-// idle. A session belongs to a branch, worked out from its own turns: the branch of the case it
-// registered, added to or rated; else the branch its draft named; else the branch its queue entry
-// was routed to; else none (head office only). A user sees the lines of the sessions of their
-// branches (head office all of them), a notice about a case if they see the case, and the lines
-// written between turns (agents' replies, notes, the service's own messages) as they see the
+// sessions (complaintbot.ConversationState.Session): an intake and what follows it, a handoff, a
+// progress question, a survey answer — each begun by a message or an agent's action that found the
+// conversation idle. A session belongs to a branch, worked out from its own turns: the branch of
+// the case it registered, added to or rated; else the branch its draft named; else the branch its
+// queue entry was routed to; else none (head office only). A user sees the lines of the sessions of
+// their branches (head office all of them), a notice about a case if they see the case, and the
+// lines written between turns (agents' replies, notes, the service's own messages) as they see the
 // session those follow. This is the one place that decides it.
 
 // View is what one user may see of a customer's conversation.

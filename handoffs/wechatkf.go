@@ -5,7 +5,6 @@ import (
 	"errors"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 )
 
@@ -25,7 +24,7 @@ func (s *Service) TransferToWeChatKF(ctx context.Context, openID string) error {
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}
-	if err := s.setHandoff(ctx, openID, evWeChatKF, flows.HandoffAgent, ""); err != nil {
+	if err := s.setHandoff(ctx, openID, evWeChatKF, complaintbot.ConversationWithAgent, ""); err != nil {
 		return err
 	}
 	s.cacheEvent(ctx, h, e)
@@ -47,7 +46,7 @@ func (s *Service) WeChatKFClosed(ctx context.Context, openID string) error {
 	if err := s.change(ctx, h, e); err != nil {
 		return err
 	}
-	if err := s.setHandoff(ctx, openID, "wechat_kf session closed", flows.HandoffNone, ""); err != nil {
+	if err := s.setHandoff(ctx, openID, "wechat_kf session closed", complaintbot.ConversationWithBot, ""); err != nil {
 		return err
 	}
 	s.cacheEvent(ctx, h, e)

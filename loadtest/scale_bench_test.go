@@ -30,9 +30,13 @@ func BenchmarkEmbeddedAtScale(b *testing.B) {
 		var docs, caseDocs []any
 		for j := i; j < min(i+batch, *seedTurns); j++ {
 			openID := fmt.Sprintf("oSeed%07d", j/10)
-			docs = append(docs, storage.Turn{ID: storage.TurnID(openID, int64(j%10+1)), OpenID: openID, Version: int64(j%10 + 1),
+			doc, err := storage.TurnRecord(&complaintbot.Turn{ID: storage.TurnID(openID, int64(j%10+1)), OpenID: openID, Version: int64(j%10 + 1),
 				Dedupe: fmt.Sprint("seed:", j), At: h.Clock.Now(), In: complaintbot.Input{Type: complaintbot.InputText, Text: "柜员态度很差，让我等了一个小时"},
 				Replies: []string{"非常抱歉给您带来了不好的体验，我们会认真对待您的投诉。"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			docs = append(docs, doc)
 			if j%10 == 0 {
 				caseDocs = append(caseDocs, complaintbot.Case{Number: fmt.Sprintf("TS20260101-%06d", j/10), OpenID: openID, Kind: complaintbot.KindComplaint,
 					Status: complaintbot.StatusReceived, SourceTurn: fmt.Sprint("seedturn:", j), Received: h.Clock.Now(), Fields: map[string]string{"description": "柜员态度很差"}})

@@ -113,11 +113,11 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 	for k := range shape.Customers {
 		openID := SeedOpenID(k)
 		var version int64
-		var state flows.State
+		var state complaintbot.ConversationState
 		var numbers []string
 		var summaries []complaintbot.CaseSummary
 		var lines int64 // the customer's transcript lines (agents' replies), numbered as the store does
-		say := func(at time.Time, text string, sv *flows.OpenSurvey) (*storage.Turn, []flows.Effect, error) {
+		say := func(at time.Time, text string, sv *flows.OpenSurvey) (*complaintbot.Turn, []complaintbot.Effect, error) {
 			msgID++
 			version++
 			in := complaintbot.Input{Type: complaintbot.InputText, Text: text, At: at}
@@ -126,13 +126,13 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 			if err != nil {
 				return nil, nil, fmt.Errorf("seed: engine: %w", err)
 			}
-			t := &storage.Turn{ID: storage.TurnID(openID, version), OpenID: openID, Version: version,
+			t := &complaintbot.Turn{ID: storage.TurnID(openID, version), OpenID: openID, Version: version,
 				Dedupe: fmt.Sprintf("m:%d", msgID), At: at, In: in, Replies: res.Replies, Cases: numbers}
 			state = res.State
 			t.State = res.State
 			return t, res.Effects, nil
 		}
-		write := func(t *storage.Turn, effects []storage.TurnEffect) error {
+		write := func(t *complaintbot.Turn, effects []complaintbot.TurnEffect) error {
 			t.Effects = effects
 			stats.Turns++
 			return batch.Turn(ctx, t)
@@ -168,10 +168,10 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 				if err != nil {
 					return stats, err
 				}
-				var stored []storage.TurnEffect
+				var stored []complaintbot.TurnEffect
 				for _, e := range effs {
-					se := storage.TurnEffect{Effect: e}
-					if e.Type == flows.EffectCreateCase && e.Draft != nil {
+					se := complaintbot.TurnEffect{Effect: e}
+					if e.Type == complaintbot.EffectCreateCase && e.Draft != nil {
 						day := t.At.In(complaintbot.Shanghai).Format("20060102")
 						base := e.Draft.Kind.Prefix() + day + "-"
 						seq[base]++
@@ -227,9 +227,9 @@ func SeedYear(ctx context.Context, st *storage.Store, engine *flows.Engine, regi
 				if err != nil {
 					return stats, err
 				}
-				var stored []storage.TurnEffect
+				var stored []complaintbot.TurnEffect
 				for _, e := range effs {
-					stored = append(stored, storage.TurnEffect{Effect: e})
+					stored = append(stored, complaintbot.TurnEffect{Effect: e})
 				}
 				if err := write(t, stored); err != nil {
 					return stats, err

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app"
 	"github.com/complaintbot/complaintbot/calendar"
 	"github.com/complaintbot/complaintbot/config"
@@ -106,7 +107,7 @@ func TestSeededTurnsReadBack(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, e := range turn.Effects {
-			if e.Type == flows.EffectCreateCase && e.Case != nil && e.Case.Number == latest.Cases[0] && e.Case.SourceTurn == turn.ID {
+			if e.Type == complaintbot.EffectCreateCase && e.Case != nil && e.Case.Number == latest.Cases[0] && e.Case.SourceTurn == turn.ID {
 				found = true
 			}
 		}

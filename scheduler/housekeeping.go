@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 )
 
 // draftsCheckpoint names the checkpoint of the housekeeping job's look for idle drafts.
@@ -111,7 +110,7 @@ func (x *Scheduler) expireDraft(ctx context.Context, openID string, now time.Tim
 	if err := x.enqueue(ctx, []complaintbot.OutboxMessage{msg}); err != nil {
 		return 0, err
 	}
-	_, err = x.convs.Control(ctx, openID, "draft expired", func(st *flows.State) ([]string, error) {
+	_, err = x.convs.Control(ctx, openID, "draft expired", func(st *complaintbot.ConversationState) ([]string, error) {
 		if s, _, ok := x.engine.ExpireDraft(*st, now); ok {
 			*st = s
 		}

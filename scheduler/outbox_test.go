@@ -103,7 +103,7 @@ func newOutbox(t *testing.T) *outboxFixture {
 // wrote records a message from the customer at at (it opens the 48-hour window).
 func (f *outboxFixture) wrote(t *testing.T, openID string, version int64, at time.Time) {
 	t.Helper()
-	err := f.st.AppendTurn(context.Background(), &storage.Turn{OpenID: openID, Version: version, Dedupe: fmt.Sprintf("m:%s:%d", openID, version), At: at,
+	err := f.st.AppendTurn(context.Background(), &complaintbot.Turn{OpenID: openID, Version: version, Dedupe: fmt.Sprintf("m:%s:%d", openID, version), At: at,
 		In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好", At: at}})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"github.com/complaintbot/complaintbot/metrics"
 	"github.com/complaintbot/complaintbot/reports"
 	"github.com/complaintbot/complaintbot/scheduler"
-	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
 )
@@ -33,7 +32,7 @@ func TestFiguresFollowTheSchedulersChangesAfterOneDrain(t *testing.T) {
 	openCase(t, st, a, "oR0000000001", t0)
 	openCase(t, st, b, "oR0000000002", t0)
 	openCase(t, st, c, "oR0000000003", t0)
-	if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oR0000000001", Version: 1, Dedupe: "m:oR0000000001:1", At: t0,
+	if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oR0000000001", Version: 1, Dedupe: "m:oR0000000001:1", At: t0,
 		In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好", At: t0}}); err != nil {
 		t.Fatal(err)
 	}

@@ -35,9 +35,13 @@ func retCustomer(t *testing.T, st *storage.Store, openID, phone string, turnsAt 
 			}
 			numbers = append(numbers, c.Number)
 		}
-		tu := storage.Turn{ID: storage.TurnID(openID, v), OpenID: openID, Version: v, Dedupe: fmt.Sprintf("%s-%d", openID, v), At: at,
+		tu := complaintbot.Turn{ID: storage.TurnID(openID, v), OpenID: openID, Version: v, Dedupe: fmt.Sprintf("%s-%d", openID, v), At: at,
 			In: complaintbot.Input{Type: complaintbot.InputText, Text: "电话" + phone}, Replies: []string{"好的"}, Cases: numbers}
-		if _, err := st.Collection("turns").InsertOne(ctx, tu); err != nil {
+		doc, err := storage.TurnRecord(&tu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Collection("turns").InsertOne(ctx, doc); err != nil {
 			t.Fatal(err)
 		}
 	}

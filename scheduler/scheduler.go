@@ -54,8 +54,8 @@ const settle = 30 * time.Second
 // Conversations changes customers' conversation state outside their own messages; the housekeeping
 // job uses it to clear idle drafts and take customers out of the queue. *conversations.Service is one.
 type Conversations interface {
-	State(ctx context.Context, openID string) (flows.State, error)
-	Control(ctx context.Context, openID, note string, change func(st *flows.State) ([]string, error)) (flows.State, error)
+	State(ctx context.Context, openID string) (complaintbot.ConversationState, error)
+	Control(ctx context.Context, openID, note string, change func(st *complaintbot.ConversationState) ([]string, error)) (complaintbot.ConversationState, error)
 }
 
 // Options are what a Scheduler works with.

@@ -204,7 +204,7 @@ func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, er
 // CasesOf returns the customer's cases, newest first, at most limit of them. On MongoDB it queries
 // by openid (an index). On the embedded server, where that query read every case (a minute on a
 // year of cases, for one conversation page), the numbers come from the customer's newest turn,
-// which carries all of them (Turn.Cases), and each case is read by _id.
+// which carries all of them (complaintbot.Turn.Cases), and each case is read by _id.
 func (s *Store) CasesOf(ctx context.Context, openID string, limit int) ([]complaintbot.CaseSummary, error) {
 	ctx, stop := s.scanContext(ctx)
 	defer stop()

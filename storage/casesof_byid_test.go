@@ -32,7 +32,7 @@ func TestCasesOfReadsOnlyByID(t *testing.T) {
 			mine = append(mine, c.Number)
 		}
 	}
-	if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "o3", Version: 1, Dedupe: "m:o3", At: t0, Cases: mine, In: complaintbot.Input{Type: complaintbot.InputText, Text: "进度"}}); err != nil {
+	if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "o3", Version: 1, Dedupe: "m:o3", At: t0, Cases: mine, In: complaintbot.Input{Type: complaintbot.InputText, Text: "进度"}}); err != nil {
 		t.Fatal(err)
 	}
 	watch.reset()

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
+
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -160,7 +162,7 @@ func (s *Store) dedupeRecord(ctx context.Context, key string) (*DedupeRecord, er
 // TurnByDedupe returns the turn that answered the message with the dedupe key, or ErrNotFound.
 // It is a lookup by _id; a record not written yet (a crash, or a turn of the last moments) is
 // not found here (AppendTurn finds such a turn by walking back the customer's turns).
-func (s *Store) TurnByDedupe(ctx context.Context, key string) (*Turn, error) {
+func (s *Store) TurnByDedupe(ctx context.Context, key string) (*complaintbot.Turn, error) {
 	r, err := s.dedupeRecord(ctx, key)
 	if err != nil {
 		return nil, err
@@ -175,7 +177,7 @@ const maxDedupeWalk = 64
 
 // duplicateOf finds the stored turn a rejected insert collided with: the turn that answered the
 // same message (a retry), or nil when the collision was on the version alone. Every read is by _id.
-func (s *Store) duplicateOf(ctx context.Context, t *Turn) (*Turn, error) {
+func (s *Store) duplicateOf(ctx context.Context, t *complaintbot.Turn) (*complaintbot.Turn, error) {
 	if !placeholderDedupe(t.Dedupe) {
 		if existing, err := s.TurnByDedupe(ctx, t.Dedupe); err == nil {
 			return existing, nil
@@ -201,20 +203,20 @@ func (s *Store) duplicateOf(ctx context.Context, t *Turn) (*Turn, error) {
 	}
 	proj := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
 	for n := 0; v > 0 && n < maxDedupeWalk; v, n = v-1, n+1 {
-		var old Turn
-		if err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(t.OpenID, v)}}, proj).Decode(&old); err != nil {
+		old, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(t.OpenID, v)}}, proj))
+		if err != nil {
 			return nil, fmt.Errorf("walk back turns: %w", notFound(err))
 		}
 		if old.Dedupe == t.Dedupe {
-			s.rememberDedupe(&old)
-			return &old, nil
+			s.rememberDedupe(old)
+			return old, nil
 		}
 	}
 	return nil, fmt.Errorf("message %s was answered before, but its turn is not among the customer's newest %d: %w", t.Dedupe, maxDedupeWalk, ErrNotFound)
 }
 
 // rememberDedupe queues the dedupe record of a stored turn.
-func (s *Store) rememberDedupe(t *Turn) {
+func (s *Store) rememberDedupe(t *complaintbot.Turn) {
 	if s.dedupe != nil && !placeholderDedupe(t.Dedupe) {
 		s.dedupe.add(DedupeRecord{Key: t.Dedupe, Turn: t.ID, At: t.At})
 	}

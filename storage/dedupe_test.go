@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -20,13 +21,13 @@ func TestRetryFindsItsTurnWithAndWithoutItsRecord(t *testing.T) {
 	st := storagetest.OpenDir(t, dir)
 	ctx := context.Background()
 	for v := int64(1); v <= 5; v++ {
-		turn := &storage.Turn{OpenID: "oR", Version: v, Dedupe: fmt.Sprint("msg:", v), At: t0, Replies: []string{fmt.Sprint("答", v)}}
+		turn := &complaintbot.Turn{OpenID: "oR", Version: v, Dedupe: fmt.Sprint("msg:", v), At: t0, Replies: []string{fmt.Sprint("答", v)}}
 		if err := st.AppendTurn(ctx, turn); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Right away, before the records are written: found by walking back.
-	retry := &storage.Turn{OpenID: "oR", Version: 6, Dedupe: "msg:2", At: t0}
+	retry := &complaintbot.Turn{OpenID: "oR", Version: 6, Dedupe: "msg:2", At: t0}
 	var dup *storage.DuplicateError
 	if err := st.AppendTurn(ctx, retry); !errors.As(err, &dup) || dup.Existing.Version != 2 || dup.Existing.Replies[0] != "答2" {
 		t.Fatalf("retry of message 2: %v", err)
@@ -48,11 +49,11 @@ func TestRetryFindsItsTurnWithAndWithoutItsRecord(t *testing.T) {
 	}
 	// The returning customer's first message after the restart guesses version 1: a conflict
 	// with the stored turn, not a duplicate.
-	fresh := &storage.Turn{OpenID: "oR", Version: 1, Dedupe: "msg:6", At: t0}
+	fresh := &complaintbot.Turn{OpenID: "oR", Version: 1, Dedupe: "msg:6", At: t0}
 	if err := st.AppendTurn(ctx, fresh); !errors.Is(err, storage.ErrVersionConflict) {
 		t.Fatalf("new message at a taken version: %v, want a conflict", err)
 	}
-	retry5 := &storage.Turn{OpenID: "oR", Version: 1, Dedupe: "msg:5", At: t0}
+	retry5 := &complaintbot.Turn{OpenID: "oR", Version: 1, Dedupe: "msg:5", At: t0}
 	if err := st.AppendTurn(ctx, retry5); !errors.Is(err, storage.ErrVersionConflict) {
 		// at a taken version the conflict comes first; the caller reloads and tries the next version
 		t.Fatalf("retry at a taken version: %v", err)

@@ -1,6 +1,11 @@
 package storage
 
-import "context"
+import (
+	"context"
+
+	"github.com/complaintbot/complaintbot"
+	"go.mongodb.org/mongo-driver/v2/bson"
+)
 
 // Names the tests of package storage_test use that the service does not.
 
@@ -18,3 +23,12 @@ func (s *Store) RecordCallback(ctx context.Context, ts int64, nonce, bodyHash st
 
 // Matches reports whether the fact passes the filter (FactFilter's Go-side twin of its query).
 func (f *FactFilter) Matches(x *ReportFact) bool { return f.matches(x) }
+
+// ReadTurn decodes a stored turn document as the store reads turns (see turnIn).
+func ReadTurn(raw []byte) (*complaintbot.Turn, error) {
+	var d turnIn
+	if err := bson.Unmarshal(raw, &d); err != nil {
+		return nil, err
+	}
+	return d.turn(), nil
+}

@@ -112,7 +112,7 @@ func TestDueOutboxReadsOnlyOpenMessages(t *testing.T) {
 	if got := due(t0.Add(11 * time.Minute)); got != "late second first " {
 		t.Fatalf("after a requeue: %q", got)
 	}
-	if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oB", Version: 1, Dedupe: "m:b1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "hi"}}); err != nil {
+	if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oB", Version: 1, Dedupe: "m:b1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "hi"}}); err != nil {
 		t.Fatal(err)
 	}
 	if w, q, err := st.WindowWithQueue(ctx, "oB", t0); err != nil || q != 1 || !w.Open() {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/taxonomy"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -64,17 +63,21 @@ func plantCustomer(t testing.TB, st *storage.Store, p person, number string, at 
 		t.Fatal(err)
 	}
 	for v := int64(1); v <= 4; v++ {
-		tu := storage.Turn{ID: storage.TurnID(openID, v), OpenID: openID, Version: v, Dedupe: fmt.Sprintf("msg-%s-%d", openID, v),
+		tu := complaintbot.Turn{ID: storage.TurnID(openID, v), OpenID: openID, Version: v, Dedupe: fmt.Sprintf("msg-%s-%d", openID, v),
 			At: at.Add(time.Duration(v) * time.Minute), In: complaintbot.Input{Type: complaintbot.InputText, Text: p.story + p.phone},
 			Replies: []string{"请问您的姓名？" + p.name},
-			State:   flows.State{Draft: &complaintbot.Draft{Kind: complaintbot.KindComplaint, Fields: map[string]string{"phone": p.phone}}}}
+			State:   complaintbot.ConversationState{Draft: &complaintbot.Draft{Kind: complaintbot.KindComplaint, Fields: map[string]string{"phone": p.phone}}}}
 		if v >= 3 {
 			tu.Cases = []string{number}
 		}
 		if v == 2 {
 			tu.In = complaintbot.Input{Type: complaintbot.InputImage, MediaID: p.media}
 		}
-		if _, err := st.Collection("turns").InsertOne(ctx, tu); err != nil {
+		doc, err := storage.TurnRecord(&tu)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Collection("turns").InsertOne(ctx, doc); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Collection(storage.DedupeCollection).InsertOne(ctx, storage.DedupeRecord{Key: tu.Dedupe, Turn: tu.ID, At: tu.At}); err != nil {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 )
@@ -18,10 +17,10 @@ import (
 // searchTurn writes the customer's message as the service does (one turn).
 func searchTurn(t *testing.T, st *storage.Store, openID string, v int64, session int, at time.Time, text string, cases ...string) {
 	t.Helper()
-	tr := &storage.Turn{OpenID: openID, Version: v, At: at, In: complaintbot.Input{Type: complaintbot.InputText, Text: text, At: at},
-		Replies: []string{"收到，保安的情况我们记下了"}, State: flows.State{Session: session, LastActive: at}}
+	tr := &complaintbot.Turn{OpenID: openID, Version: v, At: at, In: complaintbot.Input{Type: complaintbot.InputText, Text: text, At: at},
+		Replies: []string{"收到，保安的情况我们记下了"}, State: complaintbot.ConversationState{Session: session, LastActive: at}}
 	for _, n := range cases {
-		tr.Effects = append(tr.Effects, storage.TurnEffect{Effect: flows.Effect{Type: flows.EffectCreateCase, CaseNumber: n}})
+		tr.Effects = append(tr.Effects, complaintbot.TurnEffect{Effect: complaintbot.Effect{Type: complaintbot.EffectCreateCase, CaseNumber: n}})
 	}
 	if err := st.AppendTurn(context.Background(), tr); err != nil {
 		t.Fatal(err)

@@ -18,18 +18,18 @@ var t0 = time.Date(2026, 11, 28, 10, 0, 0, 0, complaintbot.Shanghai)
 func TestAppendTurnDedupeAndVersionConflict(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
-	first := &storage.Turn{OpenID: "oA", Version: 1, Dedupe: "m:1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好"}, Replies: []string{"欢迎"}}
+	first := &complaintbot.Turn{OpenID: "oA", Version: 1, Dedupe: "m:1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好"}, Replies: []string{"欢迎"}}
 	if err := st.AppendTurn(ctx, first); err != nil {
 		t.Fatal(err)
 	}
 	// The same WeChat message again: a duplicate that names the first answer.
-	retry := &storage.Turn{OpenID: "oA", Version: 2, Dedupe: "m:1", At: t0}
+	retry := &complaintbot.Turn{OpenID: "oA", Version: 2, Dedupe: "m:1", At: t0}
 	var dup *storage.DuplicateError
 	if err := st.AppendTurn(ctx, retry); !errors.As(err, &dup) || dup.Existing.Replies[0] != "欢迎" {
 		t.Fatalf("retry: got %v, want a duplicate carrying the first reply", err)
 	}
 	// Another message at a version someone else wrote: a conflict.
-	other := &storage.Turn{OpenID: "oA", Version: 1, Dedupe: "m:2", At: t0}
+	other := &complaintbot.Turn{OpenID: "oA", Version: 1, Dedupe: "m:2", At: t0}
 	if err := st.AppendTurn(ctx, other); !errors.Is(err, storage.ErrVersionConflict) {
 		t.Fatalf("same version: got %v, want ErrVersionConflict", err)
 	}
@@ -52,7 +52,7 @@ func TestConcurrentDuplicatesStoreOneTurn(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oB", Version: 1, Dedupe: "m:42", At: t0, Replies: []string{fmt.Sprint(i)}})
+			err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oB", Version: 1, Dedupe: "m:42", At: t0, Replies: []string{fmt.Sprint(i)}})
 			mu.Lock()
 			defer mu.Unlock()
 			var d *storage.DuplicateError
@@ -156,7 +156,7 @@ func TestCasesOfShowsOnlyTheCustomersOwn(t *testing.T) {
 		who   string
 		cases []string
 	}{{"oA", []string{"TS20261128-0001"}}, {"oB", []string{"TS20261128-0002"}}, {"oA", []string{"TS20261128-0001", "TS20261128-0003"}}} {
-		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: tn.who, Version: int64(v/2 + 1), Dedupe: fmt.Sprint("m:c", v), At: t0, Cases: tn.cases,
+		if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: tn.who, Version: int64(v/2 + 1), Dedupe: fmt.Sprint("m:c", v), At: t0, Cases: tn.cases,
 			In: complaintbot.Input{Type: complaintbot.InputText, Text: "确认"}}); err != nil {
 			t.Fatal(err)
 		}
@@ -258,9 +258,9 @@ func TestTokenStore(t *testing.T) {
 func TestTranscriptMergesTurnsAndLines(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
-	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oA", Version: 1, Dedupe: "m:1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "人工"}, Replies: []string{"正在为您转接"}})
+	_ = st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oA", Version: 1, Dedupe: "m:1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "人工"}, Replies: []string{"正在为您转接"}})
 	_ = st.AppendLine(ctx, storage.Line{ID: "agent1", OpenID: "oA", Dir: storage.Outbound, Type: complaintbot.InputText, Text: "您好，我是客服小王", At: t0.Add(time.Minute), By: "wang"})
-	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oA", Version: 2, Dedupe: "m:2", At: t0.Add(2 * time.Minute), In: complaintbot.Input{Type: complaintbot.InputText, Text: "谢谢"}})
+	_ = st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oA", Version: 2, Dedupe: "m:2", At: t0.Add(2 * time.Minute), In: complaintbot.Input{Type: complaintbot.InputText, Text: "谢谢"}})
 	lines, err := st.Transcript(ctx, "oA", 50)
 	if err != nil {
 		t.Fatal(err)
@@ -281,9 +281,9 @@ func TestMessagingWindow(t *testing.T) {
 	if w, err := st.MessagingWindow(ctx, "oW", t0); err != nil || w.Open() {
 		t.Fatalf("a customer who never wrote: %+v %v", w, err)
 	}
-	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oW", Version: 1, Dedupe: "m:w1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "hi"}})
+	_ = st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oW", Version: 1, Dedupe: "m:w1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "hi"}})
 	// An agent's control turn later does not reopen the window.
-	_ = st.AppendTurn(ctx, &storage.Turn{OpenID: "oW", Version: 2, At: t0.Add(47 * time.Hour), In: complaintbot.Input{Type: complaintbot.InputControl}})
+	_ = st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oW", Version: 2, At: t0.Add(47 * time.Hour), In: complaintbot.Input{Type: complaintbot.InputControl}})
 	w, err := st.MessagingWindow(ctx, "oW", t0.Add(time.Hour))
 	if err != nil || w.Remaining != 5 || !w.LastInbound.Equal(t0) {
 		t.Fatalf("fresh window: %+v %v", w, err)
@@ -320,7 +320,7 @@ func TestLatestTurnFindsEveryVersion(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
 	for v := int64(1); v <= 37; v++ {
-		if err := st.AppendTurn(ctx, &storage.Turn{OpenID: "oL", Version: v, At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: fmt.Sprint(v)}}); err != nil {
+		if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oL", Version: v, At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: fmt.Sprint(v)}}); err != nil {
 			t.Fatal(err)
 		}
 		got, err := st.LatestTurn(ctx, "oL")
@@ -347,14 +347,14 @@ func TestConcurrentTurnsAreAllStored(t *testing.T) {
 			defer wg.Done()
 			openID := fmt.Sprintf("oMany%03d", c)
 			for v := int64(1); v <= turns; v++ {
-				if err := st.AppendTurn(ctx, &storage.Turn{OpenID: openID, Version: v, Dedupe: fmt.Sprintf("m:%s:%d", openID, v), At: t0}); err != nil {
+				if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: openID, Version: v, Dedupe: fmt.Sprintf("m:%s:%d", openID, v), At: t0}); err != nil {
 					t.Errorf("%s v%d: %v", openID, v, err)
 					return
 				}
 			}
 			// A retry of an earlier message in the middle of the traffic is still recognised.
 			var dup *storage.DuplicateError
-			err := st.AppendTurn(ctx, &storage.Turn{OpenID: openID, Version: turns + 1, Dedupe: fmt.Sprintf("m:%s:%d", openID, 3), At: t0})
+			err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: openID, Version: turns + 1, Dedupe: fmt.Sprintf("m:%s:%d", openID, 3), At: t0})
 			if !errors.As(err, &dup) || dup.Existing.Version != 3 {
 				t.Errorf("%s: retry of message 3: %v", openID, err)
 			}

@@ -10,47 +10,14 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 )
 
-// Turn is one step of a customer's conversation: the message that came in, what the bot answered,
-// and the conversation state after it. Turns are append-only; a turn is written with a single
-// insert, and its two unique keys make that insert both the optimistic-concurrency check (the id
-// holds the version) and the dedupe record (a retried WeChat message has the same dedupe key).
-type Turn struct {
-	ID      string             `bson:"_id"`
-	OpenID  string             `bson:"openid"`
-	Version int64              `bson:"version"`
-	Dedupe  string             `bson:"dedupe"`
-	At      time.Time          `bson:"at"`
-	In      complaintbot.Input `bson:"in"`
-	Replies []string           `bson:"replies,omitempty"`
-	// State is the conversation state after this turn. It is stored without its LastActive when
-	// that is the turn's own time (after every customer message), and not at all when nothing else
-	// is set: a greeting's turn then carries no state, which keeps the one insert per message small
-	// (the embedded server's cost grows with every field). Read back, a LastActive left out is the
-	// turn's time again.
-	State flows.State `bson:"-"`
-	// Effects are what this turn caused (a case, a queue entry), complete enough to be carried out
-	// again after a crash; stored as {list: [...]}, and not at all when there are none.
-	Effects []TurnEffect `bson:"-"`
-	// Cases are the numbers of the customer's cases as of this turn, oldest first: carried from
-	// turn to turn so that the conversation finds them by _id, without a query.
-	Cases []string `bson:"cases,omitempty"`
-}
-
-// TurnEffect is one effect of a turn as stored with it: the engine's effect and, for a new case,
-// the case registered (whose number the effect's draft became).
-type TurnEffect struct {
-	flows.Effect `bson:",inline"`
-	Case         *complaintbot.Case `bson:"case,omitempty"`
-}
-
 // turnEffects is how a turn's effects are stored.
 type turnEffects struct {
-	List []TurnEffect `bson:"list"`
+	List []complaintbot.TurnEffect `bson:"list"`
 }
 
 // turnOut is a turn as written: the state pre-encoded, so that an empty one is left out.
@@ -69,21 +36,21 @@ type turnOut struct {
 
 // turnIn is a turn as read (a projection may leave out state and effects).
 type turnIn struct {
-	ID      string             `bson:"_id"`
-	OpenID  string             `bson:"openid"`
-	Version int64              `bson:"version"`
-	Dedupe  string             `bson:"dedupe"`
-	At      time.Time          `bson:"at"`
-	In      complaintbot.Input `bson:"in"`
-	Replies []string           `bson:"replies,omitempty"`
-	State   *flows.State       `bson:"state,omitempty"`
-	Effects *turnEffects       `bson:"effects,omitempty"`
-	Cases   []string           `bson:"cases,omitempty"`
+	ID      string                          `bson:"_id"`
+	OpenID  string                          `bson:"openid"`
+	Version int64                           `bson:"version"`
+	Dedupe  string                          `bson:"dedupe"`
+	At      time.Time                       `bson:"at"`
+	In      complaintbot.Input              `bson:"in"`
+	Replies []string                        `bson:"replies,omitempty"`
+	State   *complaintbot.ConversationState `bson:"state,omitempty"`
+	Effects *turnEffects                    `bson:"effects,omitempty"`
+	Cases   []string                        `bson:"cases,omitempty"`
 }
 
-// record is the document the turn is stored as (see State and Effects). Writers insert it rather
-// than the turn: the driver encodes it directly, where a Marshaler's bytes would be copied again.
-func (t *Turn) record() (*turnOut, error) {
+// turnRecord is the document the turn is stored as (see complaintbot.Turn's State and Effects).
+// Writers insert it rather than the turn: the driver encodes it directly.
+func turnRecord(t *complaintbot.Turn) (*turnOut, error) {
 	d := &turnOut{ID: t.ID, OpenID: t.OpenID, Version: t.Version, Dedupe: t.Dedupe, At: t.At, In: t.In, Replies: t.Replies, Cases: t.Cases}
 	st := t.State
 	if st.LastActive.Equal(t.At) {
@@ -104,28 +71,12 @@ func (t *Turn) record() (*turnOut, error) {
 
 // TurnRecord returns the document the turn is stored as, for tools and benchmarks that bulk-load
 // turns (storage/seed).
-func TurnRecord(t *Turn) (any, error) { return t.record() }
+func TurnRecord(t *complaintbot.Turn) (any, error) { return turnRecord(t) }
 
-// MarshalBSON writes the turn as it is stored (see State and Effects).
-func (t Turn) MarshalBSON() ([]byte, error) {
-	d, err := t.record()
-	if err != nil {
-		return nil, err
-	}
-	out, err := bson.Marshal(d)
-	if err != nil {
-		return nil, fmt.Errorf("encode turn %s: %w", maskedTurn(t.ID), err)
-	}
-	return out, nil
-}
-
-// UnmarshalBSON reads a stored turn (see State and Effects).
-func (t *Turn) UnmarshalBSON(data []byte) error {
-	var d turnIn
-	if err := bson.Unmarshal(data, &d); err != nil {
-		return fmt.Errorf("decode turn: %w", err)
-	}
-	*t = Turn{ID: d.ID, OpenID: d.OpenID, Version: d.Version, Dedupe: d.Dedupe, At: d.At, In: d.In, Replies: d.Replies, Cases: d.Cases}
+// turn is the stored turn as read (see complaintbot.Turn's State and Effects): a LastActive left
+// out is the turn's time.
+func (d *turnIn) turn() *complaintbot.Turn {
+	t := &complaintbot.Turn{ID: d.ID, OpenID: d.OpenID, Version: d.Version, Dedupe: d.Dedupe, At: d.At, In: d.In, Replies: d.Replies, Cases: d.Cases}
 	if d.State != nil {
 		t.State = *d.State
 	}
@@ -135,7 +86,16 @@ func (t *Turn) UnmarshalBSON(data []byte) error {
 	if d.Effects != nil {
 		t.Effects = d.Effects.List
 	}
-	return nil
+	return t
+}
+
+// decodeTurn reads one stored turn from a query's result.
+func decodeTurn(r *mongo.SingleResult) (*complaintbot.Turn, error) {
+	var d turnIn
+	if err := r.Decode(&d); err != nil {
+		return nil, err
+	}
+	return d.turn(), nil
 }
 
 // maskedTurn is a turn id fit for an error message: the openid in it masked.
@@ -157,21 +117,21 @@ var ErrVersionConflict = errors.New("conversation changed concurrently")
 
 // DuplicateError means the turn's dedupe key was already recorded: the message is a retry, and
 // Existing is the turn that answered it first.
-type DuplicateError struct{ Existing *Turn }
+type DuplicateError struct{ Existing *complaintbot.Turn }
 
 func (e *DuplicateError) Error() string { return "duplicate message " + e.Existing.Dedupe }
 
 // AppendTurn inserts the turn. It returns a *DuplicateError when the dedupe key exists already, and
 // ErrVersionConflict when another turn holds the same version. Telling the two apart reads only by
 // _id (see duplicateOf), so a retry costs the same on a year of turns as on an empty database.
-func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
+func (s *Store) AppendTurn(ctx context.Context, t *complaintbot.Turn) error {
 	if t.ID == "" {
 		t.ID = TurnID(t.OpenID, t.Version)
 	}
 	if t.Dedupe == "" {
 		t.Dedupe = "turn:" + t.ID // the unique index must always see a key
 	}
-	doc, err := t.record()
+	doc, err := turnRecord(t)
 	if err != nil {
 		return fmt.Errorf("append turn %s: %w", t.ID, err)
 	}
@@ -195,12 +155,12 @@ func (s *Store) AppendTurn(ctx context.Context, t *Turn) error {
 }
 
 // Turn returns the turn with the given id, or ErrNotFound.
-func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
-	var t Turn
-	if err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&t); err != nil {
+func (s *Store) Turn(ctx context.Context, id string) (*complaintbot.Turn, error) {
+	t, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: id}}))
+	if err != nil {
 		return nil, fmt.Errorf("find turn %s: %w", id, notFound(err))
 	}
-	return &t, nil
+	return t, nil
 }
 
 // LatestTurn returns the customer's newest turn, or ErrNotFound for a customer never seen.
@@ -208,14 +168,14 @@ func (s *Store) Turn(ctx context.Context, id string) (*Turn, error) {
 // turn, but looks up ids by index (see IndexEmbedded); versions have no gaps (version v+1 is
 // written only after v), so there the newest is found by probing ids, doubling up and then
 // halving: about 2·log2(version) lookups.
-func (s *Store) LatestTurn(ctx context.Context, openID string) (*Turn, error) {
+func (s *Store) LatestTurn(ctx context.Context, openID string) (*complaintbot.Turn, error) {
 	if s.embedded == nil {
-		var t Turn
 		opts := options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}})
-		if err := s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts).Decode(&t); err != nil {
+		t, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "openid", Value: openID}}, opts))
+		if err != nil {
 			return nil, fmt.Errorf("find latest turn: %w", notFound(err))
 		}
-		return &t, nil
+		return t, nil
 	}
 	v, err := s.latestVersion(ctx, openID)
 	if err != nil {
@@ -293,17 +253,21 @@ func probeLatestFrom(hint int64, exists func(n int64) (bool, error)) (int64, err
 
 // recentTurns returns the customer's newest turns (at most limit), newest first, whole: their
 // state and effects tell what each session concerns (see TranscriptSessions).
-func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]Turn, error) {
+func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]complaintbot.Turn, error) {
 	proj := bson.D{}
-	var turns []Turn
+	var turns []complaintbot.Turn
 	if s.embedded == nil {
 		cur, err := s.turns.Find(ctx, bson.D{{Key: "openid", Value: openID}},
 			options.Find().SetSort(bson.D{{Key: "version", Value: -1}}).SetLimit(int64(limit)).SetProjection(proj))
 		if err != nil {
 			return nil, fmt.Errorf("read transcript: %w", err)
 		}
-		if err := cur.All(ctx, &turns); err != nil {
+		var docs []turnIn
+		if err := cur.All(ctx, &docs); err != nil {
 			return nil, fmt.Errorf("read transcript: %w", err)
+		}
+		for i := range docs {
+			turns = append(turns, *docs[i].turn())
 		}
 		return turns, nil
 	}
@@ -312,12 +276,11 @@ func (s *Store) recentTurns(ctx context.Context, openID string, limit int) ([]Tu
 		return nil, err
 	}
 	for ; v > 0 && len(turns) < limit; v-- {
-		var t Turn
-		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}}, options.FindOne().SetProjection(proj)).Decode(&t)
+		t, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}}, options.FindOne().SetProjection(proj)))
 		if err != nil {
 			return nil, fmt.Errorf("read transcript: %w", notFound(err))
 		}
-		turns = append(turns, t)
+		turns = append(turns, *t)
 	}
 	return turns, nil
 }
@@ -345,8 +308,9 @@ type Line struct {
 	// By names who sent an outbound line: complaintbot.BotUser, an agent's username, or
 	// complaintbot.SystemUser.
 	By string `bson:"by,omitempty" json:"by,omitempty"`
-	// Session is the customer's session a bot turn's line belongs to (flows.State.Session); 0 for
-	// the other lines and for turns written before sessions existed.
+	// Session is the customer's session a bot turn's line belongs to
+	// (complaintbot.ConversationState.Session); 0 for the other lines and for turns written before
+	// sessions existed.
 	Session int `bson:"-" json:"-"`
 	// FromTurn marks the lines of a bot turn (the message and the bot's replies).
 	FromTurn bool `bson:"-" json:"-"`

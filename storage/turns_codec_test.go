@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
-	"github.com/complaintbot/complaintbot/flows"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/storage/storagetest"
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -59,21 +58,21 @@ func TestTurnStoredTheOldWayReadsBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := storage.Turn{ID: id, OpenID: "oOld00000000000000000000001", Version: 7, Dedupe: "m:123", At: at,
+	want := complaintbot.Turn{ID: id, OpenID: "oOld00000000000000000000001", Version: 7, Dedupe: "m:123", At: at,
 		In:      complaintbot.Input{Type: complaintbot.InputText, Text: "确认", At: at},
 		Replies: []string{"已受理", "编号 TS20261128-0001"},
-		State: flows.State{Flow: "intake", Step: "phone", Draft: &complaintbot.Draft{Kind: complaintbot.KindComplaint, Fields: map[string]string{"description": "柜员态度差"}},
+		State: complaintbot.ConversationState{Flow: "intake", Step: "phone", Draft: &complaintbot.Draft{Kind: complaintbot.KindComplaint, Fields: map[string]string{"description": "柜员态度差"}},
 			Failures: 2, Handoff: "waiting", HandoffID: "oOld#3", LastActive: active, DraftAt: draftAt, Done: []string{"branch"}, History: []string{"branch"},
 			Choices: []string{"0101", "0102"}, Correcting: true, Story: "取款机吞卡", Context: "周日开门吗", Piece: "我去取钱"},
-		Effects: []storage.TurnEffect{
-			{Effect: flows.Effect{Type: flows.EffectCreateCase}, Case: &complaintbot.Case{Number: "TS20261128-0001", Kind: complaintbot.KindComplaint,
+		Effects: []complaintbot.TurnEffect{
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectCreateCase}, Case: &complaintbot.Case{Number: "TS20261128-0001", Kind: complaintbot.KindComplaint,
 				Status: complaintbot.StatusReceived, OpenID: "oOld00000000000000000000001", Channel: "wechat", Branch: complaintbot.Branch{Code: "0101", Name: "城东支行"},
 				Fields: map[string]string{"description": "柜员态度差"}, Received: received, ReplyDue: replyDue, DecisionDue: decisionDue, SourceTurn: id,
 				Day: "2026-11-28", Month: "2026-11", Updated: received}},
-			{Effect: flows.Effect{Type: flows.EffectQueueForAgent, Reason: "asked"}},
-			{Effect: flows.Effect{Type: flows.EffectSurveyAnswered, CaseNumber: "TS20261120-0003", SurveyID: "TS20261120-0003#1", Rating: 2, Low: true}},
-			{Effect: flows.Effect{Type: flows.EffectSurveyComment, SurveyID: "TS20261120-0003#1", Comment: "太慢"}},
-			{Effect: flows.Effect{Type: flows.EffectLeaveQueue, HandoffID: "oOld#3"}},
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectQueueForAgent, Reason: "asked"}},
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectSurveyAnswered, CaseNumber: "TS20261120-0003", SurveyID: "TS20261120-0003#1", Rating: 2, Low: true}},
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectSurveyComment, SurveyID: "TS20261120-0003#1", Comment: "太慢"}},
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectLeaveQueue, HandoffID: "oOld#3"}},
 		},
 		Cases: []string{"TS20261120-0003", "TS20261128-0001"}}
 	normalise(got)
@@ -104,11 +103,11 @@ func TestTurnRoundTrip(t *testing.T) {
 	st := storagetest.Open(t)
 	ctx := context.Background()
 	at := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
-	turn := storage.Turn{OpenID: "oTrip0000000000000000000001", Version: 1, Dedupe: "m:9", At: at,
+	turn := complaintbot.Turn{OpenID: "oTrip0000000000000000000001", Version: 1, Dedupe: "m:9", At: at,
 		In: complaintbot.Input{Type: complaintbot.InputText, Text: "人工", At: at}, Replies: []string{"正在为您转接"},
-		State: flows.State{Flow: "idle", Handoff: "waiting", HandoffID: "x#1", LastActive: at, Done: []string{"branch"}},
-		Effects: []storage.TurnEffect{{Effect: flows.Effect{Type: flows.EffectQueueForAgent, Reason: "asked"}},
-			{Effect: flows.Effect{Type: flows.EffectCreateCase}, Case: &complaintbot.Case{Number: "TS20261128-0009", Kind: complaintbot.KindComplaint,
+		State: complaintbot.ConversationState{Flow: "idle", Handoff: "waiting", HandoffID: "x#1", LastActive: at, Done: []string{"branch"}},
+		Effects: []complaintbot.TurnEffect{{Effect: complaintbot.Effect{Type: complaintbot.EffectQueueForAgent, Reason: "asked"}},
+			{Effect: complaintbot.Effect{Type: complaintbot.EffectCreateCase}, Case: &complaintbot.Case{Number: "TS20261128-0009", Kind: complaintbot.KindComplaint,
 				Status: complaintbot.StatusReceived, OpenID: "oTrip0000000000000000000001", Received: at, ReplyDue: at, DecisionDue: at, SourceTurn: "t", Updated: at}}},
 		Cases: []string{"TS20261128-0009"}}
 	if err := st.AppendTurn(ctx, &turn); err != nil {
@@ -144,8 +143,8 @@ func TestTurnRoundTrip(t *testing.T) {
 	}
 
 	// A greeting's turn stores neither state nor effects.
-	greet := storage.Turn{OpenID: "oTrip0000000000000000000002", Version: 1, Dedupe: "m:10", At: at,
-		In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好", At: at}, Replies: []string{"欢迎"}, State: flows.State{LastActive: at}}
+	greet := complaintbot.Turn{OpenID: "oTrip0000000000000000000002", Version: 1, Dedupe: "m:10", At: at,
+		In: complaintbot.Input{Type: complaintbot.InputText, Text: "你好", At: at}, Replies: []string{"欢迎"}, State: complaintbot.ConversationState{LastActive: at}}
 	if err := st.AppendTurn(ctx, &greet); err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +160,7 @@ func TestTurnRoundTrip(t *testing.T) {
 }
 
 // normalise puts the times the database hands back in UTC, as the test writes them.
-func normalise(t *storage.Turn) {
+func normalise(t *complaintbot.Turn) {
 	utc := func(p *time.Time) {
 		if !p.IsZero() {
 			*p = p.UTC()

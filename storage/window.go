@@ -141,7 +141,7 @@ func (w Window) remaining(now time.Time, queued int) int {
 // by id (see LatestTurn); usually the newest turn is the one.
 func (s *Store) lastInbound(ctx context.Context, openID string) (time.Time, error) {
 	notCustomer := bson.A{complaintbot.InputControl, complaintbot.InputUnsubscribe}
-	var t Turn
+	var t turnIn // only at and in.type are read
 	if s.embedded == nil {
 		filter := bson.D{{Key: "openid", Value: openID}, {Key: "in.type", Value: bson.D{{Key: "$nin", Value: notCustomer}}}}
 		err := s.turns.FindOne(ctx, filter, options.FindOne().SetSort(bson.D{{Key: "version", Value: -1}}).
@@ -159,7 +159,7 @@ func (s *Store) lastInbound(ctx context.Context, openID string) (time.Time, erro
 		return time.Time{}, err
 	}
 	for ; v > 0; v-- {
-		t = Turn{}
+		t = turnIn{}
 		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
 			options.FindOne().SetProjection(bson.D{{Key: "at", Value: 1}, {Key: "in.type", Value: 1}})).Decode(&t)
 		if err != nil {

@@ -20,7 +20,7 @@ func TestAMessageBeingSentIsCountedOnce(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = st.Close(context.Background()) })
 	t0 := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	if err := st.AppendTurn(ctx, &Turn{OpenID: "oW", Version: 1, Dedupe: "m:w1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "人呢"}}); err != nil {
+	if err := st.AppendTurn(ctx, &complaintbot.Turn{OpenID: "oW", Version: 1, Dedupe: "m:w1", At: t0, In: complaintbot.Input{Type: complaintbot.InputText, Text: "人呢"}}); err != nil {
 		t.Fatal(err)
 	}
 	count := func(moment string, wantQueued int) {

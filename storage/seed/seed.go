@@ -70,7 +70,7 @@ func (b *Batch) Flush(ctx context.Context) error {
 }
 
 // Turn writes a conversation turn and its dedupe record, as AppendTurn leaves them.
-func (b *Batch) Turn(ctx context.Context, t *storage.Turn) error {
+func (b *Batch) Turn(ctx context.Context, t *complaintbot.Turn) error {
 	doc, err := storage.TurnRecord(t)
 	if err != nil {
 		return err
