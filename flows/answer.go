@@ -332,7 +332,9 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	if s.Optional && !skipping && (s.Type == stepPhone || s.Type == stepText) {
 		_, phone := parsePhone(n)
 		unknown := t.d.u.dontKnow.in(k) && t.d.content(t.d.u.dontKnow.strip(k)) < t.d.file.Understanding.DescContent
-		skipping = !phone && (unknown || (s.Type == stepPhone && t.d.skipWords().in(k))) // "不知道他叫什么"
+		// "不知道他叫什么", "电话就不留了" — not a story that holds such a word ("她没有一上来就推产品").
+		refused := s.Type == stepPhone && t.d.skipWords().in(k) && t.d.content(t.d.skipWords().strip(k)) < t.d.file.Understanding.DescContent
+		skipping = !phone && (unknown || refused)
 	}
 	if !skipping {
 		return false
@@ -404,8 +406,9 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 	case complaintbot.FieldDescription:
 		return t.answerDescription(s, n)
 	case complaintbot.FieldRequest:
+		held := h.branch != nil && st.Draft.Branch != nil && st.Draft.Branch.Code == h.branch.Code // "没去网点 app上办的", as held
 		if h.branch != nil && (t.d.content(n) == 0 || h.request == "" && !t.d.u.requestMarkers.in(key(n)) &&
-			t.d.content(n) < t.d.file.Understanding.StoryContent) {
+			(t.d.content(n) < t.d.file.Understanding.StoryContent || held)) {
 			// "城东支行", "是人民广场支行开的卡", "手机银行的事，不涉及网点" here name a branch, not a
 			// wish: absorb takes it, and the question stands.
 			return refuse(m.NotUnderstood)

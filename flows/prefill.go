@@ -106,12 +106,18 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind, fresh bool) (
 			return target, true
 		}
 	}
+	// "其实说是建议，我就是想投诉。上周五…": the kind held named, then the one wanted — a switch,
+	// however much story follows.
+	namesHeld := false
+	for _, name := range d.u.kindNames[current] {
+		namesHeld = namesHeld || d.mentions(k, name, false)
+	}
 	for _, p := range d.u.switchPrefixes {
 		for _, name := range d.u.kindNames[target] {
-			for _, mid := range d.u.switchFillers {
+			for _, mid := range append([]string{""}, d.u.switchFillers...) {
 				if i := strings.Index(k, p+mid+name); i >= 0 {
 					rest := d.u.correction.strip(k[:i] + " " + k[i+len(p+mid+name):])
-					if d.content(rest) < d.file.Understanding.DescContent || fresh || d.u.correction.in(k[:i]) {
+					if d.content(rest) < d.file.Understanding.DescContent || fresh || d.u.correction.in(k[:i]) || (namesHeld && mid == "") {
 						return target, true
 					}
 				}

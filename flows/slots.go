@@ -171,7 +171,11 @@ func (t *turn) scan(n string) hits {
 		s := &d.kind(kind).Steps[i]
 		switch s.Type {
 		case stepChoice:
-			h.candidates = d.categoryCandidates(kind, n)
+			cn := n
+			if t.st.Step == stepReadback {
+				cn = d.u.correction.strip(key(n)) // "时间写错了，是周四": a correction, not 写错 (staff's mistake)
+			}
+			h.candidates = d.categoryCandidates(kind, cn)
 			if len(h.candidates) == 1 {
 				h.category, h.candidates = h.candidates[0], nil
 			}
@@ -592,6 +596,14 @@ func withoutPhone(cs []string) []string {
 // personIn returns the person a message names: 王经理, 小李, 工号1234, 3号窗口的柜员.
 func (d *Definition) personIn(n string) string {
 	p := d.u.personRe.FindString(cnNumerals(textnorm.HalfWidth(n)))
+	p = strings.TrimRightFunc(p, func(r rune) bool { return !unicode.Is(unicode.Han, r) && !unicode.IsDigit(r) })
+	for _, title := range d.u.titles {
+		// "大堂经理刘经理": the name with its title, not the job before it.
+		if rest, ok := strings.CutPrefix(p, title); ok && rest != "" && d.u.personRe.FindString(rest) == rest {
+			p = rest
+			break
+		}
+	}
 	return strings.TrimPrefix(strings.TrimPrefix(p, "个叫"), "位叫") // "一个叫李莉的": 李莉
 }
 

@@ -324,6 +324,7 @@ type understanding struct {
 	switchPrefixes words
 	negations      words
 	personRe       *regexp.Regexp
+	titles         words // person_titles: 大堂经理, 柜员 …
 	faq            []words
 	urgent         []words
 	urgentGaps     []urgentGap
@@ -434,6 +435,7 @@ func (d *Definition) compileUnderstanding() {
 	c.switchPrefixes = newWords(u.SwitchPrefixes)
 	c.negations = newWords(u.Negations)
 	titles := newWords(u.PersonTitles)
+	c.titles = titles
 	quoted := make([]string, len(titles))
 	for i, t := range titles {
 		quoted[i] = regexp.QuoteMeta(t)
@@ -449,6 +451,8 @@ func (d *Definition) compileUnderstanding() {
 		`(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`,
 		`(?:个|位)叫` + sn + `\p{Han}{1,2}`,                                                   // 一个叫李莉的小姐姐
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
+		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                        // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
+		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                               // 保安大叔
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
