@@ -1,6 +1,8 @@
 package flows
 
 import (
+	"strings"
+
 	"slices"
 
 	"github.com/complaintbot/complaintbot"
@@ -149,6 +151,12 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 		t.orig = rest
 		h = t.scan(t.d.normalize(rest))
 		h.story = true // "城东支行取号机老坏" after the switch is what happened, however short
+		if desc := st.Draft.Fields[complaintbot.FieldDescription]; desc != "" && !strings.Contains(desc, rest) {
+			// "其实说是建议，我就是想投诉。上周五我去…想把限额调高…": more of the story kept, and
+			// what they meant to do then is no wish; the request is asked.
+			st.Draft.Fields[complaintbot.FieldDescription] = desc + "，" + rest
+			h.request = ""
+		}
 	}
 	filled, changed := t.absorb(h, t.orig, "", correction)
 	t.notes(filled, changed)
