@@ -241,12 +241,7 @@ func (c *Console) apiReport(g *gin.Context) {
 
 func (c *Console) apiAudit(g *gin.Context) {
 	who := actorOf(g)
-	f, err := c.auditFilter(who, g.Query)
-	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	entries, err := c.store.AuditLog(g.Request.Context(), f)
+	entries, _, err := c.users.AuditLog(g.Request.Context(), who.by(), auditQuery(g))
 	if err != nil {
 		c.apiError(g, err)
 		return
