@@ -278,6 +278,9 @@ func (c *Console) userError(err error) (int, string) {
 	if errors.Is(err, storage.ErrNotFound) {
 		return errNotFound.Status, errNotFound.Msg
 	}
+	if errors.Is(err, reports.ErrUnaudited) { // an export not audited: no data was handed out
+		return errUnaudited.Status, errUnaudited.Msg
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrCallerGone) {
 		return 499, "请求已取消。"
 	}
