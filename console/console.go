@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/calendar"
@@ -82,9 +81,6 @@ type Deps struct {
 	// Customers is the number of customers of each branch by code (config reports.customers),
 	// for the regulator figures' complaints per 10,000 customers.
 	Customers map[string]int
-	// TaskHorizon is how soon a case's deadline must fall to be on 我的任务: the scheduler's
-	// remind_before, so that the list and the reminders agree; 0 means 24 hours.
-	TaskHorizon time.Duration
 }
 
 // Console serves the console. Build it with New; it is safe for concurrent use.
@@ -100,8 +96,6 @@ type Console struct {
 	cats     map[complaintbot.Kind][]complaintbot.Category
 	// customers is Deps.Customers.
 	customers map[string]int
-	// taskHorizon is Deps.TaskHorizon.
-	taskHorizon time.Duration
 
 	pages    *pageSet
 	reports  *reports.Service
@@ -139,10 +133,6 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases, customers: d.Customers}
 	c.life, c.cancel = context.WithCancel(ctx)
 	c.timeTravel = d.TimeTravel
-	c.taskHorizon = d.TaskHorizon
-	if c.taskHorizon <= 0 {
-		c.taskHorizon = 24 * time.Hour
-	}
 	c.registrar = d.Registrar
 	if c.quick = d.QuickReplies; c.quick == nil {
 		c.quick = quickreplies.New(d.Store, d.Clock, d.Log, d.Branches)
