@@ -54,7 +54,7 @@ func (a *App) buildConsole(ctx context.Context) error {
 	a.Erasures = erasures.New(erasures.Deps{Store: a.Store, Clock: a.Clock, Log: a.Log})
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
 		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
-		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
+		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, Sandbox: a.sandbox(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
 		FollowUps: a.FollowUps, Calls: a.Calls, Erasures: a.Erasures,
 		Users: users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
 	if err != nil {

@@ -130,7 +130,7 @@ func (c *Console) newView(g *gin.Context, title, nav string, data any) *view {
 		v.User, v.CSRF = who.user, who.session.CSRF
 		v.Supervisor = who.user.Role.AtLeast(storage.RoleSupervisor)
 		v.Admin = who.user.Role == storage.RoleAdmin
-		v.Sandbox = c.timeTravel != nil
+		v.Sandbox = c.sandbox != nil
 		if who.user.HeadOffice() {
 			v.Scope = "总行"
 		} else {
