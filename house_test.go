@@ -61,7 +61,7 @@ var layers = [][]string{
 	{"textnorm", "taxonomy", "calendar"},
 	{"flows"},
 	{"storage", "storage/seed", "storage/storagetest", "wechatapi", "wechatapi/fakewechat", "wechatsim"},
-	{"conversations", "cases", "handoffs", "users", "quickreplies", "followups", "calls", "erasures"},
+	{"conversations", "cases", "handoffs", "users", "quickreplies", "followups", "calls", "erasures", "sandbox"},
 	{"scheduler", "reports"},
 	{"bot", "console"},
 	{"app", "app/apptest"},

@@ -36,7 +36,7 @@ func (a *App) buildConsole(ctx context.Context) error {
 	}
 	a.Cases = cases.New(cases.Deps{Store: a.Store, Engine: a.Engine, Clock: a.Clock, Log: a.Log, Bus: a.Bus, Taxonomy: a.Taxonomy,
 		Ladder:     cases.Ladder{Decision: a.Config.Cases.DecisionDays, Extended: a.Config.Cases.ExtendDays, Approved: a.Config.Cases.ApprovedDays},
-		ReviewTime: time.Duration(a.Config.Cases.ReviewDays) * 24 * time.Hour})
+		ReviewTime: time.Duration(a.Config.Cases.ReviewDays) * 24 * time.Hour, TaskHorizon: a.Config.Scheduler.RemindBefore.D()})
 	a.Convs.Risks = a.Cases    // the risk flags customers' messages raise alert the branch supervisor
 	a.Convs.Requests = a.Cases // customers' withdrawals and reviews in the chat
 	quick := quickreplies.New(a.Store, a.Clock, a.Log, def.Branches())
@@ -54,8 +54,8 @@ func (a *App) buildConsole(ctx context.Context) error {
 	a.Erasures = erasures.New(erasures.Deps{Store: a.Store, Clock: a.Clock, Log: a.Log})
 	a.Console, err = console.New(ctx, console.Deps{Store: a.Store, Convs: a.Convs, Bus: a.Bus, Clock: a.Clock, Log: a.Log,
 		Config: a.Config.Console, Calendar: a.Registry.Calendar, Branches: def.Branches(), Categories: cats, Handoffs: a.Handoffs,
-		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, TimeTravel: a.timeTravel(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
-		TaskHorizon: a.Config.Scheduler.RemindBefore.D(), FollowUps: a.FollowUps, Calls: a.Calls, Erasures: a.Erasures,
+		Cases: a.Cases, Registrar: cases.NewRegistrar(a.Cases, a.Registry), Reports: a.Reports, Sandbox: a.sandbox(), QuickReplies: quick, Customers: a.Config.Reports.Customers,
+		FollowUps: a.FollowUps, Calls: a.Calls, Erasures: a.Erasures,
 		Users: users.New(users.Deps{Store: a.Store, Clock: a.realClock, Log: a.Log, Config: a.Config.Console, Branches: def.Branches()})})
 	if err != nil {
 		return err

@@ -3,42 +3,36 @@ package app
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"github.com/complaintbot/complaintbot/console"
+	"github.com/complaintbot/complaintbot/sandbox"
 	"github.com/complaintbot/complaintbot/scheduler"
 )
 
-// timeTravel is the console's control of the service's clock in sandbox mode; nil outside it.
-func (a *App) timeTravel() console.TimeTravel {
+// sandbox is the console's control of the service's clock in sandbox mode; nil outside it.
+func (a *App) sandbox() *sandbox.Service {
 	if a.travel == nil {
 		return nil
 	}
-	return sandboxClock{a}
+	return sandbox.New(sandbox.Deps{Store: a.Store, Clock: a.travel, Jobs: dueJobs{a}, Log: a.Log})
 }
 
-// sandboxClock moves the sandbox's clock and runs what fell due at once, rather than at the jobs'
+// dueJobs runs what fell due once the sandbox's clock moved, at once rather than at the jobs'
 // next scheduled runs (up to 10 minutes later).
-type sandboxClock struct{ a *App }
+type dueJobs struct{ a *App }
 
-func (s sandboxClock) Now() time.Time        { return s.a.travel.Now() }
-func (s sandboxClock) Offset() time.Duration { return s.a.travel.Offset() }
-
-func (s sandboxClock) Advance(ctx context.Context, d time.Duration) error {
-	s.a.travel.Advance(d)
-	s.a.Log.Info("sandbox clock moved forward", "by", d.String(), "now", s.a.travel.Now())
-	if s.a.Scheduler == nil {
+func (j dueJobs) RunDue(ctx context.Context) error {
+	if j.a.Scheduler == nil {
 		return nil
 	}
-	if err := s.a.Scheduler.RunDue(ctx); err != nil {
+	if err := j.a.Scheduler.RunDue(ctx); err != nil {
 		return fmt.Errorf("run the jobs due after moving the clock: %w", err)
 	}
 	// Idle drafts and abandoned queue entries expire in the nightly housekeeping: run it too.
-	if _, err := s.a.Scheduler.RunOnce(ctx, scheduler.JobHousekeeping); err != nil {
+	if _, err := j.a.Scheduler.RunOnce(ctx, scheduler.JobHousekeeping); err != nil {
 		return fmt.Errorf("run housekeeping after moving the clock: %w", err)
 	}
 	// So does the retention job: moved past the retention period, the personal data goes.
-	if _, err := s.a.Scheduler.RunOnce(ctx, scheduler.JobRetention); err != nil {
+	if _, err := j.a.Scheduler.RunOnce(ctx, scheduler.JobRetention); err != nil {
 		return fmt.Errorf("run the retention job after moving the clock: %w", err)
 	}
 	return nil

@@ -48,6 +48,10 @@ type Deps struct {
 	// ReviewTime is how long head office has for a review's result (RequestReview); zero means
 	// DefaultReviewTime. The review window is the flow engine's (flows.Config.ReviewWindow).
 	ReviewTime time.Duration
+	// TaskHorizon is how soon a case's deadline must fall to be one of a user's tasks (Tasks):
+	// the scheduler's remind_before, so that the task list and the reminders agree; zero means
+	// DefaultTaskHorizon.
+	TaskHorizon time.Duration
 }
 
 // Surveys sends satisfaction surveys (the scheduler is one).
@@ -71,6 +75,8 @@ type Service struct {
 	alerts  RiskAlerts
 	// reviewTime is Deps.ReviewTime (review.go).
 	reviewTime time.Duration
+	// taskHorizon is Deps.TaskHorizon (tasks.go).
+	taskHorizon time.Duration
 }
 
 // New returns the case workflow.
@@ -81,8 +87,11 @@ func New(d Deps) *Service {
 	if d.Taxonomy == nil {
 		d.Taxonomy = embeddedTaxonomy()
 	}
+	if d.TaskHorizon <= 0 {
+		d.TaskHorizon = DefaultTaskHorizon
+	}
 	return &Service{store: d.Store, engine: d.Engine, clock: d.Clock, log: d.Log.With("component", "cases"), bus: d.Bus, tax: d.Taxonomy,
-		ladder: d.Ladder.orDefault(), reviewTime: d.ReviewTime}
+		ladder: d.Ladder.orDefault(), reviewTime: d.ReviewTime, taskHorizon: d.TaskHorizon}
 }
 
 // SetSurveys connects the workflow to the survey sender; until then SendSurvey answers

@@ -18,7 +18,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/calendar"
@@ -32,6 +31,7 @@ import (
 	"github.com/complaintbot/complaintbot/handoffs"
 	"github.com/complaintbot/complaintbot/quickreplies"
 	"github.com/complaintbot/complaintbot/reports"
+	"github.com/complaintbot/complaintbot/sandbox"
 	"github.com/complaintbot/complaintbot/storage"
 	"github.com/complaintbot/complaintbot/users"
 	"github.com/gin-gonic/gin"
@@ -74,17 +74,14 @@ type Deps struct {
 	Calls *calls.Service
 	// Erasures are the customers' erasure requests; nil: a service over Store.
 	Erasures *erasures.Service
-	// TimeTravel moves the service's clock in sandbox mode; nil outside it.
-	TimeTravel TimeTravel
+	// Sandbox moves the service's clock in sandbox mode; nil outside it.
+	Sandbox *sandbox.Service
 	// Reports answers the report pages and exports (the app keeps its facts current); nil: one
 	// over Store, whose facts nobody keeps current.
 	Reports *reports.Service
 	// Customers is the number of customers of each branch by code (config reports.customers),
 	// for the regulator figures' complaints per 10,000 customers.
 	Customers map[string]int
-	// TaskHorizon is how soon a case's deadline must fall to be on 我的任务: the scheduler's
-	// remind_before, so that the list and the reminders agree; 0 means 24 hours.
-	TaskHorizon time.Duration
 }
 
 // Console serves the console. Build it with New; it is safe for concurrent use.
@@ -100,8 +97,6 @@ type Console struct {
 	cats     map[complaintbot.Kind][]complaintbot.Category
 	// customers is Deps.Customers.
 	customers map[string]int
-	// taskHorizon is Deps.TaskHorizon.
-	taskHorizon time.Duration
 
 	pages    *pageSet
 	reports  *reports.Service
@@ -123,8 +118,8 @@ type Console struct {
 	followups *followups.Service
 	calls     *calls.Service
 	erasures  *erasures.Service
-	// timeTravel is sandbox mode's clock control, nil outside sandbox mode.
-	timeTravel TimeTravel
+	// sandbox is sandbox mode's clock control, nil outside sandbox mode.
+	sandbox *sandbox.Service
 }
 
 // New builds the console. Streams (SSE) end when ctx is done or Close is called.
@@ -138,11 +133,7 @@ func New(ctx context.Context, d Deps) (*Console, error) {
 	c := &Console{store: d.Store, convs: d.Convs, bus: d.Bus, clock: d.Clock, log: d.Log.With("component", "console"), cfg: d.Config,
 		cal: d.Calendar, branches: d.Branches, cats: d.Categories, handoffs: d.Handoffs, cases: d.Cases, customers: d.Customers}
 	c.life, c.cancel = context.WithCancel(ctx)
-	c.timeTravel = d.TimeTravel
-	c.taskHorizon = d.TaskHorizon
-	if c.taskHorizon <= 0 {
-		c.taskHorizon = 24 * time.Hour
-	}
+	c.sandbox = d.Sandbox
 	c.registrar = d.Registrar
 	if c.quick = d.QuickReplies; c.quick == nil {
 		c.quick = quickreplies.New(d.Store, d.Clock, d.Log, d.Branches)
@@ -278,24 +269,14 @@ func (c *Console) userError(err error) (int, string) {
 	if errors.Is(err, storage.ErrNotFound) {
 		return errNotFound.Status, errNotFound.Msg
 	}
+	if errors.Is(err, reports.ErrUnaudited) { // an export not audited: no data was handed out
+		return errUnaudited.Status, errUnaudited.Msg
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, storage.ErrCallerGone) {
 		return 499, "请求已取消。"
 	}
 	c.log.Error("console request failed", "err", err)
 	return http.StatusInternalServerError, "系统繁忙，请稍后重试。"
-}
-
-// audit writes an entry of the audit trail before the action it records (an export is sent only
-// once its entry is written): when it cannot be written the cause is logged and errUnaudited is
-// returned, and the action is not carried out.
-func (c *Console) audit(ctx context.Context, who *actor, action, targetType, target, branch, before, after string) error {
-	e := &storage.AuditEntry{At: c.clock.Now(), User: who.user.Name, Action: action, TargetType: targetType, Target: target,
-		Branch: branch, Before: before, After: after, Addr: who.addr}
-	if err := c.store.Audit(ctx, e); err != nil {
-		c.log.Error("write audit trail: action not carried out", "action", action, "err", err)
-		return errUnaudited
-	}
-	return nil
 }
 
 // actor is who is acting, and from where.

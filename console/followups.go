@@ -106,6 +106,11 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, state strin
 	if err != nil {
 		return nil, err
 	}
+	return c.followUpRows(ctx, fl, state, page, size), nil
+}
+
+// followUpRows names the follow-ups' list, read in the state as page of size, for the page.
+func (c *Console) followUpRows(ctx context.Context, fl *followups.List, state string, page, size int) *followUpList {
 	l := &followUpList{Rows: []followUpRow{}, Open: fl.Open, Done: fl.Done, Overdue: fl.Overdue, State: state,
 		pager: pagerOf(fl.Total, page, size)}
 	names := c.labeler(ctx)
@@ -119,7 +124,7 @@ func (c *Console) followUpList(ctx context.Context, u *storage.User, state strin
 		}
 		l.Rows = append(l.Rows, r)
 	}
-	return l, nil
+	return l
 }
 
 // pageNumber is the page a list was asked for (?p=, from 1).

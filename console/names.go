@@ -10,6 +10,8 @@ import (
 	"github.com/complaintbot/complaintbot/cases"
 	"github.com/complaintbot/complaintbot/erasures"
 	"github.com/complaintbot/complaintbot/followups"
+	"github.com/complaintbot/complaintbot/reports"
+	"github.com/complaintbot/complaintbot/sandbox"
 )
 
 // nameCacheFor is how long the display names the pages show are kept before they are read again:
@@ -62,7 +64,7 @@ func (d *displayNames) of(name string) string {
 
 // auditTargets names the kinds of things the audit trail records actions on.
 var auditTargets = map[string]string{
-	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复", "sandbox": "沙箱",
+	"case": "案件", "conversation": "会话", "user": "用户", "session": "登录", "quick_reply": "快捷回复",
 }
 
 // auditActions names the audit codes of the actions outside the workflows that name their own
@@ -74,9 +76,7 @@ var auditActions = map[string]string{
 	"login": "登录", "login.failed": "登录失败", "logout": "退出登录",
 	"user.add": "新建用户", "user.disable": "停用用户", "user.enable": "启用用户", "user.password": "重置密码",
 	"user.password_change": "修改本人密码", "user.password_change.failed": "修改密码失败", "user.role": "变更角色", "user.unlock": "解除锁定",
-	"report.export": "导出报表", "report.register": "导出投诉登记簿",
 	"quick_reply.add": "新建快捷回复", "quick_reply.change": "修改快捷回复", "quick_reply.delete": "删除快捷回复",
-	"sandbox.clock": "调整沙箱时间",
 }
 
 // auditNamers are the workflows that name their own audit codes and target types: each returns a
@@ -86,6 +86,8 @@ var auditNamers = []struct{ action, target func(string) string }{
 	{followups.AuditName, followups.TargetName},
 	{calls.AuditName, calls.TargetName},
 	{erasures.AuditName, erasures.TargetName},
+	{reports.AuditName, func(kind string) string { return kind }},
+	{sandbox.AuditName, sandbox.TargetName},
 }
 
 // auditName names any audit code in Chinese; an unknown one is shown as it is.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/storage"
+	"github.com/complaintbot/complaintbot/users"
 	"github.com/gin-gonic/gin"
 )
 
@@ -129,7 +130,7 @@ func (c *Console) newView(g *gin.Context, title, nav string, data any) *view {
 		v.User, v.CSRF = who.user, who.session.CSRF
 		v.Supervisor = who.user.Role.AtLeast(storage.RoleSupervisor)
 		v.Admin = who.user.Role == storage.RoleAdmin
-		v.Sandbox = c.timeTravel != nil
+		v.Sandbox = c.sandbox != nil
 		if who.user.HeadOffice() {
 			v.Scope = "总行"
 		} else {
@@ -619,41 +620,14 @@ func (c *Console) caseActionPage(g *gin.Context) {
 
 // ---- reports, audit, users ----
 
-// auditFilter reads the audit trail's filter for who: supervisors see their branches' cases and
-// conversations; admins see everything.
-func (c *Console) auditFilter(who *actor, q func(string) string) (storage.AuditFilter, error) {
-	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
-		return storage.AuditFilter{}, errForbidden
-	}
-	f := storage.AuditFilter{TargetType: q("type"), Target: strings.TrimSpace(q("target")), User: strings.TrimSpace(q("user")), Limit: 200}
-	if who.user.Role != storage.RoleAdmin {
-		if f.TargetType != "" && f.TargetType != "case" && f.TargetType != "conversation" {
-			return f, errForbidden
-		}
-		f.Branches = scopeBranches(who.user)
-		if f.Branches == nil {
-			f.Branches = append([]string{""}, branchCodes(c.branches)...)
-		}
-	}
-	return f, nil
-}
-
-func branchCodes(bs []complaintbot.Branch) []string {
-	out := []string{}
-	for _, b := range bs {
-		out = append(out, b.Code)
-	}
-	return out
+// auditQuery reads what the audit trail is asked for from the request's query.
+func auditQuery(g *gin.Context) users.AuditQuery {
+	return users.AuditQuery{TargetType: g.Query("type"), Target: g.Query("target"), User: g.Query("user")}
 }
 
 func (c *Console) auditPage(g *gin.Context) {
 	who := actorOf(g)
-	f, err := c.auditFilter(who, g.Query)
-	if err != nil {
-		c.pageError(g, err)
-		return
-	}
-	entries, err := c.store.AuditLog(g.Request.Context(), f)
+	entries, f, err := c.users.AuditLog(g.Request.Context(), who.by(), auditQuery(g))
 	if err != nil {
 		c.pageError(g, err)
 		return

@@ -24,17 +24,17 @@ func (c *Console) registerRegulator(p, a *gin.RouterGroup) {
 	a.GET("/reports/regulator.xlsx", c.regulatorXLSX)
 }
 
-// regulatorOf reads the period ("2026-11" or "2026-Q4"; default the last whole month) and the
-// branch from the query and computes the figures within who's branches: a branch outside them
-// answers 404, like everything outside a user's branches.
-func (c *Console) regulatorOf(ctx context.Context, who *actor, q url.Values) (*reports.RegulatorReport, error) {
+// regulatorQuery reads the period ("2026-11" or "2026-Q4"; default the last whole month) and the
+// branch from the query, within who's branches: a branch outside them answers 404, like
+// everything outside a user's branches.
+func (c *Console) regulatorQuery(who *actor, q url.Values) (reports.RegulatorQuery, error) {
 	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
-		return nil, errForbidden
+		return reports.RegulatorQuery{}, errForbidden
 	}
 	scope := scopeBranches(who.user)
 	branch := q.Get("branch")
 	if branch != "" && scope != nil && !slices.Contains(scope, branch) {
-		return nil, errNotFound
+		return reports.RegulatorQuery{}, errNotFound
 	}
 	period := strings.ToUpper(strings.TrimSpace(q.Get("period")))
 	if period == "" {
@@ -42,17 +42,28 @@ func (c *Console) regulatorOf(ctx context.Context, who *actor, q url.Values) (*r
 		period = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, complaintbot.Shanghai).AddDate(0, -1, 0).Format("2006-01")
 	}
 	if _, _, _, err := reports.ParsePeriod(period); err != nil {
-		return nil, invalid("统计期间应为月份（如 2026-11）或季度（如 2026-Q4）。")
+		return reports.RegulatorQuery{}, invalid("统计期间应为月份（如 2026-11）或季度（如 2026-Q4）。")
 	}
-	return c.reports.Regulator(ctx, reports.RegulatorQuery{Period: period, Scope: scope, Branch: branch,
-		Branches: c.branches, Customers: c.customers, Taxonomy: c.taxonomy()})
+	return reports.RegulatorQuery{Period: period, Scope: scope, Branch: branch,
+		Branches: c.branches, Customers: c.customers, Taxonomy: c.taxonomy()}, nil
+}
+
+// regulatorOf computes the figures the query asks for (regulatorQuery), not audited: for the
+// page, which only shows them.
+func (c *Console) regulatorOf(ctx context.Context, who *actor, q url.Values) (*reports.RegulatorReport, error) {
+	rq, err := c.regulatorQuery(who, q)
+	if err != nil {
+		return nil, err
+	}
+	return c.reports.Regulator(ctx, rq)
 }
 
 func (c *Console) apiRegulator(g *gin.Context) {
 	who := actorOf(g)
-	r, err := c.regulatorOf(g.Request.Context(), who, g.Request.URL.Query())
+	rq, err := c.regulatorQuery(who, g.Request.URL.Query())
+	var r *reports.RegulatorReport
 	if err == nil {
-		err = c.audit(g.Request.Context(), who, "report.export", "report", r.Period, r.Branch, "", "regulator.json "+r.Period)
+		r, err = c.reports.ExportRegulator(g.Request.Context(), who.by(), rq)
 	}
 	if err != nil {
 		c.apiError(g, err)
@@ -63,7 +74,12 @@ func (c *Console) apiRegulator(g *gin.Context) {
 
 func (c *Console) regulatorXLSX(g *gin.Context) {
 	who := actorOf(g)
-	r, err := c.regulatorOf(g.Request.Context(), who, g.Request.URL.Query())
+	rq, err := c.regulatorQuery(who, g.Request.URL.Query())
+	var r *reports.RegulatorReport
+	var data []byte
+	if err == nil {
+		r, data, err = c.reports.ExportRegulatorXLSX(g.Request.Context(), who.by(), rq)
+	}
 	if err != nil {
 		c.downloadError(g, err)
 		return
@@ -72,9 +88,7 @@ func (c *Console) regulatorXLSX(g *gin.Context) {
 	if r.Branch != "" {
 		name += "-" + r.Branch
 	}
-	c.sendXLSX(g, name, r.WriteXLSX, func() error {
-		return c.audit(g.Request.Context(), who, "report.export", "report", r.Period, r.Branch, "", "regulator.xlsx "+r.Period)
-	})
+	sendXLSX(g, name, data)
 }
 
 // regulatorTable is one table of the page.

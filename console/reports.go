@@ -1,11 +1,9 @@
 package console
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -100,19 +98,9 @@ func (c *Console) apiReportCases(g *gin.Context) {
 		c.apiError(g, err)
 		return
 	}
-	rows, err := c.reports.Cases(g.Request.Context(), f)
+	rows, err := c.reports.ExportCases(g.Request.Context(), who.by(), f, fullPhone(who, q), g.Request.URL.RawQuery)
 	if err != nil {
 		c.apiError(g, c.exportError(err))
-		return
-	}
-	full := fullPhone(who, q)
-	for i := range rows {
-		if !full {
-			rows[i].Phone = complaintbot.MaskPhone(rows[i].Phone)
-		}
-	}
-	if err := c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "", fmt.Sprintf("cases.json %d rows; full phone %v; %s", len(rows), full, g.Request.URL.RawQuery)); err != nil {
-		c.apiError(g, err)
 		return
 	}
 	g.JSON(http.StatusOK, gin.H{"cases": rows})
@@ -130,52 +118,36 @@ func (c *Console) exportError(err error) error {
 	return err
 }
 
-func (c *Console) reportCasesCSV(g *gin.Context)  { c.exportReportCases(g, "csv") }
-func (c *Console) reportCasesXLSX(g *gin.Context) { c.exportReportCases(g, "xlsx") }
+func (c *Console) reportCasesCSV(g *gin.Context)  { c.exportReportCases(g, reports.CSV) }
+func (c *Console) reportCasesXLSX(g *gin.Context) { c.exportReportCases(g, reports.XLSX) }
 
-// exportReportCases writes the filtered case list, one row per case, and records the export in
-// the audit trail.
+// exportReportCases writes the filtered case list, one row per case, as the reports hand it out
+// once the export is audited.
 func (c *Console) exportReportCases(g *gin.Context, format string) {
 	who := actorOf(g)
 	q := g.Request.URL.Query()
-	api := strings.HasPrefix(g.Request.URL.Path, "/api/")
 	f, err := c.reportFilter(who, q)
+	var data []byte
 	if err == nil {
-		var rows []storage.ReportFact
-		if rows, err = c.reports.Cases(g.Request.Context(), f); err == nil {
-			full := fullPhone(who, q)
-			var buf bytes.Buffer
-			ctype := "text/csv; charset=utf-8"
-			if format == "csv" {
-				err = reports.WriteCSV(&buf, rows, full)
-			} else {
-				ctype = xlsxType
-				err = reports.WriteXLSX(&buf, rows, full)
-			}
-			name := fmt.Sprintf("cases-%s-%s.%s", f.From.Format("20060102"), f.To.Format("20060102"), format)
-			if err == nil {
-				err = c.audit(g.Request.Context(), who, "report.export", "report", "", f.Branch, "",
-					fmt.Sprintf("cases.%s %d rows; full phone %v; %s", format, len(rows), full, g.Request.URL.RawQuery))
-			}
-			if err == nil {
-				g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
-				g.Data(http.StatusOK, ctype, buf.Bytes())
-				return
-			}
-		}
+		data, err = c.reports.ExportCasesFile(g.Request.Context(), who.by(), f, format, fullPhone(who, q), g.Request.URL.RawQuery)
 	}
-	err = c.exportError(err)
-	if api {
-		c.apiError(g, err)
-	} else {
-		c.pageError(g, err)
+	if err != nil {
+		c.downloadError(g, c.exportError(err))
+		return
 	}
+	ctype := "text/csv; charset=utf-8"
+	if format == reports.XLSX {
+		ctype = xlsxType
+	}
+	name := fmt.Sprintf("cases-%s-%s.%s", f.From.Format("20060102"), f.To.Format("20060102"), format)
+	g.Header("Content-Disposition", `attachment; filename="`+name+`"`)
+	g.Data(http.StatusOK, ctype, data)
 }
 
-// registerOf reads the register's branch and month from the query and builds it.
-func (c *Console) registerOf(ctx context.Context, who *actor, q url.Values) (*reports.Register, error) {
+// registerQuery reads the register's branch and month from the query, within who's branches.
+func (c *Console) registerQuery(who *actor, q url.Values) (reports.RegisterQuery, error) {
 	if !who.user.Role.AtLeast(storage.RoleSupervisor) {
-		return nil, errForbidden
+		return reports.RegisterQuery{}, errForbidden
 	}
 	scope := scopeBranches(who.user)
 	branch := q.Get("branch")
@@ -187,33 +159,31 @@ func (c *Console) registerOf(ctx context.Context, who *actor, q url.Values) (*re
 		}
 	}
 	if scope != nil && !slices.Contains(scope, branch) {
-		return nil, errNotFound
+		return reports.RegisterQuery{}, errNotFound
 	}
 	month := q.Get("month")
 	if month == "" {
 		month = c.clock.Now().In(complaintbot.Shanghai).Format("2006-01")
 	}
 	if _, err := time.Parse("2006-01", month); err != nil {
-		return nil, invalid("月份格式应为 2006-01。")
+		return reports.RegisterQuery{}, invalid("月份格式应为 2006-01。")
 	}
-	r, err := c.reports.Register(ctx, scope, branch, month, fullPhone(who, q))
+	return reports.RegisterQuery{Scope: scope, Branch: branch, Month: month, FullPhone: fullPhone(who, q), BranchName: c.branchName(branch)}, nil
+}
+
+// registerOf reads the register's branch and month from the query and has the reports hand it
+// out, audited as shown as.
+func (c *Console) registerOf(ctx context.Context, who *actor, q url.Values, as string) (*reports.Register, error) {
+	rq, err := c.registerQuery(who, q)
 	if err != nil {
 		return nil, err
 	}
-	if r.BranchName == "" {
-		r.BranchName = c.branchName(branch)
-	}
-	return r, nil
+	return c.reports.ExportRegister(ctx, who.by(), rq, as)
 }
 
 func (c *Console) apiRegister(g *gin.Context) {
-	who := actorOf(g)
-	r, err := c.registerOf(g.Request.Context(), who, g.Request.URL.Query())
+	r, err := c.registerOf(g.Request.Context(), actorOf(g), g.Request.URL.Query(), "register.json")
 	if err != nil {
-		c.apiError(g, err)
-		return
-	}
-	if err := c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.json %d rows", len(r.Rows))); err != nil {
 		c.apiError(g, err)
 		return
 	}
@@ -222,30 +192,23 @@ func (c *Console) apiRegister(g *gin.Context) {
 
 func (c *Console) registerXLSX(g *gin.Context) {
 	who := actorOf(g)
-	r, err := c.registerOf(g.Request.Context(), who, g.Request.URL.Query())
+	rq, err := c.registerQuery(who, g.Request.URL.Query())
+	var r *reports.Register
+	var data []byte
+	if err == nil {
+		r, data, err = c.reports.ExportRegisterXLSX(g.Request.Context(), who.by(), rq)
+	}
 	if err != nil {
 		c.downloadError(g, err)
 		return
 	}
-	c.sendXLSX(g, "register-"+r.Branch+"-"+r.Month, r.WriteXLSX, func() error {
-		return c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register.xlsx %d rows", len(r.Rows)))
-	})
+	sendXLSX(g, "register-"+r.Branch+"-"+r.Month, data)
 }
 
-// sendXLSX answers with the workbook write makes, as the download name.xlsx, once audit has
-// recorded it; an error is answered as the API or the page would (downloadError).
-func (c *Console) sendXLSX(g *gin.Context, name string, write func(io.Writer) error, audit func() error) {
-	var buf bytes.Buffer
-	err := write(&buf)
-	if err == nil {
-		err = audit()
-	}
-	if err != nil {
-		c.downloadError(g, err)
-		return
-	}
+// sendXLSX answers with the workbook data as the download name.xlsx.
+func sendXLSX(g *gin.Context, name string, data []byte) {
 	g.Header("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
-	g.Data(http.StatusOK, xlsxType, buf.Bytes())
+	g.Data(http.StatusOK, xlsxType, data)
 }
 
 // xlsxType is the media type of an .xlsx workbook.
@@ -262,12 +225,8 @@ func (c *Console) downloadError(g *gin.Context, err error) {
 
 func (c *Console) registerPage(g *gin.Context) {
 	who := actorOf(g)
-	r, err := c.registerOf(g.Request.Context(), who, g.Request.URL.Query())
+	r, err := c.registerOf(g.Request.Context(), who, g.Request.URL.Query(), "register page")
 	if err != nil {
-		c.pageError(g, err)
-		return
-	}
-	if err := c.audit(g.Request.Context(), who, "report.register", "report", r.Month, r.Branch, "", fmt.Sprintf("register page %d rows", len(r.Rows))); err != nil {
 		c.pageError(g, err)
 		return
 	}

@@ -22,9 +22,6 @@ func init() {
 	entryTitles["review_result"] = "核查结果"
 }
 
-// reviewTaskLimit bounds how many open reviews head office's task list shows.
-const reviewTaskLimit = 500
-
 // actRequest carries out the withdrawal and review actions; handled is false for other actions.
 func (c *Console) actRequest(ctx context.Context, by complaintbot.Actor, number string, a CaseAction) (handled bool, err error) {
 	switch a.Action {
@@ -50,20 +47,12 @@ type reviewTask struct {
 	Overdue    bool      `json:"overdue"`
 }
 
-// reviewTasks lists the open reviews, soonest deadline first, for a head-office user; none for
-// others (reviews are head office's).
-func (c *Console) reviewTasks(ctx context.Context, u *storage.User) ([]reviewTask, error) {
+// reviewTasks renders the open reviews of head office's task list (cases.Tasks.Reviews).
+func (c *Console) reviewTasks(list []storage.ReviewTask) []reviewTask {
 	out := []reviewTask{}
-	if !u.HeadOffice() {
-		return out, nil
-	}
-	list, err := c.store.OpenReviewTasks(ctx, reviewTaskLimit)
-	if err != nil {
-		return nil, err
-	}
 	now := c.clock.Now()
 	for _, t := range list {
 		out = append(out, reviewTask{ID: t.ID, Case: t.Case, BranchName: c.branchName(t.Branch), Requested: t.Requested, Due: t.Due, Overdue: now.After(t.Due)})
 	}
-	return out, nil
+	return out
 }

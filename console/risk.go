@@ -2,7 +2,6 @@ package console
 
 import (
 	"context"
-	"time"
 
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/cases"
@@ -11,19 +10,8 @@ import (
 )
 
 // Levels, risk flags and extension approvals in the console (issue #14): the rules are the case
-// workflow's (cases/ladder.go, cases/risk.go); the console shows the flags in every list and puts
-// risk flags and pending approvals first on the task list.
-
-// urgent reports whether the task is a risk flag or an approval, listed before the deadlines.
-func (t *taskCase) urgent() bool { return t.Risk != nil || t.ExtensionRequest != nil }
-
-// first is the task's soonest deadline (the far future when it has none).
-func (t *taskCase) first() time.Time {
-	if len(t.Deadlines) == 0 {
-		return time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-	}
-	return t.Deadlines[0].Due
-}
+// workflow's (cases/ladder.go, cases/risk.go); the console shows the flags in every list, and the
+// case workflow puts risk flags and pending approvals first on the task list (cases.Service.Tasks).
 
 // inboxRiskLimit is how many risk-flagged cases the inbox lists.
 const inboxRiskLimit = 20

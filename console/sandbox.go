@@ -3,29 +3,14 @@ package console
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/sandbox"
 	"github.com/gin-gonic/gin"
 )
-
-// TimeTravel moves the service's clock forward in sandbox mode, so that a trainer or tester sees
-// reminders, overdue marks, escalations, surveys and expiries happen without waiting.
-type TimeTravel interface {
-	// Now is the service's time.
-	Now() time.Time
-	// Offset is how far the service's time stands ahead of the real time.
-	Offset() time.Duration
-	// Advance moves the service's time forward by d and runs the jobs that are due by then.
-	Advance(ctx context.Context, d time.Duration) error
-}
-
-// maxTravel is the longest one move of the clock may be.
-const maxTravel = 90 * 24 * time.Hour
 
 var (
 	errNoTravel  = &Error{http.StatusForbidden, "调整时间仅在沙箱模式下可用。"}
@@ -48,32 +33,29 @@ func parseTravel(s string) (time.Duration, error) {
 			return 0, errBadTravel
 		}
 	}
-	if d <= 0 || d > maxTravel {
-		return 0, errBadTravel
-	}
 	return d, nil
 }
 
-// travel moves the clock for an admin: refused outside sandbox mode and to everyone else.
+// travel has the sandbox move the clock for an admin: refused outside sandbox mode and to
+// everyone else (sandbox.MayAdvance), before the span is read.
 func (c *Console) travel(ctx context.Context, who *actor, advance string) error {
-	if c.timeTravel == nil {
-		return errNoTravel
-	}
-	if who.user.Role != complaintbot.RoleAdmin {
-		return errForbidden
+	if err := c.sandboxAllowed(who); err != nil {
+		return err
 	}
 	d, err := parseTravel(advance)
 	if err != nil {
 		return err
 	}
-	before := c.timeTravel.Now()
-	if err := c.audit(ctx, who, "sandbox.clock", "sandbox", "clock", "", before.Format(time.RFC3339), before.Add(d).Format(time.RFC3339)); err != nil {
+	switch err := c.sandbox.Advance(ctx, who.by(), d); {
+	case errors.Is(err, sandbox.ErrForbidden):
+		return errForbidden
+	case errors.Is(err, sandbox.ErrSpan):
+		return errBadTravel
+	case errors.Is(err, sandbox.ErrUnaudited):
+		return errUnaudited
+	default:
 		return err
 	}
-	if err := c.timeTravel.Advance(ctx, d); err != nil {
-		return fmt.Errorf("advance the sandbox clock by %s: %w", d, err)
-	}
-	return nil
 }
 
 func (c *Console) registerSandbox(p, a *gin.RouterGroup) {
@@ -90,14 +72,14 @@ type clockState struct {
 }
 
 func (c *Console) clockState() clockState {
-	return clockState{Now: c.timeTravel.Now(), Offset: c.timeTravel.Offset().String()}
+	return clockState{Now: c.sandbox.Now(), Offset: c.sandbox.Offset().String()}
 }
 
 func (c *Console) sandboxAllowed(who *actor) error {
 	switch {
-	case c.timeTravel == nil:
+	case c.sandbox == nil:
 		return errNoTravel
-	case who.user.Role != complaintbot.RoleAdmin:
+	case !sandbox.MayAdvance(who.user):
 		return errForbidden
 	}
 	return nil

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"net/http"
-	"sort"
 	"time"
 
 	"github.com/complaintbot/complaintbot"
@@ -13,14 +12,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// My tasks: the work waiting for the user. For an agent, their cases (assigned to them) whose
-// reply or decision deadline falls within the task horizon (Deps.TaskHorizon) or has passed, and their branches' open
-// follow-up calls and call list; for a supervisor or admin, the same for every case of their
-// branches (head office: all). Every console page shows how many there are (/tasks/sign).
-
-// openStatuses are the statuses of a case still awaiting handling (Status.Open).
-var openStatuses = []complaintbot.Status{complaintbot.StatusReceived, complaintbot.StatusInvestigating, complaintbot.StatusEscalated,
-	complaintbot.StatusReopened}
+// My tasks: the work waiting for the user, as the workflows decide it — the case workflow which
+// cases, deadlines, risk flags, approvals and reviews (cases.Service.Tasks), the follow-ups which
+// follow-up calls (followups.Service.Tasks), the call list which messages — rendered here. Every
+// console page shows how many there are (/tasks/sign).
 
 // taskCasesShown is how many cases the task list shows (with their total), the most urgent
 // first; taskWorkShown how many follow-ups and call-list messages (the oldest follow-ups and the
@@ -72,61 +67,34 @@ type tasks struct {
 	Count          int `json:"count"`
 }
 
-// taskCases lists the cases of the user's tasks, soonest deadline first.
-func (c *Console) taskCases(ctx context.Context, u *storage.User) ([]taskCase, error) {
-	now := c.clock.Now()
-	f := storage.CaseFilter{Branches: scopeBranches(u), Status: openStatuses}
-	// An agent's cases are their own and the ones nobody has taken yet (a case from WeChat left
-	// untouched has no assignee); a supervisor's, every case of their branches.
-	own := !u.Role.AtLeast(storage.RoleSupervisor)
-	list, err := c.store.ListCases(ctx, f, 0, 0) // every open case: from the case index, in memory
-	if err != nil {
-		return nil, err
-	}
+// taskCases renders the case workflow's case tasks.
+func (c *Console) taskCases(ctx context.Context, ts []cases.CaseTask) []taskCase {
 	names := c.labeler(ctx)
-	out := []taskCase{}
-	for _, cs := range list {
-		if !cs.Status.Open() || !u.Covers(cs.Branch.Code) || own && cs.Assignee() != "" && cs.Assignee() != u.Name {
-			continue
-		}
+	out := make([]taskCase, 0, len(ts))
+	for _, t := range ts {
+		cs := &t.Case
 		var ds []taskDeadline
-		// The reply deadline is met once a person replied (the list carries when).
-		if !cs.ReplyDue.IsZero() && cs.ReplyDue.Before(now.Add(c.taskHorizon)) && cs.RepliedAt == nil {
-			ds = append(ds, taskDeadline{Kind: storage.DeadlineReply, Name: "答复期限", Due: cs.ReplyDue, Overdue: !now.Before(cs.ReplyDue)})
-		}
-		if !cs.DecisionDue.IsZero() && cs.DecisionDue.Before(now.Add(c.taskHorizon)) {
-			ds = append(ds, taskDeadline{Kind: storage.DeadlineDecision, Name: "处理期限", Due: cs.DecisionDue, Overdue: !now.Before(cs.DecisionDue)})
-		}
-		// A risk flag is a task for whoever sees the case here; a pending extension for approvers.
-		var approval *complaintbot.ExtensionRequest
-		if cases.CanApprove(u) {
-			approval = cs.Work.ExtensionRequest
-		}
-		if len(ds) == 0 && cs.Risk == nil && approval == nil {
-			continue
+		for _, d := range t.Deadlines {
+			ds = append(ds, taskDeadline{Kind: d.Kind, Name: deadlineNames[d.Kind], Due: d.Due, Overdue: d.Overdue})
 		}
 		out = append(out, taskCase{Number: cs.Number, Status: cs.Status, StatusName: statusName(cs.Status), Branch: cs.Branch.Code,
 			BranchName: c.branchName(cs.Branch.Code), Assignee: cs.Assignee(), AssigneeName: names.of(cs.Assignee()), Deadlines: ds,
-			Level: cs.Level, LevelName: levelName(cs.Level), Risk: cs.Risk, ExtensionRequest: approval})
+			Level: cs.Level, LevelName: levelName(cs.Level), Risk: cs.Risk, ExtensionRequest: t.Approval})
 	}
-	// Risk flags and approvals first, then the soonest deadline.
-	sort.SliceStable(out, func(i, j int) bool {
-		if a, b := out[i].urgent(), out[j].urgent(); a != b {
-			return a
-		}
-		return out[i].first().Before(out[j].first())
-	})
-	return out, nil
+	return out
 }
 
 // tasksOf returns the user's task list; list false counts the tasks only (every page's sign),
 // reading no follow-up or message. The call list's messages come without their messaging window
 // (WindowOpen false: the 待联系客户 page reads it).
 func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tasks, error) {
-	t := &tasks{}
-	var err error
-	if t.Cases, err = c.taskCases(ctx, u); err != nil {
-		return nil, err
+	t := &tasks{Cases: []taskCase{}, Reviews: []reviewTask{}}
+	if c.cases != nil {
+		ct, err := c.cases.Tasks(ctx, complaintbot.Actor{User: u})
+		if err != nil {
+			return nil, err
+		}
+		t.Cases, t.Reviews = c.taskCases(ctx, ct.Cases), c.reviewTasks(ct.Reviews)
 	}
 	t.CasesTotal = len(t.Cases)
 	t.Cases = t.Cases[:min(len(t.Cases), taskCasesShown)]
@@ -134,22 +102,17 @@ func (c *Console) tasksOf(ctx context.Context, u *storage.User, list bool) (*tas
 	if list {
 		shown = taskWorkShown
 	}
-	t.FollowUps = []followUpRow{}
-	if followups.MayWork(u) { // agents may read follow-ups, not work them: they are no task of theirs
-		fs, err := c.followUpList(ctx, u, "open", 1, shown)
-		if err != nil {
-			return nil, err
-		}
-		t.FollowUps, t.FollowUpsTotal = fs.Rows, fs.Open
+	fl, err := c.followups.Tasks(ctx, complaintbot.Actor{User: u}, shown)
+	if err != nil {
+		return nil, err
 	}
+	fs := c.followUpRows(ctx, fl, string(followups.Open), 1, shown)
+	t.FollowUps, t.FollowUpsTotal = fs.Rows, fs.Open
 	calls, err := c.callRows(ctx, u, false, 1, shown)
 	if err != nil {
 		return nil, err
 	}
 	t.Calls, t.CallsTotal = calls.Rows, calls.Total
-	if t.Reviews, err = c.reviewTasks(ctx, u); err != nil {
-		return nil, err
-	}
 	t.Count = t.CasesTotal + t.FollowUpsTotal + t.CallsTotal + len(t.Reviews)
 	return t, nil
 }

@@ -260,6 +260,16 @@ func (s *Service) List(ctx context.Context, u *complaintbot.User, state State, p
 	return l, nil
 }
 
+// Tasks returns the follow-ups that are who's tasks, as List with Open: the open ones of their
+// branches (the first size, oldest first; size 0 counts them only) for those who work them
+// (MayWork); none for the others (agents read follow-ups, they do not work them).
+func (s *Service) Tasks(ctx context.Context, who complaintbot.Actor, size int) (*List, error) {
+	if !MayWork(who.User) {
+		return &List{Rows: []Row{}}, nil
+	}
+	return s.List(ctx, who.User, Open, 1, size)
+}
+
 // FollowUp returns one follow-up of who's branches (ErrNotFound for another's).
 func (s *Service) FollowUp(ctx context.Context, who complaintbot.Actor, id string) (*storage.FollowUp, error) {
 	f, err := s.store.FollowUpByID(ctx, id)
