@@ -38,7 +38,7 @@ import (
 //     (flows/default.yaml, read by the flow loader). The packages on the customer's path
 //     (customerPath) hold no string literal with a Han character outside the staff-facing
 //     declarations listed in staffText, each with why its text is for staff only. Staff-facing
-//     pages and workflows (console, reports, users, followups, calls, erasures) and the flow
+//     pages and workflows (console, reports, users, followups, calls, erasures, sandbox) and the flow
 //     loader itself are not checked.
 
 const module = "github.com/complaintbot/complaintbot"
@@ -50,8 +50,9 @@ const module = "github.com/complaintbot/complaintbot"
 //   - config, events, metrics, gcfloor import no package of the module: support beside the root;
 //   - wechatapi (and its fake) and wechatsim speak to WeChat as storage speaks to the database:
 //     adapters, at storage's layer;
-//   - quickreplies (agents' ready answers), followups (回访), calls (the call list) and erasures
-//     (erasure requests) are workflows, with their rules and audit, beside users;
+//   - quickreplies (agents' ready answers), followups (回访), calls (the call list), erasures
+//     (erasure requests) and sandbox (the sandbox clock's move) are workflows, with their rules
+//     and audit, beside users;
 //   - app/apptest is app's test harness; loadtest, loadtest/floor and soak are tools that start
 //     whole services, like cmd.
 //
