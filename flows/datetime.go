@@ -115,8 +115,8 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if justNow(s, m) && i+1 < len(dates) {
 			continue // "刚才太激动了，…昨天晚上九点": 刚才 is seldom the event when another day is named
 		}
-		if m[26] >= 0 && story {
-			continue // a bare "5号" in a story is more often a counter than a date
+		if m[26] >= 0 && (story || numberedThing(s[m[1]:])) {
+			continue // a bare "5号" in a story is more often a counter than a date; "2号线" is a line
 		}
 		if m[22] >= 0 && !dotDate(s, m) {
 			continue // "3.5万", "1/2"
@@ -218,6 +218,32 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		w.t = w.t.Add(time.Duration(periodHour[w.period]) * time.Hour)
 	}
 	return w, w.check(now, today)
+}
+
+// keepPartOfDay is w with the part of the day the draft's time holds when w names only another day
+// ("昨天下午", then "不对，是前天"): the afternoon of the day before.
+func (t *turn) keepPartOfDay(w when) when {
+	d := t.st.Draft
+	old := d.Fields[FieldOccurredPeriod]
+	if !t.st.Answered(fieldOccurredAt) || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact || old == "" ||
+		!w.dated || w.clock || w.period != "" || w.precision != complaintbot.OccurredExact {
+		return w
+	}
+	day := w.t.In(complaintbot.Shanghai)
+	w.t = time.Date(day.Year(), day.Month(), day.Day(), periodHour[old], 0, 0, 0, complaintbot.Shanghai)
+	w.period = old
+	return w
+}
+
+// numberedThing reports whether what follows a bare "N号" makes it the number of a thing, not a day
+// ("2号线", "3号楼", "5号窗口", "1号机").
+func numberedThing(after string) bool {
+	for _, w := range []string{"线", "楼", "窗", "柜", "机", "门", "口", "台", "车厢", "房", "位"} {
+		if strings.HasPrefix(after, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // justNow reports whether a dateRe match is 刚才 (or 刚刚, 方才).

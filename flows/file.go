@@ -197,6 +197,9 @@ type noBranchDef struct {
 	Name       string   `yaml:"name"`
 	Words      []string `yaml:"words"`
 	StoryWords []string `yaml:"story_words"`
+	// Unrelated are words that say the matter has nothing to do with a branch ("跟网点没关系"):
+	// no branch, even when the message names the one where the card was opened.
+	Unrelated []string `yaml:"unrelated"`
 }
 
 // categoryDef is a category as written in the file: the domain category (with the regulator's

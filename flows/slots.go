@@ -196,9 +196,12 @@ func (t *turn) scan(n string) hits {
 				}
 			}
 		case stepBranch:
-			if b, ok := d.findBranch(n); ok {
+			if d.u.noBranchUnrelated.in(k) {
+				nb := d.noBranch() // "卡是在高新区支行办的 但这次跟网点没关系"
+				h.branch = &nb
+			} else if b, ok := d.findBranch(n); ok {
 				h.branch = &b
-			} else if (d.u.noBranchStory.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
+			} else if (d.u.noBranchStory.in(k) || d.u.noBranchNames.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
 				nb := d.noBranch()
 				h.branch = &nb
 			} else {
@@ -494,7 +497,7 @@ func (d *Definition) requestIn(orig string) string {
 				c = string(rc[first:])
 			}
 		}
-		if i == 0 && len(cs) > 1 && !d.u.request.in(key(d.normalize(cs[1]))) &&
+		if next := key(d.normalize(cs[1%len(cs)])); i == 0 && len(cs) > 1 && !d.u.request.in(next) && !d.marksWish(next) &&
 			d.content(d.normalize(strings.Join(cs[1:], "，"))) >= d.file.Understanding.StoryContent {
 			return c // "我要求你们给个说法！城东支行的柜员把我的钱存到别人账户去了": the story follows the wish
 		}
@@ -684,7 +687,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			}
 		case stepDateTime:
 			if h.when != nil && (!done || !t.sameWhen(*h.when)) {
-				t.setWhen(*h.when)
+				t.setWhen(t.keepPartOfDay(*h.when))
 				set = true
 			} else if h.when == nil && h.future != nil && !done {
 				// Said, but not yet come: the customer is told why the time is asked.

@@ -259,78 +259,79 @@ func onlyWith(k string, main words, others ...words) bool {
 
 // understanding is the compiled understanding section.
 type understanding struct {
-	asciiRewrite   *regexp.Regexp
-	asciiTo        map[string]string
-	otherRewrite   *strings.Replacer
-	polite         words
-	urging         words
-	asking         words
-	closing        words
-	confirm        words
-	dontKnow       words
-	timeWords      words
-	leaveQueue     words
-	progress       words
-	question       words
-	askBot         words
-	infoQuestions  words
-	request        words
-	requestShort   words
-	wishMarkers    words
-	remedyVerbs    words
-	remedyEnds     words
-	requestMarkers words
-	stopWishes     words // "别发了": a wish that something stop is a complaint, not a suggestion
-	problem        words
-	complaintStory words
-	praiseStory    words
-	suggestStory   words
-	notRequest     words
-	narrative      words
-	narrativeSubj  words
-	future         words
-	praiseDeeds    words
-	switchFillers  []string // with "" first: no filler
-	branchSuffixes []string
-	correction     words
-	notCorrection  words // "要不是她": no correction
-	discovery      words // "才知道": more of the story
-	notMarker      words // "别的": no wish
-	pieceDone      words
-	noContent      words    // filler and insults
-	leadIns        words    // "是这样的", "我跟你说啊": said before a story, not part of it
-	phoneRefusals  words    // "不留电话", "没手机号": the optional phone declined at another question
-	phoneLeadIns   []string // as written, longest first
-	phoneTails     []string // as written, longest first
-	judgments      words    // "态度很差": what the customer thinks, not what happened
-	insults        words
-	evidence       words
-	evidencePoint  words
-	introStarts    words
-	introWords     words
-	meta           words
-	notUrgent      words
-	moneySent      words
-	textChange     words
-	textAdd        words
-	function       string
-	functionWords  map[string]bool // English words that carry no content ("the", "was")
-	degree         words           // intensifiers left out when matching category keywords (太, 很)
-	referBack      words           // "接着刚才的": the conversation, not a time
-	notTime        words           // "一直": no 周一
-	habit          words           // "有时候": an hour that recurs
-	risk           words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
-	kindNames      map[complaintbot.Kind]words
-	switchPrefixes words
-	negations      words
-	personRe       *regexp.Regexp
-	titles         words // person_titles: 大堂经理, 柜员 …
-	faq            []words
-	urgent         []words
-	urgentGaps     []urgentGap
-	keywordGaps    map[string]*regexp.Regexp // category keywords written with a gap ("信息…卖")
-	noBranchStory  words
-	noBranchNames  words // the no-branch words of three characters or more (不涉及网点, 信用卡中心)
+	asciiRewrite      *regexp.Regexp
+	asciiTo           map[string]string
+	otherRewrite      *strings.Replacer
+	polite            words
+	urging            words
+	asking            words
+	closing           words
+	confirm           words
+	dontKnow          words
+	timeWords         words
+	leaveQueue        words
+	progress          words
+	question          words
+	askBot            words
+	infoQuestions     words
+	request           words
+	requestShort      words
+	wishMarkers       words
+	remedyVerbs       words
+	remedyEnds        words
+	requestMarkers    words
+	stopWishes        words // "别发了": a wish that something stop is a complaint, not a suggestion
+	problem           words
+	complaintStory    words
+	praiseStory       words
+	suggestStory      words
+	notRequest        words
+	narrative         words
+	narrativeSubj     words
+	future            words
+	praiseDeeds       words
+	switchFillers     []string // with "" first: no filler
+	branchSuffixes    []string
+	correction        words
+	notCorrection     words // "要不是她": no correction
+	discovery         words // "才知道": more of the story
+	notMarker         words // "别的": no wish
+	pieceDone         words
+	noContent         words    // filler and insults
+	leadIns           words    // "是这样的", "我跟你说啊": said before a story, not part of it
+	phoneRefusals     words    // "不留电话", "没手机号": the optional phone declined at another question
+	phoneLeadIns      []string // as written, longest first
+	phoneTails        []string // as written, longest first
+	judgments         words    // "态度很差": what the customer thinks, not what happened
+	insults           words
+	evidence          words
+	evidencePoint     words
+	introStarts       words
+	introWords        words
+	meta              words
+	notUrgent         words
+	moneySent         words
+	textChange        words
+	textAdd           words
+	function          string
+	functionWords     map[string]bool // English words that carry no content ("the", "was")
+	degree            words           // intensifiers left out when matching category keywords (太, 很)
+	referBack         words           // "接着刚才的": the conversation, not a time
+	notTime           words           // "一直": no 周一
+	habit             words           // "有时候": an hour that recurs
+	risk              words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
+	kindNames         map[complaintbot.Kind]words
+	switchPrefixes    words
+	negations         words
+	personRe          *regexp.Regexp
+	titles            words // person_titles: 大堂经理, 柜员 …
+	faq               []words
+	urgent            []words
+	urgentGaps        []urgentGap
+	keywordGaps       map[string]*regexp.Regexp // category keywords written with a gap ("信息…卖")
+	noBranchStory     words
+	noBranchUnrelated words // "跟网点没关系": no branch, whatever branch is named
+	noBranchNames     words // the no-branch words of three characters or more (不涉及网点, 信用卡中心)
 }
 
 // urgentGap is an urgent word written with a gap ("卡…吞"), for the urgent entry of that index.
@@ -489,6 +490,7 @@ func (d *Definition) compileUnderstanding() {
 		c.urgent = append(c.urgent, newWords(ws))
 	}
 	c.noBranchStory = newWords(f.NoBranch.StoryWords, []string{f.Hotline}) // "打95588没人接"
+	c.noBranchUnrelated = newWords(f.NoBranch.Unrelated)
 	for _, w := range newWords(f.NoBranch.Words, []string{f.NoBranch.Name}) {
 		if runes(w) >= 3 {
 			c.noBranchNames = append(c.noBranchNames, w)
