@@ -126,7 +126,7 @@ var staffText = map[string]staffNote{
 		[]string{"{案件编号}", "{坐席}"}},
 	"user.go Role.Label": {"the console's names of the staff roles",
 		[]string{"坐席", "主管", "管理员"}},
-	"cases/actions.go auditNames": {"the audit trail's action names, shown in the console",
+	"cases/actions.go Audit": {"the audit trail's action names, shown in the console",
 		[]string{"受理案件", "指派承办人", "设置处理部门", "添加内部备注", "变更案件状态", "延长处理期限", "恶意投诉标记", "办结答复", "发送满意度调查", "导出案件"}},
 	"cases/actions.go Service.Accept": {"the case timeline's entries (the console's case page)",
 		[]string{"受理案件", "承办人："}},

@@ -38,25 +38,8 @@ const (
 	AuditTarget = "outbox"
 )
 
-var auditNames = map[string]string{AuditResend: "重新发送消息", AuditCalled: "已电话联系客户", AuditClose: "关闭待联系消息"}
-
-// AuditName returns the Chinese name of an audit code of a call-list action, for the audit
-// trail's page; other codes are returned as they are.
-func AuditName(code string) string {
-	if n, ok := auditNames[code]; ok {
-		return n
-	}
-	return code
-}
-
-// TargetName returns the Chinese name of the call list's audit target type (AuditTarget); other
-// types are returned as they are.
-func TargetName(kind string) string {
-	if kind == AuditTarget {
-		return "待联系消息"
-	}
-	return kind
-}
+// Audit names the audit codes (and target type) of these actions for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{AuditResend: "重新发送消息", AuditCalled: "已电话联系客户", AuditClose: "关闭待联系消息"}, Target: AuditTarget, TargetName: "待联系消息"}
 
 // Why an action is refused.
 var (

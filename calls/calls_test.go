@@ -137,7 +137,7 @@ func TestCallListActionsAreRefusedOutsideTheRules(t *testing.T) {
 	if err != nil || m.Status != complaintbot.OutboxHandled {
 		t.Fatalf("after marking called: %+v %v", m, err)
 	}
-	if calls.AuditName(calls.AuditCalled) != "已电话联系客户" || calls.TargetName(calls.AuditTarget) != "待联系消息" {
-		t.Errorf("the audit names: %s %s", calls.AuditName(calls.AuditCalled), calls.TargetName(calls.AuditTarget))
+	if calls.Audit.Actions[calls.AuditCalled] != "已电话联系客户" || calls.Audit.TargetName != "待联系消息" {
+		t.Errorf("the audit names: %s %s", calls.Audit.Actions[calls.AuditCalled], calls.Audit.TargetName)
 	}
 }

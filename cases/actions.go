@@ -34,7 +34,7 @@ const (
 	MaxReply = 500
 )
 
-// The audit trail's codes of the actions on cases (storage.AuditEntry.Action); AuditName names
+// The audit trail's codes of the actions on cases (storage.AuditEntry.Action); Audit names
 // them.
 const (
 	AuditAccept      = "case.accept"
@@ -50,20 +50,12 @@ const (
 	AuditExport = "case.export"
 )
 
-var auditNames = map[string]string{
+// Audit names the audit codes (and target type) of these actions for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{
 	AuditAccept: "受理案件", AuditAssign: "指派承办人", AuditDepartments: "设置处理部门", AuditNote: "添加内部备注",
 	AuditStatus: "变更案件状态", AuditExtend: "延长处理期限", AuditMalicious: "恶意投诉标记", AuditResolve: "办结答复",
 	AuditSurvey: "发送满意度调查", AuditExport: "导出案件",
-}
-
-// AuditName returns the Chinese name of an audit code of an action on cases, for the audit trail's
-// page; other codes are returned as they are.
-func AuditName(code string) string {
-	if n, ok := auditNames[code]; ok {
-		return n
-	}
-	return code
-}
+}}
 
 // Accept makes who the case's acceptor (受理人), and its assignee if it has none; a case just
 // received moves to investigating and the customer is told (notice accepted).

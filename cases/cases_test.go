@@ -588,10 +588,12 @@ func TestSurveyByHand(t *testing.T) {
 }
 
 func TestAuditNames(t *testing.T) {
-	for code, want := range map[string]string{"case.note": "添加内部备注", "case.accept": "受理案件", "case.extend": "延长处理期限",
-		"conversation.claim": "conversation.claim"} {
-		if got := cases.AuditName(code); got != want {
+	for code, want := range map[string]string{"case.note": "添加内部备注", "case.accept": "受理案件", "case.extend": "延长处理期限"} {
+		if got, ok := cases.Audit.Action(code); !ok || got != want {
 			t.Errorf("%s: %q, want %q", code, got, want)
 		}
+	}
+	if got, ok := cases.Audit.Action("conversation.claim"); ok {
+		t.Errorf("the case workflow names another's code: %q", got)
 	}
 }

@@ -14,7 +14,7 @@ import (
 // AuditCoding is the audit trail's code of SetCoding.
 const AuditCoding = "case.coding"
 
-func init() { auditNames[AuditCoding] = "JR/T 0169 编码" }
+func init() { Audit.Actions[AuditCoding] = "JR/T 0169 编码" }
 
 // embeddedTaxonomy is the embedded JR/T 0169 data file, loaded once, for a Service built without
 // one (its tests hold that it loads; nil otherwise, and then every coding is refused).

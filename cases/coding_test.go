@@ -50,7 +50,7 @@ func TestSetCodingChangesTheCodesOnTheRecord(t *testing.T) {
 	if got := e.audits(n); len(got) != 1 || len(e.rec(n).Work.Timeline) != 1 {
 		t.Fatalf("the same codes again: audit %q, timeline %+v", got, e.rec(n).Work.Timeline)
 	}
-	if got := cases.AuditName(cases.AuditCoding); got != "JR/T 0169 编码" {
+	if got := cases.Audit.Actions[cases.AuditCoding]; got != "JR/T 0169 编码" {
 		t.Fatalf("audit name %q", got)
 	}
 }

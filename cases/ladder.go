@@ -50,9 +50,9 @@ const (
 )
 
 func init() {
-	auditNames[AuditExtendRequest] = "申请延期审批"
-	auditNames[AuditExtendApprove] = "批准延期"
-	auditNames[AuditExtendRefuse] = "驳回延期申请"
+	Audit.Actions[AuditExtendRequest] = "申请延期审批"
+	Audit.Actions[AuditExtendApprove] = "批准延期"
+	Audit.Actions[AuditExtendRefuse] = "驳回延期申请"
 }
 
 // CanApprove reports whether u may approve extensions beyond the first rung (and clear risk

@@ -93,7 +93,7 @@ func TestExtensionRequestApprovedBySupervisor(t *testing.T) {
 	if got := e.audits(n); !slices.Contains(got, "bob:"+cases.AuditExtendRequest) || !slices.Contains(got, "sam:"+cases.AuditExtendApprove) {
 		t.Fatalf("audits %q", got)
 	}
-	if cases.AuditName(cases.AuditExtendApprove) != "批准延期" {
+	if cases.Audit.Actions[cases.AuditExtendApprove] != "批准延期" {
 		t.Fatal("the approval has no name in the audit trail")
 	}
 }

@@ -71,7 +71,7 @@ func (r *Registry) NewCase(number, openID, turnID string, d complaintbot.Draft, 
 // AuditRegister is the audit code of an agent's registration of a case.
 const AuditRegister = "case.register"
 
-func init() { auditNames[AuditRegister] = "登记投诉" }
+func init() { Audit.Actions[AuditRegister] = "登记投诉" }
 
 // Registration is a complaint an agent registers from another channel than WeChat: the draft
 // read from the form (flows.Engine.CheckForm), the channel it came through and, for a regulator's

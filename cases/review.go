@@ -55,8 +55,8 @@ const (
 )
 
 func init() {
-	auditNames[AuditReview] = "申请核查"
-	auditNames[AuditReviewResult] = "核查结果"
+	Audit.Actions[AuditReview] = "申请核查"
+	Audit.Actions[AuditReviewResult] = "核查结果"
 }
 
 // RequestReview registers a review of the case's decision that the customer asked for by other

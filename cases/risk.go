@@ -34,8 +34,8 @@ const ReminderRisk = "risk"
 const MaxRiskNote = 200
 
 func init() {
-	auditNames[AuditLevel] = "设置案件等级"
-	auditNames[AuditRisk] = "风险提示标记"
+	Audit.Actions[AuditLevel] = "设置案件等级"
+	Audit.Actions[AuditRisk] = "风险提示标记"
 }
 
 // RiskAlerts is told of every risk flag raised, once per flag (the scheduler posts it to the WeCom

@@ -31,7 +31,7 @@ const (
 )
 
 func init() {
-	auditNames[AuditWithdraw] = "撤回案件"
+	Audit.Actions[AuditWithdraw] = "撤回案件"
 }
 
 // Withdraw records that the customer withdrew the open case (撤回: by phone, at the counter…),

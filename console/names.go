@@ -68,7 +68,7 @@ var auditTargets = map[string]string{
 }
 
 // auditActions names the audit codes of the actions outside the workflows that name their own
-// (auditNamers).
+// (auditVocabularies).
 var auditActions = map[string]string{
 	"conversation.claim": "接入会话", "conversation.end": "结束人工服务", "conversation.idle_return": "超时交回智能助手",
 	"conversation.note": "添加会话备注", "conversation.queue": "转入人工排队", "conversation.release": "交回智能助手",
@@ -79,24 +79,16 @@ var auditActions = map[string]string{
 	"quick_reply.add": "新建快捷回复", "quick_reply.change": "修改快捷回复", "quick_reply.delete": "删除快捷回复",
 }
 
-// auditNamers are the workflows that name their own audit codes and target types: each returns a
-// code or type it does not know as it is.
-var auditNamers = []struct{ action, target func(string) string }{
-	{cases.AuditName, func(kind string) string { return kind }},
-	{followups.AuditName, followups.TargetName},
-	{calls.AuditName, calls.TargetName},
-	{erasures.AuditName, erasures.TargetName},
-	{reports.AuditName, func(kind string) string { return kind }},
-	{sandbox.AuditName, sandbox.TargetName},
-}
+// auditVocabularies are the workflows that name their own audit codes and target types.
+var auditVocabularies = []complaintbot.AuditVocabulary{cases.Audit, followups.Audit, calls.Audit, erasures.Audit, reports.Audit, sandbox.Audit}
 
 // auditName names any audit code in Chinese; an unknown one is shown as it is.
 func auditName(code string) string {
 	if n, ok := auditActions[code]; ok {
 		return n
 	}
-	for _, w := range auditNamers {
-		if n := w.action(code); n != code {
+	for _, v := range auditVocabularies {
+		if n, ok := v.Action(code); ok {
 			return n
 		}
 	}
@@ -108,8 +100,8 @@ func auditTarget(kind string) string {
 	if n, ok := auditTargets[kind]; ok {
 		return n
 	}
-	for _, w := range auditNamers {
-		if n := w.target(kind); n != kind {
+	for _, v := range auditVocabularies {
+		if n, ok := v.TargetType(kind); ok {
 			return n
 		}
 	}

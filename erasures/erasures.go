@@ -41,25 +41,8 @@ const (
 	AuditTarget = "customer"
 )
 
-var auditNames = map[string]string{AuditRequest: "申请删除客户个人信息", AuditErased: "已删除客户个人信息"}
-
-// AuditName returns the Chinese name of an audit code of an erasure, for the audit trail's page;
-// other codes are returned as they are.
-func AuditName(code string) string {
-	if n, ok := auditNames[code]; ok {
-		return n
-	}
-	return code
-}
-
-// TargetName returns the Chinese name of the erasures' audit target type (AuditTarget); other
-// types are returned as they are.
-func TargetName(kind string) string {
-	if kind == AuditTarget {
-		return "客户"
-	}
-	return kind
-}
+// Audit names the audit codes (and target type) of these actions for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{AuditRequest: "申请删除客户个人信息", AuditErased: "已删除客户个人信息"}, Target: AuditTarget, TargetName: "客户"}
 
 // Why an erasure is refused.
 var (

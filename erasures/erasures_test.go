@@ -116,7 +116,7 @@ func TestErasureNeedsThePreviewsCode(t *testing.T) {
 	if err != nil || len(audit) != 1 || audit[0].Action != erasures.AuditRequest || audit[0].Target != number || audit[0].User != "root" {
 		t.Fatalf("the audit trail: %+v %v", audit, err)
 	}
-	if erasures.AuditName(erasures.AuditRequest) != "申请删除客户个人信息" || erasures.TargetName(erasures.AuditTarget) != "客户" {
-		t.Errorf("the audit names: %s %s", erasures.AuditName(erasures.AuditRequest), erasures.TargetName(erasures.AuditTarget))
+	if erasures.Audit.Actions[erasures.AuditRequest] != "申请删除客户个人信息" || erasures.Audit.TargetName != "客户" {
+		t.Errorf("the audit names: %s %s", erasures.Audit.Actions[erasures.AuditRequest], erasures.Audit.TargetName)
 	}
 }

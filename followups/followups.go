@@ -59,25 +59,8 @@ const (
 	AuditTarget = "follow_up"
 )
 
-var auditNames = map[string]string{AuditTake: "领取回访", AuditDone: "完成回访"}
-
-// AuditName returns the Chinese name of an audit code of a follow-up action, for the audit
-// trail's page; other codes are returned as they are.
-func AuditName(code string) string {
-	if n, ok := auditNames[code]; ok {
-		return n
-	}
-	return code
-}
-
-// TargetName returns the Chinese name of the follow-ups' audit target type (AuditTarget); other
-// types are returned as they are.
-func TargetName(kind string) string {
-	if kind == AuditTarget {
-		return "回访"
-	}
-	return kind
-}
+// Audit names the audit codes (and target type) of these actions for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{AuditTake: "领取回访", AuditDone: "完成回访"}, Target: AuditTarget, TargetName: "回访"}
 
 // Why an action is refused.
 var (

@@ -210,8 +210,8 @@ func TestFollowUpActionsAreRefusedOutsideTheRules(t *testing.T) {
 	if got := strings.Join(actions, ","); got != followups.AuditDone+":reached=true rating=4,"+followups.AuditTake+":sue" {
 		t.Errorf("the audit trail: %s", got)
 	}
-	if followups.AuditName(followups.AuditTake) != "领取回访" || followups.TargetName(followups.AuditTarget) != "回访" {
-		t.Errorf("the audit names: %s %s", followups.AuditName(followups.AuditTake), followups.TargetName(followups.AuditTarget))
+	if followups.Audit.Actions[followups.AuditTake] != "领取回访" || followups.Audit.TargetName != "回访" {
+		t.Errorf("the audit names: %s %s", followups.Audit.Actions[followups.AuditTake], followups.Audit.TargetName)
 	}
 }
 

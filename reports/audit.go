@@ -23,16 +23,8 @@ const (
 	AuditTarget = "report"
 )
 
-var auditNames = map[string]string{AuditExport: "导出报表", AuditRegister: "导出投诉登记簿"}
-
-// AuditName returns the Chinese name of an audit code of an export, for the audit trail's page;
-// other codes are returned as they are.
-func AuditName(code string) string {
-	if n, ok := auditNames[code]; ok {
-		return n
-	}
-	return code
-}
+// Audit names the audit codes (and target type) of these actions for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{AuditExport: "导出报表", AuditRegister: "导出投诉登记簿"}}
 
 // ErrUnaudited: the export's audit entry could not be written, so no data was handed out.
 var ErrUnaudited = errors.New("reports: the audit entry could not be written")

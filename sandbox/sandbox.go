@@ -29,23 +29,8 @@ const (
 	AuditTarget = "sandbox"
 )
 
-// AuditName returns the Chinese name of the audit code of a move of the clock, for the audit
-// trail's page; other codes are returned as they are.
-func AuditName(code string) string {
-	if code == AuditClock {
-		return "调整沙箱时间"
-	}
-	return code
-}
-
-// TargetName returns the Chinese name of the sandbox's audit target type (AuditTarget); other
-// types are returned as they are.
-func TargetName(kind string) string {
-	if kind == AuditTarget {
-		return "沙箱"
-	}
-	return kind
-}
+// Audit names the sandbox's audit code and target type for the audit trail's page.
+var Audit = complaintbot.AuditVocabulary{Actions: map[string]string{AuditClock: "调整沙箱时间"}, Target: AuditTarget, TargetName: "沙箱"}
 
 // Why a move is refused.
 var (
