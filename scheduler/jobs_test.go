@@ -264,6 +264,59 @@ func TestOneOpenSurveyPerCustomer(t *testing.T) {
 	}
 }
 
+// A survey waiting for the customer's other one goes soon after that one is answered, not only
+// once it lapses: 72 hours later the customer's 48-hour messaging window would be closed and the
+// second survey undeliverable.
+func TestSurveyWaitingGoesSoonAfterTheOpenOneIsAnswered(t *testing.T) {
+	st := storagetest.Open(t)
+	ctx := context.Background()
+	clock := complaintbot.NewManualClock(t0)
+	x := newScheduler(t, st, clock, "a", testConfig())
+	for _, n := range []string{"TS20261127-0001", "TS20261127-0002"} {
+		openCase(t, st, n, "oG0000000002", t0)
+	}
+	if err := x.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []string{"TS20261127-0001", "TS20261127-0002"} {
+		if _, err := st.Collection("cases").UpdateOne(ctx, bson.D{{Key: "_id", Value: n}},
+			bson.D{{Key: "$set", Value: bson.D{{Key: "status", Value: complaintbot.StatusResolved}, {Key: "updated_at", Value: clock.Now()}}}}); err != nil {
+			t.Fatal(err)
+		}
+		_ = st.CaseChanged(ctx, n, clock.Now())
+	}
+	if err := x.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if err := x.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	open, err := st.OpenSurveyOf(ctx, "oG0000000002", clock.Now())
+	if err != nil || open == nil {
+		t.Fatalf("no survey asked: %+v %v", open, err)
+	}
+	waiting := "TS20261127-0002#1"
+	if open.Survey == waiting {
+		waiting = "TS20261127-0001#1"
+	}
+	if _, err := st.Survey(ctx, waiting); !errors.Is(err, storage.ErrNotFound) {
+		t.Fatalf("the second survey asked while the first is open: %v", err)
+	}
+	clock.Advance(20 * time.Minute)
+	if err := st.AnswerSurvey(ctx, storage.SurveyAnswer{Survey: open.Survey, Rating: 5, Turn: "turn-1", At: clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Hour)
+	if err := x.RunDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	sv, err := st.Survey(ctx, waiting)
+	if err != nil || sv.Status != complaintbot.SurveySent {
+		t.Fatalf("the waiting survey an hour after the first was answered: %+v %v, want it sent", sv, err)
+	}
+}
+
 func dueDays(t *testing.T, st *storage.Store) []string {
 	t.Helper()
 	names, err := st.Collection("x").Database().ListCollectionNames(context.Background(), bson.D{})

@@ -46,11 +46,15 @@ func (x *Scheduler) surveys(ctx context.Context) (int, error) {
 	})
 }
 
+// surveyRecheck is how soon a survey waiting for another one of the customer's is looked at again.
+const surveyRecheck = time.Hour
+
 // ask asks the surveys of seeds now, in one go for the batch: it claims each customer's one open
 // survey, stores the surveys with their report dimensions, queues the questions and schedules the
 // reminder and the expiry. Each step is an insert keyed by the survey, so asking again (a run cut
 // short and redone) asks nothing twice. A customer with another survey open is asked later, once
-// that one has lapsed; with manual it is ErrSurveyOpen instead. It returns how many surveys were
+// that one is answered or has lapsed (looked at again every surveyRecheck); with manual it is
+// ErrSurveyOpen instead. It returns how many surveys were
 // asked now.
 func (x *Scheduler) ask(ctx context.Context, seeds []complaintbot.Survey, now time.Time, manual bool) (int, error) {
 	if len(seeds) == 0 {
@@ -82,7 +86,13 @@ func (x *Scheduler) ask(ctx context.Context, seeds []complaintbot.Survey, now ti
 		case manual:
 			return 0, ErrSurveyOpen
 		default:
-			at := until.Add(time.Minute)
+			// Looked at again within the hour: the open survey may be answered before it lapses,
+			// and this one should then go while the customer's messaging window is still open.
+			at := until
+			if recheck := now.Add(surveyRecheck); recheck.Before(at) {
+				at = recheck
+			}
+			at = at.Add(time.Minute)
 			s := s
 			later = append(later, storage.DueEntry{ID: fmt.Sprintf("survey#%s@%d", s.ID, at.Unix()), Kind: storage.DueSurvey, At: at, Case: s.Case, Survey: &s})
 		}
