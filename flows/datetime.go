@@ -811,11 +811,11 @@ var periodHours = map[string][2]int{
 }
 
 // clockInPeriod reads an hour said on its own ("三点多钟") as the hour of the draft's time when
-// that was read from the story as a day with a part of the day and no hour ("昨天下午"), and the
-// hour falls in that part; ok false otherwise.
+// that was read from the story (not given as the answer to the time question) as a day with a
+// part of the day and no hour ("昨天下午"), and the hour falls in that part; ok false otherwise.
 func (t *turn) clockInPeriod(n string) (when, bool) {
 	d := t.st.Draft
-	if d == nil || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact || !slices.Contains(d.Prefilled, fieldOccurredAt) {
+	if d == nil || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact || slices.Contains(t.st.History, fieldOccurredAt) {
 		return when{}, false // a time the customer gave as the answer stands ("前天早上", then "都九点十分了")
 	}
 	period := d.Fields[FieldOccurredPeriod]
