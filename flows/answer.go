@@ -189,9 +189,23 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 					return
 				}
 				st.Failures++
+			} else if s.Type == stepDateTime && !st.Correcting {
+				if st.Failures >= 1 {
+					// Passed over twice for other answers: asked again and again the customer
+					// would end at this question; unknown, the agent finds it out, and a time
+					// said later still fills it.
+					t.leaveUnknown(s)
+					return
+				}
+				st.Failures++
 			}
 			t.add(t.questionAgain(s))
+		case !t.d.question(n) && s.Type == stepDateTime && !st.Correcting && st.Failures >= 1 && t.storyPiece(s, n):
+			t.leaveUnknown(s) // more of the story again instead of the time (see above)
 		case !t.d.question(n) && t.storyPiece(s, n):
+			if s.Type == stepDateTime && !st.Correcting {
+				st.Failures++
+			}
 			t.add(t.question()) // a piece of the story ("但是卡里扣了"), kept; the question stands
 		case t.d.question(n) && !h.story && !t.wishAsked(s, n):
 			t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline))
@@ -608,8 +622,13 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 			i, ok = j, true // "别的", "都不是"
 		}
 	}
+	guessed := false
 	if !ok && h.category >= 0 {
-		i, ok = h.category, true // "问她还翻白眼": the category; absorb adds it to the story (moreStory)
+		// "问她还翻白眼": the category; absorb adds it to the story (moreStory). A story in no
+		// category's words gets its likely category: a guess, not a choice, that the whole
+		// story may put right (recheckCategory).
+		i, ok = h.category, true
+		guessed = len(t.d.categoryCandidates(t.st.Draft.Kind, n)) == 0
 	}
 	if !ok && len(h.candidates) > 1 {
 		return ask(t.candidatesQuestion(h.candidates))
@@ -621,7 +640,7 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 		return refuse(t.closestChoices(n))
 	}
 	c := cats[i].Category
-	t.st.Draft.Category, t.st.Guessed = &c, false
+	t.st.Draft.Category, t.st.Guessed = &c, guessed
 	return done()
 }
 

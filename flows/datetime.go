@@ -115,7 +115,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if justNow(s, m) && i+1 < len(dates) {
 			continue // "刚才太激动了，…昨天晚上九点": 刚才 is seldom the event when another day is named
 		}
-		if m[26] >= 0 && (story || numberedThing(s[m[1]:])) {
+		if m[26] >= 0 && ((story && !d.dayFollows(s[m[1]:])) || numberedThing(s[m[1]:])) {
 			continue // a bare "5号" in a story is more often a counter than a date; "2号线" is a line
 		}
 		if m[22] >= 0 && !dotDate(s, m) {
@@ -123,6 +123,9 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		}
 		if m[16] >= 0 && m[14] < 0 && duration(s[:m[0]]) {
 			continue // "一个星期天天都打": a week long, not a Sunday
+		}
+		if m[16] >= 0 && (s[m[16]:m[17]] == "天" || s[m[16]:m[17]] == "日") && strings.HasPrefix(s[m[1]:], "天") {
+			continue // "这个礼拜天天打": every day of this week (the week, read below), not its Sunday
 		}
 		if story && m[0] > 0 {
 			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
@@ -233,6 +236,21 @@ func (t *turn) keepPartOfDay(w when) when {
 	w.t = time.Date(day.Year(), day.Month(), day.Day(), periodHour[old], 0, 0, 0, complaintbot.Shanghai)
 	w.period = old
 	return w
+}
+
+// dayFollows reports whether after, the text right after a bare "N号" in a story, makes it a day
+// of the month ("15号就发了", "20号那天").
+func (d *Definition) dayFollows(after string) bool {
+	if d.u == nil {
+		return false
+	}
+	after = strings.TrimLeft(after, " ")
+	for _, w := range d.u.dayWords {
+		if strings.HasPrefix(after, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // numberedThing reports whether what follows a bare "N号" makes it the number of a thing, not a day

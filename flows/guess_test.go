@@ -39,6 +39,9 @@ func TestTimeOfAStory(t *testing.T) {
 		{"我在高新区支行申请房贷一个多月了，一直说在审批", "month 2026-10"},
 		{"城西支行的ATM机坏了好几天了也没人修，我昨天去取钱取不出来", "2026-11-27"}, // a state, not the event
 		{"前天晌午我去城西支行取钱", "2026-11-26 中午"},
+		{"公司财务说15号就发了 就你们家的卡没到", "2026-11-15"},             // a bare N号 with a day's word after it
+		{"这个礼拜天天打 一天两三个", "week 2026-11-23"},               // every day of this week, not its Sunday
+		{"工作日五点就关 我们上班的人根本去不了 昨天下午又白跑一趟", "2026-11-27 下午"}, // an hour that recurs is not the event's
 	}
 	for _, tc := range tests {
 		w, ok := d.findWhen(d.normalize(tc.story), saturday)

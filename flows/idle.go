@@ -130,6 +130,9 @@ func (t *turn) saysMore(text string) bool {
 // metaOrIntro reports whether a message only introduces the customer or asks whether they may
 // speak here.
 func (t *turn) metaOrIntro(text string) bool {
+	if len(t.d.categoryCandidates(complaintbot.KindComplaint, text)) > 0 {
+		return false // "你好 我是学生 我的卡被冻结了": the introduction comes with what happened
+	}
 	for _, c := range clauses(text) {
 		if k := key(c); t.d.u.meta.in(k) || t.d.intro(k) {
 			return true

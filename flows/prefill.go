@@ -124,6 +124,14 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind, fresh bool) (
 			}
 		}
 	}
+	// "提个建议吧 能不能有几个网点周六周日全天开…": a message that opens with another kind's
+	// name, alone in its clause, says what the rest is.
+	if cs := clauses(n); len(cs) > 1 {
+		first := strings.TrimRightFunc(cs[0], func(r rune) bool { return strings.ContainsRune(d.u.function, r) })
+		if w, ok := d.kindWord(first); ok && w == target && runes(key(first)) > 1 {
+			return target, true
+		}
+	}
 	return "", false
 }
 

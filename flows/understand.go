@@ -102,7 +102,10 @@ type understandingDef struct {
 	NotTimeWords []string `yaml:"not_time_words"`
 	// HabitWords say that what follows happens again and again ("有时候晚上十点多还打"): an hour
 	// after them in a story is not the hour of the event.
-	HabitWords     []string            `yaml:"habit_words"`
+	HabitWords []string `yaml:"habit_words"`
+	// DayWords, right after a bare "N号" in a story, make it a day of the month ("财务说15号就发了"),
+	// where a bare number is more often a counter's or a queue ticket's.
+	DayWords       []string            `yaml:"day_words"`
 	RiskWords      []string            `yaml:"risk_words"`
 	StoryContent   int                 `yaml:"story_content"`
 	DescContent    int                 `yaml:"description_content"`
@@ -319,6 +322,7 @@ type understanding struct {
 	referBack         words           // "接着刚才的": the conversation, not a time
 	notTime           words           // "一直": no 周一
 	habit             words           // "有时候": an hour that recurs
+	dayWords          words           // "15号就发了": a bare N号 in a story that is a day
 	risk              words           // the customer may escalate: the media, a lawsuit, the regulator (risk.go)
 	kindNames         map[complaintbot.Kind]words
 	switchPrefixes    words
@@ -428,6 +432,7 @@ func (d *Definition) compileUnderstanding() {
 	c.referBack = newWords(u.ReferBack)
 	c.notTime = newWords(u.NotTimeWords)
 	c.habit = newWords(u.HabitWords)
+	c.dayWords = newWords(u.DayWords)
 	c.risk = newWords(u.RiskWords)
 	c.kindNames = map[complaintbot.Kind]words{}
 	for _, k := range kindOrder {
