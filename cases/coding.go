@@ -33,13 +33,19 @@ func (s *Service) Taxonomy() *taxonomy.Taxonomy { return s.tax }
 // whatever its status: an agent corrects a resolved case's figures the same way. Codes are
 // trimmed and upper-cased; an empty code leaves its axis uncoded (Resolve then refuses the case).
 // A code that is not a leaf of its axis is refused with ErrCodingInvalid, whose Err is the
-// taxonomy.CodingError naming each wrong axis. The same codes again change nothing. The customer
-// is not told.
+// taxonomy.CodingError naming each wrong axis; no code at all is refused the same way, naming
+// every axis (a request that sent none, not a coding). The same codes again change nothing. The
+// customer is not told.
 func (s *Service) SetCoding(ctx context.Context, who complaintbot.Actor, number string, c taxonomy.Coding) error {
 	for _, a := range taxonomy.Axes() {
 		c = c.With(a, strings.ToUpper(strings.TrimSpace(c.Code(a))))
 	}
 	return s.apply(ctx, who, number, AuditCoding, func(rec *complaintbot.Case, _ time.Time) (*decision, error) {
+		if c == (taxonomy.Coding{}) {
+			e := refuse(rec, ErrCodingInvalid)
+			e.Err = s.uncoded(c)
+			return nil, e
+		}
 		if err := s.wrongCodes(c); err != nil {
 			e := refuse(rec, ErrCodingInvalid)
 			e.Err = err

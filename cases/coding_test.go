@@ -80,6 +80,12 @@ func TestSetCodingRefusesWrongCodesNamingTheAxis(t *testing.T) {
 			t.Errorf("%s: refusal %v, want axis %s %v", tc.name, ce.Err, tc.axis, tc.why)
 		}
 	}
+	// No code at all is a request that sent none (a misnamed field), not a coding: refused naming
+	// the three axes, never answered "saved".
+	ce := refused(t, e.svc.SetCoding(ctx, alice, n, taxonomy.Coding{Channel: "  "}), cases.ErrCodingInvalid)
+	if var3, ok := ce.Err.(taxonomy.CodingError); !ok || len(var3) != 3 {
+		t.Errorf("an empty coding: refusal %v, want the three axes named", ce.Err)
+	}
 	if r := e.rec(n); r.Coding != coded || len(r.Work.Timeline) != 0 || len(e.audits(n)) != 0 {
 		t.Fatalf("after refusals: coding %+v, timeline %+v, audit %q", r.Coding, r.Work.Timeline, e.audits(n))
 	}

@@ -37,6 +37,9 @@ func (t *turn) idle(text string, cmd command) {
 		}
 		t.add(m.CancelledNothing)
 		return
+	case cmdSkip:
+		t.add(m.CancelledNothing) // "跳过" after a survey's comment time ran out: nothing is asked
+		return
 	case cmdHelp, cmdGreeting:
 		t.add(t.d.file.Welcome)
 		return

@@ -91,6 +91,15 @@ func TestSurveyCommentWindowAndCommands(t *testing.T) {
 	if len(c.last.Effects) != 0 {
 		t.Fatalf("a late message was taken for a comment: %+v", c.last.Effects)
 	}
+	c.say("取消", "取消")
+	c.facts.survey = &OpenSurvey{ID: "s3"}
+	c.say("5", "非常满意")
+	c.facts.survey = nil
+	c.wait(3 * time.Hour)
+	c.say("跳过", "没有正在填写") // the comment time is over: nothing is asked, no menu of what is not understood
+	if strings.Contains(c.last.Replies[0], "没有完全明白") || len(c.last.Effects) != 0 {
+		t.Fatalf("跳过 after the comment time: %q %+v", c.last.Replies, c.last.Effects)
+	}
 }
 
 func TestSurveyNumberOutsideTheScaleAndNoSurvey(t *testing.T) {
