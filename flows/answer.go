@@ -359,6 +359,14 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 		t.leaveUnknown(s)
 		return true
 	}
+	if !s.Optional && t.declinesPhoneAhead(k) {
+		// "不留了" at the request question, the phone not asked yet: the phone is answered (none),
+		// and the question stands.
+		filled, changed := t.absorb(hits{category: -1, noPhone: true}, t.orig, s.Field, false)
+		t.notes(filled, changed)
+		t.add(t.question())
+		return true
+	}
 	if !s.Optional {
 		t.fail(t.msgs().Required)
 		return true
@@ -366,6 +374,17 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	t.unset(s)
 	t.accept(s)
 	return true
+}
+
+// declinesPhoneAhead reports whether a message (key k) only declines the phone ("不留了") while the
+// draft's kind still has its optional phone question to ask.
+func (t *turn) declinesPhoneAhead(k string) bool {
+	u := t.d.u
+	if !u.phoneRefusals.in(k) || t.d.content(u.phoneRefusals.strip(k)) >= t.d.file.Understanding.DescContent {
+		return false
+	}
+	ps := t.d.kind(t.st.Draft.Kind).step(complaintbot.FieldPhone)
+	return ps != nil && ps.Optional && !t.st.Answered(complaintbot.FieldPhone)
 }
 
 // addToStory adds more of the story to the description held, says so, and looks again at a

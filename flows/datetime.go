@@ -121,11 +121,21 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if m[22] >= 0 && !dotDate(s, m) {
 			continue // "3.5万", "1/2"
 		}
+		if m[16] >= 0 && m[14] < 0 && prefixedWeekdayIn(dates[i+1:]) {
+			continue // "写着周六正常营业，我上周六…", "不是周五，是上周四": the week named decides
+		}
 		if m[16] >= 0 && m[14] < 0 && duration(s[:m[0]]) {
 			continue // "一个星期天天都打": a week long, not a Sunday
 		}
 		if m[16] >= 0 && (s[m[16]:m[17]] == "天" || s[m[16]:m[17]] == "日") && strings.HasPrefix(s[m[1]:], "天") {
 			continue // "这个礼拜天天打": every day of this week (the week, read below), not its Sunday
+		}
+		if (m[26] >= 0 || m[8] >= 0) && d.u != nil && d.u.dontKnow.in(key(s)) && approxAfter(s[m[1]:]) {
+			if a, p, ok := approxOf(s, now, today, story); ok && p == dateOK && a.precision == complaintbot.OccurredPartOfMonth {
+				// "这个月中旬的事，具体哪天忘了，十五号左右吧": the part of the month is what the
+				// customer knows; the day is a guess.
+				return a, p
+			}
 		}
 		if story && m[0] > 0 {
 			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
@@ -223,18 +233,35 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	return w, w.check(now, today)
 }
 
+// prefixedWeekdayIn reports whether one of the date matches is a weekday with its week named
+// ("上周四", "这个礼拜三").
+func prefixedWeekdayIn(dates [][]int) bool {
+	for _, m := range dates {
+		if m[16] >= 0 && m[14] >= 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // keepPartOfDay is w with the part of the day the draft's time holds when w names only another day
 // ("昨天下午", then "不对，是前天"): the afternoon of the day before.
 func (t *turn) keepPartOfDay(w when) when {
 	d := t.st.Draft
-	old := d.Fields[FieldOccurredPeriod]
-	if !t.st.Answered(fieldOccurredAt) || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact || old == "" ||
+	if !t.st.Answered(fieldOccurredAt) || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact ||
 		!w.dated || w.clock || w.period != "" || w.precision != complaintbot.OccurredExact {
 		return w
 	}
-	day := w.t.In(complaintbot.Shanghai)
-	w.t = time.Date(day.Year(), day.Month(), day.Day(), periodHour[old], 0, 0, 0, complaintbot.Shanghai)
-	w.period = old
+	day, held := w.t.In(complaintbot.Shanghai), d.OccurredAt.In(complaintbot.Shanghai)
+	switch old := d.Fields[FieldOccurredPeriod]; {
+	case old != "":
+		w.t = time.Date(day.Year(), day.Month(), day.Day(), periodHour[old], 0, 0, 0, complaintbot.Shanghai)
+		w.period = old
+	case held.Hour() != 0 || held.Minute() != 0:
+		// "上周五下午两点多", then "不是周五，是上周四": Thursday at two.
+		w.t = time.Date(day.Year(), day.Month(), day.Day(), held.Hour(), held.Minute(), 0, 0, complaintbot.Shanghai)
+		w.clock = true
+	}
 	return w
 }
 
@@ -322,6 +349,12 @@ func dotDate(s string, m []int) bool {
 		}
 	}
 	return true
+}
+
+// approxAfter reports whether the text after a day says it is a guess ("左右", "前后").
+func approxAfter(after string) bool {
+	after = strings.TrimLeft(after, " ")
+	return strings.HasPrefix(after, "左右") || strings.HasPrefix(after, "前后")
 }
 
 // duration reports whether the text before "星期…" makes it a length of time ("1个", "几个", "每个").
@@ -584,8 +617,8 @@ func clockOf(s string, m []int, datePeriod string) (hour, minute int, nextDay, o
 }
 
 // agoOf reads a time counted back from today ("3天前", "半个月前", "两周前", "几天前", "1年前"): a
-// number of days is that day; weeks are the seven days around it; months and years are the month
-// or year it falls in; half a month is fifteen days. A count of days wins over a longer one in the
+// number of days is that day; weeks, months and years are the week (Monday to Sunday), month or
+// year it falls in; half a month is fifteen days. A count of days wins over a longer one in the
 // same text. at is where it was found; ok is false when the text has none.
 func agoOf(s string, today time.Time) (w when, at []int, ok bool) {
 	all := agoRe.FindAllStringSubmatchIndex(s, -1)
@@ -657,7 +690,8 @@ func agoOf(s string, today time.Time) (w when, at []int, ok bool) {
 		if half {
 			days += 3
 		}
-		w.precision, w.t = complaintbot.OccurredWeek, today.AddDate(0, 0, -days-3)
+		day := today.AddDate(0, 0, -days)
+		w.precision, w.t = complaintbot.OccurredWeek, day.AddDate(0, 0, 1-isoWeekday(day))
 	}
 	return w, at[:2], true
 }

@@ -136,7 +136,9 @@ func (e *Engine) CheckForm(f Form, now time.Time) (complaintbot.Draft, []FormPro
 		case stepDateTime:
 			text := clean(f.Occurred)
 			if text == "" {
-				bad(s, m.Required)
+				if !s.Optional {
+					bad(s, m.Required)
+				}
 				continue
 			}
 			if r := t.answerWhen(text); r.outcome == failed {

@@ -61,13 +61,14 @@ func TestCorrectionsFromTheReadback(t *testing.T) {
 		t.Fatalf("effect %+v", ef)
 	}
 
-	// To praise, which has no category: the complaint's category must not ride along.
+	// To praise, which has no category: the complaint's category must not ride along; the time
+	// told is kept (praise never asks it).
 	c = toStep(t, "readback")
 	c.say("1")
 	c.say("3", "哪位同事")
-	c.say("跳过", "1. 类型：表扬", "2. 网点：城西支行", "3. 表扬对象：未填写")
+	c.say("跳过", "1. 类型：表扬", "2. 网点：城西支行", "3. 表扬对象：未填写", "6. 时间：2026年11月27日 15:00")
 	c.say("确认")
-	if d := c.effect().Draft; d.Kind != complaintbot.KindPraise || d.Category != nil || d.OccurredAt != nil || d.Branch.Code != "0201" {
+	if d := c.effect().Draft; d.Kind != complaintbot.KindPraise || d.Category != nil || d.OccurredAt == nil || d.Branch.Code != "0201" {
 		t.Fatalf("draft %+v", d)
 	}
 }

@@ -30,7 +30,7 @@ func TestTimesAsCustomersWriteThem(t *testing.T) {
 		{"3天前", at(11, 25, 0, 0), "", ""},
 		{"三天前下午", at(11, 25, 15, 0), "", "下午"},
 		{"半个月前", at(11, 13, 0, 0), "", ""},
-		{"两周前", at(11, 11, 0, 0), complaintbot.OccurredWeek, ""},
+		{"两周前", at(11, 9, 0, 0), complaintbot.OccurredWeek, ""},
 		{"几天前", at(11, 22, 0, 0), complaintbot.OccurredWeek, ""},
 		{"一个月前", at(10, 1, 0, 0), complaintbot.OccurredMonth, ""},
 		{"两年前", time.Date(2024, 1, 1, 0, 0, 0, 0, complaintbot.Shanghai), complaintbot.OccurredYear, ""},

@@ -233,7 +233,21 @@ func (t *turn) scan(n string) hits {
 		}
 	}
 	h.story = d.content(n) >= d.file.Understanding.StoryContent
+	if h.story && h.person != "" && !d.u.praiseDeeds.in(k) {
+		// "必须表扬一下城东新区支行的大堂经理小刘": who is praised, not yet what they did.
+		h.story = d.content(d.withoutPerson(n, h.person)) >= d.file.Understanding.StoryContent
+	}
 	return h
+}
+
+// withoutPerson is a message without the person it names and the titles of staff ("大堂经理",
+// "柜员"): what it says besides who.
+func (d *Definition) withoutPerson(n, person string) string {
+	n = strings.Replace(n, person, " ", 1)
+	for _, title := range d.u.titles {
+		n = strings.ReplaceAll(n, title, " ")
+	}
+	return n
 }
 
 // likelyStoryCategory is the category the story so far with a message (n) most likely belongs
@@ -285,6 +299,8 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 	out = d.withoutSubsumed(kind, k, out)
 	if last := len(d.file.Categories[string(kind)]) - 1; len(out) > 1 && out[len(out)-1] == last && !d.mostCovered(kind, k, out, last) {
 		out = out[:len(out)-1] // 其他 is for what fits nothing else, unless its words say most ("替他还…天天打电话")
+	} else if len(out) > 1 && out[len(out)-1] == last && d.farMostCovered(kind, k, out, last) {
+		out = out[len(out)-1:] // "催收…天天打电话给我爸妈还打到我单位": collection calls, not sales calls
 	}
 	if major := slices.DeleteFunc(slices.Clone(out), func(i int) bool { return d.file.Categories[string(kind)][i].Minor }); len(major) > 0 {
 		out = major // "扣了我管理费，没人告诉我": the fee, not what was not told
@@ -336,6 +352,19 @@ func (d *Definition) mostCovered(kind complaintbot.Kind, k string, at []int, i i
 	mine := d.coverage(cats[i], k)
 	for _, j := range at {
 		if j != i && d.coverage(cats[j], k) >= mine {
+			return false
+		}
+	}
+	return true
+}
+
+// farMostCovered reports whether category i's keywords cover at least twice as much of k as
+// those of every other category in at.
+func (d *Definition) farMostCovered(kind complaintbot.Kind, k string, at []int, i int) bool {
+	cats := d.file.Categories[string(kind)]
+	mine := d.coverage(cats[i], k)
+	for _, j := range at {
+		if j != i && 2*d.coverage(cats[j], k) > mine {
 			return false
 		}
 	}
@@ -509,6 +538,7 @@ func (d *Definition) requestIn(orig string) string {
 // wishIn reports whether a clause's key holds a request word that is not denied right before it:
 // "第一次不说清楚要带什么" tells what was not done, "说清楚" alone is a wish.
 func (d *Definition) wishIn(k string) bool {
+	k = d.u.notWish.strip(k) // "闪退了" is no 退了, "还打到我单位" no 还给我
 	if d.wishForm(k) {
 		return true
 	}

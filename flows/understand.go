@@ -49,8 +49,11 @@ type understandingDef struct {
 	StopWishes     []string `yaml:"stop_wishes"`
 	// ProblemWords tell that something went wrong ("没收到", "多了一笔", "结果"): a story with one,
 	// in no kind's words, is a complaint; without one ("我想办一张信用卡") the kind is asked.
-	ProblemWords    []string `yaml:"problem_words"`
-	NotRequest      []string `yaml:"not_request"`
+	ProblemWords []string `yaml:"problem_words"`
+	NotRequest   []string `yaml:"not_request"`
+	// NotWish are words that hold a request word or a remedy verb but ask for nothing ("闪退",
+	// "还打": also called): left out before a clause is read as a wish.
+	NotWish         []string `yaml:"not_wish"`
 	NarrativeWords  []string `yaml:"narrative_words"`
 	NarrativeSubj   []string `yaml:"narrative_subjects"`
 	FutureWords     []string `yaml:"future_words"`
@@ -289,6 +292,7 @@ type understanding struct {
 	praiseStory       words
 	suggestStory      words
 	notRequest        words
+	notWish           words
 	narrative         words
 	narrativeSubj     words
 	future            words
@@ -394,6 +398,7 @@ func (d *Definition) compileUnderstanding() {
 	c.praiseStory = newWords(f.Kinds.Praise.StoryWords)
 	c.suggestStory = newWords(f.Kinds.Suggestion.StoryWords)
 	c.notRequest = newWords(u.NotRequest)
+	c.notWish = newWords(u.NotWish)
 	c.narrative = newWords(u.NarrativeWords)
 	c.narrativeSubj = newWords(u.NarrativeSubj)
 	c.future = newWords(u.FutureWords)
