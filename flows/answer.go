@@ -60,7 +60,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		}
 		return
 	}
-	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite)) {
+	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite, t.d.u.confirm)) {
 		if st.Correcting && st.Answered(s.Field) {
 			// "对" at a question reopened from the read-back: the answer held stands.
 			t.accept(s)
@@ -446,7 +446,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// wish: absorb takes it, and the question stands.
 			return refuse(m.NotUnderstood)
 		}
-		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h)) {
+		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h) || t.sameDayOtherPart(*h.when)) {
 			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
 			// story, "11月初开始的" the time counted back ("踢皮球一个月了"): a time, not a wish
 			// (absorb takes it).
@@ -741,14 +741,17 @@ func (t *turn) tellsStory(h hits, orig, skip string) bool {
 // already says.
 func (t *turn) moreStory(h hits, orig, skip string) bool {
 	st := t.st
-	if !st.Answered(complaintbot.FieldDescription) || t.added || h.request != "" || h.noPhone || skip == "" || skip == complaintbot.FieldRequest {
+	if !st.Answered(complaintbot.FieldDescription) || t.added || h.noPhone || skip == "" || skip == complaintbot.FieldRequest {
 		return false // the request question decides for itself; "我没手机号，不留了" declines the phone
+	}
+	if h.request != "" && t.d.content(t.d.normalize(withoutClauses(orig, h.request))) < t.d.file.Understanding.StoryContent {
+		return false // a wish (the request takes it), not more of the story
 	}
 	if !t.tellsStory(h, orig, skip) {
 		return false
 	}
 	n := t.d.normalize(orig)
-	if _, phone := parsePhone(n); phone || t.d.corrects(key(n)) || t.categoryNamed(n) >= 0 {
+	if _, phone := parsePhone(n); phone || (t.d.corrects(key(n)) && !t.longStory(n)) || t.categoryNamed(n) >= 0 {
 		return false // a phone, a correction, a category's name ("服务态度"): an answer, not the story
 	}
 	if (h.branch != nil || h.when != nil) && t.d.u.dontKnow.in(key(n)) && t.d.told(n) < t.d.file.Understanding.StoryContent {
@@ -757,6 +760,12 @@ func (t *turn) moreStory(h hits, orig, skip string) bool {
 		return false
 	}
 	return !strings.Contains(key(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])), key(n))
+}
+
+// longStory reports whether a message tells so much that it is the story whatever else it does
+// ("我存折要换成卡 第一次去说要带身份证…": 换成 corrects nothing there).
+func (t *turn) longStory(n string) bool {
+	return t.d.content(n) >= 3*t.d.file.Understanding.StoryContent
 }
 
 // questionAgain asks the question s again after a message that answered others: the category

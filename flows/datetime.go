@@ -191,7 +191,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if story && m[2] < 0 && !w.dated {
 			continue // a bare "1点" in a story is not enough
 		}
-		if story && w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
+		if w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
 			continue // "从十号开始的……有时候晚上十点多还打": the day, not an hour that recurs
 		}
 		h, mi, nextDay, ok := clockOf(rest, m, w.period)
@@ -214,7 +214,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	}
 	if !clockFound && w.period == "" {
 		for _, m := range periodRe.FindAllStringIndex(rest, -1) {
-			if story && w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
+			if w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
 				continue // "有时候晚上还打": a part of the day that recurs
 			}
 			w.period = rest[m[0]:m[1]]
@@ -849,6 +849,17 @@ func (t *turn) refinesWhen(w when) bool {
 		return !nw.Before(old) && nw.Before(d.OccurredAt.In(complaintbot.Shanghai).AddDate(0, 0, 7))
 	}
 	return false
+}
+
+// sameDayOtherPart reports whether w names the day held with another part of the day or hour
+// ("就是昨天下午" after "…弄到晚上" in the story): the customer puts the time right.
+func (t *turn) sameDayOtherPart(w when) bool {
+	d := t.st.Draft
+	if !t.st.Answered(fieldOccurredAt) || d.OccurredAt == nil || d.OccurredPrecision != complaintbot.OccurredExact ||
+		w.precision != complaintbot.OccurredExact || !w.dated || (w.period == "" && !w.clock) {
+		return false
+	}
+	return sameDay(d.OccurredAt.In(complaintbot.Shanghai), w.t.In(complaintbot.Shanghai)) && !d.OccurredAt.Equal(w.t)
 }
 
 func sameDay(a, b time.Time) bool {

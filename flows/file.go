@@ -214,6 +214,10 @@ type categoryDef struct {
 	// Minor marks a category that mostly comes with another one ("没人告诉我" with a fee): when
 	// a message's words point at it and at others, it is not one of the candidates.
 	Minor bool `yaml:"minor"`
+	// Unless are words that make the category's keywords not count in a message ("催收", "欠你们":
+	// the calls are a debt collector's, not sales calls).
+	Unless []string `yaml:"unless"`
+	unless words    // Unless, filled when the file is loaded
 	// keys are the keywords as found in a message's key (key of each), "" for one written with a
 	// gap (understanding.keywordGaps); filled when the file is loaded.
 	keys []string

@@ -292,7 +292,7 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 	lk := d.loose(k)
 	var out []int
 	for i, c := range d.file.Categories[string(kind)] {
-		if d.anyKeyword(c, k) || d.looseKeyword(c, lk) {
+		if (d.anyKeyword(c, k) || d.looseKeyword(c, lk)) && !c.unless.in(k) {
 			out = append(out, i)
 		}
 	}
@@ -659,7 +659,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 			continue
 		}
 		done := st.Answered(s.Field)
-		more := s.Field == complaintbot.FieldDescription && !override && t.moreStory(h, orig, skip)
+		more := s.Field == complaintbot.FieldDescription && (!override || t.longStory(d.normalize(orig))) && t.moreStory(h, orig, skip)
 		refine := s.Type == stepDateTime && h.when != nil && t.refinesWhen(*h.when) // "扣钱是这个月五号"
 		if s.Type == stepBranch && done && h.branch != nil && h.branch.Code != complaintbot.NoBranchCode &&
 			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) {
@@ -754,8 +754,13 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				case !done && t.tellsStory(h, orig, skip):
 					v = t.withPiece(orig)
 				case more:
-					// More of the story at another question: it is added, never dropped.
-					t.addToStory(orig)
+					// More of the story at another question: it is added, never dropped; a wish
+					// said at its end goes to the request.
+					if h.request != "" && strings.TrimSpace(withoutClauses(orig, h.request)) != "" {
+						t.addToStory(strings.Trim(withoutClauses(orig, h.request), " ，,"))
+					} else {
+						t.addToStory(orig)
+					}
 					t.added = true
 					continue
 				}

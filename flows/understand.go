@@ -464,6 +464,7 @@ func (d *Definition) compileUnderstanding() {
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
 		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                        // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
 		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                               // 保安大叔
+		sn + `\p{Han}(?:姐姐|哥哥)`,                                                            // 张敏姐姐
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
@@ -472,6 +473,7 @@ func (d *Definition) compileUnderstanding() {
 	c.keywordGaps = map[string]*regexp.Regexp{}
 	for _, cats := range f.Categories {
 		for i := range cats {
+			cats[i].unless = newWords(cats[i].Unless)
 			cats[i].keys = make([]string, len(cats[i].Keywords))
 			cats[i].looseKeys = make([]string, len(cats[i].Keywords))
 			for j, w := range cats[i].Keywords {
