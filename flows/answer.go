@@ -1,12 +1,14 @@
 package flows
 
 import (
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/textnorm"
 )
 
 // outcome is what a step made of the answer to its own question.
@@ -259,7 +261,8 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	st, kind := t.st, t.d.kind(t.st.Draft.Kind)
 	desc := kind.step(complaintbot.FieldDescription)
 	storyMissing := s.Type == stepChoice && desc != nil && !st.Answered(complaintbot.FieldDescription)
-	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch && !storyMissing) {
+	notPhone := s.Type == stepPhone && !longDigitRunRe.MatchString(textnorm.HalfWidth(n)) // "5万起就挺好"
+	if desc == nil || s.Field == complaintbot.FieldDescription || (s.Type != stepDateTime && s.Type != stepBranch && !storyMissing && !notPhone) {
 		// A failed phone, or a failed choice once the story is told, is an attempt at that
 		// answer; before the story, a choice that fits nothing may be its first piece
 		// ("办理社保卡激活").
@@ -282,6 +285,9 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	t.add(t.u().PieceMore)
 	return true
 }
+
+// longDigitRunRe is five digits or more: an attempt at a phone number.
+var longDigitRunRe = regexp.MustCompile(`\d{5,}`)
 
 // onlyTime reports whether a message answers nothing but the time.
 func onlyTime(h hits) bool {
@@ -312,7 +318,7 @@ func (t *turn) keepChoicePiece(n string) {
 			han++
 		}
 	}
-	if han >= 5 {
+	if han >= 4 { // "排队太慢了"
 		st.Piece = t.withPiece(t.orig)
 	}
 }
@@ -345,7 +351,8 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 	skipping := cmd == cmdSkip && !(s.Type == stepBranch && t.d.isNoBranch(n))
 	if s.Optional && !skipping && (s.Type == stepPhone || s.Type == stepText) {
 		_, phone := parsePhone(n)
-		unknown := t.d.u.dontKnow.in(k) && t.d.content(t.d.u.dontKnow.strip(k)) < t.d.file.Understanding.DescContent
+		// (At the phone, "上周去的 哪天记不清了" does not know the day: no answer to the phone.)
+		unknown := s.Type == stepText && t.d.u.dontKnow.in(k) && t.d.content(t.d.u.dontKnow.strip(k)) < t.d.file.Understanding.DescContent
 		// "不知道他叫什么", "电话就不留了" — not a story that holds such a word ("她没有一上来就推产品").
 		refused := s.Type == stepPhone && t.d.skipWords().in(k) && t.d.content(t.d.skipWords().strip(k)) < t.d.file.Understanding.DescContent
 		skipping = !phone && (unknown || refused)
@@ -446,7 +453,8 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// wish: absorb takes it, and the question stands.
 			return refuse(m.NotUnderstood)
 		}
-		if h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h) || t.sameDayOtherPart(*h.when)) {
+		lagging := h.when != nil && h.request == "" && !t.d.u.requestMarkers.in(key(n)) && t.refinesWhen(*h.when) // "11月上旬开始的 现在还在打" after 记不清
+		if lagging || h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h) || t.sameDayOtherPart(*h.when)) {
 			// "扣钱是这个月五号" makes the time precise, "八月份" puts right the time taken from the
 			// story, "11月初开始的" the time counted back ("踢皮球一个月了"): a time, not a wish
 			// (absorb takes it).
@@ -468,6 +476,17 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.addToStory(text)
 			return ask(t.question())
+		}
+		if r := t.d.requestIn(text); r != "" && r != text && st.Answered(complaintbot.FieldDescription) {
+			// "这个条款不合理 要求取消 免收违约金": what comes before the wish, asking nothing, tells
+			// the story.
+			lead := strings.Trim(withoutClauses(text, r), " ，,。")
+			if lk := key(t.d.normalize(lead)); strings.HasSuffix(key(t.d.normalize(text)), key(t.d.normalize(r))) && t.d.requestIn(lead) == "" &&
+				!t.d.u.requestMarkers.in(lk) && t.d.told(t.d.normalize(lead)) >= t.d.file.Understanding.DescContent &&
+				!strings.Contains(st.Draft.Fields[complaintbot.FieldDescription], lead) {
+				t.addToStory(lead)
+				text = r
+			}
 		}
 		if _, ok := parsePhone(text); ok { // "希望简化手续，电话135…": the phone is taken on its own
 			if rest := strings.Join(withoutPhone(clauses(text)), "，"); rest != "" {

@@ -137,7 +137,8 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 				return a, p
 			}
 		}
-		if story && m[0] > 0 {
+		if m[0] > 0 && (story || (d.u != nil && d.u.discovery.in(key(s[m[1]:])))) {
+			// (In an answer too when the day is when it was found out: "上个月扣的 今天看账单才发现".)
 			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
 				(a.precision == complaintbot.OccurredMonth || a.precision == complaintbot.OccurredYear || a.period != "") {
 				// "上个月在营业部存钱……今儿个俺孙子一看": a story names its event's time first; a
@@ -886,7 +887,7 @@ func (t *turn) clockInPeriod(n string) (when, bool) {
 	if !ok {
 		return when{}, false
 	}
-	s := cnNumerals(textnorm.HalfWidth(n))
+	s := cnNumerals(textnorm.HalfWidth(t.d.u.notTime.strip(n))) // "三点水那个汪": no three o'clock
 	for _, m := range clockRe.FindAllStringSubmatchIndex(s, -1) {
 		if m[4] > 0 && isDigit(s[m[4]-1]) {
 			continue

@@ -31,6 +31,29 @@ func (d *Definition) intent(n string) (complaintbot.Kind, bool) {
 	return "", false
 }
 
+// otherKindTold returns the kind a message (key k) tells in its words when it denies the current
+// kind by name: exactly one other kind's story words, none of the current's besides its name.
+func (d *Definition) otherKindTold(k string, current complaintbot.Kind) (complaintbot.Kind, bool) {
+	denied := false
+	for _, name := range d.u.kindNames[current] {
+		denied = denied || d.mentions(k, name, true)
+	}
+	if !denied {
+		return "", false
+	}
+	var told []complaintbot.Kind
+	if current != complaintbot.KindSuggestion && d.u.suggestStory.in(k) {
+		told = append(told, complaintbot.KindSuggestion)
+	}
+	if current != complaintbot.KindPraise && d.u.praiseStory.in(k) {
+		told = append(told, complaintbot.KindPraise)
+	}
+	if len(told) != 1 {
+		return "", false
+	}
+	return told[0], true
+}
+
 // praiseBefore reports whether a message praises someone (the praise kind's story words, no
 // complaint's) before it first names a suggestion.
 func (d *Definition) praiseBefore(k string) bool {
@@ -99,6 +122,9 @@ func (d *Definition) switchTo(n string, current complaintbot.Kind, fresh bool) (
 	}
 	target, ok := d.intent(n)
 	if !ok || target == current {
+		if w, ok := d.otherKindTold(k, current); ok {
+			return w, true // "也不是投诉 就是觉得可以改改…": the kind denied, another's words
+		}
 		return "", false
 	}
 	for _, name := range d.u.kindNames[current] {

@@ -29,6 +29,9 @@ func (t *turn) readbackLines() []string {
 	for i := range t.d.kind(draft.Kind).Steps {
 		s := &t.d.kind(draft.Kind).Steps[i]
 		v := t.value(s)
+		if v == "" && s.IfTold && !t.st.Answered(s.Field) {
+			continue // never asked and not told (the last lines): nothing to read back
+		}
 		if max := t.d.file.Understanding.SummaryChars; s.Type == stepText && runes(v) > max+20 {
 			// A long story is kept whole; the read-back shows its beginning and its length.
 			v = fill(t.u().ReadbackLong, "start", string([]rune(v)[:max]), "count", strconv.Itoa(runes(v)))
@@ -134,12 +137,21 @@ func (t *turn) changeKind(kind complaintbot.Kind) {
 		drop := func(fs []string) []string { return slices.DeleteFunc(fs, func(f string) bool { return !has(f) }) }
 		st.Done, st.History, draft.Prefilled = drop(st.Done), drop(st.History), drop(draft.Prefilled)
 		draft.Category = nil
+		if kind != complaintbot.KindComplaint {
+			draft.Urgent = "" // money at risk flags a complaint ("本想投诉盗刷", then praise)
+		}
 		if !has(fieldBranch) {
 			draft.Branch = nil
 		}
 		if !has(fieldOccurredAt) {
 			draft.OccurredAt = nil
 			delete(draft.Fields, FieldOccurredPeriod)
+		}
+		if r := draft.Fields[complaintbot.FieldRequest]; r != "" && !has(complaintbot.FieldRequest) && has(complaintbot.FieldDescription) &&
+			!strings.Contains(draft.Fields[complaintbot.FieldDescription], r) && r != t.u().RequestUnstated {
+			// A kind without a request (praise, a suggestion): what the customer said there is
+			// kept with what they tell ("李经理主动打电话给我 帮我冻结了卡…" had been taken for a wish).
+			draft.Fields[complaintbot.FieldDescription] += "，" + r
 		}
 		for f := range draft.Fields {
 			if f != FieldOccurredPeriod && !has(f) {
@@ -169,9 +181,11 @@ func (t *turn) labelledAnswer(orig string) (*stepDef, string) {
 				break
 			}
 		}
+		spaced := false // "诉求再加一条 那个经理…": a space after the word parts it from the answer too
 		if !changing && s.Type == stepText {
 			for _, w := range t.d.u.textAdd {
 				if strings.HasPrefix(rest, w) {
+					spaced = strings.HasPrefix(rest[len(w):], " ")
 					rest, adding = strings.TrimSpace(rest[len(w):]), true
 					break
 				}
@@ -181,10 +195,10 @@ func (t *turn) labelledAnswer(orig string) (*stepDef, string) {
 			continue
 		}
 		cut := strings.IndexAny(rest, "：:，,")
-		if cut < 0 {
+		if cut < 0 && !spaced {
 			continue
 		}
-		v := strings.TrimSpace(strings.TrimLeft(rest[cut:], "：:，, "))
+		v := strings.TrimSpace(strings.TrimLeft(rest[max(cut, 0):], "：:，, "))
 		if v == "" {
 			continue
 		}

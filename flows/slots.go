@@ -201,6 +201,8 @@ func (t *turn) scan(n string) hits {
 				h.branch = &nb
 			} else if b, ok := d.findBranch(n); ok {
 				h.branch = &b
+			} else if b, ok := t.correctedBranch(n); ok {
+				h.branch = &b
 			} else if (d.u.noBranchStory.in(k) || d.u.noBranchNames.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
 				nb := d.noBranch()
 				h.branch = &nb
@@ -210,10 +212,13 @@ func (t *turn) scan(n string) hits {
 		case stepDateTime:
 			if w, p := d.scanWhen(n, t.now, true); p == dateOK {
 				h.when = &w
+				if o, ok := t.correctedWhen(n, w); ok {
+					h.when = &o
+				}
 			} else if c, ok := t.clockInPeriod(n); ok {
 				h.when = &c
-			} else if now := t.now.In(complaintbot.Shanghai); p == dateFuture && w.t.In(complaintbot.Shanghai).YearDay() == now.YearDay() && w.t.Year() == now.Year() {
-				// Later today ("今天上午十点" said at 3 a.m.): a time meant, not yet come. A day to come
+			} else if now := t.now.In(complaintbot.Shanghai); p == dateFuture && w.dated && w.t.In(complaintbot.Shanghai).YearDay() == now.YearDay() && w.t.Year() == now.Year() {
+				// Later today ("今天上午十点" said at 3 a.m.; not a bare "当天晚上"): a time meant, not yet come. A day to come
 				// ("让我明天再来") is what someone said would happen, not when it happened.
 				h.future = &w
 			}
@@ -248,6 +253,43 @@ func (d *Definition) withoutPerson(n, person string) string {
 		n = strings.ReplaceAll(n, title, " ")
 	}
 	return n
+}
+
+// correctedWhen is the time a correction names besides the one held, w being the first time
+// read ("不是上周五 是上上周五 11月13号", "时间不对 不是周一 是周二下午"): the first clause, not
+// denied, that names another.
+func (t *turn) correctedWhen(n string, w when) (when, bool) {
+	if !t.st.Answered(fieldOccurredAt) || !t.d.corrects(key(n)) || !t.sameWhen(t.keepPartOfDay(w)) {
+		return when{}, false
+	}
+	for _, c := range clauses(n) {
+		if strings.HasPrefix(key(c), "不是") {
+			continue
+		}
+		if o, p := t.d.scanWhen(c, t.now, false); p == dateOK && !t.sameWhen(t.keepPartOfDay(o)) {
+			return o, true
+		}
+	}
+	return when{}, false
+}
+
+// correctedBranch is the branch a correction names besides the one held ("网点说错了 是城西 人民路
+// 是我平时去的那个"): the customer changes from the one to the other.
+func (t *turn) correctedBranch(n string) (complaintbot.Branch, bool) {
+	held := t.st.Draft.Branch
+	if held == nil || !t.d.corrects(key(n)) {
+		return complaintbot.Branch{}, false
+	}
+	var other []complaintbot.Branch
+	for _, b := range t.d.branchesIn(key(n), false) {
+		if b.Code != held.Code {
+			other = append(other, b)
+		}
+	}
+	if len(other) != 1 {
+		return complaintbot.Branch{}, false
+	}
+	return other[0], true
 }
 
 // likelyStoryCategory is the category the story so far with a message (n) most likely belongs
@@ -628,7 +670,23 @@ func withoutPhone(cs []string) []string {
 
 // personIn returns the person a message names: 王经理, 小李, 工号1234, 3号窗口的柜员.
 func (d *Definition) personIn(n string) string {
-	p := d.u.personRe.FindString(cnNumerals(textnorm.HalfWidth(n)))
+	text := cnNumerals(textnorm.HalfWidth(n))
+	p := d.u.personRe.FindString(text)
+	for _, m := range d.u.personRe.FindAllString(text, -1) {
+		for _, pre := range namingPrefixes {
+			if strings.HasPrefix(m, pre) { // "她姓汪 …胸牌上写的汪静": the name as written, over 姓汪
+				p = strings.TrimPrefix(m, pre)
+			}
+		}
+	}
+	if i := strings.Index(text, p); p != "" && i >= 0 {
+		// "李经理 李晓峰": the full name given after the name with the title.
+		after := []rune(strings.TrimLeft(text[i+len(p):], " ，,"))
+		first := []rune(p)[0]
+		if j := hanRun(after); j >= 2 && j <= 3 && after[0] == first && strings.ContainsRune(d.u.surnames, first) {
+			return string(after[:j])
+		}
+	}
 	p = strings.TrimRightFunc(p, func(r rune) bool { return !unicode.Is(unicode.Han, r) && !unicode.IsDigit(r) })
 	for _, title := range d.u.titles {
 		// "大堂经理刘经理": the name with its title, not the job before it.
@@ -638,6 +696,18 @@ func (d *Definition) personIn(n string) string {
 		}
 	}
 	return strings.TrimPrefix(strings.TrimPrefix(p, "个叫"), "位叫") // "一个叫李莉的": 李莉
+}
+
+// namingPrefixes are the words before a name as it is written ("胸牌上写的汪静").
+var namingPrefixes = []string{"胸牌上写的", "工牌上写的", "牌子上写的", "胸牌上写着", "工牌上写着", "写的是"}
+
+// hanRun is the number of Chinese characters r starts with.
+func hanRun(r []rune) int {
+	n := 0
+	for n < len(r) && unicode.Is(unicode.Han, r[n]) {
+		n++
+	}
+	return n
 }
 
 // question reports whether a message asks something.
@@ -716,7 +786,7 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				draft.Branch, set = nil, true // an answer: the agent finds out (answerBranch)
 			}
 		case stepDateTime:
-			if h.when != nil && (!done || !t.sameWhen(*h.when)) {
+			if h.when != nil && (!done || !t.sameWhen(t.keepPartOfDay(*h.when))) {
 				t.setWhen(t.keepPartOfDay(*h.when))
 				set = true
 			} else if h.when == nil && h.future != nil && !done {

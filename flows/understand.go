@@ -332,7 +332,8 @@ type understanding struct {
 	switchPrefixes    words
 	negations         words
 	personRe          *regexp.Regexp
-	titles            words // person_titles: 大堂经理, 柜员 …
+	surnames          string // understanding.surnames
+	titles            words  // person_titles: 大堂经理, 柜员 …
 	faq               []words
 	urgent            []words
 	urgentGaps        []urgentGap
@@ -451,20 +452,21 @@ func (d *Definition) compileUnderstanding() {
 	for i, t := range titles {
 		quoted[i] = regexp.QuoteMeta(t)
 	}
+	c.surnames = u.Surnames
 	sn := "[" + regexp.QuoteMeta(u.Surnames) + "]"
 	title := "(?:" + strings.Join(quoted, "|") + ")"
 	named := `(?:` + sn + title + `|小` + sn + `)`
 	alts := []string{
 		`工号\s*\d+(?:\s*的?` + named + `)?`, // 工号0427的张经理
 		`(?:\d+号(?:窗口|柜台)的?)?` + named,
-		`\d+号(?:窗口|柜台)的` + sn + `\p{Han}{1,2}`, // 3号窗口的王小丽: the counter and a full name
+		`\d+号(?:窗口|柜台)的?` + sn + `\p{Han}{1,2}`, // 3号窗口的王小丽, 5号窗口王芳: the counter and a full name
 		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
-		`(?:名叫|叫做|名字叫|姓名是)\p{Han}{2,3}`,
-		`(?:个|位)叫` + sn + `\p{Han}{1,2}`,                                                   // 一个叫李莉的小姐姐
+		`(?:名叫|叫做|名字叫|姓名是|胸牌上写的|工牌上写的|牌子上写的|胸牌上写着|工牌上写着|写的是)\p{Han}{2,3}`,
+		`(?:个|位)叫` + sn + `\p{Han}{1,2}`, // 一个叫李莉的小姐姐
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
-		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                        // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
-		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                               // 保安大叔
-		sn + `\p{Han}(?:姐姐|哥哥)`,                                                            // 张敏姐姐
+		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,          // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
+		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`, // 保安大叔
+		sn + `\p{Han}(?:姐姐|哥哥)`,                              // 张敏姐姐
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
