@@ -50,6 +50,13 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		t.add(t.question())
 		return
 	}
+	if s.Type != stepPhone && cmd == cmdNone && t.declinesPhoneAhead(key(n)) {
+		// "电话就不用了" at the person question: the phone is answered (none), the question stands.
+		filled, changed := t.absorb(hits{category: -1, noPhone: true}, t.orig, s.Field, false)
+		t.notes(filled, changed)
+		t.add(t.question())
+		return
+	}
 	if t.skip(s, n, cmd) {
 		return
 	}
@@ -62,7 +69,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		}
 		return
 	}
-	if cmd == cmdConfirm || (cmd == cmdNone && onlyWith(key(n), t.d.u.closing, t.d.u.polite, t.d.u.confirm)) {
+	if cmd == cmdConfirm || (cmd == cmdNone && (onlyWith(key(n), t.d.u.closing, t.d.u.polite, t.d.u.confirm) || onlyWith(key(n), t.d.u.confirm, t.d.u.polite, t.d.u.closing))) {
 		if st.Correcting && st.Answered(s.Field) {
 			// "对" at a question reopened from the read-back: the answer held stands.
 			t.accept(s)
@@ -111,7 +118,8 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		t.add(t.question()) // "好的", "谢谢": nothing to store, the question stands
 		return
 	}
-	if t.d.question(n) && t.d.u.askBot.in(key(n)) && !t.complaintWords(n) && !t.wishAsked(s, n) {
+	if t.d.question(n) && t.d.u.askBot.in(key(n)) && !t.complaintWords(n) && !t.wishAsked(s, n) && (strings.ContainsAny(n, "?？") || !t.longStory(n)) {
+		// (A long story that says "教他怎么查余额" asks nothing.)
 		t.add(fill(t.u().OffTopic, "hotline", t.d.file.Hotline)) // "能帮我查一下余额吗？"
 		t.add(t.question())
 		return
@@ -451,6 +459,10 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			(t.d.content(n) < t.d.file.Understanding.StoryContent || held)) {
 			// "城东支行", "是人民广场支行开的卡", "手机银行的事，不涉及网点" here name a branch, not a
 			// wish: absorb takes it, and the question stands.
+			if held && h.story && st.Answered(complaintbot.FieldDescription) {
+				t.addToStory(text) // "不是在网点，跟网点没关系，是被盗刷的": the branch held, and more of the story
+				return ask(t.question())
+			}
 			return refuse(m.NotUnderstood)
 		}
 		lagging := h.when != nil && h.request == "" && !t.d.u.requestMarkers.in(key(n)) && t.refinesWhen(*h.when) // "11月上旬开始的 现在还在打" after 记不清

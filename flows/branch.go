@@ -52,6 +52,9 @@ func (d *Definition) isNoBranch(text string) bool {
 			return true
 		}
 	}
+	if d.u != nil && d.u.noBranchUnrelated.in(k) && len(d.branchesIn(k, false)) == 0 {
+		return true // "不是哪个网点的问题吧，应该是你们统一扣的"
+	}
 	return k == key(d.file.NoBranch.Name)
 }
 

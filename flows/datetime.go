@@ -137,7 +137,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 				return a, p
 			}
 		}
-		if m[0] > 0 && (story || (d.u != nil && d.u.discovery.in(key(s[m[1]:])))) {
+		if m[0] > 0 && d.u != nil && ((story && !d.laterEvent(s, m)) || d.u.discovery.in(key(s[m[1]:]))) {
 			// (In an answer too when the day is when it was found out: "上个月扣的 今天看账单才发现".)
 			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
 				(a.precision == complaintbot.OccurredMonth || a.precision == complaintbot.OccurredYear || a.period != "") {
@@ -350,6 +350,21 @@ func dotDate(s string, m []int) bool {
 		}
 	}
 	return true
+}
+
+// laterEvent reports whether the day a story names at m, after a time named approximately before
+// it, is the event's: it is recent (this week or last, yesterday…) and the story tells no finding
+// out ("才发现", "一看才"): "去年在你们人民路支行办的房贷，上周三去…要交违约金", "母亲去年中风…上周六上午
+// 我…去", not "上个月在营业部存钱……今儿个俺孙子一看才知道".
+func (d *Definition) laterEvent(s string, m []int) bool {
+	if d.u.discovery.in(key(s)) {
+		return false
+	}
+	if m[12] >= 0 {
+		rel := s[m[12]:m[13]] // 昨天, 前天 … (today is more often when it was found out: "今儿个俺孙子一看")
+		return !strings.HasPrefix(rel, "今") && !strings.HasPrefix(rel, "刚") && rel != "方才"
+	}
+	return m[14] >= 0 // 上周三, 这个礼拜一
 }
 
 // approxAfter reports whether the text after a day says it is a guess ("左右", "前后").
@@ -823,6 +838,10 @@ func (t *turn) refinesWhen(w when) bool {
 	d := t.st.Draft
 	if t.st.Answered(fieldOccurredAt) && d.OccurredPrecision == complaintbot.OccurredUnknown && w.precision != complaintbot.OccurredUnknown {
 		return true // "不知道", then "从上周开始打的": a period is more than nothing
+	}
+	if t.st.Answered(fieldOccurredAt) && d.OccurredAt != nil && d.OccurredPrecision == complaintbot.OccurredMonth &&
+		w.precision == complaintbot.OccurredPartOfMonth && w.t.Year() == d.OccurredAt.Year() && w.t.Month() == d.OccurredAt.Month() {
+		return true // "这个月开始…", then "从月初开始的吧": the part of that month
 	}
 	if !t.st.Answered(fieldOccurredAt) || w.precision != complaintbot.OccurredExact || !w.dated {
 		return false

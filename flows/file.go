@@ -214,6 +214,10 @@ type categoryDef struct {
 	// Minor marks a category that mostly comes with another one ("没人告诉我" with a fee): when
 	// a message's words point at it and at others, it is not one of the candidates.
 	Minor bool `yaml:"minor"`
+	// MajorWith are words that keep a minor category among the candidates ("保本": what was not
+	// told is what the complaint is about).
+	MajorWith []string `yaml:"major_with"`
+	majorWith words    // MajorWith, filled when the file is loaded
 	// Unless are words that make the category's keywords not count in a message ("催收", "欠你们":
 	// the calls are a debt collector's, not sales calls).
 	Unless []string `yaml:"unless"`

@@ -49,7 +49,7 @@ func (t *turn) readbackLines() []string {
 // reads back again; a number (or a field's label) re-asks that field; anything else is explained.
 func (t *turn) readbackAnswer(text string, cmd command) {
 	st := t.st
-	if cmd == cmdConfirm || onlyWith(key(text), t.d.u.confirm, t.d.u.polite, t.d.u.urging) {
+	if cmd == cmdConfirm || onlyWith(key(text), t.d.u.confirm, t.d.u.polite, t.d.u.urging, t.d.u.pieceDone) { // "没问题，就是这些"
 		t.submit()
 		return
 	}

@@ -343,8 +343,18 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 		out = out[:len(out)-1] // 其他 is for what fits nothing else, unless its words say most ("替他还…天天打电话")
 	} else if len(out) > 1 && out[len(out)-1] == last && d.farMostCovered(kind, k, out, last) {
 		out = out[len(out)-1:] // "催收…天天打电话给我爸妈还打到我单位": collection calls, not sales calls
+	} else if kind == complaintbot.KindSuggestion {
+		for _, i := range out {
+			if len(out) > 1 && d.farMostCovered(kind, k, out, i) {
+				out = []int{i} // "跨行转账手续费…免费…在手机银行上…扣手续费": a suggestion's topic, its words say
+				break
+			}
+		}
 	}
-	if major := slices.DeleteFunc(slices.Clone(out), func(i int) bool { return d.file.Categories[string(kind)][i].Minor }); len(major) > 0 {
+	if major := slices.DeleteFunc(slices.Clone(out), func(i int) bool {
+		c := d.file.Categories[string(kind)][i]
+		return c.Minor && !c.majorWith.in(k)
+	}); len(major) > 0 {
 		out = major // "扣了我管理费，没人告诉我": the fee, not what was not told
 	}
 	return out
@@ -786,6 +796,9 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				draft.Branch, set = nil, true // an answer: the agent finds out (answerBranch)
 			}
 		case stepDateTime:
+			if s.IfTold && h.when != nil && !h.when.dated {
+				break // "我上次半夜…": a part of the day alone is no time told for a praise
+			}
 			if h.when != nil && (!done || !t.sameWhen(t.keepPartOfDay(*h.when))) {
 				t.setWhen(t.keepPartOfDay(*h.when))
 				set = true
@@ -1007,6 +1020,13 @@ func (t *turn) recheckCategory() {
 	at := d.categoryCandidates(draft.Kind, d.normalize(draft.Fields[complaintbot.FieldDescription]))
 	cats := d.file.Categories[string(draft.Kind)]
 	if slices.ContainsFunc(at, func(i int) bool { return cats[i].Code == draft.Category.Code }) {
+		story := d.normalize(draft.Fields[complaintbot.FieldDescription])
+		if b := d.bestCategory(draft.Kind, story); b >= 0 && cats[b].Code != draft.Category.Code && d.farMostCovered(draft.Kind, key(story), at, b) {
+			// "…态度也不太好，不过这个是次要的" in a story of a deposit sold as insurance: the
+			// story's words say far most of the other.
+			c := cats[b].Category
+			draft.Category = &c
+		}
 		return // the story bears the guess out
 	}
 	switch {

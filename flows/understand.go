@@ -463,6 +463,7 @@ func (d *Definition) compileUnderstanding() {
 		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
 		`(?:名叫|叫做|名字叫|姓名是|胸牌上写的|工牌上写的|牌子上写的|胸牌上写着|工牌上写着|写的是)\p{Han}{2,3}`,
 		`(?:个|位)叫` + sn + `\p{Han}{1,2}`, // 一个叫李莉的小姐姐
+		`(?:柜员|经理|员工|工作人员|小姑娘|姑娘|小伙子|客服)\s*叫` + sn + `\p{Han}{1,2}`,                        // 一个柜员 叫刘婷婷
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
 		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,          // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
 		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`, // 保安大叔
@@ -476,6 +477,7 @@ func (d *Definition) compileUnderstanding() {
 	for _, cats := range f.Categories {
 		for i := range cats {
 			cats[i].unless = newWords(cats[i].Unless)
+			cats[i].majorWith = newWords(cats[i].MajorWith)
 			cats[i].keys = make([]string, len(cats[i].Keywords))
 			cats[i].looseKeys = make([]string, len(cats[i].Keywords))
 			for j, w := range cats[i].Keywords {
