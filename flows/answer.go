@@ -50,7 +50,7 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		t.add(t.question())
 		return
 	}
-	if s.Type != stepPhone && cmd == cmdNone && t.declinesPhoneAhead(key(n)) {
+	if s.Type != stepPhone && (cmd == cmdNone || cmd == cmdSkip) && t.declinesPhoneAhead(key(n)) {
 		// "电话就不用了" at the person question: the phone is answered (none), the question stands.
 		filled, changed := t.absorb(hits{category: -1, noPhone: true}, t.orig, s.Field, false)
 		t.notes(filled, changed)
@@ -395,8 +395,8 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 // draft's kind still has its optional phone question to ask.
 func (t *turn) declinesPhoneAhead(k string) bool {
 	u := t.d.u
-	if !u.phoneRefusals.in(k) || t.d.content(u.phoneRefusals.strip(k)) >= t.d.file.Understanding.DescContent {
-		return false
+	if k != "不留" && (!u.phoneRefusals.in(k) || t.d.content(u.phoneRefusals.strip(k)) >= t.d.file.Understanding.DescContent) {
+		return false // ("不留" alone, the phone question's own word for it)
 	}
 	ps := t.d.kind(t.st.Draft.Kind).step(complaintbot.FieldPhone)
 	return ps != nil && ps.Optional && !t.st.Answered(complaintbot.FieldPhone)
@@ -484,7 +484,7 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 				return ask(t.question())
 			}
 			text = rest
-		} else if h.request == "" && st.Answered(complaintbot.FieldDescription) && !t.d.question(n) && t.storyGoesOn(n, k) {
+		} else if h.request == "" && st.Answered(complaintbot.FieldDescription) && (!t.d.question(n) || t.longStory(n)) && t.storyGoesOn(n, k) {
 			// The story goes on ("后来…", "她嫌我问题多…"): it is added, and the question stands.
 			t.addToStory(text)
 			return ask(t.question())

@@ -112,6 +112,18 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if m[0] > 0 && isDigit(s[m[0]-1]) {
 			continue
 		}
+		if m[12] >= 0 && s[m[12]:m[13]] == "后天" && m[0] > 0 && strings.ContainsAny(lastRunes(s[:m[0]], 1), "之以然过最") {
+			continue // "之后天天有人打电话": after that, every day
+		}
+		if (m[16] >= 0 || m[26] >= 0) && orNext(s[m[1]:]) {
+			if nx := i + 1; nx < len(dates) && dates[nx][16] >= 0 && dates[nx][0]-m[1] <= len("还是 ") {
+				// "这周三还是周四来着": one of two days, the week they fall in.
+				day, _, ok := dateOf(s, dates[nx], now, today)
+				if ok {
+					return when{t: day.AddDate(0, 0, 1-isoWeekday(day)), dated: true, precision: complaintbot.OccurredWeek}, dateOK
+				}
+			}
+		}
 		if justNow(s, m) && i+1 < len(dates) {
 			continue // "刚才太激动了，…昨天晚上九点": 刚才 is seldom the event when another day is named
 		}
@@ -365,6 +377,12 @@ func (d *Definition) laterEvent(s string, m []int) bool {
 		return !strings.HasPrefix(rel, "今") && !strings.HasPrefix(rel, "刚") && rel != "方才"
 	}
 	return m[14] >= 0 // 上周三, 这个礼拜一
+}
+
+// orNext reports whether the text after a day offers another ("还是周四", "或者周四").
+func orNext(after string) bool {
+	after = strings.TrimLeft(after, " ")
+	return strings.HasPrefix(after, "还是") || strings.HasPrefix(after, "或者") || strings.HasPrefix(after, "或")
 }
 
 // approxAfter reports whether the text after a day says it is a guess ("左右", "前后").

@@ -255,6 +255,27 @@ func (d *Definition) withoutPerson(n, person string) string {
 	return n
 }
 
+// lastBranchNamed is the branch whose name (or alias, or core) a key names last, when it names
+// several.
+func (d *Definition) lastBranchNamed(k string) (complaintbot.Branch, bool) {
+	found := d.branchesIn(k, false)
+	if len(found) < 2 {
+		return complaintbot.Branch{}, false
+	}
+	best, bestAt := -1, -1
+	for i, b := range found {
+		for _, name := range branchKeys(b) {
+			if at := strings.LastIndex(k, name); at > bestAt {
+				best, bestAt = i, at
+			}
+		}
+	}
+	if best < 0 {
+		return complaintbot.Branch{}, false
+	}
+	return found[best], true
+}
+
 // correctedWhen is the time a correction names besides the one held, w being the first time
 // read ("不是上周五 是上上周五 11月13号", "时间不对 不是周一 是周二下午"): the first clause, not
 // denied, that names another.
@@ -277,8 +298,12 @@ func (t *turn) correctedWhen(n string, w when) (when, bool) {
 // 是我平时去的那个"): the customer changes from the one to the other.
 func (t *turn) correctedBranch(n string) (complaintbot.Branch, bool) {
 	held := t.st.Draft.Branch
-	if held == nil || !t.d.corrects(key(n)) {
+	if !t.d.corrects(key(n)) {
 		return complaintbot.Branch{}, false
+	}
+	if held == nil {
+		// "城西支行 不对不对 我说错了 是人民广场那个支行", nothing held yet: the one named last.
+		return t.d.lastBranchNamed(key(n))
 	}
 	var other []complaintbot.Branch
 	for _, b := range t.d.branchesIn(key(n), false) {
@@ -343,10 +368,12 @@ func (d *Definition) categoryCandidates(kind complaintbot.Kind, n string) []int 
 		out = out[:len(out)-1] // 其他 is for what fits nothing else, unless its words say most ("替他还…天天打电话")
 	} else if len(out) > 1 && out[len(out)-1] == last && d.farMostCovered(kind, k, out, last) {
 		out = out[len(out)-1:] // "催收…天天打电话给我爸妈还打到我单位": collection calls, not sales calls
-	} else if kind == complaintbot.KindSuggestion {
+	} else {
 		for _, i := range out {
-			if len(out) > 1 && d.farMostCovered(kind, k, out, i) {
-				out = []int{i} // "跨行转账手续费…免费…在手机银行上…扣手续费": a suggestion's topic, its words say
+			if len(out) > 1 && d.coveredTimes(kind, k, out, i, dominance[kind]) {
+				// "跨行转账手续费…免费…在手机银行上…扣手续费": a suggestion's topic, its words say;
+				// "不买他们推荐的保险贷款就批不下来…根本没这规定": bundling, far more than a rule.
+				out = []int{i}
 				break
 			}
 		}
@@ -413,10 +440,24 @@ func (d *Definition) mostCovered(kind complaintbot.Kind, k string, at []int, i i
 // farMostCovered reports whether category i's keywords cover at least twice as much of k as
 // those of every other category in at.
 func (d *Definition) farMostCovered(kind complaintbot.Kind, k string, at []int, i int) bool {
+	return d.coveredTimes(kind, k, at, i, 2)
+}
+
+// dominance is how many times more of a message a kind's category must cover than every other
+// that fits for it alone to be taken: a complaint's category is asked among the few unless one
+// far outweighs them; a suggestion's topic matters less.
+var dominance = map[complaintbot.Kind]int{complaintbot.KindComplaint: 3, complaintbot.KindSuggestion: 2}
+
+// coveredTimes reports whether category i's keywords cover at least times as much of k as those
+// of every other category in at (never, with times 0).
+func (d *Definition) coveredTimes(kind complaintbot.Kind, k string, at []int, i, times int) bool {
+	if times <= 0 {
+		return false
+	}
 	cats := d.file.Categories[string(kind)]
 	mine := d.coverage(cats[i], k)
 	for _, j := range at {
-		if j != i && 2*d.coverage(cats[j], k) > mine {
+		if j != i && times*d.coverage(cats[j], k) > mine {
 			return false
 		}
 	}
@@ -646,7 +687,8 @@ func (d *Definition) wishForm(k string) bool {
 			if deniedBefore(k, j) {
 				continue
 			}
-			after := []rune(k[j+len(m):])
+			full := k[j+len(m):]
+			after := []rune(full)
 			if len(after) > 10 {
 				after = after[:10]
 			}
@@ -656,7 +698,7 @@ func (d *Definition) wishForm(k string) bool {
 				if i < 0 {
 					continue
 				}
-				before, rest := a[:i], a[i+len(v):]
+				before, rest := a[:i], full[i+len(v):] // what follows the verb, past the window too ("…也给改了")
 				if strings.ContainsAny(before, "不没了") || strings.HasPrefix(rest, "了") || strings.HasPrefix(rest, "过") {
 					continue
 				}
@@ -822,6 +864,12 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 				v = h.request
 				if moreWish && !override {
 					v = t.draftFields()[s.Field] + "；" + h.request
+					if rest := strings.Trim(withoutClauses(orig, h.request), " ，,。？?！!"); !t.added && rest != "" &&
+						d.told(d.normalize(rest)) >= d.file.Understanding.DescContent &&
+						!strings.Contains(draft.Fields[complaintbot.FieldDescription], rest) {
+						t.addToStory(rest) // "这不就是捆绑搭售吗 希望把保险退了…" at the phone question
+						t.added = true
+					}
 				} else if wishNow && !override {
 					// The request held said no wish ("房东那边等不了了"): it is more of the story,
 					// and this is what the customer wants.
@@ -884,8 +932,7 @@ func (t *turn) moreWish(s *stepDef, h hits, skip string) bool {
 	d := t.st.Draft
 	// "希望一次性告知所有材料" asked for a phone: a wish besides the request held, when the
 	// message tells little else (a request that held no wish is replaced instead: wishReplaces).
-	atPhone := skip == complaintbot.FieldPhone && h.phone == "" && !t.wishReplaces(s, h, skip) &&
-		(!h.story || t.d.content(t.d.normalize(withoutClauses(t.orig, h.request))) < t.d.file.Understanding.DescContent)
+	atPhone := skip == complaintbot.FieldPhone && h.phone == "" && !t.wishReplaces(s, h, skip)
 	if s.Field != complaintbot.FieldRequest || h.request == "" || skip == "" || skip == s.Field ||
 		!t.st.Answered(s.Field) || (!slices.Contains(d.Prefilled, s.Field) && !atPhone) {
 		return false
