@@ -473,6 +473,10 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 			return refuse(m.NotUnderstood)
 		}
 		k := key(n)
+		if onlyWith(k, t.d.u.requestNone, t.d.u.polite) && t.u().RequestUnstated != "" && st.Answered(complaintbot.FieldDescription) {
+			t.draftFields()[s.Field] = t.u().RequestUnstated // "随便 你们看着办吧": no wish of their own
+			return done()
+		}
 		if t.d.u.pieceDone.is(k) && st.Answered(complaintbot.FieldDescription) {
 			return ask(t.question()) // "就这些": the story is told; what they want is still to say
 		}
@@ -507,6 +511,12 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 		}
 	case complaintbot.FieldPerson:
 		switch {
+		case h.person == "" && h.when != nil && !h.story && s.Optional:
+			// "啥时候？上个月月底那会吧": a time, one question on; the person is not known (absorb
+			// keeps the time).
+			t.absorb(h, t.orig, s.Field, false)
+			t.unset(s)
+			return done()
 		case h.person != "" && runes(text) > 15:
 			text = h.person
 		case h.story:

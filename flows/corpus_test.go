@@ -311,6 +311,7 @@ func corpusInput(s string) complaintbot.Input {
 
 // corpusCheck compares a draft with what the customer meant; "" when every field is right.
 func corpusCheck(d *complaintbot.Draft, want map[string]string) string {
+	unstated := defaultDef().file.Understanding.Messages.RequestUnstated
 	got := map[string]string{
 		"kind": string(d.Kind), "category": "-", "branch": "-", "urgent": d.Urgent,
 		"description": d.Fields[complaintbot.FieldDescription], "request": d.Fields[complaintbot.FieldRequest],
@@ -338,7 +339,7 @@ func corpusCheck(d *complaintbot.Draft, want map[string]string) string {
 		}
 		switch {
 		case w == "-":
-			if g != "" && g != "-" {
+			if g != "" && g != "-" && (f != "request" || g != unstated) { // a request stated as none
 				return fmt.Sprintf("%s is %q, want none", f, g)
 			}
 		case strings.HasPrefix(w, "~"):

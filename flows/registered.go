@@ -18,6 +18,12 @@ func (e *Engine) Registered(c complaintbot.Case) string {
 	return fill(tmpl, "number", c.Number, "date", formatDate(c.ReplyDue))
 }
 
+// RequestUnstated is what a case's request holds when the customer stated none ("随便", "对" at
+// the request question): the agent asks.
+func (e *Engine) RequestUnstated() string {
+	return e.def.file.Understanding.Messages.RequestUnstated
+}
+
 // SystemBusy is the answer to a message the service could not take now (the database did not
 // answer): the customer should send it again.
 func (e *Engine) SystemBusy() string {

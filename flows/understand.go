@@ -53,7 +53,10 @@ type understandingDef struct {
 	NotRequest   []string `yaml:"not_request"`
 	// NotWish are words that hold a request word or a remedy verb but ask for nothing ("闪退",
 	// "还打": also called): left out before a clause is read as a wish.
-	NotWish         []string `yaml:"not_wish"`
+	NotWish []string `yaml:"not_wish"`
+	// RequestNone are whole answers to the request question that ask for nothing in particular
+	// ("随便", "你们看着办吧"): the request is stored as unstated, for the agent to ask.
+	RequestNone     []string `yaml:"request_none"`
 	NarrativeWords  []string `yaml:"narrative_words"`
 	NarrativeSubj   []string `yaml:"narrative_subjects"`
 	FutureWords     []string `yaml:"future_words"`
@@ -293,6 +296,7 @@ type understanding struct {
 	suggestStory      words
 	notRequest        words
 	notWish           words
+	requestNone       words
 	narrative         words
 	narrativeSubj     words
 	future            words
@@ -400,6 +404,7 @@ func (d *Definition) compileUnderstanding() {
 	c.suggestStory = newWords(f.Kinds.Suggestion.StoryWords)
 	c.notRequest = newWords(u.NotRequest)
 	c.notWish = newWords(u.NotWish)
+	c.requestNone = newWords(u.RequestNone)
 	c.narrative = newWords(u.NarrativeWords)
 	c.narrativeSubj = newWords(u.NarrativeSubj)
 	c.future = newWords(u.FutureWords)
@@ -464,10 +469,11 @@ func (d *Definition) compileUnderstanding() {
 		`(?:名叫|叫做|名字叫|姓名是|胸牌上写的|工牌上写的|牌子上写的|胸牌上写着|工牌上写着|写的是)\p{Han}{2,3}`,
 		`(?:个|位)叫` + sn + `\p{Han}{1,2}`, // 一个叫李莉的小姐姐
 		`(?:柜员|经理|员工|工作人员|小姑娘|姑娘|小伙子|客服)\s*叫` + sn + `\p{Han}{1,2}`,                        // 一个柜员 叫刘婷婷
+		`戴眼镜的(?:小伙子|小姑娘|姑娘|大姐|大哥|阿姨|师傅|男的|女的|男生|女生)`,                                       // 有个戴眼镜的小伙子
 		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
-		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,          // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
-		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`, // 保安大叔
-		sn + `\p{Han}(?:姐姐|哥哥)`,                              // 张敏姐姐
+		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                        // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
+		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                               // 保安大叔
+		sn + `\p{Han}(?:姐姐|哥哥)`, // 张敏姐姐
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
