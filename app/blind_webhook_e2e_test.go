@@ -18,12 +18,13 @@ import (
 )
 
 // blindSets are the blind sets written without sight of the project (flows/testdata/corpus), the
-// latest ten: replayed through the webhook as the independent check replays its customers.
-var blindSets = []string{"47_blind31", "48_blind32", "49_blind33", "50_blind34", "51_blind35", "52_blind36", "53_blind37", "54_blind38", "55_blind39", "56_blind40"}
+// latest twelve: replayed through the webhook as the independent check replays its customers.
+var blindSets = []string{"47_blind31", "48_blind32", "49_blind33", "50_blind34", "51_blind35", "52_blind36", "53_blind37", "54_blind38", "55_blind39", "56_blind40", "57_blind41", "58_blind42"}
 
 // blindConv is one customer of a blind set: their lines and what their stored case must hold.
 type blindConv struct {
 	title string
+	at    time.Time // the clock the conversation starts at ("@ 2026-11-30 09:30"); zero: the sets' own
 	lines []string
 	want  map[string]string
 }
@@ -57,6 +58,13 @@ func readBlindSet(t *testing.T, name string) []blindConv {
 			text := strings.TrimPrefix(line, "> ")
 			plain = plain && !strings.HasPrefix(text, "[image]") && !strings.HasPrefix(text, "[menu]") && !strings.HasPrefix(text, "[location]")
 			cur.lines = append(cur.lines, text)
+		case strings.HasPrefix(line, "@ ") && len(cur.lines) == 0:
+			at, err := time.ParseInLocation("2006-01-02 15:04", strings.TrimPrefix(line, "@ "), complaintbot.Shanghai)
+			if err != nil {
+				plain = false // "@ +2h", "@ off-duty": the engine's own test
+				continue
+			}
+			cur.at = at
 		case strings.HasPrefix(line, "= "):
 			field, value, _ := strings.Cut(strings.TrimPrefix(line, "= "), " ")
 			cur.want[field] = value
@@ -169,6 +177,9 @@ func TestBlindSetsThroughTheWebhook(t *testing.T) {
 			total++
 			who := fmt.Sprintf("oBlind%s%03d", strings.SplitN(set, "_", 2)[0], i)
 			h.Clock.Set(start)
+			if !conv.at.IsZero() {
+				h.Clock.Set(conv.at)
+			}
 			var last string
 			for _, line := range conv.lines {
 				if text, voice := strings.CutPrefix(line, "[voice] "); voice {

@@ -199,11 +199,11 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 					return
 				}
 				st.Failures++
-			} else if s.Type == stepDateTime && !st.Correcting {
+			} else if (s.Type == stepDateTime || s.Type == stepBranch) && !st.Correcting {
 				if st.Failures >= 1 {
 					// Passed over twice for other answers: asked again and again the customer
 					// would end at this question; unknown, the agent finds it out, and a time
-					// said later still fills it.
+					// or a branch said later still fills it.
 					t.leaveUnknown(s)
 					return
 				}
@@ -464,6 +464,16 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 				return ask(t.question())
 			}
 			return refuse(m.NotUnderstood)
+		}
+		if h.when != nil && h.request == "" && !t.d.u.requestMarkers.in(key(n)) && t.d.u.dontKnow.in(key(n)) &&
+			h.when.precision != complaintbot.OccurredUnknown && !t.sameWhen(*h.when) {
+			// "是去年买的 具体几月他也记不清了": the time, one question on, as the customer knows it.
+			ts := t.d.kind(st.Draft.Kind).step(fieldOccurredAt)
+			if ts != nil {
+				t.setWhen(*h.when)
+				t.notes(nil, []string{t.item(ts)})
+				return ask(t.question())
+			}
 		}
 		lagging := h.when != nil && h.request == "" && !t.d.u.requestMarkers.in(key(n)) && t.refinesWhen(*h.when) // "11月上旬开始的 现在还在打" after 记不清
 		if lagging || h.when != nil && h.request == "" && t.d.content(n) < t.d.file.Understanding.StoryContent && (t.refinesWhen(*h.when) || t.answersOnlyPrefilled(h) || t.sameWhen(*h.when) || onlyTime(h) || t.sameDayOtherPart(*h.when)) {

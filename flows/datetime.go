@@ -58,6 +58,10 @@ var (
 			`|(最近\s*(?:1\s*)?个?\s*月|近\s*1\s*个?\s*月|这\s*1\s*个?\s*月|(?:最近|近|这)\s*[2-4]\s*个?\s*(?:星期|礼拜|周)|(?:最近|近|这)\s*(?:[89]|[1-3]\d)\s*天)` + // 6 recent month (and 2-4 weeks, 8-39 days: the 30 days)
 			`|(最近\s*(?:1\s*)?个?\s*(?:星期|礼拜|周)|(?:最近|近)\s*[2-7]\s*天|近\s*1\s*(?:周|星期)|这\s*1\s*个?\s*(?:星期|礼拜|周)|好几天|几天了|这几天|前几天|最近几天|这\s*2\s*天|前\s*2\s*天|近几天|前些天|最近)` + // 7 recent days
 			`|(去年|前年|今年)`) // 8 year
+	// clockRangeRe is the end of a range of hours after an hour ("九点到下午五点"): opening hours.
+	clockRangeRe = regexp.MustCompile(`^\s*(?:到|至|-|—|~)\s*(?:凌晨|早上|上午|中午|下午|晚上)?\s*\d{1,2}\s*[点:时]`)
+	// yearMonthRe is a month with its year and no day ("2024年6月", "2024年6月份").
+	yearMonthRe = regexp.MustCompile(`(\d{4})\s*年\s*(\d{1,2})\s*月份?(?:[^\d日号]|$)`)
 	// agoRe is a time counted back from today: "3天前", "半个月前", "两周前", "1年前", and how long
 	// something has gone on, counted ("申请房贷一个多月了": since a month ago; not "好几个月了").
 	agoRe     = regexp.MustCompile(`(\d{1,2}|半|几)\s*个?\s*多?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*多?\s*(?:之前|以前|前)|(\d{1,2}|半)\s*个?\s*多?\s*(半)?\s*(天|日|周|星期|礼拜|月|年)\s*多?\s*了`)
@@ -109,7 +113,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 	dateEnd := -1 // where the date found ends in rest
 	dates := dateRe.FindAllStringSubmatchIndex(s, -1)
 	for i, m := range dates {
-		if m[0] > 0 && isDigit(s[m[0]-1]) {
+		if m[0] > 0 && isDigit(s[m[0]-1]) && isDigit(s[m[0]]) { // ("尾号5129上周三": a weekday after a number is one)
 			continue
 		}
 		if m[12] >= 0 && s[m[12]:m[13]] == "后天" && m[0] > 0 && strings.ContainsAny(lastRunes(s[:m[0]], 1), "之以然过最") {
@@ -133,6 +137,9 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if m[22] >= 0 && !dotDate(s, m) {
 			continue // "3.5万", "1/2"
 		}
+		if m[16] >= 0 && m[14] < 0 && openingHours(s[m[1]:]) {
+			continue // "周六到底开不开门", "写的周六9点到17点营业": the opening hours, not a day it happened
+		}
 		if m[16] >= 0 && m[14] < 0 && prefixedWeekdayIn(dates[i+1:]) {
 			continue // "写着周六正常营业，我上周六…", "不是周五，是上周四": the week named decides
 		}
@@ -149,7 +156,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 				return a, p
 			}
 		}
-		if m[0] > 0 && d.u != nil && ((story && !d.laterEvent(s, m)) || d.u.discovery.in(key(s[m[1]:]))) {
+		if m[0] > 0 && d.u != nil && !yearAttached(s[:m[0]]) && ((story && !d.laterEvent(s, m)) || d.u.discovery.in(key(s[m[1]:]))) {
 			// (In an answer too when the day is when it was found out: "上个月扣的 今天看账单才发现".)
 			if a, p, ok := approxOf(s[:m[0]], now, today, story); ok && p == dateOK &&
 				(a.precision == complaintbot.OccurredMonth || a.precision == complaintbot.OccurredYear || a.period != "") {
@@ -169,7 +176,15 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 			day, period = today, "" // "刚才九点半": today, at the hour given
 		}
 		w.t, w.period, w.dated = day, period, true
-		rest = s[:m[0]] + " " + s[m[1]:]
+		end := len(s)
+		if i+1 < len(dates) && dates[i+1][0]-m[1] > len(" ") { // ("昨天礼拜天下午" is one time)
+			// "从本周一开始…周二下午那个…": the part of the day or the hour said with a later day is
+			// that day's, not the event's (the same day named again is the same time: "昨天…昨天上午").
+			if next, _, ok := dateOf(s, dates[i+1], now, today); !ok || !sameDay(next, day) {
+				end = dates[i+1][0]
+			}
+		}
+		rest = s[:m[0]] + " " + s[m[1]:end]
 		dateEnd = m[0] + 1
 		break
 	}
@@ -203,6 +218,9 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		}
 		if story && m[2] < 0 && !w.dated {
 			continue // a bare "1点" in a story is not enough
+		}
+		if clockRangeRe.MatchString(rest[m[1]:]) {
+			continue // "上午九点到下午五点营业": opening hours, not when it happened
 		}
 		if w.dated && d.u != nil && d.u.habit.in(lastRunes(rest[:m[0]], 6)) {
 			continue // "从十号开始的……有时候晚上十点多还打": the day, not an hour that recurs
@@ -379,6 +397,29 @@ func (d *Definition) laterEvent(s string, m []int) bool {
 	return m[14] >= 0 // 上周三, 这个礼拜一
 }
 
+// openingHours reports whether the text right after a bare weekday tells opening hours ("营业",
+// "开不开门", "上不上班").
+func openingHours(after string) bool {
+	a := []rune(after)
+	if len(a) > 15 {
+		a = a[:15]
+	}
+	near := string(a)
+	for _, w := range []string{"营业", "开门", "开不开门", "上不上班", "休息吗", "办不办"} {
+		if strings.Contains(near, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// yearAttached reports whether the text before a date ends with the year it is in ("去年3月12号"):
+// one time, not a time named before the day.
+func yearAttached(before string) bool {
+	b := strings.TrimRight(before, " ")
+	return strings.HasSuffix(b, "去年") || strings.HasSuffix(b, "前年") || strings.HasSuffix(b, "今年")
+}
+
 // orNext reports whether the text after a day offers another ("还是周四", "或者周四").
 func orNext(after string) bool {
 	after = strings.TrimLeft(after, " ")
@@ -399,9 +440,23 @@ func duration(before string) bool {
 
 // approxOf reads a time named only approximately.
 func approxOf(s string, now, today time.Time, story bool) (when, dateProblem, bool) {
-	m := approxRe.FindStringSubmatchIndex(s)
-	if m == nil {
+	if ym := yearMonthRe.FindStringSubmatch(s); ym != nil {
+		// "2024年6月": the month of the year named.
+		y, _ := strconv.Atoi(ym[1])
+		mo, _ := strconv.Atoi(ym[2])
+		if mo < 1 || mo > 12 {
+			return when{}, dateBadDay, true
+		}
+		w := when{dated: true, precision: complaintbot.OccurredMonth, t: time.Date(y, time.Month(mo), 1, 0, 0, 0, 0, complaintbot.Shanghai)}
+		return w, w.check(now, today), true
+	}
+	all := approxRe.FindAllStringSubmatchIndex(s, -1)
+	if all == nil {
 		return when{}, dateOK, false
+	}
+	m := all[0]
+	if len(all) > 1 && strings.TrimSpace(s[m[0]:m[1]]) == "今年" {
+		m = all[1] // "我今年刷了二十多次，这个月上旬还是被扣了": this year is no time of the event
 	}
 	group := func(i int) string {
 		if m[2*i] < 0 {
@@ -920,8 +975,10 @@ func (t *turn) clockInPeriod(n string) (when, bool) {
 		return when{}, false // a time the customer gave as the answer stands ("前天早上", then "都九点十分了")
 	}
 	period := d.Fields[FieldOccurredPeriod]
+	held := d.OccurredAt.In(complaintbot.Shanghai)
+	dayOnly := period == "" && held.Hour() == 0 && held.Minute() == 0 // "昨天", then "大概下午三点半"
 	hours, ok := periodHours[period]
-	if !ok {
+	if !ok && !dayOnly {
 		return when{}, false
 	}
 	s := cnNumerals(textnorm.HalfWidth(t.d.u.notTime.strip(n))) // "三点水那个汪": no three o'clock
@@ -929,11 +986,19 @@ func (t *turn) clockInPeriod(n string) (when, bool) {
 		if m[4] > 0 && isDigit(s[m[4]-1]) {
 			continue
 		}
-		if m[2] >= 0 && s[m[2]:m[3]] != period {
+		if dayOnly {
+			if m[2] < 0 {
+				continue // a bare hour with only the day held: which part of it is not known
+			}
+		} else if m[2] >= 0 && s[m[2]:m[3]] != period {
 			continue // another part of the day: another moment
 		}
-		h, mi, nextDay, ok := clockOf(s, m, period)
-		if !ok || nextDay || h < hours[0] || h >= hours[1] {
+		p := period
+		if dayOnly {
+			p = s[m[2]:m[3]]
+		}
+		h, mi, nextDay, ok := clockOf(s, m, p)
+		if !ok || nextDay || (!dayOnly && (h < hours[0] || h >= hours[1])) {
 			continue
 		}
 		day := d.OccurredAt.In(complaintbot.Shanghai)

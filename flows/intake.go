@@ -62,6 +62,10 @@ func (t *turn) intake(text string, cmd command) {
 			t.changeKindMidway(kind, text)
 			return
 		}
+		if kind, ok := t.kindTurnsOut(text); ok {
+			t.changeKindMidway(kind, text)
+			return
+		}
 	}
 	switch cmd {
 	case cmdCancel:
@@ -135,6 +139,26 @@ func (t *turn) prompt(s *stepDef) string {
 	return s.Prompt
 }
 
+// kindTurnsOut returns the kind a complaint taken from a story without a complaint's words turns
+// out to be: a praise named ("一定要表扬她", after "大堂经理小周一直帮我…"). (A wish put as 建议 stays
+// a complaint's: "建议你们多安排人手帮老年人".)
+func (t *turn) kindTurnsOut(text string) (complaintbot.Kind, bool) {
+	d := t.st.Draft
+	if d.Kind != complaintbot.KindComplaint || !t.st.Answered(complaintbot.FieldDescription) || t.urgent >= 0 || d.Urgent != "" {
+		return "", false
+	}
+	story := key(t.d.normalize(d.Fields[complaintbot.FieldDescription]))
+	if t.d.u.complaintStory.in(story) || t.d.u.insults.in(story) {
+		return "", false
+	}
+	n := t.d.normalize(text)
+	k := key(n)
+	if kind, ok := t.d.intent(n); ok && kind == complaintbot.KindPraise && t.d.u.praiseDeeds.in(story) && !t.d.u.complaintStory.in(k) {
+		return complaintbot.KindPraise, true
+	}
+	return "", false
+}
+
 // changeKindMidway changes the draft's kind because the customer said so ("我不是提建议，我是要
 // 投诉"), keeping what the new kind also asks, takes what else the message says — the story too,
 // when the clauses that do not name a kind tell one ("其实也不算投诉，就是提个建议，叫号机声音太小了")
@@ -159,6 +183,14 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 		}
 	}
 	filled, changed := t.absorb(h, t.orig, "", correction)
+	if ps := t.d.kind(kind).step(complaintbot.FieldPerson); ps != nil && !st.Answered(complaintbot.FieldPerson) {
+		// Now a praise: who is praised may be in the story told before ("大堂经理小周一直帮我…").
+		if p := t.d.personIn(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])); p != "" {
+			t.draftFields()[complaintbot.FieldPerson] = p
+			st.MarkAnswered(complaintbot.FieldPerson)
+			filled = append(filled, t.item(ps))
+		}
+	}
 	t.notes(filled, changed)
 	t.advance(false)
 }

@@ -619,6 +619,9 @@ func (d *Definition) requestIn(orig string) string {
 				c = string(rc[first:])
 			}
 		}
+		if label := d.u.request.is(k) && (strings.Contains(orig, c+"：") || strings.Contains(orig, c+":")); label && i+1 < len(cs) {
+			return strings.Join(cs[i+1:], "，") // "要求：解除这个理财…": the wish after its label
+		}
 		if next := key(d.normalize(cs[1%len(cs)])); i == 0 && len(cs) > 1 && !d.u.request.in(next) && !d.marksWish(next) &&
 			d.content(d.normalize(strings.Join(cs[1:], "，"))) >= d.file.Understanding.StoryContent {
 			return c // "我要求你们给个说法！城东支行的柜员把我的钱存到别人账户去了": the story follows the wish
