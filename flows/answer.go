@@ -538,6 +538,11 @@ func (t *turn) answerText(s *stepDef, n string, h hits) stepResult {
 					keep = append(keep, c)
 				}
 			}
+			if len(keep) > 0 && len(keep) < len(clauses(text)) && !t.d.u.personWords.in(key(t.d.normalize(strings.Join(keep, "")))) && !t.d.u.titles.in(key(strings.Join(keep, ""))) {
+				// "不知道叫什么 没注意看工牌 好几个人都挺好的": not known, and the rest says no one.
+				t.unset(s)
+				return done()
+			}
 			if len(keep) > 0 {
 				text = strings.Join(keep, "，")
 			}
@@ -694,11 +699,13 @@ func (t *turn) answerChoice(n string, h hits) stepResult {
 	}
 	guessed := false
 	if !ok && h.category >= 0 {
-		// "问她还翻白眼": the category; absorb adds it to the story (moreStory). A story in no
-		// category's words gets its likely category: a guess, not a choice, that the whole
-		// story may put right (recheckCategory).
+		// "问她还翻白眼": the category; absorb adds it to the story (moreStory). A story's words
+		// (or, in no category's words, its likely category) give a guess, not a choice, that the
+		// whole story may put right (recheckCategory).
 		i, ok = h.category, true
-		guessed = len(t.d.categoryCandidates(t.st.Draft.Kind, n)) == 0
+		// Read from the story, not chosen: the whole story may put a complaint's right (a
+		// suggestion's topic, from what it proposes first, stays).
+		guessed = t.st.Draft.Kind == complaintbot.KindComplaint || len(t.d.categoryCandidates(t.st.Draft.Kind, n)) == 0
 	}
 	if !ok && len(h.candidates) > 1 {
 		return ask(t.candidatesQuestion(h.candidates))
@@ -905,6 +912,9 @@ func (t *turn) answerBranch(s *stepDef, n string) stepResult {
 		b := copyBranch(found[0])
 		st.Draft.Branch = &b
 		return done()
+	case len(found) > 1 && t.d.u.dontKnow.in(key(n)):
+		st.Draft.Branch = nil // "城东支行还是城东新区支行我记不清了": not known; the agent finds out
+		return done()
 	case len(found) > 1:
 		st.Choices = st.Choices[:0]
 		for _, b := range found {
@@ -935,12 +945,11 @@ func (t *turn) pickBranch(s *stepDef, n string) {
 			return
 		}
 	} else if _, number := choiceNumber(n); !number {
-		none, found := t.d.matchBranch(n)
-		if none || len(found) > 0 {
-			st.Choices = nil
-			t.answer(s, n, cmdNone)
-			return
-		}
+		// A branch named, or something else said (the wish, the phone): the list is dropped and the
+		// message answered as any other, so the customer is never held at the list.
+		st.Choices = nil
+		t.answer(s, n, cmdNone)
+		return
 	}
 	t.fail(t.msgs().ChoiceInvalid)
 }

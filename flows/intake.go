@@ -183,6 +183,16 @@ func (t *turn) changeKindMidway(kind complaintbot.Kind, n string) {
 		}
 	}
 	filled, changed := t.absorb(h, t.orig, "", correction)
+	if st.Draft.Category == nil && t.d.kind(kind).step(fieldCategory) != nil {
+		// The new kind's category from the story told ("…坡道…停车位" now a suggestion: 网点服务).
+		desc := t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])
+		if at := t.d.categoryCandidates(kind, desc); len(at) == 1 {
+			c := t.d.file.Categories[string(kind)][at[0]].Category
+			st.Draft.Category, st.Guessed = &c, true
+			st.MarkAnswered(fieldCategory)
+			filled = append(filled, t.item(t.d.kind(kind).step(fieldCategory)))
+		}
+	}
 	if ps := t.d.kind(kind).step(complaintbot.FieldPerson); ps != nil && !st.Answered(complaintbot.FieldPerson) {
 		// Now a praise: who is praised may be in the story told before ("大堂经理小周一直帮我…").
 		if p := t.d.personIn(t.d.normalize(st.Draft.Fields[complaintbot.FieldDescription])); p != "" {

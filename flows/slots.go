@@ -1071,7 +1071,7 @@ func (t *turn) recheckCategory() {
 	cats := d.file.Categories[string(draft.Kind)]
 	if slices.ContainsFunc(at, func(i int) bool { return cats[i].Code == draft.Category.Code }) {
 		story := d.normalize(draft.Fields[complaintbot.FieldDescription])
-		if b := d.bestCategory(draft.Kind, story); b >= 0 && cats[b].Code != draft.Category.Code && d.farMostCovered(draft.Kind, key(story), at, b) {
+		if b := d.bestCategory(draft.Kind, story); b >= 0 && cats[b].Code != draft.Category.Code && d.coveredTimes(draft.Kind, key(story), at, b, 3) {
 			// "…态度也不太好，不过这个是次要的" in a story of a deposit sold as insurance: the
 			// story's words say far most of the other.
 			c := cats[b].Category

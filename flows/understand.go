@@ -121,9 +121,12 @@ type understandingDef struct {
 	BranchSuffixes []string            `yaml:"branch_suffixes"`
 	Negations      []string            `yaml:"negations"`
 	PersonTitles   []string            `yaml:"person_titles"`
-	Surnames       string              `yaml:"surnames"`
-	SummaryChars   int                 `yaml:"summary_chars"`
-	Messages       understandingTexts  `yaml:"messages"`
+	// PersonWords describe someone without naming them ("小伙子", "戴眼镜", "短头发"): an answer
+	// to the person question holding one says who, though the name is not known.
+	PersonWords  []string           `yaml:"person_words"`
+	Surnames     string             `yaml:"surnames"`
+	SummaryChars int                `yaml:"summary_chars"`
+	Messages     understandingTexts `yaml:"messages"`
 }
 
 // understandingTexts are the texts of the understanding section; all are required.
@@ -338,6 +341,7 @@ type understanding struct {
 	personRe          *regexp.Regexp
 	surnames          string // understanding.surnames
 	titles            words  // person_titles: 大堂经理, 柜员 …
+	personWords       words  // person_words: 小伙子, 戴眼镜 …
 	faq               []words
 	urgent            []words
 	urgentGaps        []urgentGap
@@ -453,6 +457,7 @@ func (d *Definition) compileUnderstanding() {
 	c.negations = newWords(u.Negations)
 	titles := newWords(u.PersonTitles)
 	c.titles = titles
+	c.personWords = newWords(u.PersonWords)
 	quoted := make([]string, len(titles))
 	for i, t := range titles {
 		quoted[i] = regexp.QuoteMeta(t)
