@@ -840,6 +840,14 @@ func (t *turn) questionAgain(s *stepDef) string {
 func (t *turn) answerWhen(n string) stepResult {
 	m := t.msgs()
 	w, problem := t.d.parseWhen(n, t.now)
+	if k := key(n); problem == dateOK && t.d.corrects(k) {
+		// "是上上周…不对，是上周，哪天记不清了": the time said after the customer puts themself right.
+		if i := lastCorrection(n, t.d.u.correction); i > 0 {
+			if w2, p2 := t.d.parseWhen(n[i:], t.now); p2 == dateOK {
+				w = w2
+			}
+		}
+	}
 	switch problem {
 	case dateMissing:
 		return refuse(m.DateInvalid)
@@ -855,6 +863,17 @@ func (t *turn) answerWhen(n string) stepResult {
 		t.keepAround(n) // "俺哪晓得，扣了好几个月了": the rest is more of the story
 	}
 	return done()
+}
+
+// lastCorrection is the byte offset in n right after the last correction word it holds, 0 for none.
+func lastCorrection(n string, ws words) int {
+	at := 0
+	for _, w := range ws {
+		if i := strings.LastIndex(n, w); i >= 0 && i+len(w) > at {
+			at = i + len(w)
+		}
+	}
+	return at
 }
 
 // keepAround adds to the story the clauses of an "I don't know" answer that tell something

@@ -283,10 +283,17 @@ func (t *turn) correctedWhen(n string, w when) (when, bool) {
 	if !t.st.Answered(fieldOccurredAt) || !t.d.corrects(key(n)) || !t.sameWhen(t.keepPartOfDay(w)) {
 		return when{}, false
 	}
+	var said []string
 	for _, c := range clauses(n) {
-		if strings.HasPrefix(key(c), "不是") {
-			continue
+		if !strings.HasPrefix(key(c), "不是") {
+			said = append(said, c)
 		}
+	}
+	// "等一下 不是前天，是周三，25号下午": what is said besides the denied, read as one time.
+	if o, p := t.d.scanWhen(strings.Join(said, " "), t.now, false); p == dateOK && !t.sameWhen(t.keepPartOfDay(o)) {
+		return o, true
+	}
+	for _, c := range said {
 		if o, p := t.d.scanWhen(c, t.now, false); p == dateOK && !t.sameWhen(t.keepPartOfDay(o)) {
 			return o, true
 		}
@@ -743,6 +750,9 @@ func (d *Definition) personIn(n string) string {
 		}
 	}
 	p = strings.TrimRightFunc(p, func(r rune) bool { return !unicode.Is(unicode.Han, r) && !unicode.IsDigit(r) })
+	for _, at := range []string{"支行的", "网点的", "营业部的"} {
+		p = strings.TrimPrefix(p, at) // "人民路支行的陈敏": the name
+	}
 	for _, title := range d.u.titles {
 		// "大堂经理刘经理": the name with its title, not the job before it.
 		if rest, ok := strings.CutPrefix(p, title); ok && rest != "" && d.u.personRe.FindString(rest) == rest {
