@@ -153,6 +153,11 @@ func (t *turn) kindTurnsOut(text string) (complaintbot.Kind, bool) {
 	}
 	n := t.d.normalize(text)
 	k := key(n)
+	if d.Category == nil && t.st.Step == fieldCategory && strings.HasPrefix(k, "建议") {
+		// "建议修个无障碍坡道" at the question among the categories the story fits: no complaint's
+		// category picked, what is wanted is put as a suggestion.
+		return complaintbot.KindSuggestion, true
+	}
 	if kind, ok := t.d.intent(n); ok && kind == complaintbot.KindPraise && t.d.u.praiseDeeds.in(story) && !t.d.u.complaintStory.in(k) {
 		return complaintbot.KindPraise, true
 	}

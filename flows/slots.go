@@ -199,7 +199,10 @@ func (t *turn) scan(n string) hits {
 			if d.u.noBranchUnrelated.in(k) {
 				nb := d.noBranch() // "卡是在高新区支行办的 但这次跟网点没关系"
 				h.branch = &nb
-			} else if b, ok := d.findBranch(n); ok {
+			} else if b, ok := d.findBranch(n); ok && t.urgentNoBranch() && !d.namesFully(k, b) {
+				nb := d.noBranch() // "在人民路那边的公交车上丢的": a street, not the branch of that name
+				h.branch = &nb
+			} else if ok {
 				h.branch = &b
 			} else if b, ok := t.correctedBranch(n); ok {
 				h.branch = &b
@@ -253,6 +256,40 @@ func (d *Definition) withoutPerson(n, person string) string {
 		n = strings.ReplaceAll(n, title, " ")
 	}
 	return n
+}
+
+// namesFully reports whether a key names a branch by its whole name or an alias, not only by its
+// core ("人民路支行", "人民路网点", not "人民路").
+func (d *Definition) namesFully(k string, b complaintbot.Branch) bool {
+	for _, n := range append([]string{b.Name}, b.Aliases...) {
+		nk := key(n)
+		if strings.Contains(k, nk) {
+			return true
+		}
+		// "新区那个网点": the core, and a word for a branch a little after it.
+		c := core(nk)
+		for i := range occurrences(k, c) {
+			if c == "" {
+				break
+			}
+			after := firstRunes(k[i+len(c):], 5)
+			for _, w := range []string{"支行", "网点", "营业部", "营业厅", "分行"} {
+				if strings.Contains(after, w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// firstRunes is the first n runes of s.
+func firstRunes(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		r = r[:n]
+	}
+	return string(r)
 }
 
 // lastBranchNamed is the branch whose name (or alias, or core) a key names last, when it names
@@ -797,7 +834,8 @@ func (t *turn) absorb(h hits, orig string, skip string, override bool) (filled, 
 		more := s.Field == complaintbot.FieldDescription && (!override || t.longStory(d.normalize(orig))) && t.moreStory(h, orig, skip)
 		refine := s.Type == stepDateTime && h.when != nil && t.refinesWhen(*h.when) // "扣钱是这个月五号"
 		if s.Type == stepBranch && done && h.branch != nil && h.branch.Code != complaintbot.NoBranchCode &&
-			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) {
+			draft.Branch != nil && draft.Branch.Code == complaintbot.NoBranchCode && slices.Contains(draft.Prefilled, s.Field) &&
+			d.namesFully(key(d.normalize(orig)), *h.branch) { // (not "在人民路那边坐公交": a street)
 			refine = true // "卡丢了" (no branch, guessed), then "昨天去营业部挂失…": the branch named
 		}
 		if s.Type == stepBranch && done && draft.Branch == nil && h.branch != nil &&
