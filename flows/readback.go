@@ -143,9 +143,11 @@ func (t *turn) changeKind(kind complaintbot.Kind) {
 		if !has(fieldBranch) {
 			draft.Branch = nil
 		}
-		if !has(fieldOccurredAt) {
-			draft.OccurredAt = nil
+		if ts := t.d.kind(kind).step(fieldOccurredAt); ts == nil || (ts.IfTold && draft.OccurredPrecision == complaintbot.OccurredUnknown) {
+			// (A praise never asks the time: an unknown one, left so when it was a complaint, goes.)
+			draft.OccurredAt, draft.OccurredPrecision = nil, ""
 			delete(draft.Fields, FieldOccurredPeriod)
+			st.Done = slices.DeleteFunc(st.Done, func(f string) bool { return f == fieldOccurredAt })
 		}
 		if r := draft.Fields[complaintbot.FieldRequest]; r != "" && !has(complaintbot.FieldRequest) && has(complaintbot.FieldDescription) &&
 			!strings.Contains(draft.Fields[complaintbot.FieldDescription], r) && r != t.u().RequestUnstated {

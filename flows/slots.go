@@ -666,13 +666,24 @@ func (d *Definition) requestIn(orig string) string {
 		if label := d.u.request.is(k) && (strings.Contains(orig, c+"：") || strings.Contains(orig, c+":")); label && i+1 < len(cs) {
 			return strings.Join(cs[i+1:], "，") // "要求：解除这个理财…": the wish after its label
 		}
-		if next := key(d.normalize(cs[1%len(cs)])); i == 0 && len(cs) > 1 && !d.u.request.in(next) && !d.marksWish(next) &&
+		if next := key(d.normalize(cs[1%len(cs)])); i == 0 && len(cs) > 1 && !d.u.request.in(next) && !d.marksWish(next) && !d.wishLater(cs[1:]) &&
 			d.content(d.normalize(strings.Join(cs[1:], "，"))) >= d.file.Understanding.StoryContent {
 			return c // "我要求你们给个说法！城东支行的柜员把我的钱存到别人账户去了": the story follows the wish
 		}
 		return strings.Join(append([]string{c}, cs[i+1:]...), "，")
 	}
 	return ""
+}
+
+// wishLater reports whether one of the clauses holds a wish ("…老人家折腾不起。希望能上门办…"):
+// then what follows the first wish is no story told after it.
+func (d *Definition) wishLater(cs []string) bool {
+	for _, c := range cs {
+		if k := key(d.normalize(c)); d.wishIn(k) && !d.u.notRequest.in(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // wishIn reports whether a clause's key holds a request word that is not denied right before it:
