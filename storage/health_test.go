@@ -70,11 +70,7 @@ func mountExt4(t *testing.T, sizeMB int) (dir string, failDisk func()) {
 			t.Fatalf("%v: %v %s", c, err, out)
 		}
 	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
+	t.Cleanup(func() { storagetest.Unmount(t, dir) })
 	out, err := exec.Command("findmnt", "-n", "-o", "SOURCE", dir).Output()
 	if err != nil {
 		t.Fatalf("findmnt %s: %v", dir, err)

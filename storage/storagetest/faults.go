@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"time"
 )
 
 // MountTmpfs mounts a tmpfs of the given size (mount's syntax: "24m") on a new temporary folder
@@ -21,12 +22,27 @@ func MountTmpfs(t testing.TB, size string) string {
 	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size, "tmpfs", dir).CombinedOutput(); err != nil {
 		t.Fatalf("mount tmpfs on %s: %v %s", dir, err, out)
 	}
-	t.Cleanup(func() {
-		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
-			t.Errorf("umount %s: %v %s", dir, err, out)
-		}
-	})
+	t.Cleanup(func() { Unmount(t, dir) })
 	return dir
+}
+
+// Unmount unmounts a file system a test mounted on dir. A store closed a moment before may still
+// hold its files while its last goroutines end ("target is busy"): it tries again for a few
+// seconds, then detaches the mount lazily (the kernel finishes when the files are let go), so
+// the temporary folder can be removed. Only a mount that cannot be detached at all is an error.
+func Unmount(t testing.TB, dir string) {
+	t.Helper()
+	var out []byte
+	var err error
+	for range 50 {
+		if out, err = exec.Command("umount", dir).CombinedOutput(); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond) // the kernel, not the code under test: no clock to move
+	}
+	if lazy, lerr := exec.Command("umount", "-l", dir).CombinedOutput(); lerr != nil {
+		t.Errorf("umount %s: %v %s; lazily: %v %s", dir, err, out, lerr, lazy)
+	}
 }
 
 // DamagePages overwrites with garbage every 4 KB page of the database file that holds marker,
