@@ -51,7 +51,8 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 		return
 	}
 	if s.Type != stepPhone && (cmd == cmdNone || cmd == cmdSkip) && t.declinesPhoneAhead(key(n)) {
-		// "电话就不用了" at the person question: the phone is answered (none), the question stands.
+		// "不留了" at the request question, "电话就不用了" at the person question, the phone not
+		// asked yet: the phone is answered (none), and the question stands.
 		filled, changed := t.absorb(hits{category: -1, noPhone: true}, t.orig, s.Field, false)
 		t.notes(filled, changed)
 		t.add(t.question())
@@ -374,14 +375,6 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 		t.leaveUnknown(s)
 		return true
 	}
-	if !s.Optional && t.declinesPhoneAhead(k) {
-		// "不留了" at the request question, the phone not asked yet: the phone is answered (none),
-		// and the question stands.
-		filled, changed := t.absorb(hits{category: -1, noPhone: true}, t.orig, s.Field, false)
-		t.notes(filled, changed)
-		t.add(t.question())
-		return true
-	}
 	if !s.Optional {
 		t.fail(t.msgs().Required)
 		return true
@@ -395,8 +388,8 @@ func (t *turn) skip(s *stepDef, n string, cmd command) bool {
 // draft's kind still has its optional phone question to ask.
 func (t *turn) declinesPhoneAhead(k string) bool {
 	u := t.d.u
-	if k != "不留" && (!u.phoneRefusals.in(k) || t.d.content(u.phoneRefusals.strip(k)) >= t.d.file.Understanding.DescContent) {
-		return false // ("不留" alone, the phone question's own word for it)
+	if !u.phoneRefusals.in(k) || t.d.content(u.phoneRefusals.strip(k)) >= t.d.file.Understanding.DescContent {
+		return false
 	}
 	ps := t.d.kind(t.st.Draft.Kind).step(complaintbot.FieldPhone)
 	return ps != nil && ps.Optional && !t.st.Answered(complaintbot.FieldPhone)

@@ -137,7 +137,7 @@ func (d *Definition) scanWhen(text string, now time.Time, story bool) (when, dat
 		if m[22] >= 0 && !dotDate(s, m) {
 			continue // "3.5万", "1/2"
 		}
-		if m[16] >= 0 && m[14] < 0 && openingHours(s[m[1]:]) {
+		if m[16] >= 0 && m[14] < 0 && d.openingHours(s[m[1]:]) {
 			continue // "周六到底开不开门", "写的周六9点到17点营业": the opening hours, not a day it happened
 		}
 		if m[16] >= 0 && m[14] < 0 && prefixedWeekdayIn(dates[i+1:]) {
@@ -397,27 +397,29 @@ func (d *Definition) laterEvent(s string, m []int) bool {
 	return m[14] >= 0 // 上周三, 这个礼拜一
 }
 
-// openingHours reports whether the text right after a bare weekday tells opening hours ("营业",
-// "开不开门", "上不上班").
-func openingHours(after string) bool {
-	a := []rune(after)
-	if len(a) > 15 {
-		a = a[:15]
-	}
-	near := string(a)
-	for _, w := range []string{"营业", "开门", "开不开门", "上不上班", "休息吗", "办不办"} {
-		if strings.Contains(near, w) {
-			return true
+// openingHours reports whether the text right after a bare weekday tells opening hours
+// (understanding.opening_hours_words: "营业", "开不开门").
+func (d *Definition) openingHours(after string) bool {
+	return d.u != nil && d.u.openingHours.in(key(firstRunes(after, 15)))
+}
+
+// yearBefore reads the year a text right before a date names ("去年3月12号": one year back; 今年: 0);
+// named is false when it names none.
+func yearBefore(before string) (back int, named bool) {
+	b := strings.TrimRight(before, " ")
+	for word, n := range map[string]int{"今年": 0, "去年": 1, "前年": 2} {
+		if strings.HasSuffix(b, word) {
+			return n, true
 		}
 	}
-	return false
+	return 0, false
 }
 
 // yearAttached reports whether the text before a date ends with the year it is in ("去年3月12号"):
 // one time, not a time named before the day.
 func yearAttached(before string) bool {
-	b := strings.TrimRight(before, " ")
-	return strings.HasSuffix(b, "去年") || strings.HasSuffix(b, "前年") || strings.HasSuffix(b, "今年")
+	_, named := yearBefore(before)
+	return named
 }
 
 // orNext reports whether the text after a day offers another ("还是周四", "或者周四").
@@ -557,15 +559,12 @@ func dateOf(s string, m []int, now, today time.Time) (day time.Time, period stri
 	// come; "去年12月5日" says the year.
 	monthDay := func(mo, d int) (time.Time, string, bool) {
 		y := now.Year()
-		before := strings.TrimSpace(s[:m[0]])
-		switch {
-		case strings.HasSuffix(before, "去年"):
-			return mkDate(y-1, mo, d)
-		case strings.HasSuffix(before, "前年"):
-			return mkDate(y-2, mo, d)
+		back, named := yearBefore(s[:m[0]])
+		if named && back > 0 {
+			return mkDate(y-back, mo, d)
 		}
 		t, _, ok := mkDate(y, mo, d)
-		if ok && t.After(today) && !strings.HasSuffix(before, "今年") {
+		if ok && t.After(today) && !named {
 			t, _, ok = mkDate(y-1, mo, d)
 		}
 		return t, "", ok

@@ -273,10 +273,8 @@ func (d *Definition) namesFully(k string, b complaintbot.Branch) bool {
 				break
 			}
 			after := firstRunes(k[i+len(c):], 5)
-			for _, w := range []string{"支行", "网点", "营业部", "营业厅", "分行"} {
-				if strings.Contains(after, w) {
-					return true
-				}
+			if d.u.branchWords.in(after) {
+				return true
 			}
 		}
 	}
@@ -746,11 +744,7 @@ func (d *Definition) wishForm(k string) bool {
 				continue
 			}
 			full := k[j+len(m):]
-			after := []rune(full)
-			if len(after) > 10 {
-				after = after[:10]
-			}
-			a := string(after)
+			a := firstRunes(full, 10)
 			for _, v := range d.u.remedyVerbs {
 				i := strings.Index(a, v)
 				if i < 0 {
@@ -783,7 +777,7 @@ func (d *Definition) personIn(n string) string {
 	text := cnNumerals(textnorm.HalfWidth(n))
 	p := d.u.personRe.FindString(text)
 	for _, m := range d.u.personRe.FindAllString(text, -1) {
-		for _, pre := range namingPrefixes {
+		for _, pre := range d.u.namingPrefixes {
 			if strings.HasPrefix(m, pre) { // "她姓汪 …胸牌上写的汪静": the name as written, over 姓汪
 				p = strings.TrimPrefix(m, pre)
 			}
@@ -798,8 +792,8 @@ func (d *Definition) personIn(n string) string {
 		}
 	}
 	p = strings.TrimRightFunc(p, func(r rune) bool { return !unicode.Is(unicode.Han, r) && !unicode.IsDigit(r) })
-	for _, at := range []string{"支行的", "网点的", "营业部的"} {
-		p = strings.TrimPrefix(p, at) // "人民路支行的陈敏": the name
+	for _, w := range d.u.branchWords {
+		p = strings.TrimPrefix(p, w+"的") // "人民路支行的陈敏": the name
 	}
 	for _, title := range d.u.titles {
 		// "大堂经理刘经理": the name with its title, not the job before it.
@@ -810,9 +804,6 @@ func (d *Definition) personIn(n string) string {
 	}
 	return strings.TrimPrefix(strings.TrimPrefix(p, "个叫"), "位叫") // "一个叫李莉的": 李莉
 }
-
-// namingPrefixes are the words before a name as it is written ("胸牌上写的汪静").
-var namingPrefixes = []string{"胸牌上写的", "工牌上写的", "牌子上写的", "胸牌上写着", "工牌上写着", "写的是"}
 
 // hanRun is the number of Chinese characters r starts with.
 func hanRun(r []rune) int {

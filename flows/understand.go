@@ -123,10 +123,19 @@ type understandingDef struct {
 	PersonTitles   []string            `yaml:"person_titles"`
 	// PersonWords describe someone without naming them ("小伙子", "戴眼镜", "短头发"): an answer
 	// to the person question holding one says who, though the name is not known.
-	PersonWords  []string           `yaml:"person_words"`
-	Surnames     string             `yaml:"surnames"`
-	SummaryChars int                `yaml:"summary_chars"`
-	Messages     understandingTexts `yaml:"messages"`
+	PersonWords []string `yaml:"person_words"`
+	// NamingPrefixes come before a name as it is written ("胸牌上写的汪静"): the name after one is
+	// the person, over a surname alone said before it ("她姓汪").
+	NamingPrefixes []string `yaml:"naming_prefixes"`
+	// BranchWords are the words for a branch ("支行", "网点"): a branch's short name followed by one
+	// names the branch ("新区那个网点"), a street of the same name does not ("在人民路那边").
+	BranchWords []string `yaml:"branch_words"`
+	// OpeningHoursWords right after a weekday make it opening hours, not a day something
+	// happened ("周六到底开不开门", "写的周六9点到17点营业").
+	OpeningHoursWords []string           `yaml:"opening_hours_words"`
+	Surnames          string             `yaml:"surnames"`
+	SummaryChars      int                `yaml:"summary_chars"`
+	Messages          understandingTexts `yaml:"messages"`
 }
 
 // understandingTexts are the texts of the understanding section; all are required.
@@ -342,6 +351,9 @@ type understanding struct {
 	surnames          string // understanding.surnames
 	titles            words  // person_titles: 大堂经理, 柜员 …
 	personWords       words  // person_words: 小伙子, 戴眼镜 …
+	namingPrefixes    words  // naming_prefixes: 胸牌上写的 …
+	branchWords       words  // branch_words: 支行, 网点 …
+	openingHours      words  // opening_hours_words: 营业, 开门 …
 	faq               []words
 	urgent            []words
 	urgentGaps        []urgentGap
@@ -458,6 +470,9 @@ func (d *Definition) compileUnderstanding() {
 	titles := newWords(u.PersonTitles)
 	c.titles = titles
 	c.personWords = newWords(u.PersonWords)
+	c.namingPrefixes = newWords(u.NamingPrefixes)
+	c.branchWords = newWords(u.BranchWords)
+	c.openingHours = newWords(u.OpeningHoursWords)
 	quoted := make([]string, len(titles))
 	for i, t := range titles {
 		quoted[i] = regexp.QuoteMeta(t)
@@ -471,15 +486,15 @@ func (d *Definition) compileUnderstanding() {
 		`(?:\d+号(?:窗口|柜台)的?)?` + named,
 		`\d+号(?:窗口|柜台)的?` + sn + `\p{Han}{1,2}`, // 3号窗口的王小丽, 5号窗口王芳: the counter and a full name
 		`\d+号(?:窗口|柜台)(?:的(?:柜员|工作人员|小姐姐|小姐|姑娘|小伙子|经理))?`,
-		`(?:名叫|叫做|名字叫|姓名是|胸牌上写的|工牌上写的|牌子上写的|胸牌上写着|工牌上写着|写的是)\p{Han}{2,3}`,
-		`(?:个|位)叫` + sn + `\p{Han}{1,2}`, // 一个叫李莉的小姐姐
-		`(?:柜员|经理|员工|工作人员|小姑娘|姑娘|小伙子|客服)\s*叫` + sn + `\p{Han}{1,2}`,                        // 一个柜员 叫刘婷婷
-		`戴眼镜的\p{Han}{0,3}?(?:小伙子|小姑娘|姑娘|大姐|大哥|阿姨|师傅|男的|女的|男生|女生)`,                          // 有个戴眼镜的小伙子
-		`(?:支行|网点|营业部)的` + sn + `\p{Han}{1,2}(?:[，,\s]|$)`,                                 // 人民路支行的陈敏，她是理财经理
-		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`, // 姓王的小伙子
-		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                        // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
-		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                               // 保安大叔
-		sn + `\p{Han}(?:姐姐|哥哥)`, // 张敏姐姐
+		`(?:名叫|叫做|名字叫|姓名是` + alternatives(c.namingPrefixes) + `)\p{Han}{2,3}`,
+		`(?:个|位)叫` + sn + `\p{Han}{1,2}`,                                                                      // 一个叫李莉的小姐姐
+		`(?:柜员|经理|员工|工作人员|小姑娘|姑娘|小伙子|客服)\s*叫` + sn + `\p{Han}{1,2}`,                                           // 一个柜员 叫刘婷婷
+		`戴眼镜的\p{Han}{0,3}?(?:小伙子|小姑娘|姑娘|大姐|大哥|阿姨|师傅|男的|女的|男生|女生)`,                                             // 有个戴眼镜的小伙子
+		`(?:` + strings.TrimPrefix(alternatives(c.branchWords), "|") + `)的` + sn + `\p{Han}{1,2}(?:[，,\s]|$)`, // 人民路支行的陈敏，她是理财经理
+		`姓` + sn + `(?:的(?:` + strings.Join(quoted, "|") + `|小伙子|小伙|小姑娘|姑娘|美女|帅哥|大姐|大哥))?`,                    // 姓王的小伙子
+		title + sn + `\p{Han}{1,2}(?:$|[^\p{Han}])`,                                                           // 理财经理陈晓 (the name ends the clause: not 柜员张口就骂)
+		title + `(?:大叔|大爷|大姐|大妈|阿姨|师傅|小哥|小姐姐|小姑娘|姑娘|小伙子|小伙)`,                                                  // 保安大叔
+		sn + `\p{Han}(?:姐姐|哥哥)`,                                                                               // 张敏姐姐
 	}
 	c.personRe = regexp.MustCompile(strings.Join(alts, "|"))
 	for _, q := range f.FAQ {
@@ -552,6 +567,15 @@ func isASCII(s string) bool {
 	return true
 }
 
+// alternatives writes words as regular-expression alternatives, each after a "|" ("" for none).
+func alternatives(ws words) string {
+	var b strings.Builder
+	for _, w := range ws {
+		b.WriteString("|" + regexp.QuoteMeta(w))
+	}
+	return b.String()
+}
+
 // validateUnderstanding checks the understanding, faq and urgent sections.
 func (d *Definition) validateUnderstanding() error {
 	f := &d.file
@@ -571,6 +595,7 @@ func (d *Definition) validateUnderstanding() error {
 		{"correction_words", u.CorrectionWords}, {"piece_done", u.PieceDone}, {"filler", u.Filler},
 		{"switch_prefixes", u.SwitchPrefixes}, {"negations", u.Negations}, {"person_titles", u.PersonTitles},
 		{"narrative_subjects", u.NarrativeSubj}, {"praise_deeds", u.PraiseDeeds}, {"branch_suffixes", u.BranchSuffixes},
+		{"branch_words", u.BranchWords},
 	} {
 		if len(l.list) == 0 {
 			return fmt.Errorf("understanding.%s is missing or empty", l.name)
