@@ -53,6 +53,7 @@ const module = "github.com/complaintbot/complaintbot"
 //   - quickreplies (agents' ready answers), followups (回访), calls (the call list), erasures
 //     (erasure requests) and sandbox (the sandbox clock's move) are workflows, with their rules
 //     and audit, beside users;
+//   - flows/corpustest is what the corpus tests (flows, app) share;
 //   - app/apptest is app's test harness; loadtest, loadtest/floor and soak are tools that start
 //     whole services, like cmd.
 //
@@ -60,7 +61,7 @@ const module = "github.com/complaintbot/complaintbot"
 var layers = [][]string{
 	{"", "config", "events", "metrics", "gcfloor", "keylock"},
 	{"textnorm", "taxonomy", "calendar"},
-	{"flows"},
+	{"flows", "flows/corpustest"},
 	{"storage", "storage/seed", "storage/storagetest", "wechatapi", "wechatapi/fakewechat", "wechatsim"},
 	{"conversations", "cases", "handoffs", "users", "quickreplies", "followups", "calls", "erasures", "sandbox"},
 	{"scheduler", "reports"},

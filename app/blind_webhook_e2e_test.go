@@ -13,6 +13,7 @@ import (
 	"github.com/complaintbot/complaintbot"
 	"github.com/complaintbot/complaintbot/app/apptest"
 	"github.com/complaintbot/complaintbot/flows"
+	"github.com/complaintbot/complaintbot/flows/corpustest"
 	"github.com/complaintbot/complaintbot/textnorm"
 	"github.com/complaintbot/complaintbot/wechatsim"
 	"github.com/silenceper/wechat/v2/officialaccount/message"
@@ -82,33 +83,7 @@ func readBlindSet(t *testing.T, name string) []blindConv {
 
 // storedWhen writes a case's time as the blind sets do ("2026-11-27 下午", "week 2026-11-16", …).
 func storedWhen(c *complaintbot.Case) string {
-	if c.OccurredPrecision == complaintbot.OccurredUnknown {
-		return "unknown"
-	}
-	if c.Occurred == nil {
-		return "-"
-	}
-	at := c.Occurred.In(complaintbot.Shanghai)
-	period := c.Fields[flows.FieldOccurredPeriod]
-	switch c.OccurredPrecision {
-	case complaintbot.OccurredWeek:
-		return "week " + at.Format("2006-01-02")
-	case complaintbot.OccurredPartOfMonth:
-		return "part " + at.Format("2006-01") + " " + period
-	case complaintbot.OccurredMonth:
-		return "month " + at.Format("2006-01")
-	case complaintbot.OccurredYear:
-		return "year " + at.Format("2006")
-	case complaintbot.OccurredThirtyDays:
-		return "30days " + at.Format("2006-01-02")
-	}
-	switch {
-	case period != "":
-		return at.Format("2006-01-02") + " " + period
-	case at.Hour() == 0 && at.Minute() == 0:
-		return at.Format("2006-01-02")
-	}
-	return at.Format("2006-01-02 15:04")
+	return corpustest.When(c.Occurred, c.OccurredPrecision, c.Fields[flows.FieldOccurredPeriod])
 }
 
 // mismatches compares a stored case with what the customer meant, field by field.

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/complaintbot/complaintbot"
+	"github.com/complaintbot/complaintbot/flows/corpustest"
 	"github.com/complaintbot/complaintbot/textnorm"
 )
 
@@ -367,32 +368,7 @@ func mapsWith(m map[string]string, k, v string) map[string]string {
 
 // corpusWhen writes a draft's time the way the corpus does.
 func corpusWhen(d *complaintbot.Draft) string {
-	if d.OccurredPrecision == complaintbot.OccurredUnknown {
-		return "unknown"
-	}
-	if d.OccurredAt == nil {
-		return "-"
-	}
-	t := d.OccurredAt.In(complaintbot.Shanghai)
-	switch d.OccurredPrecision {
-	case complaintbot.OccurredWeek:
-		return "week " + t.Format("2006-01-02")
-	case complaintbot.OccurredThirtyDays:
-		return "30days " + t.Format("2006-01-02")
-	case complaintbot.OccurredPartOfMonth:
-		return "part " + t.Format("2006-01") + " " + d.Fields[FieldOccurredPeriod]
-	case complaintbot.OccurredMonth:
-		return "month " + t.Format("2006-01")
-	case complaintbot.OccurredYear:
-		return "year " + t.Format("2006")
-	}
-	if p := d.Fields[FieldOccurredPeriod]; p != "" {
-		return t.Format("2006-01-02") + " " + p
-	}
-	if t.Hour() == 0 && t.Minute() == 0 {
-		return t.Format("2006-01-02")
-	}
-	return t.Format("2006-01-02 15:04")
+	return corpustest.When(d.OccurredAt, d.OccurredPrecision, d.Fields[FieldOccurredPeriod])
 }
 
 // reportCorpus prints the figures the issue asks for and holds the corpus to its targets. A
