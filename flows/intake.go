@@ -142,26 +142,30 @@ func (t *turn) prompt(s *stepDef) string {
 // kindTurnsOut returns the kind a complaint taken from a story without a complaint's words turns
 // out to be: a praise named ("一定要表扬她", after "大堂经理小周一直帮我…"). (A wish put as 建议 stays
 // a complaint's: "建议你们多安排人手帮老年人".)
-func (t *turn) kindTurnsOut(text string) (complaintbot.Kind, bool) {
+func (t *turn) kindTurnsOut(n string) (complaintbot.Kind, bool) {
 	d := t.st.Draft
 	if d.Kind != complaintbot.KindComplaint || !t.st.Answered(complaintbot.FieldDescription) || t.urgent >= 0 || d.Urgent != "" {
 		return "", false
 	}
-	story := key(t.d.normalize(d.Fields[complaintbot.FieldDescription]))
-	if t.d.u.complaintStory.in(story) || t.d.u.insults.in(story) {
-		return "", false
-	}
-	n := t.d.normalize(text)
+	// The message first (n is normalised already); the story is read only when the message asks
+	// for another kind.
 	k := key(n)
-	if d.Category == nil && t.st.Step == fieldCategory && strings.HasPrefix(k, "建议") {
+	want := complaintbot.Kind("")
+	if kind, ok := t.d.intent(n); ok && kind == complaintbot.KindPraise && !t.d.u.complaintStory.in(k) {
+		want = complaintbot.KindPraise
+	} else if d.Category == nil && t.st.Step == fieldCategory && t.d.u.kindNames[complaintbot.KindSuggestion].startsOf(k) {
 		// "建议修个无障碍坡道" at the question among the categories the story fits: no complaint's
 		// category picked, what is wanted is put as a suggestion.
-		return complaintbot.KindSuggestion, true
+		want = complaintbot.KindSuggestion
 	}
-	if kind, ok := t.d.intent(n); ok && kind == complaintbot.KindPraise && t.d.u.praiseDeeds.in(story) && !t.d.u.complaintStory.in(k) {
-		return complaintbot.KindPraise, true
+	if want == "" {
+		return "", false
 	}
-	return "", false
+	story := key(t.d.normalize(d.Fields[complaintbot.FieldDescription]))
+	if t.d.u.complaintStory.in(story) || t.d.u.insults.in(story) || (want == complaintbot.KindPraise && !t.d.u.praiseDeeds.in(story)) {
+		return "", false
+	}
+	return want, true
 }
 
 // changeKindMidway changes the draft's kind because the customer said so ("我不是提建议，我是要

@@ -233,6 +233,11 @@ func (w words) find(k string) int {
 // is reports whether k is one of the words.
 func (w words) is(k string) bool { return slices.Contains(w, k) }
 
+// startsOf reports whether k begins with one of the words.
+func (w words) startsOf(k string) bool {
+	return slices.ContainsFunc(w, func(x string) bool { return strings.HasPrefix(k, x) })
+}
+
 // strip removes every occurrence of the words from k.
 func (w words) strip(k string) string {
 	for _, x := range w {
