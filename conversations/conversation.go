@@ -39,8 +39,9 @@ type Service struct {
 	// Requests, when set, carries out the customer's withdrawals and reviews (requests.go).
 	Requests CaseRequests
 
-	locks keylock.Set // one customer's messages are applied one after the other in this process
-	cache *stateCache
+	locks    keylock.Set // one customer's messages are applied one after the other in this process
+	cache    *stateCache
+	answered answeredCache // recent answers, for WeChat's retries
 }
 
 // New wires the conversation service; it announces every applied turn on bus.
@@ -106,6 +107,9 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 		}
 	}()
 
+	if seen, ok := c.answered.get(m.Dedupe, c.clock.Now()); ok && seen.turn.OpenID == m.OpenID {
+		return c.answeredAgain(ctx, seen, passive, m.lateQueued)
+	}
 	var reserved map[int]string // case numbers reserved by an earlier try of this message
 	for range 8 {
 		cur, err := c.current(ctx, m.OpenID, true)
@@ -169,6 +173,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				}
 				m.lateQueued()
 			}
+			c.answered.remember(turn, now, late, !pending)
 			out := Outcome{TurnID: turn.ID, Replies: turn.Replies, Late: late, Queued: queued, Handoff: res.State.Handoff, Pending: pending}
 			event := events.Event{Kind: events.Turn, OpenID: m.OpenID, Ref: turn.ID, At: now}
 			// A queue entry is applied at once: the answer hands the customer to WeChat's
@@ -179,13 +184,13 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 				out.finish = func(ctx context.Context) {
 					once.Do(func() {
 						defer unlock()
-						c.apply(ctx, turn.ID, m.OpenID, effects)
+						c.applied(turn, c.apply(ctx, turn.ID, m.OpenID, effects))
 						c.bus.Publish(event)
 					})
 				}
 				return out, nil
 			}
-			c.apply(ctx, turn.ID, m.OpenID, effects)
+			c.applied(turn, c.apply(ctx, turn.ID, m.OpenID, effects))
 			c.bus.Publish(event)
 			return out, nil
 		case errors.As(err, &dup):
@@ -206,7 +211,7 @@ func (c *Service) Handle(ctx context.Context, m Message, passive func() bool) (O
 // well; and when the retry too is past the reply budget, the stored replies are queued now
 // (keyed by the turn, so they go out once).
 func (c *Service) duplicate(ctx context.Context, existing *complaintbot.Turn, handoff string, passive func() bool, lateQueued func()) (Outcome, error) {
-	c.applyStored(ctx, existing)
+	applied := c.applyStored(ctx, existing)
 	out := Outcome{TurnID: existing.ID, Replies: existing.Replies, Duplicate: true, Handoff: handoff, Pending: len(existing.Effects) > 0}
 	if len(existing.Replies) > 0 {
 		if _, err := c.store.OutboxMessage(ctx, lateID(existing.ID, 0)); err == nil || !passive() {
@@ -218,7 +223,42 @@ func (c *Service) duplicate(ctx context.Context, existing *complaintbot.Turn, ha
 			lateQueued()
 		}
 	}
+	c.answered.remember(existing, c.clock.Now(), out.Late, applied)
 	return out, nil
+}
+
+// answeredAgain answers a retry of a message this process answered a moment ago as duplicate
+// does, from what it remembers: the effects are carried out again only if they failed, and the
+// replies queued for the outbox only if the first answer went there, or this one is past the
+// reply budget too.
+func (c *Service) answeredAgain(ctx context.Context, seen answeredTurn, passive func() bool, lateQueued func()) (Outcome, error) {
+	t := seen.turn
+	if !seen.applied && c.applyStored(ctx, t) {
+		c.answered.update(t.Dedupe, func(e *answeredTurn) { e.applied = true })
+	}
+	handoff := ""
+	if cs, ok := c.cache.get(t.OpenID); ok {
+		handoff = cs.state.Handoff
+	}
+	out := Outcome{TurnID: t.ID, Replies: t.Replies, Duplicate: true, Handoff: handoff, Pending: len(t.Effects) > 0}
+	if len(t.Replies) > 0 && (seen.late || !passive()) {
+		if !seen.late {
+			if err := c.queueLate(ctx, t); err != nil {
+				return Outcome{}, err
+			}
+			c.answered.update(t.Dedupe, func(e *answeredTurn) { e.late = true })
+		}
+		out.Late = true
+		lateQueued()
+	}
+	return out, nil
+}
+
+// applied records that the turn's effects were carried out, when they all were.
+func (c *Service) applied(t *complaintbot.Turn, ok bool) {
+	if ok {
+		c.answered.update(t.Dedupe, func(e *answeredTurn) { e.applied = true })
+	}
 }
 
 // lateQueued tells the caller that the message's late replies are queued (see Message.OnLate).
@@ -318,7 +358,9 @@ func (c *Service) prepare(ctx context.Context, turn *complaintbot.Turn, res flow
 
 // apply carries out a committed turn's effects. Each is idempotent, keyed by the turn, so applying
 // a turn twice changes nothing; a failure is logged and repaired when the turn is applied again.
-func (c *Service) apply(ctx context.Context, turnID, openID string, effects []complaintbot.TurnEffect) {
+// It reports whether every effect was carried out.
+func (c *Service) apply(ctx context.Context, turnID, openID string, effects []complaintbot.TurnEffect) (ok bool) {
+	ok = true
 	for _, e := range effects {
 		var err error
 		switch e.Type {
@@ -374,12 +416,15 @@ func (c *Service) apply(ctx context.Context, turnID, openID string, effects []co
 		}
 		if err != nil {
 			c.log.Error("carry out turn effect", "turn", maskTurn(turnID), "effect", e.Type, "err", err)
+			ok = false
 		}
 	}
+	return ok
 }
 
-func (c *Service) applyStored(ctx context.Context, t *complaintbot.Turn) {
-	c.apply(ctx, t.ID, t.OpenID, t.Effects)
+// applyStored carries out a stored turn's effects (apply); it reports whether all were.
+func (c *Service) applyStored(ctx context.Context, t *complaintbot.Turn) bool {
+	return c.apply(ctx, t.ID, t.OpenID, t.Effects)
 }
 
 // lateID is the outbox id of a late turn's i-th reply.
@@ -481,8 +526,12 @@ func (c *Service) State(ctx context.Context, openID string) (complaintbot.Conver
 }
 
 // Forget drops the cached state of a customer whose conversation was changed elsewhere (an agent
-// took it over, for instance), so the next message reloads it.
-func (c *Service) Forget(openID string) { c.cache.drop(openID) }
+// took it over, for instance), so the next message reloads it, and the answers remembered for
+// the customer's retries (an erased customer's replies are not kept).
+func (c *Service) Forget(openID string) {
+	c.cache.drop(openID)
+	c.answered.forget(openID)
+}
 
 // customerFacts answers the engine's questions about one customer from the store.
 type customerFacts struct {

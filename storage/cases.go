@@ -154,7 +154,7 @@ func (s *Store) caseNumberOfTurn(ctx context.Context, turnID string) (string, er
 	var doc struct {
 		Number string `bson:"number"`
 	}
-	err := s.caseNumberTurns.FindOne(ctx, bson.D{{Key: "_id", Value: turnID}}).Decode(&doc)
+	err := s.lookup(s.caseNumberTurns.Name()).FindOne(ctx, bson.D{{Key: "_id", Value: turnID}}).Decode(&doc)
 	if notFound(err) == ErrNotFound {
 		return "", nil
 	}
@@ -195,7 +195,7 @@ func (s *Store) InsertCase(ctx context.Context, c *complaintbot.Case) error {
 // Case returns the case with the given number, or ErrNotFound.
 func (s *Store) Case(ctx context.Context, number string) (*complaintbot.Case, error) {
 	var c complaintbot.Case
-	if err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
+	if err := s.lookup(s.cases.Name()).FindOne(ctx, bson.D{{Key: "_id", Value: number}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("load case %s: %w", number, notFound(err))
 	}
 	return &c, nil
@@ -262,7 +262,7 @@ func (s *Store) CaseSummaries(ctx context.Context, numbers []string, limit int) 
 	var out []complaintbot.CaseSummary
 	for i := len(numbers) - 1; i >= 0 && len(out) < limit; i-- {
 		var c summaryDoc
-		err := s.cases.FindOne(ctx, bson.D{{Key: "_id", Value: numbers[i]}}, options.FindOne().SetProjection(summaryProjection)).Decode(&c)
+		err := s.lookup(s.cases.Name()).FindOne(ctx, bson.D{{Key: "_id", Value: numbers[i]}}, options.FindOne().SetProjection(summaryProjection)).Decode(&c)
 		if notFound(err) == ErrNotFound {
 			continue
 		}

@@ -132,9 +132,18 @@ func normalPhone(p string) string {
 func customerEntryID(key string, n int) string { return fmt.Sprintf("%s#%d", key, n) }
 
 // customerLast finds the number of the key's last entry (0: none, probeLatest), reading the
-// entries it probes into seen.
+// entries it probes into seen. The caller holds the key's lock (customerWriters): every search,
+// append and erasure of a key in this process is one at a time, so on the embedded server —
+// one process per data folder, the only writer — the number remembered for the key is exact
+// and no lookup is needed (a customer's second complaint, or the append after the search of
+// the first, costs none). Elsewhere another instance may have appended or erased meanwhile:
+// the remembered number is where the search starts.
 func (s *Store) customerLast(ctx context.Context, key string, seen map[int]CustomerCase) (int, error) {
-	c := s.db.Collection("customer_cases")
+	hint, known := s.customerHints.get(key)
+	if known && s.Embedded() {
+		return hint, nil
+	}
+	c := s.lookup("customer_cases")
 	probes := 0
 	has := func(n int) (bool, error) {
 		if _, ok := seen[n]; ok {
@@ -155,17 +164,18 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		seen[n] = e
 		return true, nil
 	}
-	n, err := probeLatestFrom(int64(s.customerHints.get(key)), func(n int64) (bool, error) { return has(int(n)) })
+	n, err := probeLatestFrom(int64(hint), func(n int64) (bool, error) { return has(int(n)) })
 	if err == nil {
 		s.customerHints.set(key, int(n))
 	}
 	return int(n), err
 }
 
-// lastHints remembers, per key, the number of the key's last entry this process saw, where the
-// next search for it starts (two lookups instead of 2·log2(n) for a phone number with many
-// complaints). A hint may be stale (another instance appended, an erasure deleted): the search
-// checks it and goes on upwards or starts over.
+// lastHints remembers, per key, the number of the key's last entry this process found, appended
+// or left after an erasure (0), each under the key's lock. On the embedded server that is the
+// number (customerLast); elsewhere it is where the next search starts (two lookups instead of
+// 2·log2(n) for a phone number with many complaints), and may be stale (another instance
+// appended, or erased): the search checks it and goes on upwards or starts over.
 type lastHints struct {
 	mu sync.Mutex
 	m  map[string]int
@@ -174,10 +184,25 @@ type lastHints struct {
 // maxHints bounds the keys remembered (about 60 bytes each); past it they are forgotten at once.
 const maxHints = 200_000
 
-func (h *lastHints) get(key string) int {
+func (h *lastHints) get(key string) (n int, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return h.m[key]
+	n, ok = h.m[key]
+	return n, ok
+}
+
+// drop forgets the key's number.
+func (h *lastHints) drop(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.m, key)
+}
+
+// forgetAll forgets every key's number (entries were written past the keys' locks).
+func (h *lastHints) forgetAll() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.m = nil
 }
 
 func (h *lastHints) set(key string, n int) {
@@ -195,7 +220,7 @@ func (s *Store) customerEntry(ctx context.Context, key string, n int, seen map[i
 		return e, nil
 	}
 	var e CustomerCase
-	if err := s.db.Collection("customer_cases").FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err != nil {
+	if err := s.lookup("customer_cases").FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err != nil {
 		return e, fmt.Errorf("load a complaint of a customer: %w", notFound(err))
 	}
 	seen[n] = e
@@ -210,7 +235,9 @@ func (s *Store) RecentCustomerCases(ctx context.Context, keys []string, since ti
 	var out []string
 	for _, key := range keys {
 		seen := map[int]CustomerCase{}
+		unlock := s.customerWriters.Lock(key)
 		last, err := s.customerLast(ctx, key, seen)
+		unlock()
 		if err != nil {
 			return nil, err
 		}
@@ -237,12 +264,14 @@ func (s *Store) RecentCustomerCases(ctx context.Context, keys []string, since ti
 // (CustomerKeys). Recording it again (a turn applied twice) adds nothing when the number is among
 // the key's last few entries.
 func (s *Store) AddCustomerCase(ctx context.Context, keys []string, number string, at time.Time) error {
-	for _, key := range keys {
-		if err := s.addCustomerEntry(ctx, key, number, at); err != nil {
-			return err
-		}
+	// The keys side by side: their entries go to the database in one group.
+	errs := make([]error, len(keys))
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		wg.Go(func() { errs[i] = s.addCustomerEntry(ctx, key, number, at) })
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // addCustomerEntry appends the complaint number to the key's entries unless it is among the last
@@ -277,7 +306,8 @@ func (s *Store) addCustomerEntry(ctx context.Context, key, number string, at tim
 		}
 		// Another instance took n: the next one, unless it recorded this number.
 		var e CustomerCase
-		if err := c.FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err == nil && e.Case == number {
+		if err := s.lookup(c.Name()).FindOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}}).Decode(&e); err == nil && e.Case == number {
+			s.customerHints.set(key, n)
 			return nil
 		}
 	}
@@ -309,10 +339,12 @@ func (s *Store) forgetCustomerKey(ctx context.Context, c *mongo.Collection, key 
 	for n := last; n >= 1; n-- { // from the last: an interrupted erasure leaves a prefix to find
 		r, err := c.DeleteOne(ctx, bson.D{{Key: "_id", Value: customerEntryID(key, n)}})
 		if err != nil {
+			s.customerHints.drop(key) // the next search finds what is left
 			return deleted, fmt.Errorf("erase the complaints of a customer: %w", err)
 		}
 		deleted += int(r.DeletedCount)
 	}
+	s.customerHints.set(key, 0)
 	return deleted, nil
 }
 
@@ -462,6 +494,7 @@ func (s *Store) BackfillCustomerCases(ctx context.Context, since time.Time) (int
 		}
 		n++
 	}
+	defer s.customerHints.forgetAll() // the groups are written past the keys' locks
 	for len(docs) > 0 {
 		batch := docs[:min(len(docs), 1000)]
 		docs = docs[len(batch):]

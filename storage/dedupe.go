@@ -153,7 +153,7 @@ func (d *dedupeLog) close() {
 // dedupeRecord returns the record of the key, or ErrNotFound.
 func (s *Store) dedupeRecord(ctx context.Context, key string) (*DedupeRecord, error) {
 	var r DedupeRecord
-	if err := s.db.Collection(DedupeCollection).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&r); err != nil {
+	if err := s.lookup(DedupeCollection).FindOne(ctx, bson.D{{Key: "_id", Value: key}}).Decode(&r); err != nil {
 		return nil, fmt.Errorf("find dedupe record: %w", notFound(err))
 	}
 	return &r, nil
@@ -203,7 +203,7 @@ func (s *Store) duplicateOf(ctx context.Context, t *complaintbot.Turn) (*complai
 	}
 	proj := options.FindOne().SetProjection(bson.D{{Key: "state", Value: 0}})
 	for n := 0; v > 0 && n < maxDedupeWalk; v, n = v-1, n+1 {
-		old, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(t.OpenID, v)}}, proj))
+		old, err := decodeTurn(s.lookup("turns").FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(t.OpenID, v)}}, proj))
 		if err != nil {
 			return nil, fmt.Errorf("walk back turns: %w", notFound(err))
 		}

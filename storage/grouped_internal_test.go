@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,8 +50,9 @@ func TestACaseNumberGivenUpInTheQueueIsNotStored(t *testing.T) {
 	}
 }
 
-// A customer's entries stay findable whatever a search running beside an erasure leaves behind,
-// and a case recorded again (a turn applied twice) after another is not added twice.
+// A customer's entries stay findable after an erasure, and a case recorded again (a turn applied
+// twice) after another is not added twice; a fresh process, which knows no key's last entry,
+// finds them by its lookups.
 func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
 	t.Parallel()
 	st := openInternal(t)
@@ -61,13 +64,12 @@ func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	// A search (RecentCustomerCases, without the key's lock) began before the erasure and
-	// records what it found after it.
-	stale := st.customerHints.get(keys[0])
 	if _, err := st.ForgetCustomerCases(ctx, keys); err != nil {
 		t.Fatal(err)
 	}
-	st.customerHints.set(keys[0], stale)
+	if got, err := st.RecentCustomerCases(ctx, keys, at, 8); err != nil || len(got) != 0 {
+		t.Fatalf("the complaints of an erased customer: %v, %v; want none", got, err)
+	}
 	for _, n := range []string{"TS20261202-0001", "TS20261202-0002", "TS20261202-0001"} {
 		if err := st.AddCustomerCase(ctx, keys, n, at.Add(24*time.Hour)); err != nil {
 			t.Fatal(err)
@@ -84,5 +86,46 @@ func TestCustomerEntriesAfterAnErasureAndATurnAppliedTwice(t *testing.T) {
 	got, err := st.RecentCustomerCases(ctx, keys, at, 8)
 	if err != nil || len(got) != 2 {
 		t.Fatalf("the complaints recorded after the erasure, read by a fresh process: %v, %v; want both", got, err)
+	}
+}
+
+// On the embedded server the process is the only writer of a customer's entries: once it has
+// looked a key up, recording the customer's complaint and counting their next one look nothing
+// up again; only entries it has not written are read.
+func TestCustomerEntriesLookedUpOncePerKey(t *testing.T) {
+	t.Parallel()
+	var finds atomic.Int64
+	st, err := Open(context.Background(), Options{DataDir: t.TempDir(), Database: "grouped", Logger: slog.New(slog.DiscardHandler),
+		Observe: func(c Command) {
+			if c.Name == "find" && c.Collection == "customer_cases" {
+				finds.Add(1)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	ctx := context.Background()
+	keys := st.CustomerKeys("o_once", "13812345678")
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	if got, err := st.RecentCustomerCases(ctx, keys, at, 8); err != nil || len(got) != 0 {
+		t.Fatalf("a new customer's complaints: %v, %v", got, err)
+	}
+	if n := finds.Load(); n != 2 {
+		t.Errorf("a new customer's two keys looked up with %d finds, want 2", n)
+	}
+	finds.Store(0)
+	if err := st.AddCustomerCase(ctx, keys, "TS20261201-0001", at); err != nil {
+		t.Fatal(err)
+	}
+	if n := finds.Load(); n != 0 {
+		t.Errorf("recording the complaint after the lookup took %d finds, want 0", n)
+	}
+	got, err := st.RecentCustomerCases(ctx, keys, at, 8)
+	if err != nil || !slices.Equal(got, []string{"TS20261201-0001"}) {
+		t.Fatalf("the customer's complaints: %v, %v; want TS20261201-0001", got, err)
+	}
+	if n := finds.Load(); n != 2 {
+		t.Errorf("counting the next complaint took %d finds, want 2 (one entry per key, no search)", n)
 	}
 }

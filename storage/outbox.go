@@ -84,7 +84,7 @@ func (s *Store) EnqueueMany(ctx context.Context, msgs []complaintbot.OutboxMessa
 // OutboxMessage returns the queued message with the given ID, or ErrNotFound.
 func (s *Store) OutboxMessage(ctx context.Context, id string) (*complaintbot.OutboxMessage, error) {
 	var m complaintbot.OutboxMessage
-	if err := s.outbox.FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
+	if err := s.lookup(s.outbox.Name()).FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&m); err != nil {
 		return nil, fmt.Errorf("load outbox message %s: %w", id, notFound(err))
 	}
 	return &m, nil

@@ -32,8 +32,9 @@ type Options struct {
 	DataDir string
 	// Logger receives the store's own log lines; nil means slog.Default().
 	Logger *slog.Logger
-	// Observe, when set, is told of every command sent on the main connection (tests use it to
-	// check that a customer's path reads only by _id).
+	// Observe, when set, is told of every command sent on the main connection and on the
+	// lookup connections beside it (tests use it to check that a customer's path reads only by
+	// _id).
 	Observe func(Command)
 	// ObserveScan, when set, is told of every command sent on the scan connection (the embedded
 	// server's second client for long reads; on MongoDB there is none and it is never called).
@@ -50,8 +51,15 @@ type Store struct {
 	// updates need the single one). On MongoDB it is the main database.
 	scanClient *mongo.Client
 	scanDB     *mongo.Database
-	embedded   *embeddedServer
-	log        *slog.Logger
+	// lookupDB serves the customers' path's reads by _id (a customer's last turn, a retry's
+	// stored answer, their earlier complaints …). On the embedded server it is a client of a
+	// few connections of its own, so that those reads go on beside the main connection's writes
+	// instead of queueing behind them (a read sees every write acknowledged before it began). On
+	// MongoDB it is the main database.
+	lookupClient *mongo.Client
+	lookupDB     *mongo.Database
+	embedded     *embeddedServer
+	log          *slog.Logger
 
 	turns       *mongo.Collection
 	cases       *mongo.Collection
@@ -140,6 +148,20 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		s.scanClient = scan
 		s.scanDB = scan.Database(opts.Database)
 	}
+	s.lookupDB = s.db
+	if s.embedded != nil {
+		lookOpts := options.Client().SetTimeout(30 * time.Second).SetAppName("complaintbot-lookup").SetMaxPoolSize(lookupConnections)
+		if opts.Observe != nil {
+			lookOpts.SetMonitor(observer(opts.Observe))
+		}
+		look, err := mongo.Connect(lookOpts.ApplyURI(uri))
+		if err != nil {
+			s.Close(context.Background())
+			return nil, fmt.Errorf("connect to the embedded database: %w", err)
+		}
+		s.lookupClient = look
+		s.lookupDB = look.Database(opts.Database)
+	}
 	s.turns = s.db.Collection("turns")
 	s.cases = s.db.Collection("cases")
 	s.caseNumbers = s.db.Collection("case_numbers")
@@ -211,6 +233,9 @@ func (s *Store) Close(ctx context.Context) error {
 	}
 	if s.scanClient != nil {
 		_ = s.scanClient.Disconnect(ctx)
+	}
+	if s.lookupClient != nil {
+		_ = s.lookupClient.Disconnect(ctx)
 	}
 	if s.client != nil {
 		err = s.client.Disconnect(ctx)
@@ -386,6 +411,15 @@ func dropSecondaryIndexes(ctx context.Context, c *mongo.Collection) error {
 // Collection returns the named collection, for code in this package and for benchmarks and tools
 // that need raw access.
 func (s *Store) Collection(name string) *mongo.Collection { return s.db.Collection(name) }
+
+// lookupConnections is how many connections the embedded server's lookup client opens (see
+// Store.lookupDB): reads by _id of a few milliseconds each, side by side on two cores.
+const lookupConnections = 3
+
+// lookup returns the named collection for the customers' path's reads by _id (see
+// Store.lookupDB): never write through it, nor read through it what a write is about to
+// change under a lock (guarded updates read on the main connection).
+func (s *Store) lookup(name string) *mongo.Collection { return s.lookupDB.Collection(name) }
 
 // ScanCollection returns the named collection for long read-only queries (see Store.scanDB):
 // never write through it.

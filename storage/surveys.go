@@ -67,7 +67,7 @@ func (s *Store) ClaimSurveys(ctx context.Context, claims []SurveyClaim) (taken [
 // SurveyClaimOf returns the customer's open-survey record, expired or not, or ErrNotFound.
 func (s *Store) SurveyClaimOf(ctx context.Context, openID string) (*SurveyClaim, error) {
 	var c SurveyClaim
-	if err := s.db.Collection("survey_open").FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&c); err != nil {
+	if err := s.lookup("survey_open").FindOne(ctx, bson.D{{Key: "_id", Value: openID}}).Decode(&c); err != nil {
 		return nil, fmt.Errorf("load open survey: %w", notFound(err))
 	}
 	return &c, nil
@@ -131,7 +131,7 @@ func (s *Store) InsertSurveys(ctx context.Context, surveys []complaintbot.Survey
 // Survey returns the survey with the given id, or ErrNotFound.
 func (s *Store) Survey(ctx context.Context, id string) (*complaintbot.Survey, error) {
 	var sv complaintbot.Survey
-	if err := s.db.Collection("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
+	if err := s.lookup("surveys").FindOne(ctx, bson.D{{Key: "_id", Value: id}}).Decode(&sv); err != nil {
 		return nil, fmt.Errorf("load survey %s: %w", id, notFound(err))
 	}
 	return &sv, nil

@@ -156,7 +156,7 @@ func (s *Store) AppendTurn(ctx context.Context, t *complaintbot.Turn) error {
 
 // Turn returns the turn with the given id, or ErrNotFound.
 func (s *Store) Turn(ctx context.Context, id string) (*complaintbot.Turn, error) {
-	t, err := decodeTurn(s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: id}}))
+	t, err := decodeTurn(s.lookup("turns").FindOne(ctx, bson.D{{Key: "_id", Value: id}}))
 	if err != nil {
 		return nil, fmt.Errorf("find turn %s: %w", id, notFound(err))
 	}
@@ -190,7 +190,7 @@ func (s *Store) LatestTurn(ctx context.Context, openID string) (*complaintbot.Tu
 // latestVersion finds the newest version by probing ids; 0 for a customer never seen.
 func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error) {
 	return probeLatest(func(v int64) (bool, error) {
-		err := s.turns.FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
+		err := s.lookup("turns").FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
 		if err == nil {
 			return true, nil
