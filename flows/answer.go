@@ -283,7 +283,11 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 			han++
 		}
 	}
-	if han < 4 {
+	least := 4
+	if notPhone && st.Answered(complaintbot.FieldDescription) && !anyDigitRe.MatchString(textnorm.HalfWidth(n)) {
+		least = 2 // "很负责", "一次解决" at the phone question, after the story: more of it, no attempt at a number
+	}
+	if han < least {
 		return false
 	}
 	if st.Answered(complaintbot.FieldDescription) {
@@ -294,6 +298,9 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 	t.add(t.u().PieceMore)
 	return true
 }
+
+// anyDigitRe is a digit: perhaps part of a phone number.
+var anyDigitRe = regexp.MustCompile(`[0-9]`)
 
 // longDigitRunRe is five digits or more: an attempt at a phone number.
 var longDigitRunRe = regexp.MustCompile(`\d{5,}`)

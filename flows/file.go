@@ -200,6 +200,9 @@ type noBranchDef struct {
 	// Unrelated are words that say the matter has nothing to do with a branch ("跟网点没关系"):
 	// no branch, even when the message names the one where the card was opened.
 	Unrelated []string `yaml:"unrelated"`
+	// AtBranch are words that show the matter happened at a branch ("开户", "柜台"): a story with
+	// one of them is not taken for no branch by its story words ("开户 逼我办信用卡").
+	AtBranch []string `yaml:"at_branch"`
 }
 
 // categoryDef is a category as written in the file: the domain category (with the regulator's

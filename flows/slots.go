@@ -206,7 +206,7 @@ func (t *turn) scan(n string) hits {
 				h.branch = &b
 			} else if b, ok := t.correctedBranch(n); ok {
 				h.branch = &b
-			} else if (d.u.noBranchStory.in(k) || d.u.noBranchNames.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
+			} else if (d.u.noBranchStory.in(k) && !d.u.atBranch.in(k) || d.u.noBranchNames.in(k) || t.urgentNoBranch()) && len(d.branchesIn(k, false)) == 0 {
 				nb := d.noBranch()
 				h.branch = &nb
 			} else {

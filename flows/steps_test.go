@@ -79,7 +79,7 @@ func TestHelpExplainsWithAnExample(t *testing.T) {
 
 func TestThreeFailuresOfferAPerson(t *testing.T) {
 	c := toStep(t, "phone")
-	first := c.say("不告诉你", "不是有效的电话号码", "请留下您的联系电话")
+	first := c.say("qq", "不是有效的电话号码", "请留下您的联系电话")
 	if strings.Contains(first, "人工客服，或继续") {
 		t.Fatal("a person is offered too early")
 	}

@@ -365,6 +365,7 @@ type understanding struct {
 	keywordGaps       map[string]*regexp.Regexp // category keywords written with a gap ("信息…卖")
 	noBranchStory     words
 	noBranchUnrelated words // "跟网点没关系": no branch, whatever branch is named
+	atBranch          words // "开户", "柜台": the matter happened at a branch
 	noBranchNames     words // the no-branch words of three characters or more (不涉及网点, 信用卡中心)
 }
 
@@ -539,6 +540,7 @@ func (d *Definition) compileUnderstanding() {
 	}
 	c.noBranchStory = newWords(f.NoBranch.StoryWords, []string{f.Hotline}) // "打95588没人接"
 	c.noBranchUnrelated = newWords(f.NoBranch.Unrelated)
+	c.atBranch = newWords(f.NoBranch.AtBranch)
 	for _, w := range newWords(f.NoBranch.Words, []string{f.NoBranch.Name}) {
 		if runes(w) >= 3 {
 			c.noBranchNames = append(c.noBranchNames, w)
