@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -143,6 +144,10 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 	if known && s.Embedded() {
 		return hint, nil
 	}
+	if n, ok := s.customerLastFromIndex(ctx, key); ok {
+		s.customerHints.set(key, n)
+		return n, nil
+	}
 	c := s.lookup("customer_cases")
 	probes := 0
 	has := func(n int) (bool, error) {
@@ -169,6 +174,25 @@ func (s *Store) customerLast(ctx context.Context, key string, seen map[int]Custo
 		s.customerHints.set(key, int(n))
 	}
 	return int(n), err
+}
+
+// customerLastFromIndex finds the number of the key's last entry on the embedded server with one
+// read of the _id index (idsWithPrefix); ok is false when that cannot answer (the search by _id
+// then does).
+func (s *Store) customerLastFromIndex(ctx context.Context, key string) (int, bool) {
+	ids, ok, err := s.idsWithPrefix(ctx, "customer_cases", key+"#", maxCustomerScan)
+	if err != nil || !ok || len(ids) >= maxCustomerScan {
+		return 0, false
+	}
+	last := 0
+	for _, id := range ids {
+		n, err := strconv.Atoi(strings.TrimPrefix(id, key+"#"))
+		if err != nil || n <= 0 {
+			return 0, false
+		}
+		last = max(last, n)
+	}
+	return last, true
 }
 
 // lastHints remembers, per key, the number of the key's last entry this process found, appended

@@ -58,6 +58,7 @@ type Store struct {
 	// MongoDB it is the main database.
 	lookupClient *mongo.Client
 	lookupDB     *mongo.Database
+	ids          idReader // the embedded server's last ids by prefix, read from its file
 	embedded     *embeddedServer
 	log          *slog.Logger
 
@@ -237,6 +238,7 @@ func (s *Store) Close(ctx context.Context) error {
 	if s.lookupClient != nil {
 		_ = s.lookupClient.Disconnect(ctx)
 	}
+	s.ids.close()
 	if s.client != nil {
 		err = s.client.Disconnect(ctx)
 	}

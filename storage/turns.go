@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -107,6 +108,16 @@ func maskedTurn(id string) string {
 	return complaintbot.MaskOpenID(openID) + "#" + rest
 }
 
+// turnVersion reads the version out of the id of one of the customer's turns (TurnID).
+func turnVersion(id, openID string) (int64, bool) {
+	digits, ok := strings.CutPrefix(id, openID+"#")
+	if !ok || len(digits) != 12 {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(digits, 10, 64)
+	return v, err == nil && v > 0
+}
+
 // TurnID returns the id of the customer's turn with the given version.
 func TurnID(openID string, version int64) string {
 	return fmt.Sprintf("%s#%012d", openID, version)
@@ -187,8 +198,17 @@ func (s *Store) LatestTurn(ctx context.Context, openID string) (*complaintbot.Tu
 	return s.Turn(ctx, TurnID(openID, v))
 }
 
-// latestVersion finds the newest version by probing ids; 0 for a customer never seen.
+// latestVersion finds the newest version, 0 for a customer never seen: on the embedded server by
+// one read of the _id index (lastIDWithPrefix), else by probing ids.
 func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error) {
+	if id, ok, err := s.lastIDWithPrefix(ctx, "turns", openID+"#"); err == nil && ok {
+		if id == "" {
+			return 0, nil
+		}
+		if v, ok := turnVersion(id, openID); ok {
+			return v, nil
+		}
+	}
 	return probeLatest(func(v int64) (bool, error) {
 		err := s.lookup("turns").FindOne(ctx, bson.D{{Key: "_id", Value: TurnID(openID, v)}},
 			options.FindOne().SetProjection(bson.D{{Key: "_id", Value: 1}})).Err()
