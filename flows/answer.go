@@ -168,8 +168,10 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	}
 	switch r.outcome {
 	case answered:
-		if s.Type == stepChoice && len(filled)+len(changed) == 0 {
-			t.keepChoicePiece(n) // "柜员态度不好" at "what happened?": the category, and the story's start
+		if s.Type == stepChoice {
+			// "柜员态度不好" at "what happened?": the category, and the story's start; so is
+			// "手机银行登不上", which also says no branch.
+			t.keepChoicePiece(n)
 		}
 		t.notes(filled, changed)
 		t.accept(s)
@@ -179,6 +181,10 @@ func (t *turn) answer(s *stepDef, n string, cmd command) {
 	default:
 		switch {
 		case len(filled)+len(changed) > 0 || t.added:
+			if (s.Type == stepDateTime || s.Type == stepBranch) && st.Piece != "" && !st.Answered(complaintbot.FieldDescription) &&
+				!t.d.question(n) && t.pieceHan(n) >= 3 {
+				st.Piece = t.withPiece(t.orig) // "卡丢了", then "app挂失不了": the category put right, and more of the story
+			}
 			t.notes(filled, changed)
 			if s.Type == stepChoice && st.Answered(complaintbot.FieldDescription) && !t.storyPointsAtCategories() {
 				if st.Failures >= 1 {
@@ -264,6 +270,18 @@ func (t *turn) wishAsked(s *stepDef, n string) bool {
 	return s.Field == complaintbot.FieldRequest && t.d.requestIn(t.orig) != ""
 }
 
+// pieceHan counts the characters of a message that may tell a story: Han characters other than the
+// function characters, with the slots' words (branches, times …) left out.
+func (t *turn) pieceHan(n string) int {
+	han := 0
+	for _, r := range t.d.stripSlots(key(n)) {
+		if unicode.Is(unicode.Han, r) && !strings.ContainsRune(t.d.u.function, r) {
+			han++
+		}
+	}
+	return han
+}
+
 // storyPiece keeps a short message that answers nothing asked but says something of what happened
 // ("但是卡里扣了"): it is added to the story, or kept as its first piece. It reports whether it did.
 func (t *turn) storyPiece(s *stepDef, n string) bool {
@@ -277,15 +295,13 @@ func (t *turn) storyPiece(s *stepDef, n string) bool {
 		// ("办理社保卡激活").
 		return false
 	}
-	han := 0
-	for _, r := range t.d.stripSlots(key(n)) {
-		if unicode.Is(unicode.Han, r) && !strings.ContainsRune(t.d.u.function, r) {
-			han++
-		}
-	}
+	han := t.pieceHan(n)
 	least := 4
-	if notPhone && st.Answered(complaintbot.FieldDescription) && !anyDigitRe.MatchString(textnorm.HalfWidth(n)) {
+	switch {
+	case notPhone && st.Answered(complaintbot.FieldDescription) && !anyDigitRe.MatchString(textnorm.HalfWidth(n)):
 		least = 2 // "很负责", "一次解决" at the phone question, after the story: more of it, no attempt at a number
+	case st.Piece != "" && !st.Answered(complaintbot.FieldDescription) && s.Type != stepBranch:
+		least = 3 // "手机银行登不上", then "一直闪退": the story goes on in short pieces
 	}
 	if han < least {
 		return false
@@ -328,13 +344,7 @@ func (t *turn) keepChoicePiece(n string) {
 			return
 		}
 	}
-	han := 0
-	for _, r := range t.d.stripSlots(k) {
-		if unicode.Is(unicode.Han, r) && !strings.ContainsRune(t.d.u.function, r) {
-			han++
-		}
-	}
-	if han >= 4 { // "排队太慢了"
+	if t.pieceHan(n) >= 3 { // "排队太慢了", "手机银行登不上" (the slot's words left out)
 		st.Piece = t.withPiece(t.orig)
 	}
 }
