@@ -61,9 +61,11 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 		return nil
 	}
 	const j = sjsonColumn
-	rows, err := db.QueryContext(ctx, `SELECT `+j+`->>'$._id', `+j+`->>'$.kind', `+j+`->>'$.status', `+j+`->'$.category', `+
-		j+`->'$.branch', `+j+`->'$.fields', `+j+`->>'$.received_at', `+j+`->>'$.reply_due', `+j+`->>'$.decision_due', `+
-		j+`->>'$.work.assignee', `+j+`->'$.work.malicious', `+j+`->>'$.level', `+j+`->'$.risk', `+j+`->'$.work.extension_request', `+j+`->>'$.replied_at' FROM "`+table+`"`)
+	// One json_extract of every field, which parses each document once (a field each took two
+	// and a half times as long on a year of cases): a JSON array, in this order.
+	rows, err := db.QueryContext(ctx, `SELECT json_extract(`+j+`, '$._id', '$.kind', '$.status', '$.category', '$.branch', '$.fields', `+
+		`'$.received_at', '$.reply_due', '$.decision_due', '$.work.assignee', '$.work.malicious', '$.level', '$.risk', `+
+		`'$.work.extension_request', '$.replied_at') FROM "`+table+`"`)
 	if err != nil {
 		return fmt.Errorf("read the cases table: %w", err)
 	}
@@ -79,8 +81,37 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 			replied                     sql.NullInt64
 		)
 		r = complaintbot.Case{}
-		if err := rows.Scan(&r.Number, &kind, &status, &category, &branch, &fields, &received, &replyDue, &decided, &assignee, &malicious, &level, &risk, &extension, &replied); err != nil {
+		var doc string
+		if err := rows.Scan(&doc); err != nil {
 			return fmt.Errorf("read the cases table: %w", err)
+		}
+		var v [15]json.RawMessage
+		if err := json.Unmarshal([]byte(doc), &v); err != nil {
+			return fmt.Errorf("read the cases table: %w", err)
+		}
+		var number sql.NullString
+		for i, dst := range []*sql.NullString{&number, &kind, &status} {
+			if err := jsonText(v[i], dst); err != nil {
+				return fmt.Errorf("read the cases table: %w", err)
+			}
+		}
+		r.Number = number.String
+		category, branch, fields = jsonRaw(v[3]), jsonRaw(v[4]), jsonRaw(v[5])
+		for i, dst := range []*sql.NullInt64{&received, &replyDue, &decided} {
+			if err := jsonInt(v[6+i], dst); err != nil {
+				return fmt.Errorf("read case %s: %w", r.Number, err)
+			}
+		}
+		if err := jsonText(v[9], &assignee); err != nil {
+			return fmt.Errorf("read case %s: %w", r.Number, err)
+		}
+		malicious = jsonRaw(v[10])
+		if err := jsonText(v[11], &level); err != nil {
+			return fmt.Errorf("read case %s: %w", r.Number, err)
+		}
+		risk, extension = jsonRaw(v[12]), jsonRaw(v[13])
+		if err := jsonInt(v[14], &replied); err != nil {
+			return fmt.Errorf("read case %s: %w", r.Number, err)
 		}
 		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
 		r.Received, r.ReplyDue, r.DecisionDue = sjsonTime(received), sjsonTime(replyDue), sjsonTime(decided)
@@ -148,6 +179,35 @@ func (s *Store) caseRowsFromSQLite(ctx context.Context, fn func(c *complaintbot.
 		return fmt.Errorf("read the cases table: %w", err)
 	}
 	return nil
+}
+
+// jsonText reads a JSON string (or null: not valid) of a json_extract array.
+func jsonText(raw json.RawMessage, dst *sql.NullString) error {
+	*dst = sql.NullString{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dst.Valid = true
+	return json.Unmarshal(raw, &dst.String)
+}
+
+// jsonInt reads a JSON number (or null: not valid) of a json_extract array.
+func jsonInt(raw json.RawMessage, dst *sql.NullInt64) error {
+	*dst = sql.NullInt64{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil
+	}
+	dst.Valid = true
+	return json.Unmarshal(raw, &dst.Int64)
+}
+
+// jsonRaw is a JSON value of a json_extract array: its text, not valid when the field is missing
+// or null.
+func jsonRaw(raw json.RawMessage) sql.NullString {
+	if len(raw) == 0 || string(raw) == "null" {
+		return sql.NullString{}
+	}
+	return sql.NullString{String: string(raw), Valid: true}
 }
 
 // sjsonTime turns a date as FerretDB stores it in SQLite (milliseconds since 1970) into the time
