@@ -452,16 +452,20 @@ type cachedState struct {
 }
 
 // current returns the customer's latest state: from the cache, else from the newest stored turn.
-// With guess, a customer this process has not seen is taken to be a new customer without asking
-// the database: for callers that write a turn, whose version check fails if they are not (the
-// retry then reads the newest turn).
+// With guess, a customer this process has not seen is taken to be a new customer without a round
+// trip to the database (storage.SeenCustomer): for callers that write a turn, whose version check
+// fails if they are not (the retry then reads the newest turn).
 func (c *Service) current(ctx context.Context, openID string, guess bool) (cachedState, error) {
 	cs, ok := c.cache.get(openID)
 	if ok && !cs.stale {
 		return cs, nil
 	}
 	if !ok && guess {
-		return cachedState{}, nil
+		// A new customer, unless the store says otherwise at once: then their newest turn is read
+		// now rather than after a write that fails its version check.
+		if seen, known := c.store.SeenCustomer(ctx, openID); !known || !seen {
+			return cachedState{}, nil
+		}
 	}
 	t, err := c.store.LatestTurn(ctx, openID)
 	if errors.Is(err, storage.ErrNotFound) {

@@ -92,3 +92,50 @@ func TestARetryOfARecentAnswerIsAnsweredFromMemory(t *testing.T) {
 		t.Fatalf("cases after four tries of one confirmation: %d, %v; want 1", len(cases), err)
 	}
 }
+
+// A returning customer's first message to a process that has not seen them (after a restart)
+// is applied on their newest turn at once: one turn written, no write that fails its version
+// check first and no engine run on a state that is not theirs.
+func TestAReturningCustomerIsKnownAtTheirFirstMessage(t *testing.T) {
+	t.Parallel()
+	var turnInserts atomic.Int64
+	dir := storagetest.FreshDir(t, "retry_test")
+	st, err := storage.Open(context.Background(), storage.Options{DataDir: dir, Database: "retry_test", Logger: slog.New(slog.DiscardHandler),
+		Observe: func(c storage.Command) {
+			if c.Name == "insert" && c.Collection == "turns" {
+				turnInserts.Add(1)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close(context.Background()) })
+	clock := complaintbot.NewManualClock(apptest.Start)
+	engine, err := flows.New(flows.DefaultDefinition(), flows.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg := &conversations.Registry{Calendar: calendar.Default(), ReplyDays: 3, ReplyUnit: calendar.WorkingDays, DecisionDays: 15}
+	ctx := context.Background()
+	const who = "oBack00001"
+	say := func(svc *conversations.Service, dedupe, text string) conversations.Outcome {
+		t.Helper()
+		out, err := svc.Handle(ctx, conversations.Message{OpenID: who, Dedupe: dedupe, Input: complaintbot.Input{Type: complaintbot.InputText, Text: text}}, func() bool { return true })
+		if err != nil {
+			t.Fatalf("%s %q: %v", dedupe, text, err)
+		}
+		return out
+	}
+	before := conversations.New(st, engine, reg, clock, slog.New(slog.DiscardHandler), &events.Bus{})
+	say(before, "m:1", "我要投诉")
+	say(before, "m:2", "1")
+	after := conversations.New(st, engine, reg, clock, slog.New(slog.DiscardHandler), &events.Bus{}) // a restart
+	turnInserts.Store(0)
+	out := say(after, "m:3", "城东支行")
+	if got := strings.Join(out.Replies, ""); !strings.Contains(got, "什么时候") {
+		t.Fatalf("the branch after a restart: %s; want the time asked next", got)
+	}
+	if n := turnInserts.Load(); n != 1 {
+		t.Errorf("%d inserts of turns for the first message after a restart, want 1", n)
+	}
+}

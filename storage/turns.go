@@ -198,6 +198,18 @@ func (s *Store) LatestTurn(ctx context.Context, openID string) (*complaintbot.Tu
 	return s.Turn(ctx, TurnID(openID, v))
 }
 
+// SeenCustomer reports, where the store can tell with one indexed read and no round trip to the
+// server (the embedded server's _id index, read from its file), whether the customer has any
+// turn; known is false where it cannot tell so (MongoDB: the caller guesses, and the version
+// check of its write catches a wrong guess).
+func (s *Store) SeenCustomer(ctx context.Context, openID string) (seen, known bool) {
+	id, ok, err := s.lastIDWithPrefix(ctx, "turns", openID+"#")
+	if err != nil || !ok {
+		return false, false
+	}
+	return id != "", true
+}
+
 // latestVersion finds the newest version, 0 for a customer never seen: on the embedded server by
 // one read of the _id index (lastIDWithPrefix), else by probing ids.
 func (s *Store) latestVersion(ctx context.Context, openID string) (int64, error) {
