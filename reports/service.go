@@ -515,10 +515,11 @@ func storedDays(periods map[string]bool) []string {
 const DrainBatch = 500
 
 // Drain brings the figures of the cases marked stale (storage.Store.MarkCaseReport) up to date:
-// it refreshes their facts, recomputes the rollups of the days they changed, and only then
-// deletes the marks it read, so that a drain cut short (a crash, a shutdown) leaves them for the
-// next one, and a mark written meanwhile (a different document) is drained next time. It
-// returns how many cases it refreshed. It runs as the leased job JobDrain, every DrainSpec.
+// it refreshes their facts (which marks their days dirty, durably), and only then deletes the
+// marks it read, so that a drain cut short (a crash, a shutdown) leaves them for the next one,
+// and a mark written meanwhile (a different document) is drained next time; then it recomputes
+// the rollups of the dirty days, once. It returns how many cases it refreshed. It runs as the
+// leased job JobDrain, every DrainSpec.
 func (s *Service) Drain(ctx context.Context) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -532,7 +533,7 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 			return done, err
 		}
 		if len(marks) == 0 {
-			return done, nil
+			break
 		}
 		seen := map[string]bool{}
 		surveys := map[string]*complaintbot.Survey{}
@@ -558,10 +559,10 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 				surveys[m.Case] = sv
 			}
 		}
+		// The facts' days are marked dirty as the facts are written, durably: the marks can go
+		// before the days are summed again, which happens once, after the last batch (on a busy
+		// day each batch summed the whole day again).
 		if err := s.refresh(ctx, numbers, surveys); err != nil {
-			return done, fmt.Errorf("drain report marks: %w", err)
-		}
-		if err := s.rebuildDirty(ctx); err != nil {
 			return done, fmt.Errorf("drain report marks: %w", err)
 		}
 		if err := s.store.ClearPendingReports(ctx, ids); err != nil {
@@ -569,9 +570,13 @@ func (s *Service) Drain(ctx context.Context) (int, error) {
 		}
 		done += len(numbers)
 		if len(marks) < DrainBatch {
-			return done, nil
+			break
 		}
 	}
+	if err := s.rebuildDirty(ctx); err != nil {
+		return done, fmt.Errorf("drain report marks: %w", err)
+	}
+	return done, nil
 }
 
 // The reports' background jobs, which the app registers with the scheduler (scheduler.Job): run
