@@ -351,8 +351,25 @@ func (s *Store) countCasesFromServer(ctx context.Context, f CaseFilter, field st
 	return out, nil
 }
 
-// caseListRow reads one case's list fields (see ListCases), or ErrNotFound.
+// caseListRow reads one case's list fields (see ListCases), or ErrNotFound: on the embedded
+// server from its file by the _id index, as the case index's full read does (the server decoded
+// the whole case in Go for each change of a case), else from the server.
 func (s *Store) caseListRow(ctx context.Context, number string) (*complaintbot.Case, error) {
+	if s.embedded != nil && plainIDPrefix.MatchString(number) {
+		if db, table, err := s.ids.open(ctx, s, "cases"); err == nil && table != "" {
+			var found *complaintbot.Case
+			err := scanCaseRows(ctx, db, table, ` WHERE `+idExpr+` = ?`, []any{`"` + number + `"`}, func(c *complaintbot.Case) {
+				cp := *c
+				found = &cp
+			})
+			switch {
+			case err == nil && found == nil:
+				return nil, fmt.Errorf("load case row %s: %w", number, ErrNotFound)
+			case err == nil:
+				return found, nil
+			}
+		}
+	}
 	ctx, stop := s.scanContext(ctx)
 	defer stop()
 	var c complaintbot.Case

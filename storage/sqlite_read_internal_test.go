@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -83,6 +84,19 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 			}
 		}
 		t.Fatalf("%d rows from SQLite, %d from the server", len(got), len(want))
+	}
+	// One case's row, read when it changes, is the same as in the full read.
+	for _, w := range want {
+		one, err := st.caseListRow(ctx, w.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := norm([]complaintbot.Case{*one})[0]; !reflect.DeepEqual(g, w) {
+			t.Fatalf("case %s read alone:\nsqlite %+v\nserver %+v", w.Number, g, w)
+		}
+	}
+	if _, err := st.caseListRow(ctx, "TS20991231-0001"); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("a case not stored read alone: %v, want ErrNotFound", err)
 	}
 }
 
