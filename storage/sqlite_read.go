@@ -71,7 +71,7 @@ func scanCaseRows(ctx context.Context, db *sql.DB, table, where string, args []a
 	// and a half times as long on a year of cases): a JSON array, in this order.
 	rows, err := db.QueryContext(ctx, `SELECT json_extract(`+j+`, '$._id', '$.kind', '$.status', '$.category', '$.branch', '$.fields', `+
 		`'$.received_at', '$.reply_due', '$.decision_due', '$.work.assignee', '$.work.malicious', '$.level', '$.risk', `+
-		`'$.work.extension_request', '$.replied_at') FROM "`+table+`"`+where, args...)
+		`'$.work.extension_request', '$.replied_at', '$.coding') FROM "`+table+`"`+where, args...)
 	if err != nil {
 		return fmt.Errorf("read the cases table: %w", err)
 	}
@@ -91,7 +91,7 @@ func scanCaseRows(ctx context.Context, db *sql.DB, table, where string, args []a
 		if err := rows.Scan(&doc); err != nil {
 			return fmt.Errorf("read the cases table: %w", err)
 		}
-		var v [15]json.RawMessage
+		var v [16]json.RawMessage
 		if err := json.Unmarshal([]byte(doc), &v); err != nil {
 			return fmt.Errorf("read the cases table: %w", err)
 		}
@@ -118,6 +118,11 @@ func scanCaseRows(ctx context.Context, db *sql.DB, table, where string, args []a
 		risk, extension = jsonRaw(v[12]), jsonRaw(v[13])
 		if err := jsonInt(v[14], &replied); err != nil {
 			return fmt.Errorf("read case %s: %w", r.Number, err)
+		}
+		if c := jsonRaw(v[15]); c.Valid {
+			if err := json.Unmarshal([]byte(c.String), &r.Coding); err != nil {
+				return fmt.Errorf("read case %s: coding: %w", r.Number, err)
+			}
 		}
 		r.Kind, r.Status, r.Work.Assignee = complaintbot.Kind(kind.String), complaintbot.Status(status.String), assignee.String
 		r.Received, r.ReplyDue, r.DecisionDue = sjsonTime(received), sjsonTime(replyDue), sjsonTime(decided)

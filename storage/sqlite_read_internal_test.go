@@ -38,6 +38,7 @@ func TestCaseRowsFromSQLiteMatchTheServer(t *testing.T) {
 		switch i % 4 {
 		case 0:
 			c.Category = &complaintbot.Category{Code: "attitude", Name: "服务态度", Channel: "A01", Business: "B99", Reason: "C01"}
+			c.Coding = complaintbot.Coding{Channel: "A0101", Business: "B01", Reason: "C01"} // the lists show it
 		case 1:
 			c.Kind, c.Fields, c.Branch = complaintbot.KindSuggestion, nil, complaintbot.Branch{Code: complaintbot.NoBranchCode, Name: "不涉及网点"}
 		case 2:
