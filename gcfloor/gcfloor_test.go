@@ -3,12 +3,31 @@ package gcfloor_test
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
+	"time"
 
 	"github.com/complaintbot/complaintbot/gcfloor"
 )
 
 var sink []byte
+
+// settledGOGC collects and reads GOGC (without changing it) until done accepts the reading or a
+// few seconds have passed, and returns the last reading: the floor adjusts it in a cleanup that
+// runs after a collection, on a goroutine of its own, later on a loaded machine.
+func settledGOGC(done func(percent int) bool) int {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		runtime.GC() // each collection runs the floor's cleanup again
+		time.Sleep(10 * time.Millisecond)
+		metrics.Read(s)
+		p := int(s[0].Value.Uint64())
+		if done(p) || time.Now().After(deadline) {
+			return p
+		}
+	}
+}
 
 // churn allocates n bytes of short-lived garbage and returns how many collections ran meanwhile.
 func churn(n int) uint32 {
@@ -33,8 +52,7 @@ func TestFloorMakesCollectionsRare(t *testing.T) {
 	stop := gcfloor.Keep(64 << 20)
 	runtime.GC()
 	floored := churn(512 << 20)
-	raised := debug.SetGCPercent(100) // the setting the floor keeps over a small live heap
-	debug.SetGCPercent(raised)
+	raised := settledGOGC(func(p int) bool { return p > 100 }) // the setting the floor keeps over a small live heap
 	stop()
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("after stop GOGC is %d, want 100 back", got)
